@@ -1,0 +1,150 @@
+package dev.cinnabar.server;
+
+import dev.cinnabar.server.config.ConfigException;
+import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.net.NettyServer;
+import dev.cinnabar.server.store.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A running Cinnabar server, and the embedding API.
+ *
+ * <pre>{@code
+ * try (CinnabarServer s = CinnabarServer.builder().port(0).setting("maxmemory", "64mb").start()) {
+ *     int port = s.port();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Starts in milliseconds (no native binary, no fork): builds the context, binds the listener,
+ * starts the cron. {@link #close()} stops everything and frees the port.
+ */
+public final class CinnabarServer implements AutoCloseable {
+    private final ServerContext context;
+    private final NettyServer net;
+    private final ServerCron cron;
+    private final List<AutoCloseable> extras = new ArrayList<>();
+    private volatile boolean closed;
+
+    private CinnabarServer(ServerContext context) {
+        this.context = context;
+        this.net = new NettyServer(context);
+        this.cron = new ServerCron(context);
+        context.cron(cron);
+        Features.install(context, cron);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a server with an already-populated configuration (used by the launcher). */
+    public static CinnabarServer start(ServerConfig config, Clock clock) throws InterruptedException {
+        CinnabarServer s = new CinnabarServer(new ServerContext(config, clock));
+        s.startInternal();
+        return s;
+    }
+
+    private void startInternal() throws InterruptedException {
+        net.start();
+        cron.start();
+    }
+
+    public int port() {
+        return net.port();
+    }
+
+    public ServerContext context() {
+        return context;
+    }
+
+    public ServerCron cron() {
+        return cron;
+    }
+
+    /** Registers something to close with the server (persistence threads, extra listeners...). */
+    public void closeWith(AutoCloseable c) {
+        extras.add(c);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cron.close();
+        net.close();
+        for (AutoCloseable c : extras) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                context.log().warning("error while stopping: " + e);
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Builder for embedded servers. */
+    public static final class Builder {
+        private final ServerConfig config = new ServerConfig();
+        private Clock clock = Clock.SYSTEM;
+        private ConfigException error;
+
+        private Builder() {
+            config.port = 0;
+            config.bind = List.of("127.0.0.1");
+            config.loglevel = "warning";
+        }
+
+        /** The port to listen on; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            config.port = port;
+            return this;
+        }
+
+        /** Any redis.conf directive, e.g. setting("maxmemory", "100mb"). */
+        public Builder setting(String name, String... args) {
+            try {
+                config.set(name, List.of(args));
+            } catch (ConfigException e) {
+                if (error == null) {
+                    error = new ConfigException("'" + name + " " + String.join(" ", args) + "': " + e.getMessage());
+                }
+            }
+            return this;
+        }
+
+        /** Injects the clock (tests move time with a ManualClock). */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public ServerConfig config() {
+            return config;
+        }
+
+        public CinnabarServer build() {
+            if (error != null) {
+                throw new IllegalArgumentException("Bad configuration: " + error.getMessage());
+            }
+            return new CinnabarServer(new ServerContext(config, clock));
+        }
+
+        public CinnabarServer start() {
+            CinnabarServer s = build();
+            try {
+                s.startInternal();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            return s;
+        }
+    }
+}

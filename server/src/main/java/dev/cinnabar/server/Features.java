@@ -1,0 +1,14 @@
+package dev.cinnabar.server;
+
+/**
+ * Wires optional features into a new server context: cron tasks, gate stages, keyspace listeners.
+ * One line per feature, so adding a feature touches one place.
+ */
+final class Features {
+    private Features() {
+    }
+
+    static void install(ServerContext ctx, ServerCron cron) {
+        // features add themselves here, e.g. ActiveExpire.install(ctx, cron);
+    }
+}

@@ -1,0 +1,104 @@
+package dev.cinnabar.server;
+
+import dev.cinnabar.server.config.ServerConfig;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The server log, in Redis's line format: {@code pid:role dd Mon yyyy HH:MM:SS.mmm <level> message}
+ * where role is M (master), S (replica), C (child) or X (sentinel) and level is '.' debug, '-'
+ * verbose, '*' notice, '#' warning. Writes to the configured logfile, or stdout when it is empty.
+ */
+public final class Log {
+    public static final int DEBUG = 0;
+    public static final int VERBOSE = 1;
+    public static final int NOTICE = 2;
+    public static final int WARNING = 3;
+    private static final char[] MARKS = {'.', '-', '*', '#'};
+    private static final DateTimeFormatter FMT = DateTimeFormatter.ofPattern("dd MMM yyyy HH:mm:ss.SSS", Locale.ENGLISH);
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final ServerConfig config;
+    private PrintStream out;
+    private String openedFile;
+    private volatile char role = 'M';
+
+    public Log(ServerConfig config) {
+        this.config = config;
+    }
+
+    public void role(char r) {
+        this.role = r;
+    }
+
+    private static int level(String name) {
+        return switch (name) {
+            case "debug" -> DEBUG;
+            case "verbose" -> VERBOSE;
+            case "warning" -> WARNING;
+            case "nothing" -> 4;
+            default -> NOTICE;
+        };
+    }
+
+    public boolean enabled(int level) {
+        return level >= level(config.loglevel);
+    }
+
+    public void debug(String msg) {
+        log(DEBUG, msg);
+    }
+
+    public void verbose(String msg) {
+        log(VERBOSE, msg);
+    }
+
+    public void notice(String msg) {
+        log(NOTICE, msg);
+    }
+
+    public void warning(String msg) {
+        log(WARNING, msg);
+    }
+
+    public synchronized void log(int level, String msg) {
+        if (!enabled(level)) {
+            return;
+        }
+        PrintStream p = stream();
+        p.println(PID + ":" + role + " " + LocalDateTime.now().format(FMT) + " " + MARKS[level] + " " + msg);
+        p.flush();
+    }
+
+    /** Writes a raw line (used for the start-up banner and fatal config errors). */
+    public synchronized void raw(String text) {
+        PrintStream p = stream();
+        p.println(text);
+        p.flush();
+    }
+
+    private PrintStream stream() {
+        String f = config.logfile;
+        if (f == null || f.isEmpty()) {
+            return System.out;
+        }
+        if (!f.equals(openedFile)) {
+            try {
+                if (out != null && out != System.out) {
+                    out.close();
+                }
+                out = new PrintStream(new FileOutputStream(f, true), false, StandardCharsets.UTF_8);
+                openedFile = f;
+            } catch (IOException e) {
+                System.err.println("Can't open the log file: " + e.getMessage());
+                return System.out;
+            }
+        }
+        return out;
+    }
+}

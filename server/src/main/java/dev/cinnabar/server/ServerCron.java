@@ -1,0 +1,83 @@
+package dev.cinnabar.server;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Redis's serverCron: a timer at {@code hz} times per second that takes the execution lock and runs
+ * periodic tasks (LRU clock, instantaneous metrics, active expiry, client timeouts, dict resizing).
+ * Tasks are registered by the features that own them.
+ */
+public final class ServerCron implements AutoCloseable {
+    /** A periodic task; runs under the execution lock. */
+    @FunctionalInterface
+    public interface Task {
+        void run(long nowMillis);
+    }
+
+    private final ServerContext server;
+    private final List<Task> tasks = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private volatile boolean stopped;
+
+    public ServerCron(ServerContext server) {
+        this.server = server;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cinnabar-cron");
+            t.setDaemon(true);
+            return t;
+        });
+        tasks.add(now -> {
+            server.keyspace().updateLruClock(now);
+            ServerStats s = server.stats();
+            s.opsPerSec.sample(s.totalCommandsProcessed, now);
+            s.inputKbps.sample(s.netInputBytes.get(), now);
+            s.outputKbps.sample(s.netOutputBytes.get(), now);
+        });
+    }
+
+    public void add(Task t) {
+        tasks.add(t);
+    }
+
+    public void start() {
+        scheduleNext();
+    }
+
+    private void scheduleNext() {
+        if (stopped) {
+            return;
+        }
+        int hz = Math.max(1, server.config().hz);
+        timer.schedule(this::tick, 1000L / hz, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs one cron cycle now (also used by tests). */
+    public void tick() {
+        try {
+            server.lock().lock();
+            try {
+                server.updateCachedTime();
+                long now = server.now();
+                for (Task t : tasks) {
+                    t.run(now);
+                }
+            } finally {
+                server.lock().unlock();
+            }
+        } catch (RuntimeException e) {
+            server.log().warning("serverCron task failed: " + e);
+        } finally {
+            scheduleNext();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        timer.shutdownNow();
+    }
+}

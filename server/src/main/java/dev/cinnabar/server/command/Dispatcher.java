@@ -1,0 +1,145 @@
+package dev.cinnabar.server.command;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The one gate every command passes, in a fixed order (as Redis's processCommand):
+ *
+ * <ol>
+ *   <li>lookup (unknown command / unknown subcommand)
+ *   <li>arity
+ *   <li>authentication (by the NO_AUTH flag)
+ *   <li>ACL ({@link #acl})
+ *   <li>cluster redirection ({@link #cluster})
+ *   <li>OOM / eviction for DENYOOM commands ({@link #memory})
+ *   <li>server state: loading, stale replica, read-only replica, busy script ({@link #state})
+ *   <li>the RESP2 pub/sub context and MULTI queueing ({@link #context})
+ *   <li>execute ({@link #execute}), then propagation, stats and slowlog ({@link #observers})
+ * </ol>
+ *
+ * <p>Feature packages plug into the stages ({@link Check}) instead of adding branches here;
+ * a stage returns true when it has replied and the command must not run. Called under the
+ * execution lock.
+ */
+public final class Dispatcher {
+    /** A gate stage. Returns true when the command was rejected (or queued) and a reply written. */
+    @FunctionalInterface
+    public interface Check {
+        boolean reject(Client c, CommandSpec cmd);
+    }
+
+    /** Runs after each executed command (propagation, slowlog, latency, MONITOR is before). */
+    @FunctionalInterface
+    public interface Observer {
+        void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty);
+    }
+
+    private final ServerContext server;
+    public volatile Check acl;
+    public volatile Check cluster;
+    public volatile Check memory;
+    public volatile Check state;
+    public volatile Check context;
+    /** Sees every command before it runs (MONITOR). */
+    public volatile Check monitor;
+    public final List<Observer> observers = new CopyOnWriteArrayList<>();
+
+    public Dispatcher(ServerContext server) {
+        this.server = server;
+    }
+
+    /** Processes the request in c.argv()/c.argc(). */
+    public void call(Client c) {
+        byte[][] argv = c.argv();
+        int argc = c.argc();
+        CommandSpec cmd = server.commands().lookup(argv[0]);
+        if (cmd == null) {
+            c.cmd(null);
+            reject(c, null, Errors.unknownCommand(argv, argc));
+            return;
+        }
+        if (cmd.hasSubcommands() && argc >= 2) {
+            CommandSpec sub = cmd.subcommand(argv[1]);
+            if (sub == null) {
+                c.cmd(null);
+                reject(c, null, Errors.unknownSubcommand(Texts.str(argv[1]), Texts.str(argv[0])));
+                return;
+            }
+            cmd = sub;
+        }
+        c.cmd(cmd);
+        if (!cmd.arityOk(argc)) {
+            reject(c, cmd, Errors.wrongArgs(cmd.fullName()));
+            return;
+        }
+        if (!c.authenticated() && !cmd.has(CommandFlag.NO_AUTH)) {
+            reject(c, cmd, Errors.NOAUTH);
+            return;
+        }
+        if (stage(acl, c, cmd) || stage(cluster, c, cmd) || stage(memory, c, cmd) || stage(state, c, cmd)
+                || stage(context, c, cmd)) {
+            return;
+        }
+        Check m = monitor;
+        if (m != null) {
+            m.reject(c, cmd);
+        }
+        execute(c, cmd);
+    }
+
+    private boolean stage(Check s, Client c, CommandSpec cmd) {
+        if (s == null) {
+            return false;
+        }
+        long before = c.reply().errorCount();
+        if (s.reject(c, cmd)) {
+            if (c.reply().errorCount() > before) {
+                cmd.rejectedCalls++;
+                server.stats().countError(c.reply().lastError());
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Replies with an error for a command that did not pass the gate, counting it. */
+    public void reject(Client c, CommandSpec cmd, String error) {
+        if (cmd != null) {
+            cmd.rejectedCalls++;
+        }
+        c.reply().error(error);
+        server.stats().countError(error);
+    }
+
+    /**
+     * Runs a command that has passed the gate (also used by EXEC and scripts): the handler, then
+     * statistics and the observers.
+     */
+    public void execute(Client c, CommandSpec cmd) {
+        Reply r = c.reply();
+        long dirtyBefore = server.dirty;
+        long errorsBefore = r.errorCount();
+        long t0 = System.nanoTime();
+        server.updateCachedTime();
+        cmd.handler.execute(c);
+        long micros = (System.nanoTime() - t0) / 1000;
+        cmd.calls++;
+        cmd.microseconds += micros;
+        server.stats().totalCommandsProcessed++;
+        Reply r2 = c.reply();
+        if (r2 == r && r.errorCount() > errorsBefore) {
+            cmd.failedCalls++;
+            server.stats().countError(r.lastError());
+        }
+        boolean dirty = server.dirty != dirtyBefore;
+        for (Observer o : observers) {
+            o.afterCall(c, cmd, micros, dirty);
+        }
+    }
+}

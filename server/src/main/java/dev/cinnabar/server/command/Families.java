@@ -1,0 +1,17 @@
+package dev.cinnabar.server.command;
+
+import java.util.List;
+
+/** The command families that bind handlers into the table. One line per family. */
+public final class Families {
+    private Families() {
+    }
+
+    public static List<CommandFamily> all() {
+        return List.of(
+                new dev.cinnabar.server.command.connection.ConnectionCommands(),
+                new dev.cinnabar.server.command.string.StringCommands(),
+                new dev.cinnabar.server.command.generic.KeyCommands()
+        );
+    }
+}

@@ -1,0 +1,118 @@
+package dev.cinnabar.server.net;
+
+import dev.cinnabar.server.ServerContext;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The TCP listener: Netty with native epoll when available (NIO otherwise), one acceptor thread
+ * and {@code io-threads} event loops that own connections. See ClientHandler for the per-read
+ * batching under the execution lock.
+ */
+public final class NettyServer implements AutoCloseable {
+    private final ServerContext server;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private final List<Channel> listeners = new ArrayList<>();
+    private int boundPort;
+
+    public NettyServer(ServerContext server) {
+        this.server = server;
+    }
+
+    /** Number of event loops used for connections. */
+    public static int ioThreads(ServerContext server) {
+        int n = server.config().ioThreads;
+        return n > 0 ? n : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    public void start() throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        int threads = ioThreads(server);
+        boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("cinnabar-accept", true))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("cinnabar-accept", true));
+        workers = epoll ? new EpollEventLoopGroup(threads, new DefaultThreadFactory("cinnabar-io", true))
+                : new NioEventLoopGroup(threads, new DefaultThreadFactory("cinnabar-io", true));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, server.config().tcpBacklog)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, server.config().tcpKeepalive > 0)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ClientHandler(server));
+                    }
+                });
+        int port = server.config().port;
+        List<String> binds = server.config().bind;
+        for (String addr : binds) {
+            boolean optional = addr.startsWith("-");
+            String host = optional ? addr.substring(1) : addr;
+            InetSocketAddress sa;
+            if (host.equals("*")) {
+                sa = new InetSocketAddress(port);
+            } else if (host.equals("::*")) {
+                // "*" already binds the IPv6 wildcard on a dual-stack system.
+                continue;
+            } else {
+                sa = new InetSocketAddress(host, port);
+            }
+            try {
+                Channel ch = b.bind(sa).sync().channel();
+                listeners.add(ch);
+                if (port == 0) {
+                    port = ((InetSocketAddress) ch.localAddress()).getPort();
+                    server.config().port = port;
+                }
+            } catch (Exception e) {
+                if (optional) {
+                    continue;
+                }
+                close();
+                throw new IllegalStateException("Could not create server TCP listening socket " + host + ":"
+                        + server.config().port + ": " + e.getMessage(), e);
+            }
+        }
+        boundPort = port;
+        server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
+                + " io thread" + (threads == 1 ? "" : "s") + ")");
+    }
+
+    public int port() {
+        return boundPort;
+    }
+
+    @Override
+    public void close() {
+        for (Channel c : listeners) {
+            c.close().syncUninterruptibly();
+        }
+        listeners.clear();
+        if (boss != null) {
+            boss.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.cinnabar.server.protocol;
+
+/**
+ * Every error text Cinnabar sends, worded exactly as Redis 7.0 words it. Handlers use these
+ * constants or factories, never ad-hoc strings, so one place can be checked against Redis.
+ */
+public final class Errors {
+    private Errors() {
+    }
+
+    public static final String SYNTAX = "ERR syntax error";
+    public static final String WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    public static final String NOT_INTEGER = "ERR value is not an integer or out of range";
+    public static final String NOT_FLOAT = "ERR value is not a valid float";
+    public static final String OVERFLOW = "ERR increment or decrement would overflow";
+    public static final String NOAUTH = "NOAUTH Authentication required.";
+    public static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+    public static final String NO_SUCH_KEY = "ERR no such key";
+    public static final String INVALID_DB = "ERR DB index is out of range";
+    public static final String SAME_OBJECT = "ERR source and destination objects are the same";
+    public static final String INVALID_EXPIRE = "ERR invalid expire time in '%s' command";
+    public static final String OUT_OF_RANGE = "ERR index out of range";
+    public static final String NOT_POSITIVE = "ERR value is out of range, must be positive";
+    public static final String OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+    public static final String STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    public static final String BIT_OFFSET = "ERR bit offset is not an integer or out of range";
+    public static final String TIMEOUT = "ERR timeout is not a float or out of range";
+    public static final String TIMEOUT_NEGATIVE = "ERR timeout is negative";
+    public static final String INCR_NAN_INF = "ERR increment would produce NaN or Infinity";
+
+    public static String wrongArgs(String commandName) {
+        return "ERR wrong number of arguments for '" + commandName + "' command";
+    }
+
+    public static String invalidExpire(String commandName) {
+        return String.format(INVALID_EXPIRE, commandName);
+    }
+
+    /**
+     * "unknown command 'foo', with args beginning with: 'a' 'b' " - Redis quotes arguments while
+     * the list is shorter than 128 characters, cutting each to the room left.
+     */
+    public static String unknownCommand(byte[][] argv, int argc) {
+        StringBuilder args = new StringBuilder();
+        for (int i = 1; i < argc && args.length() < 128; i++) {
+            String a = Texts.str(argv[i]);
+            int room = 128 - args.length();
+            args.append('\'').append(a, 0, Math.min(a.length(), room)).append("' ");
+        }
+        return "ERR unknown command '" + Texts.truncate(Texts.str(argv[0]), 128)
+                + "', with args beginning with: " + args;
+    }
+
+    public static String unknownSubcommand(String sub, String container) {
+        return "ERR unknown subcommand '" + Texts.truncate(sub, 128) + "'. Try " + container.toUpperCase() + " HELP.";
+    }
+}

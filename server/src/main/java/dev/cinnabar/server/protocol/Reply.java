@@ -1,0 +1,81 @@
+package dev.cinnabar.server.protocol;
+
+/**
+ * The reply sink every command handler writes to.
+ *
+ * <p>Handlers describe replies in Redis's data model; the sink decides the wire form. A RESP2
+ * sink turns a map into a flat array, a double into a bulk string, a set into an array and the
+ * several null kinds into {@code $-1} or {@code *-1}; a RESP3 sink uses the native types. Sinks
+ * that do not speak RESP at all (the Lua bridge, MULTI's queued-reply buffer) implement the same
+ * interface, so handlers never know where their reply goes.
+ *
+ * <p>Aggregates are written as a header with the element count followed by exactly that many
+ * elements. When the count is not known in advance, use {@link #deferredArray()} and
+ * {@link #finishDeferred(Object, int)}.
+ */
+public interface Reply {
+    /** The protocol version the client negotiated (2 or 3). */
+    int protocol();
+
+    void simple(String s);
+
+    /** An error reply; {@code msg} is the full text including its code, e.g. "ERR syntax error". */
+    void error(String msg);
+
+    void integer(long v);
+
+    void bulk(byte[] b);
+
+    void bulk(byte[] b, int off, int len);
+
+    void bulk(String s);
+
+    /** A missing value: {@code $-1} in RESP2, {@code _} in RESP3. */
+    void nullBulk();
+
+    /** A missing aggregate: {@code *-1} in RESP2, {@code _} in RESP3. */
+    void nullArray();
+
+    void array(int n);
+
+    /** A map of {@code n} pairs: {@code %n} in RESP3, an array of 2n in RESP2. */
+    void map(int n);
+
+    /** A set: {@code ~n} in RESP3, an array in RESP2. */
+    void set(int n);
+
+    /** An out-of-band push: {@code >n} in RESP3, an array in RESP2. */
+    void push(int n);
+
+    /** A double: {@code ,} in RESP3, a bulk string with Redis's formatting in RESP2. */
+    void dbl(double d);
+
+    /** A boolean: {@code #t/#f} in RESP3, integer 1/0 in RESP2. */
+    void bool(boolean b);
+
+    /** Verbatim text ({@code =} in RESP3, bulk in RESP2); format is a 3-letter type such as "txt". */
+    void verbatim(String format, String text);
+
+    /** Begins an array whose length is not known yet; returns a handle for finishDeferred. */
+    Object deferredArray();
+
+    /** Begins a map whose pair count is not known yet. */
+    Object deferredMap();
+
+    /** Sets the element count (pairs for a map) of a deferred aggregate. */
+    void finishDeferred(Object handle, int n);
+
+    /** Errors written so far through this sink (the gate counts failed calls and errorstats). */
+    long errorCount();
+
+    /** The last error text written, or null. */
+    String lastError();
+
+    default void ok() {
+        simple("OK");
+    }
+
+    default void emptyArray() {
+        array(0);
+    }
+}

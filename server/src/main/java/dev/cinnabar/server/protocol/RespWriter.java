@@ -1,0 +1,229 @@
+package dev.cinnabar.server.protocol;
+
+import dev.cinnabar.server.util.Doubles;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes replies as RESP2 or RESP3 bytes into a Netty buffer owned by the connection.
+ *
+ * <p>The buffer is swapped per flush by the connection ({@link #target(ByteBuf)}); the writer
+ * itself holds no other state than the protocol version, so one instance lives per client.
+ * Integers below 1024 and the common headers come from precomputed tables.
+ */
+public final class RespWriter implements Reply {
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final byte[][] SMALL = new byte[1024][];
+    private static final byte[] NULL_BULK2 = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL_ARRAY2 = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NULL3 = "_\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        for (int i = 0; i < SMALL.length; i++) {
+            SMALL[i] = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    private ByteBuf out;
+    private int protocol = 2;
+    private long errors;
+    private String lastError;
+
+    public void target(ByteBuf out) {
+        this.out = out;
+    }
+
+    public ByteBuf target() {
+        return out;
+    }
+
+    public void protocol(int version) {
+        this.protocol = version;
+    }
+
+    @Override
+    public int protocol() {
+        return protocol;
+    }
+
+    private void header(char type, long n) {
+        out.writeByte(type);
+        writeLong(n);
+        out.writeBytes(CRLF);
+    }
+
+    private void writeLong(long n) {
+        if (n >= 0 && n < SMALL.length) {
+            out.writeBytes(SMALL[(int) n]);
+        } else {
+            out.writeCharSequence(Long.toString(n), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Override
+    public void ok() {
+        out.writeBytes(OK);
+    }
+
+    @Override
+    public void simple(String s) {
+        out.writeByte('+');
+        out.writeCharSequence(s, StandardCharsets.UTF_8);
+        out.writeBytes(CRLF);
+    }
+
+    @Override
+    public long errorCount() {
+        return errors;
+    }
+
+    @Override
+    public String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public void error(String msg) {
+        errors++;
+        lastError = msg;
+        out.writeByte('-');
+        // An error line may not contain CR or LF; Redis replaces them with spaces.
+        if (msg.indexOf('\r') >= 0 || msg.indexOf('\n') >= 0) {
+            msg = msg.replace('\r', ' ').replace('\n', ' ');
+        }
+        out.writeCharSequence(msg, StandardCharsets.UTF_8);
+        out.writeBytes(CRLF);
+    }
+
+    @Override
+    public void integer(long v) {
+        header(':', v);
+    }
+
+    @Override
+    public void bulk(byte[] b) {
+        header('$', b.length);
+        out.writeBytes(b);
+        out.writeBytes(CRLF);
+    }
+
+    @Override
+    public void bulk(byte[] b, int off, int len) {
+        header('$', len);
+        out.writeBytes(b, off, len);
+        out.writeBytes(CRLF);
+    }
+
+    @Override
+    public void bulk(String s) {
+        bulk(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void nullBulk() {
+        out.writeBytes(protocol == 3 ? NULL3 : NULL_BULK2);
+    }
+
+    @Override
+    public void nullArray() {
+        out.writeBytes(protocol == 3 ? NULL3 : NULL_ARRAY2);
+    }
+
+    @Override
+    public void array(int n) {
+        header('*', n);
+    }
+
+    @Override
+    public void map(int n) {
+        if (protocol == 3) {
+            header('%', n);
+        } else {
+            header('*', 2L * n);
+        }
+    }
+
+    @Override
+    public void set(int n) {
+        header(protocol == 3 ? '~' : '*', n);
+    }
+
+    @Override
+    public void push(int n) {
+        header(protocol == 3 ? '>' : '*', n);
+    }
+
+    @Override
+    public void dbl(double d) {
+        if (protocol == 3) {
+            out.writeByte(',');
+            out.writeCharSequence(Doubles.resp3(d), StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
+        } else {
+            bulk(Doubles.fmt17g(d));
+        }
+    }
+
+    @Override
+    public void bool(boolean b) {
+        if (protocol == 3) {
+            out.writeByte('#');
+            out.writeByte(b ? 't' : 'f');
+            out.writeBytes(CRLF);
+        } else {
+            integer(b ? 1 : 0);
+        }
+    }
+
+    @Override
+    public void verbatim(String format, String text) {
+        if (protocol == 3) {
+            byte[] t = text.getBytes(StandardCharsets.UTF_8);
+            header('=', t.length + 4L);
+            out.writeCharSequence(format, StandardCharsets.US_ASCII);
+            out.writeByte(':');
+            out.writeBytes(t);
+            out.writeBytes(CRLF);
+        } else {
+            bulk(text);
+        }
+    }
+
+    private record Deferred(int start, boolean map) {
+    }
+
+    @Override
+    public Object deferredArray() {
+        return new Deferred(out.writerIndex(), false);
+    }
+
+    @Override
+    public Object deferredMap() {
+        return new Deferred(out.writerIndex(), true);
+    }
+
+    @Override
+    public void finishDeferred(Object handle, int n) {
+        Deferred d = (Deferred) handle;
+        char type;
+        long count = n;
+        if (d.map) {
+            if (protocol == 3) {
+                type = '%';
+            } else {
+                type = '*';
+                count = 2L * n;
+            }
+        } else {
+            type = '*';
+        }
+        byte[] h = (type + Long.toString(count) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        int len = out.writerIndex() - d.start;
+        byte[] body = new byte[len];
+        out.getBytes(d.start, body);
+        out.writerIndex(d.start);
+        out.writeBytes(h);
+        out.writeBytes(body);
+    }
+}

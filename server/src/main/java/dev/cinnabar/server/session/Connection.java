@@ -1,0 +1,25 @@
+package dev.cinnabar.server.session;
+
+/**
+ * The transport under a client, as the session sees it. The Netty adapter implements it for
+ * sockets; fake clients (Lua, AOF loading) have none.
+ */
+public interface Connection {
+    /** "ip:port" of the peer. */
+    String peerAddress();
+
+    /** "ip:port" of our side. */
+    String localAddress();
+
+    /** Flushes replies written so far; safe from any thread. */
+    void flush();
+
+    /** Closes after pending replies are written; safe from any thread. */
+    void close();
+
+    /** Bytes of replies queued but not yet written to the socket (omem in CLIENT LIST). */
+    long pendingOutputBytes();
+
+    /** Runs a task on the connection's own IO thread (for pushes from other clients' commands). */
+    void execute(Runnable task);
+}

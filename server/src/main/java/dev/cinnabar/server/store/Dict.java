@@ -1,0 +1,390 @@
+package dev.cinnabar.server.store;
+
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * The keyspace hash table: byte-string keys, chained buckets, power-of-two sizes and incremental
+ * rehashing, after Redis's dict.
+ *
+ * <p>Why not java.util.HashMap: we need Redis's SCAN guarantee (a key present for the whole scan
+ * is returned at least once, even while the table grows or shrinks), which depends on the
+ * reverse-binary cursor over power-of-two tables; we need resizing spread over many operations
+ * rather than one long pause; fair random sampling for eviction and RANDOMKEY; and a small
+ * per-key footprint (an entry is 32 bytes with compressed oops).
+ *
+ * <p>Invariants: while rehashing ({@code rehashIdx >= 0}) buckets of t0 below rehashIdx are empty
+ * and new entries go to t1; every lookup, insert and delete moves one bucket. Resizing can be
+ * suspended ({@link #resizeAllowed(boolean)}) while a snapshot walks the table; the table then only
+ * grows when the load factor passes 5, as Redis does during a fork.
+ *
+ * <p>Not thread-safe: used only under the server's execution lock.
+ */
+public final class Dict {
+    /** One key and its value. The key array is never mutated once stored. */
+    public static final class Entry {
+        final byte[] key;
+        Object value;
+        Entry next;
+        final int hash;
+        int lru; // LRU clock or LFU counter, see the eviction code
+
+        Entry(byte[] key, int hash, Object value) {
+            this.key = key;
+            this.hash = hash;
+            this.value = value;
+        }
+
+        public byte[] key() {
+            return key;
+        }
+
+        public Object value() {
+            return value;
+        }
+
+        public void value(Object v) {
+            this.value = v;
+        }
+
+        public int lru() {
+            return lru;
+        }
+
+        public void lru(int v) {
+            this.lru = v;
+        }
+    }
+
+    private static final Entry[] EMPTY = new Entry[0];
+    private static final int INITIAL = 4;
+    private static final int FORCE_RESIZE_RATIO = 5;
+
+    private Entry[] t0 = EMPTY;
+    private Entry[] t1;
+    private int used0;
+    private int used1;
+    private int rehashIdx = -1;
+    private boolean resizeAllowed = true;
+
+    public int size() {
+        return used0 + used1;
+    }
+
+    public boolean isRehashing() {
+        return rehashIdx >= 0;
+    }
+
+    /** Total bucket count (both tables), for INFO and tests. */
+    public int buckets() {
+        return t0.length + (t1 == null ? 0 : t1.length);
+    }
+
+    public void resizeAllowed(boolean v) {
+        resizeAllowed = v;
+    }
+
+    public Entry find(byte[] key) {
+        if (size() == 0) {
+            return null;
+        }
+        if (rehashIdx >= 0) {
+            rehashStep();
+        }
+        int h = Hashing.hash(key);
+        Entry e = t0.length == 0 ? null : t0[h & (t0.length - 1)];
+        for (; e != null; e = e.next) {
+            if (e.hash == h && Arrays.equals(e.key, key)) {
+                return e;
+            }
+        }
+        if (t1 != null) {
+            for (e = t1[h & (t1.length - 1)]; e != null; e = e.next) {
+                if (e.hash == h && Arrays.equals(e.key, key)) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
+    public Object get(byte[] key) {
+        Entry e = find(key);
+        return e == null ? null : e.value;
+    }
+
+    /** Sets key to value; returns the entry (new or existing). */
+    public Entry put(byte[] key, Object value) {
+        Entry e = find(key);
+        if (e != null) {
+            e.value = value;
+            return e;
+        }
+        return addNew(key, value);
+    }
+
+    /** Inserts a key the caller knows is absent. */
+    public Entry addNew(byte[] key, Object value) {
+        if (rehashIdx >= 0) {
+            rehashStep();
+        }
+        expandIfNeeded();
+        int h = Hashing.hash(key);
+        Entry e = new Entry(key, h, value);
+        if (t1 != null) {
+            int i = h & (t1.length - 1);
+            e.next = t1[i];
+            t1[i] = e;
+            used1++;
+        } else {
+            int i = h & (t0.length - 1);
+            e.next = t0[i];
+            t0[i] = e;
+            used0++;
+        }
+        return e;
+    }
+
+    /** Removes key; returns the removed entry or null. */
+    public Entry remove(byte[] key) {
+        if (size() == 0) {
+            return null;
+        }
+        if (rehashIdx >= 0) {
+            rehashStep();
+        }
+        int h = Hashing.hash(key);
+        Entry r = removeFrom(t0, h, key);
+        if (r != null) {
+            used0--;
+            return r;
+        }
+        if (t1 != null) {
+            r = removeFrom(t1, h, key);
+            if (r != null) {
+                used1--;
+            }
+        }
+        return r;
+    }
+
+    private static Entry removeFrom(Entry[] t, int h, byte[] key) {
+        if (t.length == 0) {
+            return null;
+        }
+        int i = h & (t.length - 1);
+        Entry prev = null;
+        for (Entry e = t[i]; e != null; prev = e, e = e.next) {
+            if (e.hash == h && Arrays.equals(e.key, key)) {
+                if (prev == null) {
+                    t[i] = e.next;
+                } else {
+                    prev.next = e.next;
+                }
+                e.next = null;
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Exchanges the contents of two dicts (SWAPDB). */
+    static void swap(Dict a, Dict b) {
+        Entry[] t = a.t0;
+        a.t0 = b.t0;
+        b.t0 = t;
+        t = a.t1;
+        a.t1 = b.t1;
+        b.t1 = t;
+        int i = a.used0;
+        a.used0 = b.used0;
+        b.used0 = i;
+        i = a.used1;
+        a.used1 = b.used1;
+        b.used1 = i;
+        i = a.rehashIdx;
+        a.rehashIdx = b.rehashIdx;
+        b.rehashIdx = i;
+    }
+
+    public void clear() {
+        t0 = EMPTY;
+        t1 = null;
+        used0 = used1 = 0;
+        rehashIdx = -1;
+    }
+
+    private void expandIfNeeded() {
+        if (rehashIdx >= 0) {
+            return;
+        }
+        if (t0.length == 0) {
+            t0 = new Entry[INITIAL];
+            return;
+        }
+        if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)) {
+            startResize(used0 + 1);
+        }
+    }
+
+    private void startResize(int minSize) {
+        int n = INITIAL;
+        while (n < minSize && n < (1 << 30)) {
+            n <<= 1;
+        }
+        if (n == t0.length) {
+            return;
+        }
+        t1 = new Entry[n];
+        used1 = 0;
+        rehashIdx = 0;
+    }
+
+    /** Shrinks the table when under 10% full (called from the server cron, as Redis's tryResize). */
+    public boolean shrinkIfNeeded() {
+        if (rehashIdx >= 0 || !resizeAllowed) {
+            return false;
+        }
+        if (t0.length > INITIAL && (long) used0 * 100 / t0.length < 10) {
+            startResize(Math.max(used0, INITIAL));
+            return true;
+        }
+        return false;
+    }
+
+    /** Moves one bucket (skipping up to 10 empty ones) from t0 to t1. */
+    private void rehashStep() {
+        rehash(1);
+    }
+
+    /** Moves up to n buckets; returns true while rehashing is still in progress. */
+    public boolean rehash(int n) {
+        if (rehashIdx < 0) {
+            return false;
+        }
+        int emptyVisits = n * 10;
+        while (n-- > 0 && used0 != 0) {
+            while (t0[rehashIdx] == null) {
+                rehashIdx++;
+                if (--emptyVisits == 0) {
+                    return true;
+                }
+            }
+            Entry e = t0[rehashIdx];
+            int mask1 = t1.length - 1;
+            while (e != null) {
+                Entry next = e.next;
+                int i = e.hash & mask1;
+                e.next = t1[i];
+                t1[i] = e;
+                used0--;
+                used1++;
+                e = next;
+            }
+            t0[rehashIdx] = null;
+            rehashIdx++;
+        }
+        if (used0 == 0) {
+            t0 = t1;
+            used0 = used1;
+            t1 = null;
+            used1 = 0;
+            rehashIdx = -1;
+            return false;
+        }
+        return true;
+    }
+
+    /** A random entry, or null when empty (as dictGetRandomKey: a random non-empty bucket). */
+    public Entry randomEntry() {
+        if (size() == 0) {
+            return null;
+        }
+        if (rehashIdx >= 0) {
+            rehashStep();
+        }
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        Entry head;
+        if (t1 != null) {
+            int s0 = t0.length;
+            do {
+                int i = rehashIdx + rnd.nextInt(s0 + t1.length - rehashIdx);
+                head = i >= s0 ? t1[i - s0] : t0[i];
+            } while (head == null);
+        } else {
+            int m = t0.length - 1;
+            do {
+                head = t0[rnd.nextInt() & m];
+            } while (head == null);
+        }
+        int len = 0;
+        for (Entry e = head; e != null; e = e.next) {
+            len++;
+        }
+        int k = rnd.nextInt(len);
+        Entry e = head;
+        while (k-- > 0) {
+            e = e.next;
+        }
+        return e;
+    }
+
+    /**
+     * Visits the buckets for one SCAN step and returns the next cursor (0 when done). Guarantee:
+     * an entry present from the first to the last call is visited at least once, whatever
+     * resizing happens between calls. Entries may be visited more than once.
+     */
+    public long scan(long cursor, Consumer<Entry> visitor) {
+        if (size() == 0) {
+            return 0;
+        }
+        long v = cursor;
+        if (t1 == null) {
+            long m0 = t0.length - 1;
+            emit(t0[(int) (v & m0)], visitor);
+            v |= ~m0;
+            v = Long.reverse(v);
+            v++;
+            v = Long.reverse(v);
+        } else {
+            Entry[] small = t0;
+            Entry[] large = t1;
+            if (small.length > large.length) {
+                small = t1;
+                large = t0;
+            }
+            long m0 = small.length - 1;
+            long m1 = large.length - 1;
+            emit(small[(int) (v & m0)], visitor);
+            do {
+                emit(large[(int) (v & m1)], visitor);
+                v |= ~m1;
+                v = Long.reverse(v);
+                v++;
+                v = Long.reverse(v);
+            } while ((v & (m0 ^ m1)) != 0);
+        }
+        return v;
+    }
+
+    private static void emit(Entry e, Consumer<Entry> visitor) {
+        while (e != null) {
+            Entry next = e.next; // the visitor may not unlink, but be safe
+            visitor.accept(e);
+            e = next;
+        }
+    }
+
+    /** Visits every entry (no modification allowed during the walk). */
+    public void forEach(Consumer<Entry> visitor) {
+        for (Entry e : t0) {
+            emit(e, visitor);
+        }
+        if (t1 != null) {
+            for (Entry e : t1) {
+                emit(e, visitor);
+            }
+        }
+    }
+}

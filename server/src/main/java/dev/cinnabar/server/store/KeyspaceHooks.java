@@ -1,0 +1,38 @@
+package dev.cinnabar.server.store;
+
+/**
+ * What the keyspace tells the rest of the server, and asks of it. The store knows nothing of
+ * clients, RESP or the network; the server implements these to drive WATCH, client tracking,
+ * keyspace notifications, blocked clients and propagation of expiry deletes.
+ */
+public interface KeyspaceHooks {
+    /** The cached time of the command being executed, in ms (Redis's commandTimeSnapshot). */
+    long now();
+
+    /** True on a replica: expired keys read as missing but are deleted only by the master's DEL. */
+    default boolean isReplica() {
+        return false;
+    }
+
+    /** A key was modified (signalModifiedKey): invalidates WATCH and client-side caches. */
+    default void keyModified(Db db, byte[] key) {
+    }
+
+    /** A keyspace event of the given class occurred (notifyKeyspaceEvent). */
+    default void notify(int type, String event, byte[] key, int dbId) {
+    }
+
+    /** A key was deleted because it expired: propagate the DEL to replicas and the AOF. */
+    default void keyExpired(Db db, byte[] key) {
+    }
+
+    /** A key that blocked clients may wait on now holds data (signalKeyAsReady). */
+    default void keyReady(Db db, byte[] key) {
+    }
+
+    /** A whole database was emptied or swapped (FLUSHDB/FLUSHALL/SWAPDB): WATCH and tracking. */
+    default void dbChanged(Db db) {
+    }
+
+    KeyspaceHooks NONE = System::currentTimeMillis;
+}

@@ -1,0 +1,81 @@
+package dev.cinnabar.server.store;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * String values and their encodings, as Redis reports them with OBJECT ENCODING.
+ *
+ * <ul>
+ *   <li>{@code Long}: "int" - a string that is the canonical decimal form of a 64-bit integer of at
+ *       most 20 characters. Values 0..9999 are shared instances, like Redis's shared integers.
+ *   <li>{@code byte[]}: "embstr" up to 44 bytes, "raw" beyond, for values stored by SET and friends.
+ *   <li>{@link RawString}: "raw" - a growable buffer, made by APPEND and SETRANGE.
+ * </ul>
+ */
+public final class Strings {
+    public static final int EMBSTR_MAX = 44;
+    private static final Long[] SHARED = new Long[10000];
+
+    static {
+        for (int i = 0; i < SHARED.length; i++) {
+            SHARED[i] = (long) i;
+        }
+    }
+
+    private Strings() {
+    }
+
+    public static boolean isString(Object v) {
+        return v instanceof byte[] || v instanceof Long || v instanceof RawString;
+    }
+
+    /** The value to store for the given bytes: an int-encoded Long when it qualifies. */
+    public static Object encode(byte[] b) {
+        if (b.length <= 20 && b.length > 0) {
+            long[] out = new long[1];
+            if (Numbers.parseLongStrict(b, 0, b.length, out)) {
+                return ofLong(out[0]);
+            }
+        }
+        return b;
+    }
+
+    public static Long ofLong(long v) {
+        return v >= 0 && v < SHARED.length ? SHARED[(int) v] : Long.valueOf(v);
+    }
+
+    public static boolean isShared(Object v) {
+        return v instanceof Long l && l >= 0 && l < SHARED.length && SHARED[(int) (long) l] == l;
+    }
+
+    /** The bytes of a string value (a copy only for int and raw encodings). */
+    public static byte[] bytes(Object v) {
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        if (v instanceof Long l) {
+            return Long.toString(l).getBytes(StandardCharsets.US_ASCII);
+        }
+        return ((RawString) v).toBytes();
+    }
+
+    public static int length(Object v) {
+        if (v instanceof byte[] b) {
+            return b.length;
+        }
+        if (v instanceof Long l) {
+            return Numbers.digits(l);
+        }
+        return ((RawString) v).length();
+    }
+
+    public static String encoding(Object v) {
+        if (v instanceof Long) {
+            return "int";
+        }
+        if (v instanceof byte[] b) {
+            return b.length <= EMBSTR_MAX ? "embstr" : "raw";
+        }
+        return "raw";
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Regenerate server/src/main/resources/dev/cinnabar/server/command/commands.json.
+
+The facts (arity, flags, key positions, key specs, ACL categories, tips, group, since, argument
+structure) are read off a running Redis 7.0 with COMMAND and COMMAND DOCS, as DEVELOPERS.md allows.
+Redis's prose (summaries, complexity, history) is deliberately dropped: our own summaries live in
+summaries.tsv beside the table and are merged in here.
+
+Usage: redis-server --port 16379 --save '' --daemonize yes
+       tools/gen-command-table.py 16379
+"""
+import json, subprocess, sys, os
+
+port = sys.argv[1] if len(sys.argv) > 1 else "16379"
+def cli(*args):
+    return json.loads(subprocess.check_output(["redis-cli", "-p", port, "--json", *args]))
+
+info = cli("COMMAND")
+docs = cli("COMMAND DOCS".split()[0], "DOCS")
+here = os.path.dirname(os.path.abspath(__file__))
+out_dir = os.path.join(here, "..", "server", "src", "main", "resources", "dev", "cinnabar", "server", "command")
+summaries = {}
+sp = os.path.join(out_dir, "summaries.tsv")
+if os.path.exists(sp):
+    for line in open(sp, encoding="utf-8"):
+        if line.strip() and not line.startswith("#"):
+            k, v = line.rstrip("\n").split("\t", 1)
+            summaries[k] = v
+
+def strip_args(args):
+    out = []
+    for a in args or []:
+        b = {k: v for k, v in a.items() if k in ("name", "type", "key_spec_index", "token", "flags", "since", "deprecated_since", "display", "value")}
+        if "arguments" in a:
+            b["arguments"] = strip_args(a["arguments"])
+        out.append(b)
+    return out
+
+def convert(e, doc):
+    name, arity, flags, first, last, step, acl, tips, keyspecs, subs = e
+    d = doc or {}
+    c = {
+        "name": name, "arity": arity, "flags": flags, "firstKey": first, "lastKey": last, "step": step,
+        "acl": [a.lstrip("@") for a in acl], "tips": tips, "keySpecs": keyspecs,
+        "group": d.get("group"), "since": d.get("since"),
+    }
+    if name in summaries:
+        c["summary"] = summaries[name]
+    for k in ("doc_flags", "deprecated_since", "replaced_by"):
+        if k in d:
+            c[k] = d[k]
+    if "arguments" in d:
+        c["arguments"] = strip_args(d["arguments"])
+    if subs:
+        sd = d.get("subcommands", {})
+        c["subcommands"] = [convert(s, sd.get(s[0])) for s in sorted(subs, key=lambda s: s[0])]
+    return c
+
+table = [convert(e, docs.get(e[0])) for e in sorted(info, key=lambda e: e[0])]
+with open(os.path.join(out_dir, "commands.json"), "w", encoding="utf-8") as f:
+    json.dump(table, f, indent=0, separators=(",", ":"))
+    f.write("\n")
+print(len(table), "commands written")
