@@ -11,7 +11,8 @@ public final class Families {
         return List.of(
                 new dev.cinnabar.server.command.connection.ConnectionCommands(),
                 new dev.cinnabar.server.command.string.StringCommands(),
-                new dev.cinnabar.server.command.generic.KeyCommands()
+                new dev.cinnabar.server.command.generic.KeyCommands(),
+                new dev.cinnabar.server.command.bitmap.BitmapCommands()
         );
     }
 }

@@ -28,6 +28,17 @@ public final class Errors {
     public static final String TIMEOUT_NEGATIVE = "ERR timeout is negative";
     public static final String INCR_NAN_INF = "ERR increment would produce NaN or Infinity";
 
+    // bitmaps, HyperLogLog, geo
+    public static final String BIT_VALUE = "ERR bit is not an integer or out of range";
+    public static final String BITPOS_BIT = "ERR The bit argument must be 1 or 0.";
+    public static final String BITOP_NOT = "ERR BITOP NOT must be called with a single source key.";
+    public static final String BITFIELD_TYPE =
+            "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+    public static final String BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified";
+    public static final String BITFIELD_RO = "ERR BITFIELD_RO only supports the GET subcommand";
+    public static final String HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value.";
+    public static final String HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected";
+
     public static String wrongArgs(String commandName) {
         return "ERR wrong number of arguments for '" + commandName + "' command";
     }
