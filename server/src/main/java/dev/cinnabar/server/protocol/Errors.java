@@ -38,6 +38,27 @@ public final class Errors {
     public static final String BITFIELD_RO = "ERR BITFIELD_RO only supports the GET subcommand";
     public static final String HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value.";
     public static final String HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected";
+    // keyspace: strings, generic, expiry
+    public static final String DECREMENT_OVERFLOW = "ERR decrement would overflow";
+    public static final String OFFSET_OUT_OF_RANGE = "ERR offset is out of range";
+    public static final String LCS_NOT_STRINGS = "ERR The specified keys must contain string values";
+    public static final String LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX.";
+    public static final String LCS_TOO_LONG = "ERR String too long for LCS";
+    public static final String LCS_OVER_LIMIT =
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+    public static final String LCS_NO_MEMORY = "ERR Insufficient memory, failed allocating transient memory for LCS";
+    public static final String UNSUPPORTED_OPTION = "ERR Unsupported option %s";
+    public static final String EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible";
+    public static final String EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible";
+    public static final String LFU_NOT_SELECTED = "ERR An LFU maxmemory policy is not selected, access frequency not "
+            + "tracked. Please note that when switching between policies at runtime LRU and LFU data will take some "
+            + "time to adjust.";
+    public static final String INVALID_CURSOR = "ERR invalid cursor";
+    public static final String INVALID_FIRST_DB = "ERR invalid first DB index";
+    public static final String INVALID_SECOND_DB = "ERR invalid second DB index";
+    public static final String NOT_INT32 = "ERR value is out of range, value must between -2147483648 and 2147483647";
+    public static final String LRU_SELECTED = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please "
+            + "note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
     public static String wrongArgs(String commandName) {
         return "ERR wrong number of arguments for '" + commandName + "' command";

@@ -186,6 +186,14 @@ public final class Db {
         return expires.size() > 0 && expires.remove(key) != null;
     }
 
+    /**
+     * True when an absolute expiry time given by a command has already passed, so the key must
+     * be deleted instead of getting a TTL (Redis's checkAlreadyExpired; never on a replica).
+     */
+    public boolean alreadyExpired(long whenMillis) {
+        return whenMillis <= ks.hooks.now() && !ks.hooks.isReplica();
+    }
+
     /** True when the key has a TTL that has passed (no deletion). */
     public boolean isExpired(byte[] key) {
         long when = getExpire(key);
@@ -238,14 +246,38 @@ public final class Db {
         }
     }
 
-    /** Empties this database; returns the number of keys removed. */
+    /**
+     * Empties this database; returns the number of keys removed. Dropping the tables is O(1)
+     * here: the garbage collector frees the entries, so FLUSHDB ASYNC and SYNC do the same.
+     */
     public long flush() {
         long n = keys.size();
         keys.clear();
         expires.clear();
         expireCursor = 0;
         avgTtl = 0;
+        ks.hooks.dbChanged(this);
         return n;
+    }
+
+    /**
+     * One SCAN step over the main dict: the keys of the visited buckets go to out (expired ones
+     * included; the caller filters them after the step, as Redis does). Returns the next cursor.
+     */
+    public long scanKeys(long cursor, java.util.List<byte[]> out) {
+        return keys.scan(cursor, e -> out.add(e.key));
+    }
+
+    /** Advances a cron-driven rehash of both dicts by up to the given number of buckets. */
+    boolean rehashSome(int buckets) {
+        boolean more = false;
+        if (keys.isRehashing()) {
+            more = keys.rehash(buckets);
+        }
+        if (expires.isRehashing()) {
+            more |= expires.rehash(buckets);
+        }
+        return more;
     }
 
     /** Exchanges contents with another database (SWAPDB). */

@@ -49,12 +49,63 @@ public final class Keyspace {
         return lruClock;
     }
 
+    /**
+     * When an LFU maxmemory policy is active the entry's lru field holds Redis's LFU data: the
+     * last decrement time in minutes (16 bits) and a logarithmic access counter (8 bits).
+     */
+    private volatile boolean lfu;
+    /** lfu-log-factor and lfu-decay-time (Redis's defaults; the eviction feature may tune them). */
+    public volatile int lfuLogFactor = 10;
+    public volatile int lfuDecayTime = 1;
+    private static final int LFU_INIT_VAL = 5;
+
+    /** Switches the meaning of the entries' lru field (called when maxmemory-policy changes). */
+    public void lfuMode(boolean on) {
+        lfu = on;
+    }
+
+    public boolean lfuMode() {
+        return lfu;
+    }
+
     void touch(Dict.Entry e) {
-        e.lru = lruClock;
+        if (lfu) {
+            int counter = lfuLogIncr(lfuDecrAndReturn(e));
+            e.lru = (lfuMinutes() << 8) | counter;
+        } else {
+            e.lru = lruClock;
+        }
     }
 
     void touchNew(Dict.Entry e) {
-        e.lru = lruClock;
+        e.lru = lfu ? (lfuMinutes() << 8) | LFU_INIT_VAL : lruClock;
+    }
+
+    private int lfuMinutes() {
+        return (int) ((hooks.now() / 60_000) & 0xffff);
+    }
+
+    /** The entry's LFU counter after applying the decay for the time elapsed (OBJECT FREQ). */
+    public int lfuDecrAndReturn(Dict.Entry e) {
+        int ldt = (e.lru >>> 8) & 0xffff;
+        int counter = e.lru & 0xff;
+        int now = lfuMinutes();
+        int elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+        int periods = lfuDecayTime > 0 ? elapsed / lfuDecayTime : 0;
+        if (periods > 0) {
+            counter = periods > counter ? 0 : counter - periods;
+        }
+        return counter;
+    }
+
+    private int lfuLogIncr(int counter) {
+        if (counter == 255) {
+            return 255;
+        }
+        double r = java.util.concurrent.ThreadLocalRandom.current().nextDouble();
+        double base = Math.max(0, counter - LFU_INIT_VAL);
+        double p = 1.0 / (base * lfuLogFactor + 1);
+        return r < p ? counter + 1 : counter;
     }
 
     /** Seconds since the entry was last touched (OBJECT IDLETIME). */
@@ -82,7 +133,6 @@ public final class Keyspace {
         long n = 0;
         for (Db d : dbs) {
             n += d.flush();
-            hooks.dbChanged(d);
         }
         return n;
     }

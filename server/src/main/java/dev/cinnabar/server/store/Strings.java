@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Strings {
     public static final int EMBSTR_MAX = 44;
+    public static final byte[] EMPTY = new byte[0];
     private static final Long[] SHARED = new Long[10000];
 
     static {
@@ -57,6 +58,19 @@ public final class Strings {
             return Long.toString(l).getBytes(StandardCharsets.US_ASCII);
         }
         return ((RawString) v).toBytes();
+    }
+
+    /** The integer a string value holds (string2ll's strictness), or null when it is not one. */
+    public static Long toLong(Object v) {
+        if (v instanceof Long l) {
+            return l;
+        }
+        long[] out = new long[1];
+        if (v instanceof byte[] b) {
+            return Numbers.parseLongStrict(b, 0, b.length, out) ? out[0] : null;
+        }
+        RawString r = (RawString) v;
+        return Numbers.parseLongStrict(r.array(), 0, r.length(), out) ? out[0] : null;
     }
 
     public static int length(Object v) {
