@@ -32,6 +32,9 @@ public final class CinnabarServer implements AutoCloseable {
         this.net = new NettyServer(context);
         this.cron = new ServerCron(context);
         context.cron(cron);
+        // SHUTDOWN runs on an event loop under the execution lock: stop from another thread, since
+        // closing the event loops waits for them.
+        context.shutdownHook(() -> new Thread(this::close, "cinnabar-shutdown").start());
         Features.install(context, cron);
     }
 

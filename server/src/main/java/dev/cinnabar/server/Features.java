@@ -10,5 +10,6 @@ final class Features {
 
     static void install(ServerContext ctx, ServerCron cron) {
         // features add themselves here, e.g. ActiveExpire.install(ctx, cron);
+        dev.cinnabar.server.command.server.ServerCommands.install(ctx);
     }
 }

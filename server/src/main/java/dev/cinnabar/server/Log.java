@@ -41,7 +41,6 @@ public final class Log {
             case "debug" -> DEBUG;
             case "verbose" -> VERBOSE;
             case "warning" -> WARNING;
-            case "nothing" -> 4;
             default -> NOTICE;
         };
     }
@@ -71,8 +70,13 @@ public final class Log {
             return;
         }
         PrintStream p = stream();
-        p.println(PID + ":" + role + " " + LocalDateTime.now().format(FMT) + " " + MARKS[level] + " " + msg);
+        p.println(line(PID, role, level, msg));
         p.flush();
+    }
+
+    /** One line in Redis's format: {@code pid:role dd Mon yyyy HH:MM:SS.mmm <mark> message}. */
+    public static String line(long pid, char role, int level, String msg) {
+        return pid + ":" + role + " " + LocalDateTime.now().format(FMT) + " " + MARKS[level] + " " + msg;
     }
 
     /** Writes a raw line (used for the start-up banner and fatal config errors). */

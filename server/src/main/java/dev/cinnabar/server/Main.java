@@ -4,7 +4,9 @@ import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.store.Clock;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,23 +14,30 @@ import java.util.List;
 
 /**
  * The launcher, taking redis-server's arguments: {@code [/path/to/redis.conf] [--directive value ...]},
- * {@code -} to read the configuration from standard input, {@code -v}/{@code --version},
+ * {@code -} (first or last) to read configuration from standard input, {@code -v}/{@code --version},
  * {@code -h}/{@code --help}.
+ *
+ * <p>{@link #launch} is the same start-up without exiting the JVM (tests start servers in-process
+ * with it). {@code daemonize yes} cannot fork a JVM: bin/cinnabar-server starts the JVM in the
+ * background instead (see the script), and the Java side only writes the pid file.
  */
 public final class Main {
     public static final String VERSION = "0.1.0";
-    public static final String REDIS_VERSION = "7.0.15";
+    public static final String REDIS_VERSION = ConfigFile.REDIS_VERSION;
 
     private Main() {
     }
 
+    /** A server started by {@link #launch}, with what start-up reported. */
+    public record Launched(CinnabarServer server, ConfigFile configFile) {
+    }
+
     public static void main(String[] argv) throws Exception {
-        List<String> args = new ArrayList<>(Arrays.asList(argv));
-        if (!args.isEmpty()) {
-            String a = args.get(0);
+        if (argv.length > 0) {
+            String a = argv[0];
             if (a.equals("-v") || a.equals("--version")) {
-                System.out.println("Cinnabar server v=" + VERSION + " redis_version=" + REDIS_VERSION + " bits=64 java="
-                        + Runtime.version());
+                System.out.println("Redis server v=" + REDIS_VERSION + " sha=00000000:0 malloc=jvm bits=64 build=cinnabar-"
+                        + VERSION + " java=" + Runtime.version());
                 return;
             }
             if (a.equals("-h") || a.equals("--help")) {
@@ -36,66 +45,139 @@ public final class Main {
                 return;
             }
         }
-        ServerConfig config = new ServerConfig();
-        ConfigFile cf = new ConfigFile(config);
+        Launched l;
         try {
-            int i = 0;
-            if (!args.isEmpty() && !args.get(0).startsWith("--")) {
-                String file = args.get(0);
-                if (file.equals("-")) {
-                    cf.loadString(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
-                } else {
-                    config.configFile = Path.of(file).toAbsolutePath().toString();
-                    cf.loadFile(Path.of(file));
-                }
-                i = 1;
-            }
-            List<String> rest = args.subList(i, args.size());
-            if (!rest.isEmpty()) {
-                cf.loadString(ConfigFile.optionsToText(rest));
-            }
+            l = launch(argv, System.in, true);
         } catch (ConfigFile.FatalConfigError e) {
             System.err.println(e.getMessage());
             System.exit(1);
             return;
-        } catch (IOException e) {
-            System.err.println("Fatal error reading the configuration: " + e.getMessage());
+        } catch (IllegalStateException e) {
             System.exit(1);
             return;
         }
+        CinnabarServer server = l.server();
+        Log log = server.context().log();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!server.isClosed()) {
+                log.warning("Received SIGTERM scheduling shutdown...");
+                stop(server, false);
+            }
+        }, "cinnabar-sigterm"));
+        Thread.currentThread().join();
+    }
+
+    /**
+     * Parses arguments and configuration as redis-server does, starts the server, writes the pid
+     * file and logs start-up. SHUTDOWN stops the server, removes the pid file and, when
+     * {@code exitOnShutdown}, exits the JVM.
+     *
+     * @throws ConfigFile.FatalConfigError for a bad configuration (message in Redis's format)
+     * @throws IllegalStateException when the server cannot start (the reason is logged)
+     */
+    public static Launched launch(String[] argv, InputStream stdin, boolean exitOnShutdown)
+            throws ConfigFile.FatalConfigError, InterruptedException {
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
+        ServerConfig config = new ServerConfig();
+        ConfigFile cf = new ConfigFile(config);
+        Path file = null;
+        boolean fromStdin = false;
+        if (!args.isEmpty() && args.get(args.size() - 1).equals("-")) {
+            fromStdin = true;
+            args.remove(args.size() - 1);
+        }
+        if (!args.isEmpty() && args.get(0).equals("-")) {
+            fromStdin = true;
+            args.remove(0);
+        }
+        if (!args.isEmpty() && !args.get(0).startsWith("--")) {
+            file = Path.of(args.remove(0)).toAbsolutePath();
+            config.configFile = file.toString();
+        }
+        String in = null;
+        if (fromStdin) {
+            try {
+                in = new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigFile.FatalConfigError("Fatal error, can't read config from stdin: " + e.getMessage());
+            }
+        }
+        cf.load(file, in, args);
+
+        Log log = new Log(config);
+        long pid = ProcessHandle.current().pid();
+        log.raw(Log.line(pid, 'C', Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo"));
+        log.raw(Log.line(pid, 'C', Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
+                + ", bits=64, pid=" + pid + ", just started"));
+        log.raw(Log.line(pid, 'C', Log.WARNING, file == null && !fromStdin
+                ? "Warning: no config file specified, using the default config. In order to specify a config file use "
+                + "cinnabar-server /path/to/redis.conf" : "Configuration loaded"));
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
         } catch (IllegalStateException e) {
-            config.logfile = config.logfile == null ? "" : config.logfile;
-            new Log(config).warning(e.getMessage());
-            System.exit(1);
+            log.warning(e.getMessage());
+            throw e;
+        }
+        Log slog = server.context().log();
+        for (String w : cf.warnings()) {
+            slog.warning(w);
+        }
+        for (String d : cf.notImplemented()) {
+            slog.notice("Directive '" + d + "' accepted but not implemented yet; its value is kept and reported");
+        }
+        writePidfile(config, slog);
+        slog.notice("Server initialized");
+        slog.notice("Ready to accept connections tcp on port " + server.port());
+        server.context().shutdownHook(() -> new Thread(() -> {
+            stop(server, exitOnShutdown);
+        }, "cinnabar-shutdown").start());
+        return new Launched(server, cf);
+    }
+
+    /** Stops the server as Redis's prepareForShutdown/finishShutdown log it, removing the pid file. */
+    static void stop(CinnabarServer server, boolean exit) {
+        ServerConfig config = server.context().config();
+        Log log = server.context().log();
+        server.close();
+        if (config.pidfile != null && !config.pidfile.isEmpty()) {
+            log.notice("Removing the pid file.");
+            try {
+                Files.deleteIfExists(Path.of(config.pidfile));
+            } catch (IOException e) {
+                log.warning("Error removing the pid file: " + e.getMessage());
+            }
+        }
+        log.warning("Cinnabar is now ready to exit, bye bye...");
+        if (exit) {
+            Runtime.getRuntime().halt(0);
+        }
+    }
+
+    private static void writePidfile(ServerConfig config, Log log) {
+        if (config.pidfile == null || config.pidfile.isEmpty()) {
             return;
         }
-        Log log = server.context().log();
-        log.notice("Cinnabar " + VERSION + " (Redis " + REDIS_VERSION + " compatible) started, pid="
-                + ProcessHandle.current().pid() + ", port=" + server.port());
-        for (String d : cf.notImplemented()) {
-            log.notice("Directive '" + d + "' accepted but not implemented yet; its value is kept and reported");
+        try {
+            Files.writeString(Path.of(config.pidfile), ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            // Redis logs and keeps running when the pid file cannot be written.
+            log.warning("Failed to write PID file: " + e.getMessage());
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.warning("Received SIGTERM scheduling shutdown...");
-            server.close();
-            log.warning("Cinnabar is now ready to exit, bye bye...");
-        }, "cinnabar-shutdown"));
-        Thread.currentThread().join();
     }
 
     private static void usage() {
-        System.err.println("Usage: cinnabar-server [/path/to/redis.conf] [options] [-]");
-        System.err.println("       cinnabar-server - (read config from stdin)");
-        System.err.println("       cinnabar-server -v or --version");
-        System.err.println("       cinnabar-server -h or --help");
+        System.err.println("Usage: ./cinnabar-server [/path/to/redis.conf] [options] [-]");
+        System.err.println("       ./cinnabar-server - (read config from stdin)");
+        System.err.println("       ./cinnabar-server -v or --version");
+        System.err.println("       ./cinnabar-server -h or --help");
         System.err.println();
         System.err.println("Examples:");
-        System.err.println("       cinnabar-server (run the server with default config)");
-        System.err.println("       cinnabar-server /etc/redis/6379.conf");
-        System.err.println("       cinnabar-server --port 7777");
-        System.err.println("       cinnabar-server /etc/myredis.conf --loglevel verbose -");
+        System.err.println("       ./cinnabar-server (run the server with default config)");
+        System.err.println("       ./cinnabar-server /etc/redis/6379.conf");
+        System.err.println("       ./cinnabar-server --port 7777");
+        System.err.println("       ./cinnabar-server --port 7777 --replicaof 127.0.0.1 8888");
+        System.err.println("       ./cinnabar-server /etc/myredis.conf --loglevel verbose -");
+        System.err.println("       ./cinnabar-server /etc/myredis.conf --loglevel verbose");
     }
 }

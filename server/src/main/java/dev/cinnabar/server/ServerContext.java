@@ -46,6 +46,8 @@ public final class ServerContext implements KeyspaceHooks {
     /** Number of changes since the last save (Redis's server.dirty); writes increment it. */
     public long dirty;
     private volatile boolean replica;
+    private volatile Runnable shutdownHook;
+    private final java.util.Map<Class<?>, Object> features = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ServerContext(ServerConfig config, Clock clock) {
         this(config, clock, Families.all());
@@ -135,6 +137,24 @@ public final class ServerContext implements KeyspaceHooks {
     @Override
     public long now() {
         return cachedNow;
+    }
+
+    /**
+     * Sets what SHUTDOWN does once it has decided to stop: the launcher stops the server and exits
+     * the process; an embedded server stops itself but leaves the JVM running.
+     */
+    public void shutdownHook(Runnable hook) {
+        this.shutdownHook = hook;
+    }
+
+    /** The hook SHUTDOWN runs (never null for a server started by CinnabarServer). */
+    public Runnable shutdownHook() {
+        return shutdownHook;
+    }
+
+    /** Per-server state of a feature (slowlog, latency monitor...), created on first use. */
+    public <T> T feature(Class<T> type, java.util.function.Supplier<T> create) {
+        return type.cast(features.computeIfAbsent(type, k -> create.get()));
     }
 
     public void replica(boolean v) {

@@ -19,6 +19,9 @@ public final class ServerStats {
     public final InstantaneousMetric inputKbps = new InstantaneousMetric();
     public final InstantaneousMetric outputKbps = new InstantaneousMetric();
 
+    /** Unix time (s) of the last successful save; -1 until one happens (LASTSAVE then reports the start time). */
+    public volatile long lastSaveSeconds = -1;
+
     public void countError(String msg) {
         totalErrorReplies++;
         int sp = msg.indexOf(' ');

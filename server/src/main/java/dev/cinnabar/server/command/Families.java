@@ -13,7 +13,8 @@ public final class Families {
                 new dev.cinnabar.server.command.string.StringCommands(),
                 new dev.cinnabar.server.command.generic.KeyCommands(),
                 new dev.cinnabar.server.command.bitmap.BitmapCommands(),
-                new dev.cinnabar.server.command.generic.ExpireCommands()
+                new dev.cinnabar.server.command.generic.ExpireCommands(),
+                new dev.cinnabar.server.command.server.ServerCommands()
         );
     }
 }

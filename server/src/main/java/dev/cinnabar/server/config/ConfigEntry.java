@@ -1,14 +1,36 @@
 package dev.cinnabar.server.config;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * One configuration directive: its name and aliases, whether CONFIG SET may change it at run time,
- * its default, and how to parse/apply and format the value. The config file parser, CONFIG
- * GET/SET/REWRITE and INFO all read the same entries.
+ * One configuration directive: name and aliases, type and bounds (read off Redis 7.0 into
+ * configs.json), whether CONFIG SET may change it, its default, and how the value is parsed,
+ * applied and reported. The config file parser, CONFIG GET/SET/REWRITE and INFO read the same
+ * entries.
+ *
+ * <p>Setting a value is two steps so CONFIG SET can be atomic over several directives:
+ * {@link #parse} validates and returns the typed value without side effects, {@link #apply}
+ * stores it (and may fail, e.g. when a port cannot be bound; the caller then restores the
+ * previous values).
  */
 public final class ConfigEntry {
-    /** Parses, validates and applies a value (the whole argument list of the directive). */
+    /** How the value is written and checked; SPECIAL directives have their own syntax. */
+    public enum Type { BOOL, INT, MEMORY, MEMORY_PERCENT, ENUM, STRING, SPECIAL }
+
+    /** Validates the directive's arguments and returns the typed value; no side effects. */
+    @FunctionalInterface
+    public interface Parser {
+        Object parse(List<String> args) throws ConfigException;
+    }
+
+    /** Stores a parsed value. */
+    @FunctionalInterface
+    public interface Applier {
+        void apply(Object value) throws ConfigException;
+    }
+
+    /** Old-style setter: parse and apply in one step. */
     @FunctionalInterface
     public interface Setter {
         void set(List<String> args) throws ConfigException;
@@ -16,24 +38,56 @@ public final class ConfigEntry {
 
     private final String name;
     private final List<String> aliases;
+    private final Type type;
     private final boolean mutable;
+    private final boolean protectedConfig;
+    private final boolean hidden;
+    private final long min;
+    private final long max;
+    private final List<String> values;
     private final String defaultValue;
-    private final Setter setter;
-    private final java.util.function.Supplier<String> getter;
-    private final boolean implemented;
-    /** Directives that may appear several times in a file (save, include, rename-command...). */
     private final boolean multiArg;
+    private Parser parser;
+    private Applier applier;
+    private Supplier<String> getter;
+    private boolean implemented;
 
-    public ConfigEntry(String name, List<String> aliases, boolean mutable, String defaultValue, Setter setter,
-                       java.util.function.Supplier<String> getter, boolean implemented, boolean multiArg) {
+    ConfigEntry(String name, List<String> aliases, Type type, boolean mutable, boolean protectedConfig,
+                boolean hidden, long min, long max, List<String> values, String defaultValue, boolean multiArg) {
         this.name = name;
-        this.aliases = aliases;
+        this.aliases = List.copyOf(aliases);
+        this.type = type;
         this.mutable = mutable;
+        this.protectedConfig = protectedConfig;
+        this.hidden = hidden;
+        this.min = min;
+        this.max = max;
+        this.values = values == null ? List.of() : List.copyOf(values);
         this.defaultValue = defaultValue;
-        this.setter = setter;
+        this.multiArg = multiArg;
+    }
+
+    /** A special directive built in code (kept for features that add their own directives). */
+    public ConfigEntry(String name, List<String> aliases, boolean mutable, String defaultValue, Setter setter,
+                       Supplier<String> getter, boolean implemented, boolean multiArg) {
+        this(name, aliases, Type.SPECIAL, mutable, false, false, 0, 0, null, defaultValue, multiArg);
+        this.parser = args -> args;
+        @SuppressWarnings("unchecked")
+        Applier a = v -> setter.set((List<String>) v);
+        this.applier = a;
         this.getter = getter;
         this.implemented = implemented;
-        this.multiArg = multiArg;
+    }
+
+    void bind(Parser p, Applier a, Supplier<String> g, boolean impl) {
+        this.parser = p;
+        this.applier = a;
+        this.getter = g;
+        this.implemented = impl;
+    }
+
+    void markImplemented() {
+        this.implemented = true;
     }
 
     public String name() {
@@ -44,20 +98,56 @@ public final class ConfigEntry {
         return aliases;
     }
 
+    public Type type() {
+        return type;
+    }
+
+    /** False for directives CONFIG SET rejects with "can't set immutable config". */
     public boolean mutable() {
         return mutable;
+    }
+
+    /** Protected configs (dir, dbfilename): CONFIG SET needs enable-protected-configs. */
+    public boolean isProtected() {
+        return protectedConfig;
+    }
+
+    /** Hidden configs are not matched by CONFIG GET patterns, only by their exact name. */
+    public boolean hidden() {
+        return hidden;
+    }
+
+    public long min() {
+        return min;
+    }
+
+    public long max() {
+        return max;
+    }
+
+    public List<String> enumValues() {
+        return values;
     }
 
     public String defaultValue() {
         return defaultValue;
     }
 
+    /** The value as CONFIG GET reports it. */
     public String get() {
         return getter.get();
     }
 
+    public Object parse(List<String> args) throws ConfigException {
+        return parser.parse(args);
+    }
+
+    public void apply(Object value) throws ConfigException {
+        applier.apply(value);
+    }
+
     public void set(List<String> args) throws ConfigException {
-        setter.set(args);
+        applier.apply(parser.parse(args));
     }
 
     /** False for directives we accept and report but whose behaviour is not built yet. */
@@ -65,6 +155,7 @@ public final class ConfigEntry {
         return implemented;
     }
 
+    /** Directives taking several arguments (save, bind, client-output-buffer-limit...). */
     public boolean multiArg() {
         return multiArg;
     }

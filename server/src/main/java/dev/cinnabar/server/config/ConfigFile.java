@@ -3,7 +3,9 @@ package dev.cinnabar.server.config;
 import dev.cinnabar.server.protocol.RequestParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,11 +13,19 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads redis.conf text as Redis does: one directive per line, arguments split with Redis's
- * quoting rules, '#' comments, {@code include} files, and command-line options appended after the
- * file so they override it. A bad line stops start-up with Redis's fatal message naming the line.
+ * Reads redis.conf text as Redis 7.0 does: one directive per line, arguments split with Redis's
+ * quoting rules, '#' comments, {@code include} (with wildcards), several {@code save} lines
+ * accumulating, {@code rename-command} and {@code user} lines kept for their features, and
+ * command-line options appended after the file (and after standard input) so they override it.
+ * A bad line stops start-up with Redis's fatal message naming the line of the combined text.
  */
 public final class ConfigFile {
+    /** Redis's version string in fatal messages (clients and scripts compare against it). */
+    public static final String REDIS_VERSION = "7.0.15";
+    /** Directives Redis ignores with a warning (exactly one argument). */
+    private static final List<String> DEPRECATED =
+            List.of("list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands");
+
     /** A fatal error: the text to print (Redis's format) before exiting with status 1. */
     public static final class FatalConfigError extends Exception {
         public FatalConfigError(String message) {
@@ -25,53 +35,100 @@ public final class ConfigFile {
 
     private final ServerConfig config;
     private final List<String> notImplemented = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private boolean saveSeen;
 
     public ConfigFile(ServerConfig config) {
         this.config = config;
     }
 
-    /** Directives that were accepted but whose behaviour is not built (logged at start-up). */
+    /** Directives that were accepted but whose behaviour is not built (logged once at start-up). */
     public List<String> notImplemented() {
         return notImplemented;
     }
 
+    /** Warnings to log at start-up (deprecated directives). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /**
+     * Loads as redis-server does: the file's text (if any), then standard input's (if any), then
+     * a newline and the command-line options.
+     */
+    public void load(Path file, String stdin, List<String> options) throws FatalConfigError {
+        StringBuilder text = new StringBuilder();
+        if (file != null) {
+            text.append(read(file));
+        }
+        if (stdin != null) {
+            text.append(stdin);
+        }
+        if (!options.isEmpty()) {
+            text.append('\n').append(optionsToText(options));
+        }
+        loadString(text.toString());
+    }
+
     public void loadFile(Path file) throws FatalConfigError {
-        String text;
+        loadString(read(file));
+    }
+
+    private static String read(Path file) throws FatalConfigError {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new FatalConfigError("Fatal error, can't open config file '" + file + "': No such file or directory");
         } catch (IOException e) {
             throw new FatalConfigError("Fatal error, can't open config file '" + file + "': " + e.getMessage());
         }
-        loadString(text);
     }
 
-    /** Converts redis-server style options ("--port", "6380", "--save", "") to config lines. */
+    /**
+     * Converts redis-server style options ({@code --port 6380 --save ""}) to config text as Redis
+     * does: each {@code --name} starts a line, each value is appended quoted; a {@code --save}
+     * with no value means {@code save ""}.
+     */
     public static String optionsToText(List<String> args) {
         StringBuilder sb = new StringBuilder();
-        boolean first = true;
-        for (String a : args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
             if (a.startsWith("--") && a.length() > 2) {
-                if (!first) {
+                if (!sb.isEmpty()) {
                     sb.append('\n');
                 }
-                sb.append(a.substring(2));
-                first = false;
+                sb.append(a.substring(2)).append(' ');
+                boolean valueFollows = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
+                if (a.equals("--save") && !valueFollows) {
+                    sb.append("\"\" ");
+                }
             } else {
-                sb.append(' ').append(quote(a));
+                sb.append(repr(a)).append(' ');
             }
         }
         return sb.toString();
     }
 
-    private static String quote(String a) {
+    /** Redis's sdscatrepr: double-quoted with C escapes for quotes, backslashes and control bytes. */
+    public static String repr(String a) {
         StringBuilder sb = new StringBuilder("\"");
-        for (char ch : a.toCharArray()) {
+        for (byte b : a.getBytes(StandardCharsets.UTF_8)) {
+            int ch = b & 0xff;
             switch (ch) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
-                default -> sb.append(ch);
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                default -> {
+                    if (ch >= 32 && ch < 127) {
+                        sb.append((char) ch);
+                    } else {
+                        sb.append(String.format("\\x%02x", ch));
+                    }
+                }
             }
         }
         return sb.append('"').toString();
@@ -80,7 +137,7 @@ public final class ConfigFile {
     public void loadString(String text) throws FatalConfigError {
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
+            String line = strip(lines[i]);
             if (line.isEmpty() || line.startsWith("#")) {
                 continue;
             }
@@ -96,27 +153,115 @@ public final class ConfigFile {
             for (byte[] p : Arrays.copyOfRange(parts, 1, parts.length)) {
                 args.add(new String(p, StandardCharsets.UTF_8));
             }
-            if (name.equals("include") && args.size() == 1) {
-                loadFile(Path.of(args.get(0)));
-                continue;
-            }
-            ConfigEntry e = config.entry(name);
-            if (e == null) {
-                throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
-            }
-            try {
-                e.set(args);
-            } catch (ConfigException ex) {
-                throw fatal(i + 1, line, ex.getMessage());
-            }
-            if (!e.implemented() && !notImplemented.contains(e.name())) {
-                notImplemented.add(e.name());
+            String err = directive(name, args);
+            if (err != null) {
+                throw fatal(i + 1, line, err);
             }
         }
     }
 
-    private static FatalConfigError fatal(int lineNo, String line, String reason) {
-        return new FatalConfigError("\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
+    /** sdstrim(line, " \t\r\n"). */
+    private static String strip(String s) {
+        int b = 0;
+        int e = s.length();
+        while (b < e && " \t\r\n".indexOf(s.charAt(b)) >= 0) {
+            b++;
+        }
+        while (e > b && " \t\r\n".indexOf(s.charAt(e - 1)) >= 0) {
+            e--;
+        }
+        return s.substring(b, e);
+    }
+
+    /** Applies one directive; returns Redis's reason text when it is rejected. */
+    private String directive(String name, List<String> args) throws FatalConfigError {
+        ConfigEntry e = config.entry(name);
+        if (e != null) {
+            if (!e.multiArg() && args.size() != 1) {
+                return "wrong number of arguments";
+            }
+            try {
+                if (e.name().equals("save")) {
+                    applySave(e, args);
+                } else {
+                    e.apply(e.parse(args));
+                }
+            } catch (ConfigException ex) {
+                return ex.getMessage();
+            }
+            if (!e.implemented() && !notImplemented.contains(e.name())) {
+                notImplemented.add(e.name());
+            }
+            return null;
+        }
+        switch (name) {
+            case "include" -> {
+                if (args.size() != 1) {
+                    break;
+                }
+                include(args.get(0));
+                return null;
+            }
+            case "rename-command" -> {
+                if (args.size() != 2) {
+                    break;
+                }
+                config.renamedCommands.put(args.get(0).toLowerCase(Locale.ROOT), args.get(1));
+                return null;
+            }
+            case "user" -> {
+                if (args.isEmpty()) {
+                    break;
+                }
+                config.users.add(String.join(" ", args));
+                return null;
+            }
+            default -> {
+                if (DEPRECATED.contains(name) && args.size() == 1) {
+                    warnings.add("Configuration option '" + name + "' is deprecated and has no effect.");
+                    return null;
+                }
+            }
+        }
+        return "Bad directive or wrong number of arguments";
+    }
+
+    /** The first save line of a file replaces the defaults, later ones add points; save "" clears. */
+    @SuppressWarnings("unchecked")
+    private void applySave(ConfigEntry e, List<String> args) throws ConfigException {
+        List<SaveParam> parsed = (List<SaveParam>) e.parse(args);
+        if (parsed.isEmpty() || !saveSeen) {
+            saveSeen = true;
+            e.apply(parsed);
+            return;
+        }
+        List<SaveParam> all = new ArrayList<>(config.save);
+        all.addAll(parsed);
+        e.apply(List.copyOf(all));
+    }
+
+    private void include(String pattern) throws FatalConfigError {
+        if (pattern.indexOf('*') < 0 && pattern.indexOf('?') < 0 && pattern.indexOf('[') < 0) {
+            loadFile(Path.of(pattern));
+            return;
+        }
+        // Wildcards: every matching file in name order; none matching is not an error.
+        Path p = Path.of(pattern);
+        Path dirPath = p.getParent() == null ? Path.of(".") : p.getParent();
+        List<Path> matches = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dirPath, p.getFileName().toString())) {
+            ds.forEach(matches::add);
+        } catch (IOException ex) {
+            return;
+        }
+        matches.sort(null);
+        for (Path m : matches) {
+            loadFile(m);
+        }
+    }
+
+    public static FatalConfigError fatal(int lineNo, String line, String reason) {
+        return new FatalConfigError("\n*** FATAL CONFIG FILE ERROR (Redis " + REDIS_VERSION + ") ***\n"
                 + "Reading the configuration file, at line " + lineNo + "\n"
                 + ">>> '" + line + "'\n" + reason);
     }

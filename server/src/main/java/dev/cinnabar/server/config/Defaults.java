@@ -1,60 +1,242 @@
 package dev.cinnabar.server.config;
 
+import java.io.File;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The directives and their defaults, as Redis 7.0 has them. Each entry wires a directive to a
- * typed field of {@link ServerConfig}; directives whose behaviour is not built yet are registered
- * with {@link ServerConfig#accepted} so a stock redis.conf loads.
+ * Wires directives of the Redis 7.0 table (configs.json) to the typed fields of
+ * {@link ServerConfig}. Entries marked implemented have their behaviour built; the "planned" ones
+ * are typed fields the owning feature reads once it exists (it then calls
+ * {@link ServerConfig#implemented}). Directives not mentioned here are accepted and reported only.
  */
 final class Defaults {
     private Defaults() {
     }
 
     static void register(ServerConfig c) {
-        c.integer("port", true, 6379, 0, 65535, v -> c.port = v.intValue(), () -> (long) c.port);
-        c.add(new ConfigEntry("bind", List.of(), true, "* -::*", args -> {
-            List<String> l = args.size() == 1 ? Arrays.asList(args.get(0).trim().split("\\s+")) : args;
-            c.bind = List.copyOf(l);
-        }, () -> String.join(" ", c.bind), true, true));
-        c.bool("protected-mode", true, true, v -> c.protectedMode = v, () -> c.protectedMode);
-        c.integer("tcp-backlog", false, 511, 0, Integer.MAX_VALUE, v -> c.tcpBacklog = v.intValue(),
-                () -> (long) c.tcpBacklog);
-        c.integer("timeout", true, 0, 0, Integer.MAX_VALUE, v -> c.timeout = v.intValue(), () -> (long) c.timeout);
-        c.integer("tcp-keepalive", true, 300, 0, Integer.MAX_VALUE, v -> c.tcpKeepalive = v.intValue(),
-                () -> (long) c.tcpKeepalive);
-        c.integer("maxclients", true, 10000, 1, Integer.MAX_VALUE, v -> c.maxclients = v.intValue(),
-                () -> (long) c.maxclients);
-        c.integer("io-threads", false, 1, 1, 128, v -> c.ioThreads = v.intValue(), () -> (long) Math.max(1, c.ioThreads));
-        c.memory("proto-max-bulk-len", true, 512L * 1024 * 1024, 1024 * 1024, Long.MAX_VALUE,
-                v -> c.protoMaxBulkLen = v, () -> c.protoMaxBulkLen);
-        c.memory("client-query-buffer-limit", true, 1024L * 1024 * 1024, 1024 * 1024, Long.MAX_VALUE,
-                v -> c.clientQueryBufferLimit = v, () -> c.clientQueryBufferLimit);
-        c.integer("databases", false, 16, 1, Integer.MAX_VALUE, v -> c.databases = v.intValue(),
-                () -> (long) c.databases);
-        c.integer("hz", true, 10, 0, Integer.MAX_VALUE, v -> c.hz = (int) Math.max(1, Math.min(500, v)),
-                () -> (long) c.hz);
-        c.bool("dynamic-hz", true, true, v -> c.dynamicHz = v, () -> c.dynamicHz);
-        c.integer("active-expire-effort", true, 1, 1, 10, v -> c.activeExpireEffort = v.intValue(),
-                () -> (long) c.activeExpireEffort);
-        c.string("requirepass", true, "", v -> c.requirepass = v, () -> c.requirepass);
-        c.string("dir", true, ".", v -> c.dir = v, () -> c.dir);
-        c.string("logfile", false, "", v -> c.logfile = v, () -> c.logfile);
-        c.enumeration("loglevel", true, "notice", List.of("debug", "verbose", "notice", "warning", "nothing"),
-                v -> c.loglevel = v, () -> c.loglevel);
-        c.string("pidfile", true, "", v -> c.pidfile = v, () -> c.pidfile);
-        c.bool("daemonize", false, false, v -> c.daemonize = v, () -> c.daemonize);
-        c.memory("maxmemory", true, 0, 0, Long.MAX_VALUE, v -> c.maxmemory = v, () -> c.maxmemory);
-        c.enumeration("maxmemory-policy", true, "noeviction",
-                List.of("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
-                        "allkeys-lfu", "allkeys-random", "noeviction"),
-                v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
-        c.integer("maxmemory-samples", true, 5, 1, 64, v -> c.maxmemorySamples = v.intValue(),
-                () -> (long) c.maxmemorySamples);
-        c.integer("slowlog-log-slower-than", true, 10000, -1, Long.MAX_VALUE, v -> c.slowlogLogSlowerThan = v,
-                () -> c.slowlogLogSlowerThan);
-        c.integer("slowlog-max-len", true, 128, 0, Integer.MAX_VALUE, v -> c.slowlogMaxLen = v.intValue(),
+        // network and protocol
+        c.integer("port", v -> c.port = v.intValue(), () -> (long) c.port);
+        c.special("bind", Specials::parseBind, v -> c.bind = castList(v), () -> String.join(" ", c.bind), true);
+        c.bool("protected-mode", v -> c.protectedMode = v, () -> c.protectedMode);
+        c.integer("tcp-backlog", v -> c.tcpBacklog = v.intValue(), () -> (long) c.tcpBacklog);
+        c.integer("tcp-keepalive", v -> c.tcpKeepalive = v.intValue(), () -> (long) c.tcpKeepalive);
+        c.integer("maxclients", v -> c.maxclients = v.intValue(), () -> (long) c.maxclients);
+        c.integer("io-threads", v -> c.ioThreads = v.intValue(), () -> (long) Math.max(1, c.ioThreads));
+        c.integer("proto-max-bulk-len", v -> c.protoMaxBulkLen = v, () -> c.protoMaxBulkLen);
+        c.integer("client-query-buffer-limit", v -> c.clientQueryBufferLimit = v, () -> c.clientQueryBufferLimit);
+        c.string("requirepass", v -> c.requirepass = v, () -> c.requirepass);
+        // general
+        c.integer("databases", v -> c.databases = v.intValue(), () -> (long) c.databases);
+        // Redis keeps hz within 1..500 whatever is configured, and reports the clamped value.
+        c.integer("hz", v -> c.hz = (int) Math.max(1, Math.min(500, v)), () -> (long) c.hz);
+        c.special("dir", Specials::parseDir, v -> c.dir = (String) v, () -> c.dir, true);
+        c.string("logfile", v -> c.logfile = v, () -> c.logfile);
+        c.string("loglevel", v -> c.loglevel = v, () -> c.loglevel);
+        c.string("pidfile", v -> c.pidfile = v, () -> c.pidfile);
+        c.bool("daemonize", v -> c.daemonize = v, () -> c.daemonize);
+        c.string("enable-debug-command", v -> c.enableDebugCommand = v, () -> c.enableDebugCommand);
+        c.string("enable-protected-configs", v -> c.enableProtectedConfigs = v, () -> c.enableProtectedConfigs);
+        c.integer("slowlog-log-slower-than", v -> c.slowlogLogSlowerThan = v, () -> c.slowlogLogSlowerThan);
+        c.integer("slowlog-max-len", v -> c.slowlogMaxLen = (int) Math.min(Integer.MAX_VALUE, v),
                 () -> (long) c.slowlogMaxLen);
+        c.integer("latency-monitor-threshold", v -> c.latencyMonitorThreshold = v, () -> c.latencyMonitorThreshold);
+
+        // typed for the features that will read them (they call config.implemented(name))
+        planned(c, "timeout", v -> c.timeout = v.intValue(), () -> (long) c.timeout);
+        planned(c, "active-expire-effort", v -> c.activeExpireEffort = v.intValue(), () -> (long) c.activeExpireEffort);
+        plannedBool(c, "dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz);
+        planned(c, "maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
+        plannedString(c, "maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
+        planned(c, "maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
+        planned(c, "hash-max-listpack-entries", v -> c.hashMaxListpackEntries = v, () -> c.hashMaxListpackEntries);
+        planned(c, "hash-max-listpack-value", v -> c.hashMaxListpackValue = v, () -> c.hashMaxListpackValue);
+        planned(c, "set-max-intset-entries", v -> c.setMaxIntsetEntries = v, () -> c.setMaxIntsetEntries);
+        planned(c, "zset-max-listpack-entries", v -> c.zsetMaxListpackEntries = v, () -> c.zsetMaxListpackEntries);
+        planned(c, "zset-max-listpack-value", v -> c.zsetMaxListpackValue = v, () -> c.zsetMaxListpackValue);
+        planned(c, "list-max-listpack-size", v -> c.listMaxListpackSize = v.intValue(),
+                () -> (long) c.listMaxListpackSize);
+        planned(c, "list-compress-depth", v -> c.listCompressDepth = v.intValue(), () -> (long) c.listCompressDepth);
+        planned(c, "stream-node-max-bytes", v -> c.streamNodeMaxBytes = v, () -> c.streamNodeMaxBytes);
+        planned(c, "stream-node-max-entries", v -> c.streamNodeMaxEntries = v, () -> c.streamNodeMaxEntries);
+        planned(c, "hll-sparse-max-bytes", v -> c.hllSparseMaxBytes = v, () -> c.hllSparseMaxBytes);
+        c.planned("notify-keyspace-events", args -> KeyspaceEvents.parse(ServerConfig.single(args)),
+                v -> c.notifyKeyspaceEvents = (Integer) v, () -> KeyspaceEvents.format(c.notifyKeyspaceEvents));
+        c.planned("save", SaveParam::parse, v -> c.save = castSave(v), () -> SaveParam.format(c.save));
+        c.planned("client-output-buffer-limit", args -> c.clientOutputBufferLimits.with(args),
+                v -> c.clientOutputBufferLimits = (ClientOutputBufferLimits) v,
+                () -> c.clientOutputBufferLimits.format());
+        c.planned("oom-score-adj-values", Specials::parseOomScoreAdjValues, v -> c.oomScoreAdjValues = (int[]) v,
+                () -> Specials.formatInts(c.oomScoreAdjValues));
+        c.planned("latency-tracking-info-percentiles", Specials::parsePercentiles,
+                v -> c.latencyTrackingInfoPercentiles = (double[]) v,
+                () -> Specials.formatPercentiles(c.latencyTrackingInfoPercentiles));
+        String[] replicaof = {""};
+        c.planned("replicaof", Specials::parseReplicaof, v -> replicaof[0] = (String) v, () -> replicaof[0]);
+        int[] perm = {0};
+        c.planned("unixsocketperm", Specials::parseOctal, v -> perm[0] = (Integer) v,
+                () -> Integer.toOctalString(perm[0]));
+        String[] hostname = {""};
+        c.planned("cluster-announce-hostname", Specials::parseHostname, v -> hostname[0] = (String) v,
+                () -> hostname[0]);
+    }
+
+    private static void planned(ServerConfig c, String name, Consumer<Long> set, Supplier<Long> get) {
+        ConfigEntry e = c.entry(name);
+        e.bind(ServerConfig.parserFor(e), v -> set.accept((Long) v), () -> ServerConfig.format(e, get.get()), false);
+    }
+
+    private static void plannedBool(ServerConfig c, String name, Consumer<Boolean> set, Supplier<Boolean> get) {
+        ConfigEntry e = c.entry(name);
+        e.bind(ServerConfig.parserFor(e), v -> set.accept((Boolean) v), () -> get.get() ? "yes" : "no", false);
+    }
+
+    private static void plannedString(ServerConfig c, String name, Consumer<String> set, Supplier<String> get) {
+        ConfigEntry e = c.entry(name);
+        e.bind(ServerConfig.parserFor(e), v -> set.accept((String) v), get, false);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> castList(Object v) {
+        return (List<String>) v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<SaveParam> castSave(Object v) {
+        return (List<SaveParam>) v;
+    }
+
+    /** Parsers of the directives with their own syntax. */
+    static final class Specials {
+        private Specials() {
+        }
+
+        /** Directives whose CONFIG SET value is split on spaces into several arguments. */
+        static final List<String> MULTI_ARG = List.of("save", "bind", "client-output-buffer-limit",
+                "oom-score-adj-values", "latency-tracking-info-percentiles", "replicaof");
+
+        static Object parseBind(List<String> args) throws ConfigException {
+            List<String> l = new ArrayList<>();
+            for (String a : args) {
+                l.addAll(Arrays.asList(a.trim().split("\\s+")));
+            }
+            l.removeIf(String::isEmpty);
+            if (l.size() > 16) {
+                throw new ConfigException("Too many bind addresses specified.");
+            }
+            if (l.isEmpty()) {
+                throw new ConfigException("wrong number of arguments");
+            }
+            return List.copyOf(l);
+        }
+
+        static Object parseDir(List<String> args) throws ConfigException {
+            File f = Path.of(ServerConfig.single(args)).toAbsolutePath().normalize().toFile();
+            if (!f.exists()) {
+                throw new ConfigException("No such file or directory");
+            }
+            if (!f.isDirectory()) {
+                throw new ConfigException("Not a directory");
+            }
+            return f.getPath();
+        }
+
+        static Object parseOomScoreAdjValues(List<String> args) throws ConfigException {
+            if (args.size() != 3) {
+                throw new ConfigException("wrong number of arguments");
+            }
+            int[] v = new int[3];
+            for (int i = 0; i < 3; i++) {
+                Long n = ServerConfig.strictLong(args.get(i));
+                if (n == null || n < -2000 || n > 2000) {
+                    throw new ConfigException("Invalid oom-score-adj-values, elements must be between -2000 and 2000.");
+                }
+                v[i] = n.intValue();
+            }
+            return v;
+        }
+
+        static String formatInts(int[] v) {
+            StringBuilder sb = new StringBuilder();
+            for (int x : v) {
+                sb.append(sb.isEmpty() ? "" : " ").append(x);
+            }
+            return sb.toString();
+        }
+
+        static Object parsePercentiles(List<String> args) throws ConfigException {
+            List<String> l = new ArrayList<>();
+            for (String a : args) {
+                for (String p : a.trim().split("\\s+")) {
+                    if (!p.isEmpty()) {
+                        l.add(p);
+                    }
+                }
+            }
+            double[] v = new double[l.size()];
+            for (int i = 0; i < v.length; i++) {
+                try {
+                    v[i] = Double.parseDouble(l.get(i));
+                } catch (NumberFormatException e) {
+                    throw new ConfigException("Invalid latency-tracking-info-percentiles parameters");
+                }
+                if (!(v[i] >= 0.0 && v[i] <= 100.0)) {
+                    throw new ConfigException("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+                }
+            }
+            return v;
+        }
+
+        static String formatPercentiles(double[] v) {
+            StringBuilder sb = new StringBuilder();
+            for (double d : v) {
+                sb.append(sb.isEmpty() ? "" : " ");
+                String s = String.format(java.util.Locale.ROOT, "%f", d);
+                s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+                sb.append(s);
+            }
+            return sb.toString();
+        }
+
+        static Object parseReplicaof(List<String> args) throws ConfigException {
+            if (args.size() != 2) {
+                throw new ConfigException("wrong number of arguments");
+            }
+            if (args.get(0).equalsIgnoreCase("no") && args.get(1).equalsIgnoreCase("one")) {
+                return "";
+            }
+            Long port = ServerConfig.strictLong(args.get(1));
+            if (port == null || port < 0 || port > 65535) {
+                throw new ConfigException("Invalid master port");
+            }
+            return args.get(0) + " " + port;
+        }
+
+        static Object parseOctal(List<String> args) throws ConfigException {
+            String s = ServerConfig.single(args);
+            try {
+                int v = Integer.parseInt(s, 8);
+                if (v < 0 || v > 0777) {
+                    throw new NumberFormatException();
+                }
+                return v;
+            } catch (NumberFormatException e) {
+                throw new ConfigException("argument couldn't be parsed as an octal number");
+            }
+        }
+
+        static Object parseHostname(List<String> args) throws ConfigException {
+            String s = ServerConfig.single(args);
+            for (char ch : s.toCharArray()) {
+                if (!(Character.isLetterOrDigit(ch) && ch < 128) && ch != '-' && ch != '.') {
+                    throw new ConfigException("Hostnames may only contain alphanumeric characters, hyphens or dots");
+                }
+            }
+            return s;
+        }
     }
 }

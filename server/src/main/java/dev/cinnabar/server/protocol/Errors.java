@@ -86,4 +86,23 @@ public final class Errors {
     public static String unknownSubcommand(String sub, String container) {
         return "ERR unknown subcommand '" + Texts.truncate(sub, 128) + "'. Try " + container.toUpperCase() + " HELP.";
     }
+
+    // server administration (CONFIG, SHUTDOWN, SLOWLOG, DEBUG)
+    public static final String NO_CONFIG_FILE = "ERR The server is running without a config file";
+    public static final String CONFIG_REWRITE_FAILED = "ERR Rewriting config file: %s";
+    public static final String NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress.";
+    public static final String SLOWLOG_COUNT = "ERR count should be greater than or equal to -1";
+    public static final String DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is "
+            + "set to \"local\", you can run it from a local connection, otherwise you need to set this option in the "
+            + "configuration file, and then restart the server.";
+    public static final String NO_SUCH_KEY_DEBUG = "ERR no such key";
+
+    /** CONFIG SET's wording for an argument it could not set. */
+    public static String configSetFailed(String arg, String reason) {
+        return "ERR CONFIG SET failed (possibly related to argument '" + arg + "') - " + reason;
+    }
+
+    public static String configSetUnknown(String arg) {
+        return "ERR Unknown option or number of arguments for CONFIG SET - '" + arg + "'";
+    }
 }

@@ -1,0 +1,215 @@
+package dev.cinnabar.server.command.server;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.config.ConfigEntry;
+import dev.cinnabar.server.config.ConfigException;
+import dev.cinnabar.server.config.ConfigRewrite;
+import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * CONFIG GET / SET / RESETSTAT / REWRITE / HELP over the configuration table.
+ *
+ * <p>CONFIG SET is atomic as in Redis: every name is checked first (unknown, immutable,
+ * protected, duplicate), then every value is parsed; only when all parse are they applied, and if
+ * applying one fails (a port that cannot be bound) the ones already applied get their previous
+ * values back.
+ */
+final class ConfigCommands {
+    private static final String[] HELP = {
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    };
+
+    void register(CommandTable t) {
+        t.bind("config", "get", this::configGet);
+        t.bind("config", "set", this::configSet);
+        t.bind("config", "resetstat", this::configResetstat);
+        t.bind("config", "rewrite", this::configRewrite);
+        t.bind("config", "help", c -> ServerCommands.help(c, HELP));
+    }
+
+    void configGet(Client c) {
+        ServerConfig config = c.server().config();
+        Map<String, String> matches = new LinkedHashMap<>();
+        for (int i = 2; i < c.argc(); i++) {
+            String pattern = Texts.str(c.arg(i));
+            if (pattern.indexOf('*') < 0 && pattern.indexOf('?') < 0 && pattern.indexOf('[') < 0) {
+                ConfigEntry e = config.entry(pattern);
+                if (e != null) {
+                    matches.putIfAbsent(pattern, e.get());
+                }
+                continue;
+            }
+            for (ConfigEntry e : config.entries()) {
+                if (e.hidden()) {
+                    continue;
+                }
+                if (GlobMatch.matches(pattern, e.name(), true)) {
+                    matches.putIfAbsent(e.name(), e.get());
+                }
+                for (String a : e.aliases()) {
+                    if (GlobMatch.matches(pattern, a, true)) {
+                        matches.putIfAbsent(a, e.get());
+                    }
+                }
+            }
+        }
+        Reply r = c.reply();
+        r.map(matches.size());
+        for (Map.Entry<String, String> m : matches.entrySet()) {
+            r.bulk(m.getKey());
+            r.bulk(m.getValue());
+        }
+    }
+
+    void configSet(Client c) {
+        if ((c.argc() & 1) == 1) {
+            c.error(Errors.SYNTAX);
+            return;
+        }
+        ServerConfig config = c.server().config();
+        int n = (c.argc() - 2) / 2;
+        ConfigEntry[] entries = new ConfigEntry[n];
+        String[] names = new String[n];
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            names[i] = Texts.str(c.arg(2 + 2 * i));
+            ConfigEntry e = config.entry(names[i]);
+            if (e == null) {
+                c.error(Errors.configSetUnknown(names[i]));
+                return;
+            }
+            if (!e.mutable()) {
+                c.error(Errors.configSetFailed(names[i], "can't set immutable config"));
+                return;
+            }
+            if (e.isProtected() && !protectedAllowed(c)) {
+                c.error(Errors.configSetFailed(names[i], "can't set protected config"));
+                return;
+            }
+            if (!seen.add(names[i].toLowerCase(Locale.ROOT))) {
+                c.error(Errors.configSetFailed(names[i], "duplicate parameter"));
+                return;
+            }
+            entries[i] = e;
+        }
+        Object[] parsed = new Object[n];
+        for (int i = 0; i < n; i++) {
+            String value = Texts.str(c.arg(3 + 2 * i));
+            List<String> args = entries[i].multiArg() ? splitSpaces(value) : List.of(value);
+            try {
+                parsed[i] = entries[i].parse(args);
+            } catch (ConfigException ex) {
+                c.error(Errors.configSetFailed(names[i], ex.getMessage()));
+                return;
+            }
+        }
+        String[] previous = new String[n];
+        for (int i = 0; i < n; i++) {
+            previous[i] = entries[i].get();
+            try {
+                entries[i].apply(parsed[i]);
+            } catch (ConfigException ex) {
+                restore(entries, previous, i);
+                c.error(Errors.configSetFailed(names[i], ex.getMessage()));
+                return;
+            }
+        }
+        c.reply().ok();
+    }
+
+    /** Puts back the values of entries[0..count] (best effort: they were valid before). */
+    private static void restore(ConfigEntry[] entries, String[] previous, int count) {
+        for (int j = count; j >= 0; j--) {
+            if (previous[j] == null) {
+                continue;
+            }
+            try {
+                List<String> args = entries[j].multiArg() ? splitSpaces(previous[j]) : List.of(previous[j]);
+                entries[j].apply(entries[j].parse(args));
+            } catch (ConfigException ignored) {
+                // the previous value was accepted once; nothing better to do than keep going
+            }
+        }
+    }
+
+    /** Redis splits a multi-argument value on single spaces; "" is no argument at all. */
+    private static List<String> splitSpaces(String v) {
+        return v.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(v.split(" ", -1)));
+    }
+
+    /** enable-protected-configs: "yes" always, "local" for loopback clients, "no" never. */
+    static boolean protectedAllowed(Client c) {
+        return switch (c.server().config().enableProtectedConfigs) {
+            case "yes" -> true;
+            case "local" -> ServerCommands.isLocal(c);
+            default -> false;
+        };
+    }
+
+    void configResetstat(Client c) {
+        resetStats(c.server());
+        c.reply().ok();
+    }
+
+    /** What CONFIG RESETSTAT clears: server and keyspace counters, per-command and error statistics. */
+    static void resetStats(ServerContext s) {
+        s.stats().reset();
+        s.keyspace().stats().reset();
+        for (CommandSpec cmd : s.commands().commands()) {
+            clear(cmd);
+            for (CommandSpec sub : cmd.subcommands()) {
+                clear(sub);
+            }
+        }
+    }
+
+    private static void clear(CommandSpec cmd) {
+        cmd.calls = 0;
+        cmd.microseconds = 0;
+        cmd.rejectedCalls = 0;
+        cmd.failedCalls = 0;
+    }
+
+    void configRewrite(Client c) {
+        String file = c.server().config().configFile;
+        if (file == null) {
+            c.error(Errors.NO_CONFIG_FILE);
+            return;
+        }
+        try {
+            ConfigRewrite.rewrite(c.server().config(), Path.of(file));
+        } catch (IOException | RuntimeException e) {
+            c.server().log().warning("CONFIG REWRITE failed: " + e.getMessage());
+            c.error(String.format(Errors.CONFIG_REWRITE_FAILED, e.getMessage()));
+            return;
+        }
+        c.server().log().notice("CONFIG REWRITE executed with success.");
+        c.reply().ok();
+    }
+}

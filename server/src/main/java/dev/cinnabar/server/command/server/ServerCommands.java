@@ -1,0 +1,159 @@
+package dev.cinnabar.server.command.server;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandFamily;
+import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.Numbers;
+import java.util.Iterator;
+import java.util.Locale;
+
+/**
+ * Server administration: CONFIG (see ConfigCommands), INFO (InfoCommand), TIME, LASTSAVE,
+ * SHUTDOWN, SLOWLOG (SlowLog). {@link #install} adds the observers this family needs to a server.
+ */
+public final class ServerCommands implements CommandFamily {
+    private static final String[] SLOWLOG_HELP = {
+        "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET [<count>]",
+        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+        "    Entries are made of:",
+        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+        "    client name",
+        "LEN",
+        "    Return the length of the slowlog.",
+        "RESET",
+        "    Reset the slowlog.",
+        "HELP",
+        "    Prints this help.",
+    };
+
+    @Override
+    public void register(CommandTable t) {
+        new ConfigCommands().register(t);
+        t.bind("time", this::time);
+        t.bind("lastsave", this::lastsave);
+        t.bind("shutdown", this::shutdown);
+        t.bind("slowlog", "get", this::slowlogGet);
+        t.bind("slowlog", "len", c -> c.reply().integer(SlowLog.of(c.server()).size()));
+        t.bind("slowlog", "reset", c -> {
+            SlowLog.of(c.server()).reset();
+            c.reply().ok();
+        });
+        t.bind("slowlog", "help", c -> help(c, SLOWLOG_HELP));
+    }
+
+    /** Installs this family's observers on a server (one line in Features). */
+    public static void install(ServerContext ctx) {
+        ctx.dispatcher().observers.add(SlowLog.of(ctx));
+    }
+
+    /** Replies with a help text as Redis's addReplyHelp: status lines. */
+    static void help(Client c, String[] lines) {
+        Reply r = c.reply();
+        r.array(lines.length);
+        for (String l : lines) {
+            r.simple(l);
+        }
+    }
+
+    /** True for a client connected over loopback (or without a socket). */
+    static boolean isLocal(Client c) {
+        if (c.connection() == null) {
+            return true;
+        }
+        String a = c.connection().peerAddress();
+        return a.startsWith("127.") || a.startsWith("0:0:0:0:0:0:0:1") || a.startsWith("::1") || a.startsWith("unix:");
+    }
+
+    void time(Client c) {
+        long micros = c.server().clock().nanos() / 1000;
+        long now = c.server().clock().millis();
+        // Wall-clock seconds, and the microseconds within the second (from the precise clock).
+        long usec = (now % 1000) * 1000 + micros % 1000;
+        Reply r = c.reply();
+        r.array(2);
+        r.bulk(Long.toString(now / 1000));
+        r.bulk(Long.toString(usec));
+    }
+
+    void lastsave(Client c) {
+        long t = c.server().stats().lastSaveSeconds;
+        c.reply().integer(t >= 0 ? t : c.server().startMillis() / 1000);
+    }
+
+    void shutdown(Client c) {
+        boolean nosave = false;
+        boolean save = false;
+        boolean abort = false;
+        int flags = 0;
+        for (int i = 1; i < c.argc(); i++) {
+            switch (Texts.str(c.arg(i)).toLowerCase(Locale.ROOT)) {
+                case "nosave" -> nosave = true;
+                case "save" -> save = true;
+                case "now", "force" -> flags++;
+                case "abort" -> abort = true;
+                default -> {
+                    c.error(Errors.SYNTAX);
+                    return;
+                }
+            }
+        }
+        if ((abort && c.argc() != 2) || (nosave && save)) {
+            c.error(Errors.SYNTAX);
+            return;
+        }
+        if (abort) {
+            // No shutdown ever waits for replicas here, so none can be in progress.
+            c.error(Errors.NO_SHUTDOWN_IN_PROGRESS);
+            return;
+        }
+        ServerContext s = c.server();
+        s.log().warning("User requested shutdown...");
+        if (save || (!nosave && !s.config().save.isEmpty())) {
+            s.log().warning("Not saving the final RDB snapshot: this server has no RDB persistence.");
+        }
+        Runnable hook = s.shutdownHook();
+        if (hook != null) {
+            hook.run();
+        }
+        // As Redis, a successful SHUTDOWN sends no reply: the connection closes with the server.
+        c.closeAfterReply(true);
+    }
+
+    void slowlogGet(Client c) {
+        long count = 10;
+        if (c.argc() == 3) {
+            Long n = Numbers.parseLong(c.arg(2));
+            if (n == null || n < -1) {
+                c.error(Errors.SLOWLOG_COUNT);
+                return;
+            }
+            count = n == -1 ? Long.MAX_VALUE : n;
+        } else if (c.argc() > 3) {
+            c.error(Errors.wrongArgs("slowlog|get"));
+            return;
+        }
+        SlowLog log = SlowLog.of(c.server());
+        Reply r = c.reply();
+        long n = Math.min(count, log.size());
+        r.array((int) n);
+        Iterator<SlowLog.Entry> it = log.iterator();
+        for (long i = 0; i < n; i++) {
+            SlowLog.Entry e = it.next();
+            r.array(6);
+            r.integer(e.id());
+            r.integer(e.timestamp());
+            r.integer(e.micros());
+            r.array(e.args().length);
+            for (String a : e.args()) {
+                r.bulk(a);
+            }
+            r.bulk(e.peer());
+            r.bulk(e.name());
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** CONFIG GET/SET/RESETSTAT/REWRITE/HELP, compared with real Redis 7.0 (tests/unit/introspection.tcl). */
+class ConfigTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension().keepDataBetweenTests()
+            .setting("save", "").setting("appendonly", "no");
+
+    /**
+     * Directives whose value depends on how each server was started (port, paths) or that
+     * deviate on purpose: io-threads reports 1 like Redis's default but means "automatic" here.
+     */
+    private static final Set<String> STARTUP_DEPENDENT = Set.of("port", "bind", "dir", "logfile", "loglevel",
+            "daemonize", "pidfile");
+
+    static RealRedis real;
+
+    @BeforeAll
+    static void startReal() {
+        real = RealRedis.start();
+    }
+
+    @AfterAll
+    static void stopReal() {
+        if (real != null) {
+            real.close();
+        }
+    }
+
+    private static Map<String, String> asMap(Resp r) {
+        Map<String, String> m = new HashMap<>();
+        List<Resp> items = ((Resp.Agg) r).items();
+        for (int i = 0; i < items.size(); i += 2) {
+            m.put(items.get(i).asText(), items.get(i + 1).asText());
+        }
+        return m;
+    }
+
+    @Test
+    void everyDirectiveReportsRedisDefault() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            Map<String, String> a = asMap(ours.call("CONFIG", "GET", "*"));
+            Map<String, String> b = asMap(theirs.call("CONFIG", "GET", "*"));
+            assertThat(a.keySet()).isEqualTo(b.keySet());
+            for (String k : b.keySet()) {
+                if (!STARTUP_DEPENDENT.contains(k)) {
+                    assertThat(a.get(k)).as(k).isEqualTo(b.get(k));
+                }
+            }
+        }
+    }
+
+    @Test
+    void hiddenDirectivesOnlyByExactName() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            for (String q : List.of("key-load-delay", "key-load-*", "watchdog-period", "MAXMEMORY", "slaveof")) {
+                assertThat(ours.call("CONFIG", "GET", q)).as(q).isEqualTo(theirs.call("CONFIG", "GET", q));
+            }
+            assertThat(asMap(ours.call("CONFIG", "GET", "*ziplist*", "maxmemory-p*")))
+                    .isEqualTo(asMap(theirs.call("CONFIG", "GET", "*ziplist*", "maxmemory-p*")));
+        }
+    }
+
+    @Test
+    void configSetErrorsMatchRedis() {
+        List<List<String>> cases = List.of(
+                List.of("CONFIG", "SET", "port", "1", "2"),
+                List.of("CONFIG", "SET", "port"),
+                List.of("CONFIG", "SET", "foo", "bar"),
+                List.of("CONFIG", "SET", "hz", "1", "maxmemory", "1", "hz", "3"),
+                List.of("CONFIG", "SET", "daemonize", "yes"),
+                List.of("CONFIG", "SET", "slaveof", "1 2"),
+                List.of("CONFIG", "SET", "dir", "/tmp"),
+                List.of("CONFIG", "SET", "maxmemory", "-1"),
+                List.of("CONFIG", "SET", "maxmemory", "1.5mb"),
+                List.of("CONFIG", "SET", "proto-max-bulk-len", "10"),
+                List.of("CONFIG", "SET", "maxmemory-clients", "200%"),
+                List.of("CONFIG", "SET", "hz", "abc"),
+                List.of("CONFIG", "SET", "activerehashing", "maybe"),
+                List.of("CONFIG", "SET", "maxmemory-policy", "bad"),
+                List.of("CONFIG", "SET", "save", "1"),
+                List.of("CONFIG", "SET", "client-output-buffer-limit", "normal 1 2"),
+                List.of("CONFIG", "SET", "client-output-buffer-limit", "master 1 2 3"),
+                List.of("CONFIG", "SET", "oom-score-adj-values", "1 2"),
+                List.of("CONFIG", "SET", "oom-score-adj-values", "1 2 x"),
+                List.of("CONFIG", "SET", "notify-keyspace-events", "Q"),
+                List.of("CONFIG", "SET", "latency-tracking-info-percentiles", "50 101"),
+                List.of("CONFIG", "SET", "bind", "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17"),
+                List.of("CONFIG", "SET", "enable-debug-command", "yes"),
+                List.of("CONFIG", "BOGUS"),
+                List.of("CONFIG", "GET"),
+                List.of("CONFIG"));
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            for (List<String> cmd : cases) {
+                assertThat(ours.call(cmd)).as(cmd.toString()).isEqualTo(theirs.call(cmd));
+            }
+        }
+    }
+
+    @Test
+    void configSetIsAtomicAndRoundTrips() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            for (RespClient c : List.of(ours, theirs)) {
+                assertThat(c.call("CONFIG", "SET", "maxmemory", "10mb", "hz", "abc").toString()).startsWith("-ERR");
+                assertThat(c.call("CONFIG", "GET", "maxmemory").toString()).contains("\"0\"");
+            }
+            List<List<String>> sets = List.of(
+                    List.of("CONFIG", "SET", "maxmemory", "10mb", "hz", "20", "slave-priority", "7"),
+                    List.of("CONFIG", "SET", "save", "100 1 200 2"),
+                    List.of("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 2mb 3"),
+                    List.of("CONFIG", "SET", "notify-keyspace-events", "KEA"),
+                    List.of("CONFIG", "SET", "maxmemory-clients", "10%"),
+                    List.of("CONFIG", "SET", "hz", "0"),
+                    List.of("CONFIG", "SET", "MAXMEMORY-POLICY", "ALLKEYS-LRU"));
+            for (List<String> s : sets) {
+                assertThat(ours.call(s)).as(s.toString()).isEqualTo(theirs.call(s));
+            }
+            for (String q : List.of("maxmemory", "hz", "replica-priority", "save", "client-output-buffer-limit",
+                    "notify-keyspace-events", "maxmemory-clients", "maxmemory-policy")) {
+                assertThat(ours.call("CONFIG", "GET", q)).as(q).isEqualTo(theirs.call("CONFIG", "GET", q));
+            }
+            List<List<String>> restore = List.of(
+                    List.of("CONFIG", "SET", "maxmemory", "0", "hz", "10", "replica-priority", "100", "save", "",
+                            "notify-keyspace-events", "", "maxmemory-clients", "0", "maxmemory-policy", "noeviction"),
+                    List.of("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60"));
+            for (List<String> s : restore) {
+                assertThat(ours.call(s)).isEqualTo(theirs.call(s));
+            }
+        }
+    }
+
+    @Test
+    void helpResetstatAndRewriteWithoutFile() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            for (String sub : List.of("HELP", "RESETSTAT", "REWRITE")) {
+                assertThat(ours.call("CONFIG", sub)).as(sub).isEqualTo(theirs.call("CONFIG", sub));
+            }
+        }
+    }
+}
