@@ -14,7 +14,8 @@ public final class Families {
                 new dev.cinnabar.server.command.generic.KeyCommands(),
                 new dev.cinnabar.server.command.bitmap.BitmapCommands(),
                 new dev.cinnabar.server.command.generic.ExpireCommands(),
-                new dev.cinnabar.server.command.server.ServerCommands()
+                new dev.cinnabar.server.command.server.ServerCommands(),
+                new dev.cinnabar.server.command.zset.ZSetCommands()
         );
     }
 }

@@ -27,6 +27,24 @@ public final class Errors {
     public static final String TIMEOUT = "ERR timeout is not a float or out of range";
     public static final String TIMEOUT_NEGATIVE = "ERR timeout is negative";
     public static final String INCR_NAN_INF = "ERR increment would produce NaN or Infinity";
+    public static final String ZADD_XX_NX = "ERR XX and NX options at the same time are not compatible";
+    public static final String ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible";
+    public static final String ZADD_INCR_PAIR = "ERR INCR option supports a single increment-element pair";
+    public static final String SCORE_NAN = "ERR resulting score is not a number (NaN)";
+    public static final String MIN_MAX_NOT_FLOAT = "ERR min or max is not a float";
+    public static final String MIN_MAX_NOT_LEX = "ERR min or max not valid string range item";
+    public static final String LIMIT_NEEDS_BY =
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+    public static final String WITHSCORES_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+    public static final String NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
+    public static final String COUNT_POSITIVE = "ERR count should be greater than 0";
+    public static final String NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+    public static final String LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+    public static final String WEIGHT_NOT_FLOAT = "ERR weight value is not a float";
+    public static final String RANGE = "ERR value is out of range";
+    public static final String SRANDMEMBER_RANGE =
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    public static final String SCAN_INVALID_CURSOR = "ERR invalid cursor";
 
     // bitmaps, HyperLogLog, geo
     public static final String BIT_VALUE = "ERR bit is not an integer or out of range";
@@ -104,5 +122,10 @@ public final class Errors {
 
     public static String configSetUnknown(String arg) {
         return "ERR Unknown option or number of arguments for CONFIG SET - '" + arg + "'";
+    }
+
+    /** "ERR at least 1 input key is needed for 'zunion' command" (ZUNION/ZINTER/ZDIFF and STOREs). */
+    public static String atLeastOneKey(String commandName) {
+        return "ERR at least 1 input key is needed for '" + commandName + "' command";
     }
 }

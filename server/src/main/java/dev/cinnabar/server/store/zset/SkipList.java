@@ -1,0 +1,247 @@
+package dev.cinnabar.server.store.zset;
+
+import dev.cinnabar.server.store.set.BytesTable;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The large sorted-set encoding ("skiplist"): a skiplist ordered by (score, member bytes) with
+ * spans on every forward link, so rank lookups and rank ranges are O(log N), plus a hash index
+ * member → node for O(1) score lookups. The node is the index's node too (it extends
+ * {@link BytesTable.Node}), so a member costs one node object and its level arrays.
+ *
+ * <p>Level probability 1/4, at most 32 levels, as Redis.
+ */
+final class SkipList {
+    static final int MAX_LEVEL = 32;
+
+    static final class Node extends BytesTable.Node {
+        double score;
+        Node backward;
+        final Node[] forward;
+        final int[] span;
+
+        Node(byte[] member, double score, int levels) {
+            super(member);
+            this.score = score;
+            this.forward = new Node[levels];
+            this.span = new int[levels];
+        }
+    }
+
+    private final Node header = new Node(new byte[0], 0, MAX_LEVEL);
+    private Node tail;
+    private int level = 1;
+    private int length;
+    final BytesTable<Node> index = new BytesTable<>();
+
+    int size() {
+        return length;
+    }
+
+    private static int randomLevel() {
+        int l = 1;
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        while (l < MAX_LEVEL && (r.nextInt() & 3) == 0) {
+            l++;
+        }
+        return l;
+    }
+
+    /** True when node (s1, m1) sorts before (s2, m2). */
+    private static boolean before(double s1, byte[] m1, double s2, byte[] m2) {
+        return s1 < s2 || (s1 == s2 && Arrays.compareUnsigned(m1, m2) < 0);
+    }
+
+    Node find(byte[] member) {
+        return index.find(member);
+    }
+
+    /** Inserts a member the caller knows is absent. */
+    void insert(byte[] member, double score) {
+        Node[] update = new Node[MAX_LEVEL];
+        int[] rank = new int[MAX_LEVEL];
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            rank[i] = i == level - 1 ? 0 : rank[i + 1];
+            while (x.forward[i] != null && before(x.forward[i].score, x.forward[i].member(), score, member)) {
+                rank[i] += x.span[i];
+                x = x.forward[i];
+            }
+            update[i] = x;
+        }
+        int lvl = randomLevel();
+        if (lvl > level) {
+            for (int i = level; i < lvl; i++) {
+                rank[i] = 0;
+                update[i] = header;
+                update[i].span[i] = length;
+            }
+            level = lvl;
+        }
+        Node n = new Node(member, score, lvl);
+        for (int i = 0; i < lvl; i++) {
+            n.forward[i] = update[i].forward[i];
+            update[i].forward[i] = n;
+            n.span[i] = update[i].span[i] - (rank[0] - rank[i]);
+            update[i].span[i] = (rank[0] - rank[i]) + 1;
+        }
+        for (int i = lvl; i < level; i++) {
+            update[i].span[i]++;
+        }
+        n.backward = update[0] == header ? null : update[0];
+        if (n.forward[0] != null) {
+            n.forward[0].backward = n;
+        } else {
+            tail = n;
+        }
+        length++;
+        index.addNew(n);
+    }
+
+    /** Removes member; true if it was present. */
+    boolean delete(byte[] member) {
+        Node n = index.find(member);
+        if (n == null) {
+            return false;
+        }
+        Node[] update = new Node[MAX_LEVEL];
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null && before(x.forward[i].score, x.forward[i].member(), n.score, n.member())) {
+                x = x.forward[i];
+            }
+            update[i] = x;
+        }
+        unlink(x.forward[0], update);
+        index.remove(member);
+        return true;
+    }
+
+    private void unlink(Node x, Node[] update) {
+        for (int i = 0; i < level; i++) {
+            if (update[i].forward[i] == x) {
+                update[i].span[i] += x.span[i] - 1;
+                update[i].forward[i] = x.forward[i];
+            } else {
+                update[i].span[i]--;
+            }
+        }
+        if (x.forward[0] != null) {
+            x.forward[0].backward = x.backward;
+        } else {
+            tail = x.backward;
+        }
+        while (level > 1 && header.forward[level - 1] == null) {
+            level--;
+        }
+        length--;
+    }
+
+    /** Changes the score of a present member. */
+    void update(byte[] member, double score) {
+        Node n = index.find(member);
+        // Stays in place when the order with its neighbours is unchanged (as Redis's zslUpdateScore).
+        if ((n.backward == null || before(n.backward.score, n.backward.member(), score, member))
+                && (n.forward[0] == null || before(score, member, n.forward[0].score, n.forward[0].member()))) {
+            n.score = score;
+            return;
+        }
+        delete(member);
+        insert(member, score);
+    }
+
+    /** 0-based rank of a present member in ascending order. */
+    int rank(Node n) {
+        int r = 0;
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null && (before(x.forward[i].score, x.forward[i].member(), n.score, n.member())
+                    || x.forward[i] == n)) {
+                r += x.span[i];
+                x = x.forward[i];
+            }
+            if (x == n) {
+                return r - 1;
+            }
+        }
+        return r - 1;
+    }
+
+    /** Number of members whose score is below v (or at most v when orEqual). */
+    int countBelow(double v, boolean orEqual) {
+        int r = 0;
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null && (x.forward[i].score < v || (orEqual && x.forward[i].score == v))) {
+                r += x.span[i];
+                x = x.forward[i];
+            }
+        }
+        return r;
+    }
+
+    /** Number of members sorting before v (or at or before v when orEqual), by bytes. */
+    int countBelowLex(byte[] v, boolean orEqual) {
+        int r = 0;
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null) {
+                int c = Arrays.compareUnsigned(x.forward[i].member(), v);
+                if (c < 0 || (orEqual && c == 0)) {
+                    r += x.span[i];
+                    x = x.forward[i];
+                } else {
+                    break;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** The node at a 0-based rank (must be in range). */
+    Node byRank(int rank) {
+        int traversed = 0;
+        int target = rank + 1;
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null && traversed + x.span[i] <= target) {
+                traversed += x.span[i];
+                x = x.forward[i];
+            }
+            if (traversed == target) {
+                return x;
+            }
+        }
+        throw new IllegalStateException("rank out of range");
+    }
+
+    /** Removes the members at ranks [start, start+count) (in range). */
+    void deleteRanks(int start, int count) {
+        Node[] update = new Node[MAX_LEVEL];
+        int traversed = 0;
+        Node x = header;
+        for (int i = level - 1; i >= 0; i--) {
+            while (x.forward[i] != null && traversed + x.span[i] <= start) {
+                traversed += x.span[i];
+                x = x.forward[i];
+            }
+            update[i] = x;
+        }
+        x = x.forward[0];
+        for (int k = 0; k < count && x != null; k++) {
+            Node next = x.forward[0];
+            unlink(x, update);
+            index.remove(x.member());
+            x = next;
+        }
+    }
+
+    Node first() {
+        return header.forward[0];
+    }
+
+    Node last() {
+        return tail;
+    }
+}

@@ -1,0 +1,398 @@
+package dev.cinnabar.server.store.zset;
+
+import dev.cinnabar.server.store.RValue;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * A sorted set: unique byte-string members ordered by (score, member bytes).
+ *
+ * <p>Two encodings, as Redis 7.0, hidden from callers:
+ * <ul>
+ *   <li>"listpack": parallel arrays of members and scores kept sorted, for small sets (linear
+ *       member lookup, binary search by score; two array slots per member).
+ *   <li>"skiplist": a {@link SkipList} with spans plus a member index, O(log N) by rank and score.
+ * </ul>
+ * A set converts to skiplist when an insertion would pass {@link Limits#maxListpackEntries} or
+ * adds a member longer than {@link Limits#maxListpackValue}; it never converts back on its own
+ * (Redis 7.0 is one-way too), but {@link #fitToLimits} converts a freshly built result (the
+ * *STORE commands).
+ *
+ * <p>All ranks are 0-based in ascending order. Scores are never NaN.
+ */
+public final class ZSet implements RValue {
+    /** The conversion thresholds (zset-max-listpack-entries / zset-max-listpack-value). */
+    public record Limits(int maxListpackEntries, int maxListpackValue) {
+        public static final Limits DEFAULT = new Limits(128, 64);
+    }
+
+    /** Receives members of a range walk; return false to stop. */
+    @FunctionalInterface
+    public interface Visitor {
+        boolean visit(byte[] member, double score);
+    }
+
+    private static final byte[][] NO_MEMBERS = new byte[0][];
+    private static final double[] NO_SCORES = new double[0];
+
+    // listpack form (sl == null)
+    private byte[][] members = NO_MEMBERS;
+    private double[] scores = NO_SCORES;
+    private int n;
+    // skiplist form
+    private SkipList sl;
+
+    public ZSet() {
+    }
+
+    /** An empty set already in the skiplist encoding (for results known to be large). */
+    public static ZSet skiplist() {
+        ZSet z = new ZSet();
+        z.sl = new SkipList();
+        return z;
+    }
+
+    @Override
+    public String type() {
+        return "zset";
+    }
+
+    @Override
+    public String encoding() {
+        return sl == null ? "listpack" : "skiplist";
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    public int size() {
+        return sl == null ? n : sl.size();
+    }
+
+    @Override
+    public ZSet copy() {
+        ZSet z = new ZSet();
+        if (sl == null) {
+            z.members = Arrays.copyOf(members, n);
+            z.scores = Arrays.copyOf(scores, n);
+            z.n = n;
+        } else {
+            z.sl = new SkipList();
+            for (SkipList.Node x = sl.first(); x != null; x = x.forward[0]) {
+                z.sl.insert(x.member(), x.score);
+            }
+        }
+        return z;
+    }
+
+    // ---- lookups
+
+    private int indexOf(byte[] member) {
+        for (int i = 0; i < n; i++) {
+            if (Arrays.equals(members[i], member)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The member's score, or null when absent. */
+    public Double score(byte[] member) {
+        if (sl == null) {
+            int i = indexOf(member);
+            return i < 0 ? null : scores[i];
+        }
+        SkipList.Node x = sl.find(member);
+        return x == null ? null : x.score;
+    }
+
+    public boolean contains(byte[] member) {
+        return sl == null ? indexOf(member) >= 0 : sl.find(member) != null;
+    }
+
+    /** 0-based rank (ascending, or descending when reverse), or -1 when absent. */
+    public int rank(byte[] member, boolean reverse) {
+        int r;
+        if (sl == null) {
+            r = indexOf(member);
+        } else {
+            SkipList.Node x = sl.find(member);
+            r = x == null ? -1 : sl.rank(x);
+        }
+        return r < 0 ? -1 : reverse ? size() - 1 - r : r;
+    }
+
+    // ---- updates
+
+    /**
+     * Sets member's score, inserting it when absent. Returns true when the member was added,
+     * false when an existing member's score was set (possibly to the same value).
+     */
+    public boolean put(byte[] member, double score, Limits limits) {
+        if (sl == null) {
+            int i = indexOf(member);
+            if (i >= 0) {
+                if (scores[i] != score) {
+                    removeAt(i);
+                    insertSorted(member, score);
+                }
+                return false;
+            }
+            if (n + 1 > limits.maxListpackEntries() || member.length > limits.maxListpackValue()) {
+                convertToSkiplist();
+            } else {
+                insertSorted(member, score);
+                return true;
+            }
+        }
+        SkipList.Node x = sl.find(member);
+        if (x != null) {
+            if (x.score != score) {
+                sl.update(member, score);
+            }
+            return false;
+        }
+        sl.insert(member, score);
+        return true;
+    }
+
+    /** Removes member; true if it was present. */
+    public boolean remove(byte[] member) {
+        if (sl == null) {
+            int i = indexOf(member);
+            if (i < 0) {
+                return false;
+            }
+            removeAt(i);
+            return true;
+        }
+        return sl.delete(member);
+    }
+
+    /** Removes the members at ascending ranks [start, start+count), which must be in range. */
+    public void removeRanks(int start, int count) {
+        if (count <= 0) {
+            return;
+        }
+        if (sl == null) {
+            System.arraycopy(members, start + count, members, start, n - start - count);
+            System.arraycopy(scores, start + count, scores, start, n - start - count);
+            Arrays.fill(members, n - count, n, null);
+            n -= count;
+        } else {
+            sl.deleteRanks(start, count);
+        }
+    }
+
+    private void removeAt(int i) {
+        System.arraycopy(members, i + 1, members, i, n - i - 1);
+        System.arraycopy(scores, i + 1, scores, i, n - i - 1);
+        members[--n] = null;
+    }
+
+    private void insertSorted(byte[] member, double score) {
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (scores[mid] < score || (scores[mid] == score && Arrays.compareUnsigned(members[mid], member) < 0)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (n == members.length) {
+            int cap = Math.max(4, n + (n >> 1));
+            members = Arrays.copyOf(members, cap);
+            scores = Arrays.copyOf(scores, cap);
+        }
+        System.arraycopy(members, lo, members, lo + 1, n - lo);
+        System.arraycopy(scores, lo, scores, lo + 1, n - lo);
+        members[lo] = member;
+        scores[lo] = score;
+        n++;
+    }
+
+    private void convertToSkiplist() {
+        SkipList s = new SkipList();
+        for (int i = 0; i < n; i++) {
+            s.insert(members[i], scores[i]);
+        }
+        sl = s;
+        members = NO_MEMBERS;
+        scores = NO_SCORES;
+        n = 0;
+    }
+
+    /**
+     * Converts a skiplist-encoded set back to listpack when it is within the limits (used for the
+     * results of ZUNIONSTORE and friends, as Redis 7.0's zsetConvertToListpackIfNeeded).
+     */
+    public void fitToLimits(Limits limits) {
+        if (sl == null || sl.size() > limits.maxListpackEntries()) {
+            return;
+        }
+        for (SkipList.Node x = sl.first(); x != null; x = x.forward[0]) {
+            if (x.member().length > limits.maxListpackValue()) {
+                return;
+            }
+        }
+        int size = sl.size();
+        byte[][] m = new byte[size][];
+        double[] s = new double[size];
+        int i = 0;
+        for (SkipList.Node x = sl.first(); x != null; x = x.forward[0], i++) {
+            m[i] = x.member();
+            s[i] = x.score;
+        }
+        members = m;
+        scores = s;
+        n = size;
+        sl = null;
+    }
+
+    // ---- ranges (ranks are ascending and 0-based)
+
+    /** Number of members with score below v (at most v when orEqual): the rank where v would start. */
+    public int countBelow(double v, boolean orEqual) {
+        if (sl != null) {
+            return sl.countBelow(v, orEqual);
+        }
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (scores[mid] < v || (orEqual && scores[mid] == v)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private int countBelowLex(byte[] v, boolean orEqual) {
+        if (sl != null) {
+            return sl.countBelowLex(v, orEqual);
+        }
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = Arrays.compareUnsigned(members[mid], v);
+            if (c < 0 || (orEqual && c == 0)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** First ascending rank in the score range. */
+    public int firstRank(ScoreRange r) {
+        return countBelow(r.min(), r.minExclusive());
+    }
+
+    /** One past the last ascending rank in the score range (at most firstRank when empty). */
+    public int endRank(ScoreRange r) {
+        return countBelow(r.max(), !r.maxExclusive());
+    }
+
+    /** Number of members in the score range. */
+    public int count(ScoreRange r) {
+        return Math.max(0, endRank(r) - firstRank(r));
+    }
+
+    /** First ascending rank in the lex range (members are assumed to share one score). */
+    public int firstRank(LexRange r) {
+        switch (r.minKind()) {
+            case LexRange.NEG_INF:
+                return 0;
+            case LexRange.POS_INF:
+                return size();
+            default:
+                return countBelowLex(r.min(), r.minKind() == LexRange.EXCLUSIVE);
+        }
+    }
+
+    /** One past the last ascending rank in the lex range. */
+    public int endRank(LexRange r) {
+        switch (r.maxKind()) {
+            case LexRange.NEG_INF:
+                return 0;
+            case LexRange.POS_INF:
+                return size();
+            default:
+                return countBelowLex(r.max(), r.maxKind() == LexRange.INCLUSIVE);
+        }
+    }
+
+    public int count(LexRange r) {
+        return Math.max(0, endRank(r) - firstRank(r));
+    }
+
+    /**
+     * Visits count members starting at ascending rank start, going up, or, when reverse, going down
+     * from rank start. Stops early when the visitor returns false or the set ends.
+     */
+    public void walk(int start, int count, boolean reverse, Visitor v) {
+        if (count <= 0 || start < 0 || start >= size()) {
+            return;
+        }
+        if (sl == null) {
+            for (int k = 0, i = start; k < count && i >= 0 && i < n; k++, i += reverse ? -1 : 1) {
+                if (!v.visit(members[i], scores[i])) {
+                    return;
+                }
+            }
+            return;
+        }
+        SkipList.Node x = sl.byRank(start);
+        for (int k = 0; k < count && x != null; k++) {
+            if (!v.visit(x.member(), x.score)) {
+                return;
+            }
+            x = reverse ? x.backward : x.forward[0];
+        }
+    }
+
+    /** Visits every member in ascending order. */
+    public void forEach(Visitor v) {
+        walk(0, size(), false, v);
+    }
+
+    /** The member at an ascending rank (in range). */
+    public byte[] memberAt(int rank) {
+        return sl == null ? members[rank] : sl.byRank(rank).member();
+    }
+
+    /** The score at an ascending rank (in range). */
+    public double scoreAt(int rank) {
+        return sl == null ? scores[rank] : sl.byRank(rank).score;
+    }
+
+    /** A uniformly random ascending rank in [0, size) for ZRANDMEMBER; the set must not be empty. */
+    public int randomRank(Random rnd) {
+        return rnd.nextInt(size());
+    }
+
+    /**
+     * One ZSCAN step. The listpack form returns everything at once (cursor 0, as Redis); the
+     * skiplist form scans its hash index with Redis's reverse-binary cursor.
+     */
+    public long scan(long cursor, Visitor v) {
+        if (sl == null) {
+            forEach(v);
+            return 0;
+        }
+        return sl.index.scan(cursor, x -> v.visit(x.member(), x.score));
+    }
+
+    /** True when the set uses the small encoding (scans complete in one call). */
+    public boolean isCompact() {
+        return sl == null;
+    }
+}
