@@ -34,6 +34,7 @@ public final class ServerCommands implements CommandFamily {
     @Override
     public void register(CommandTable t) {
         new ConfigCommands().register(t);
+        t.bind("info", new InfoCommand()::info);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);
@@ -49,6 +50,7 @@ public final class ServerCommands implements CommandFamily {
     /** Installs this family's observers on a server (one line in Features). */
     public static void install(ServerContext ctx) {
         ctx.dispatcher().observers.add(SlowLog.of(ctx));
+        InfoCommand.state(ctx);
     }
 
     /** Replies with a help text as Redis's addReplyHelp: status lines. */

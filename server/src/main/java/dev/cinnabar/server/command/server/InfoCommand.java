@@ -1,0 +1,404 @@
+package dev.cinnabar.server.command.server;
+
+import dev.cinnabar.server.Main;
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.ServerStats;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.KeyspaceStats;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * INFO [section ...]: Redis 7.0's sections, field names and order, with values measured here.
+ *
+ * <p>Memory: a JVM has no malloc to ask, so used_memory is the heap in use (total minus free,
+ * including garbage not yet collected), allocator_active the committed heap and
+ * used_memory_rss the process's resident set from /proc. Features that do not exist yet
+ * (persistence, replication, Lua, pub/sub) report the values Redis reports when they are unused:
+ * no RDB/AOF activity, a master without replicas, no scripts.
+ */
+final class InfoCommand {
+    /** Sections in Redis's order; "modules" is the module list, always empty here. */
+    private static final List<String> ALL = List.of("server", "clients", "memory", "persistence", "stats",
+            "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace");
+    private static final Set<String> DEFAULT = Set.of("server", "clients", "memory", "persistence", "stats",
+            "replication", "cpu", "modules", "errorstats", "cluster", "keyspace");
+
+    /** Per-server values fixed at start-up. */
+    static final class State {
+        final String replId;
+        final long startupMemory;
+        long peakMemory;
+
+        State() {
+            byte[] r = new byte[20];
+            new SecureRandom().nextBytes(r);
+            replId = HexFormat.of().formatHex(r);
+            startupMemory = heapUsed();
+        }
+    }
+
+    static State state(ServerContext s) {
+        return s.feature(State.class, State::new);
+    }
+
+    void info(Client c) {
+        Set<String> sections = new LinkedHashSet<>();
+        if (c.argc() == 1) {
+            sections.addAll(DEFAULT);
+        }
+        for (int i = 1; i < c.argc(); i++) {
+            String s = Texts.str(c.arg(i)).toLowerCase(Locale.ROOT);
+            switch (s) {
+                case "default" -> sections.addAll(DEFAULT);
+                case "all", "everything" -> sections.addAll(ALL);
+                default -> sections.add(s);
+            }
+        }
+        c.reply().verbatim("txt", generate(c.server(), sections));
+    }
+
+    static String generate(ServerContext s, Set<String> sections) {
+        StringBuilder sb = new StringBuilder();
+        for (String name : ALL) {
+            if (!sections.contains(name)) {
+                continue;
+            }
+            if (!sb.isEmpty()) {
+                sb.append("\r\n");
+            }
+            Lines l = new Lines(sb);
+            switch (name) {
+                case "server" -> server(s, l.header("Server"));
+                case "clients" -> clients(s, l.header("Clients"));
+                case "memory" -> memory(s, l.header("Memory"));
+                case "persistence" -> persistence(s, l.header("Persistence"));
+                case "stats" -> stats(s, l.header("Stats"));
+                case "replication" -> replication(s, l.header("Replication"));
+                case "cpu" -> cpu(l.header("CPU"));
+                case "modules" -> l.header("Modules");
+                case "commandstats" -> commandstats(s, l.header("Commandstats"));
+                case "errorstats" -> errorstats(s, l.header("Errorstats"));
+                case "cluster" -> l.header("Cluster").add("cluster_enabled", 0);
+                case "keyspace" -> keyspace(s, l.header("Keyspace"));
+                default -> throw new IllegalStateException(name);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** "field:value\r\n" lines. */
+    private record Lines(StringBuilder sb) {
+        Lines header(String title) {
+            sb.append("# ").append(title).append("\r\n");
+            return this;
+        }
+
+        Lines add(String field, Object value) {
+            sb.append(field).append(':').append(value).append("\r\n");
+            return this;
+        }
+    }
+
+    private static void server(ServerContext s, Lines l) {
+        ServerConfig cfg = s.config();
+        long now = s.clock().millis();
+        long upSec = s.uptimeMillis() / 1000;
+        l.add("redis_version", Main.REDIS_VERSION)
+                .add("redis_git_sha1", "00000000")
+                .add("redis_git_dirty", 0)
+                .add("redis_build_id", "cinnabar-" + Main.VERSION)
+                .add("redis_mode", "standalone")
+                .add("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"))
+                .add("arch_bits", System.getProperty("sun.arch.data.model", "64"))
+                .add("monotonic_clock", "JVM System.nanoTime")
+                .add("multiplexing_api", io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio")
+                .add("atomicvar_api", "java.util.concurrent")
+                .add("gcc_version", "0.0.0")
+                .add("process_id", ProcessHandle.current().pid())
+                .add("process_supervised", "no")
+                .add("run_id", s.runId())
+                .add("tcp_port", cfg.port)
+                .add("server_time_usec", now * 1000 + (s.clock().nanos() / 1000) % 1000)
+                .add("uptime_in_seconds", upSec)
+                .add("uptime_in_days", upSec / 86400)
+                .add("hz", cfg.hz)
+                .add("configured_hz", cfg.hz)
+                .add("lru_clock", s.keyspace().lruClock())
+                .add("executable", ProcessHandle.current().info().command().orElse(""))
+                .add("config_file", cfg.configFile == null ? "" : cfg.configFile)
+                .add("io_threads_active", 0)
+                .add("cinnabar_version", Main.VERSION);
+    }
+
+    private static void clients(ServerContext s, Lines l) {
+        long maxOut = 0;
+        int blocked = 0;
+        int tracking = 0;
+        for (Client c : s.clients().all()) {
+            if (c.connection() != null) {
+                maxOut = Math.max(maxOut, c.connection().pendingOutputBytes());
+            }
+            blocked += c.blockState != null ? 1 : 0;
+            tracking += c.trackingState != null ? 1 : 0;
+        }
+        l.add("connected_clients", s.clients().size())
+                .add("cluster_connections", 0)
+                .add("maxclients", s.config().maxclients)
+                .add("client_recent_max_input_buffer", 0)
+                .add("client_recent_max_output_buffer", maxOut)
+                .add("blocked_clients", blocked)
+                .add("tracking_clients", tracking)
+                .add("clients_in_timeout_table", 0);
+    }
+
+    static long heapUsed() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /** Resident set size from /proc/self/statm (pages), or the committed heap where /proc is absent. */
+    static long rss() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
+            return Long.parseLong(f[1]) * 4096;
+        } catch (Exception e) {
+            return Runtime.getRuntime().totalMemory();
+        }
+    }
+
+    /** Redis's bytesToHuman. */
+    static String human(long n) {
+        double d = n;
+        if (n < 1024) {
+            return n + "B";
+        }
+        String[] units = {"K", "M", "G", "T", "P"};
+        int u = -1;
+        while (d >= 1024 && u < units.length - 1) {
+            d /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.2f%s", d, units[u]);
+    }
+
+    private static String ratio(double a, double b) {
+        return String.format(Locale.ROOT, "%.2f", b == 0 ? 0 : a / b);
+    }
+
+    private static void memory(ServerContext s, Lines l) {
+        State st = state(s);
+        long used = heapUsed();
+        st.peakMemory = Math.max(st.peakMemory, used);
+        long committed = Runtime.getRuntime().totalMemory();
+        long rss = rss();
+        long totalSystem = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        long clientsMem = 0;
+        for (Client c : s.clients().all()) {
+            if (c.connection() != null) {
+                clientsMem += c.connection().pendingOutputBytes();
+            }
+        }
+        long overhead = st.startupMemory + clientsMem;
+        long dataset = Math.max(0, used - overhead);
+        long maxmemory = s.config().maxmemory;
+        l.add("used_memory", used)
+                .add("used_memory_human", human(used))
+                .add("used_memory_rss", rss)
+                .add("used_memory_rss_human", human(rss))
+                .add("used_memory_peak", st.peakMemory)
+                .add("used_memory_peak_human", human(st.peakMemory))
+                .add("used_memory_peak_perc", String.format(Locale.ROOT, "%.2f%%", used * 100.0 / st.peakMemory))
+                .add("used_memory_overhead", overhead)
+                .add("used_memory_startup", st.startupMemory)
+                .add("used_memory_dataset", dataset)
+                .add("used_memory_dataset_perc", String.format(Locale.ROOT, "%.2f%%",
+                        used - st.startupMemory <= 0 ? 0.0 : dataset * 100.0 / (used - st.startupMemory)))
+                .add("allocator_allocated", used)
+                .add("allocator_active", committed)
+                .add("allocator_resident", rss)
+                .add("total_system_memory", totalSystem)
+                .add("total_system_memory_human", human(totalSystem))
+                .add("used_memory_lua", 0)
+                .add("used_memory_vm_eval", 0)
+                .add("used_memory_lua_human", human(0))
+                .add("used_memory_scripts_eval", 0)
+                .add("number_of_cached_scripts", 0)
+                .add("number_of_functions", 0)
+                .add("number_of_libraries", 0)
+                .add("used_memory_vm_functions", 0)
+                .add("used_memory_vm_total", 0)
+                .add("used_memory_vm_total_human", human(0))
+                .add("used_memory_functions", 0)
+                .add("used_memory_scripts", 0)
+                .add("used_memory_scripts_human", human(0))
+                .add("maxmemory", maxmemory)
+                .add("maxmemory_human", human(maxmemory))
+                .add("maxmemory_policy", s.config().maxmemoryPolicy)
+                .add("allocator_frag_ratio", ratio(committed, used))
+                .add("allocator_frag_bytes", committed - used)
+                .add("allocator_rss_ratio", ratio(rss, committed))
+                .add("allocator_rss_bytes", rss - committed)
+                .add("rss_overhead_ratio", ratio(rss, rss))
+                .add("rss_overhead_bytes", 0)
+                .add("mem_fragmentation_ratio", ratio(rss, used))
+                .add("mem_fragmentation_bytes", rss - used)
+                .add("mem_not_counted_for_evict", 0)
+                .add("mem_replication_backlog", 0)
+                .add("mem_total_replication_buffers", 0)
+                .add("mem_clients_slaves", 0)
+                .add("mem_clients_normal", clientsMem)
+                .add("mem_cluster_links", 0)
+                .add("mem_aof_buffer", 0)
+                .add("mem_allocator", "jvm-" + System.getProperty("java.vm.version"))
+                .add("active_defrag_running", 0)
+                .add("lazyfree_pending_objects", 0)
+                .add("lazyfreed_objects", 0);
+    }
+
+    private static void persistence(ServerContext s, Lines l) {
+        long last = s.stats().lastSaveSeconds;
+        l.add("loading", 0).add("async_loading", 0).add("current_cow_peak", 0).add("current_cow_size", 0)
+                .add("current_cow_size_age", 0).add("current_fork_perc", "0.00").add("current_save_keys_processed", 0)
+                .add("current_save_keys_total", 0)
+                .add("rdb_changes_since_last_save", s.dirty)
+                .add("rdb_bgsave_in_progress", 0)
+                .add("rdb_last_save_time", last >= 0 ? last : s.startMillis() / 1000)
+                .add("rdb_last_bgsave_status", "ok").add("rdb_last_bgsave_time_sec", -1)
+                .add("rdb_current_bgsave_time_sec", -1).add("rdb_saves", 0).add("rdb_last_cow_size", 0)
+                .add("rdb_last_load_keys_expired", 0).add("rdb_last_load_keys_loaded", 0)
+                .add("aof_enabled", 0).add("aof_rewrite_in_progress", 0).add("aof_rewrite_scheduled", 0)
+                .add("aof_last_rewrite_time_sec", -1).add("aof_current_rewrite_time_sec", -1)
+                .add("aof_last_bgrewrite_status", "ok").add("aof_rewrites", 0)
+                .add("aof_rewrites_consecutive_failures", 0).add("aof_last_write_status", "ok")
+                .add("aof_last_cow_size", 0).add("module_fork_in_progress", 0).add("module_fork_last_cow_size", 0);
+    }
+
+    private static String kbps(double bytesPerSec) {
+        return String.format(Locale.ROOT, "%.2f", bytesPerSec / 1024);
+    }
+
+    private static void stats(ServerContext s, Lines l) {
+        ServerStats st = s.stats();
+        KeyspaceStats ks = s.keyspace().stats();
+        l.add("total_connections_received", st.totalConnectionsReceived.get())
+                .add("total_commands_processed", st.totalCommandsProcessed)
+                .add("instantaneous_ops_per_sec", Math.round(st.opsPerSec.value()))
+                .add("total_net_input_bytes", st.netInputBytes.get())
+                .add("total_net_output_bytes", st.netOutputBytes.get())
+                .add("total_net_repl_input_bytes", 0).add("total_net_repl_output_bytes", 0)
+                .add("instantaneous_input_kbps", kbps(st.inputKbps.value()))
+                .add("instantaneous_output_kbps", kbps(st.outputKbps.value()))
+                .add("instantaneous_input_repl_kbps", "0.00").add("instantaneous_output_repl_kbps", "0.00")
+                .add("rejected_connections", st.rejectedConnections.get())
+                .add("sync_full", 0).add("sync_partial_ok", 0).add("sync_partial_err", 0)
+                .add("expired_keys", ks.expiredKeys)
+                .add("expired_stale_perc", String.format(Locale.ROOT, "%.2f", ks.expiredStalePerc * 100))
+                .add("expired_time_cap_reached_count", ks.expiredTimeCapReachedCount)
+                .add("expire_cycle_cpu_milliseconds", ks.expireCycleCpuMillis)
+                .add("evicted_keys", ks.evictedKeys)
+                .add("evicted_clients", 0).add("total_eviction_exceeded_time", 0)
+                .add("current_eviction_exceeded_time", 0)
+                .add("keyspace_hits", ks.keyspaceHits)
+                .add("keyspace_misses", ks.keyspaceMisses)
+                .add("pubsub_channels", 0).add("pubsub_patterns", 0).add("pubsubshard_channels", 0)
+                .add("latest_fork_usec", 0).add("total_forks", 0).add("migrate_cached_sockets", 0)
+                .add("slave_expires_tracked_keys", 0).add("active_defrag_hits", 0).add("active_defrag_misses", 0)
+                .add("active_defrag_key_hits", 0).add("active_defrag_key_misses", 0)
+                .add("total_active_defrag_time", 0).add("current_active_defrag_time", 0)
+                .add("tracking_total_keys", 0).add("tracking_total_items", 0).add("tracking_total_prefixes", 0)
+                .add("unexpected_error_replies", st.unexpectedErrorReplies)
+                .add("total_error_replies", st.totalErrorReplies)
+                .add("dump_payload_sanitizations", 0)
+                .add("total_reads_processed", 0).add("total_writes_processed", 0)
+                .add("io_threaded_reads_processed", 0).add("io_threaded_writes_processed", 0)
+                .add("reply_buffer_shrinks", 0).add("reply_buffer_expands", 0);
+    }
+
+    private static void replication(ServerContext s, Lines l) {
+        l.add("role", "master").add("connected_slaves", 0).add("master_failover_state", "no-failover")
+                .add("master_replid", state(s).replId)
+                .add("master_replid2", "0000000000000000000000000000000000000000")
+                .add("master_repl_offset", 0).add("second_repl_offset", -1).add("repl_backlog_active", 0)
+                .add("repl_backlog_size", s.config().get("repl-backlog-size"))
+                .add("repl_backlog_first_byte_offset", 0).add("repl_backlog_histlen", 0);
+    }
+
+    private static void cpu(Lines l) {
+        double[] proc = processCpu();
+        ThreadMXBean tb = ManagementFactory.getThreadMXBean();
+        double thrTotal = Math.max(0, tb.getCurrentThreadCpuTime()) / 1e9;
+        double thrUser = Math.max(0, tb.getCurrentThreadUserTime()) / 1e9;
+        l.add("used_cpu_sys", fmt6(proc[0])).add("used_cpu_user", fmt6(proc[1]))
+                .add("used_cpu_sys_children", fmt6(0)).add("used_cpu_user_children", fmt6(0))
+                .add("used_cpu_sys_main_thread", fmt6(thrTotal - thrUser))
+                .add("used_cpu_user_main_thread", fmt6(thrUser));
+    }
+
+    /** {sys, user} seconds of this process: /proc/self/stat ticks (100 Hz), else the OS bean's total as user. */
+    private static double[] processCpu() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new double[] {Long.parseLong(f[12]) / 100.0, Long.parseLong(f[11]) / 100.0};
+        } catch (Exception e) {
+            long ns = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            return new double[] {0, Math.max(0, ns) / 1e9};
+        }
+    }
+
+    private static String fmt6(double d) {
+        return String.format(Locale.ROOT, "%.6f", d);
+    }
+
+    private static void commandstats(ServerContext s, Lines l) {
+        List<CommandSpec> all = new ArrayList<>();
+        for (CommandSpec cmd : s.commands().commands()) {
+            all.add(cmd);
+            all.addAll(cmd.subcommands());
+        }
+        all.sort((a, b) -> a.fullName().compareTo(b.fullName()));
+        for (CommandSpec cmd : all) {
+            if (cmd.calls == 0 && cmd.failedCalls == 0 && cmd.rejectedCalls == 0) {
+                continue;
+            }
+            l.add("cmdstat_" + cmd.fullName(), "calls=" + cmd.calls + ",usec=" + cmd.microseconds + ",usec_per_call="
+                    + String.format(Locale.ROOT, "%.2f", cmd.calls == 0 ? 0.0 : (double) cmd.microseconds / cmd.calls)
+                    + ",rejected_calls=" + cmd.rejectedCalls + ",failed_calls=" + cmd.failedCalls);
+        }
+    }
+
+    private static void errorstats(ServerContext s, Lines l) {
+        for (Map.Entry<String, Long> e : new TreeMap<>(s.stats().errorCodes).entrySet()) {
+            l.add("errorstat_" + e.getKey(), "count=" + e.getValue());
+        }
+    }
+
+    private static void keyspace(ServerContext s, Lines l) {
+        for (int i = 0; i < s.keyspace().count(); i++) {
+            Db db = s.keyspace().db(i);
+            if (db.size() == 0) {
+                continue;
+            }
+            l.add("db" + i, "keys=" + db.size() + ",expires=" + db.expiresSize() + ",avg_ttl=" + db.avgTtl);
+        }
+    }
+}
