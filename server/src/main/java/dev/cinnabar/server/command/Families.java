@@ -15,7 +15,9 @@ public final class Families {
                 new dev.cinnabar.server.command.bitmap.BitmapCommands(),
                 new dev.cinnabar.server.command.generic.ExpireCommands(),
                 new dev.cinnabar.server.command.server.ServerCommands(),
-                new dev.cinnabar.server.command.zset.ZSetCommands()
+                new dev.cinnabar.server.command.zset.ZSetCommands(),
+                new dev.cinnabar.server.command.zset.ZSetAlgebraCommands(),
+                new dev.cinnabar.server.command.set.SetCommands()
         );
     }
 }
