@@ -11,5 +11,6 @@ final class Features {
     static void install(ServerContext ctx, ServerCron cron) {
         // features add themselves here, e.g. ActiveExpire.install(ctx, cron);
         dev.cinnabar.server.command.server.ServerCommands.install(ctx);
+        dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
     }
 }

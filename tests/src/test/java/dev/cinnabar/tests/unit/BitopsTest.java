@@ -3,15 +3,10 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,31 +19,8 @@ class BitopsTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension().setting("proto-max-bulk-len", "1mb");
 
-    static RealRedis redis;
-    DifferentialPair d;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start("--proto-max-bulk-len", "1mb");
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    @BeforeEach
-    void connect() {
-        d = new DifferentialPair(redis, server.port());
-        d.real.call("FLUSHALL");
-    }
-
-    @AfterEach
-    void disconnect() {
-        d.close();
-    }
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server, "--proto-max-bulk-len", "1mb");
 
     @Test
     void setbitAndGetbitEdgeCasesAndErrors() {

@@ -2,22 +2,64 @@ package dev.cinnabar.tests.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cinnabar.testkit.CinnabarExtension;
 import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.Arrays;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One connection to real Redis and one to Cinnabar: {@link #both} sends the same command to each
- * and asserts the replies are equal, wire type and bytes, so digits and error texts must match.
+ * A JUnit extension pairing a real Redis (started for the test class, with the given arguments)
+ * with the class's embedded Cinnabar: one connection to each per test, Redis flushed before each
+ * test. {@link #both} sends the same command to each and asserts the replies are equal, wire type
+ * and bytes, so digits and error texts must match.
+ *
+ * <pre>{@code
+ * @RegisterExtension static CinnabarExtension server = new CinnabarExtension();
+ * @RegisterExtension static DifferentialPair d = new DifferentialPair(server);
+ * }</pre>
  */
-final class DifferentialPair implements AutoCloseable {
-    final RespClient real;
-    final RespClient ours;
+final class DifferentialPair implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+    private final CinnabarExtension server;
+    private final String[] redisArgs;
+    private RealRedis redis;
+    RespClient real;
+    RespClient ours;
 
-    DifferentialPair(RealRedis redis, int cinnabarPort) {
-        this.real = redis.client();
-        this.ours = new RespClient(cinnabarPort);
+    DifferentialPair(CinnabarExtension server, String... redisArgs) {
+        this.server = server;
+        this.redisArgs = redisArgs;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        redis = RealRedis.start(redisArgs);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        if (redis != null) {
+            redis.close();
+            redis = null;
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        real = redis.client();
+        ours = new RespClient(server.port());
+        real.call("FLUSHALL");
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        real.close();
+        ours.close();
     }
 
     /** Sends to both servers, asserts equal replies, returns Cinnabar's. */
@@ -57,11 +99,5 @@ final class DifferentialPair implements AutoCloseable {
             sb.append(a.length > 64 ? "<" + a.length + " bytes>" : Resp.escape(a)).append(' ');
         }
         return sb.append(']').toString();
-    }
-
-    @Override
-    public void close() {
-        real.close();
-        ours.close();
     }
 }
