@@ -11,6 +11,8 @@ import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.util.Glob;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,11 +71,11 @@ final class ConfigCommands {
                 if (e.hidden()) {
                     continue;
                 }
-                if (GlobMatch.matches(pattern, e.name(), true)) {
+                if (Glob.matches(pattern.getBytes(StandardCharsets.UTF_8), e.name().getBytes(StandardCharsets.UTF_8), true)) {
                     matches.putIfAbsent(e.name(), e.get());
                 }
                 for (String a : e.aliases()) {
-                    if (GlobMatch.matches(pattern, a, true)) {
+                    if (Glob.matches(pattern.getBytes(StandardCharsets.UTF_8), a.getBytes(StandardCharsets.UTF_8), true)) {
                         matches.putIfAbsent(a, e.get());
                     }
                 }

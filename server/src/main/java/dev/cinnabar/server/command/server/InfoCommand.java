@@ -41,15 +41,19 @@ final class InfoCommand {
 
     /** Per-server values fixed at start-up. */
     static final class State {
-        final String replId;
+        volatile String replId;
         final long startupMemory;
         long peakMemory;
 
         State() {
+            newReplId();
+            startupMemory = heapUsed();
+        }
+
+        void newReplId() {
             byte[] r = new byte[20];
             new SecureRandom().nextBytes(r);
             replId = HexFormat.of().formatHex(r);
-            startupMemory = heapUsed();
         }
     }
 

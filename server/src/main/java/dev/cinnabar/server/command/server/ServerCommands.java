@@ -35,6 +35,7 @@ public final class ServerCommands implements CommandFamily {
     public void register(CommandTable t) {
         new ConfigCommands().register(t);
         t.bind("info", new InfoCommand()::info);
+        t.bind("debug", new DebugCommand()::debug);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);

@@ -1,0 +1,160 @@
+package dev.cinnabar.server.command.server;
+
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.Numbers;
+import dev.cinnabar.server.store.Strings;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
+ * (SLEEP, LOG, ERROR, POPULATE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF
+ * reload, encodings internals) answer Redis's unknown-subcommand error. Refused unless
+ * enable-debug-command allows it, as in Redis 7.0 where it defaults to "no".
+ */
+final class DebugCommand {
+    private static final String[] HELP = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANGE-REPL-ID",
+        "    Give this server a new replication ID.",
+        "ERROR <string>",
+        "    Reply with <string> as an error.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys <prefix>:<n> (prefix defaults to 'key') holding 'value:<n>', padded",
+        "    or cut to <size> bytes when <size> is given. Existing keys are left alone.",
+        "SLEEP <seconds>",
+        "    Block the whole server for <seconds> (a decimal number).",
+        "HELP",
+        "    Print this help.",
+    };
+
+    void debug(Client c) {
+        String mode = c.server().config().enableDebugCommand;
+        if (mode.equals("no") || (mode.equals("local") && !ServerCommands.isLocal(c))) {
+            c.error(Errors.DEBUG_NOT_ALLOWED);
+            return;
+        }
+        String sub = Texts.str(c.arg(1)).toLowerCase(Locale.ROOT);
+        int argc = c.argc();
+        switch (sub) {
+            case "help" -> {
+                if (argc == 2) {
+                    ServerCommands.help(c, HELP);
+                    return;
+                }
+            }
+            case "sleep" -> {
+                if (argc == 3) {
+                    sleep(c);
+                    return;
+                }
+            }
+            case "log" -> {
+                if (argc == 3) {
+                    c.server().log().warning("DEBUG LOG: " + Texts.str(c.arg(2)));
+                    c.reply().ok();
+                    return;
+                }
+            }
+            case "error" -> {
+                if (argc == 3) {
+                    c.error(Texts.str(c.arg(2)));
+                    return;
+                }
+            }
+            case "populate" -> {
+                if (argc >= 3 && argc <= 5) {
+                    populate(c);
+                    return;
+                }
+            }
+            case "change-repl-id" -> {
+                if (argc == 2) {
+                    InfoCommand.state(c.server()).newReplId();
+                    c.server().log().warning("Changing replication IDs after receiving DEBUG change-repl-id");
+                    c.reply().ok();
+                    return;
+                }
+            }
+            default -> {
+                // unknown: Redis's error below
+            }
+        }
+        c.error("ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(Texts.str(c.arg(1)), 128)
+                + "'. Try DEBUG HELP.");
+    }
+
+    /** Redis reads the time with strtod and ignores what does not parse (so "abc" sleeps 0). */
+    private static void sleep(Client c) {
+        double secs = strtod(Texts.str(c.arg(2)));
+        long micros = (long) (secs * 1_000_000);
+        if (micros > 0) {
+            try {
+                Thread.sleep(micros / 1000, (int) (micros % 1000) * 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        c.reply().ok();
+    }
+
+    /** The longest leading decimal number of s, as strtod reads it; 0 when there is none. */
+    static double strtod(String s) {
+        String t = s.stripLeading();
+        for (int end = t.length(); end > 0; end--) {
+            try {
+                String head = t.substring(0, end);
+                if (head.endsWith("d") || head.endsWith("D") || head.endsWith("f") || head.endsWith("F")) {
+                    continue; // Java's suffixes are not C's
+                }
+                return Double.parseDouble(head);
+            } catch (NumberFormatException e) {
+                // shorter prefix
+            }
+        }
+        return 0;
+    }
+
+    private static void populate(Client c) {
+        // Redis's getPositiveLongFromObjectOrReply: one error for "not a number" and "negative".
+        Long count = Numbers.parseLong(c.arg(2));
+        if (count == null || count < 0) {
+            c.error(Errors.NOT_POSITIVE);
+            return;
+        }
+        String prefix = c.argc() >= 4 ? Texts.str(c.arg(3)) : "key";
+        long size = 0;
+        if (c.argc() == 5) {
+            Long s = Numbers.parseLong(c.arg(4));
+            if (s == null || s < 0) {
+                c.error(Errors.NOT_POSITIVE);
+                return;
+            }
+            size = s;
+        }
+        if (size > c.server().config().protoMaxBulkLen) {
+            c.error(Errors.STRING_TOO_LONG);
+            return;
+        }
+        Db db = c.db();
+        for (long j = 0; j < count; j++) {
+            byte[] key = (prefix + ":" + j).getBytes(StandardCharsets.UTF_8);
+            if (db.lookup(key, Db.LOOKUP_WRITE | Db.LOOKUP_NOSTATS | Db.LOOKUP_NONOTIFY) != null) {
+                continue;
+            }
+            byte[] val = ("value:" + j).getBytes(StandardCharsets.UTF_8);
+            if (size > 0) {
+                val = Arrays.copyOf(val, (int) size);
+            }
+            db.add(key, Strings.encode(val));
+            db.signalModified(key);
+        }
+        c.reply().ok();
+    }
+}

@@ -1,0 +1,84 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.RespClient;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** DEBUG subcommands we support, and the enable-debug-command gate, compared with real Redis 7.0. */
+class DebugTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension().setting("enable-debug-command", "yes");
+    @RegisterExtension
+    static CinnabarExtension locked = new CinnabarExtension();
+
+    static RealRedis real;
+    static RealRedis realLocked;
+
+    @BeforeAll
+    static void startReal() {
+        real = RealRedis.start("--enable-debug-command", "yes");
+        realLocked = RealRedis.start();
+    }
+
+    @AfterAll
+    static void stopReal() {
+        if (real != null) {
+            real.close();
+        }
+        if (realLocked != null) {
+            realLocked.close();
+        }
+    }
+
+    @Test
+    void disabledByDefault() {
+        try (RespClient ours = locked.client(); RespClient theirs = realLocked.client()) {
+            assertThat(ours.call("DEBUG", "SLEEP", "0")).isEqualTo(theirs.call("DEBUG", "SLEEP", "0"));
+        }
+    }
+
+    @Test
+    void populateSleepErrors() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            theirs.call("FLUSHALL");
+            for (List<String> cmd : List.of(
+                    List.of("DEBUG", "POPULATE", "5"),
+                    List.of("DEBUG", "POPULATE", "3", "p", "12"),
+                    List.of("DEBUG", "POPULATE", "2", "key"),
+                    List.of("GET", "key:1"),
+                    List.of("GET", "p:2"),
+                    List.of("STRLEN", "p:0"),
+                    List.of("EXISTS", "key:4", "key:5", "p:2", "p:3"),
+                    List.of("DEBUG", "POPULATE", "-1"),
+                    List.of("DEBUG", "POPULATE", "x"),
+                    List.of("DEBUG", "POPULATE", "1", "a", "-5"),
+                    List.of("DEBUG", "SLEEP", "0"),
+                    List.of("DEBUG", "SLEEP", "abc"),
+                    List.of("DEBUG", "SLEEP"),
+                    List.of("DEBUG", "LOG", "hello"),
+                    List.of("DEBUG", "ERROR", "MYERR something failed"),
+                    List.of("DEBUG", "CHANGE-REPL-ID"),
+                    List.of("DEBUG", "NOSUCH"),
+                    List.of("DEBUG"))) {
+                assertThat(ours.call(cmd)).as(cmd.toString()).isEqualTo(theirs.call(cmd));
+            }
+        }
+    }
+
+    @Test
+    void changeReplIdChangesInfo() {
+        try (RespClient c = server.client()) {
+            String before = c.call("INFO", "replication").asText();
+            c.call("DEBUG", "CHANGE-REPL-ID");
+            String after = c.call("INFO", "replication").asText();
+            assertThat(after).isNotEqualTo(before).contains("master_replid:");
+        }
+    }
+}

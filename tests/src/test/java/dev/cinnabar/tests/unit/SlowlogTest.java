@@ -1,0 +1,113 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** SLOWLOG, compared with real Redis 7.0 (tests/unit/slowlog.tcl). */
+class SlowlogTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension().keepDataBetweenTests()
+            .setting("enable-debug-command", "yes");
+
+    static RealRedis real;
+
+    @BeforeAll
+    static void startReal() {
+        real = RealRedis.start("--enable-debug-command", "yes");
+    }
+
+    @AfterAll
+    static void stopReal() {
+        if (real != null) {
+            real.close();
+        }
+    }
+
+    /** Entries without the parts that differ between servers (timestamp, duration, client port). */
+    private static List<Object> shape(Resp r) {
+        List<Object> out = new ArrayList<>();
+        for (Resp e : ((Resp.Agg) r).items()) {
+            List<Resp> f = ((Resp.Agg) e).items();
+            assertThat(f).hasSize(6);
+            assertThat(f.get(1)).isInstanceOf(Resp.Int.class);
+            assertThat(f.get(2)).isInstanceOf(Resp.Int.class);
+            assertThat(f.get(4).asText()).startsWith("127.0.0.1:");
+            out.add(List.of(f.get(3), f.get(5)));
+        }
+        return out;
+    }
+
+    private static List<Resp> both(RespClient a, RespClient b, String... cmd) {
+        Resp x = a.call(cmd);
+        Resp y = b.call(cmd);
+        assertThat(x).as(String.join(" ", cmd)).isEqualTo(y);
+        return List.of(x, y);
+    }
+
+    @Test
+    void logsCommandsOverThresholdWithTruncatedArguments() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "0");
+            both(ours, theirs, "SLOWLOG", "RESET");
+            both(ours, theirs, "SET", "k", "v");
+            List<String> many = new ArrayList<>(List.of("DEL"));
+            for (int i = 0; i < 40; i++) {
+                many.add("key" + i);
+            }
+            both(ours, theirs, many.toArray(new String[0]));
+            both(ours, theirs, "SET", "k", "x".repeat(200));
+            Resp a = ours.call("SLOWLOG", "GET");
+            Resp b = theirs.call("SLOWLOG", "GET");
+            assertThat(shape(a)).isEqualTo(shape(b));
+            assertThat(((Resp.Int) ((Resp.Agg) ((Resp.Agg) a).items().get(0)).items().get(0)).value())
+                    .isEqualTo(((Resp.Int) ((Resp.Agg) ((Resp.Agg) b).items().get(0)).items().get(0)).value());
+            assertThat(shape(ours.call("SLOWLOG", "GET", "2"))).isEqualTo(shape(theirs.call("SLOWLOG", "GET", "2")));
+            assertThat(shape(ours.call("SLOWLOG", "GET", "-1"))).isEqualTo(shape(theirs.call("SLOWLOG", "GET", "-1")));
+            both(ours, theirs, "SLOWLOG", "LEN");
+            both(ours, theirs, "CONFIG", "SET", "slowlog-max-len", "2");
+            both(ours, theirs, "SLOWLOG", "LEN");
+            both(ours, theirs, "CONFIG", "SET", "slowlog-max-len", "128");
+            both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "-1");
+            both(ours, theirs, "SLOWLOG", "RESET");
+            both(ours, theirs, "SET", "a", "b");
+            both(ours, theirs, "SLOWLOG", "LEN");
+        }
+    }
+
+    @Test
+    void thresholdAndSlowCommand() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "100000");
+            both(ours, theirs, "SLOWLOG", "RESET");
+            both(ours, theirs, "PING");
+            both(ours, theirs, "DEBUG", "SLEEP", "0.2");
+            Resp a = ours.call("SLOWLOG", "GET");
+            assertThat(shape(a)).isEqualTo(shape(theirs.call("SLOWLOG", "GET")));
+            long micros = ((Resp.Int) ((Resp.Agg) ((Resp.Agg) a).items().get(0)).items().get(2)).value();
+            assertThat(micros).isBetween(200_000L, 5_000_000L);
+            both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "10000");
+        }
+    }
+
+    @Test
+    void errorsAndHelp() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            both(ours, theirs, "SLOWLOG", "GET", "-2");
+            both(ours, theirs, "SLOWLOG", "GET", "x");
+            both(ours, theirs, "SLOWLOG", "LEN", "x");
+            both(ours, theirs, "SLOWLOG", "FOO");
+            both(ours, theirs, "SLOWLOG", "HELP");
+            both(ours, theirs, "SLOWLOG");
+        }
+    }
+}
