@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @Test void works() { try (var c = server.client()) { assertThat(c.call("PING").asText()).isEqualTo("PONG"); } }
  * }</pre>
  *
- * The server is flushed (FLUSHALL) before each test unless {@link #keepDataBetweenTests()} is set.
+ * The server is flushed (every database emptied) before each test unless {@link #keepDataBetweenTests()} is set.
  */
 public final class CinnabarExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
         AfterEachCallback {
@@ -84,9 +84,26 @@ public final class CinnabarExtension implements BeforeAllCallback, AfterAllCallb
             start();
         }
         if (flushEach) {
-            try (RespClient c = client()) {
-                c.call("FLUSHALL");
-            }
+            flushAll();
+        }
+    }
+
+    /**
+     * Empties every database, directly in the embedded keyspace under the execution lock (so it
+     * works whatever the server's password, ACL or command set).
+     */
+    public void flushAll() {
+        flushAll(server);
+    }
+
+    /** Empties every database of an embedded server under its execution lock. */
+    public static void flushAll(CinnabarServer server) {
+        var lock = server.context().lock();
+        lock.lock();
+        try {
+            server.context().keyspace().flushAll();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.cinnabar.testkit.diff;
 
 import dev.cinnabar.server.CinnabarServer;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.testkit.CinnabarExtension;
 import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
@@ -75,15 +76,7 @@ public final class Differ implements AutoCloseable {
         try {
             CommandTable t = cinnabar.context().commands();
             Differ d = new Differ(redis.port(), cinnabar.port(), t, Normalizers.defaults(t));
-            d.cinnabarFlush(() -> {
-                var lock = cinnabar.context().lock();
-                lock.lock();
-                try {
-                    cinnabar.context().keyspace().flushAll();
-                } finally {
-                    lock.unlock();
-                }
-            });
+            d.cinnabarFlush(() -> CinnabarExtension.flushAll(cinnabar));
             d.owned.add(cinnabar);
             d.owned.add(redis);
             return d;
