@@ -12,5 +12,6 @@ final class Features {
         // features add themselves here, e.g. ActiveExpire.install(ctx, cron);
         dev.cinnabar.server.command.server.ServerCommands.install(ctx);
         dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
+        dev.cinnabar.server.multi.Transactions.install(ctx);
     }
 }

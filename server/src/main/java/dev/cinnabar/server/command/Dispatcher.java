@@ -50,12 +50,52 @@ public final class Dispatcher {
     public volatile Check monitor;
     public final List<Observer> observers = new CopyOnWriteArrayList<>();
 
+    /** Told of every command the gate refuses (see {@link #rejectListener}). */
+    @FunctionalInterface
+    public interface RejectListener {
+        /** Returns the error text to send (MULTI flags the transaction; a refused EXEC becomes EXECABORT). */
+        String rejected(Client c, CommandSpec cmd, String error);
+    }
+
+    /**
+     * Sees every refusal: errors of the gate itself before they are written (the text may be
+     * replaced), errors written by a stage afterwards (the return value is then ignored).
+     */
+    public volatile RejectListener rejectListener;
+    /** The client whose command is being processed (Redis's server.current_client), or null. */
+    private Client current;
+    /** Nesting of execute (EXEC and scripts run commands inside a command); time is frozen inside. */
+    private int depth;
+
     public Dispatcher(ServerContext server) {
         this.server = server;
     }
 
     /** Processes the request in c.argv()/c.argc(). */
     public void call(Client c) {
+        Client previous = current;
+        current = c;
+        try {
+            gate(c);
+        } finally {
+            current = previous;
+        }
+    }
+
+    /** The client whose command is being processed, or null (cron, another thread's push). */
+    public Client current() {
+        return current;
+    }
+
+    /**
+     * How many handlers are running: 1 inside a top-level command's handler, 2 or more inside EXEC
+     * or a script, 0 between commands (observers of a top-level command run at 0).
+     */
+    public int executionDepth() {
+        return depth;
+    }
+
+    private void gate(Client c) {
         byte[][] argv = c.argv();
         int argc = c.argc();
         CommandSpec cmd = server.commands().lookup(argv[0]);
@@ -102,6 +142,10 @@ public final class Dispatcher {
             if (c.reply().errorCount() > before) {
                 cmd.rejectedCalls++;
                 server.stats().countError(c.reply().lastError());
+                RejectListener l = rejectListener;
+                if (l != null) {
+                    l.rejected(c, cmd, c.reply().lastError());
+                }
             }
             return true;
         }
@@ -112,6 +156,10 @@ public final class Dispatcher {
     public void reject(Client c, CommandSpec cmd, String error) {
         if (cmd != null) {
             cmd.rejectedCalls++;
+        }
+        RejectListener l = rejectListener;
+        if (l != null) {
+            error = l.rejected(c, cmd, error);
         }
         c.reply().error(error);
         server.stats().countError(error);
@@ -126,8 +174,14 @@ public final class Dispatcher {
         long dirtyBefore = server.dirty;
         long errorsBefore = r.errorCount();
         long t0 = System.nanoTime();
-        server.updateCachedTime();
-        cmd.handler.execute(c);
+        if (depth++ == 0) {
+            server.updateCachedTime();
+        }
+        try {
+            cmd.handler.execute(c);
+        } finally {
+            depth--;
+        }
         long micros = (System.nanoTime() - t0) / 1000;
         cmd.calls++;
         cmd.microseconds += micros;

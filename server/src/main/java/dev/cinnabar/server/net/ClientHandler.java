@@ -43,7 +43,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private Channel channel;
     private Client client;
     private ByteBuf cumulation;
-    private boolean closing;
+    private volatile boolean closing;
 
     ClientHandler(ServerContext server) {
         this.server = server;
@@ -271,6 +271,34 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void execute(Runnable task) {
         channel.eventLoop().execute(task);
+    }
+
+    /**
+     * Hard cap on replies queued for a client by other clients' commands (pub/sub, invalidations),
+     * Redis's default client-output-buffer-limit for the pubsub class (32mb): a subscriber that
+     * does not read is disconnected instead of growing memory without bound.
+     */
+    static final long PUSH_HARD_LIMIT = 32L * 1024 * 1024;
+
+    @Override
+    public void deliver(int protocol, java.util.function.Consumer<dev.cinnabar.server.protocol.Reply> message) {
+        if (closing || channel == null || !channel.isActive()) {
+            return;
+        }
+        ByteBuf buf = channel.alloc().buffer(64);
+        RespWriter w = new RespWriter();
+        w.protocol(protocol);
+        w.target(buf);
+        message.accept(w);
+        if (pendingOutputBytes() + buf.readableBytes() > PUSH_HARD_LIMIT) {
+            buf.release();
+            server.log().warning("Client id=" + client.id() + " addr=" + peerAddress()
+                    + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+            closing = true;
+            channel.close();
+            return;
+        }
+        writeAsync(buf);
     }
 
     /** Writes bytes produced elsewhere (pub/sub, a woken blocked client) and flushes; thread-safe. */

@@ -78,6 +78,41 @@ public final class Errors {
     public static final String LRU_SELECTED = "ERR An LRU maxmemory policy is selected, idle time not tracked. Please "
             + "note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
+    // transactions
+    public static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+    public static final String EXECABORT_BECAUSE = "EXECABORT Transaction discarded because of: ";
+    public static final String MULTI_NESTED = "ERR MULTI calls can not be nested";
+    public static final String EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI";
+    public static final String DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI";
+    public static final String WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
+    public static final String NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction";
+    // pub/sub
+    public static final String PUBSUB_CONTEXT =
+            "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    // client tracking
+    public static final String TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled";
+    public static final String TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+    public static final String TRACKING_BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+    public static final String TRACKING_NO_REDIRECT_CLIENT = "ERR The client ID you want redirect to does not exist";
+    public static final String TRACKING_CACHING_MODE =
+            "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";
+    public static final String TRACKING_CACHING_YES = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+    public static final String TRACKING_CACHING_NO = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+
+    public static String pubsubContext(String fullName) {
+        return String.format(PUBSUB_CONTEXT, fullName);
+    }
+
+    public static String trackingPrefixOverlap(String a, String b) {
+        return "ERR Prefix '" + a + "' overlaps with an existing prefix '" + b
+                + "'. Prefixes for a single client must not overlap.";
+    }
+
+    public static String trackingPrefixOverlapArgs(String a, String b) {
+        return "ERR Prefix '" + a + "' overlaps with another provided prefix '" + b
+                + "'. Prefixes for a single client must not overlap.";
+    }
+
     public static String wrongArgs(String commandName) {
         return "ERR wrong number of arguments for '" + commandName + "' command";
     }

@@ -38,6 +38,8 @@ public class Client {
     public Object pubsubState;
     public Object blockState;
     public Object trackingState;
+    /** True while EXEC runs this client's queued commands: blocking commands must not block. */
+    private boolean inExec;
     /** CLIENT REPLY ON/OFF/SKIP. */
     public int replyMode;
 
@@ -175,6 +177,27 @@ public class Client {
     /** Protocol version (2 or 3) of the reply sink. */
     public int protocol() {
         return reply.protocol();
+    }
+
+    public boolean inExec() {
+        return inExec;
+    }
+
+    public void inExec(boolean v) {
+        this.inExec = v;
+    }
+
+    /**
+     * Sends an out-of-band message (pub/sub message, invalidation) to this client: straight into
+     * its reply stream when it is the client whose command is running (so the message precedes
+     * that command's reply, as in Redis), otherwise through its connection.
+     */
+    public void deliver(java.util.function.Consumer<Reply> message) {
+        if (server.dispatcher().current() == this) {
+            message.accept(reply);
+        } else if (conn != null) {
+            conn.deliver(reply.protocol(), message);
+        }
     }
 
     /** Convenience for handlers. */

@@ -22,4 +22,12 @@ public interface Connection {
 
     /** Runs a task on the connection's own IO thread (for pushes from other clients' commands). */
     void execute(Runnable task);
+
+    /**
+     * Queues a message produced by another client's command (pub/sub, invalidation) for this
+     * connection, written with the given protocol, and flushes; safe from any thread. Fake
+     * clients have no transport and drop it.
+     */
+    default void deliver(int protocol, java.util.function.Consumer<dev.cinnabar.server.protocol.Reply> message) {
+    }
 }

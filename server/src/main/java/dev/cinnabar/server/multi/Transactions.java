@@ -1,0 +1,363 @@
+package dev.cinnabar.server.multi;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandFlag;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.Dispatcher;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.KeyspaceHooks;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * MULTI/EXEC/WATCH (Redis's multi.c).
+ *
+ * <p>Queueing is a gate stage ({@link Dispatcher#context}): once a client is in MULTI, every
+ * command that passed the earlier stages is stored with its arguments and answered "+QUEUED",
+ * except EXEC, DISCARD, MULTI, WATCH, QUIT and RESET, which run. Any refusal by the gate while in
+ * MULTI (unknown command, arity, ACL, OOM, pub/sub context, NO_MULTI) flags the transaction so
+ * EXEC answers EXECABORT; a refused EXEC itself answers "EXECABORT ... because of: reason" and
+ * discards. EXEC runs the queue through {@link Dispatcher#execute} (time frozen, observers see
+ * each command), so run-time errors fail only their command.
+ *
+ * <p>WATCH: a map (db, key) → watching clients. Any modification of a watched key
+ * ({@link KeyspaceHooks#keyModified}, which every write, expiry delete, eviction and RENAME
+ * signals) marks the watchers dirty and unwatches them (no point in watching further). A key that
+ * expires between WATCH and EXEC without being deleted yet is caught at EXEC time; a key that had
+ * already expired when watched and is then merely deleted by expiry is not a change (as Redis
+ * 7.0). {@link KeyspaceHooks#dbChanged} (FLUSHDB/FLUSHALL/SWAPDB) dirties the watchers of keys
+ * present in the db when it is called: the store calls it before emptying a db, and for SWAPDB
+ * for both dbs before and after the swap, so a key present on either side counts.
+ *
+ * <p>Cost: WATCH and the hooks are O(watchers of the key); EXEC O(queued commands). A client's
+ * queue is bounded by client-query-buffer-limit (queued arguments are request data).
+ */
+public final class Transactions implements KeyspaceHooks {
+    private final ServerContext server;
+    private final Map<Db, Map<BytesKey, List<Client>>> watchers = new HashMap<>();
+    private final List<Runnable> afterExec = new ArrayList<>();
+    private CommandSpec exec;
+    private CommandSpec discard;
+    private CommandSpec multi;
+    private CommandSpec watch;
+    private CommandSpec quit;
+    private CommandSpec reset;
+
+    private Transactions(ServerContext server) {
+        this.server = server;
+    }
+
+    /** Installs the MULTI queueing stage, the reject listener, the WATCH hooks and cleanup. */
+    public static Transactions install(ServerContext ctx) {
+        Transactions t = new Transactions(ctx);
+        t.exec = ctx.commands().lookup("exec");
+        t.discard = ctx.commands().lookup("discard");
+        t.multi = ctx.commands().lookup("multi");
+        t.watch = ctx.commands().lookup("watch");
+        t.quit = ctx.commands().lookup("quit");
+        t.reset = ctx.commands().lookup("reset");
+        Dispatcher d = ctx.dispatcher();
+        Dispatcher.Check previous = d.context;
+        d.context = (c, cmd) -> (previous != null && previous.reject(c, cmd)) || t.queue(c, cmd);
+        Dispatcher.RejectListener before = d.rejectListener;
+        d.rejectListener = (c, cmd, error) -> t.rejected(c, cmd, before == null ? error : before.rejected(c, cmd, error));
+        ctx.addKeyspaceListener(t);
+        ctx.addClientCloseListener(t::reset);
+        ctx.feature(Transactions.class, t);
+        return t;
+    }
+
+    /**
+     * Registers work to run after a whole EXEC (the blocking feature serves clients blocked on
+     * keys the transaction made ready only then, as Redis's handleClientsBlockedOnKeys).
+     */
+    public void afterTransaction(Runnable r) {
+        afterExec.add(r);
+    }
+
+    private static MultiState state(Client c) {
+        MultiState m = (MultiState) c.multiState;
+        if (m == null) {
+            m = new MultiState();
+            c.multiState = m;
+        }
+        return m;
+    }
+
+    /** True between MULTI and EXEC/DISCARD (also while EXEC runs the queue). */
+    public static boolean inMulti(Client c) {
+        return c.multiState instanceof MultiState m && m.inMulti;
+    }
+
+    /** Commands queued (CLIENT LIST multi=N), or -1 when the client is not in MULTI. */
+    public static int queuedCount(Client c) {
+        return inMulti(c) ? ((MultiState) c.multiState).queue.size() : -1;
+    }
+
+    /** Number of keys the client watches (CLIENT LIST watch=N in later Redis versions). */
+    public static int watchedCount(Client c) {
+        return c.multiState instanceof MultiState m ? m.watched.size() : 0;
+    }
+
+    // ---- the gate
+
+    private boolean queue(Client c, CommandSpec cmd) {
+        if (!(c.multiState instanceof MultiState m) || !m.inMulti || c.inExec()) {
+            return false;
+        }
+        if (cmd.has(CommandFlag.NO_MULTI)) {
+            c.error(Errors.NOT_IN_TRANSACTION);
+            return true;
+        }
+        CommandSpec top = cmd.parent() == null ? cmd : cmd.parent();
+        if (top == exec || top == discard || top == multi || top == watch || top == quit || top == reset) {
+            return false;
+        }
+        int argc = c.argc();
+        byte[][] argv = c.argv();
+        long bytes = 0;
+        for (int i = 0; i < argc; i++) {
+            bytes += argv[i].length + 16;
+        }
+        m.queuedBytes += bytes;
+        if (m.queuedBytes > server.config().clientQueryBufferLimit) {
+            server.log().warning("Closing client that reached max query buffer length with its MULTI queue: id="
+                    + c.id());
+            discardTransaction(c);
+            c.closeAfterReply(true);
+            return true;
+        }
+        m.queue.add(new MultiState.Queued(cmd, argc == argv.length ? argv : java.util.Arrays.copyOf(argv, argc), argc));
+        c.reply().simple("QUEUED");
+        return true;
+    }
+
+    private String rejected(Client c, CommandSpec cmd, String error) {
+        if (!(c.multiState instanceof MultiState m) || !m.inMulti || c.inExec()) {
+            return error;
+        }
+        if (cmd != null && cmd == exec) {
+            discardTransaction(c);
+            return Errors.EXECABORT_BECAUSE + (error.startsWith("ERR ") ? error.substring(4) : error);
+        }
+        m.dirtyExec = true;
+        return error;
+    }
+
+    // ---- commands
+
+    /** MULTI. */
+    public void multi(Client c) {
+        MultiState m = state(c);
+        if (m.inMulti) {
+            c.error(Errors.MULTI_NESTED);
+            return;
+        }
+        m.inMulti = true;
+        c.reply().ok();
+    }
+
+    /** DISCARD. */
+    public void discard(Client c) {
+        if (!inMulti(c)) {
+            c.error(Errors.DISCARD_WITHOUT_MULTI);
+            return;
+        }
+        discardTransaction(c);
+        c.reply().ok();
+    }
+
+    /** WATCH key [key ...]. */
+    public void watch(Client c) {
+        MultiState m = state(c);
+        if (m.inMulti) {
+            c.error(Errors.WATCH_IN_MULTI);
+            return;
+        }
+        if (m.dirtyCas) {
+            // Already doomed: no point in watching more.
+            c.reply().ok();
+            return;
+        }
+        Db db = c.db();
+        for (int i = 1; i < c.argc(); i++) {
+            BytesKey k = new BytesKey(c.arg(i));
+            boolean already = false;
+            for (MultiState.Watched w : m.watched) {
+                if (w.db == db && w.key.equals(k)) {
+                    already = true;
+                    break;
+                }
+            }
+            if (already) {
+                continue;
+            }
+            boolean expired = db.rawEntry(k.bytes()) != null && db.isExpired(k.bytes());
+            m.watched.add(new MultiState.Watched(db, k, expired));
+            watchers.computeIfAbsent(db, x -> new HashMap<>()).computeIfAbsent(k, x -> new ArrayList<>(2)).add(c);
+        }
+        c.reply().ok();
+    }
+
+    /** UNWATCH. */
+    public void unwatch(Client c) {
+        if (c.multiState instanceof MultiState m) {
+            unwatchAll(c, m);
+            m.dirtyCas = false;
+        }
+        c.reply().ok();
+    }
+
+    /** EXEC. */
+    public void exec(Client c) {
+        if (!inMulti(c)) {
+            c.error(Errors.EXEC_WITHOUT_MULTI);
+            return;
+        }
+        MultiState m = (MultiState) c.multiState;
+        if (!m.dirtyCas && watchedKeyExpired(m)) {
+            m.dirtyCas = true;
+        }
+        if (m.dirtyExec || m.dirtyCas) {
+            if (m.dirtyExec) {
+                c.error(Errors.EXECABORT);
+            } else {
+                c.reply().nullArray();
+            }
+            discardTransaction(c);
+            return;
+        }
+        // Our own writes must not dirty us; the keys are not needed any more.
+        unwatchAll(c, m);
+        byte[][] argv = c.argv();
+        int argc = c.argc();
+        CommandSpec self = c.cmd();
+        List<MultiState.Queued> q = new ArrayList<>(m.queue);
+        c.inExec(true);
+        try {
+            c.reply().array(q.size());
+            Dispatcher d = server.dispatcher();
+            for (MultiState.Queued e : q) {
+                c.request(e.argv(), e.argc());
+                c.cmd(e.cmd());
+                d.execute(c, e.cmd());
+            }
+        } finally {
+            c.inExec(false);
+            c.request(argv, argc);
+            c.cmd(self);
+            discardTransaction(c);
+        }
+        for (Runnable r : afterExec) {
+            r.run();
+        }
+    }
+
+    /** Forgets the transaction and the watched keys (DISCARD, EXEC, RESET, disconnect). */
+    public void discardTransaction(Client c) {
+        if (c.multiState instanceof MultiState m) {
+            m.clearQueue();
+            unwatchAll(c, m);
+            m.dirtyCas = false;
+        }
+    }
+
+    /** RESET and disconnect. */
+    public void reset(Client c) {
+        discardTransaction(c);
+    }
+
+    private boolean watchedKeyExpired(MultiState m) {
+        for (MultiState.Watched w : m.watched) {
+            if (!w.expired && w.db.rawEntry(w.key.bytes()) != null && w.db.isExpired(w.key.bytes())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void unwatchAll(Client c, MultiState m) {
+        for (MultiState.Watched w : m.watched) {
+            Map<BytesKey, List<Client>> byKey = watchers.get(w.db);
+            if (byKey == null) {
+                continue;
+            }
+            List<Client> l = byKey.get(w.key);
+            if (l != null) {
+                l.remove(c);
+                if (l.isEmpty()) {
+                    byKey.remove(w.key);
+                    if (byKey.isEmpty()) {
+                        watchers.remove(w.db);
+                    }
+                }
+            }
+        }
+        m.watched.clear();
+    }
+
+    // ---- keyspace hooks
+
+    @Override
+    public long now() {
+        return server.now();
+    }
+
+    @Override
+    public void keyModified(Db db, byte[] key) {
+        Map<BytesKey, List<Client>> byKey = watchers.get(db);
+        if (byKey == null) {
+            return;
+        }
+        BytesKey k = new BytesKey(key);
+        List<Client> l = byKey.get(k);
+        if (l == null) {
+            return;
+        }
+        for (Client c : new ArrayList<>(l)) {
+            MultiState m = (MultiState) c.multiState;
+            MultiState.Watched w = find(m, db, k);
+            if (w != null && w.expired && db.rawEntry(key) == null) {
+                // Deleting a key that was already expired when watched is logically no change.
+                w.expired = false;
+                continue;
+            }
+            m.dirtyCas = true;
+            unwatchAll(c, m);
+        }
+    }
+
+    @Override
+    public void dbChanged(Db db) {
+        Map<BytesKey, List<Client>> byKey = watchers.get(db);
+        if (byKey == null) {
+            return;
+        }
+        List<Client> dirty = new ArrayList<>();
+        for (Map.Entry<BytesKey, List<Client>> e : byKey.entrySet()) {
+            if (db.rawEntry(e.getKey().bytes()) != null) {
+                dirty.addAll(e.getValue());
+            }
+        }
+        for (Client c : dirty) {
+            MultiState m = (MultiState) c.multiState;
+            if (!m.dirtyCas) {
+                m.dirtyCas = true;
+                unwatchAll(c, m);
+            }
+        }
+    }
+
+    private static MultiState.Watched find(MultiState m, Db db, BytesKey k) {
+        for (MultiState.Watched w : m.watched) {
+            if (w.db == db && w.key.equals(k)) {
+                return w;
+            }
+        }
+        return null;
+    }
+}
