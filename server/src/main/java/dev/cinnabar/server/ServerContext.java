@@ -181,18 +181,6 @@ public final class ServerContext implements KeyspaceHooks {
         }
     }
 
-    private final java.util.Map<Class<?>, Object> features = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** Registers a feature's per-server state (installed by Features) for its command families. */
-    public <T> void feature(Class<T> type, T instance) {
-        features.put(type, instance);
-    }
-
-    /** The feature registered under type, or null when it is not installed. */
-    public <T> T feature(Class<T> type) {
-        return type.cast(features.get(type));
-    }
-
     public void addKeyspaceListener(KeyspaceHooks l) {
         listeners.add(l);
     }

@@ -67,8 +67,15 @@ public final class Transactions implements KeyspaceHooks {
         d.rejectListener = (c, cmd, error) -> t.rejected(c, cmd, before == null ? error : before.rejected(c, cmd, error));
         ctx.addKeyspaceListener(t);
         ctx.addClientCloseListener(t::reset);
-        ctx.feature(Transactions.class, t);
+        ctx.feature(Transactions.class, () -> t);
         return t;
+    }
+
+    /** The server's instance (installed by Features). */
+    public static Transactions of(ServerContext ctx) {
+        return ctx.feature(Transactions.class, () -> {
+            throw new IllegalStateException("transactions not installed");
+        });
     }
 
     /**

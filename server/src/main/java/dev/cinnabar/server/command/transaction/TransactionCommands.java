@@ -17,6 +17,6 @@ public final class TransactionCommands implements CommandFamily {
     }
 
     private static Transactions tx(Client c) {
-        return c.server().feature(Transactions.class);
+        return Transactions.of(c.server());
     }
 }
