@@ -5,6 +5,7 @@ import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Numbers;
 import java.nio.charset.StandardCharsets;
+import dev.cinnabar.server.util.Glob;
 import java.util.List;
 
 /**
@@ -104,13 +105,13 @@ public record ScanArgs(long count, byte[] pattern) {
         }
         int kept = 0;
         for (int i = 0; i < elements.size(); i += stride) {
-            if (Glob.matches(pattern, elements.get(i))) {
+            if (Glob.matches(pattern, elements.get(i), false)) {
                 kept += stride;
             }
         }
         r.array(kept);
         for (int i = 0; i < elements.size(); i += stride) {
-            if (Glob.matches(pattern, elements.get(i))) {
+            if (Glob.matches(pattern, elements.get(i), false)) {
                 for (int k = 0; k < stride; k++) {
                     r.bulk(elements.get(i + k));
                 }
