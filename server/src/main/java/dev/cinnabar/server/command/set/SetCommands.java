@@ -277,11 +277,7 @@ public final class SetCommands implements CommandFamily {
             return;
         }
         Long count = Numbers.parseLong(c.arg(2));
-        if (count == null) {
-            c.error(Errors.NOT_INTEGER);
-            return;
-        }
-        if (count < 0) {
+        if (count == null || count < 0) {
             c.error(Errors.NOT_POSITIVE);
             return;
         }

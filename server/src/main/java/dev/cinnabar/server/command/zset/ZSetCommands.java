@@ -528,11 +528,7 @@ public final class ZSetCommands implements CommandFamily {
         }
         if (hasCount) {
             Long n = Numbers.parseLong(c.arg(2));
-            if (n == null) {
-                c.error(Errors.NOT_INTEGER);
-                return;
-            }
-            if (n < 0) {
+            if (n == null || n < 0) {
                 c.error(Errors.NOT_POSITIVE);
                 return;
             }

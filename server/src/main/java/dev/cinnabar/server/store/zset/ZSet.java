@@ -211,8 +211,16 @@ public final class ZSet implements RValue {
         System.arraycopy(members, lo, members, lo + 1, n - lo);
         System.arraycopy(scores, lo, scores, lo + 1, n - lo);
         members[lo] = member;
-        scores[lo] = score;
+        scores[lo] = listpackScore(score);
         n++;
+    }
+
+    /**
+     * The score as the listpack keeps it: Redis stores listpack scores as text, and -0 is written
+     * as "0", so a negative zero reads back as 0 (every other double round-trips exactly).
+     */
+    private static double listpackScore(double score) {
+        return score == 0 ? 0.0 : score;
     }
 
     private void convertToSkiplist() {
@@ -245,7 +253,7 @@ public final class ZSet implements RValue {
         int i = 0;
         for (SkipList.Node x = sl.first(); x != null; x = x.forward[0], i++) {
             m[i] = x.member();
-            s[i] = x.score;
+            s[i] = listpackScore(x.score);
         }
         members = m;
         scores = s;
