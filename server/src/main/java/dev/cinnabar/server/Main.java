@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The launcher, taking redis-server's arguments: {@code [/path/to/redis.conf] [--directive value ...]},
@@ -24,12 +25,16 @@ import java.util.List;
 public final class Main {
     public static final String VERSION = "0.1.0";
     public static final String REDIS_VERSION = ConfigFile.REDIS_VERSION;
+    /** Used by bin/cinnabar-server: parse the configuration, print "daemonize logfile pidfile", exit. */
+    static final String DAEMON_CHECK = "--cinnabar-daemon-check";
+    /** Redis's pid file when daemonized without a pidfile directive. */
+    static final String DEFAULT_PIDFILE = "/var/run/redis.pid";
 
     private Main() {
     }
 
     /** A server started by {@link #launch}, with what start-up reported. */
-    public record Launched(CinnabarServer server, ConfigFile configFile) {
+    public record Launched(CinnabarServer server, ConfigFile configFile, CompletableFuture<Void> stopped) {
     }
 
     public static void main(String[] argv) throws Exception {
@@ -42,6 +47,10 @@ public final class Main {
             }
             if (a.equals("-h") || a.equals("--help")) {
                 usage();
+                return;
+            }
+            if (a.equals(DAEMON_CHECK)) {
+                daemonCheck(Arrays.copyOfRange(argv, 1, argv.length));
                 return;
             }
         }
@@ -77,9 +86,21 @@ public final class Main {
      */
     public static Launched launch(String[] argv, InputStream stdin, boolean exitOnShutdown)
             throws ConfigFile.FatalConfigError, InterruptedException {
-        List<String> args = new ArrayList<>(Arrays.asList(argv));
         ServerConfig config = new ServerConfig();
         ConfigFile cf = new ConfigFile(config);
+        Path file = parse(argv, stdin, config, cf);
+        boolean fromStdin = Arrays.asList(argv).contains("-");
+        if (config.daemonize && config.pidfile.isEmpty()) {
+            config.pidfile = DEFAULT_PIDFILE;
+        }
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        return new Launched(startServer(config, cf, file, fromStdin, exitOnShutdown, stopped), cf, stopped);
+    }
+
+    /** Reads the configuration as redis-server does; returns the config file (or null). */
+    private static Path parse(String[] argv, InputStream stdin, ServerConfig config, ConfigFile cf)
+            throws ConfigFile.FatalConfigError {
+        List<String> args = new ArrayList<>(Arrays.asList(argv));
         Path file = null;
         boolean fromStdin = false;
         if (!args.isEmpty() && args.get(args.size() - 1).equals("-")) {
@@ -103,7 +124,22 @@ public final class Main {
             }
         }
         cf.load(file, in, args);
+        return file;
+    }
 
+    private static void daemonCheck(String[] argv) {
+        ServerConfig config = new ServerConfig();
+        try {
+            parse(argv, System.in, config, new ConfigFile(config));
+        } catch (ConfigFile.FatalConfigError e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
+        String pid = config.daemonize && config.pidfile.isEmpty() ? DEFAULT_PIDFILE : config.pidfile;
+        System.out.println((config.daemonize ? "yes" : "no") + "\t" + config.logfile + "\t" + pid);
+    }
+
+    private static void startupLog(ServerConfig config, Path file, boolean fromStdin) {
         Log log = new Log(config);
         long pid = ProcessHandle.current().pid();
         log.raw(Log.line(pid, 'C', Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo"));
@@ -112,6 +148,13 @@ public final class Main {
         log.raw(Log.line(pid, 'C', Log.WARNING, file == null && !fromStdin
                 ? "Warning: no config file specified, using the default config. In order to specify a config file use "
                 + "cinnabar-server /path/to/redis.conf" : "Configuration loaded"));
+    }
+
+    private static CinnabarServer startServer(ServerConfig config, ConfigFile cf, Path file, boolean fromStdin,
+                                              boolean exitOnShutdown, CompletableFuture<Void> stopped)
+            throws InterruptedException {
+        startupLog(config, file, fromStdin);
+        Log log = new Log(config);
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
@@ -123,16 +166,16 @@ public final class Main {
         for (String w : cf.warnings()) {
             slog.warning(w);
         }
-        for (String d : cf.notImplemented()) {
-            slog.notice("Directive '" + d + "' accepted but not implemented yet; its value is kept and reported");
+        if (!cf.notImplemented().isEmpty()) {
+            slog.notice("Directives accepted but not implemented yet (their values are kept and reported): "
+                    + String.join(", ", cf.notImplemented()));
         }
         writePidfile(config, slog);
-        slog.notice("Server initialized");
-        slog.notice("Ready to accept connections tcp on port " + server.port());
         server.context().shutdownHook(() -> new Thread(() -> {
             stop(server, exitOnShutdown);
+            stopped.complete(null);
         }, "cinnabar-shutdown").start());
-        return new Launched(server, cf);
+        return server;
     }
 
     /** Stops the server as Redis's prepareForShutdown/finishShutdown log it, removing the pid file. */

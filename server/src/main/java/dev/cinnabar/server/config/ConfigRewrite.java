@@ -70,30 +70,30 @@ public final class ConfigRewrite {
         List<String> appended = new ArrayList<>();
         Set<Integer> drop = new LinkedHashSet<>();
         for (ConfigEntry e : config.entries()) {
-            List<String> want = new ArrayList<>();
-            boolean force = lines(config, e, want);
+            List<Line> want = new ArrayList<>();
+            lines(config, e, want);
             ArrayDeque<Integer> at = positions.getOrDefault(e.name(), new ArrayDeque<>());
-            if (!force && at.isEmpty()) {
-                continue;
-            }
-            for (String w : want) {
+            for (Line w : want) {
                 Integer pos = at.poll();
                 if (pos != null) {
-                    lines.set(pos, w);
-                } else {
-                    appended.add(w);
+                    lines.set(pos, w.text);
+                } else if (w.force) {
+                    appended.add(w.text);
                 }
             }
             drop.addAll(at);
         }
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
-            if (!drop.contains(i)) {
-                sb.append(lines.get(i)).append('\n');
-            }
+            // Old lines of a directive that now has fewer lines become blank, as Redis leaves them.
+            sb.append(drop.contains(i) ? "" : lines.get(i)).append('\n');
         }
         if (!appended.isEmpty()) {
             if (!marker) {
+                // Redis separates its generated block from existing content with a blank line.
+                if (!lines.isEmpty()) {
+                    sb.append('\n');
+                }
                 sb.append(MARKER).append('\n');
             }
             for (String a : appended) {
@@ -103,59 +103,70 @@ public final class ConfigRewrite {
         return sb.toString();
     }
 
-    /** Fills the lines a directive should have; returns true when they must be written (not the default). */
-    private static boolean lines(ServerConfig config, ConfigEntry e, List<String> out) {
+    /** A line to write; force: append it even when the file has no line for the directive. */
+    private record Line(String text, boolean force) {
+    }
+
+    /**
+     * The lines a directive should have. A directive with no line (replicaof unset, bind at its
+     * default) has its old lines blanked; one at its default replaces an existing line but is not
+     * appended.
+     */
+    private static void lines(ServerConfig config, ConfigEntry e, List<Line> out) {
         String name = e.name();
         String v = e.get();
         boolean force = !v.equals(e.defaultValue());
         switch (name) {
             case "save" -> {
+                // Redis always writes the save points, so a rewritten file never falls back to defaults.
                 if (config.save.isEmpty()) {
-                    out.add("save \"\"");
+                    out.add(new Line("save \"\"", true));
                 }
                 for (SaveParam p : config.save) {
-                    out.add("save " + p.seconds() + " " + p.changes());
+                    out.add(new Line("save " + p.seconds() + " " + p.changes(), true));
                 }
-                return force;
+                return;
             }
             case "client-output-buffer-limit" -> {
                 ClientOutputBufferLimits l = config.clientOutputBufferLimits;
                 ClientOutputBufferLimits d = ClientOutputBufferLimits.DEFAULTS;
-                boolean any = false;
-                String[] names = {"normal", "slave", "pubsub"};
+                String[] names = {"normal", "replica", "pubsub"};
                 ClientOutputBufferLimits.Limit[] cur = {l.normal(), l.replica(), l.pubsub()};
                 ClientOutputBufferLimits.Limit[] def = {d.normal(), d.replica(), d.pubsub()};
                 for (int i = 0; i < 3; i++) {
-                    out.add(name + " " + names[i] + " " + memory(cur[i].hardBytes()) + " " + memory(cur[i].softBytes())
-                            + " " + cur[i].softSeconds());
-                    any |= !cur[i].equals(def[i]);
+                    out.add(new Line(name + " " + names[i] + " " + memory(cur[i].hardBytes()) + " "
+                            + memory(cur[i].softBytes()) + " " + cur[i].softSeconds(), !cur[i].equals(def[i])));
                 }
-                return any;
+                return;
+            }
+            case "bind", "replicaof" -> {
+                if (force && !v.isEmpty()) {
+                    out.add(new Line(name + " " + v, true));
+                }
+                return;
             }
             case "dir" -> {
-                out.add(name + " " + ConfigFile.repr(v));
-                return true;
+                out.add(new Line(name + " " + ConfigFile.repr(v), true));
+                return;
             }
-            case "replicaof" -> {
-                if (!v.isEmpty()) {
-                    out.add(name + " " + v);
-                }
-                return force;
+            case "latency-tracking-info-percentiles" -> {
+                // Redis 7.0 writes this one whatever its value.
+                out.add(new Line(name + " " + v, true));
+                return;
             }
             case "notify-keyspace-events" -> {
-                out.add(name + " " + ConfigFile.repr(v));
-                return force;
+                out.add(new Line(name + " " + ConfigFile.repr(v), force));
+                return;
             }
             default -> {
-                // fall through to the typed forms below
+                // the typed forms below
             }
         }
         switch (e.type()) {
-            case MEMORY -> out.add(name + " " + memory(Long.parseLong(v)));
-            case STRING -> out.add(name + " " + ConfigFile.repr(v));
-            default -> out.add(name + " " + v);
+            case MEMORY -> out.add(new Line(name + " " + memory(Long.parseLong(v)), force));
+            case STRING -> out.add(new Line(name + " " + ConfigFile.repr(v), force));
+            default -> out.add(new Line(name + " " + v, force));
         }
-        return force;
     }
 
     /** Redis's rewrite form of a byte count: gb, mb or kb when exact, else plain bytes. */

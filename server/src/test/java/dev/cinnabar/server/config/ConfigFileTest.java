@@ -182,7 +182,18 @@ class ConfigFileTest {
         c.dir = "/data";
         String out = ConfigRewrite.rewrite(c, List.of("# top", "port 7000", "slaveof 1.2.3.4 5", "save 1 1",
                 "save 2 2", "rename-command foo bar"));
-        assertThat(out).isEqualTo("# top\nport 7001\nreplicaof 1.2.3.4 5\nsave 5 5\nrename-command foo bar\n"
-                + ConfigRewrite.MARKER + "\ndir \"/data\"\nmaxmemory 2mb\n");
+        assertThat(out).isEqualTo("# top\nport 7001\nreplicaof 1.2.3.4 5\nsave 5 5\n\nrename-command foo bar\n\n"
+                + ConfigRewrite.MARKER + "\ndir \"/data\"\nlatency-tracking-info-percentiles 50 99 99.9\n"
+                + "maxmemory 2mb\n");
+        // bind at its default and an unset replicaof lose their lines; a default value replaces its line
+        ServerConfig d = load("bind 127.0.0.1\nslaveof 1.2.3.4 5\nhz 10\n");
+        d.set("bind", List.of("*", "-::*"));
+        d.entry("replicaof").apply("");
+        d.dir = "/data";
+        assertThat(ConfigRewrite.rewrite(d, List.of("bind 127.0.0.1", "slaveof 1.2.3.4 5", "hz 10",
+                "client-output-buffer-limit pubsub 32mb 8mb 60")))
+                .isEqualTo("\n\nhz 10\nclient-output-buffer-limit normal 0 0 0\n\n" + ConfigRewrite.MARKER
+                        + "\ndir \"/data\"\nlatency-tracking-info-percentiles 50 99 99.9\n"
+                        + "save 3600 1\nsave 300 100\nsave 60 10000\n");
     }
 }

@@ -1,0 +1,210 @@
+package dev.cinnabar.tests.integration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cinnabar.server.Main;
+import dev.cinnabar.server.config.ConfigFile;
+import dev.cinnabar.testkit.Ports;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.RespClient;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Start-up from a configuration file, in-process through the launcher's own code path
+ * (Main.launch): the stock Debian redis.conf, pid and log files, command-line overrides, stdin,
+ * Redis's fatal messages (compared with redis-server's), SHUTDOWN and CONFIG REWRITE (compared with
+ * Redis's rewrite of the same file).
+ */
+class ConfigFileStartupTest {
+    private static final InputStream NO_STDIN = new ByteArrayInputStream(new byte[0]);
+
+    @TempDir
+    Path tmp;
+
+    private static void awaitClosed(Main.Launched l) throws Exception {
+        l.stopped().get(10, TimeUnit.SECONDS);
+        assertThat(l.server().isClosed()).isTrue();
+    }
+
+    @Test
+    void debianStockConfigStartsWithOverridesAndShutsDown() throws Exception {
+        Path stock = Path.of("/etc/redis/redis.conf");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(stock), "no /etc/redis/redis.conf");
+        int port = Ports.free();
+        Path log = tmp.resolve("redis.log");
+        Path pid = tmp.resolve("redis.pid");
+        Main.Launched l = Main.launch(new String[] {stock.toString(), "--port", Integer.toString(port), "--dir",
+            tmp.toString(), "--logfile", log.toString(), "--pidfile", pid.toString(), "--daemonize", "no"},
+                NO_STDIN, false);
+        try (RespClient c = new RespClient(port)) {
+            assertThat(c.call("PING").asText()).isEqualTo("PONG");
+            assertThat(Files.readString(pid).trim()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+            assertThat(c.call("CONFIG", "GET", "bind").toString()).contains("\"127.0.0.1 -::1\"");
+            assertThat(c.call("CONFIG", "GET", "dir").toString()).contains(tmp.toString());
+            assertThat(c.call("CONFIG", "GET", "logfile").toString()).contains(log.toString());
+            assertThat(c.call("INFO", "server").asText()).contains("config_file:" + stock + "\r\n");
+            assertThat(c.call("SHUTDOWN", "ABORT").toString()).isEqualTo("-ERR No shutdown in progress.");
+            c.send("SHUTDOWN", "NOSAVE");
+            awaitClosed(l);
+        } finally {
+            l.server().close();
+        }
+        assertThat(pid).doesNotExist();
+        List<String> lines = Files.readAllLines(log);
+        for (String line : lines) {
+            assertThat(line).matches("\\d+:[CM] \\d\\d [A-Z][a-z]{2} \\d{4} \\d\\d:\\d\\d:\\d\\d\\.\\d{3} [.\\-*#] .*");
+        }
+        assertThat(String.join("\n", lines)).contains("# Configuration loaded", "# User requested shutdown...",
+                "* Removing the pid file.", "ready to exit, bye bye...", "Directives accepted but not implemented yet");
+        assertThat(l.configFile().notImplemented()).contains("appendonly");
+    }
+
+    @Test
+    void configFromStdinAndOptionsOverrideTheFile() throws Exception {
+        Path conf = tmp.resolve("a.conf");
+        Files.writeString(conf, "maxmemory 10mb\nhz 11\n");
+        int port = Ports.free();
+        InputStream stdin = new ByteArrayInputStream("hz 12\nmaxmemory-policy allkeys-lru\n".getBytes(StandardCharsets.UTF_8));
+        Main.Launched l = Main.launch(new String[] {conf.toString(), "--port", Integer.toString(port), "--bind",
+            "127.0.0.1", "--maxmemory", "20mb", "--save", "-"}, stdin, false);
+        try (RespClient c = new RespClient(port)) {
+            assertThat(c.call("CONFIG", "GET", "maxmemory").toString()).contains("\"20971520\"");
+            assertThat(c.call("CONFIG", "GET", "hz").toString()).contains("\"12\"");
+            assertThat(c.call("CONFIG", "GET", "maxmemory-policy").toString()).contains("\"allkeys-lru\"");
+            assertThat(c.call("CONFIG", "GET", "save").toString()).contains("\"save\", \"\"");
+        } finally {
+            l.server().close();
+        }
+    }
+
+    /** Runs redis-server with arguments that fail and returns its fatal message (without log lines). */
+    private static String redisFatal(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(RealRedis.binary()));
+        cmd.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int at = out.indexOf("\n*** FATAL");
+        return at >= 0 ? out.substring(at).stripTrailing() : out.substring(out.indexOf("Fatal error")).stripTrailing();
+    }
+
+    @Test
+    void fatalErrorsMatchRedisServer() throws Exception {
+        RealRedis.assumeAvailable();
+        Path conf = tmp.resolve("bad.conf");
+        Files.writeString(conf, "port 0\n\n# comment\nmaxmemory 1x\n");
+        Path conf2 = tmp.resolve("ok.conf");
+        Files.writeString(conf2, "port 0\n");
+        List<String[]> cases = List.of(
+                new String[] {conf.toString()},
+                new String[] {conf2.toString(), "--hz", "5", "--daemonize", "maybe"},
+                new String[] {"--port", "0", "--save", "--hz"},
+                new String[] {"--port", "0", "--foo", "bar"},
+                new String[] {"--port", "0", "--client-output-buffer-limit", "master", "0", "0", "0"},
+                new String[] {"--port", "0", "--maxmemory-policy", "x"},
+                new String[] {"--port", "0", "--include", tmp.resolve("missing.conf").toString()});
+        for (String[] args : cases) {
+            String expected = redisFatal(tmp, args);
+            assertThatThrownBy(() -> Main.launch(args, NO_STDIN, false)).as(String.join(" ", args))
+                    .isInstanceOf(ConfigFile.FatalConfigError.class).hasMessage(expected);
+        }
+    }
+
+    /** The lines before the marker, and the set of appended lines, ignoring what differs by start-up. */
+    private static List<Object> normalise(String text, int port) {
+        List<String> before = new ArrayList<>();
+        Set<String> after = new HashSet<>(); // Redis appends in its hash table's order
+        boolean appended = false;
+        for (String line : text.split("\n", -1)) {
+            line = line.replace("port " + port, "port P");
+            if (line.startsWith("dir ") || line.startsWith("logfile ") || line.startsWith("user ")) {
+                continue;
+            }
+            if (line.equals("# Generated by CONFIG REWRITE")) {
+                appended = true;
+            } else if (appended) {
+                after.add(line);
+            } else {
+                before.add(line);
+            }
+        }
+        return List.of(before, after);
+    }
+
+    @Test
+    void configRewriteMatchesRedis() throws Exception {
+        String base = "# my settings\nport %d\nslaveof 127.0.0.1 1\nsave 900 1\nsave 300 10\nmaxmemory 0\n"
+                + "hash-max-ziplist-entries 100\nrename-command flushall \"\"\n\n"
+                + "client-output-buffer-limit normal 0 0 0\nclient-output-buffer-limit replica 256mb 64mb 60\n"
+                + "bind 127.0.0.1\n# end\n";
+        List<List<String>> sets = List.of(List.of("maxmemory", "2gb"), List.of("save", "60 5"),
+                List.of("notify-keyspace-events", "KEA"), List.of("client-output-buffer-limit", "pubsub 1mb 2mb 3"),
+                List.of("maxmemory-policy", "allkeys-lru"), List.of("hz", "10"), List.of("timeout", "7"));
+        Path theirsDir = Files.createDirectories(tmp.resolve("theirs"));
+        Path oursDir = Files.createDirectories(tmp.resolve("ours"));
+        RealRedis.assumeAvailable();
+        int theirPort = Ports.free();
+        Path theirConf = theirsDir.resolve("r.conf");
+        Files.writeString(theirConf, String.format(base, theirPort));
+        Process p = new ProcessBuilder(RealRedis.binary(), theirConf.toString(), "--replicaof", "no", "one",
+                "--dir", theirsDir.toString(), "--logfile", theirsDir.resolve("log").toString()).start();
+        String theirs;
+        try {
+            try (RespClient c = awaitClient(theirPort)) {
+                for (List<String> s : sets) {
+                    assertThat(c.call("CONFIG", "SET", s.get(0), s.get(1)).asText()).isEqualTo("OK");
+                }
+                assertThat(c.call("CONFIG", "REWRITE").asText()).isEqualTo("OK");
+            }
+            theirs = Files.readString(theirConf);
+        } finally {
+            p.destroy();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        int ourPort = Ports.free();
+        Path ourConf = oursDir.resolve("r.conf");
+        Files.writeString(ourConf, String.format(base, ourPort));
+        Main.Launched l = Main.launch(new String[] {ourConf.toString(), "--replicaof", "no", "one", "--dir",
+            oursDir.toString(), "--logfile", oursDir.resolve("log").toString()}, NO_STDIN, false);
+        try (RespClient c = new RespClient(ourPort)) {
+            for (List<String> s : sets) {
+                assertThat(c.call("CONFIG", "SET", s.get(0), s.get(1)).asText()).isEqualTo("OK");
+            }
+            assertThat(c.call("CONFIG", "REWRITE").asText()).isEqualTo("OK");
+        } finally {
+            l.server().close();
+        }
+        String ours = Files.readString(ourConf);
+        assertThat(normalise(ours, ourPort)).isEqualTo(normalise(theirs, theirPort));
+    }
+
+    private static RespClient awaitClient(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                RespClient c = new RespClient("127.0.0.1", port, 1000);
+                c.call("PING");
+                return c;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+}
