@@ -13,5 +13,6 @@ final class Features {
         dev.cinnabar.server.command.server.ServerCommands.install(ctx);
         dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
         dev.cinnabar.server.multi.Transactions.install(ctx);
+        dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
     }
 }

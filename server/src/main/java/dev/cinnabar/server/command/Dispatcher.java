@@ -49,6 +49,11 @@ public final class Dispatcher {
     /** Sees every command before it runs (MONITOR). */
     public volatile Check monitor;
     public final List<Observer> observers = new CopyOnWriteArrayList<>();
+    /**
+     * Runs after each top-level command (not after the commands a MULTI/EXEC or a script runs
+     * inside it): serving clients blocked on keys that became ready (handleClientsBlockedOnKeys).
+     */
+    public final List<Runnable> afterCommand = new CopyOnWriteArrayList<>();
 
     /** Told of every command the gate refuses (see {@link #rejectListener}). */
     @FunctionalInterface
@@ -131,6 +136,11 @@ public final class Dispatcher {
             m.reject(c, cmd);
         }
         execute(c, cmd);
+        if (depth == 0) {
+            for (Runnable r : afterCommand) {
+                r.run();
+            }
+        }
     }
 
     private boolean stage(Check s, Client c, CommandSpec cmd) {

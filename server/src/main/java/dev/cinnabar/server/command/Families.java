@@ -19,7 +19,8 @@ public final class Families {
                 new dev.cinnabar.server.command.zset.ZSetCommands(),
                 new dev.cinnabar.server.command.zset.ZSetAlgebraCommands(),
                 new dev.cinnabar.server.command.set.SetCommands(),
-                new dev.cinnabar.server.command.transaction.TransactionCommands()
+                new dev.cinnabar.server.command.transaction.TransactionCommands(),
+                new dev.cinnabar.server.command.list.ListCommands()
         );
     }
 }

@@ -40,6 +40,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private final RespWriter writer = new RespWriter();
     private final RequestParser parser = new RequestParser();
     private final ArrayList<byte[][]> batch = new ArrayList<>();
+    /** Index in batch of the first request not run yet while the client is blocked; -1 otherwise. */
+    private int heldFrom = -1;
+    private ChannelHandlerContext ctx;
     private Channel channel;
     private Client client;
     private ByteBuf cumulation;
@@ -55,6 +58,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
         channel = ctx.channel();
         server.stats().totalConnectionsReceived.incrementAndGet();
         if (server.clients().size() >= server.config().maxclients) {
@@ -105,11 +109,25 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        if (heldFrom >= 0) {
+            // Blocked: keep reading (a disconnect must unblock it) but run nothing, within the limit.
+            if (cumulation.readableBytes() > server.config().clientQueryBufferLimit) {
+                server.log().warning("Closing blocked client that reached max query buffer length: id="
+                        + client.id() + " addr=" + peerAddress());
+                closeNow();
+            }
+            return;
+        }
+        process(ctx);
+    }
+
+    /** Parses and runs what the input buffer holds, then writes the replies. */
+    private void process(ChannelHandlerContext ctx) {
         ByteBuf out = ctx.alloc().ioBuffer(256);
         writer.target(out);
         ProtocolException protocolError = null;
         boolean more = true;
-        while (more && protocolError == null && !client.closeAfterReply()) {
+        while (more && protocolError == null && !client.closeAfterReply() && heldFrom < 0) {
             // Until the client authenticates, stricter limits apply and requests run one at a time
             // so that an AUTH lifts the limits for what follows it.
             boolean unauth = !client.authenticated();
@@ -139,10 +157,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 return;
             }
             if (!batch.isEmpty()) {
-                runBatch();
+                runBatch(0);
             }
         }
-        if (protocolError != null && !client.closeAfterReply()) {
+        if (protocolError != null && !client.closeAfterReply() && heldFrom < 0) {
             server.log().verbose("Protocol error (" + protocolError.getMessage() + ") from client: id=" + client.id()
                     + " addr=" + peerAddress());
             writer.error("ERR " + protocolError.getMessage());
@@ -160,24 +178,55 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         emit(ctx, out);
     }
 
-    private void runBatch() {
+    /** Runs batch[from..] under the lock; stops on QUIT-like closes and when a command blocks. */
+    private void runBatch(int from) {
         ReentrantLock lock = server.lock();
         lock.lock();
         try {
             int n = batch.size();
-            for (int i = 0; i < n; i++) {
+            for (int i = from; i < n; i++) {
                 byte[][] argv = batch.get(i);
                 client.request(argv, argv.length);
                 client.touch(server.clock().millis());
                 server.dispatcher().call(client);
+                if (client.blocked()) {
+                    heldFrom = i + 1; // the rest waits for the unblock (resumeAfterBlock)
+                    return;
+                }
                 if (client.closeAfterReply()) {
                     break;
                 }
             }
+            batch.clear();
         } finally {
             lock.unlock();
+        }
+    }
+
+    @Override
+    public void resumeAfterBlock() {
+        channel.eventLoop().execute(this::resumeHeld);
+    }
+
+    /** Runs the requests that waited behind a blocking command, then what arrived meanwhile. */
+    private void resumeHeld() {
+        if (closing || heldFrom < 0 || client.blocked()) {
+            return;
+        }
+        int from = heldFrom;
+        heldFrom = -1;
+        ByteBuf out = ctx.alloc().ioBuffer(256);
+        writer.target(out);
+        if (from < batch.size()) {
+            runBatch(from);
+        } else {
             batch.clear();
         }
+        emit(ctx, out);
+        if (!closing && heldFrom < 0 && cumulation != null && cumulation.isReadable() && !client.closeAfterReply()) {
+            process(ctx);
+        }
+        ctx.flush();
     }
 
     private void emit(ChannelHandlerContext ctx, ByteBuf out) {

@@ -163,4 +163,14 @@ public final class Errors {
     public static String atLeastOneKey(String commandName) {
         return "ERR at least 1 input key is needed for '" + commandName + "' command";
     }
+
+    // lists, hashes and blocking (the lists family)
+    public static final String UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+    public static final String UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+    public static final String UNBLOCK_SYNTAX =
+            "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.";
+    public static final String LPOS_RANK_ZERO = "ERR RANK can't be zero: use 1 to start from the first match, "
+            + "2 from the second ... or use negative to start from the end of the list";
+    public static final String LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+    public static final String LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
 }

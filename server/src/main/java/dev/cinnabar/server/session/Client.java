@@ -40,6 +40,8 @@ public class Client {
     public Object trackingState;
     /** True while EXEC runs this client's queued commands: blocking commands must not block. */
     private boolean inExec;
+    /** True while blocked on keys (BLPOP...): the connection runs none of its further requests. */
+    private boolean blocked;
     /** CLIENT REPLY ON/OFF/SKIP. */
     public int replyMode;
 
@@ -197,6 +199,22 @@ public class Client {
             message.accept(reply);
         } else if (conn != null) {
             conn.deliver(reply.protocol(), message);
+        }
+    }
+
+    public boolean blocked() {
+        return blocked;
+    }
+
+    /** Set by the blocking manager; the connection stops running requests while it is true. */
+    public void blocked(boolean v) {
+        this.blocked = v;
+    }
+
+    /** After an unblock: lets the connection run the requests that queued behind the blocking command. */
+    public void resumeAfterBlock() {
+        if (conn != null) {
+            conn.resumeAfterBlock();
         }
     }
 

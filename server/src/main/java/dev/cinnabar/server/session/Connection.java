@@ -30,4 +30,11 @@ public interface Connection {
      */
     default void deliver(int protocol, java.util.function.Consumer<dev.cinnabar.server.protocol.Reply> message) {
     }
+
+    /**
+     * The client was unblocked (served, timed out, CLIENT UNBLOCK): run the requests that waited
+     * behind its blocking command, on the connection's own thread. Called under the execution lock.
+     */
+    default void resumeAfterBlock() {
+    }
 }

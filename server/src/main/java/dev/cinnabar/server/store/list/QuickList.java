@@ -1,0 +1,415 @@
+package dev.cinnabar.server.store.list;
+
+import dev.cinnabar.server.store.RValue;
+import java.util.function.Consumer;
+
+/**
+ * The list type: a doubly linked list of {@link Listpack} nodes, as Redis's quicklist (Redis 7.0
+ * reports every list as "quicklist"; 7.2's single-listpack form does not exist in 7.0).
+ *
+ * <p>Node size follows list-max-listpack-size ({@code fill}): negative values cap a node's bytes
+ * (-1 = 4 KB, -2 = 8 KB ... -5 = 64 KB), positive values cap its entry count (with Redis's 8 KB
+ * safety limit on bytes). An element too big for any node gets a node of its own. Elements are
+ * stored in the nodes' byte arrays, so a list holds no Java object per element; pushes touch only
+ * the end node (LPUSH moves the bytes of one node, never the whole list).
+ */
+public final class QuickList implements RValue {
+    private static final int SAFETY_LIMIT = 8192;
+
+    static final class Node extends Listpack {
+        Node prev;
+        Node next;
+
+        Node(int capacity) {
+            super(capacity);
+        }
+    }
+
+    private Node head;
+    private Node tail;
+    private long size;
+    private int nodes;
+
+    @Override
+    public String type() {
+        return "list";
+    }
+
+    @Override
+    public String encoding() {
+        return "quicklist";
+    }
+
+    @Override
+    public QuickList copy() {
+        QuickList q = new QuickList();
+        for (Node n = head; n != null; n = n.next) {
+            Node c = new Node(0);
+            Listpack src = n.copy();
+            c.buf = src.buf;
+            c.used = src.used;
+            c.count = src.count;
+            q.linkTail(c);
+        }
+        q.size = size;
+        return q;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    /** Number of nodes (tests, DEBUG). */
+    public int nodeCount() {
+        return nodes;
+    }
+
+    /** Bytes held by the nodes (MEMORY USAGE estimates). */
+    public long bytes() {
+        long b = 0;
+        for (Node n = head; n != null; n = n.next) {
+            b += n.capacity() + 48;
+        }
+        return b;
+    }
+
+    static boolean allowInsert(Listpack n, int entrySize, int fill) {
+        if (n.count == 0) {
+            return true;
+        }
+        long newSize = (long) n.used + entrySize;
+        if (fill < 0) {
+            int level = Math.min(-fill - 1, 4);
+            return newSize <= (4096L << level);
+        }
+        return newSize <= SAFETY_LIMIT && n.count < fill;
+    }
+
+    private void linkTail(Node n) {
+        n.prev = tail;
+        if (tail != null) {
+            tail.next = n;
+        } else {
+            head = n;
+        }
+        tail = n;
+        nodes++;
+    }
+
+    private void linkHead(Node n) {
+        n.next = head;
+        if (head != null) {
+            head.prev = n;
+        } else {
+            tail = n;
+        }
+        head = n;
+        nodes++;
+    }
+
+    private void linkAfter(Node at, Node n) {
+        n.prev = at;
+        n.next = at.next;
+        if (at.next != null) {
+            at.next.prev = n;
+        } else {
+            tail = n;
+        }
+        at.next = n;
+        nodes++;
+    }
+
+    private void unlink(Node n) {
+        if (n.prev != null) {
+            n.prev.next = n.next;
+        } else {
+            head = n.next;
+        }
+        if (n.next != null) {
+            n.next.prev = n.prev;
+        } else {
+            tail = n.prev;
+        }
+        n.prev = null;
+        n.next = null;
+        nodes--;
+    }
+
+    private static int initialCapacity(int entry) {
+        return Math.max(32, entry);
+    }
+
+    public void pushHead(byte[] v, int fill) {
+        int es = Listpack.entrySize(v.length);
+        if (head == null || !allowInsert(head, es, fill)) {
+            linkHead(new Node(initialCapacity(es)));
+        }
+        head.insert(0, v);
+        size++;
+    }
+
+    public void pushTail(byte[] v, int fill) {
+        int es = Listpack.entrySize(v.length);
+        if (tail == null || !allowInsert(tail, es, fill)) {
+            linkTail(new Node(initialCapacity(es)));
+        }
+        tail.insert(tail.used, v);
+        size++;
+    }
+
+    public void push(byte[] v, boolean head, int fill) {
+        if (head) {
+            pushHead(v, fill);
+        } else {
+            pushTail(v, fill);
+        }
+    }
+
+    /** Removes and returns the first (head) or last element; null when empty. */
+    public byte[] pop(boolean fromHead) {
+        if (size == 0) {
+            return null;
+        }
+        Node n = fromHead ? head : tail;
+        int pos = fromHead ? 0 : n.last();
+        byte[] v = n.get(pos);
+        n.delete(pos);
+        size--;
+        if (n.count == 0) {
+            unlink(n);
+        }
+        return v;
+    }
+
+    /** A position: node and byte offset of an element. */
+    public final class Cursor {
+        Node node;
+        int pos;
+        private final boolean forward;
+
+        Cursor(Node node, int pos, boolean forward) {
+            this.node = node;
+            this.pos = pos;
+            this.forward = forward;
+        }
+
+        public boolean valid() {
+            return node != null;
+        }
+
+        public byte[] value() {
+            return node.get(pos);
+        }
+
+        public boolean equalsValue(byte[] v) {
+            return node.equalsAt(pos, v);
+        }
+
+        /** Writes the element as a bulk reply without copying (offset/len into the node array). */
+        public void read(BytesSink sink) {
+            int l = node.len(pos);
+            sink.accept(node.array(), pos + Listpack.varLen(l), l);
+        }
+
+        /** Moves to the next element in the cursor's direction. */
+        public void advance() {
+            if (forward) {
+                int p = node.next(pos);
+                if (p >= node.used) {
+                    node = node.next;
+                    pos = 0;
+                } else {
+                    pos = p;
+                }
+            } else {
+                int p = node.prev(pos);
+                if (p < 0) {
+                    node = node.prev;
+                    pos = node == null ? 0 : node.last();
+                } else {
+                    pos = p;
+                }
+            }
+        }
+
+        /** Removes the current element and moves to the next one in the cursor's direction. */
+        public void remove() {
+            Node n = node;
+            int p = pos;
+            boolean lastInNode = n.count == 1;
+            Node nextNode = forward ? n.next : n.prev;
+            int nextEnd = n.next(p);
+            int prevPos = forward ? -1 : n.prev(p);
+            n.deleteRange(p, nextEnd, 1);
+            size--;
+            if (lastInNode) {
+                unlink(n);
+                node = nextNode;
+                pos = node == null ? 0 : (forward ? 0 : node.last());
+            } else if (forward) {
+                if (p >= n.used) {
+                    node = n.next;
+                    pos = 0;
+                }
+            } else {
+                if (prevPos < 0) {
+                    node = n.prev;
+                    pos = node == null ? 0 : node.last();
+                } else {
+                    pos = prevPos;
+                }
+            }
+        }
+
+        /** Replaces the current element. */
+        public void set(byte[] v) {
+            node.replace(pos, v);
+        }
+    }
+
+    /** Receives element bytes (array, offset, length) without a copy. */
+    @FunctionalInterface
+    public interface BytesSink {
+        void accept(byte[] b, int off, int len);
+    }
+
+    /** A cursor at index (0-based from the head; must be in range), moving forward or backward. */
+    public Cursor cursor(long index, boolean forward) {
+        if (index < 0 || index >= size) {
+            return new Cursor(null, 0, forward);
+        }
+        if (index < size / 2) {
+            long skip = index;
+            Node n = head;
+            while (skip >= n.count) {
+                skip -= n.count;
+                n = n.next;
+            }
+            return new Cursor(n, n.seek((int) skip), forward);
+        }
+        long skip = size - 1 - index; // elements after the target
+        Node n = tail;
+        while (skip >= n.count) {
+            skip -= n.count;
+            n = n.prev;
+        }
+        return new Cursor(n, n.seek(n.count - 1 - (int) skip), forward);
+    }
+
+    /** The element at index (negative counts from the tail), or null when out of range. */
+    public byte[] index(long index) {
+        long i = index < 0 ? size + index : index;
+        if (i < 0 || i >= size) {
+            return null;
+        }
+        return cursor(i, true).value();
+    }
+
+    /** Replaces the element at index (negative from the tail); false when out of range. */
+    public boolean set(long index, byte[] v, int fill) {
+        long i = index < 0 ? size + index : index;
+        if (i < 0 || i >= size) {
+            return false;
+        }
+        Cursor c = cursor(i, true);
+        c.set(v);
+        splitIfNeeded(c.node, fill);
+        return true;
+    }
+
+    /** Visits elements [start, end] (0-based, inclusive, already clamped). */
+    public void range(long start, long end, BytesSink sink) {
+        Cursor c = cursor(start, true);
+        for (long i = start; i <= end && c.valid(); i++) {
+            c.read(sink);
+            c.advance();
+        }
+    }
+
+    public void forEach(Consumer<byte[]> f) {
+        Cursor c = cursor(0, true);
+        while (c.valid()) {
+            f.accept(c.value());
+            c.advance();
+        }
+    }
+
+    /** Removes n elements from the head. */
+    public void removeHead(long n) {
+        while (n > 0 && head != null) {
+            if (head.count <= n) {
+                n -= head.count;
+                size -= head.count;
+                unlink(head);
+            } else {
+                int end = head.seek((int) n);
+                head.deleteRange(0, end, (int) n);
+                size -= n;
+                n = 0;
+            }
+        }
+    }
+
+    /** Removes n elements from the tail. */
+    public void removeTail(long n) {
+        while (n > 0 && tail != null) {
+            if (tail.count <= n) {
+                n -= tail.count;
+                size -= tail.count;
+                unlink(tail);
+            } else {
+                int from = tail.seek(tail.count - (int) n);
+                tail.deleteRange(from, tail.used, (int) n);
+                size -= n;
+                n = 0;
+            }
+        }
+    }
+
+    /**
+     * Inserts v before or after the first element equal to pivot (from the head); false when the
+     * pivot is absent.
+     */
+    public boolean insert(byte[] pivot, byte[] v, boolean after, int fill) {
+        for (Node n = head; n != null; n = n.next) {
+            for (int p = 0; p < n.used; p = n.next(p)) {
+                if (n.equalsAt(p, pivot)) {
+                    int at = after ? n.next(p) : p;
+                    n.insert(at, v);
+                    size++;
+                    splitIfNeeded(n, fill);
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Splits a node grown past the fill limit (after an insert or a replace in the middle). */
+    private void splitIfNeeded(Node n, int fill) {
+        if (n.count < 2) {
+            return;
+        }
+        Listpack probe = new Listpack();
+        probe.used = n.used;
+        probe.count = n.count - 1;
+        if (allowInsert(probe, 0, fill)) {
+            return;
+        }
+        int half = n.count / 2;
+        int cut = n.seek(half);
+        Node right = new Node(n.used - cut);
+        System.arraycopy(n.buf, cut, right.buf, 0, n.used - cut);
+        right.used = n.used - cut;
+        right.count = n.count - half;
+        n.used = cut;
+        n.count = half;
+        n.trimToSize();
+        linkAfter(n, right);
+    }
+}
