@@ -14,6 +14,7 @@ public final class Families {
                 new dev.cinnabar.server.command.generic.KeyCommands(),
                 new dev.cinnabar.server.command.bitmap.BitmapCommands(),
                 new dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands(),
+                new dev.cinnabar.server.command.geo.GeoCommands(),
                 new dev.cinnabar.server.command.generic.ExpireCommands(),
                 new dev.cinnabar.server.command.server.ServerCommands(),
                 new dev.cinnabar.server.command.zset.ZSetCommands(),

@@ -56,6 +56,15 @@ public final class Errors {
     public static final String BITFIELD_RO = "ERR BITFIELD_RO only supports the GET subcommand";
     public static final String HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value.";
     public static final String HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected";
+    public static final String GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI";
+    public static final String GEO_RADIUS_NOT_NUMERIC = "ERR need numeric radius";
+    public static final String GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative";
+    public static final String GEO_WIDTH_NOT_NUMERIC = "ERR need numeric width";
+    public static final String GEO_HEIGHT_NOT_NUMERIC = "ERR need numeric height";
+    public static final String GEO_BOX_NEGATIVE = "ERR height or width cannot be negative";
+    public static final String GEO_MEMBER = "ERR could not decode requested zset member";
+    public static final String GEO_COUNT = "ERR COUNT must be > 0";
+    public static final String GEO_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument";
     // keyspace: strings, generic, expiry
     public static final String DECREMENT_OVERFLOW = "ERR decrement would overflow";
     public static final String OFFSET_OUT_OF_RANGE = "ERR offset is out of range";

@@ -50,6 +50,19 @@ public interface Reply {
     /** A double: {@code ,} in RESP3, a bulk string with Redis's formatting in RESP2. */
     void dbl(double d);
 
+    /**
+     * A double the caller has already formatted (GEOPOS and WITHCOORD use Redis's "human" long
+     * double text, 17 decimals without trailing zeros): {@code ,text} in RESP3, a bulk string in
+     * RESP2. Sinks that cannot write raw double text fall back to {@link #dbl(double)} in RESP3.
+     */
+    default void dblText(String text) {
+        if (protocol() == 3) {
+            dbl(Double.parseDouble(text));
+        } else {
+            bulk(text);
+        }
+    }
+
     /** A boolean: {@code #t/#f} in RESP3, integer 1/0 in RESP2. */
     void bool(boolean b);
 

@@ -166,6 +166,17 @@ public final class RespWriter implements Reply {
     }
 
     @Override
+    public void dblText(String text) {
+        if (protocol == 3) {
+            out.writeByte(',');
+            out.writeCharSequence(text, StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
+        } else {
+            bulk(text);
+        }
+    }
+
+    @Override
     public void bool(boolean b) {
         if (protocol == 3) {
             out.writeByte('#');
