@@ -14,5 +14,6 @@ final class Features {
         dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
+        cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort, ctx.config().maxmemoryPolicy.contains("lfu")));
     }
 }

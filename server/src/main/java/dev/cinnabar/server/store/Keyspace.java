@@ -8,6 +8,7 @@ public final class Keyspace {
     final KeyspaceHooks hooks;
     final KeyspaceStats stats = new KeyspaceStats();
     private final Db[] dbs;
+    private final ActiveExpire activeExpire = new ActiveExpire(this);
     /** LRU clock in seconds resolution, 24 bits, as Redis's LRU_CLOCK. Updated by the cron. */
     private volatile int lruClock;
 
@@ -33,6 +34,20 @@ public final class Keyspace {
 
     public KeyspaceHooks hooks() {
         return hooks;
+    }
+
+    /** The active expire cycle (DEBUG SET-ACTIVE-EXPIRE switches it). */
+    public ActiveExpire activeExpire() {
+        return activeExpire;
+    }
+
+    /**
+     * The server cron's keyspace work, once per tick: follow the maxmemory policy's LRU/LFU
+     * choice, run the active expire cycle, resize and rehash dicts.
+     */
+    public void databasesCron(int hz, int activeExpireEffort, boolean lfuPolicy) {
+        lfu = lfuPolicy;
+        activeExpire.databasesCron(hz, activeExpireEffort);
     }
 
     public long now() {
