@@ -29,11 +29,6 @@ class RandomDifferentialTest {
      * useful gate for everything else. Remove an entry once its bug is fixed.
      */
     static final Map<String, String> KNOWN_BUGS = Map.of(
-            "zpopmin", "ZPOPMIN with a non-integer count answers 'ERR value is not an integer or out of range'"
-                    + " instead of 'ERR value is out of range, must be positive'",
-            "zpopmax", "ZPOPMAX with a non-integer count: same as ZPOPMIN",
-            "zincrby", "ZINCRBY k NX 1 answers 'ERR value is not a valid float'; Redis parses ZADD's flags"
-                    + " here too and answers 'ERR syntax error'",
             "select", "SELECT of an index outside int range answers 'ERR DB index is out of range' instead of"
                     + " 'ERR value is out of range, value must between -2147483648 and 2147483647'");
 

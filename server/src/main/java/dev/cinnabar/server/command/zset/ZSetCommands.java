@@ -97,13 +97,22 @@ public final class ZSetCommands implements CommandFamily {
     // ---- ZADD / ZINCRBY
 
     void zadd(Client c) {
+        zaddGeneric(c, false);
+    }
+
+    /** ZINCRBY is ZADD with INCR forced: Redis parses ZADD's flags there too (then fails on arity). */
+    void zincrby(Client c) {
+        zaddGeneric(c, true);
+    }
+
+    private void zaddGeneric(Client c, boolean forceIncr) {
         int argc = c.argc();
         boolean nx = false;
         boolean xx = false;
         boolean gt = false;
         boolean lt = false;
         boolean ch = false;
-        boolean incr = false;
+        boolean incr = forceIncr;
         int i = 2;
         for (; i < argc; i++) {
             String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase();
@@ -122,10 +131,6 @@ public final class ZSetCommands implements CommandFamily {
             }
         }
         zaddElements(c, i, nx, xx, gt, lt, ch, incr);
-    }
-
-    void zincrby(Client c) {
-        zaddElements(c, 2, false, false, false, false, false, true);
     }
 
     private void zaddElements(Client c, int first, boolean nx, boolean xx, boolean gt, boolean lt, boolean ch,
