@@ -37,7 +37,12 @@ public final class SequenceGenerator {
     static final String[] DOUBLES = {"0", "1", "2.5", "-1.5", "1e3", "0.1", "inf", "-inf", "+inf", "3"};
     static final String[] ODD_DOUBLES = {"nan", "x", "", "1e400", "1.5.1", "(1"};
     /** For arguments that are durations: never a few ms, which would race between the servers. */
-    static final String[] DURATIONS = {"0", "-1", "100", "1000", "100000", "x", "9223372036854775807"};
+    static final String[] DURATIONS = {"100", "1000", "100000", "3600"};
+    static final String[] ODD_DURATIONS = {"0", "-1", "x", "9223372036854775807", "-9223372036854775808"};
+    static final String[] SCORE_RANGES = {"-inf", "+inf", "(1", "0", "1", "2.5", "(2", "-1", "3", "x"};
+    static final String[] LEX_RANGES = {"-", "+", "[a", "(b", "[c", "(a", "a", "[1"};
+    static final String[] BIT_OPS = {"AND", "OR", "XOR", "NOT", "and", "NAND"};
+    static final String[] BITFIELD_TYPES = {"u8", "i8", "u1", "i16", "u63", "i64", "u64", "x"};
     static final String[] PATTERNS = {"*", "k*", "k?", "[a-k]*", "*1", "nomatch*", "f*", "\\k1"};
     static final String[] UNKNOWN = {"foo", "gett", "set2", "lpushx2", "cinnabar"};
     static final String[] GARBAGE = {"FOO", "x", "-1", "", "NX", "COUNT"};
@@ -277,7 +282,7 @@ public final class SequenceGenerator {
                 }
             }
             case "block" -> block(r, s, a.path("arguments"), out);
-            case "integer" -> out.add(integer(r, name));
+            case "integer" -> out.add(integer(r, s, name));
             case "double" -> out.add(r.nextInt(20) == 0 ? pick(r, ODD_DOUBLES) : pick(r, DOUBLES));
             case "pattern" -> out.add(pick(r, PATTERNS));
             case "unix-time" -> out.add(unixTime(r, name));
@@ -285,9 +290,12 @@ public final class SequenceGenerator {
         }
     }
 
-    private static String integer(SplittableRandom r, String name) {
+    private static String integer(SplittableRandom r, CommandSpec s, String name) {
         if (name.contains("seconds") || name.contains("milliseconds")) {
-            return pick(r, DURATIONS);
+            return r.nextInt(5) == 0 ? pick(r, ODD_DURATIONS) : pick(r, DURATIONS);
+        }
+        if (name.equals("bit") || name.equals("value") && s.fullName().equals("setbit")) {
+            return r.nextInt(10) == 0 ? pick(r, INTEGERS) : r.nextBoolean() ? "1" : "0";
         }
         return r.nextInt(20) == 0 ? pick(r, ODD_INTEGERS) : pick(r, INTEGERS);
     }
@@ -310,6 +318,24 @@ public final class SequenceGenerator {
             names.add("maxmemory-policy");
             names.add("no-such-parameter");
             return names.get(r.nextInt(names.size()));
+        }
+        if (name.equals("operation")) {
+            return pick(r, BIT_OPS);
+        }
+        if (name.equals("encoding")) {
+            return pick(r, BITFIELD_TYPES);
+        }
+        if (name.equals("min") || name.equals("max") || name.equals("start") || name.equals("stop")) {
+            // ranges of sorted-set commands: by score, by lex, or (ZRANGE) by rank
+            String cmd = s.fullName();
+            if (cmd.contains("lex")) {
+                return pick(r, LEX_RANGES);
+            }
+            if (cmd.equals("zrange") || cmd.equals("zrangestore")) {
+                int k = r.nextInt(3);
+                return pick(r, k == 0 ? INTEGERS : k == 1 ? SCORE_RANGES : LEX_RANGES);
+            }
+            return pick(r, SCORE_RANGES);
         }
         if (name.contains("field")) {
             return pick(r, FIELDS);

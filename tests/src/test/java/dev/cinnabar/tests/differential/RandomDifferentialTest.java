@@ -2,6 +2,7 @@ package dev.cinnabar.tests.differential;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.diff.Differ;
 import dev.cinnabar.testkit.diff.Result;
 import dev.cinnabar.testkit.diff.SequenceGenerator;
@@ -10,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,8 +51,16 @@ class RandomDifferentialTest {
             List<String> reports = new ArrayList<>();
             Set<String> failingCommands = new LinkedHashSet<>();
             int failed = 0;
-            for (int i = 0; i < sequences && reports.size() < maxReports; i++) {
+            int ran = 0;
+            // per command: [calls, error replies], to spot commands the generator rarely gets right
+            Map<String, long[]> stats = new TreeMap<>();
+            for (int i = 0; i < sequences && reports.size() < maxReports; i++, ran++) {
                 Result r = d.run(gen.generate(seed + i));
+                for (Result.Step st : r.steps()) {
+                    long[] c = stats.computeIfAbsent(String.valueOf(st.call().command()), k -> new long[2]);
+                    c[0]++;
+                    c[1] += st.redis().reply() instanceof Resp.Err ? 1 : 0;
+                }
                 if (!r.failed()) {
                     continue;
                 }
@@ -64,6 +74,11 @@ class RandomDifferentialTest {
                         + r.sequence().seed() + " -Dsequences=1)\n" + small.report()
                         + (small.steps().size() < r.steps().size() ? "shrunk from:\n" + r.report() : ""));
             }
+            long calls = stats.values().stream().mapToLong(c -> c[0]).sum();
+            long errors = stats.values().stream().mapToLong(c -> c[1]).sum();
+            System.out.printf("ran %d sequences, %d commands (%d%% error replies)%n", ran, calls,
+                    calls == 0 ? 0 : errors * 100 / calls);
+            stats.forEach((k, c) -> System.out.printf("  %-24s %6d calls %3d%% errors%n", k, c[0], c[1] * 100 / c[0]));
             if (!reports.isEmpty()) {
                 throw new AssertionError(failed + " differing sequence(s) (seed=" + seed + "), first failing"
                         + " commands " + failingCommands + ":\n\n" + String.join("\n", reports));
