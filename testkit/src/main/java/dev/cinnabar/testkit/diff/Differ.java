@@ -133,11 +133,26 @@ public final class Differ implements AutoCloseable {
                 rc[i] = new RespClient("127.0.0.1", redisPort, timeoutMillis);
                 cc[i] = new RespClient("127.0.0.1", cinnabarPort, timeoutMillis);
             }
+            // per connection: the commands Redis queued since MULTI (null outside MULTI), so the
+            // normalisers also apply to the elements of EXEC's reply
+            List<List<Invocation>> queued = new ArrayList<>();
+            for (int i = 0; i < s.clients(); i++) {
+                queued.add(null);
+            }
             for (int i = 0; i < s.steps().size(); i++) {
                 Invocation inv = s.steps().get(i);
                 Observed a = exec(rc, inv);
                 Observed b = exec(cc, inv);
-                boolean same = same(inv, a, b);
+                List<Invocation> q = queued.get(inv.client());
+                boolean same = "exec".equals(inv.command()) && q != null ? sameExec(q, a, b) : same(inv, a, b);
+                String cmd = inv.command();
+                if ("multi".equals(cmd) && a.reply() instanceof Resp.Simple ok && ok.value().equals("OK")) {
+                    queued.set(inv.client(), new ArrayList<>());
+                } else if (q != null && a.reply() instanceof Resp.Simple ok && ok.value().equals("QUEUED")) {
+                    q.add(inv);
+                } else if ("exec".equals(cmd) || "discard".equals(cmd) || "reset".equals(cmd)) {
+                    queued.set(inv.client(), null);
+                }
                 steps.add(new Result.Step(inv, a, b, same));
                 if (!same) {
                     return new Result(s, steps, i);
@@ -207,6 +222,26 @@ public final class Differ implements AutoCloseable {
 
     private boolean same(Invocation inv, Observed a, Observed b) {
         return equivalent(normalizers, inv, a, b);
+    }
+
+    private boolean sameExec(List<Invocation> queued, Observed a, Observed b) {
+        return equivalentExec(normalizers, queued, a, b);
+    }
+
+    /** EXEC's replies element by element, each normalised as the queued command it answers. */
+    public static boolean equivalentExec(List<Normalizer> normalizers, List<Invocation> queued, Observed a,
+                                         Observed b) {
+        if (a.reply() instanceof Resp.Agg x && b.reply() instanceof Resp.Agg y && x.kind() == y.kind()
+                && x.items().size() == queued.size() && y.items().size() == queued.size()) {
+            for (int i = 0; i < queued.size(); i++) {
+                if (!equivalent(normalizers, queued.get(i), Observed.of(x.items().get(i)),
+                        Observed.of(y.items().get(i)))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return equivalent(normalizers, new Invocation(0, List.of("EXEC"), "exec"), a, b);
     }
 
     /**

@@ -64,6 +64,18 @@ class NormalizersTest {
     }
 
     @Test
+    void execRepliesAreNormalisedAsTheQueuedCommands() {
+        Resp ab = new Resp.Agg('*', List.of(bulk("a"), bulk("b")));
+        Resp ba = new Resp.Agg('*', List.of(bulk("b"), bulk("a")));
+        List<Invocation> queued = List.of(Invocation.of("SMEMBERS", "s"), Invocation.of("LRANGE", "l", "0", "-1"));
+        Observed x = Observed.of(new Resp.Agg('*', List.of(ab, ab)));
+        assertThat(Differ.equivalentExec(STD, queued, x, Observed.of(new Resp.Agg('*', List.of(ba, ab))))).isTrue();
+        assertThat(Differ.equivalentExec(STD, queued, x, Observed.of(new Resp.Agg('*', List.of(ab, ba))))).isFalse();
+        assertThat(Differ.equivalentExec(STD, queued, x, Observed.of(new Resp.Agg('*', List.of(ab))))).isFalse();
+        assertThat(Differ.equivalentExec(STD, queued, x, Observed.of(new Resp.Null('*')))).isFalse();
+    }
+
+    @Test
     void failuresMatchOnlyTheSameFailure() {
         Invocation i = Invocation.of("GET", "k");
         assertThat(Differ.equivalent(STD, i, Observed.failed("connection closed"), Observed.failed("connection closed")))

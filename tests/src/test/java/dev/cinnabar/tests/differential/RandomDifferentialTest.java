@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.diff.Differ;
+import dev.cinnabar.testkit.diff.Invocation;
 import dev.cinnabar.testkit.diff.Result;
 import dev.cinnabar.testkit.diff.SequenceGenerator;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,18 +23,53 @@ import org.junit.jupiter.api.Test;
  * <p>System properties: {@code -Dseed=N} (default: random, printed), {@code -Dsequences=N}
  * (default 6000, about 30 s), {@code -Dlength=N} commands per sequence (default 20). Sequence {@code i} uses
  * seed {@code seed + i}, so a failing sequence is rerun alone with {@code -Dseed=<its seed>
- * -Dsequences=1}. A failure reports up to {@code -Dreports=N} (default 5) sequences with different failing commands, each
- * shrunk to the fewest commands that still differ.
+ * -Dsequences=1}. A failure reports up to {@code -Dreports=N} (default 5) sequences with different
+ * failing commands, each shrunk to the fewest commands that still differ.
  */
 class RandomDifferentialTest {
 
+    /** A known, reported bug: the invocations that trigger it are not generated. */
+    record KnownBug(String command, Predicate<Invocation> when, String bug) {
+        boolean matches(Invocation inv) {
+            return command.equals(inv.command()) && when.test(inv);
+        }
+    }
+
     /**
-     * Commands left out because of known, reported bugs (command → bug), so the test stays a
-     * useful gate for everything else. Remove an entry once its bug is fixed.
+     * Invocations left out because of known, reported bugs, so the test stays a useful gate for
+     * everything else. Remove an entry once its bug is fixed.
      */
-    static final Map<String, String> KNOWN_BUGS = Map.of(
-            "select", "SELECT of an index outside int range answers 'ERR DB index is out of range' instead of"
-                    + " 'ERR value is out of range, value must between -2147483648 and 2147483647'");
+    static final List<KnownBug> KNOWN_BUGS = List.of(
+            new KnownBug("exec", inv -> inv.args().size() != 1, "EXEC with arguments answers 'ERR wrong number of"
+                    + " arguments for 'exec' command'; Redis answers '-EXECABORT Transaction discarded because of:"
+                    + " wrong number of arguments for 'exec' command' (also outside MULTI)"),
+            new KnownBug("select", inv -> inv.args().size() == 2 && !fitsInt(inv.args().get(1)),
+                    "SELECT of an index outside int range answers 'ERR DB index is out of range' instead of"
+                    + " 'ERR value is out of range, value must between -2147483648 and 2147483647'"));
+
+    /**
+     * Invocations whose result Redis documents as unspecified, which random sequences hit all the
+     * time: lex ranges over members with different scores (random ZADDs mix scores).
+     */
+    static final List<KnownBug> UNSPECIFIED = List.of(
+            lexRange("zrangebylex"), lexRange("zrevrangebylex"), lexRange("zlexcount"), lexRange("zremrangebylex"),
+            new KnownBug("zrange", inv -> inv.args().stream().anyMatch(a -> a.equalsIgnoreCase("bylex")),
+                    "ZRANGE BYLEX with different scores: unspecified"),
+            new KnownBug("zrangestore", inv -> inv.args().stream().anyMatch(a -> a.equalsIgnoreCase("bylex")),
+                    "ZRANGESTORE BYLEX with different scores: unspecified"));
+
+    static KnownBug lexRange(String command) {
+        return new KnownBug(command, inv -> true, command.toUpperCase() + " with different scores: unspecified");
+    }
+
+    static boolean fitsInt(String s) {
+        try {
+            Integer.parseInt(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
 
     @Test
     void randomSequencesGetTheSameRepliesAsRedis() {
@@ -45,9 +82,11 @@ class RandomDifferentialTest {
         System.out.println("RandomDifferentialTest seed=" + seed + " sequences=" + sequences + " length=" + length
                 + " (rerun: " + rerun + " -Dseed=" + seed + ")");
         try (Differ d = Differ.start()) {
-            SequenceGenerator gen = new SequenceGenerator(d.table(), length, KNOWN_BUGS.keySet());
+            SequenceGenerator gen = new SequenceGenerator(d.table(), length,
+                    inv -> KNOWN_BUGS.stream().anyMatch(b -> b.matches(inv))
+                            || UNSPECIFIED.stream().anyMatch(b -> b.matches(inv)));
             assertThat(gen.commands()).as("commands to draw from").isNotEmpty();
-            System.out.println("commands: " + gen.commands() + "; left out for known bugs: " + KNOWN_BUGS);
+            System.out.println("commands: " + gen.commands() + "\nleft out for known bugs: " + KNOWN_BUGS);
             List<String> reports = new ArrayList<>();
             Set<String> failingCommands = new LinkedHashSet<>();
             int failed = 0;
