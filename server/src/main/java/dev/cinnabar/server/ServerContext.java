@@ -81,6 +81,16 @@ public final class ServerContext implements KeyspaceHooks {
         return cron;
     }
 
+    private dev.cinnabar.server.scripting.ScriptEngine scripting;
+
+    /** The Lua engine (created on first use: a server that never runs a script pays nothing). */
+    public dev.cinnabar.server.scripting.ScriptEngine scripting() {
+        if (scripting == null) {
+            scripting = new dev.cinnabar.server.scripting.ScriptEngine(this);
+        }
+        return scripting;
+    }
+
     public ServerConfig config() {
         return config;
     }

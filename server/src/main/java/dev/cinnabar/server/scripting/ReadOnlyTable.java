@@ -1,0 +1,40 @@
+package dev.cinnabar.server.scripting;
+
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+
+/** A library table scripts may read but not change (Redis 7.0 protects its libraries). */
+final class ReadOnlyTable extends LuaTable {
+    private boolean sealed;
+
+    static ReadOnlyTable copyOf(LuaTable src) {
+        ReadOnlyTable t = new ReadOnlyTable();
+        LuaValue k = LuaValue.NIL;
+        while (true) {
+            var n = src.next(k);
+            if ((k = n.arg1()).isnil()) {
+                break;
+            }
+            t.rawset(k, n.arg(2));
+        }
+        t.sealed = true;
+        return t;
+    }
+
+    @Override
+    public void rawset(LuaValue key, LuaValue value) {
+        if (sealed) {
+            throw new LuaError("Attempt to modify a readonly table");
+        }
+        super.rawset(key, value);
+    }
+
+    @Override
+    public void rawset(int key, LuaValue value) {
+        if (sealed) {
+            throw new LuaError("Attempt to modify a readonly table");
+        }
+        super.rawset(key, value);
+    }
+}

@@ -1,0 +1,709 @@
+package dev.cinnabar.server.scripting;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandFlag;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.Connection;
+import dev.cinnabar.server.util.Doubles;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.luaj.vm2.LoadState;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.CoroutineLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.VarArgFunction;
+import org.luaj.vm2.lib.jse.JseBaseLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
+
+/**
+ * Lua scripting for EVAL/EVALSHA (LuaJ, a pure-Java Lua 5.2 VM presented to scripts as Redis's
+ * Lua 5.1 environment).
+ *
+ * <p>Why LuaJ: it is the maintained, pure-Java Lua (no native code, so the server stays
+ * embeddable); scripts are compiled to Lua bytecode once per SHA and interpreted.
+ *
+ * <p>The environment is Redis 7.0's: the base, table, string, math and coroutine libraries with
+ * 5.1 names (loadstring, unpack, gcinfo, table.getn/maxn/foreach, string.gfind, math.mod...), no
+ * io/os/package/debug/print/dofile/loadfile, the cjson, cmsgpack, bit and struct libraries, and the
+ * {@code redis} table. Globals and libraries are read-only and reading an undefined global is an
+ * error, so scripts cannot leak state into each other.
+ *
+ * <p>{@code redis.call} runs commands through the same table and handlers as clients, on a
+ * script client whose reply sink converts to Lua values; scripts run under the execution lock, so
+ * they are atomic. Runs on the IO thread that received EVAL; not reentrant.
+ */
+public final class ScriptEngine {
+    /** One compiled script. */
+    public record Script(String sha, byte[] body, LuaFunction function, ScriptFlags flags) {
+    }
+
+    private final ServerContext server;
+    private final SandboxGlobals g;
+    private final Map<String, Script> scripts = new LinkedHashMap<>();
+    private final Client scriptClient;
+    private Run run;
+    private static final Field FILELINE;
+
+    static {
+        Field f;
+        try {
+            f = LuaError.class.getDeclaredField("fileline");
+            f.setAccessible(true);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            f = null;
+        }
+        FILELINE = f;
+    }
+
+    /** State of the script being run. */
+    private static final class Run {
+        final Client caller;
+        final Script script;
+        final boolean readOnly;
+        int resp = 2;
+        final long startNanos = System.nanoTime();
+
+        Run(Client caller, Script script, boolean readOnly) {
+            this.caller = caller;
+            this.script = script;
+            this.readOnly = readOnly;
+        }
+    }
+
+    public ScriptEngine(ServerContext server) {
+        this.server = server;
+        this.g = new SandboxGlobals();
+        g.load(new JseBaseLib());
+        g.load(new TableLib());
+        g.load(new StringLib());
+        g.load(new JseMathLib());
+        g.load(new CoroutineLib());
+        LoadState.install(g);
+        LuaC.install(g);
+        adaptTo51();
+        g.set("bit", BitLib.create());
+        g.set("cjson", CjsonLib.create());
+        g.set("struct", StructLib.create());
+        g.set("cmsgpack", CmsgpackLib.create());
+        g.set("redis", redisTable());
+        for (String lib : new String[] {"string", "table", "math", "coroutine", "bit", "cjson", "struct", "cmsgpack",
+            "redis"}) {
+            g.set(lib, ReadOnlyTable.copyOf((LuaTable) g.get(lib)));
+        }
+        // Redis's error handler is visible as a global; keep the name reserved.
+        g.set("__redis__err__handler", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                return args.arg1();
+            }
+        });
+        g.setInternal("KEYS", new LuaTable());
+        g.setInternal("ARGV", new LuaTable());
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                throw new LuaError("Script attempted to access nonexistent global variable '"
+                        + args.arg(2).tojstring() + "'");
+            }
+        });
+        g.setmetatable(meta);
+        g.seal();
+        this.scriptClient = new Client(server.clients().newId(), server, NO_CONNECTION, new LuaReply(2));
+    }
+
+    /** Lua 5.2 (LuaJ) to Redis's Lua 5.1 names and removals. */
+    private void adaptTo51() {
+        for (String gone : new String[] {"dofile", "loadfile", "print", "rawlen", "require", "package", "module"}) {
+            g.rawset(LuaValue.valueOf(gone), LuaValue.NIL);
+        }
+        g.set("_VERSION", LuaValue.valueOf("Lua 5.1"));
+        LuaValue load = g.get("load");
+        g.set("loadstring", load);
+        LuaTable table = (LuaTable) g.get("table");
+        g.set("unpack", table.get("unpack"));
+        table.set("unpack", LuaValue.NIL);
+        table.set("pack", LuaValue.NIL);
+        table.set("getn", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.valueOf(a.checktable(1).length());
+            }
+        });
+        table.set("setn", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                throw new LuaError("'setn' is obsolete");
+            }
+        });
+        table.set("maxn", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                LuaTable t = a.checktable(1);
+                double max = 0;
+                LuaValue k = LuaValue.NIL;
+                while (true) {
+                    Varargs n = t.next(k);
+                    if ((k = n.arg1()).isnil()) {
+                        break;
+                    }
+                    if (k.type() == LuaValue.TNUMBER && k.todouble() > max) {
+                        max = k.todouble();
+                    }
+                }
+                return LuaValue.valueOf(max);
+            }
+        });
+        table.set("foreach", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                LuaTable t = a.checktable(1);
+                LuaFunction f = a.checkfunction(2);
+                LuaValue k = LuaValue.NIL;
+                while (true) {
+                    Varargs n = t.next(k);
+                    if ((k = n.arg1()).isnil()) {
+                        return LuaValue.NIL;
+                    }
+                    LuaValue r = f.call(k, n.arg(2));
+                    if (!r.isnil()) {
+                        return r;
+                    }
+                }
+            }
+        });
+        table.set("foreachi", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                LuaTable t = a.checktable(1);
+                LuaFunction f = a.checkfunction(2);
+                int n = t.length();
+                for (int i = 1; i <= n; i++) {
+                    LuaValue r = f.call(LuaValue.valueOf(i), t.get(i));
+                    if (!r.isnil()) {
+                        return r;
+                    }
+                }
+                return LuaValue.NIL;
+            }
+        });
+        LuaTable string = (LuaTable) g.get("string");
+        string.set("gfind", string.get("gmatch"));
+        LuaTable math = (LuaTable) g.get("math");
+        math.set("mod", math.get("fmod"));
+        math.set("log10", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.valueOf(Math.log10(a.checkdouble(1)));
+            }
+        });
+        math.set("ldexp", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.valueOf(a.checkdouble(1) * Math.pow(2, a.checkint(2)));
+            }
+        });
+        math.set("frexp", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                double x = a.checkdouble(1);
+                if (x == 0 || Double.isNaN(x) || Double.isInfinite(x)) {
+                    return LuaValue.varargsOf(LuaValue.valueOf(x), LuaValue.valueOf(0));
+                }
+                int e = Math.getExponent(x) + 1;
+                double m = x / Math.pow(2, e);
+                if (Math.abs(m) < 0.5) { // subnormals
+                    m *= 2;
+                    e--;
+                }
+                return LuaValue.varargsOf(LuaValue.valueOf(m), LuaValue.valueOf(e));
+            }
+        });
+        g.set("gcinfo", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                Runtime rt = Runtime.getRuntime();
+                return LuaValue.valueOf((int) ((rt.totalMemory() - rt.freeMemory()) / 1024));
+            }
+        });
+    }
+
+    private LuaTable redisTable() {
+        LuaTable r = new LuaTable();
+        r.set("call", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return redisCall(a, true);
+            }
+        });
+        r.set("pcall", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return redisCall(a, false);
+            }
+        });
+        r.set("error_reply", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                String msg = a.checkjstring(1);
+                if (!msg.startsWith("-")) {
+                    msg = "-" + msg;
+                }
+                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg.substring(1))});
+            }
+        });
+        r.set("status_reply", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("ok"), a.checkstring(1)});
+            }
+        });
+        r.set("sha1hex", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                if (a.narg() != 1) {
+                    throw new LuaError("wrong number of arguments");
+                }
+                return LuaValue.valueOf(sha1(a.checkstring(1).m_bytes, a.checkstring(1).m_offset,
+                        a.checkstring(1).m_length));
+            }
+        });
+        r.set("log", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                if (a.narg() < 2) {
+                    throw new LuaError("redis.log() requires two arguments or more.");
+                }
+                int level = a.checkint(1);
+                if (level < 0 || level > 3) {
+                    throw new LuaError("Invalid debug level.");
+                }
+                StringBuilder sb = new StringBuilder();
+                for (int i = 2; i <= a.narg(); i++) {
+                    if (i > 2) {
+                        sb.append(' ');
+                    }
+                    sb.append(a.arg(i).tojstring());
+                }
+                server.log().log(level, sb.toString());
+                return LuaValue.NONE;
+            }
+        });
+        r.set("setresp", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                if (a.narg() != 1) {
+                    throw new LuaError("redis.setresp() requires one argument.");
+                }
+                int v = a.checkint(1);
+                if (v != 2 && v != 3) {
+                    throw new LuaError("RESP version must be 2 or 3.");
+                }
+                if (run != null) {
+                    run.resp = v;
+                }
+                return LuaValue.NONE;
+            }
+        });
+        r.set("set_repl", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                if (a.narg() != 1) {
+                    throw new LuaError("redis.set_repl() requires one argument.");
+                }
+                int v = a.checkint(1);
+                if ((v & ~3) != 0) {
+                    throw new LuaError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+                }
+                return LuaValue.NONE;
+            }
+        });
+        r.set("replicate_commands", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.TRUE;
+            }
+        });
+        r.set("breakpoint", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.FALSE;
+            }
+        });
+        r.set("debug", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaValue.NONE;
+            }
+        });
+        r.set("acl_check_cmd", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                if (a.narg() == 0) {
+                    throw new LuaError("Please specify at least one argument for this redis lib call");
+                }
+                CommandSpec cmd = server.commands().lookup(a.checkstring(1).tojstring());
+                if (cmd == null) {
+                    throw new LuaError("Invalid command passed to redis.acl_check_cmd()");
+                }
+                return LuaValue.TRUE; // no ACL users yet: the default user may run everything
+            }
+        });
+        r.set("LOG_DEBUG", 0);
+        r.set("LOG_VERBOSE", 1);
+        r.set("LOG_NOTICE", 2);
+        r.set("LOG_WARNING", 3);
+        r.set("REPL_NONE", 0);
+        r.set("REPL_AOF", 1);
+        r.set("REPL_SLAVE", 2);
+        r.set("REPL_REPLICA", 2);
+        r.set("REPL_ALL", 3);
+        r.set("REDIS_VERSION", "7.0.15");
+        r.set("REDIS_VERSION_NUM", 0x07000f);
+        return r;
+    }
+
+    // ---- redis.call / redis.pcall
+
+    private Varargs redisCall(Varargs a, boolean raise) {
+        Run r = run;
+        if (r == null) {
+            throw new LuaError("redis.call() may only be used while a script runs");
+        }
+        int n = a.narg();
+        if (n == 0) {
+            return fail(raise, "ERR Please specify at least one argument for this redis lib call");
+        }
+        byte[][] argv = new byte[n][];
+        for (int i = 1; i <= n; i++) {
+            LuaValue v = a.arg(i);
+            if (v.type() == LuaValue.TNUMBER) {
+                argv[i - 1] = numberArg(v.todouble()).getBytes(StandardCharsets.US_ASCII);
+            } else if (v.type() == LuaValue.TSTRING) {
+                LuaString s = v.checkstring();
+                argv[i - 1] = new byte[s.m_length];
+                System.arraycopy(s.m_bytes, s.m_offset, argv[i - 1], 0, s.m_length);
+            } else {
+                return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
+            }
+        }
+        CommandSpec cmd = server.commands().lookup(argv[0]);
+        if (cmd != null && cmd.hasSubcommands() && n >= 2) {
+            cmd = cmd.subcommand(argv[1]);
+        }
+        if (cmd == null) {
+            return fail(raise, "ERR Unknown Redis command called from script");
+        }
+        if (!cmd.arityOk(n)) {
+            return fail(raise, "ERR Wrong number of args calling Redis command from script");
+        }
+        if (cmd.has(CommandFlag.NOSCRIPT)) {
+            return fail(raise, "ERR This Redis command is not allowed from script");
+        }
+        if (cmd.has(CommandFlag.WRITE) && (r.readOnly || r.script.flags().noWrites())) {
+            return fail(raise, "ERR Write commands are not allowed from read-only scripts.");
+        }
+        LuaReply reply = new LuaReply(r.resp);
+        scriptClient.reply(reply);
+        scriptClient.request(argv, n);
+        server.dispatcher().execute(scriptClient, cmd);
+        LuaValue v = reply.result();
+        if (raise && reply.isError()) {
+            throw new LuaError(v);
+        }
+        return v;
+    }
+
+    private static Varargs fail(boolean raise, String msg) {
+        LuaTable err = LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg)});
+        if (raise) {
+            throw new LuaError(err);
+        }
+        return err;
+    }
+
+    /** How a Lua number becomes a command argument: integers plainly, others as %.17g. */
+    static String numberArg(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        return Doubles.fmt17g(d);
+    }
+
+    // ---- loading and running
+
+    public static String sha1(byte[] b, int off, int len) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-1");
+            md.update(b, off, len);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Script lookup(String sha) {
+        return scripts.get(sha.toLowerCase());
+    }
+
+    public boolean exists(String sha) {
+        return scripts.containsKey(sha.toLowerCase());
+    }
+
+    public int size() {
+        return scripts.size();
+    }
+
+    public void flush() {
+        scripts.clear();
+    }
+
+    /** Compiles and caches a script body (idempotent per SHA). */
+    public Script load(byte[] body) throws ScriptException {
+        String sha = sha1(body, 0, body.length);
+        Script s = scripts.get(sha);
+        if (s != null) {
+            return s;
+        }
+        ScriptFlags flags = ScriptFlags.parseShebang(body);
+        byte[] src = body;
+        if (flags.hasShebang()) {
+            // Keep line numbers: the shebang line becomes a comment.
+            src = body.clone();
+            src[0] = '-';
+            src[1] = '-';
+        }
+        LuaValue fn;
+        try {
+            fn = g.load(new ByteArrayInputStream(src), "@user_script", "t", g);
+        } catch (LuaError e) {
+            throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e));
+        }
+        s = new Script(sha, body, (LuaFunction) fn, flags);
+        scripts.put(sha, s);
+        return s;
+    }
+
+    private static String compileMessage(LuaError e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return "";
+        }
+        // LuaJ: "user_script:1: '=' expected near 'error'" (matches Lua 5.1's wording for most errors)
+        int i = m.indexOf("@user_script");
+        return i >= 0 ? m.substring(0, i) + m.substring(i + 1) : m;
+    }
+
+    /**
+     * Runs a loaded script for caller with KEYS and ARGV, writing its result (or error) to the
+     * caller's reply sink. readOnly is true for EVAL_RO/EVALSHA_RO.
+     */
+    public void run(Client caller, Script s, List<byte[]> keys, List<byte[]> args, boolean readOnly) {
+        if (run != null) {
+            caller.reply().error("ERR a script is already running");
+            return;
+        }
+        Run r = new Run(caller, s, readOnly);
+        run = r;
+        scriptClient.select(caller.db().id());
+        g.setInternal("KEYS", toLuaArray(keys));
+        g.setInternal("ARGV", toLuaArray(args));
+        try {
+            LuaValue result = s.function().call();
+            toReply(result, caller.reply(), r.resp);
+        } catch (LuaError e) {
+            caller.reply().error(errorText(e, s));
+        } catch (StackOverflowError e) {
+            caller.reply().error("ERR Error running script " + s.sha() + ", stack overflow");
+        } finally {
+            run = null;
+            g.setInternal("KEYS", new LuaTable());
+            g.setInternal("ARGV", new LuaTable());
+        }
+    }
+
+    private static LuaTable toLuaArray(List<byte[]> items) {
+        LuaTable t = new LuaTable(items.size(), 0);
+        for (int i = 0; i < items.size(); i++) {
+            t.rawset(i + 1, LuaString.valueOf(items.get(i)));
+        }
+        return t;
+    }
+
+    /** "msg script: sha, on @user_script:line." as Redis 7.0 formats script errors. */
+    private static String errorText(LuaError e, Script s) {
+        LuaValue obj = e.getMessageObject();
+        String fileline = fileline(e);
+        String line = "?";
+        if (fileline != null) {
+            int c = fileline.lastIndexOf(':');
+            line = c >= 0 ? fileline.substring(c + 1).trim() : fileline;
+            if (line.endsWith(":")) {
+                line = line.substring(0, line.length() - 1);
+            }
+        }
+        String msg;
+        if (obj != null && obj.istable()) {
+            LuaValue err = obj.get("err");
+            msg = err.isstring() ? err.tojstring() : "ERR unknown error";
+        } else {
+            String m = obj != null && obj.isstring() ? obj.tojstring() : e.getMessage();
+            if (m == null) {
+                m = "execution failure";
+            }
+            m = m.replace("@user_script", "user_script");
+            if (fileline != null && !m.startsWith("user_script:")) {
+                m = "user_script:" + line + ": " + m;
+            }
+            msg = "ERR " + m;
+        }
+        return msg + " script: " + s.sha() + ", on @user_script:" + line + ".";
+    }
+
+    private static String fileline(LuaError e) {
+        if (FILELINE == null) {
+            return null;
+        }
+        try {
+            Object v = FILELINE.get(e);
+            if (v == null) {
+                return null;
+            }
+            String f = v.toString().replace("@user_script", "user_script");
+            return f.startsWith("user_script:") ? f : null;
+        } catch (IllegalAccessException ex) {
+            return null;
+        }
+    }
+
+    /** Converts a script's return value to a reply (Redis's Lua → RESP rules). */
+    static void toReply(LuaValue v, Reply out, int resp) {
+        switch (v.type()) {
+            case LuaValue.TSTRING -> {
+                LuaString s = v.checkstring();
+                out.bulk(s.m_bytes, s.m_offset, s.m_length);
+            }
+            case LuaValue.TNUMBER -> out.integer((long) v.todouble());
+            case LuaValue.TBOOLEAN -> {
+                if (resp == 3) {
+                    out.bool(v.toboolean());
+                } else if (v.toboolean()) {
+                    out.integer(1);
+                } else {
+                    out.nullBulk();
+                }
+            }
+            case LuaValue.TTABLE -> tableToReply((LuaTable) v, out, resp);
+            default -> out.nullBulk();
+        }
+    }
+
+    private static void tableToReply(LuaTable t, Reply out, int resp) {
+        LuaValue err = t.rawget("err");
+        if (err.isstring()) {
+            out.error(err.tojstring());
+            return;
+        }
+        LuaValue ok = t.rawget("ok");
+        if (ok.isstring()) {
+            out.simple(ok.tojstring().replace('\r', ' ').replace('\n', ' '));
+            return;
+        }
+        LuaValue dbl = t.rawget("double");
+        if (dbl.type() == LuaValue.TNUMBER) {
+            out.dbl(dbl.todouble());
+            return;
+        }
+        LuaValue map = t.rawget("map");
+        if (map.istable()) {
+            List<LuaValue[]> pairs = new ArrayList<>();
+            LuaValue k = LuaValue.NIL;
+            while (true) {
+                Varargs n = ((LuaTable) map).next(k);
+                if ((k = n.arg1()).isnil()) {
+                    break;
+                }
+                pairs.add(new LuaValue[] {k, n.arg(2)});
+            }
+            out.map(pairs.size());
+            for (LuaValue[] p : pairs) {
+                toReply(p[0], out, resp);
+                toReply(p[1], out, resp);
+            }
+            return;
+        }
+        LuaValue set = t.rawget("set");
+        if (set.istable()) {
+            List<LuaValue> members = new ArrayList<>();
+            LuaValue k = LuaValue.NIL;
+            while (true) {
+                Varargs n = ((LuaTable) set).next(k);
+                if ((k = n.arg1()).isnil()) {
+                    break;
+                }
+                members.add(k);
+            }
+            out.set(members.size());
+            for (LuaValue m : members) {
+                toReply(m, out, resp);
+            }
+            return;
+        }
+        int n = 0;
+        while (!t.rawget(n + 1).isnil()) {
+            n++;
+        }
+        out.array(n);
+        for (int i = 1; i <= n; i++) {
+            toReply(t.rawget(i), out, resp);
+        }
+    }
+
+    /** A transport for the script client: scripts have no socket. */
+    private static final Connection NO_CONNECTION = new Connection() {
+        @Override
+        public String peerAddress() {
+            return "";
+        }
+
+        @Override
+        public String localAddress() {
+            return "";
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public long pendingOutputBytes() {
+            return 0;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    };
+}
