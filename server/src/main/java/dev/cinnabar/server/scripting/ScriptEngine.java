@@ -26,6 +26,7 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.CoroutineLib;
+import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.VarArgFunction;
@@ -91,6 +92,7 @@ public final class ScriptEngine {
         this.server = server;
         this.g = new SandboxGlobals();
         g.load(new JseBaseLib());
+        g.load(new PackageLib()); // LuaJ's libraries register in package.loaded; removed below
         g.load(new TableLib());
         g.load(new StringLib());
         g.load(new JseMathLib());
@@ -206,6 +208,12 @@ public final class ScriptEngine {
         });
         LuaTable string = (LuaTable) g.get("string");
         string.set("gfind", string.get("gmatch"));
+        string.set("format", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                return LuaFormat.format(a);
+            }
+        });
         LuaTable math = (LuaTable) g.get("math");
         math.set("mod", math.get("fmod"));
         math.set("log10", new VarArgFunction() {
@@ -234,6 +242,17 @@ public final class ScriptEngine {
                     e--;
                 }
                 return LuaValue.varargsOf(LuaValue.valueOf(m), LuaValue.valueOf(e));
+            }
+        });
+        LuaValue baseTostring = g.get("tostring");
+        g.set("tostring", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                LuaValue v = a.arg1();
+                if (v.type() == LuaValue.TNUMBER) {
+                    return LuaValue.valueOf(luaNumber(v.todouble()));
+                }
+                return baseTostring.invoke(a);
             }
         });
         g.set("gcinfo", new VarArgFunction() {
@@ -279,7 +298,7 @@ public final class ScriptEngine {
             @Override
             public Varargs invoke(Varargs a) {
                 if (a.narg() != 1) {
-                    throw new LuaError("wrong number of arguments");
+                    throw libError("wrong number of arguments");
                 }
                 return LuaValue.valueOf(sha1(a.checkstring(1).m_bytes, a.checkstring(1).m_offset,
                         a.checkstring(1).m_length));
@@ -289,11 +308,11 @@ public final class ScriptEngine {
             @Override
             public Varargs invoke(Varargs a) {
                 if (a.narg() < 2) {
-                    throw new LuaError("redis.log() requires two arguments or more.");
+                    throw libError("redis.log() requires two arguments or more.");
                 }
                 int level = a.checkint(1);
                 if (level < 0 || level > 3) {
-                    throw new LuaError("Invalid debug level.");
+                    throw libError("Invalid debug level.");
                 }
                 StringBuilder sb = new StringBuilder();
                 for (int i = 2; i <= a.narg(); i++) {
@@ -310,11 +329,11 @@ public final class ScriptEngine {
             @Override
             public Varargs invoke(Varargs a) {
                 if (a.narg() != 1) {
-                    throw new LuaError("redis.setresp() requires one argument.");
+                    throw libError("redis.setresp() requires one argument.");
                 }
                 int v = a.checkint(1);
                 if (v != 2 && v != 3) {
-                    throw new LuaError("RESP version must be 2 or 3.");
+                    throw libError("RESP version must be 2 or 3.");
                 }
                 if (run != null) {
                     run.resp = v;
@@ -326,11 +345,11 @@ public final class ScriptEngine {
             @Override
             public Varargs invoke(Varargs a) {
                 if (a.narg() != 1) {
-                    throw new LuaError("redis.set_repl() requires one argument.");
+                    throw libError("redis.set_repl() requires one argument.");
                 }
                 int v = a.checkint(1);
                 if ((v & ~3) != 0) {
-                    throw new LuaError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+                    throw libError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
                 }
                 return LuaValue.NONE;
             }
@@ -357,11 +376,11 @@ public final class ScriptEngine {
             @Override
             public Varargs invoke(Varargs a) {
                 if (a.narg() == 0) {
-                    throw new LuaError("Please specify at least one argument for this redis lib call");
+                    throw libError("Please specify at least one argument for this redis lib call");
                 }
                 CommandSpec cmd = server.commands().lookup(a.checkstring(1).tojstring());
                 if (cmd == null) {
-                    throw new LuaError("Invalid command passed to redis.acl_check_cmd()");
+                    throw libError("Invalid command passed to redis.acl_check_cmd()");
                 }
                 return LuaValue.TRUE; // no ACL users yet: the default user may run everything
             }
@@ -431,12 +450,28 @@ public final class ScriptEngine {
         return v;
     }
 
+    /** An error raised by the redis library itself: {err="ERR msg"}, reported without position. */
+    private static LuaError libError(String msg) {
+        return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf("ERR " + msg)}));
+    }
+
     private static Varargs fail(boolean raise, String msg) {
         LuaTable err = LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg)});
         if (raise) {
             throw new LuaError(err);
         }
         return err;
+    }
+
+    /** Lua 5.1's number to string: %.14g ("-nan"/"inf" spelled as glibc does). */
+    static String luaNumber(double d) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        return Doubles.fmtG(d, 14);
     }
 
     /** How a Lua number becomes a command argument: integers plainly, others as %.17g. */
@@ -496,10 +531,37 @@ public final class ScriptEngine {
         } catch (LuaError e) {
             throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e));
         }
+        if (fn instanceof org.luaj.vm2.LuaClosure closure) {
+            untailCalls(closure.p);
+        }
         s = new Script(sha, body, (LuaFunction) fn, flags);
         scripts.put(sha, s);
         return s;
     }
+
+    /**
+     * Turns every TAILCALL into CALL (the RETURN that follows returns its results unchanged).
+     * LuaJ runs a tail-called function after the calling frame is gone, so an error there would
+     * carry no line number; Redis reports the line of the call ("on @user_script:1").
+     */
+    private static void untailCalls(org.luaj.vm2.Prototype p) {
+        int[] code = p.code;
+        for (int i = 0; i < code.length; i++) {
+            if ((code[i] & org.luaj.vm2.Lua.MASK_OP) == org.luaj.vm2.Lua.OP_TAILCALL) {
+                // CALL A B C with C = 0: keep all results, exactly what TAILCALL passes on
+                code[i] = (code[i] & ~org.luaj.vm2.Lua.MASK_OP & org.luaj.vm2.Lua.MASK_NOT_C) | org.luaj.vm2.Lua.OP_CALL;
+            }
+        }
+        if (p.p != null) {
+            for (org.luaj.vm2.Prototype q : p.p) {
+                untailCalls(q);
+            }
+        }
+    }
+
+    private static final java.util.regex.Pattern POSITION = java.util.regex.Pattern.compile("user_script:(\\d+):? ");
+    private static final java.util.regex.Pattern UNEXPECTED =
+            java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.*)\\)");
 
     private static String compileMessage(LuaError e) {
         String m = e.getMessage();
@@ -507,8 +569,9 @@ public final class ScriptEngine {
             return "";
         }
         // LuaJ: "user_script:1: '=' expected near 'error'" (matches Lua 5.1's wording for most errors)
-        int i = m.indexOf("@user_script");
-        return i >= 0 ? m.substring(0, i) + m.substring(i + 1) : m;
+        m = m.replace("@user_script", "user_script");
+        // LuaJ names the token by its code; Lua 5.1 says "near 'tok'"
+        return UNEXPECTED.matcher(m).replaceAll("unexpected symbol near '$1'");
     }
 
     /**
@@ -568,8 +631,12 @@ public final class ScriptEngine {
             if (m == null) {
                 m = "execution failure";
             }
+            // LuaJ writes the position as "src:line message"; Lua 5.1 as "src:line: message".
             m = m.replace("@user_script", "user_script");
-            if (fileline != null && !m.startsWith("user_script:")) {
+            java.util.regex.Matcher pos = POSITION.matcher(m);
+            if (pos.lookingAt()) {
+                m = "user_script:" + pos.group(1) + ": " + m.substring(pos.end());
+            } else if (fileline != null) {
                 m = "user_script:" + line + ": " + m;
             }
             msg = "ERR " + m;

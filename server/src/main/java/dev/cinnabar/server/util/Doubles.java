@@ -33,11 +33,11 @@ public final class Doubles {
         if (d == 0) {
             return (1 / d < 0) ? "-0" : "0";
         }
-        // Fast path: integral values that print exactly.
-        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        int p = precision == 0 ? 1 : precision;
+        // Fast path: integral values with at most p digits print exactly.
+        if (d == Math.rint(d) && Math.abs(d) < 1e15 && Math.abs(d) < Math.pow(10, p)) {
             return Long.toString((long) d);
         }
-        int p = precision == 0 ? 1 : precision;
         BigDecimal bd = new BigDecimal(d).round(new MathContext(p, RoundingMode.HALF_EVEN));
         int exp = bd.precision() - bd.scale() - 1; // decimal exponent of the rounded value
         String digits = bd.unscaledValue().abs().toString();

@@ -1,0 +1,204 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.Resp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** EVAL and friends against real Redis 7.0 (named after Redis's tests/unit/scripting.tcl). */
+class ScriptingTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension();
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
+
+    @Test
+    void conversionsFromLuaToReplies() {
+        d.both("EVAL", "return 1", "0");
+        d.both("EVAL", "return 3.99", "0");
+        d.both("EVAL", "return -3.99", "0");
+        d.both("EVAL", "return 'hello'", "0");
+        d.both("EVAL", "return true", "0");
+        d.both("EVAL", "return false", "0");
+        d.both("EVAL", "return nil", "0");
+        d.both("EVAL", "return {1,2,3,'ciao',{1,2}}", "0");
+        d.both("EVAL", "return {1,2,3.7,nil,5}", "0");
+        d.both("EVAL", "return {err='My Error'}", "0");
+        d.both("EVAL", "return {ok='FINE'}", "0");
+        d.both("EVAL", "return redis.error_reply('my err')", "0");
+        d.both("EVAL", "return redis.error_reply('-X custom')", "0");
+        d.both("EVAL", "return redis.status_reply('FINE')", "0");
+        d.both("EVAL", "return {KEYS[1],ARGV[1],#KEYS,#ARGV}", "1", "k", "a");
+        d.both("EVAL", "return tostring(3.0)", "0");
+        d.both("EVAL", "return tostring(0.1)", "0");
+        d.both("EVAL", "return tostring(123456789012345)", "0");
+        d.both("EVAL", "return tostring(1e15)", "0");
+        d.both("EVAL", "return 'x' .. 1/0", "0");
+        d.both("EVAL", "return string.format('%d %s %5.2f', 3, 'a', 1.5)", "0");
+        d.both("EVAL", "return _VERSION", "0");
+        d.both("EVAL", "return redis.REDIS_VERSION", "0");
+        d.both("EVAL", "return redis.sha1hex('abc')", "0");
+        d.both("EVAL", "return redis.sha1hex('')", "0");
+    }
+
+    @Test
+    void conversionsFromRepliesToLua() {
+        d.both("SET", "s", "abc");
+        d.both("EVAL", "return redis.call('get', 's')", "0");
+        d.both("EVAL", "return redis.call('get', 'nokey')", "0");
+        d.both("EVAL", "return type(redis.call('get', 'nokey'))", "0");
+        d.both("EVAL", "return redis.call('incr', 'n')", "0");
+        d.both("EVAL", "return redis.call('set', 'x', 'y')", "0");
+        d.both("EVAL", "return type(redis.call('set', 'x', 'y'))", "0");
+        d.both("EVAL", "return redis.call('set', 'x', 'y')['ok']", "0");
+        d.both("EVAL", "return redis.call('ping')", "0");
+        d.both("EVAL", "return redis.call('set','n', 1234567890123456789)", "0");
+        d.both("GET", "n");
+        d.both("EVAL", "return redis.call('set','f', 1.5)", "0");
+        d.both("GET", "f");
+        d.both("EVAL", "return redis.pcall('incr','s')", "0");
+        d.both("EVAL", "return redis.pcall('incr','k1', 'x')", "0");
+        d.both("EVAL", "local r = redis.pcall('incr','s'); return r['err']", "0");
+    }
+
+    @Test
+    void errorsAsRedisFormatsThem() {
+        d.both("SET", "s", "abc");
+        d.both("EVAL", "return redis.call('incr','s')", "0");
+        d.both("EVAL", "return redis.call()", "0");
+        d.both("EVAL", "return redis.call(1)", "0");
+        d.both("EVAL", "return redis.call('nosuch')", "0");
+        d.both("EVAL", "return redis.call('get')", "0");
+        d.both("EVAL", "return redis.call('set', 'a', {})", "0");
+        d.both("EVAL", "error('boom')", "0");
+        d.both("EVAL", "error({err='X boom'})", "0");
+        d.both("EVAL", "\n\nerror('third line')", "0");
+        d.both("EVAL", "x = 5", "0");
+        d.both("EVAL", "return y", "0");
+        d.both("EVAL", "foo()", "0");
+        d.both("EVAL", "return print", "0");
+        d.both("EVAL", "return os.time()", "0");
+        d.both("EVAL", "return loadfile", "0");
+        d.both("EVAL", "string.x = 1", "0");
+        d.both("EVAL", "redis.setresp(4)", "0");
+        d.both("EVAL", "return 1", "-1");
+        d.both("EVAL", "return 1", "2", "a");
+        d.both("EVAL", "return 1", "abc");
+        d.both("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0");
+        d.both("EVALSHA", "fff", "0");
+    }
+
+    @Test
+    void readOnlyScriptsAndShebangFlags() {
+        d.both("EVAL_RO", "return redis.call('get','a')", "0");
+        d.both("EVAL_RO", "return redis.call('set','a','b')", "0");
+        d.both("EVAL", "#!lua flags=no-writes\nreturn redis.call('set','a','b')", "0");
+        d.both("EVAL", "#!lua flags=bogus\nreturn 1", "0");
+        d.both("EVAL", "#!python\nreturn 1", "0");
+        d.both("EVAL", "#!lua\nreturn 1", "0");
+        d.both("EVAL", "#!lua\nerror('x')", "0");
+        d.both("EVAL", "return redis.call('subscribe','x')", "0");
+        d.both("EVAL", "return redis.call('eval','return 1','0')", "0");
+    }
+
+    @Test
+    void scriptCache() {
+        d.both("SCRIPT", "LOAD", "return 1");
+        d.both("SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "ffff");
+        d.both("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0");
+        d.both("EVALSHA", "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB", "0");
+        d.both("SCRIPT", "FLUSH");
+        d.both("SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+        d.both("SCRIPT", "FLUSH", "bogus");
+        d.both("SCRIPT", "FLUSH", "ASYNC");
+        d.both("SCRIPT", "KILL");
+        d.both("SCRIPT", "EXISTS");
+        d.both("SCRIPT", "LOAD", "return +");
+    }
+
+    @Test
+    void libraries() {
+        d.both("EVAL", "return cjson.encode({1,2,{a=1}})", "0");
+        d.both("EVAL", "return cjson.encode({})", "0");
+        d.both("EVAL", "return cjson.encode('a/b\"c')", "0");
+        d.both("EVAL", "return cjson.encode(0.1)", "0");
+        d.both("EVAL", "return cjson.encode({1,nil,3})", "0");
+        d.both("EVAL", "return cjson.decode('[1,2,{\"a\":null}]')[3].a == cjson.null", "0");
+        d.both("EVAL", "local t = cjson.decode('{\"x\":[1,2.5,\"s\"],\"y\":true}') return {t.x[1], t.x[3], tostring(t.y)}", "0");
+        d.both("EVAL", "return cjson.decode('[1,')", "0");
+        d.both("EVAL", "return bit.band(0xff, 0x0f)", "0");
+        d.both("EVAL", "return bit.tohex(65535)", "0");
+        d.both("EVAL", "return bit.tohex(-1, -4)", "0");
+        d.both("EVAL", "return bit.bnot(0)", "0");
+        d.both("EVAL", "return bit.lshift(1, 40)", "0");
+        d.both("EVAL", "return bit.rshift(-1, 28)", "0");
+        d.both("EVAL", "return bit.arshift(-256, 4)", "0");
+        d.both("EVAL", "return bit.bswap(0x12345678)", "0");
+        d.both("EVAL", "return bit.tobit(2^32 + 5)", "0");
+        d.both("EVAL", "return struct.pack('>I2', 258)", "0");
+        d.both("EVAL", "return struct.pack('<i4 b s', -2, 7, 'hi')", "0");
+        d.both("EVAL", "return {struct.unpack('>I2 c3', struct.pack('>I2 c3', 513, 'abc'))}", "0");
+        d.both("EVAL", "return struct.size('>I2 d i')", "0");
+        d.both("EVAL", "return cmsgpack.pack({1,2,3}, 'x', -5, 300, 70000, 1.5, true)", "0");
+        d.both("EVAL", "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3}, -129))}", "0");
+        d.both("EVAL", "local t = cmsgpack.unpack(cmsgpack.pack({a=1})) return t.a", "0");
+        d.both("EVAL", "return table.getn({1,2,3})", "0");
+        d.both("EVAL", "return unpack({1,2,3})", "0");
+        d.both("EVAL", "return {unpack({1,2,3})}", "0");
+        d.both("EVAL", "local f = loadstring('return 7') return f()", "0");
+        d.both("EVAL", "return math.mod(7, 3)", "0");
+        d.both("EVAL", "return math.log10(1000)", "0");
+        d.both("EVAL", "return {math.frexp(8)}", "0");
+        d.both("EVAL", "local s = '' for w in string.gfind('a b c', '%a') do s = s .. w end return s", "0");
+        d.both("EVAL", "return type(coroutine.create(function() end))", "0");
+    }
+
+    @Test
+    void writesAreVisibleAndSelectIsLocalToTheScript() {
+        d.both("EVAL", "redis.call('select', 3); redis.call('set', 'in3', 'v'); return redis.call('dbsize')", "0");
+        d.both("DBSIZE");
+        d.both("SELECT", "3");
+        d.both("GET", "in3");
+    }
+
+    @Test
+    void resp3FromScripts() {
+        d.both("HELLO", "3");
+        d.both("HSET", "h", "f", "v");
+        d.both("EVAL", "redis.setresp(3); return redis.call('hgetall', 'h')", "0");
+        d.both("EVAL", "redis.setresp(3); return redis.call('get', 'nokey')", "0");
+        d.both("EVAL", "redis.setresp(3); return {double=3.5}", "0");
+        d.both("EVAL", "return true", "0");
+        d.both("EVAL", "return {map={a=1}}", "0");
+    }
+
+    @Test
+    void atomicStockDeductionNeverOversells() throws Exception {
+        String script = "local s = tonumber(redis.call('get', KEYS[1])) "
+                + "if s == nil then return -2 end if s < tonumber(ARGV[1]) then return -1 end "
+                + "return redis.call('decrby', KEYS[1], ARGV[1])";
+        d.ours.call("SET", "stock", "100");
+        java.util.concurrent.atomic.AtomicInteger sold = new java.util.concurrent.atomic.AtomicInteger();
+        Thread[] buyers = new Thread[50];
+        for (int i = 0; i < buyers.length; i++) {
+            buyers[i] = new Thread(() -> {
+                try (var c = server.client()) {
+                    for (int j = 0; j < 5; j++) {
+                        Resp r = c.call("EVAL", script, "1", "stock", "1");
+                        if (r instanceof Resp.Int n && n.value() >= 0) {
+                            sold.incrementAndGet();
+                        }
+                    }
+                }
+            });
+            buyers[i].start();
+        }
+        for (Thread t : buyers) {
+            t.join();
+        }
+        assertThat(sold).hasValue(100);
+        assertThat(d.ours.call("GET", "stock").asText()).isEqualTo("0");
+    }
+}
