@@ -103,15 +103,7 @@ final class CmsgpackLib {
                         encode(t.rawget(i), out, level + 1);
                     }
                 } else {
-                    List<LuaValue[]> pairs = new ArrayList<>();
-                    LuaValue k = LuaValue.NIL;
-                    while (true) {
-                        Varargs n = t.next(k);
-                        if ((k = n.arg1()).isnil()) {
-                            break;
-                        }
-                        pairs.add(new LuaValue[] {k, n.arg(2)});
-                    }
+                    List<LuaValue[]> pairs = LuaTables.pairs(t);
                     header(out, pairs.size(), 0x80, 0xde, 0xdf);
                     for (LuaValue[] p : pairs) {
                         encode(p[0], out, level + 1);

@@ -700,15 +700,7 @@ public final class ScriptEngine {
         }
         LuaValue map = t.rawget("map");
         if (map.istable()) {
-            List<LuaValue[]> pairs = new ArrayList<>();
-            LuaValue k = LuaValue.NIL;
-            while (true) {
-                Varargs n = ((LuaTable) map).next(k);
-                if ((k = n.arg1()).isnil()) {
-                    break;
-                }
-                pairs.add(new LuaValue[] {k, n.arg(2)});
-            }
+            List<LuaValue[]> pairs = LuaTables.pairs((LuaTable) map);
             out.map(pairs.size());
             for (LuaValue[] p : pairs) {
                 toReply(p[0], out, resp);
@@ -718,18 +710,10 @@ public final class ScriptEngine {
         }
         LuaValue set = t.rawget("set");
         if (set.istable()) {
-            List<LuaValue> members = new ArrayList<>();
-            LuaValue k = LuaValue.NIL;
-            while (true) {
-                Varargs n = ((LuaTable) set).next(k);
-                if ((k = n.arg1()).isnil()) {
-                    break;
-                }
-                members.add(k);
-            }
+            List<LuaValue[]> members = LuaTables.pairs((LuaTable) set);
             out.set(members.size());
-            for (LuaValue m : members) {
-                toReply(m, out, resp);
+            for (LuaValue[] m : members) {
+                toReply(m[0], out, resp);
             }
             return;
         }

@@ -99,7 +99,8 @@ class ScriptingTest {
         d.both("EVAL", "#!python\nreturn 1", "0");
         d.both("EVAL", "#!lua\nreturn 1", "0");
         d.both("EVAL", "#!lua\nerror('x')", "0");
-        d.both("EVAL", "return redis.call('subscribe','x')", "0");
+        d.both("EVAL", "return redis.call('watch','x')", "0");
+        d.both("EVAL", "return redis.call('multi')", "0");
         d.both("EVAL", "return redis.call('eval','return 1','0')", "0");
     }
 
@@ -165,9 +166,11 @@ class ScriptingTest {
 
     @Test
     void resp3FromScripts() {
-        d.both("HELLO", "3");
-        d.both("HSET", "h", "f", "v");
-        d.both("EVAL", "redis.setresp(3); return redis.call('hgetall', 'h')", "0");
+        d.both("ZADD", "z", "1.5", "m", "2", "n");
+        d.both("EVAL", "redis.setresp(3); return redis.call('zscore', 'z', 'm')", "0");
+        d.both("EVAL", "redis.setresp(3); return redis.call('zrange', 'z', 0, -1, 'withscores')", "0");
+        d.both("EVAL", "redis.setresp(3); local r = redis.call('zscore', 'z', 'm') return type(r)", "0");
+        d.both("EVAL", "redis.setresp(3); return redis.call('config', 'get', 'maxmemory')", "0");
         d.both("EVAL", "redis.setresp(3); return redis.call('get', 'nokey')", "0");
         d.both("EVAL", "redis.setresp(3); return {double=3.5}", "0");
         d.both("EVAL", "return true", "0");
