@@ -19,7 +19,6 @@ public final class Families {
                 new dev.cinnabar.server.command.generic.ExpireCommands(),
                 new dev.cinnabar.server.command.server.ServerCommands(),
                 new dev.cinnabar.server.command.zset.ZSetCommands(),
-                new dev.cinnabar.server.command.zset.ZSetAlgebraCommands(),
                 new dev.cinnabar.server.command.set.SetCommands(),
                 new dev.cinnabar.server.command.transaction.TransactionCommands(),
                 new dev.cinnabar.server.command.list.ListCommands()

@@ -25,7 +25,7 @@ import java.util.List;
  * in the same order as Redis and gives the same rounding); a weighted score or a sum that comes
  * out NaN (inf times 0, inf plus -inf) counts as 0.
  */
-public final class ZSetAlgebraCommands implements CommandFamily {
+final class ZSetAlgebraCommands implements CommandFamily {
     private enum Op { UNION, INTER, DIFF }
 
     private enum Aggregate { SUM, MIN, MAX }

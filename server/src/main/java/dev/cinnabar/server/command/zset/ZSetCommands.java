@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.zset;
 
+import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.set.ScanArgs;
@@ -53,6 +54,8 @@ public final class ZSetCommands implements CommandFamily {
         t.bind("zmpop", this::zmpop);
         t.bind("zrandmember", this::zrandmember);
         t.bind("zscan", this::zscan);
+        new ZSetAlgebraCommands().register(t);
+        new ZSetBlockingCommands().register(t);
     }
 
     static ZSet.Limits limits(Client c) {
@@ -553,21 +556,28 @@ public final class ZSetCommands implements CommandFamily {
 
     /**
      * How popped members are shaped: FLAT member, score, member, score...; PAIRS nested [member,
-     * score] pairs in RESP3 only (ZPOPMIN with a count); NESTED pairs in both protocols (ZMPOP).
+     * score] pairs in RESP3 only (ZPOPMIN with a count); NESTED pairs in both protocols (ZMPOP);
+     * BARE member, score with no array header (inside BZPOPMIN's [key, member, score]).
      */
-    enum PopShape { FLAT, PAIRS, NESTED }
+    enum PopShape { FLAT, PAIRS, NESTED, BARE }
 
     /**
      * Pops up to count members from a non-empty set, replies with them, fires "zpopmin"/"zpopmax"
      * (and "del" when emptied). Shared with ZMPOP and the blocking variants.
      */
     static void popAndReply(Client c, byte[] key, ZSet z, boolean max, long count, PopShape shape) {
-        Db db = c.db();
+        popAndReply(c.server(), c.db(), c.reply(), key, z, max, count, shape);
+    }
+
+    /** As above, for a reply sink that is not the executing client's (a served blocked client). */
+    static void popAndReply(ServerContext server, Db db, Reply r, byte[] key, ZSet z, boolean max, long count,
+                            PopShape shape) {
         int n = (int) Math.min(count, z.size());
         int start = max ? z.size() - 1 : 0;
-        Reply r = c.reply();
-        boolean pairs = shape == PopShape.NESTED || (shape == PopShape.PAIRS && c.protocol() == 3);
-        r.array(pairs ? n : 2 * n);
+        boolean pairs = shape == PopShape.NESTED || (shape == PopShape.PAIRS && r.protocol() == 3);
+        if (shape != PopShape.BARE) {
+            r.array(pairs ? n : 2 * n);
+        }
         z.walk(start, n, max, (m, s) -> {
             if (pairs) {
                 r.array(2);
@@ -583,7 +593,7 @@ public final class ZSetCommands implements CommandFamily {
             db.notify(Notify.GENERIC, "del", key);
         }
         db.signalModified(key);
-        c.server().dirty += n;
+        server.dirty += n;
     }
 
     /** Parsed "numkeys key... MIN|MAX [COUNT count]" of ZMPOP/BZMPOP; null after an error reply. */
