@@ -15,5 +15,6 @@ final class Features {
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
         cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort, ctx.config().maxmemoryPolicy.contains("lfu")));
+        dev.cinnabar.server.pubsub.PubSub.install(ctx); // after Transactions: its context check runs first
     }
 }

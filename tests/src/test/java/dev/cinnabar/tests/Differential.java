@@ -30,4 +30,21 @@ public final class Differential {
         }
         return out;
     }
+
+    /** A scenario over two connections to one server, producing the replies to compare. */
+    @FunctionalInterface
+    public interface TwoClients {
+        List<Resp> run(RespClient a, RespClient b);
+    }
+
+    /** Runs the scenario on fresh connections to each port and returns both transcripts. */
+    public static List<List<Resp>> both(int redisPort, int cinnabarPort, TwoClients scenario) {
+        List<List<Resp>> out = new ArrayList<>();
+        for (int port : new int[] {redisPort, cinnabarPort}) {
+            try (RespClient a = new RespClient(port); RespClient b = new RespClient(port)) {
+                out.add(scenario.run(a, b));
+            }
+        }
+        return out;
+    }
 }

@@ -21,7 +21,8 @@ public final class Families {
                 new dev.cinnabar.server.command.zset.ZSetCommands(),
                 new dev.cinnabar.server.command.set.SetCommands(),
                 new dev.cinnabar.server.command.transaction.TransactionCommands(),
-                new dev.cinnabar.server.command.list.ListCommands()
+                new dev.cinnabar.server.command.list.ListCommands(),
+                new dev.cinnabar.server.command.pubsub.PubSubCommands()
         );
     }
 }

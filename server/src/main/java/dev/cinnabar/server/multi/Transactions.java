@@ -144,15 +144,23 @@ public final class Transactions implements KeyspaceHooks {
     }
 
     private String rejected(Client c, CommandSpec cmd, String error) {
-        if (!(c.multiState instanceof MultiState m) || !m.inMulti || c.inExec()) {
+        if (c.inExec()) {
             return error;
         }
         if (cmd != null && cmd == exec) {
+            // As Redis, a refused EXEC answers EXECABORT even outside MULTI.
             discardTransaction(c);
-            return Errors.EXECABORT_BECAUSE + (error.startsWith("ERR ") ? error.substring(4) : error);
+            return execAbort(error);
         }
-        m.dirtyExec = true;
+        if (c.multiState instanceof MultiState m && m.inMulti) {
+            m.dirtyExec = true;
+        }
         return error;
+    }
+
+    /** "EXECABORT Transaction discarded because of: reason", the reason without its ERR code. */
+    public static String execAbort(String error) {
+        return Errors.EXECABORT_BECAUSE + (error.startsWith("ERR ") ? error.substring(4) : error);
     }
 
     // ---- commands

@@ -108,6 +108,12 @@ public final class Errors {
     public static final String TRACKING_CACHING_YES = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
     public static final String TRACKING_CACHING_NO = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
 
+    /** A subcommand called with arguments it does not take (e.g. PUBSUB CHANNELS a b). */
+    public static String unknownSubcommandOrArgs(String sub, String container) {
+        return "ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(sub, 128) + "'. Try "
+                + container.toUpperCase() + " HELP.";
+    }
+
     public static String pubsubContext(String fullName) {
         return String.format(PUBSUB_CONTEXT, fullName);
     }

@@ -83,7 +83,7 @@ class MultiTest {
 
     @Test
     void refusedExecAbortsWithItsReason() {
-        same("MULTI", "SET a 1", "EXEC extra", "EXEC", "GET a");
+        same("MULTI", "SET a 1", "EXEC extra", "EXEC", "GET a", "EXEC extra");
     }
 
     @Test
