@@ -47,4 +47,14 @@ public final class Differential {
         }
         return out;
     }
+
+    /** An array reply with its elements sorted (for replies in hash-table order, e.g. PUBSUB CHANNELS). */
+    public static Resp sorted(Resp r) {
+        if (r instanceof Resp.Agg a) {
+            List<Resp> items = new ArrayList<>(a.items());
+            items.sort(java.util.Comparator.comparing(Resp::toString));
+            return new Resp.Agg(a.kind(), items);
+        }
+        return r;
+    }
 }
