@@ -136,7 +136,9 @@ public final class ExpireCommands implements CommandFamily {
         if (ttl < 0) {
             ttl = 0;
         }
-        c.reply().integer(ms ? ttl : (ttl + 500) / 1000);
+        // Rounded to seconds without overflow (Redis's arithmetic yields the exact quotient even
+        // for an expiry near 2^63 ms).
+        c.reply().integer(ms ? ttl : Long.divideUnsigned(ttl + 500, 1000));
     }
 
     void persist(Client c) {
