@@ -78,10 +78,13 @@ public final class GeoCommands implements CommandFamily {
         return -1;
     }
 
-    /** C's printf("%.<decimals>f"): exact binary value, rounded half-even. */
+    /**
+     * C's printf("%.<decimals>f"): exact binary value, rounded half-even. A NaN (asin of a value
+     * rounded just above 1, for antipodes) prints as glibc prints x86's default NaN.
+     */
     static String fixed(double d, int decimals) {
         if (Double.isNaN(d)) {
-            return "nan";
+            return "-nan";
         }
         if (Double.isInfinite(d)) {
             return d > 0 ? "inf" : "-inf";

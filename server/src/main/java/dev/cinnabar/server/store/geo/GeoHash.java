@@ -12,8 +12,8 @@ package dev.cinnabar.server.store.geo;
  * <p>A radius or box search picks a precision (step) from the search size, takes the cell holding
  * the centre and its eight neighbours at that step, drops neighbours the bounding box cannot
  * reach, and scans each remaining cell's score range; candidates are then filtered by exact
- * distance (see {@link #areasByShape}). Transcendental functions use {@link StrictMath} so results
- * do not depend on the JVM's intrinsics.
+ * distance (see {@link #areasByShape}). sin, cos and asin are correctly rounded ({@link CrMath}), as
+ * glibc's are, so distances equal Redis's to the last bit.
  */
 public final class GeoHash {
     public static final double LAT_MIN = -85.05112878;
@@ -289,8 +289,8 @@ public final class GeoHash {
         double height = s.conversion * (s.circle ? s.radius : s.height / 2);
         double width = s.conversion * (s.circle ? s.radius : s.width / 2);
         double latDelta = radDeg(height / EARTH_RADIUS_IN_METERS);
-        double lonDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat + latDelta)));
-        double lonDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / Math.cos(degRad(s.lat - latDelta)));
+        double lonDeltaTop = radDeg(width / EARTH_RADIUS_IN_METERS / CrMath.cos(degRad(s.lat + latDelta)));
+        double lonDeltaBottom = radDeg(width / EARTH_RADIUS_IN_METERS / CrMath.cos(degRad(s.lat - latDelta)));
         boolean south = s.lat < 0;
         return new double[] {
             south ? s.lon - lonDeltaBottom : s.lon - lonDeltaTop,
@@ -358,15 +358,15 @@ public final class GeoHash {
     public static double distance(double lon1, double lat1, double lon2, double lat2) {
         double lon1r = degRad(lon1);
         double lon2r = degRad(lon2);
-        double v = Math.sin((lon2r - lon1r) / 2);
+        double v = CrMath.sin((lon2r - lon1r) / 2);
         if (v == 0.0) {
             return latDistance(lat1, lat2);
         }
         double lat1r = degRad(lat1);
         double lat2r = degRad(lat2);
-        double u = Math.sin((lat2r - lat1r) / 2);
-        double a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-        return 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+        double u = CrMath.sin((lat2r - lat1r) / 2);
+        double a = u * u + CrMath.cos(lat1r) * CrMath.cos(lat2r) * v * v;
+        return 2.0 * EARTH_RADIUS_IN_METERS * CrMath.asin(Math.sqrt(a));
     }
 
     /**
