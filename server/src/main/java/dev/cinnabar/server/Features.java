@@ -16,5 +16,6 @@ final class Features {
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
         cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort, ctx.config().maxmemoryPolicy.contains("lfu")));
         dev.cinnabar.server.pubsub.PubSub.install(ctx); // after Transactions: its context check runs first
+        dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
     }
 }
