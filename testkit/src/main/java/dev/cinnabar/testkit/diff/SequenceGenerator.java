@@ -41,6 +41,9 @@ public final class SequenceGenerator {
     static final String[] ODD_DURATIONS = {"0", "-1", "x", "9223372036854775807", "-9223372036854775808"};
     static final String[] SCORE_RANGES = {"-inf", "+inf", "(1", "0", "1", "2.5", "(2", "-1", "3", "x"};
     static final String[] LEX_RANGES = {"-", "+", "[a", "(b", "[c", "(a", "a", "[1"};
+    /** Valid coordinates near each other (and a few at the edges) so GEO searches find members. */
+    static final String[] LONGITUDES = {"13.361389", "15.087269", "13.5", "-180", "180", "0", "13.4", "181"};
+    static final String[] LATITUDES = {"38.115556", "37.502669", "38", "85.05112878", "-85.05112878", "0", "86"};
     static final String[] BIT_OPS = {"AND", "OR", "XOR", "NOT", "and", "NAND"};
     static final String[] BITFIELD_TYPES = {"u8", "i8", "u1", "i16", "u63", "i64", "u64", "x"};
     static final String[] PATTERNS = {"*", "k*", "k?", "[a-k]*", "*1", "nomatch*", "f*", "\\k1"};
@@ -295,7 +298,9 @@ public final class SequenceGenerator {
             }
             case "block" -> block(r, s, a.path("arguments"), out);
             case "integer" -> out.add(integer(r, s, name));
-            case "double" -> out.add(r.nextInt(20) == 0 ? pick(r, ODD_DOUBLES) : pick(r, DOUBLES));
+            case "double" -> out.add(r.nextInt(20) == 0 ? pick(r, ODD_DOUBLES)
+                    : name.equals("longitude") ? pick(r, LONGITUDES)
+                    : name.equals("latitude") ? pick(r, LATITUDES) : pick(r, DOUBLES));
             case "pattern" -> out.add(pick(r, PATTERNS));
             case "unix-time" -> out.add(unixTime(r, name));
             default -> out.add(string(r, s, name));
