@@ -245,6 +245,27 @@ class GeoTest {
     }
 
     @Test
+    void equalDistancesComeInRedisOrderWithCount() {
+        Random rnd = new Random(0x717);
+        for (int round = 0; round < 4; round++) {
+            String key = "ties" + round;
+            int n = 10 + rnd.nextInt(90);
+            List<String> cmd = new ArrayList<>(List.of("GEOADD", key));
+            for (int i = 0; i < n; i++) {
+                int spot = rnd.nextInt(1 + rnd.nextInt(6));
+                cmd.addAll(List.of(coord(10 + spot * 0.01), coord(45 + spot * 0.005), "m" + i));
+            }
+            d.both(cmd.toArray(new String[0]));
+            for (int q = 0; q < 30; q++) {
+                String count = Integer.toString(1 + rnd.nextInt(n + 2));
+                d.both("GEOSEARCH", key, "FROMLONLAT", "10", "45", "BYRADIUS", "100", "km", rnd.nextBoolean() ? "ASC" : "DESC",
+                        "COUNT", count);
+                d.both("GEORADIUS", key, coord(10 + rnd.nextInt(6) * 0.01), "45", "100", "km", "COUNT", count, "WITHDIST");
+            }
+        }
+    }
+
+    @Test
     void searchArgumentErrorsMatchRedis() {
         d.both("GEOADD", "s", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania");
         d.both("SET", "str", "x");

@@ -268,8 +268,15 @@ final class GeoSearch {
         }
         int returned = count == 0 || found.size() < count ? found.size() : (int) count;
         if (sort != SORT_NONE) {
-            Comparator<Point> byDist = Comparator.comparingDouble(Point::dist);
-            found.sort(sort == SORT_ASC ? byDist : byDist.reversed());
+            // Redis's comparison (equal when ==), a stable full sort as glibc's qsort, or the
+            // partial quicksort when fewer results are returned than were found.
+            Comparator<Point> asc = (x, y) -> x.dist() > y.dist() ? 1 : x.dist() == y.dist() ? 0 : -1;
+            Comparator<Point> cmp = sort == SORT_ASC ? asc : (x, y) -> -asc.compare(x, y);
+            if (returned == found.size()) {
+                found.sort(cmp);
+            } else {
+                PartialSort.sort(found, cmp, 0, returned - 1);
+            }
         }
         if (storeKey == null) {
             int options = (withDist ? 1 : 0) + (withHash ? 1 : 0) + (withCoord ? 1 : 0);
