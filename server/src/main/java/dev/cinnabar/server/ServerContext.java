@@ -82,6 +82,15 @@ public final class ServerContext implements KeyspaceHooks {
     }
 
     private dev.cinnabar.server.scripting.ScriptEngine scripting;
+    private dev.cinnabar.server.scripting.FunctionRegistry functions;
+
+    /** Redis 7.0 Functions (their own Lua state, created on first use). */
+    public dev.cinnabar.server.scripting.FunctionRegistry functions() {
+        if (functions == null) {
+            functions = new dev.cinnabar.server.scripting.FunctionRegistry(this);
+        }
+        return functions;
+    }
 
     /** The Lua engine (created on first use: a server that never runs a script pays nothing). */
     public dev.cinnabar.server.scripting.ScriptEngine scripting() {

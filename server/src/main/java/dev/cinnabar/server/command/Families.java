@@ -10,6 +10,7 @@ public final class Families {
     public static List<CommandFamily> all() {
         return List.of(
                 new dev.cinnabar.server.command.scripting.ScriptingCommands(),
+                new dev.cinnabar.server.command.scripting.FunctionCommands(),
                 new dev.cinnabar.server.command.connection.ConnectionCommands(),
                 new dev.cinnabar.server.command.string.StringCommands(),
                 new dev.cinnabar.server.command.generic.KeyCommands(),

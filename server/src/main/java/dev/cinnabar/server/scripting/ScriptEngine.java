@@ -76,19 +76,29 @@ public final class ScriptEngine {
     /** State of the script being run. */
     private static final class Run {
         final Client caller;
-        final Script script;
+        final ScriptFlags flags;
         final boolean readOnly;
         int resp = 2;
         final long startNanos = System.nanoTime();
 
-        Run(Client caller, Script script, boolean readOnly) {
+        Run(Client caller, ScriptFlags flags, boolean readOnly) {
             this.caller = caller;
-            this.script = script;
+            this.flags = flags;
             this.readOnly = readOnly;
         }
     }
 
+    /** "user_script" for EVAL, "user_function" for FUNCTION libraries (chunk names in errors). */
+    private final String src;
+
+    /** The engine for EVAL scripts. */
     public ScriptEngine(ServerContext server) {
+        this(server, "user_script");
+    }
+
+    /** An engine with its own Lua state; {@code chunkName} is "user_script" or "user_function". */
+    public ScriptEngine(ServerContext server, String chunkName) {
+        this.src = chunkName;
         this.server = server;
         this.g = new SandboxGlobals();
         g.load(new JseBaseLib());
@@ -436,7 +446,7 @@ public final class ScriptEngine {
         if (cmd.has(CommandFlag.NOSCRIPT)) {
             return fail(raise, "ERR This Redis command is not allowed from script");
         }
-        if (cmd.has(CommandFlag.WRITE) && (r.readOnly || r.script.flags().noWrites())) {
+        if (cmd.has(CommandFlag.WRITE) && (r.readOnly || r.flags.noWrites())) {
             return fail(raise, "ERR Write commands are not allowed from read-only scripts.");
         }
         LuaReply reply = new LuaReply(r.resp);
@@ -527,7 +537,7 @@ public final class ScriptEngine {
         }
         LuaValue fn;
         try {
-            fn = g.load(new ByteArrayInputStream(src), "@user_script", "t", g);
+            fn = g.load(new ByteArrayInputStream(src), "@" + this.src, "t", g);
         } catch (LuaError e) {
             throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e));
         }
@@ -544,7 +554,7 @@ public final class ScriptEngine {
      * LuaJ runs a tail-called function after the calling frame is gone, so an error there would
      * carry no line number; Redis reports the line of the call ("on @user_script:1").
      */
-    private static void untailCalls(org.luaj.vm2.Prototype p) {
+    static void untailCalls(org.luaj.vm2.Prototype p) {
         int[] code = p.code;
         for (int i = 0; i < code.length; i++) {
             if ((code[i] & org.luaj.vm2.Lua.MASK_OP) == org.luaj.vm2.Lua.OP_TAILCALL) {
@@ -559,19 +569,21 @@ public final class ScriptEngine {
         }
     }
 
-    private static final java.util.regex.Pattern POSITION = java.util.regex.Pattern.compile("user_script:(\\d+):? ");
+    private final java.util.regex.Pattern position = java.util.regex.Pattern.compile("(?:user_script|user_function):(\\d+):? ");
     private static final java.util.regex.Pattern UNEXPECTED =
             java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.*)\\)");
 
-    private static String compileMessage(LuaError e) {
+    String compileMessage(LuaError e) {
         String m = e.getMessage();
         if (m == null) {
             return "";
         }
         // LuaJ: "user_script:1: '=' expected near 'error'" (matches Lua 5.1's wording for most errors)
-        m = m.replace("@user_script", "user_script");
+        m = m.replace("@" + src, src);
         // LuaJ names the token by its code; Lua 5.1 says "near 'tok'"
-        return UNEXPECTED.matcher(m).replaceAll("unexpected symbol near '$1'");
+        m = UNEXPECTED.matcher(m).replaceAll("unexpected symbol near '$1'");
+        // At the end of input LuaJ omits the token; Lua 5.1 says "near '<eof>'"
+        return m.endsWith(" expected") ? m + " near '<eof>'" : m;
     }
 
     /**
@@ -583,23 +595,51 @@ public final class ScriptEngine {
             caller.reply().error("ERR a script is already running");
             return;
         }
-        Run r = new Run(caller, s, readOnly);
-        run = r;
-        scriptClient.select(caller.db().id());
         g.setInternal("KEYS", toLuaArray(keys));
         g.setInternal("ARGV", toLuaArray(args));
         try {
-            LuaValue result = s.function().call();
-            toReply(result, caller.reply(), r.resp);
-        } catch (LuaError e) {
-            caller.reply().error(errorText(e, s));
-        } catch (StackOverflowError e) {
-            caller.reply().error("ERR Error running script " + s.sha() + ", stack overflow");
+            execute(caller, s.sha(), s.flags(), readOnly, () -> s.function().call());
         } finally {
-            run = null;
             g.setInternal("KEYS", new LuaTable());
             g.setInternal("ARGV", new LuaTable());
         }
+    }
+
+    /**
+     * Calls a registered function (FCALL) with its keys and args tables; errors name the
+     * function ("script: name, on @user_function:N.").
+     */
+    public void callFunction(Client caller, String name, LuaFunction fn, ScriptFlags flags, List<byte[]> keys,
+                             List<byte[]> args, boolean readOnly) {
+        if (run != null) {
+            caller.reply().error("ERR a script is already running");
+            return;
+        }
+        LuaTable k = toLuaArray(keys);
+        LuaTable a = toLuaArray(args);
+        execute(caller, name, flags, readOnly, () -> fn.call(k, a));
+    }
+
+    private void execute(Client caller, String label, ScriptFlags flags, boolean readOnly,
+                         java.util.function.Supplier<LuaValue> body) {
+        Run r = new Run(caller, flags, readOnly);
+        run = r;
+        scriptClient.select(caller.db().id());
+        try {
+            LuaValue result = body.get();
+            toReply(result, caller.reply(), r.resp);
+        } catch (LuaError e) {
+            caller.reply().error(errorText(e, label));
+        } catch (StackOverflowError e) {
+            caller.reply().error("ERR Error running script " + label + ", stack overflow");
+        } finally {
+            run = null;
+        }
+    }
+
+    /** The Lua state's globals (the function registry compiles libraries against them). */
+    SandboxGlobals globals() {
+        return g;
     }
 
     private static LuaTable toLuaArray(List<byte[]> items) {
@@ -610,8 +650,8 @@ public final class ScriptEngine {
         return t;
     }
 
-    /** "msg script: sha, on @user_script:line." as Redis 7.0 formats script errors. */
-    private static String errorText(LuaError e, Script s) {
+    /** "msg script: label, on @user_script:line." as Redis 7.0 formats script errors. */
+    String errorText(LuaError e, String label) {
         LuaValue obj = e.getMessageObject();
         String fileline = fileline(e);
         String line = "?";
@@ -632,19 +672,19 @@ public final class ScriptEngine {
                 m = "execution failure";
             }
             // LuaJ writes the position as "src:line message"; Lua 5.1 as "src:line: message".
-            m = m.replace("@user_script", "user_script");
-            java.util.regex.Matcher pos = POSITION.matcher(m);
+            m = m.replace("@" + src, src);
+            java.util.regex.Matcher pos = position.matcher(m);
             if (pos.lookingAt()) {
-                m = "user_script:" + pos.group(1) + ": " + m.substring(pos.end());
+                m = src + ":" + pos.group(1) + ": " + m.substring(pos.end());
             } else if (fileline != null) {
-                m = "user_script:" + line + ": " + m;
+                m = src + ":" + line + ": " + m;
             }
             msg = "ERR " + m;
         }
-        return msg + " script: " + s.sha() + ", on @user_script:" + line + ".";
+        return msg + " script: " + label + ", on @" + src + ":" + line + ".";
     }
 
-    private static String fileline(LuaError e) {
+    private String fileline(LuaError e) {
         if (FILELINE == null) {
             return null;
         }
@@ -653,8 +693,8 @@ public final class ScriptEngine {
             if (v == null) {
                 return null;
             }
-            String f = v.toString().replace("@user_script", "user_script");
-            return f.startsWith("user_script:") ? f : null;
+            String f = v.toString().replace("@" + src, src);
+            return f.startsWith(src + ":") ? f : null;
         } catch (IllegalAccessException ex) {
             return null;
         }

@@ -1,0 +1,132 @@
+package dev.cinnabar.server.persistence.rdb;
+
+import java.io.ByteArrayOutputStream;
+
+/**
+ * RDB length and string encodings: lengths in 6 bits (00), 14 bits (01), 32 bits (0x80) or 64
+ * bits (0x81) big-endian; special string encodings (11): 8/16/32-bit integers (little-endian) and
+ * LZF-compressed strings (0xC3 clen len data).
+ */
+public final class RdbStrings {
+    private RdbStrings() {
+    }
+
+    /** A cursor over a byte array, for parsing payloads. */
+    public static final class Reader {
+        private final byte[] b;
+        private int p;
+        private final int end;
+
+        public Reader(byte[] b, int off, int end) {
+            this.b = b;
+            this.p = off;
+            this.end = end;
+        }
+
+        public boolean hasMore() {
+            return p < end;
+        }
+
+        public int u8() {
+            if (p >= end) {
+                throw new IllegalArgumentException("unexpected end of payload");
+            }
+            return b[p++] & 0xff;
+        }
+
+        /** Reads a length; returns -1 - encType for the special (11) string encodings. */
+        public long length() {
+            int first = u8();
+            switch (first >>> 6) {
+                case 0:
+                    return first & 0x3f;
+                case 1:
+                    return ((first & 0x3f) << 8) | u8();
+                case 2:
+                    if (first == 0x80) {
+                        long v = 0;
+                        for (int i = 0; i < 4; i++) {
+                            v = (v << 8) | u8();
+                        }
+                        return v;
+                    }
+                    if (first == 0x81) {
+                        long v = 0;
+                        for (int i = 0; i < 8; i++) {
+                            v = (v << 8) | u8();
+                        }
+                        return v;
+                    }
+                    throw new IllegalArgumentException("unknown length encoding " + first);
+                default:
+                    return -1 - (first & 0x3f);
+            }
+        }
+
+        public byte[] string() {
+            long len = length();
+            if (len >= 0) {
+                return bytes(len);
+            }
+            int enc = (int) (-1 - len);
+            switch (enc) {
+                case 0:
+                    return Long.toString((byte) u8()).getBytes();
+                case 1: {
+                    int v = u8() | (u8() << 8);
+                    return Long.toString((short) v).getBytes();
+                }
+                case 2: {
+                    int v = u8() | (u8() << 8) | (u8() << 16) | (u8() << 24);
+                    return Long.toString(v).getBytes();
+                }
+                case 3: {
+                    long clen = length();
+                    long ulen = length();
+                    if (clen < 0 || ulen < 0 || clen > end - p || ulen > Integer.MAX_VALUE - 8) {
+                        throw new IllegalArgumentException("bad compressed string");
+                    }
+                    byte[] r = Lzf.decompress(b, p, (int) clen, (int) ulen);
+                    p += (int) clen;
+                    return r;
+                }
+                default:
+                    throw new IllegalArgumentException("unknown string encoding " + enc);
+            }
+        }
+
+        public byte[] bytes(long n) {
+            if (n < 0 || n > end - p) {
+                throw new IllegalArgumentException("unexpected end of payload");
+            }
+            byte[] r = java.util.Arrays.copyOfRange(b, p, p + (int) n);
+            p += (int) n;
+            return r;
+        }
+    }
+
+    public static void writeLength(ByteArrayOutputStream out, long len) {
+        if (len < 64) {
+            out.write((int) len);
+        } else if (len < 16384) {
+            out.write(0x40 | (int) (len >>> 8));
+            out.write((int) len);
+        } else if (len <= 0xffffffffL) {
+            out.write(0x80);
+            for (int i = 3; i >= 0; i--) {
+                out.write((int) (len >>> (8 * i)));
+            }
+        } else {
+            out.write(0x81);
+            for (int i = 7; i >= 0; i--) {
+                out.write((int) (len >>> (8 * i)));
+            }
+        }
+    }
+
+    /** A plain (uncompressed, unencoded) string: valid for every RDB reader. */
+    public static void writeString(ByteArrayOutputStream out, byte[] s) {
+        writeLength(out, s.length);
+        out.writeBytes(s);
+    }
+}
