@@ -111,8 +111,13 @@ public final class ConfigFile {
 
     /** Redis's sdscatrepr: double-quoted with C escapes for quotes, backslashes and control bytes. */
     public static String repr(String a) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (byte b : a.getBytes(StandardCharsets.UTF_8)) {
+        return repr(a.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** sdscatrepr of raw bytes (also used for MONITOR lines). */
+    public static String repr(byte[] a) {
+        StringBuilder sb = new StringBuilder(a.length + 2).append('"');
+        for (byte b : a) {
             int ch = b & 0xff;
             switch (ch) {
                 case '"' -> sb.append("\\\"");

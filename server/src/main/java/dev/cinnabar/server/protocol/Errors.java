@@ -163,7 +163,7 @@ public final class Errors {
     public static final String DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is "
             + "set to \"local\", you can run it from a local connection, otherwise you need to set this option in the "
             + "configuration file, and then restart the server.";
-    public static final String NO_SUCH_KEY_DEBUG = "ERR no such key";
+    public static final String MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 
     /** CONFIG SET's wording for an argument it could not set. */
     public static String configSetFailed(String arg, String reason) {

@@ -169,8 +169,9 @@ class ConfigFileStartupTest {
                     assertThat(c.call("CONFIG", "SET", s.get(0), s.get(1)).asText()).isEqualTo("OK");
                 }
                 assertThat(c.call("CONFIG", "REWRITE").asText()).isEqualTo("OK");
+                theirs = Files.readString(theirConf);
+                c.send("SHUTDOWN", "NOSAVE");
             }
-            theirs = Files.readString(theirConf);
         } finally {
             p.destroy();
             p.waitFor(5, TimeUnit.SECONDS);

@@ -36,6 +36,7 @@ public final class ServerCommands implements CommandFamily {
         new ConfigCommands().register(t);
         t.bind("info", new InfoCommand()::info);
         t.bind("debug", new DebugCommand()::debug);
+        t.bind("monitor", c -> MonitorFeed.of(c.server()).monitor(c));
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);
@@ -51,6 +52,7 @@ public final class ServerCommands implements CommandFamily {
     /** Installs this family's observers on a server (one line in Features). */
     public static void install(ServerContext ctx) {
         ctx.dispatcher().observers.add(SlowLog.of(ctx));
+        ctx.dispatcher().observers.add(MonitorFeed.of(ctx));
         InfoCommand.state(ctx);
     }
 
