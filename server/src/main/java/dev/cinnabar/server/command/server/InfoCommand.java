@@ -121,7 +121,6 @@ final class InfoCommand {
 
     private static void server(ServerContext s, Lines l) {
         ServerConfig cfg = s.config();
-        long now = s.clock().millis();
         long upSec = s.uptimeMillis() / 1000;
         l.add("redis_version", Main.REDIS_VERSION)
                 .add("redis_git_sha1", "00000000")
@@ -139,7 +138,7 @@ final class InfoCommand {
                 .add("process_supervised", "no")
                 .add("run_id", s.runId())
                 .add("tcp_port", cfg.port)
-                .add("server_time_usec", now * 1000 + (s.clock().nanos() / 1000) % 1000)
+                .add("server_time_usec", WallClock.micros(s))
                 .add("uptime_in_seconds", upSec)
                 .add("uptime_in_days", upSec / 86400)
                 .add("hz", cfg.hz)

@@ -65,7 +65,7 @@ final class MonitorFeed implements Dispatcher.Observer {
     }
 
     private String line(Client c) {
-        long micros = server.clock().millis() * 1000 + (server.clock().nanos() / 1000) % 1000;
+        long micros = WallClock.micros(server);
         StringBuilder sb = new StringBuilder(64);
         sb.append(micros / 1_000_000).append('.').append(String.format(Locale.ROOT, "%06d", micros % 1_000_000));
         sb.append(" [").append(c.db().id()).append(' ');

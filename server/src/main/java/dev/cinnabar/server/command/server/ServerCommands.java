@@ -53,6 +53,7 @@ public final class ServerCommands implements CommandFamily {
     public static void install(ServerContext ctx) {
         ctx.dispatcher().observers.add(SlowLog.of(ctx));
         ctx.dispatcher().observers.add(MonitorFeed.of(ctx));
+        WallClock.micros(ctx);
         InfoCommand.state(ctx);
     }
 
@@ -75,14 +76,11 @@ public final class ServerCommands implements CommandFamily {
     }
 
     void time(Client c) {
-        long micros = c.server().clock().nanos() / 1000;
-        long now = c.server().clock().millis();
-        // Wall-clock seconds, and the microseconds within the second (from the precise clock).
-        long usec = (now % 1000) * 1000 + micros % 1000;
+        long micros = WallClock.micros(c.server());
         Reply r = c.reply();
         r.array(2);
-        r.bulk(Long.toString(now / 1000));
-        r.bulk(Long.toString(usec));
+        r.bulk(Long.toString(micros / 1_000_000));
+        r.bulk(Long.toString(micros % 1_000_000));
     }
 
     void lastsave(Client c) {

@@ -1,0 +1,117 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** MONITOR, compared with real Redis 7.0 (tests/unit/introspection.tcl). */
+class MonitorTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension();
+
+    static RealRedis real;
+
+    @BeforeAll
+    static void startReal() {
+        real = RealRedis.start();
+    }
+
+    @AfterAll
+    static void stopReal() {
+        if (real != null) {
+            real.close();
+        }
+    }
+
+    /** Runs the same traffic against a server while a monitor watches; returns the monitor's lines, normalised. */
+    private static List<String> watch(int port, List<List<String>> traffic, int expectedLines) {
+        List<String> lines = new ArrayList<>();
+        try (RespClient monitor = new RespClient(port); RespClient c = new RespClient(port)) {
+            assertThat(monitor.call("MONITOR").asText()).isEqualTo("OK");
+            for (List<String> cmd : traffic) {
+                c.call(cmd);
+            }
+            c.call("SET", "last", "line");
+            for (int i = 0; i <= expectedLines; i++) {
+                Resp r = monitor.read();
+                assertThat(r).isInstanceOf(Resp.Simple.class);
+                String s = r.asText();
+                assertThat(s).matches("\\d+\\.\\d{6} \\[\\d+ 127\\.0\\.0\\.1:\\d+\\] .*");
+                lines.add(s.replaceFirst("^\\d+\\.\\d{6} \\[(\\d+) 127\\.0\\.0\\.1:\\d+\\]", "[$1 addr]"));
+            }
+        }
+        return lines;
+    }
+
+    private static boolean bound(String command) {
+        try (RespClient c = server.client()) {
+            return !c.call(command).toString().startsWith("-ERR unknown command");
+        }
+    }
+
+    @Test
+    void linesMatchRedis() {
+        List<List<String>> traffic = new ArrayList<>(List.of(
+                List.of("SET", "a b", "x\"y"),
+                List.of("GET", "a b"),
+                List.of("CONFIG", "GET", "hz"),
+                List.of("NOSUCHCOMMAND", "x"),
+                List.of("GET"),
+                List.of("SELECT", "2"),
+                List.of("SET", "k", "\u0001\n\t\\"),
+                List.of("SELECT", "0"),
+                List.of("MULTI"),
+                List.of("INCR", "n"),
+                List.of("EXEC"),
+                List.of("PING")));
+        int expected = 9;
+        // Credentials are redacted (shown only once the connection commands that take them are bound)
+        if (bound("AUTH")) {
+            traffic.add(List.of("AUTH", "secret"));
+            traffic.add(List.of("AUTH", "user", "secret"));
+            expected += 2;
+        }
+        if (bound("HELLO")) {
+            traffic.add(List.of("HELLO", "2", "AUTH", "default", "secret", "SETNAME", "x"));
+            expected += 1;
+        }
+        List<String> ours = watch(server.port(), traffic, expected);
+        List<String> theirs = watch(real.port(), traffic, expected);
+        assertThat(ours).isEqualTo(theirs);
+        assertThat(ours.get(ours.size() - 1)).isEqualTo("[0 addr] \"SET\" \"last\" \"line\"");
+    }
+
+    @Test
+    void secondMonitorIsSilentAndOwnCommandsAreFedAfterTheirReply() {
+        try (RespClient m = server.client(); RespClient theirs = real.client()) {
+            for (RespClient c : List.of(m, theirs)) {
+                c.send("MONITOR");
+                c.send("MONITOR");
+                c.send("PING");
+                assertThat(c.read().asText()).isEqualTo("OK");
+                assertThat(c.read().asText()).isEqualTo("PONG");
+                assertThat(c.read().asText()).endsWith("\"PING\"");
+            }
+        }
+    }
+
+    @Test
+    void monitorInsideExecIsRefused() {
+        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+            for (RespClient c : List.of(ours, theirs)) {
+                assertThat(c.call("MULTI").asText()).isEqualTo("OK");
+                assertThat(c.call("MONITOR").asText()).isEqualTo("QUEUED");
+            }
+            assertThat(ours.call("EXEC")).isEqualTo(theirs.call("EXEC"));
+        }
+    }
+}
