@@ -225,24 +225,9 @@ public final class SetCommands implements CommandFamily {
             s.forEach(r::bulk);
             return;
         }
-        // Distinct members: sample from a scratch copy so each pick is removed from the pool.
         int n = count.intValue();
         r.array(n);
-        if (n * 3L > s.size()) {
-            RSet pool = s.copy();
-            while (pool.size() > n) {
-                pool.pop(rnd);
-            }
-            pool.forEach(r::bulk);
-        } else {
-            RSet picked = new RSet();
-            while (picked.size() < n) {
-                byte[] m = s.random(rnd);
-                if (picked.add(m, 0)) {
-                    r.bulk(m);
-                }
-            }
-        }
+        s.randomDistinct(n, rnd, r::bulk);
     }
 
     /** Bound on |count| for SRANDMEMBER's negative counts (the reply is built in memory). */
@@ -300,9 +285,7 @@ public final class SetCommands implements CommandFamily {
         } else {
             int n = count.intValue();
             r.set(n);
-            for (int i = 0; i < n; i++) {
-                r.bulk(s.pop(rnd));
-            }
+            s.popMany(n, rnd, r::bulk);
             c.server().dirty += n;
         }
         db.signalModified(key);

@@ -146,6 +146,20 @@ public final class IntSet {
         return true;
     }
 
+    /** Removes the elements at the given indexes in one pass (O(size)). */
+    public void removeIndexes(java.util.BitSet indexes) {
+        int w = 0;
+        for (int i = 0; i < size; i++) {
+            if (!indexes.get(i)) {
+                if (w != i) {
+                    write(data, width, w, read(data, width, i));
+                }
+                w++;
+            }
+        }
+        size = w;
+    }
+
     public IntSet copy() {
         IntSet s = new IntSet();
         s.width = width;

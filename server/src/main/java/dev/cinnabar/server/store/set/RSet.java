@@ -146,6 +146,67 @@ public final class RSet implements RValue {
     }
 
     /**
+     * Visits n distinct random members (n below size). Intsets draw n distinct positions with a
+     * partial Fisher-Yates shuffle (O(size)); hashtables sample with rejection when n is small
+     * relative to the set, otherwise they thin a scratch copy down to n.
+     */
+    public void randomDistinct(int n, Random rnd, Consumer<byte[]> visitor) {
+        if (ints != null) {
+            for (int i : distinctIndexes(n, ints.size(), rnd)) {
+                visitor.accept(bytes(ints.get(i)));
+            }
+            return;
+        }
+        if (n * 3L > table.size()) {
+            RSet pool = copy();
+            while (pool.size() > n) {
+                pool.pop(rnd);
+            }
+            pool.forEach(visitor);
+            return;
+        }
+        BytesTable<BytesTable.Node> picked = new BytesTable<>();
+        while (picked.size() < n) {
+            BytesTable.Node x = table.random(rnd);
+            if (!picked.contains(x.member())) {
+                picked.addNew(new BytesTable.Node(x.member()));
+                visitor.accept(x.member());
+            }
+        }
+    }
+
+    /** Removes n random members (n below size) and visits them; O(size) for an intset, O(n) else. */
+    public void popMany(int n, Random rnd, Consumer<byte[]> visitor) {
+        if (ints != null) {
+            java.util.BitSet gone = new java.util.BitSet(ints.size());
+            for (int i : distinctIndexes(n, ints.size(), rnd)) {
+                gone.set(i);
+                visitor.accept(bytes(ints.get(i)));
+            }
+            ints.removeIndexes(gone);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            visitor.accept(pop(rnd));
+        }
+    }
+
+    /** n distinct positions in [0, size), in random order (partial Fisher-Yates). */
+    private static int[] distinctIndexes(int n, int size, Random rnd) {
+        int[] idx = new int[size];
+        for (int i = 0; i < size; i++) {
+            idx[i] = i;
+        }
+        for (int i = 0; i < n; i++) {
+            int j = i + rnd.nextInt(size - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        return java.util.Arrays.copyOf(idx, n);
+    }
+
+    /**
      * One SSCAN step: an intset returns everything at once (cursor 0, as Redis); a hashtable scans
      * with the reverse-binary cursor.
      */

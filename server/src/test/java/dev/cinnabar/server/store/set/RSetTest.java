@@ -153,4 +153,28 @@ class RSetTest {
             assertThat(seen).contains("m" + i);
         }
     }
+
+    @Test
+    void randomDistinctAndPopManyPerEncoding() {
+        Random r = new Random(3);
+        for (long limit : new long[] {1_000_000, 0}) {
+            RSet s = new RSet();
+            for (int i = 0; i < 3000; i++) {
+                s.add(b(Integer.toString(i)), limit);
+            }
+            for (int n : new int[] {1, 10, 999, 1001, 2999}) {
+                List<String> got = new ArrayList<>();
+                s.randomDistinct(n, r, m -> got.add(new String(m, StandardCharsets.UTF_8)));
+                assertThat(new HashSet<>(got)).hasSize(n);
+            }
+            List<String> popped = new ArrayList<>();
+            s.popMany(2000, r, m -> popped.add(new String(m, StandardCharsets.UTF_8)));
+            assertThat(new HashSet<>(popped)).hasSize(2000);
+            assertThat(s.size()).isEqualTo(1000);
+            for (String m : popped) {
+                assertThat(s.contains(b(m))).isFalse();
+            }
+            assertThat(members(s)).hasSize(1000);
+        }
+    }
 }
