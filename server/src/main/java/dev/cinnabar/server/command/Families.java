@@ -23,6 +23,7 @@ public final class Families {
                 new dev.cinnabar.server.command.set.SetCommands(),
                 new dev.cinnabar.server.command.transaction.TransactionCommands(),
                 new dev.cinnabar.server.command.list.ListCommands(),
+                new dev.cinnabar.server.command.hash.HashCommands(),
                 new dev.cinnabar.server.command.pubsub.PubSubCommands()
         );
     }

@@ -188,4 +188,7 @@ public final class Errors {
             + "2 from the second ... or use negative to start from the end of the list";
     public static final String LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
     public static final String LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+    public static final String HASH_NOT_INTEGER = "ERR hash value is not an integer";
+    public static final String HASH_NOT_FLOAT = "ERR hash value is not a float";
+    public static final String NAN_OR_INFINITY = "ERR value is NaN or Infinity";
 }

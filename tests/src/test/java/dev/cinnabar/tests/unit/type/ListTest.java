@@ -1,12 +1,9 @@
 package dev.cinnabar.tests.unit.type;
 
-import dev.cinnabar.testkit.diff.Differ;
 import dev.cinnabar.testkit.diff.Sequence;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,27 +11,7 @@ import org.junit.jupiter.api.Test;
  * hand-written sequences for each command's edge cases and errors, then seeded random sequences
  * over a few keys with varied node sizes.
  */
-class ListTest {
-    static TypeDiff.Servers servers;
-    static Differ differ;
-
-    @BeforeAll
-    static void start() {
-        servers = TypeDiff.start();
-        differ = servers.differ();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (servers != null) {
-            servers.close();
-        }
-    }
-
-    private static void same(String... lines) {
-        TypeDiff.same(differ, Sequence.of(lines), String.join(" | ", lines));
-    }
-
+class ListTest extends TypeDiff.Base {
     @Test
     void pushAndLength() {
         same("LPUSH l a b c", "RPUSH l d e", "LLEN l", "LRANGE l 0 -1", "LPUSHX nope x", "RPUSHX nope x", "EXISTS nope",
@@ -132,7 +109,7 @@ class ListTest {
             lines.addAll(List.of("LINSERT l BEFORE 10 ins", "LSET l 5 \"" + "y".repeat(5000) + "\"", "LREM l 0 ins",
                     "LRANGE l 0 -1", "LINDEX l 20", "LINDEX l -7", "LTRIM l 3 -3", "LRANGE l 10 30", "OBJECT ENCODING l",
                     "LPOS l 7", "LPOS l 8 RANK -1", "LLEN l"));
-            TypeDiff.same(differ, Sequence.of(lines.toArray(new String[0])), "fill " + fill);
+            TypeDiff.same(servers, Sequence.of(lines.toArray(new String[0])), "fill " + fill);
         }
     }
 
@@ -148,7 +125,7 @@ class ListTest {
             for (int i = 0; i < 20; i++) {
                 lines.add(randomCommand(r));
             }
-            TypeDiff.same(differ, Sequence.of(lines.toArray(new String[0])), "seed " + seed);
+            TypeDiff.same(servers, Sequence.of(lines.toArray(new String[0])), "seed " + seed);
         }
     }
 
