@@ -155,6 +155,11 @@ public final class CommandSpec {
         return subcommands.values().stream().filter(s -> s.handler != null).toList();
     }
 
+    /** Every subcommand Redis 7.0 has, implemented or not, in name order. */
+    public List<CommandSpec> allSubcommands() {
+        return List.copyOf(subcommands.values());
+    }
+
     /** Looks up an implemented subcommand by its (case-insensitive) name; null if none. */
     public CommandSpec subcommand(byte[] name) {
         CommandSpec s = subcommands.get(dev.cinnabar.server.protocol.Texts.lower(name));
