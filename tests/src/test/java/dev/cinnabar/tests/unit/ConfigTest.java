@@ -3,15 +3,12 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +17,8 @@ class ConfigTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension().keepDataBetweenTests()
             .setting("save", "").setting("appendonly", "no");
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
 
     /**
      * Directives whose value depends on how each server was started (port, paths) or that
@@ -28,19 +27,6 @@ class ConfigTest {
     private static final Set<String> STARTUP_DEPENDENT = Set.of("port", "bind", "dir", "logfile", "loglevel",
             "daemonize", "pidfile");
 
-    static RealRedis real;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-    }
 
     private static Map<String, String> asMap(Resp r) {
         Map<String, String> m = new HashMap<>();
@@ -53,7 +39,9 @@ class ConfigTest {
 
     @Test
     void everyDirectiveReportsRedisDefault() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             Map<String, String> a = asMap(ours.call("CONFIG", "GET", "*"));
             Map<String, String> b = asMap(theirs.call("CONFIG", "GET", "*"));
             assertThat(a.keySet()).isEqualTo(b.keySet());
@@ -67,7 +55,9 @@ class ConfigTest {
 
     @Test
     void hiddenDirectivesOnlyByExactName() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (String q : List.of("key-load-delay", "key-load-*", "watchdog-period", "MAXMEMORY", "slaveof")) {
                 assertThat(ours.call("CONFIG", "GET", q)).as(q).isEqualTo(theirs.call("CONFIG", "GET", q));
             }
@@ -105,7 +95,9 @@ class ConfigTest {
                 List.of("CONFIG", "BOGUS"),
                 List.of("CONFIG", "GET"),
                 List.of("CONFIG"));
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (List<String> cmd : cases) {
                 assertThat(ours.call(cmd)).as(cmd.toString()).isEqualTo(theirs.call(cmd));
             }
@@ -114,7 +106,9 @@ class ConfigTest {
 
     @Test
     void configSetIsAtomicAndRoundTrips() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (RespClient c : List.of(ours, theirs)) {
                 assertThat(c.call("CONFIG", "SET", "maxmemory", "10mb", "hz", "abc").toString()).startsWith("-ERR");
                 assertThat(c.call("CONFIG", "GET", "maxmemory").toString()).contains("\"0\"");
@@ -146,7 +140,9 @@ class ConfigTest {
 
     @Test
     void helpResetstatAndRewriteWithoutFile() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (String sub : List.of("HELP", "RESETSTAT", "REWRITE")) {
                 assertThat(ours.call("CONFIG", sub)).as(sub).isEqualTo(theirs.call("CONFIG", sub));
             }

@@ -3,11 +3,8 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.RespClient;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -16,38 +13,20 @@ class DebugTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension().setting("enable-debug-command", "yes");
     @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server, "--enable-debug-command", "yes");
+    @RegisterExtension
     static CinnabarExtension locked = new CinnabarExtension();
-
-    static RealRedis real;
-    static RealRedis realLocked;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start("--enable-debug-command", "yes");
-        realLocked = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-        if (realLocked != null) {
-            realLocked.close();
-        }
-    }
+    @RegisterExtension
+    static DifferentialPair dLocked = new DifferentialPair(locked);
 
     @Test
     void disabledByDefault() {
-        try (RespClient ours = locked.client(); RespClient theirs = realLocked.client()) {
-            assertThat(ours.call("DEBUG", "SLEEP", "0")).isEqualTo(theirs.call("DEBUG", "SLEEP", "0"));
-        }
+        dLocked.both("DEBUG", "SLEEP", "0");
     }
 
     @Test
     void populateSleepErrors() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
-            theirs.call("FLUSHALL");
+        {
             for (List<String> cmd : List.of(
                     List.of("DEBUG", "POPULATE", "5"),
                     List.of("DEBUG", "POPULATE", "3", "p", "12"),
@@ -67,7 +46,7 @@ class DebugTest {
                     List.of("DEBUG", "CHANGE-REPL-ID"),
                     List.of("DEBUG", "NOSUCH"),
                     List.of("DEBUG"))) {
-                assertThat(ours.call(cmd)).as(cmd.toString()).isEqualTo(theirs.call(cmd));
+                d.both(cmd.toArray(new String[0]));
             }
         }
     }

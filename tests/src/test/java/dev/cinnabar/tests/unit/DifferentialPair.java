@@ -62,6 +62,11 @@ final class DifferentialPair implements BeforeAllCallback, AfterAllCallback, Bef
         ours.close();
     }
 
+    /** The real Redis's port (for tests that open connections of their own). */
+    int redisPort() {
+        return redis.port();
+    }
+
     /** Sends to both servers, asserts equal replies, returns Cinnabar's. */
     Resp both(String... args) {
         Resp expected = real.call(args);

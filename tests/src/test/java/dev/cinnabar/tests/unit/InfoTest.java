@@ -3,15 +3,12 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,20 +16,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class InfoTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension().keepDataBetweenTests();
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
 
-    static RealRedis real;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-    }
 
     /** section title → field → value, in order. */
     static Map<String, Map<String, String>> parse(Resp r) {
@@ -57,7 +43,9 @@ class InfoTest {
 
     @Test
     void sectionsAndFieldsInRedisOrder() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (List<String> args : List.of(List.of("INFO"), List.of("INFO", "default"), List.of("INFO", "all"),
                     List.of("INFO", "server", "STATS"), List.of("INFO", "nosuchsection"))) {
                 Map<String, Map<String, String>> a = parse(ours.call(args));
@@ -96,7 +84,8 @@ class InfoTest {
             assertThat(server2.get("tcp_port")).isEqualTo(Integer.toString(server.port()));
             assertThat(server2.get("process_id")).isEqualTo(Long.toString(ProcessHandle.current().pid()));
             assertThat(server2.get("run_id")).hasSize(40);
-            assertThat(info.get("Clients").get("connected_clients")).isEqualTo("1");
+            // this client and the differential pair's
+            assertThat(info.get("Clients").get("connected_clients")).isEqualTo("2");
             assertThat(Long.parseLong(info.get("Memory").get("used_memory"))).isPositive();
             assertThat(info.get("Memory").get("maxmemory_policy")).isEqualTo("noeviction");
             Map<String, String> stats = info.get("Stats");
@@ -123,7 +112,9 @@ class InfoTest {
 
     @Test
     void resp3RepliesVerbatimLikeRedis() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             Resp a = ours.call("HELLO", "3");
             Resp b = theirs.call("HELLO", "3");
             org.junit.jupiter.api.Assumptions.assumeTrue(!(a instanceof Resp.Err), "HELLO not bound yet");

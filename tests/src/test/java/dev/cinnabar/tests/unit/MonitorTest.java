@@ -3,13 +3,10 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -17,20 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class MonitorTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension();
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
 
-    static RealRedis real;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-    }
 
     /** Runs the same traffic against a server while a monitor watches; returns the monitor's lines, normalised. */
     private static List<String> watch(int port, List<List<String>> traffic, int expectedLines) {
@@ -85,14 +71,16 @@ class MonitorTest {
             expected += 1;
         }
         List<String> ours = watch(server.port(), traffic, expected);
-        List<String> theirs = watch(real.port(), traffic, expected);
+        List<String> theirs = watch(d.redisPort(), traffic, expected);
         assertThat(ours).isEqualTo(theirs);
         assertThat(ours.get(ours.size() - 1)).isEqualTo("[0 addr] \"SET\" \"last\" \"line\"");
     }
 
     @Test
     void secondMonitorIsSilentAndOwnCommandsAreFedAfterTheirReply() {
-        try (RespClient m = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient m = d.ours;
+            RespClient theirs = d.real;
             for (RespClient c : List.of(m, theirs)) {
                 c.send("MONITOR");
                 c.send("MONITOR");
@@ -106,7 +94,9 @@ class MonitorTest {
 
     @Test
     void monitorInsideExecIsRefused() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (RespClient c : List.of(ours, theirs)) {
                 assertThat(c.call("MULTI").asText()).isEqualTo("OK");
                 assertThat(c.call("MONITOR").asText()).isEqualTo("QUEUED");

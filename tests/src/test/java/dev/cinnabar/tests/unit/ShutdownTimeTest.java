@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.server.CinnabarServer;
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -17,20 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ShutdownTimeTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension();
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
 
-    static RealRedis real;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-    }
 
     @Test
     void timeIsWallClockWithMicroseconds() {
@@ -59,7 +45,9 @@ class ShutdownTimeTest {
 
     @Test
     void shutdownArgumentErrorsMatchRedis() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             for (List<String> cmd : List.of(List.of("SHUTDOWN", "ABORT"), List.of("SHUTDOWN", "abort", "now"),
                     List.of("SHUTDOWN", "SAVE", "NOSAVE"), List.of("SHUTDOWN", "foo"),
                     List.of("SHUTDOWN", "NOW", "FORCE", "ABORT"), List.of("LASTSAVE", "x"), List.of("TIME", "x"))) {

@@ -3,13 +3,10 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,20 +15,9 @@ class SlowlogTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension().keepDataBetweenTests()
             .setting("enable-debug-command", "yes");
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server, "--enable-debug-command", "yes");
 
-    static RealRedis real;
-
-    @BeforeAll
-    static void startReal() {
-        real = RealRedis.start("--enable-debug-command", "yes");
-    }
-
-    @AfterAll
-    static void stopReal() {
-        if (real != null) {
-            real.close();
-        }
-    }
 
     /** Entries without the parts that differ between servers (timestamp, duration, client port). */
     private static List<Object> shape(Resp r) {
@@ -56,7 +42,9 @@ class SlowlogTest {
 
     @Test
     void logsCommandsOverThresholdWithTruncatedArguments() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "0");
             both(ours, theirs, "SLOWLOG", "RESET");
             both(ours, theirs, "SET", "k", "v");
@@ -86,7 +74,9 @@ class SlowlogTest {
 
     @Test
     void thresholdAndSlowCommand() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "100000");
             both(ours, theirs, "SLOWLOG", "RESET");
             both(ours, theirs, "PING");
@@ -101,7 +91,9 @@ class SlowlogTest {
 
     @Test
     void errorsAndHelp() {
-        try (RespClient ours = server.client(); RespClient theirs = real.client()) {
+        {
+            RespClient ours = d.ours;
+            RespClient theirs = d.real;
             both(ours, theirs, "SLOWLOG", "GET", "-2");
             both(ours, theirs, "SLOWLOG", "GET", "x");
             both(ours, theirs, "SLOWLOG", "LEN", "x");
