@@ -17,5 +17,6 @@ final class Features {
         cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort, ctx.config().maxmemoryPolicy.contains("lfu")));
         dev.cinnabar.server.pubsub.PubSub.install(ctx); // after Transactions: its context check runs first
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
+        dev.cinnabar.server.session.ClientsCron.install(ctx, cron);
     }
 }

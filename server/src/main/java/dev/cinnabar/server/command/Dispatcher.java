@@ -19,6 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>cluster redirection ({@link #cluster})
  *   <li>OOM / eviction for DENYOOM commands ({@link #memory})
  *   <li>server state: loading, stale replica, read-only replica, busy script ({@link #state})
+ *   <li>CLIENT PAUSE: postpones the command without a reply ({@link #pause}; sets
+ *       {@code Client.postponed}, the connection holds the request until the pause ends)
  *   <li>the RESP2 pub/sub context and MULTI queueing ({@link #context})
  *   <li>execute ({@link #execute}), then propagation, stats and slowlog ({@link #observers})
  * </ol>
@@ -45,6 +47,7 @@ public final class Dispatcher {
     public volatile Check cluster;
     public volatile Check memory;
     public volatile Check state;
+    public volatile Check pause;
     public volatile Check context;
     /** Sees every command before it runs (MONITOR). */
     public volatile Check monitor;
@@ -128,7 +131,7 @@ public final class Dispatcher {
             return;
         }
         if (stage(acl, c, cmd) || stage(cluster, c, cmd) || stage(memory, c, cmd) || stage(state, c, cmd)
-                || stage(context, c, cmd)) {
+                || stage(pause, c, cmd) || stage(context, c, cmd)) {
             return;
         }
         Check m = monitor;

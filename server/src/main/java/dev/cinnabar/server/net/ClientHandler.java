@@ -1,11 +1,16 @@
 package dev.cinnabar.server.net;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.config.ClientOutputBufferLimits;
 import dev.cinnabar.server.protocol.ProtocolException;
+import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RequestParser;
 import dev.cinnabar.server.protocol.RespWriter;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
+import dev.cinnabar.server.session.ClientInfo;
 import dev.cinnabar.server.session.Connection;
+import dev.cinnabar.server.session.OutputBufferLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -19,34 +24,64 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * One connection: the Netty side of a client session.
  *
  * <p>On each read the IO thread parses every complete request in the input (outside the lock),
  * then takes the execution lock once and runs the whole batch, writing replies into one buffer
- * that is flushed when the read completes. Pipelined requests thus cost one lock acquisition and
- * one write per batch, and there is no thread hand-off on the request path.
+ * that is written when the batch ends and flushed when the read completes. Pipelined requests thus
+ * cost one lock acquisition and one write per batch, and there is no thread hand-off on the
+ * request path.
+ *
+ * <p>Messages from other clients' commands ({@link #deliver}) are encoded under the caller's lock
+ * into this connection's pending buffer (also guarded by the lock), and a task on this connection's
+ * thread writes it out. Because a batch also starts by writing what is pending, a message always
+ * precedes the replies of commands this client runs after it was sent, even if the task has not run
+ * yet; and it follows the replies of commands run before it. When the connection's own command is
+ * the sender, the message joins its reply buffer in line.
  *
  * <p>Back-pressure: when the socket's outbound buffer passes the high water mark the channel stops
  * reading, so a client that sends without reading cannot make the server buffer replies without
- * bound. The query buffer is bounded by client-query-buffer-limit; malformed input gets Redis's
- * protocol error and the connection is closed after the reply.
+ * bound; messages from others are bounded by client-output-buffer-limit. The query buffer is
+ * bounded by client-query-buffer-limit; malformed input gets Redis's protocol error and the
+ * connection is closed after the reply.
+ *
+ * <p>CLIENT PAUSE: a postponed request and the rest of its batch are held, reading stops, and the
+ * pause's end resumes them on this connection's thread. CLIENT REPLY OFF/SKIP: the replies a
+ * command wrote are cut from the buffer (a writer-index reset, no copy).
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter implements Connection {
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerContext server;
     private final RespWriter writer = new RespWriter();
+    /** Encodes deliveries (always under the execution lock, so one per connection suffices). */
+    private final RespWriter pushWriter = new RespWriter();
     private final RequestParser parser = new RequestParser();
     private final ArrayList<byte[][]> batch = new ArrayList<>();
-    /** Index in batch of the first request not run yet while the client is blocked; -1 otherwise. */
+    /**
+     * Index in batch of the first request not run yet while the client is blocked (BLPOP...) or
+     * its command was postponed by CLIENT PAUSE; -1 otherwise.
+     */
     private int heldFrom = -1;
     private ChannelHandlerContext ctx;
     private Channel channel;
     private Client client;
     private ByteBuf cumulation;
     private volatile boolean closing;
+    /** True while this connection runs its own batch (under the lock). */
+    private boolean inBatch;
+    /** When pending output went over the soft limit (ms), 0 when under it. */
+    private long softLimitSince;
+    private volatile int qbufLen;
+    private volatile int qbufCap;
+    private volatile long qbufPeak;
+    private volatile long argvMem;
+    /** Deliveries not written yet; guarded by the execution lock. */
+    private ByteBuf pending;
+    private boolean pendingTaskScheduled;
 
     ClientHandler(ServerContext server) {
         this.server = server;
@@ -83,6 +118,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
         if (client != null) {
             ReentrantLock lock = server.lock();
             lock.lock();
@@ -97,6 +133,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             cumulation.release();
             cumulation = null;
         }
+        batch.clear();
+        ReentrantLock lock = server.lock();
+        lock.lock();
+        try {
+            if (pending != null) {
+                pending.release();
+                pending = null;
+            }
+        } finally {
+            lock.unlock();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -110,19 +157,20 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
         if (heldFrom >= 0) {
-            // Blocked: keep reading (a disconnect must unblock it) but run nothing, within the limit.
+            // Held: keep reading (a disconnect must unblock it) but run nothing, within the limit.
+            updateQbuf();
             if (cumulation.readableBytes() > server.config().clientQueryBufferLimit) {
-                server.log().warning("Closing blocked client that reached max query buffer length: id="
-                        + client.id() + " addr=" + peerAddress());
+                server.log().warning("Closing client that reached max query buffer length: "
+                        + ClientInfo.describe(client));
                 closeNow();
             }
             return;
         }
-        process(ctx);
+        process();
     }
 
     /** Parses and runs what the input buffer holds, then writes the replies. */
-    private void process(ChannelHandlerContext ctx) {
+    private void process() {
         ByteBuf out = ctx.alloc().ioBuffer(256);
         writer.target(out);
         ProtocolException protocolError = null;
@@ -132,6 +180,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             // so that an AUTH lifts the limits for what follows it.
             boolean unauth = !client.authenticated();
             parser.unauthenticated(unauth);
+            parser.maxBulkLen(server.config().protoMaxBulkLen);
             more = false;
             try {
                 byte[][] argv;
@@ -148,11 +197,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 protocolError = e;
             }
             if (cumulation.readableBytes() + parser.pendingBytes() > server.config().clientQueryBufferLimit) {
-                server.log().warning("Closing client that reached max query buffer length: id=" + client.id()
-                        + " addr=" + peerAddress() + " (qbuf initial bytes: "
+                server.log().warning("Closing client that reached max query buffer length: "
+                        + ClientInfo.describe(client) + " (qbuf initial bytes: "
                         + cumulation.toString(cumulation.readerIndex(), Math.min(64, cumulation.readableBytes()),
                         StandardCharsets.ISO_8859_1).replace("\r", "\\r").replace("\n", "\\n") + ")");
                 out.release();
+                writer.target(null);
+                batch.clear();
                 closeNow();
                 return;
             }
@@ -161,8 +212,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             }
         }
         if (protocolError != null && !client.closeAfterReply() && heldFrom < 0) {
-            server.log().verbose("Protocol error (" + protocolError.getMessage() + ") from client: id=" + client.id()
-                    + " addr=" + peerAddress());
+            server.log().verbose("Protocol error (" + protocolError.getMessage() + ") from client: "
+                    + ClientInfo.describe(client));
             writer.error("ERR " + protocolError.getMessage());
             server.stats().countError("ERR " + protocolError.getMessage());
             client.closeAfterReply(true);
@@ -175,20 +226,52 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 cumulation.discardSomeReadBytes();
             }
         }
-        emit(ctx, out);
+        updateQbuf();
+        writer.target(null);
+        emit(out);
     }
 
-    /** Runs batch[from..] under the lock; stops on QUIT-like closes and when a command blocks. */
+    private void updateQbuf() {
+        ByteBuf c = cumulation;
+        qbufLen = c == null ? 0 : c.readableBytes();
+        qbufCap = c == null ? 0 : c.capacity();
+        if (qbufCap > qbufPeak) {
+            qbufPeak = qbufCap;
+        }
+        argvMem = parser.pendingBytes();
+    }
+
+    /** Runs batch[from..] under the lock; stops early on QUIT-like closes and on CLIENT PAUSE. */
     private void runBatch(int from) {
         ReentrantLock lock = server.lock();
         lock.lock();
+        if (pending != null) {
+            ctx.write(pending, ctx.voidPromise());
+            pending = null;
+        }
+        inBatch = true;
+        int n = batch.size();
+        int i = from;
         try {
-            int n = batch.size();
-            for (int i = from; i < n; i++) {
+            for (; i < n; i++) {
                 byte[][] argv = batch.get(i);
                 client.request(argv, argv.length);
                 client.touch(server.clock().millis());
+                int mode = client.replyMode;
+                int mark = mode == Client.REPLY_ON ? -1 : writer.target().writerIndex();
+                if (mode == Client.REPLY_SKIP_NEXT) {
+                    client.replyMode = Client.REPLY_ON; // skips this one command only
+                }
                 server.dispatcher().call(client);
+                if (client.postponed) {
+                    client.postponed = false;
+                    hold(i); // CLIENT PAUSE: this command and the rest wait for the pause to end
+                    return;
+                }
+                // A command run with replies off is silent, unless it turned them back on.
+                if (mark >= 0 && !(mode == Client.REPLY_OFF && client.replyMode == Client.REPLY_ON)) {
+                    writer.target().writerIndex(mark);
+                }
                 if (client.blocked()) {
                     heldFrom = i + 1; // the rest waits for the unblock (resumeAfterBlock)
                     return;
@@ -199,17 +282,27 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             }
             batch.clear();
         } finally {
+            inBatch = false;
             lock.unlock();
         }
     }
 
-    @Override
-    public void resumeAfterBlock() {
-        channel.eventLoop().execute(this::resumeHeld);
+    /** Keeps batch[i..] for when the pause ends (runs under the lock); reading goes on, bounded. */
+    private void hold(int i) {
+        heldFrom = i;
+        server.clients().pause().await(() -> channel.eventLoop().execute(this::resume));
     }
 
-    /** Runs the requests that waited behind a blocking command, then what arrived meanwhile. */
-    private void resumeHeld() {
+    @Override
+    public void resumeAfterBlock() {
+        channel.eventLoop().execute(this::resume);
+    }
+
+    /**
+     * Runs the requests that waited behind a blocking command or a pause, then what arrived
+     * meanwhile (on this connection's thread).
+     */
+    private void resume() {
         if (closing || heldFrom < 0 || client.blocked()) {
             return;
         }
@@ -221,15 +314,31 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             runBatch(from);
         } else {
             batch.clear();
+            flushPendingInLine();
         }
-        emit(ctx, out);
+        writer.target(null);
+        emit(out);
         if (!closing && heldFrom < 0 && cumulation != null && cumulation.isReadable() && !client.closeAfterReply()) {
-            process(ctx);
+            process();
         }
         ctx.flush();
     }
 
-    private void emit(ChannelHandlerContext ctx, ByteBuf out) {
+    /** Writes pending deliveries ahead of what follows (on this connection's thread). */
+    private void flushPendingInLine() {
+        ReentrantLock lock = server.lock();
+        lock.lock();
+        try {
+            if (pending != null) {
+                ctx.write(pending, ctx.voidPromise());
+                pending = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void emit(ByteBuf out) {
         if (out.isReadable()) {
             server.stats().netOutputBytes.addAndGet(out.readableBytes());
             if (client.closeAfterReply()) {
@@ -237,7 +346,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            ctx.write(out);
+            ctx.write(out, ctx.voidPromise());
+            checkOutputLimits();
         } else {
             out.release();
             if (client.closeAfterReply()) {
@@ -246,6 +356,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 ctx.close();
             }
         }
+    }
+
+    /** client-output-buffer-limit: closes the client when its pending output is over a limit. */
+    private void checkOutputLimits() {
+        ClientOutputBufferLimits.Limit limit = OutputBufferLimits.limit(server.config().clientOutputBufferLimits,
+                ClientFlags.type(client.flags));
+        if (!OutputBufferLimits.active(limit)) {
+            return;
+        }
+        long r = OutputBufferLimits.check(limit, pendingOutputBytes(), server.clock().millis(), softLimitSince);
+        if (r >= 0) {
+            softLimitSince = r;
+            return;
+        }
+        server.log().warning("Client " + ClientInfo.describe(client)
+                + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+        client.flags |= ClientFlags.CLOSE_ASAP;
+        closeNow();
     }
 
     @Override
@@ -269,11 +397,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     private void closeNow() {
         closing = true;
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
+        if (channel.eventLoop().inEventLoop()) {
+            if (cumulation != null) {
+                cumulation.release();
+                cumulation = null;
+            }
+            channel.close();
+        } else {
+            channel.eventLoop().execute(this::closeNow);
         }
-        channel.close();
     }
 
     // ---- Connection
@@ -314,7 +446,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public long pendingOutputBytes() {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
-        return ob == null ? 0 : ob.totalPendingWriteBytes();
+        ByteBuf p = pending;
+        return (ob == null ? 0 : ob.totalPendingWriteBytes()) + (p == null ? 0 : p.readableBytes());
     }
 
     @Override
@@ -322,37 +455,96 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         channel.eventLoop().execute(task);
     }
 
-    /**
-     * Hard cap on replies queued for a client by other clients' commands (pub/sub, invalidations),
-     * Redis's default client-output-buffer-limit for the pubsub class (32mb): a subscriber that
-     * does not read is disconnected instead of growing memory without bound.
-     */
-    static final long PUSH_HARD_LIMIT = 32L * 1024 * 1024;
-
     @Override
-    public void deliver(int protocol, java.util.function.Consumer<dev.cinnabar.server.protocol.Reply> message) {
-        if (closing || channel == null || !channel.isActive()) {
+    public void deliver(Consumer<Reply> message) {
+        if (closing) {
             return;
         }
-        ByteBuf buf = channel.alloc().buffer(64);
-        RespWriter w = new RespWriter();
-        w.protocol(protocol);
-        w.target(buf);
-        message.accept(w);
-        if (pendingOutputBytes() + buf.readableBytes() > PUSH_HARD_LIMIT) {
-            buf.release();
-            server.log().warning("Client id=" + client.id() + " addr=" + peerAddress()
-                    + " scheduled to be closed ASAP for overcoming of output buffer limits.");
-            closing = true;
-            channel.close();
+        if (inBatch) {
+            message.accept(writer);
             return;
         }
-        writeAsync(buf);
+        if (pending == null) {
+            pending = channel.alloc().ioBuffer(256);
+        }
+        int before = pending.writerIndex();
+        pushWriter.protocol(writer.protocol());
+        pushWriter.target(pending);
+        try {
+            message.accept(pushWriter);
+        } catch (RuntimeException e) {
+            pending.writerIndex(before);
+            throw e;
+        } finally {
+            pushWriter.target(null);
+        }
+        server.stats().netOutputBytes.addAndGet(pending.writerIndex() - before);
+        if (!pendingTaskScheduled) {
+            pendingTaskScheduled = true;
+            channel.eventLoop().execute(this::flushDeliveries);
+        }
+        checkOutputLimits();
     }
 
-    /** Writes bytes produced elsewhere (pub/sub, a woken blocked client) and flushes; thread-safe. */
-    void writeAsync(ByteBuf buf) {
-        server.stats().netOutputBytes.addAndGet(buf.readableBytes());
-        channel.writeAndFlush(buf);
+    /** Writes and flushes the deliveries made since the last batch (on this connection's thread). */
+    private void flushDeliveries() {
+        ByteBuf buf;
+        ReentrantLock lock = server.lock();
+        lock.lock();
+        try {
+            pendingTaskScheduled = false;
+            buf = pending;
+            pending = null;
+        } finally {
+            lock.unlock();
+        }
+        if (buf != null) {
+            if (closing) {
+                buf.release();
+                return;
+            }
+            ctx.writeAndFlush(buf, ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public long queryBufferBytes() {
+        return qbufLen;
+    }
+
+    @Override
+    public long queryBufferFree() {
+        return Math.max(0, qbufCap - qbufLen);
+    }
+
+    @Override
+    public long pendingArgvBytes() {
+        return argvMem;
+    }
+
+    @Override
+    public long readBufferPeak() {
+        return qbufPeak;
+    }
+
+    @Override
+    public void protocol(int version) {
+        writer.protocol(version);
+    }
+
+    @Override
+    public int fd() {
+        return channel instanceof io.netty.channel.unix.UnixChannel u ? u.fd().intValue() : -1;
+    }
+
+    @Override
+    public int pendingOutputBuffers() {
+        ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
+        return ob == null ? 0 : ob.size();
+    }
+
+    @Override
+    public boolean writePending() {
+        return !channel.isWritable() || pendingOutputBytes() > 0;
     }
 }

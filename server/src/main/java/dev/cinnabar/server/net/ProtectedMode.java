@@ -1,13 +1,14 @@
 package dev.cinnabar.server.net;
 
 import dev.cinnabar.server.config.ServerConfig;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * Protected mode, as Redis 7.0 applies it: with protected-mode on, no password for the default
- * user and the default bind, connections from non-loopback addresses get the DENIED error and are
- * closed.
+ * Protected mode, as Redis 7.0 applies it: with protected-mode on and no password for the default
+ * user, connections from any peer other than exactly 127.0.0.1 or ::1 get the DENIED error and are
+ * closed. Unlike Redis 6, the bind setting plays no part (7.0 dropped that condition).
  */
 final class ProtectedMode {
     private ProtectedMode() {
@@ -31,10 +32,28 @@ final class ProtectedMode {
         if (!c.protectedMode || c.authRequired()) {
             return null;
         }
-        if (remote instanceof InetSocketAddress i && i.getAddress() != null && !i.getAddress().isLoopbackAddress()) {
-            boolean defaultBind = c.bind.equals(java.util.List.of("*", "-::*"));
-            return defaultBind ? DENIED : null;
+        if (remote instanceof InetSocketAddress i && i.getAddress() != null && !isLocal(i.getAddress())) {
+            return DENIED;
         }
         return null;
+    }
+
+    /** Redis compares the peer's text form with "127.0.0.1" and "::1" only (not all of 127/8). */
+    static boolean isLocal(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return b[0] == 127 && b[1] == 0 && b[2] == 0 && b[3] == 1;
+        }
+        if (a.isLoopbackAddress()) {
+            return true;
+        }
+        // An IPv4-mapped loopback on a dual-stack socket prints as 127.0.0.1 too.
+        for (int i = 0; i < 10; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff && b[12] == 127 && b[13] == 0 && b[14] == 0
+                && b[15] == 1;
     }
 }

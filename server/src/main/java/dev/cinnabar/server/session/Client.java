@@ -42,8 +42,31 @@ public class Client {
     private boolean inExec;
     /** True while blocked on keys (BLPOP...): the connection runs none of its further requests. */
     private boolean blocked;
-    /** CLIENT REPLY ON/OFF/SKIP. */
+    /**
+     * Set by MULTI while a queued command is write or may-replicate: CLIENT PAUSE WRITE then
+     * postpones the EXEC (Redis checks the transaction's accumulated command flags).
+     */
+    public boolean multiMayReplicate;
+    /** Channel, pattern and shard-channel subscription counts (set by pub/sub; CLIENT LIST sub/psub/ssub). */
+    public int subscriptions;
+    public int patternSubscriptions;
+    public int shardSubscriptions;
+    /** Commands queued in MULTI, -1 outside MULTI (set by MULTI; CLIENT LIST multi). */
+    public int queuedCommands = -1;
+    /** Bytes of queued MULTI arguments (CLIENT LIST multi-mem). */
+    public long queuedBytes;
+    /** Client-side caching redirection: -1 when tracking is off, else the target id or 0 (CLIENT LIST redir). */
+    public long trackingRedirect = -1;
+    /** Set by the pause stage when this client's current command waits for CLIENT PAUSE to end. */
+    public boolean postponed;
+    /** CLIENT REPLY state: {@link #REPLY_ON}, {@link #REPLY_OFF} or {@link #REPLY_SKIP_NEXT}. */
     public int replyMode;
+    /** Replies are sent (the default). */
+    public static final int REPLY_ON = 0;
+    /** CLIENT REPLY OFF: no reply is sent until CLIENT REPLY ON. */
+    public static final int REPLY_OFF = 1;
+    /** CLIENT REPLY SKIP: the next command's reply is dropped. */
+    public static final int REPLY_SKIP_NEXT = 2;
 
     public Client(long id, ServerContext server, Connection conn, Reply reply) {
         this.id = id;
@@ -53,7 +76,7 @@ public class Client {
         this.db = server.keyspace().db(0);
         this.createdMillis = server.clock().millis();
         this.lastInteractionMillis = createdMillis;
-        this.authenticated = !server.config().authRequired();
+        this.authenticated = server.clients() == null || server.clients().authenticator().defaultUserImplicit();
     }
 
     public long id() {
@@ -97,11 +120,10 @@ public class Client {
         return cmd;
     }
 
+    /** The command being run; also what CLIENT LIST shows as cmd (null, shown "NULL", when unknown). */
     public void cmd(CommandSpec s) {
         this.cmd = s;
-        if (s != null) {
-            this.lastCmd = s;
-        }
+        this.lastCmd = s;
     }
 
     public CommandSpec lastCmd() {
@@ -189,16 +211,28 @@ public class Client {
         this.inExec = v;
     }
 
+    /** Switches the connection's protocol (HELLO, RESET); replies after this use the new version. */
+    public void protocol(int version) {
+        if (conn != null) {
+            conn.protocol(version);
+        }
+    }
+
     /**
-     * Sends an out-of-band message (pub/sub message, invalidation) to this client: straight into
-     * its reply stream when it is the client whose command is running (so the message precedes
-     * that command's reply, as in Redis), otherwise through its connection.
+     * Sends this client a message that does not answer one of its own commands: a pub/sub message,
+     * a MONITOR line, the reply of a woken blocked command, an invalidation push. Call it under the
+     * execution lock, from any thread (another client's command, the cron).
+     *
+     * <p>{@code message} writes to the given sink exactly as a handler would; it runs at once, in
+     * this client's protocol (RESP2/RESP3), into a buffer that is then written and flushed on this
+     * client's connection. Messages keep the order of the calls, and come after the replies of
+     * every command this client has already run. When this client is the one whose command is
+     * running, the message goes in line with that command's reply. Delivering to a closed client
+     * does nothing; a client that does not read is closed by client-output-buffer-limit.
      */
     public void deliver(java.util.function.Consumer<Reply> message) {
-        if (server.dispatcher().current() == this) {
-            message.accept(reply);
-        } else if (conn != null) {
-            conn.deliver(reply.protocol(), message);
+        if (conn != null) {
+            conn.deliver(message);
         }
     }
 

@@ -2,6 +2,9 @@ package dev.cinnabar.server.session;
 
 import dev.cinnabar.server.ServerContext;
 import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +14,43 @@ public final class ClientRegistry {
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
 
+    private final ClientPause pause;
+    private final List<Consumer<Client>> resetListeners = new CopyOnWriteArrayList<>();
+    private volatile Authenticator authenticator;
+
     public ClientRegistry(ServerContext server) {
+        this.pause = new ClientPause(server.commands().lookup("exec"));
+        this.authenticator = Authenticator.requirepass(server.config());
+    }
+
+    /** Who checks AUTH / HELLO AUTH credentials (requirepass until ACL replaces it). */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public void authenticator(Authenticator a) {
+        this.authenticator = a;
+    }
+
+    /** CLIENT PAUSE state. */
+    public ClientPause pause() {
+        return pause;
+    }
+
+    /**
+     * Registers what RESET clears for a feature (MULTI/WATCH, pub/sub, tracking, blocking...).
+     * Listeners run under the execution lock, in registration order, before the connection
+     * package resets db, protocol, name and authentication.
+     */
+    public void addResetListener(Consumer<Client> l) {
+        resetListeners.add(l);
+    }
+
+    /** Runs the RESET listeners for c. */
+    public void reset(Client c) {
+        for (Consumer<Client> l : resetListeners) {
+            l.accept(c);
+        }
     }
 
     public long newId() {

@@ -1,5 +1,8 @@
 package dev.cinnabar.server.session;
 
+import dev.cinnabar.server.protocol.Reply;
+import java.util.function.Consumer;
+
 /**
  * The transport under a client, as the session sees it. The Netty adapter implements it for
  * sockets; fake clients (Lua, AOF loading) have none.
@@ -24,11 +27,47 @@ public interface Connection {
     void execute(Runnable task);
 
     /**
-     * Queues a message produced by another client's command (pub/sub, invalidation) for this
-     * connection, written with the given protocol, and flushes; safe from any thread. Fake
-     * clients have no transport and drop it.
+     * Writes a message produced outside this client's own command (see {@link Client#deliver}).
+     * Called under the execution lock.
      */
-    default void deliver(int protocol, java.util.function.Consumer<dev.cinnabar.server.protocol.Reply> message) {
+    void deliver(Consumer<Reply> message);
+
+    /** Sets the protocol of this connection's replies and deliveries (2 or 3). */
+    void protocol(int version);
+
+    /** The socket's file descriptor, -1 when the transport has none to show. */
+    default int fd() {
+        return -1;
+    }
+
+    /** Buffers of replies queued for the socket (oll). */
+    default int pendingOutputBuffers() {
+        return 0;
+    }
+
+    /** Peak size of the read buffer (rbp). */
+    default long readBufferPeak() {
+        return 0;
+    }
+
+    /** Bytes in the query buffer not parsed yet (qbuf). */
+    default long queryBufferBytes() {
+        return 0;
+    }
+
+    /** Free room in the query buffer (qbuf-free). */
+    default long queryBufferFree() {
+        return 0;
+    }
+
+    /** Bytes of arguments of a request read only partly (argv-mem of a pending request). */
+    default long pendingArgvBytes() {
+        return 0;
+    }
+
+    /** True while replies wait for the socket to become writable (events "rw"). */
+    default boolean writePending() {
+        return false;
     }
 
     /**

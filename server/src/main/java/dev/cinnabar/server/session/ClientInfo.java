@@ -1,0 +1,64 @@
+package dev.cinnabar.server.session;
+
+import dev.cinnabar.server.command.CommandSpec;
+
+/**
+ * The one-line description of a client that CLIENT LIST, CLIENT INFO and log lines use, with
+ * Redis 7.0's fields in Redis's order, plus lib-name and lib-ver (CLIENT SETINFO, Redis 7.2).
+ *
+ * <p>Where Redis reports a C-level buffer that has no twin here the nearest real figure is given:
+ * qbuf/qbuf-free are the unparsed bytes and free room of the connection's input buffer, rbs/rbp
+ * its capacity and peak capacity, obl is 0 (replies are never kept in a fixed per-client buffer),
+ * oll counts reply buffers queued for the socket and omem their bytes; fd is the socket's
+ * descriptor with the native transport and -1 otherwise.
+ */
+public final class ClientInfo {
+    private ClientInfo() {
+    }
+
+    public static String describe(Client c) {
+        Connection conn = c.connection();
+        long now = c.server().clock().millis();
+        long qbuf = conn == null ? 0 : conn.queryBufferBytes();
+        long qfree = conn == null ? 0 : conn.queryBufferFree();
+        long argvMem = conn == null ? 0 : conn.pendingArgvBytes();
+        long omem = conn == null ? 0 : conn.pendingOutputBytes();
+        int oll = conn == null ? 0 : conn.pendingOutputBuffers();
+        long rbs = qbuf + qfree;
+        long rbp = conn == null ? 0 : Math.max(rbs, conn.readBufferPeak());
+        long totMem = rbs + argvMem + omem + c.queuedBytes;
+        CommandSpec last = c.lastCmd();
+        StringBuilder sb = new StringBuilder(300);
+        sb.append("id=").append(c.id())
+                .append(" addr=").append(conn == null ? "" : conn.peerAddress())
+                .append(" laddr=").append(conn == null ? "" : conn.localAddress())
+                .append(" fd=").append(conn == null ? -1 : conn.fd())
+                .append(" name=").append(c.name() == null ? "" : c.name())
+                .append(" age=").append(now / 1000 - c.createdMillis() / 1000)
+                .append(" idle=").append(now / 1000 - c.lastInteractionMillis() / 1000)
+                .append(" flags=").append(ClientFlags.letters(c.blocked() ? c.flags | ClientFlags.BLOCKED : c.flags))
+                .append(" db=").append(c.db().id())
+                .append(" sub=").append(c.subscriptions)
+                .append(" psub=").append(c.patternSubscriptions)
+                .append(" ssub=").append(c.shardSubscriptions)
+                .append(" multi=").append(c.queuedCommands)
+                .append(" qbuf=").append(qbuf)
+                .append(" qbuf-free=").append(qfree)
+                .append(" argv-mem=").append(argvMem)
+                .append(" multi-mem=").append(c.queuedBytes)
+                .append(" rbs=").append(rbs)
+                .append(" rbp=").append(rbp)
+                .append(" obl=0")
+                .append(" oll=").append(oll)
+                .append(" omem=").append(omem)
+                .append(" tot-mem=").append(totMem)
+                .append(" events=").append(conn != null && conn.writePending() ? "rw" : "r")
+                .append(" cmd=").append(last == null ? "NULL" : last.fullName())
+                .append(" user=").append(c.user())
+                .append(" redir=").append(c.trackingRedirect)
+                .append(" resp=").append(c.protocol())
+                .append(" lib-name=").append(c.libName() == null ? "" : c.libName())
+                .append(" lib-ver=").append(c.libVersion() == null ? "" : c.libVersion());
+        return sb.toString();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.cinnabar.server.session;
+
+import dev.cinnabar.server.command.CommandFlag;
+import dev.cinnabar.server.command.CommandSpec;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CLIENT PAUSE state. While a pause is active, commands of non-replica clients that it covers
+ * (all of them for ALL; those flagged write or may-replicate for WRITE) are postponed, not refused:
+ * the connection holds the request and everything after it, stops reading, and runs them when the
+ * pause ends (CLIENT UNPAUSE, or its deadline, checked by the cron).
+ *
+ * <p>All methods run under the execution lock. Waiters are resumed on their own IO threads.
+ */
+public final class ClientPause {
+    /** What a pause covers. */
+    public enum Mode { WRITE, ALL }
+
+    private final CommandSpec exec;
+    private Mode mode;
+    private long endMillis;
+    private final List<Runnable> waiters = new ArrayList<>();
+
+    /** @param exec the EXEC command's spec (postponed when its queued commands write), or null */
+    public ClientPause(CommandSpec exec) {
+        this.exec = exec;
+    }
+
+    /** Starts or extends a pause: as Redis, a later deadline wins and ALL wins over WRITE. */
+    public void pause(Mode m, long endMillis) {
+        boolean was = mode != null;
+        mode = mode == Mode.ALL || m == Mode.ALL ? Mode.ALL : Mode.WRITE;
+        if (!was || endMillis > this.endMillis) {
+            this.endMillis = endMillis;
+        }
+    }
+
+    public boolean active() {
+        return mode != null;
+    }
+
+    /** Write commands are paused (ALL or WRITE): expiry and eviction hold off too. */
+    public boolean writesPaused() {
+        return mode != null;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public long endMillis() {
+        return endMillis;
+    }
+
+    /** True when this client's command must wait for the pause to end. */
+    public boolean postpones(Client c, CommandSpec cmd) {
+        if (mode == null || (c.flags & ClientFlags.REPLICA) != 0 && (c.flags & ClientFlags.MONITOR) == 0) {
+            return false;
+        }
+        if (mode == Mode.ALL) {
+            return true;
+        }
+        CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
+        if (cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE) || top.has(CommandFlag.MAY_REPLICATE)) {
+            return true;
+        }
+        return cmd == exec && c.multiMayReplicate;
+    }
+
+    /** Registers a task that resumes a postponed client once the pause ends. */
+    public void await(Runnable resume) {
+        waiters.add(resume);
+    }
+
+    /** Ends the pause now (CLIENT UNPAUSE) and resumes the postponed clients in arrival order. */
+    public void unpause() {
+        mode = null;
+        endMillis = 0;
+        List<Runnable> w = new ArrayList<>(waiters);
+        waiters.clear();
+        for (Runnable r : w) {
+            r.run();
+        }
+    }
+
+    /** Cron: ends a pause whose deadline has passed. */
+    public void expire(long nowMillis) {
+        if (mode != null && nowMillis >= endMillis) {
+            unpause();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.cinnabar.server.session;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.ServerCron;
+
+/**
+ * The connection package's feature: the CLIENT PAUSE gate stage, and the cron work of Redis's
+ * clientsCron for it: ending a pause whose deadline passed, and closing idle clients
+ * ({@code timeout}). As Redis's clientsCronHandleTimeout, replicas, MONITOR clients, masters,
+ * blocked clients and pub/sub subscribers never time out (blocked clients' own timeouts belong to
+ * the blocking feature).
+ */
+public final class ClientsCron {
+    private ClientsCron() {
+    }
+
+    public static void install(ServerContext ctx, ServerCron cron) {
+        ctx.config().implemented("timeout");
+        ctx.config().implemented("client-output-buffer-limit");
+        ClientPause pause = ctx.clients().pause();
+        ctx.dispatcher().pause = (c, cmd) -> {
+            if (pause.active() && pause.postpones(c, cmd)) {
+                c.postponed = true;
+                return true;
+            }
+            return false;
+        };
+        cron.add(now -> {
+            pause.expire(now);
+            closeIdle(ctx, now);
+        });
+    }
+
+    static final int NEVER_IDLE = ClientFlags.REPLICA | ClientFlags.MASTER | ClientFlags.BLOCKED | ClientFlags.PUBSUB;
+
+    /** Closes clients idle for longer than {@code timeout} seconds (under the execution lock). */
+    static void closeIdle(ServerContext ctx, long now) {
+        int timeout = ctx.config().timeout;
+        if (timeout <= 0) {
+            return;
+        }
+        for (Client c : ctx.clients().all()) {
+            if ((c.flags & NEVER_IDLE) != 0 || c.blocked() || c.connection() == null) {
+                continue;
+            }
+            if ((now - c.lastInteractionMillis()) / 1000 > timeout) {
+                ctx.log().verbose("Closing idle client");
+                c.flags |= ClientFlags.CLOSE_ASAP;
+                c.connection().close();
+            }
+        }
+    }
+}

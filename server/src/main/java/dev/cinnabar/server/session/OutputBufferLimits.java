@@ -1,0 +1,52 @@
+package dev.cinnabar.server.session;
+
+import dev.cinnabar.server.config.ClientOutputBufferLimits;
+
+/**
+ * Enforces client-output-buffer-limit (parsed by the config package): per client class a hard
+ * limit, a soft limit and the soft limit's time window. A client whose pending output reaches the
+ * hard limit, or stays over the soft limit for longer than the window, is closed (Redis's
+ * checkClientOutputBufferLimits). Zero disables a limit; masters have none; MONITOR clients count
+ * as normal.
+ */
+public final class OutputBufferLimits {
+    private OutputBufferLimits() {
+    }
+
+    /** The limits of a client type, or null for masters. */
+    public static ClientOutputBufferLimits.Limit limit(ClientOutputBufferLimits all, ClientFlags.Type t) {
+        return switch (t) {
+            case NORMAL -> all.normal();
+            case REPLICA -> all.replica();
+            case PUBSUB -> all.pubsub();
+            case MASTER -> null;
+        };
+    }
+
+    /** True when the limit can ever close a client (so the hot path can skip the check). */
+    public static boolean active(ClientOutputBufferLimits.Limit l) {
+        return l != null && (l.hardBytes() > 0 || l.softBytes() > 0);
+    }
+
+    /**
+     * The check for one client, given its pending output and the time (ms) it went over the soft
+     * limit (0 if it is not over). Returns -1 when the client must be closed, else the soft-limit
+     * time to keep. Over the soft limit, the client is closed once it has stayed there for more
+     * than the window's seconds, counted in whole seconds as Redis counts them.
+     */
+    public static long check(ClientOutputBufferLimits.Limit l, long pending, long nowMillis, long softSince) {
+        if (l == null) {
+            return 0;
+        }
+        if (l.hardBytes() > 0 && pending >= l.hardBytes()) {
+            return -1;
+        }
+        if (l.softBytes() > 0 && pending >= l.softBytes()) {
+            if (softSince == 0) {
+                return nowMillis;
+            }
+            return nowMillis / 1000 - softSince / 1000 > l.softSeconds() ? -1 : softSince;
+        }
+        return 0;
+    }
+}
