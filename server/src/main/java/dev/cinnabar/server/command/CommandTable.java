@@ -58,6 +58,33 @@ public final class CommandTable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        loadExtra(om);
+    }
+
+    /**
+     * commands-extra.json: commands newer than Redis 7.0 that clients send on connect (e.g. CLIENT
+     * SETINFO, 7.2), in the same format; "container|sub" names add a subcommand to a 7.0 container.
+     */
+    private void loadExtra(ObjectMapper om) {
+        try (InputStream in = CommandTable.class.getResourceAsStream("commands-extra.json")) {
+            if (in == null) {
+                return;
+            }
+            for (JsonNode n : om.readTree(in)) {
+                String full = n.get("name").asText();
+                int bar = full.indexOf('|');
+                if (bar < 0) {
+                    CommandSpec s = parse(n, null);
+                    all.put(s.name, s);
+                } else {
+                    CommandSpec parent = all.get(full.substring(0, bar));
+                    CommandSpec s = parse(n, parent);
+                    parent.subcommands.put(s.name, s);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private CommandSpec parse(JsonNode n, CommandSpec parent) {

@@ -177,6 +177,31 @@ public final class Errors {
     /** "ERR at least 1 input key is needed for 'zunion' command" (ZUNION/ZINTER/ZDIFF and STOREs). */
     public static String atLeastOneKey(String commandName) {
         return "ERR at least 1 input key is needed for '" + commandName + "' command";
+    // ---- connection (AUTH, HELLO, CLIENT)
+    public static final String AUTH_NO_PASSWORD = "ERR AUTH <password> called without any password configured for the"
+            + " default user. Are you sure your configuration is correct?";
+    public static final String NOPROTO = "NOPROTO unsupported protocol version";
+    public static final String HELLO_PROTOVER = "ERR Protocol version is not an integer or out of range";
+    public static final String HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated,"
+            + " otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the"
+            + " RESP protocol version at the same time";
+    public static final String CLIENT_NAME = "ERR Client names cannot contain spaces, newlines or special characters.";
+    public static final String NO_SUCH_CLIENT = "ERR No such client";
+    public static final String CLIENT_ID_POSITIVE = "ERR client-id should be greater than 0";
+    public static final String INVALID_CLIENT_ID = "ERR Invalid client ID";
+    public static final String TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range";
+    public static final String PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+
+    public static String helloSyntax(String option) {
+        return "ERR Syntax error in HELLO option '" + option + "'";
+    }
+
+    public static String unknownClientType(String type) {
+        return "ERR Unknown client type '" + type + "'";
+    }
+
+    public static String noSuchUser(String user) {
+        return "ERR No such user '" + user + "'";
     }
 
     // lists, hashes and blocking (the lists family)
