@@ -177,6 +177,8 @@ public final class Errors {
     /** "ERR at least 1 input key is needed for 'zunion' command" (ZUNION/ZINTER/ZDIFF and STOREs). */
     public static String atLeastOneKey(String commandName) {
         return "ERR at least 1 input key is needed for '" + commandName + "' command";
+    }
+
     // ---- connection (AUTH, HELLO, CLIENT)
     public static final String AUTH_NO_PASSWORD = "ERR AUTH <password> called without any password configured for the"
             + " default user. Are you sure your configuration is correct?";
