@@ -28,12 +28,14 @@ public interface Connection {
 
     /**
      * Writes a message produced outside this client's own command (see {@link Client#deliver}).
-     * Called under the execution lock.
+     * Called under the execution lock. Transports without a peer (scripts) drop it.
      */
-    void deliver(Consumer<Reply> message);
+    default void deliver(Consumer<Reply> message) {
+    }
 
-    /** Sets the protocol of this connection's replies and deliveries (2 or 3). */
-    void protocol(int version);
+    /** Sets the protocol of this connection's replies and deliveries (2 or 3); no-op without a peer. */
+    default void protocol(int version) {
+    }
 
     /** The socket's file descriptor, -1 when the transport has none to show. */
     default int fd() {
