@@ -67,6 +67,7 @@ public final class Transactions implements KeyspaceHooks {
         d.rejectListener = (c, cmd, error) -> t.rejected(c, cmd, before == null ? error : before.rejected(c, cmd, error));
         ctx.addKeyspaceListener(t);
         ctx.addClientCloseListener(t::reset);
+        ctx.clients().addResetListener(t::reset);
         ctx.feature(Transactions.class, () -> t);
         return t;
     }

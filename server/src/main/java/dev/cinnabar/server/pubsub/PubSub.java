@@ -91,6 +91,7 @@ public final class PubSub {
         Dispatcher.Check next = d.context;
         d.context = (c, cmd) -> p.context(c, cmd) || (next != null && next.reject(c, cmd));
         ctx.addClientCloseListener(p::reset);
+        ctx.clients().addResetListener(p::reset);
         ctx.feature(PubSub.class, () -> p);
         return p;
     }
@@ -174,7 +175,21 @@ public final class PubSub {
             if (s.of(k).add(name)) {
                 table(k).computeIfAbsent(name, x -> new LinkedHashSet<>()).add(c);
             }
+            syncClientInfo(c);
             confirm(c.reply(), k.subscribeReply, name.bytes(), countFor(c, k));
+        }
+    }
+
+    /** Mirrors the counts and the PUBSUB flag into the client (CLIENT LIST, client class for output limits). */
+    private static void syncClientInfo(Client c) {
+        State s = c.pubsubState instanceof State st ? st : null;
+        c.subscriptions = s == null ? 0 : s.channels.size();
+        c.patternSubscriptions = s == null ? 0 : s.patterns.size();
+        c.shardSubscriptions = s == null ? 0 : s.shardChannels.size();
+        if (c.subscriptions + c.patternSubscriptions + c.shardSubscriptions > 0) {
+            c.flags |= dev.cinnabar.server.session.ClientFlags.PUBSUB;
+        } else {
+            c.flags &= ~dev.cinnabar.server.session.ClientFlags.PUBSUB;
         }
     }
 
@@ -212,6 +227,7 @@ public final class PubSub {
                 t.remove(name);
             }
         }
+        syncClientInfo(c);
     }
 
     private static void confirm(Reply r, String kind, byte[] name, int count) {
@@ -236,6 +252,7 @@ public final class PubSub {
             }
         }
         c.pubsubState = null;
+        syncClientInfo(c);
     }
 
     // ---- publish
