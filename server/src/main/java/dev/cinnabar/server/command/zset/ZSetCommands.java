@@ -384,16 +384,17 @@ public final class ZSetCommands implements CommandFamily {
             int count = (int) (end - start + 1);
             return a.reverse() ? new Window(size - 1 - (int) start, count, true) : new Window((int) start, count, false);
         }
-        int first;
-        int end;
+        int anchor;
+        long available;
         if (a.type() == ZRangeArgs.Type.SCORE) {
-            first = z.firstRank(a.scores());
-            end = z.endRank(a.scores());
+            int first = z.firstRank(a.scores());
+            available = z.endRank(a.scores()) - first;
+            anchor = a.reverse() ? first + (int) available - 1 : first;
         } else {
-            first = z.firstRank(a.lex());
-            end = z.endRank(a.lex());
+            int[] run = z.lexRun(a.lex(), a.reverse());
+            anchor = run[0];
+            available = run[1];
         }
-        long available = end - first;
         if (available <= 0 || a.offset() < 0 || (a.offset() > 0 && a.offset() >= size)) {
             return Window.EMPTY;
         }
@@ -406,9 +407,9 @@ public final class ZSetCommands implements CommandFamily {
             return Window.EMPTY;
         }
         if (a.reverse()) {
-            return new Window(end - 1 - (int) a.offset(), (int) count, true);
+            return new Window(anchor - (int) a.offset(), (int) count, true);
         }
-        return new Window(first + (int) a.offset(), (int) count, false);
+        return new Window(anchor + (int) a.offset(), (int) count, false);
     }
 
     void zrange(Client c, ZRangeArgs.Type type, boolean reverse, boolean store) {

@@ -339,7 +339,63 @@ public final class ZSet implements RValue {
     }
 
     public int count(LexRange r) {
-        return Math.max(0, endRank(r) - firstRank(r));
+        return lexRun(r, false)[1];
+    }
+
+    /**
+     * The lex range as Redis walks it: {ascending rank of its first member (its last when
+     * reverse), number of consecutive members in range from there}. Over members sharing one score
+     * this is the exact range. Over mixed scores Redis's answer is unspecified; the listpack form
+     * reproduces Redis's listpack walk (first member at or above min, then on while at or below
+     * max), the skiplist form answers by binary search.
+     */
+    public int[] lexRun(LexRange r, boolean reverse) {
+        if (sl != null) {
+            int first = firstRank(r);
+            int count = Math.max(0, endRank(r) - first);
+            return new int[] {reverse ? first + count - 1 : first, count};
+        }
+        if (n == 0 || lexEmpty(r) || !r.aboveMin(members[n - 1]) || !r.belowMax(members[0])) {
+            return new int[] {0, 0};
+        }
+        if (!reverse) {
+            int i = 0;
+            while (i < n && !r.aboveMin(members[i])) {
+                i++;
+            }
+            int k = i;
+            while (k < n && r.belowMax(members[k])) {
+                k++;
+            }
+            return new int[] {i, k - i};
+        }
+        int i = n - 1;
+        while (i >= 0 && !r.belowMax(members[i])) {
+            i--;
+        }
+        int k = i;
+        while (k >= 0 && r.aboveMin(members[k])) {
+            k--;
+        }
+        return new int[] {i, i - k};
+    }
+
+    /** True when min is above max, or equal with an exclusive or infinite end (Redis's check). */
+    private static boolean lexEmpty(LexRange r) {
+        int cmp;
+        boolean minInf = r.minKind() >= LexRange.NEG_INF;
+        boolean maxInf = r.maxKind() >= LexRange.NEG_INF;
+        if (minInf && maxInf && r.minKind() == r.maxKind()) {
+            cmp = 0;
+        } else if (r.minKind() == LexRange.NEG_INF || r.maxKind() == LexRange.POS_INF) {
+            cmp = -1;
+        } else if (r.minKind() == LexRange.POS_INF || r.maxKind() == LexRange.NEG_INF) {
+            cmp = 1;
+        } else {
+            cmp = Arrays.compareUnsigned(r.min(), r.max());
+        }
+        boolean exclusive = r.minKind() != LexRange.INCLUSIVE || r.maxKind() != LexRange.INCLUSIVE;
+        return cmp > 0 || (cmp == 0 && exclusive);
     }
 
     /**
