@@ -26,6 +26,7 @@ public final class Exclusions {
             Map.entry("object|freq", "LFU counter depends on timing (and the policy)"),
             Map.entry("object|idletime", "wall clock"),
             Map.entry("dump", "RDB serialisation bytes depend on the in-memory encoding"),
+            Map.entry("function|dump", "RDB serialisation of the libraries"),
             Map.entry("pfdebug", "HyperLogLog internals"),
             Map.entry("pfselftest", "slow self test, not behaviour"),
             Map.entry("command", "COMMAND lists only what we implement; its docs prose is ours"),

@@ -22,6 +22,21 @@ class DifferTest {
         }
     }
 
+    /** Several connections in a fixed interleaving: WATCH/MULTI/EXEC, blocking-free pub/sub. */
+    @Test
+    void multiClientScenariosAgreeWithRedis() {
+        try (Differ d = Differ.start()) {
+            d.assertSame(Sequence.of("SET k 1", "WATCH k", "c1 INCR k", "MULTI", "GET k", "EXEC", "GET k"));
+            d.assertSame(Sequence.of("WATCH k", "c1 GET k", "MULTI", "SET k 2", "EXEC", "c1 GET k"));
+            d.assertSame(Sequence.of("MULTI", "c1 SET k 1", "GET k", "c1 DEL k", "EXEC", "c1 EXISTS k"));
+            d.assertSame(Sequence.of("MULTI", "SET k", "GET k", "EXEC", "GET k"));
+            d.assertSame(Sequence.of("c1 SUBSCRIBE ch", "PUBLISH ch hi", "PUBLISH other x", "c1 UNSUBSCRIBE ch",
+                    "PUBLISH ch again"));
+            d.assertSame(Sequence.of("SELECT 2", "SET k a", "c1 GET k", "c1 SELECT 2", "c1 GET k", "SWAPDB 0 2",
+                    "c1 GET k", "GET k"));
+        }
+    }
+
     /** Two real Redis servers that differ in one setting: the harness must notice. */
     @Test
     void reportsTheFirstDifferenceWithBothRepliesAndShrinksIt() {
