@@ -45,6 +45,15 @@ public final class Strings {
         return v >= 0 && v < SHARED.length ? SHARED[(int) v] : Long.valueOf(v);
     }
 
+    /**
+     * A boxed integer that is not one of the shared instances (OBJECT REFCOUNT 1), as Redis's
+     * dupStringObject makes for COPY.
+     */
+    @SuppressWarnings("removal")
+    public static Long unshared(long v) {
+        return new Long(v);
+    }
+
     public static boolean isShared(Object v) {
         return v instanceof Long l && l >= 0 && l < SHARED.length && SHARED[(int) (long) l] == l;
     }

@@ -412,7 +412,7 @@ public final class KeyCommands implements CommandFamily {
             }
             delete = true;
         }
-        Object copy = Values.copy(v);
+        Object copy = v instanceof Long l ? Strings.unshared(l) : Values.copy(v);
         if (delete) {
             dst.removeSilently(newKey);
         }

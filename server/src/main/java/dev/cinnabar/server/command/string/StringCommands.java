@@ -364,7 +364,12 @@ public final class StringCommands implements CommandFamily {
                 return;
             }
             RawString r = unshare(db, key, o);
-            r.append(tail);
+            try {
+                r.append(tail);
+            } catch (OutOfMemoryError e) {
+                c.error(Errors.OOM); // the heap cannot hold the grown string; nothing was changed
+                return;
+            }
             total = r.length();
         }
         db.signalModified(key);
@@ -484,7 +489,12 @@ public final class StringCommands implements CommandFamily {
             if (!checkStringLength(c, offset, value.length)) {
                 return;
             }
-            r = new RawString(new byte[(int) offset + value.length]);
+            try {
+                r = new RawString(new byte[(int) offset + value.length]);
+            } catch (OutOfMemoryError e) {
+                c.error(Errors.OOM);
+                return;
+            }
             db.add(key, r);
         } else {
             if (!Strings.isString(o)) {
@@ -500,7 +510,12 @@ public final class StringCommands implements CommandFamily {
             }
             r = unshare(db, key, o);
         }
-        r.setRange((int) offset, value);
+        try {
+            r.setRange((int) offset, value);
+        } catch (OutOfMemoryError e) {
+            c.error(Errors.OOM);
+            return;
+        }
         db.signalModified(key);
         db.notify(Notify.STRING, "setrange", key);
         c.server().dirty++;
