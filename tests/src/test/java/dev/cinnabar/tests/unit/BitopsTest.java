@@ -244,4 +244,14 @@ class BitopsTest {
             d.both("BITFIELD_RO", "bfr" + k, "GET", "i64", "3", "GET", "u63", "#1", "GET", "i1", "100");
         }
     }
+
+    @Test
+    void keyspaceEventsMatchRedis() {
+        d.assertSameEvents("SETBIT ev 3 1", "SETBIT ev 3 1", "BITFIELD ev SET u8 0 7 GET u8 0", "BITFIELD ev GET u8 0",
+                "BITOP OR ev2 ev", "BITOP AND ev2 missing", "SET s 12", "SETBIT s 1 1", "SETBIT s 1 1", "SETBIT s 0 0",
+                "SETBIT s 100 0", "BITFIELD s SET u8 0 49", "BITFIELD s INCRBY u8 0 0", "BITFIELD s OVERFLOW FAIL INCRBY u2 0 9",
+                "BITFIELD new OVERFLOW FAIL INCRBY u2 0 9", "BITFIELD new2 SET u8 0 0", "BITFIELD s SET u8 800 0",
+                "BITFIELD s SET u8 0 49", "BITFIELD s INCRBY u8 0 256", "BITFIELD s OVERFLOW SAT INCRBY u8 0 1000",
+                "BITFIELD s OVERFLOW SAT INCRBY u8 0 1000", "SETBIT s 2000 0");
+    }
 }

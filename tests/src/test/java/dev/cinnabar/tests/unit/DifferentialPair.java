@@ -6,7 +6,9 @@ import dev.cinnabar.testkit.CinnabarExtension;
 import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -96,6 +98,35 @@ final class DifferentialPair implements BeforeAllCallback, AfterAllCallback, Bef
         Resp expected = real.call(args);
         assertThat(actual).as("reply to %s", Arrays.toString(args)).isEqualTo(expected);
         return actual;
+    }
+
+    /**
+     * Runs the space-separated commands on each server with every keyspace event enabled and
+     * asserts that a pattern subscriber saw the same notifications (names and order).
+     */
+    void assertSameEvents(String... script) {
+        List<Resp> expected = notifications(real, redis.port(), script);
+        List<Resp> actual = notifications(ours, server.port(), script);
+        assertThat(actual).as("events of %s", String.join(" | ", script)).isEqualTo(expected);
+        assertThat(actual).as("events of %s", String.join(" | ", script)).isNotEmpty();
+    }
+
+    private static List<Resp> notifications(RespClient c, int port, String[] script) {
+        List<Resp> seen = new ArrayList<>();
+        try (RespClient sub = new RespClient(port)) {
+            c.call("CONFIG", "SET", "notify-keyspace-events", "KEA");
+            sub.call("PSUBSCRIBE", "__key*__:*");
+            for (String cmd : script) {
+                c.call(cmd.split(" "));
+            }
+            c.call("PUBLISH", "__key*__:done", "done");
+            for (Resp m = sub.read(); !m.toString().contains("__key*__:done"); m = sub.read()) {
+                seen.add(m);
+            }
+        } finally {
+            c.call("CONFIG", "SET", "notify-keyspace-events", "");
+        }
+        return seen;
     }
 
     private static String describe(byte[][] args) {

@@ -317,4 +317,12 @@ class GeoTest {
         d.both("GEOSEARCH", "r3", "FROMLONLAT", "13", "38", "BYRADIUS", "100", "km", "WITHCOORD", "WITHDIST");
         d.both("GEODIST", "r3", "Palermo", "x");
     }
+
+    @Test
+    void keyspaceEventsMatchRedis() {
+        d.assertSameEvents("GEOADD ev 13.361389 38.115556 Palermo 15.087269 37.502669 Catania",
+                "GEOADD ev XX 13.361389 38.115556 Palermo", "GEORADIUS ev 15 37 200 km STORE st",
+                "GEORADIUS ev 15 37 200 km STOREDIST st", "GEOSEARCHSTORE st2 ev FROMLONLAT 15 37 BYRADIUS 200 km",
+                "GEOSEARCHSTORE st2 ev FROMLONLAT 15 37 BYRADIUS 1 m", "GEORADIUS nokey 15 37 200 km STORE st");
+    }
 }

@@ -229,4 +229,10 @@ class HyperLogLogTest {
     void selfTestPasses() {
         assertThat(d.ours.call("PFSELFTEST").asText()).isEqualTo("OK");
     }
+
+    @Test
+    void keyspaceEventsMatchRedis() {
+        d.assertSameEvents("PFADD ev a b", "PFADD ev a", "PFCOUNT ev", "PFADD ev2 c", "PFMERGE ev3 ev ev2",
+                "PFCOUNT ev ev2", "PFDEBUG TODENSE ev");
+    }
 }

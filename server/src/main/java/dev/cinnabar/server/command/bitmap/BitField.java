@@ -113,10 +113,11 @@ final class BitField {
             c.error(Errors.BITFIELD_RO);
             return;
         }
-        RawString r = StringView.forWrite(c, key, (highestBit >>> 3) + 1);
-        if (r == null) {
+        StringView.Target t = StringView.forWrite(c, key, (highestBit >>> 3) + 1);
+        if (t == null) {
             return;
         }
+        RawString r = t.str();
         c.reply().array(ops.size());
         int changes = 0;
         for (Op op : ops) {
@@ -146,16 +147,21 @@ final class BitField {
             }
             if (of != 0 && op.overflow == FAIL) {
                 c.reply().nullBulk();
-            } else {
-                c.reply().integer(ret);
-                Bits.set(b, op.offset, op.bits, newVal);
+                continue;
             }
-            changes++;
+            c.reply().integer(ret);
+            Bits.set(b, op.offset, op.bits, newVal);
+            // As Redis 7.0.15: a write counts when the string grew or the field's value changed.
+            if (t.grew() || old != newVal) {
+                changes++;
+            }
         }
-        Db db = c.db();
-        db.signalModified(key);
-        db.notify(Notify.STRING, "setbit", key);
-        c.server().dirty += changes;
+        if (changes > 0) {
+            Db db = c.db();
+            db.signalModified(key);
+            db.notify(Notify.STRING, "setbit", key);
+            c.server().dirty += changes;
+        }
     }
 
     /** "i1".."i64" or "u1".."u63": the width, or -1. */

@@ -70,17 +70,21 @@ public final class BitmapCommands implements CommandFamily {
             c.error(Errors.BIT_VALUE);
             return;
         }
-        RawString r = StringView.forWrite(c, key, (offset >>> 3) + 1);
-        if (r == null) {
+        StringView.Target t = StringView.forWrite(c, key, (offset >>> 3) + 1);
+        if (t == null) {
             return;
         }
+        RawString r = t.str();
         byte[] b = r.array();
         int old = Bits.get(b, r.length(), offset);
-        Bits.set(b, offset, 1, on);
-        Db db = c.db();
-        db.signalModified(key);
-        db.notify(Notify.STRING, "setbit", key);
-        c.server().dirty++;
+        // Only a real change (a new or longer string, or a flipped bit) is signalled, as in 7.0.15.
+        if (t.grew() || old != on) {
+            Bits.set(b, offset, 1, on);
+            Db db = c.db();
+            db.signalModified(key);
+            db.notify(Notify.STRING, "setbit", key);
+            c.server().dirty++;
+        }
         c.reply().integer(old);
     }
 

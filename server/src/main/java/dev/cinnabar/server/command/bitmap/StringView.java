@@ -27,20 +27,24 @@ public record StringView(byte[] b, int len) {
         return new StringView(digits, digits.length);
     }
 
+    /** A writable string and whether preparing it created or lengthened it. */
+    public record Target(RawString str, boolean grew) {
+    }
+
     /**
      * The key's string value made writable and at least {@code minLen} bytes long, zero padded
      * (Redis's lookupStringForBitCommand): created when missing, converted to a private raw string
      * when stored as an immutable or int encoding. The TTL is kept. Returns null after replying
      * WRONGTYPE when the key holds another type.
      */
-    public static RawString forWrite(Client c, byte[] key, long minLen) {
+    public static Target forWrite(Client c, byte[] key, long minLen) {
         Db db = c.db();
         Object v = db.lookupWrite(key);
         RawString r;
         if (v == null) {
             r = new RawString(new byte[(int) minLen]);
             db.add(key, r);
-            return r;
+            return new Target(r, true);
         }
         if (!Strings.isString(v)) {
             c.error(dev.cinnabar.server.protocol.Errors.WRONGTYPE);
@@ -52,7 +56,8 @@ public record StringView(byte[] b, int len) {
             r = new RawString(Strings.bytes(v).clone());
             db.overwrite(key, r);
         }
+        int before = r.length();
         r.growZero((int) minLen);
-        return r;
+        return new Target(r, r.length() > before);
     }
 }
