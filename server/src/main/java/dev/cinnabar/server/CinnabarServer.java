@@ -36,6 +36,18 @@ public final class CinnabarServer implements AutoCloseable {
         // closing the event loops waits for them.
         context.shutdownHook(() -> new Thread(this::close, "cinnabar-shutdown").start());
         Features.install(context, cron);
+        // CONFIG SET port / bind move the listeners, as Redis does (errors are Redis's texts).
+        context.config().entry("port").onApply(v -> rebind("Unable to listen on this port. Check server logs."));
+        context.config().entry("bind").onApply(v -> rebind("Failed to bind to specified addresses."));
+    }
+
+    private void rebind(String error) throws ConfigException {
+        try {
+            net.rebind(context.config().port, context.config().bind);
+        } catch (IllegalStateException e) {
+            context.log().warning(e.getMessage());
+            throw new ConfigException(error);
+        }
     }
 
     public static Builder builder() {

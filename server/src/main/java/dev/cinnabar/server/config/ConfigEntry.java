@@ -51,6 +51,8 @@ public final class ConfigEntry {
     private Applier applier;
     private Supplier<String> getter;
     private boolean implemented;
+    /** Run after a value is applied at run time (CONFIG SET), e.g. to rebind listeners. */
+    private final List<Applier> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     ConfigEntry(String name, List<String> aliases, Type type, boolean mutable, boolean protectedConfig,
                 boolean hidden, long min, long max, List<String> values, String defaultValue, boolean multiArg) {
@@ -144,10 +146,18 @@ public final class ConfigEntry {
 
     public void apply(Object value) throws ConfigException {
         applier.apply(value);
+        for (Applier h : hooks) {
+            h.apply(value);
+        }
+    }
+
+    /** Adds something to do after each apply (a running server reacting to CONFIG SET). */
+    public void onApply(Applier hook) {
+        hooks.add(hook);
     }
 
     public void set(List<String> args) throws ConfigException {
-        applier.apply(parser.parse(args));
+        apply(parser.parse(args));
     }
 
     /** False for directives we accept and report but whose behaviour is not built yet. */

@@ -29,7 +29,9 @@ public final class NettyServer implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private final List<Channel> listeners = new ArrayList<>();
-    private int boundPort;
+    private volatile int boundPort;
+    private ServerBootstrap bootstrap;
+    private List<String> boundAddresses = List.of();
 
     public NettyServer(ServerContext server) {
         this.server = server;
@@ -63,8 +65,24 @@ public final class NettyServer implements AutoCloseable {
                         ch.pipeline().addLast(new ClientHandler(server));
                     }
                 });
-        int port = server.config().port;
-        List<String> binds = server.config().bind;
+        this.bootstrap = b;
+        try {
+            listeners.addAll(bindAll(server.config().port, server.config().bind));
+        } catch (IllegalStateException e) {
+            close();
+            throw e;
+        }
+        server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
+                + " io thread" + (threads == 1 ? "" : "s") + ")");
+    }
+
+    /**
+     * Binds every address of a bind list on a port (0: a free port, shared by all addresses).
+     * Addresses starting with '-' are optional. All-or-nothing: on failure the channels bound so
+     * far are closed and the exception says which address failed.
+     */
+    private List<Channel> bindAll(int port, List<String> binds) {
+        List<Channel> bound = new ArrayList<>();
         for (String addr : binds) {
             boolean optional = addr.startsWith("-");
             String host = optional ? addr.substring(1) : addr;
@@ -78,24 +96,49 @@ public final class NettyServer implements AutoCloseable {
                 sa = new InetSocketAddress(host, port);
             }
             try {
-                Channel ch = b.bind(sa).sync().channel();
-                listeners.add(ch);
+                Channel ch = bootstrap.bind(sa).sync().channel();
+                bound.add(ch);
                 if (port == 0) {
                     port = ((InetSocketAddress) ch.localAddress()).getPort();
-                    server.config().port = port;
                 }
             } catch (Exception e) {
                 if (optional) {
                     continue;
                 }
-                close();
-                throw new IllegalStateException("Could not create server TCP listening socket " + host + ":"
-                        + server.config().port + ": " + e.getMessage(), e);
+                for (Channel c : bound) {
+                    c.close().syncUninterruptibly();
+                }
+                throw new IllegalStateException("Could not create server TCP listening socket " + host + ":" + port
+                        + ": " + e.getMessage(), e);
             }
         }
         boundPort = port;
-        server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
-                + " io thread" + (threads == 1 ? "" : "s") + ")");
+        boundAddresses = List.copyOf(binds);
+        server.config().port = port;
+        return bound;
+    }
+
+    /**
+     * Listens on a new port and addresses (CONFIG SET port / bind), as Redis does: the current
+     * listeners are closed, the new ones bound; if that fails the previous ones are bound again and
+     * the error is thrown. Connections already accepted stay open.
+     */
+    public synchronized void rebind(int port, List<String> binds) {
+        if (bootstrap == null || (port == boundPort && binds.equals(boundAddresses))) {
+            return;
+        }
+        int oldPort = boundPort;
+        List<String> oldBinds = boundAddresses;
+        for (Channel c : listeners) {
+            c.close().syncUninterruptibly();
+        }
+        listeners.clear();
+        try {
+            listeners.addAll(bindAll(port, binds));
+        } catch (IllegalStateException e) {
+            listeners.addAll(bindAll(oldPort, oldBinds));
+            throw e;
+        }
     }
 
     public int port() {

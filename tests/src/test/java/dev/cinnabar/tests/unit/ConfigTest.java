@@ -148,4 +148,37 @@ class ConfigTest {
             }
         }
     }
+
+    @Test
+    void configSetPortAndBindMoveTheListener() throws Exception {
+        int oldPort = server.port();
+        int newPort = dev.cinnabar.testkit.Ports.free();
+        try (RespClient c = server.client()) {
+            assertThat(c.call("CONFIG", "SET", "port", Integer.toString(newPort)).asText()).isEqualTo("OK");
+            try (RespClient moved = new RespClient(newPort)) {
+                assertThat(moved.call("PING").asText()).isEqualTo("PONG");
+            }
+            // the connection made on the old port stays open
+            assertThat(c.call("CONFIG", "GET", "port").toString()).contains("\"" + newPort + "\"");
+            // a port someone else holds: Redis's error, and the listener stays where it was
+            try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1,
+                    java.net.InetAddress.getByName("127.0.0.1"))) {
+                String busyPort = Integer.toString(busy.getLocalPort());
+                Resp ours = c.call("CONFIG", "SET", "port", busyPort);
+                Resp theirs = d.real.call("CONFIG", "SET", "port", busyPort);
+                assertThat(ours).isEqualTo(theirs);
+            }
+            assertThat(c.call("CONFIG", "GET", "port").toString()).contains("\"" + newPort + "\"");
+            try (RespClient again = new RespClient(newPort)) {
+                assertThat(again.call("PING").asText()).isEqualTo("PONG");
+            }
+            Resp badBind = c.call("CONFIG", "SET", "bind", "10.255.255.1");
+            assertThat(badBind).isEqualTo(d.real.call("CONFIG", "SET", "bind", "10.255.255.1"));
+            assertThat(c.call("CONFIG", "SET", "bind", "127.0.0.1", "port", Integer.toString(oldPort)).asText())
+                    .isEqualTo("OK");
+        }
+        try (RespClient back = new RespClient(oldPort)) {
+            assertThat(back.call("PING").asText()).isEqualTo("PONG");
+        }
+    }
 }
