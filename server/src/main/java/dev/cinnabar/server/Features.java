@@ -18,5 +18,6 @@ final class Features {
         dev.cinnabar.server.pubsub.PubSub.install(ctx); // after Transactions: its context check runs first
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
         dev.cinnabar.server.session.ClientsCron.install(ctx, cron);
+        dev.cinnabar.server.tracking.Tracking.install(ctx, cron);
     }
 }

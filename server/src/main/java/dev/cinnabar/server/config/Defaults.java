@@ -83,6 +83,7 @@ final class Defaults {
         String[] hostname = {""};
         c.planned("cluster-announce-hostname", Specials::parseHostname, v -> hostname[0] = (String) v,
                 () -> hostname[0]);
+        planned(c, "tracking-table-max-keys", v -> c.trackingTableMaxKeys = v, () -> c.trackingTableMaxKeys);
     }
 
     private static void planned(ServerConfig c, String name, Consumer<Long> set, Supplier<Long> get) {

@@ -65,6 +65,8 @@ public final class ServerConfig {
     public volatile int maxmemorySamples = 5;
     public volatile long slowlogLogSlowerThan = 10000;
     public volatile int slowlogMaxLen = 128;
+    /** Client-side caching: most keys the tracking table remembers (0 = no limit). */
+    public volatile long trackingTableMaxKeys = 1_000_000;
     public volatile long latencyMonitorThreshold = 0;
     /** enable-debug-command: "no", "yes" or "local". */
     public volatile String enableDebugCommand = "no";

@@ -39,7 +39,6 @@ import java.util.Map;
 public final class Transactions implements KeyspaceHooks {
     private final ServerContext server;
     private final Map<Db, Map<BytesKey, List<Client>>> watchers = new HashMap<>();
-    private final List<Runnable> afterExec = new ArrayList<>();
     private CommandSpec exec;
     private CommandSpec discard;
     private CommandSpec multi;
@@ -77,14 +76,6 @@ public final class Transactions implements KeyspaceHooks {
         return ctx.feature(Transactions.class, () -> {
             throw new IllegalStateException("transactions not installed");
         });
-    }
-
-    /**
-     * Registers work to run after a whole EXEC (the blocking feature serves clients blocked on
-     * keys the transaction made ready only then, as Redis's handleClientsBlockedOnKeys).
-     */
-    public void afterTransaction(Runnable r) {
-        afterExec.add(r);
     }
 
     private static MultiState state(Client c) {
@@ -267,9 +258,6 @@ public final class Transactions implements KeyspaceHooks {
             c.request(argv, argc);
             c.cmd(self);
             discardTransaction(c);
-        }
-        for (Runnable r : afterExec) {
-            r.run();
         }
     }
 

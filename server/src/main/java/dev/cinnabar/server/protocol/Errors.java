@@ -102,6 +102,11 @@ public final class Errors {
     public static final String TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled";
     public static final String TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
     public static final String TRACKING_BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+    public static final String TRACKING_SWITCH_BCAST = "ERR You can't switch BCAST mode on/off before disabling tracking "
+            + "for this client, and then re-enabling it with a different mode.";
+    public static final String TRACKING_SWITCH_OPTIN = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking "
+            + "for this client, and then re-enabling it with a different mode.";
+    public static final String TRACKING_SINGLE_REDIRECT = "ERR A client can only redirect to a single other client";
     public static final String TRACKING_NO_REDIRECT_CLIENT = "ERR The client ID you want redirect to does not exist";
     public static final String TRACKING_CACHING_MODE =
             "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";

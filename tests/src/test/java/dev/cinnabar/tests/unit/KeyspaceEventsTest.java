@@ -3,13 +3,11 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
+import dev.cinnabar.tests.RealRedisPair;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,19 +20,8 @@ class KeyspaceEventsTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension();
 
-    static RealRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static RealRedisPair pair = new RealRedisPair(server);
 
     /** Runs the commands with the given notify-keyspace-events and returns the messages seen. */
     private static List<Resp> events(int port, String flags, String... script) {
@@ -61,7 +48,7 @@ class KeyspaceEventsTest {
     }
 
     private static List<Resp> same(String flags, String... script) {
-        List<Resp> expected = events(redis.port(), flags, script);
+        List<Resp> expected = events(pair.redis().port(), flags, script);
         List<Resp> actual = events(server.port(), flags, script);
         assertThat(actual).as(String.join(" | ", script)).isEqualTo(expected);
         return actual;

@@ -3,17 +3,15 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import dev.cinnabar.tests.Differential;
+import dev.cinnabar.tests.RealRedisPair;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,25 +20,14 @@ class MultiTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension();
 
-    static RealRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static RealRedisPair pair = new RealRedisPair(server);
 
     /** Runs the script on both servers (fresh connection each, keys deleted first) and compares. */
     private static List<Resp> same(String... script) {
         List<Resp> expected;
         List<Resp> actual;
-        try (RespClient r = redis.client(); RespClient c = server.client()) {
+        try (RespClient r = pair.redis().client(); RespClient c = server.client()) {
             r.call("DEL", "a", "b", "x", "y");
             c.call("DEL", "a", "b", "x", "y");
             expected = Differential.run(r, script);
@@ -89,7 +76,7 @@ class MultiTest {
     @Test
     void noMultiCommandsAreRefusedAndAbort() {
         // SAVE is no-multi; unbound commands here are unknown, so compare only the EXEC outcome.
-        try (RespClient c = server.client(); RespClient r = redis.client()) {
+        try (RespClient c = server.client(); RespClient r = pair.redis().client()) {
             for (RespClient x : List.of(c, r)) {
                 x.call("MULTI");
                 x.call("SAVE");
@@ -106,8 +93,8 @@ class MultiTest {
     @Test
     void watchedKeyModifiedByAnotherClientFailsExec() {
         for (boolean cinnabar : new boolean[] {true, false}) {
-            try (RespClient a = cinnabar ? server.client() : redis.client();
-                 RespClient b = cinnabar ? server.client() : redis.client()) {
+            try (RespClient a = cinnabar ? server.client() : pair.redis().client();
+                 RespClient b = cinnabar ? server.client() : pair.redis().client()) {
                 a.call("SET", "x", "1");
                 assertThat(a.call("WATCH", "x").asText()).isEqualTo("OK");
                 b.call("SET", "x", "2");
@@ -164,7 +151,7 @@ class MultiTest {
 
     @Test
     void pipelinedTransaction() {
-        try (RespClient c = server.client(); RespClient r = redis.client()) {
+        try (RespClient c = server.client(); RespClient r = pair.redis().client()) {
             String[] script = {"MULTI", "SET a 1", "GET a", "EXEC"};
             assertThat(Differential.pipeline(c, 4, script)).isEqualTo(Differential.pipeline(r, 4, script));
         }

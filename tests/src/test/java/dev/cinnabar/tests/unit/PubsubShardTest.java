@@ -3,14 +3,12 @@ package dev.cinnabar.tests.unit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.testkit.CinnabarExtension;
-import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import dev.cinnabar.tests.Differential;
+import dev.cinnabar.tests.RealRedisPair;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,33 +17,15 @@ class PubsubShardTest {
     @RegisterExtension
     static CinnabarExtension server = new CinnabarExtension();
 
-    static RealRedis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        redis = RealRedis.start();
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
-        }
-    }
+    @RegisterExtension
+    static RealRedisPair pair = new RealRedisPair(server);
 
     private static List<Resp> same(Differential.TwoClients scenario) {
-        List<List<Resp>> r = Differential.both(redis.port(), server.port(), scenario);
-        assertThat(r.get(1)).isEqualTo(r.get(0));
-        return r.get(1);
+        return pair.same(scenario);
     }
 
     private static List<Resp> call(RespClient c, int n, String... cmd) {
-        c.send(cmd);
-        List<Resp> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(c.read());
-        }
-        return out;
+        return RealRedisPair.call(c, n, cmd);
     }
 
     @Test
