@@ -131,6 +131,11 @@ public final class Transactions implements KeyspaceHooks {
             return true;
         }
         m.queue.add(new MultiState.Queued(cmd, argc == argv.length ? argv : java.util.Arrays.copyOf(argv, argc), argc));
+        c.queuedCommands = m.queue.size();
+        c.queuedBytes = m.queuedBytes;
+        if (cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE)) {
+            c.multiMayReplicate = true;
+        }
         c.reply().simple("QUEUED");
         return true;
     }
@@ -165,6 +170,7 @@ public final class Transactions implements KeyspaceHooks {
             return;
         }
         m.inMulti = true;
+        c.queuedCommands = 0;
         c.reply().ok();
     }
 
@@ -263,6 +269,9 @@ public final class Transactions implements KeyspaceHooks {
 
     /** Forgets the transaction and the watched keys (DISCARD, EXEC, RESET, disconnect). */
     public void discardTransaction(Client c) {
+        c.queuedCommands = -1;
+        c.queuedBytes = 0;
+        c.multiMayReplicate = false;
         if (c.multiState instanceof MultiState m) {
             m.clearQueue();
             unwatchAll(c, m);

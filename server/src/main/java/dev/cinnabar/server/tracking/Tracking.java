@@ -89,6 +89,7 @@ public final class Tracking implements KeyspaceHooks {
         ctx.addKeyspaceListener(t);
         ctx.dispatcher().observers.add(t::afterCall);
         ctx.addClientCloseListener(t::disable);
+        ctx.clients().addResetListener(t::disable);
         if (cron != null) {
             cron.add(now -> t.afterTopLevel(null));
         }
@@ -134,6 +135,7 @@ public final class Tracking implements KeyspaceHooks {
         s.on = true;
         s.brokenRedirect = false;
         s.redirect = redirect;
+        c.trackingRedirect = redirect;
         s.bcast = bcast;
         s.optin = optin;
         s.optout = optout;
@@ -166,6 +168,7 @@ public final class Tracking implements KeyspaceHooks {
         }
         trackingClients.remove(c);
         c.trackingState = null;
+        c.trackingRedirect = -1;
     }
 
     // ---- remembering reads

@@ -7,12 +7,15 @@ import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import dev.cinnabar.tests.Differential;
 import dev.cinnabar.tests.RealRedisPair;
+import dev.cinnabar.tests.RealRedisPair;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Client-side caching (Redis's tests/unit/tracking.tcl): CLIENT TRACKING options and errors,
+ * invalidations through REDIRECT to a RESP2 client subscribed to __redis__:invalidate,
  * differential against real Redis.
  */
 class TrackingTest {
@@ -24,6 +27,32 @@ class TrackingTest {
 
     private static List<Resp> same(Differential.TwoClients scenario) {
         return pair.same(scenario);
+    }
+
+    /** Sets up b as the redirect target (subscribed to __redis__:invalidate) and returns its id. */
+    private static String redirectTo(RespClient b) {
+        String id = b.call("CLIENT", "ID").asText();
+        b.call("SUBSCRIBE", "__redis__:invalidate");
+        return id;
+    }
+
+    /** Messages b has received, stopping at a PUBLISH marker sent by the test. */
+    private static List<Resp> drain(RespClient a, RespClient b) {
+        b.send("SUBSCRIBE", "marker");
+        List<Resp> out = new ArrayList<>();
+        boolean published = false;
+        while (true) {
+            Resp m = b.read();
+            if (m.toString().equals("*[\"subscribe\", \"marker\", :2]")) {
+                a.call("PUBLISH", "marker", "x");
+                published = true;
+                continue;
+            }
+            if (published && m.toString().contains("marker")) {
+                return out;
+            }
+            out.add(m);
+        }
     }
 
     @Test
@@ -63,5 +92,174 @@ class TrackingTest {
                 "CLIENT TRACKING on BCAST PREFIX c",
                 "CLIENT TRACKINGINFO",
                 "CLIENT TRACKING off"));
+    }
+
+    @Test
+    void readKeysAreInvalidatedOnceWhenModified() {
+        List<Resp> r = same((a, b) -> {
+            a.call("DEL", "k1", "k2", "k3");
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b));
+            a.call("GET", "k1");
+            a.call("MGET", "k2", "k3");
+            a.call("SET", "k1", "v");
+            a.call("SET", "k1", "again"); // no longer tracked: no second message
+            a.call("SET", "k3", "v");
+            a.call("SET", "untracked", "v");
+            return drain(a, b);
+        });
+        assertThat(r.get(0).toString()).isEqualTo("*[\"message\", \"__redis__:invalidate\", *[\"k1\"]]");
+        assertThat(r).hasSize(2); // k1 and k3
+    }
+
+    @Test
+    void noloopSkipsOwnChangesButNotOthers() {
+        List<Resp> r = same((a, b) -> {
+            try (RespClient other = new RespClient(portOf(a))) {
+                a.call("DEL", "n1", "n2");
+                a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b), "NOLOOP");
+                a.call("GET", "n1");
+                a.call("GET", "n2");
+                a.call("SET", "n1", "mine");
+                other.call("SET", "n2", "theirs");
+                return drain(a, b);
+            }
+        });
+        assertThat(r.toString()).doesNotContain("n1").contains("n2");
+    }
+
+    private static int portOf(RespClient c) {
+        // Both servers answer CONFIG GET port with their real port.
+        return Integer.parseInt(((Resp.Agg) c.call("CONFIG", "GET", "port")).items().get(1).asText());
+    }
+
+    @Test
+    void optinRemembersOnlyAfterCachingYes() {
+        same((a, b) -> {
+            a.call("DEL", "o1", "o2");
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b), "OPTIN");
+            a.call("GET", "o1");
+            a.call("CLIENT", "CACHING", "yes");
+            a.call("GET", "o2");
+            a.call("SET", "o1", "x");
+            a.call("SET", "o2", "x");
+            return drain(a, b);
+        });
+    }
+
+    @Test
+    void optoutForgetsAfterCachingNo() {
+        same((a, b) -> {
+            a.call("DEL", "p1", "p2");
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b), "OPTOUT");
+            a.call("CLIENT", "CACHING", "no");
+            a.call("GET", "p1");
+            a.call("GET", "p2");
+            a.call("SET", "p1", "x");
+            a.call("SET", "p2", "x");
+            return drain(a, b);
+        });
+    }
+
+    @Test
+    void bcastSendsKeysUnderPrefixes() {
+        same((a, b) -> {
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b), "BCAST", "PREFIX", "user:", "PREFIX", "cart:");
+            a.call("SET", "user:1", "x");
+            a.call("SET", "other", "x");
+            a.call("DEL", "cart:9");
+            a.call("SET", "cart:9", "y");
+            return drain(a, b);
+        });
+    }
+
+    @Test
+    void flushSendsNullInvalidation() {
+        same((a, b) -> {
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b));
+            a.call("GET", "f1");
+            a.call("FLUSHALL");
+            a.call("SET", "f1", "x"); // the table was emptied by the flush
+            return drain(a, b);
+        });
+    }
+
+    @Test
+    void transactionAndExpiryInvalidate() {
+        same((a, b) -> {
+            a.call("DEL", "t1", "t2");
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b));
+            a.call("GET", "t1");
+            a.call("GET", "t2");
+            a.call("MULTI");
+            a.call("SET", "t1", "x");
+            a.call("INCR", "t2");
+            a.call("EXEC");
+            return drain(a, b);
+        });
+    }
+
+    @Test
+    void trackingTableMaxKeysEvictsWithInvalidations() {
+        try (RespClient a = server.client(); RespClient b = server.client()) {
+            a.call("CONFIG", "SET", "tracking-table-max-keys", "2");
+            try {
+                a.call("CLIENT", "TRACKING", "on", "REDIRECT", redirectTo(b));
+                for (int i = 0; i < 5; i++) {
+                    a.call("GET", "evict:" + i);
+                }
+                List<Resp> msgs = drain(a, b);
+                // Three keys had to go: each was invalidated.
+                assertThat(msgs.stream().filter(m -> m.toString().contains("evict:")).count()).isEqualTo(3);
+            } finally {
+                a.call("CONFIG", "SET", "tracking-table-max-keys", "1000000");
+            }
+        }
+    }
+
+    @Test
+    void brokenRedirectIsReportedInTrackingInfo() {
+        List<Resp> r = same((a, b) -> {
+            RespClient target = new RespClient(portOf(a));
+            String id = target.call("CLIENT", "ID").asText();
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", id);
+            a.call("GET", "br");
+            target.close();
+            List<Resp> out = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                a.call("SET", "br", "x");
+                a.call("GET", "br");
+                Resp info = a.call("CLIENT", "TRACKINGINFO");
+                if (info.toString().contains("broken_redirect")) {
+                    out.add(((Resp.Agg) info).items().get(1)); // the flags (client ids differ)
+                    break;
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return out;
+        });
+        assertThat(r).hasSize(1);
+    }
+
+    @Test
+    void disconnectedTrackingClientIsForgotten() {
+        try (RespClient b = server.client(); RespClient w = server.client()) {
+            String id = redirectTo(b);
+            try (RespClient a = server.client()) {
+                a.call("CLIENT", "TRACKING", "on", "REDIRECT", id);
+                a.call("GET", "gone");
+            }
+            // The writer may race the close: either way nothing may be sent for a closed client.
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            w.call("SET", "gone", "x");
+            assertThat(drain(w, b)).isEmpty();
+        }
     }
 }
