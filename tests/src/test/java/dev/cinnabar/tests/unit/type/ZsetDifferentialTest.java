@@ -147,6 +147,12 @@ class ZsetDifferentialTest {
                 // hash order of the skiplist form is not comparable: only missing keys and bad cursors
                 return "ZSCAN " + pick(r, "nokey 0", "nokey 18446744073709551615", "lex x", "lex -", "lex 1.5",
                         "lex 18446744073709551616", "nokey x") + " " + pick(r, "", "MATCH a*", "COUNT 0", "foo bar");
+            case 34:
+                // blocking pops that find data, time out after 10 ms, or fail validation
+                return pick(r, "BZPOPMIN " + k + " z2 0.01", "BZPOPMAX " + k + " 0.01", "BZPOPMIN " + k + " x",
+                        "BZPOPMAX " + k + " -1", "BZMPOP 0.01 2 " + k + " z3 MIN COUNT 2", "BZMPOP 0.01 1 " + k
+                        + " MAX", "BZMPOP x 1 " + k + " MIN", "BZMPOP 0.01 0 " + k + " MIN", "BZMPOP 0 1 " + k
+                        + " LEFT");
             default:
                 return "ZRANGE " + k + " 0 -1 WITHSCORES";
         }
