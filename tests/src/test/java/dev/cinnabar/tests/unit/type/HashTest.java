@@ -98,6 +98,14 @@ class HashTest extends TypeDiff.Base {
     }
 
     @Test
+    void resp3MapsPairsAndNulls() {
+        same("HELLO 3", "HGETALL nope", "HGET nope f", "HMGET nope a b", "HRANDFIELD nope", "HRANDFIELD nope 3",
+                "HSET h a 1 b 2", "HGETALL h", "HRANDFIELD h 5 WITHVALUES", "HRANDFIELD h 2", "HSCAN h 0",
+                "HINCRBYFLOAT h f 1.5", "HKEYS h", "HVALS h", "HSET one f v", "HRANDFIELD one -2 WITHVALUES",
+                "HRANDFIELD one 1 WITHVALUES");
+    }
+
+    @Test
     void hrandfieldPicksFromTheHash() {
         try (RespClient c = new RespClient(servers.cinnabar().port())) {
             c.call("DEL", "h");
@@ -161,13 +169,16 @@ class HashTest extends TypeDiff.Base {
         for (int seed = 0; seed < 250; seed++) {
             Random r = new Random(seed);
             List<String> lines = new ArrayList<>();
+            if (r.nextInt(4) == 0) {
+                lines.add("HELLO 3"); // RESP3 null, map and pair forms
+            }
             if (r.nextInt(3) == 0) {
                 lines.add("CONFIG SET hash-max-listpack-entries " + pick(r, "1", "2", "4", "128"));
             }
             if (r.nextInt(4) == 0) {
                 lines.add("CONFIG SET hash-max-listpack-value " + pick(r, "0", "1", "3", "64"));
             }
-            boolean defaults = lines.isEmpty();
+            boolean defaults = lines.stream().noneMatch(l -> l.startsWith("CONFIG"));
             for (int i = 0; i < 20; i++) {
                 String cmd = randomCommand(r);
                 if (defaults || !(cmd.startsWith("HSCAN") || cmd.startsWith("HRANDFIELD"))) {

@@ -113,12 +113,23 @@ class ListTest extends TypeDiff.Base {
         }
     }
 
+    @Test
+    void resp3NullsAndAggregates() {
+        same("HELLO 3", "LPOP nope", "LPOP nope 2", "RPOP nope 0", "RPUSH l a b", "LPOP l 0", "LPOP l 5", "LINDEX l 9",
+                "LMPOP 1 nope LEFT", "BLPOP nope 0.01", "BLMOVE nope d LEFT LEFT 0.01", "BLMPOP 0.01 1 nope LEFT",
+                "LPOS nope x", "LPOS nope x COUNT 0", "RPUSH l a", "LPOS l a COUNT 0", "LMOVE nope d LEFT LEFT",
+                "MULTI", "BLPOP nope 0", "BRPOPLPUSH nope d 0", "EXEC");
+    }
+
     /** Seeded random scripts over three keys; a failure names the seed. */
     @Test
     void randomSequencesAgreeWithRedis() {
         for (int seed = 0; seed < 250; seed++) {
             Random r = new Random(seed);
             List<String> lines = new ArrayList<>();
+            if (r.nextInt(4) == 0) {
+                lines.add("HELLO 3"); // RESP3 null, map and pair forms
+            }
             if (r.nextInt(3) == 0) {
                 lines.add("CONFIG SET list-max-listpack-size " + pick(r, "1", "2", "3", "-1", "-2"));
             }
