@@ -152,13 +152,16 @@ public final class Main {
 
     private static CinnabarServer startServer(ServerConfig config, ConfigFile cf, Path file, boolean fromStdin,
                                               boolean exitOnShutdown, CompletableFuture<Void> stopped)
-            throws InterruptedException {
+            throws InterruptedException, ConfigFile.FatalConfigError {
         startupLog(config, file, fromStdin);
         Log log = new Log(config);
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
         } catch (IllegalStateException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("\n*** FATAL CONFIG FILE ERROR")) {
+                throw new ConfigFile.FatalConfigError(e.getMessage());
+            }
             log.warning(e.getMessage());
             throw e;
         }

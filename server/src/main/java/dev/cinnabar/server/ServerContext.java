@@ -66,6 +66,15 @@ public final class ServerContext implements KeyspaceHooks {
         this.keyspace = new Keyspace(config.databases, this);
         this.keyspace.updateLruClock(startMillis);
         this.commands = CommandTable.create(families);
+        for (ServerConfig.RenameCommand rc : config.renameCommands) {
+            try {
+                commands.rename(rc.from(), rc.to());
+            } catch (IllegalArgumentException e) {
+                // Redis rejects these while reading the file: the same fatal message, naming the line.
+                throw new IllegalStateException(
+                        dev.cinnabar.server.config.ConfigFile.fatal(rc.line(), rc.text(), e.getMessage()).getMessage());
+            }
+        }
         this.clients = new ClientRegistry(this);
         this.dispatcher = new Dispatcher(this);
     }

@@ -27,7 +27,10 @@ import java.util.Map;
  */
 public final class CommandTable {
     private final Map<String, CommandSpec> all = new LinkedHashMap<>();
+    /** Current top-level names (rename-command changes them), lower case. */
+    private final Map<String, CommandSpec> byName = new LinkedHashMap<>();
     private CommandSpec[] slots;
+    private byte[][] keys;
     private int mask;
     private int nextId;
 
@@ -41,6 +44,7 @@ public final class CommandTable {
         for (CommandFamily f : families) {
             f.register(t);
         }
+        t.byName.putAll(t.all);
         t.index();
         return t;
     }
@@ -180,19 +184,44 @@ public final class CommandTable {
     }
 
     private void index() {
-        int n = Integer.highestOneBit(Math.max(16, all.size() * 4 - 1)) << 1;
+        int n = Integer.highestOneBit(Math.max(16, byName.size() * 4 - 1)) << 1;
         slots = new CommandSpec[n];
+        keys = new byte[n][];
         mask = n - 1;
-        for (CommandSpec s : all.values()) {
+        for (Map.Entry<String, CommandSpec> e : byName.entrySet()) {
+            CommandSpec s = e.getValue();
             if (!s.implemented()) {
                 continue;
             }
-            int i = hashFolded(s.nameBytes, s.nameBytes.length) & mask;
+            byte[] key = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int i = hashFolded(key, key.length) & mask;
             while (slots[i] != null) {
                 i = (i + 1) & mask;
             }
             slots[i] = s;
+            keys[i] = key;
         }
+    }
+
+    /**
+     * rename-command, applied before the server starts: the command answers to {@code to} instead
+     * of {@code from}; an empty {@code to} removes it. Errors are Redis's reason texts.
+     */
+    public void rename(String from, String to) {
+        String f = from.toLowerCase(java.util.Locale.ROOT);
+        String t = to.toLowerCase(java.util.Locale.ROOT);
+        CommandSpec s = byName.get(f);
+        if (s == null) {
+            throw new IllegalArgumentException("No such command in rename-command");
+        }
+        if (!t.isEmpty() && byName.containsKey(t)) {
+            throw new IllegalArgumentException("Target command name already exists");
+        }
+        byName.remove(f);
+        if (!t.isEmpty()) {
+            byName.put(t, s);
+        }
+        index();
     }
 
     private static int hashFolded(byte[] b, int len) {
@@ -212,7 +241,7 @@ public final class CommandTable {
         int i = hashFolded(name, name.length) & mask;
         CommandSpec s;
         while ((s = slots[i]) != null) {
-            if (equalsFolded(s.nameBytes, name)) {
+            if (equalsFolded(keys[i], name)) {
                 return s;
             }
             i = (i + 1) & mask;
@@ -239,7 +268,7 @@ public final class CommandTable {
     /** Looks up by name or "container|sub"; implemented commands only. */
     public CommandSpec lookup(String name) {
         int bar = name.indexOf('|');
-        CommandSpec s = all.get((bar < 0 ? name : name.substring(0, bar)).toLowerCase());
+        CommandSpec s = byName.get((bar < 0 ? name : name.substring(0, bar)).toLowerCase());
         if (s == null || !s.implemented()) {
             return null;
         }

@@ -158,7 +158,7 @@ public final class ConfigFile {
             for (byte[] p : Arrays.copyOfRange(parts, 1, parts.length)) {
                 args.add(new String(p, StandardCharsets.UTF_8));
             }
-            String err = directive(name, args);
+            String err = directive(name, args, i + 1, line);
             if (err != null) {
                 throw fatal(i + 1, line, err);
             }
@@ -179,7 +179,7 @@ public final class ConfigFile {
     }
 
     /** Applies one directive; returns Redis's reason text when it is rejected. */
-    private String directive(String name, List<String> args) throws FatalConfigError {
+    private String directive(String name, List<String> args, int lineNo, String line) throws FatalConfigError {
         ConfigEntry e = config.entry(name);
         if (e != null) {
             if (!e.multiArg() && args.size() != 1) {
@@ -211,7 +211,7 @@ public final class ConfigFile {
                 if (args.size() != 2) {
                     break;
                 }
-                config.renamedCommands.put(args.get(0).toLowerCase(Locale.ROOT), args.get(1));
+                config.renameCommands.add(new ServerConfig.RenameCommand(args.get(0), args.get(1), lineNo, line));
                 return null;
             }
             case "user" -> {

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -92,8 +91,12 @@ public final class ServerConfig {
     // --- not directives
     /** Absolute path of the configuration file, or null (CONFIG REWRITE needs it). */
     public volatile String configFile = null;
-    /** rename-command: lower-case original name to new name ("" disables the command). */
-    public final Map<String, String> renamedCommands = new ConcurrentHashMap<>();
+    /** rename-command lines, in file order, applied to the command table when the server is built. */
+    public final List<RenameCommand> renameCommands = new ArrayList<>();
+
+    /** One rename-command line: {@code to} empty removes the command; line and text locate errors. */
+    public record RenameCommand(String from, String to, int line, String text) {
+    }
     /** "user" lines from the configuration file, kept for the ACL feature. */
     public final List<String> users = new ArrayList<>();
 

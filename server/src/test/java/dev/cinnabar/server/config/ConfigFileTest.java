@@ -106,7 +106,8 @@ class ConfigFileTest {
                 "normal 0 0 0 slave 1048576 2097152 3 pubsub 33554432 8388608 60");
         assertThat(c.notifyKeyspaceEvents).isEqualTo(Notify.ALL | Notify.KEYSPACE | Notify.KEYEVENT);
         assertThat(c.get("notify-keyspace-events")).isEqualTo("AKE");
-        assertThat(c.renamedCommands).containsEntry("flushall", "");
+        assertThat(c.renameCommands).containsExactly(
+                new ServerConfig.RenameCommand("FLUSHALL", "", 6, "rename-command FLUSHALL \"\""));
         assertThat(c.get("replicaof")).isEqualTo("10.0.0.1 6380");
         assertThat(c.get("slaveof")).isEqualTo("10.0.0.1 6380");
         assertThat(c.hashMaxListpackEntries).isEqualTo(7);

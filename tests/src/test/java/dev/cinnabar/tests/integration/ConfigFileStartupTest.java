@@ -109,9 +109,15 @@ class ConfigFileStartupTest {
         Files.writeString(conf, "port 0\n\n# comment\nmaxmemory 1x\n");
         Path conf2 = tmp.resolve("ok.conf");
         Files.writeString(conf2, "port 0\n");
+        Path conf3 = tmp.resolve("rename.conf");
+        Files.writeString(conf3, "port 0\nrename-command get fetch\nrename-command nosuch x\n");
+        Path conf4 = tmp.resolve("rename2.conf");
+        Files.writeString(conf4, "port 0\n\nrename-command get set\n");
         List<String[]> cases = List.of(
                 new String[] {conf.toString()},
                 new String[] {conf2.toString(), "--hz", "5", "--daemonize", "maybe"},
+                new String[] {conf3.toString()},
+                new String[] {conf4.toString()},
                 new String[] {"--port", "0", "--save", "--hz"},
                 new String[] {"--port", "0", "--foo", "bar"},
                 new String[] {"--port", "0", "--client-output-buffer-limit", "master", "0", "0", "0"},
@@ -206,6 +212,24 @@ class ConfigFileStartupTest {
                 }
                 Thread.sleep(20);
             }
+        }
+    }
+
+    @Test
+    void renameCommandAsRedis() throws Exception {
+        Path conf = tmp.resolve("r.conf");
+        Files.writeString(conf, "rename-command get fetch\nrename-command flushall \"\"\n");
+        int port = Ports.free();
+        Main.Launched l = Main.launch(new String[] {conf.toString(), "--port", Integer.toString(port), "--bind",
+            "127.0.0.1"}, NO_STDIN, false);
+        try (RealRedis real = RealRedis.start("--rename-command", "get", "fetch", "--rename-command", "flushall", "");
+             RespClient ours = new RespClient(port); RespClient theirs = real.client()) {
+            for (List<String> cmd : List.of(List.of("SET", "k", "v"), List.of("GET", "k"), List.of("FETCH", "k"),
+                    List.of("fetch", "k"), List.of("FLUSHALL"))) {
+                assertThat(ours.call(cmd)).as(cmd.toString()).isEqualTo(theirs.call(cmd));
+            }
+        } finally {
+            l.server().close();
         }
     }
 }
