@@ -42,7 +42,6 @@ class RedisBenchmarkTest {
 
     /** redis-benchmark reads the server's CONFIG (save, appendonly) first and warns when it cannot. */
     @Test
-    @Disabled("needs CONFIG GET, not bound yet (admin family)")
     void readsTheServerConfig() {
         Tools.Run r = bench("-t", "ping", "-n", "1000", "-c", "2");
         assertThat(r.stdout() + r.stderr()).doesNotContain("Could not fetch server CONFIG");
