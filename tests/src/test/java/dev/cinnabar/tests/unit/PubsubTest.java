@@ -168,4 +168,28 @@ class PubsubTest {
             assertThat(closed).isTrue();
         }
     }
+
+    @Test
+    void resp3PushesInterleaveWithNormalReplies() {
+        List<Resp> r = same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            a.call("HELLO", "3");
+            out.addAll(call(a, 2, "SUBSCRIBE", "r3", "r3b"));
+            out.add(a.call("SET", "r3key", "v")); // any command is allowed in RESP3
+            out.add(a.call("GET", "r3key"));
+            out.add(b.call("PUBLISH", "r3", "from-b"));
+            out.add(a.read());
+            out.addAll(call(a, 2, "PUBLISH", "r3", "to-myself")); // the push precedes the reply
+            out.add(a.call("PING"));
+            out.addAll(call(a, 1, "PSUBSCRIBE", "r3*"));
+            out.addAll(call(a, 3, "PUBLISH", "r3b", "both"));
+            out.addAll(call(a, 2, "UNSUBSCRIBE", "r3", "r3b"));
+            out.addAll(call(a, 1, "PUNSUBSCRIBE"));
+            out.addAll(call(a, 1, "UNSUBSCRIBE"));
+            out.add(a.call("DEL", "r3key"));
+            return out;
+        });
+        assertThat(r.get(0).toString()).isEqualTo(">[\"subscribe\", \"r3\", :1]");
+        assertThat(r.get(6).toString()).isEqualTo(">[\"message\", \"r3\", \"to-myself\"]");
+    }
 }

@@ -262,4 +262,66 @@ class TrackingTest {
             assertThat(drain(w, b)).isEmpty();
         }
     }
+
+    @Test
+    void resp3InvalidationsArePushedOnTheSameConnection() {
+        List<Resp> r = same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            a.call("HELLO", "3");
+            a.call("DEL", "r1", "r2");
+            out.add(a.call("CLIENT", "TRACKING", "on"));
+            out.add(a.call("GET", "r1"));
+            out.add(a.call("GET", "r2"));
+            out.add(b.call("SET", "r1", "from-b"));
+            out.add(a.read());
+            // Our own write: the invalidation comes after the command's reply.
+            out.addAll(RealRedisPair.call(a, 2, "SET", "r2", "mine"));
+            out.add(a.call("GET", "r2"));
+            out.addAll(RealRedisPair.call(a, 2, "FLUSHDB"));
+            out.add(a.call("CLIENT", "TRACKINGINFO"));
+            return out;
+        });
+        assertThat(r.get(4).toString()).isEqualTo(">[\"invalidate\", *[\"r1\"]]");
+    }
+
+    @Test
+    void resp3BroadcastWithNoloop() {
+        same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            a.call("HELLO", "3");
+            out.add(a.call("CLIENT", "TRACKING", "on", "BCAST", "PREFIX", "bc:", "NOLOOP"));
+            out.add(a.call("SET", "bc:mine", "1"));
+            out.add(b.call("SET", "bc:theirs", "1"));
+            out.add(a.read());
+            out.add(a.call("PING"));
+            return out;
+        });
+    }
+
+    @Test
+    void resp3BrokenRedirectIsPushed() {
+        same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            a.call("HELLO", "3");
+            RespClient target = new RespClient(portOf(a));
+            String id = target.call("CLIENT", "ID").asText();
+            a.call("DEL", "rb");
+            a.call("CLIENT", "TRACKING", "on", "REDIRECT", id);
+            a.call("GET", "rb");
+            target.call("QUIT");
+            target.close();
+            for (int i = 0; i < 200 && a.call("CLIENT", "LIST", "ID", id).asText().contains("id="); i++) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            b.call("SET", "rb", "x");
+            Resp push = a.read();
+            out.add(((Resp.Agg) push).items().get(0)); // the redirect id differs between servers
+            out.add(a.call("PING"));
+            return out;
+        });
+    }
 }
