@@ -99,6 +99,11 @@ class KeyspaceTest {
         Resp.Agg all = (Resp.Agg) d.ours.call("SCAN", "0", "COUNT", "100000");
         assertThat(all.items().get(0).asText()).isEqualTo("0");
         assertThat(texts(all.items().get(1))).hasSize((int) size);
+        // a COUNT so large that count * 10 wraps: Redis then walks the whole table too
+        Resp.Agg huge = (Resp.Agg) d.ours.call("SCAN", "0", "COUNT", "9223372036854775807");
+        assertThat(huge.items().get(0).asText()).isEqualTo("0");
+        assertThat(texts(huge.items().get(1))).isEqualTo(texts(((Resp.Agg) d.real.call("SCAN", "0", "COUNT",
+                "9223372036854775807")).items().get(1)));
         for (String[] bad : new String[][] {{"SCAN", "0", "COUNT", "0"}, {"SCAN", "0", "COUNT", "-1"},
             {"SCAN", "0", "COUNT", "x"}, {"SCAN", "0", "MATCH"}, {"SCAN", "0", "FOO", "bar"}, {"SCAN", " 1"},
             {"SCAN", "1x"}, {"SCAN", "18446744073709551616"}, {"SCAN", "+"}, {"SCAN", "0x1"}, {"SCAN"},

@@ -183,10 +183,11 @@ public final class KeyCommands implements CommandFamily {
         }
         Db db = c.db();
         List<byte[]> found = new ArrayList<>();
+        // As in Redis, count * 10 may wrap for an absurd COUNT; the loop then runs to the end.
         long maxIterations = count * 10;
         do {
             cursor = db.scanKeys(cursor, found);
-        } while (cursor != 0 && maxIterations-- > 0 && found.size() < count);
+        } while (cursor != 0 && maxIterations-- != 0 && found.size() < count);
         List<byte[]> out = new ArrayList<>(found.size());
         for (byte[] k : found) {
             if (pattern != null && !Glob.matches(pattern, k, false)) {
