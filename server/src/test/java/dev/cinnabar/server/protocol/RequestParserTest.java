@@ -88,11 +88,19 @@ class RequestParserTest {
 
     @Test
     void inlineSplitting() {
-        assertThat(RequestParser.splitArgs(b("set \"a\\x41\\n\" 'b\\'c' d"))).containsExactly(b("set"), b("aA\n"),
-                b("b'c"), b("d"));
+        assertThat(strings(RequestParser.splitArgs(b("set \"a\\x41\\n\" 'b\\'c' d"))))
+                .containsExactly("set", "aA\n", "b'c", "d");
         assertThat(RequestParser.splitArgs(b("\"unterminated"))).isNull();
         assertThat(RequestParser.splitArgs(b("\"closed\"x"))).isNull();
         assertThat(RequestParser.splitArgs(b("   "))).isEmpty();
+    }
+
+    private static List<String> strings(byte[][] argv) {
+        List<String> out = new ArrayList<>();
+        for (byte[] a : argv) {
+            out.add(new String(a, StandardCharsets.ISO_8859_1));
+        }
+        return out;
     }
 
     private static String error(String input) {
