@@ -147,6 +147,9 @@ public final class QuickList implements RValue {
     public void pushHead(byte[] v, int fill) {
         int es = Listpack.entrySize(v.length);
         if (head == null || !allowInsert(head, es, fill)) {
+            if (head != null) {
+                head.trimToSize(); // full: drop the growth slack
+            }
             linkHead(new Node(initialCapacity(es)));
         }
         head.insert(0, v);
@@ -156,6 +159,9 @@ public final class QuickList implements RValue {
     public void pushTail(byte[] v, int fill) {
         int es = Listpack.entrySize(v.length);
         if (tail == null || !allowInsert(tail, es, fill)) {
+            if (tail != null) {
+                tail.trimToSize(); // full: drop the growth slack
+            }
             linkTail(new Node(initialCapacity(es)));
         }
         tail.insert(tail.used, v);

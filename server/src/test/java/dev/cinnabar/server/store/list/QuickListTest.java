@@ -94,7 +94,7 @@ class QuickListTest {
             q.pushTail(b(Integer.toString(i % 100000)), -2);
         }
         double perElement = (double) q.bytes() / q.size();
-        assertThat(perElement).isLessThan(12.0);
+        assertThat(perElement).isLessThan(8.0); // 5-6 bytes of text + 2: full nodes hold no slack
     }
 
     @ParameterizedTest
