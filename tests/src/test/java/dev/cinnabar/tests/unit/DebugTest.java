@@ -60,4 +60,25 @@ class DebugTest {
             assertThat(after).isNotEqualTo(before).contains("master_replid:");
         }
     }
+
+    @Test
+    void setActiveExpireStopsTheCycleButNotLazyExpiry() throws Exception {
+        d.both("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        d.both("SET", "k", "v", "PX", "50");
+        Thread.sleep(400);
+        // not removed by the cycle: still counted by DBSIZE, gone when read
+        d.both("DBSIZE");
+        d.both("GET", "k");
+        d.both("DBSIZE");
+        d.both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        d.both("SET", "k2", "v", "PX", "50");
+        long deadline = System.currentTimeMillis() + 5000;
+        while (((dev.cinnabar.testkit.Resp.Int) d.ours.call("DBSIZE")).value() != 0
+                && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(d.ours.call("DBSIZE").asText()).isEqualTo("0");
+        d.both("DEBUG", "SET-ACTIVE-EXPIRE", "x");
+        d.both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+    }
 }

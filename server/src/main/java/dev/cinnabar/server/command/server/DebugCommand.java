@@ -28,6 +28,8 @@ final class DebugCommand {
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys <prefix>:<n> (prefix defaults to 'key') holding 'value:<n>', padded",
         "    or cut to <size> bytes when <size> is given. Existing keys are left alone.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Turn the active expiry of keys off (0) or on (1); keys still expire when accessed.",
         "SLEEP <seconds>",
         "    Block the whole server for <seconds> (a decimal number).",
         "HELP",
@@ -74,6 +76,14 @@ final class DebugCommand {
                     return;
                 }
             }
+            case "set-active-expire" -> {
+                if (argc == 3) {
+                    // atoi as Redis: anything that does not start with a non-zero number turns it off
+                    c.server().keyspace().activeExpire().enabled(atoi(Texts.str(c.arg(2))) != 0);
+                    c.reply().ok();
+                    return;
+                }
+            }
             case "change-repl-id" -> {
                 if (argc == 2) {
                     InfoCommand.state(c.server()).newReplId();
@@ -102,6 +112,20 @@ final class DebugCommand {
             }
         }
         c.reply().ok();
+    }
+
+    /** C's atoi: optional spaces and sign, then digits; 0 when there are none. */
+    static long atoi(String s) {
+        String t = s.stripLeading();
+        int i = 0;
+        if (i < t.length() && (t.charAt(i) == '-' || t.charAt(i) == '+')) {
+            i++;
+        }
+        int start = i;
+        while (i < t.length() && Character.isDigit(t.charAt(i)) && i - start < 18) {
+            i++;
+        }
+        return i == start ? 0 : Long.parseLong(t.substring(0, i).replace("+", ""));
     }
 
     /** The longest leading decimal number of s, as strtod reads it; 0 when there is none. */
