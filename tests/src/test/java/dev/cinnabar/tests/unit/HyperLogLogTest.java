@@ -151,6 +151,19 @@ class HyperLogLogTest {
                 d.both("GET", "lim");
             }
             d.both("PFCOUNT", "lim");
+            // A merge into a sparse destination that outgrows the limit part-way.
+            for (int k = 0; k < 3; k++) {
+                List<String> cmd = new ArrayList<>(List.of("PFADD", "part" + k));
+                for (int i = 0; i < 12; i++) {
+                    cmd.add("w" + k + ":" + i);
+                }
+                d.both(cmd.toArray(new String[0]));
+            }
+            d.both("PFMERGE", "merged", "part0", "part1", "part2");
+            d.both("PFDEBUG", "ENCODING", "merged");
+            d.both("GET", "merged");
+            d.both("PFMERGE", "part0", "part1");
+            d.both("GET", "part0");
         } finally {
             d.both("CONFIG", "SET", "hll-sparse-max-bytes", "3000");
         }
