@@ -678,10 +678,6 @@ public final class ZSetCommands implements CommandFamily {
     // ---- ZRANDMEMBER
 
     void zrandmember(Client c) {
-        if (c.argc() > 4) {
-            c.error(Errors.SYNTAX);
-            return;
-        }
         if (c.argc() == 2) {
             ZSet z = read(c, c.arg(1));
             if (z == WRONG) {
@@ -697,6 +693,14 @@ public final class ZSetCommands implements CommandFamily {
         Long count = Numbers.parseLong(c.arg(2));
         if (count == null) {
             c.error(Errors.NOT_INTEGER);
+            return;
+        }
+        if (count == Long.MIN_VALUE) {
+            c.error(Errors.SRANDMEMBER_RANGE);
+            return;
+        }
+        if (c.argc() > 4) {
+            c.error(Errors.SYNTAX);
             return;
         }
         boolean withScores = false;

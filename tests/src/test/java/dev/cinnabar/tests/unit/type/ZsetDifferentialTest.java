@@ -132,7 +132,9 @@ class ZsetDifferentialTest {
             case 27:
                 return "ZRANGE lex 0 -1 WITHSCORES";
             case 28:
-                return "ZRANDMEMBER " + k + " " + pick(r, "100", "0") + " " + some(r, 0, 1, "WITHSCORES");
+                return "ZRANDMEMBER " + k + " " + pick(r, "100", "100", "0", "-9223372036854775808", "x a b",
+                        "1 a b", "1 foo", "-4611686018427387904 WITHSCORES", "99999999999999999999") + " "
+                        + some(r, 0, 1, "WITHSCORES");
             case 29:
                 return "SET " + k + " str";
             case 30:
