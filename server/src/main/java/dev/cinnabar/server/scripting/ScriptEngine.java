@@ -90,6 +90,32 @@ public final class ScriptEngine {
 
     /** "user_script" for EVAL, "user_function" for FUNCTION libraries (chunk names in errors). */
     private final String src;
+    private final ScriptWatchdog watchdog = new ScriptWatchdog();
+    private volatile long dirtyAtStart;
+
+    /** True while a script of this engine runs past busy-reply-threshold (others then get BUSY). */
+    public boolean busy() {
+        return watchdog.busy();
+    }
+
+    /** Outcome of SCRIPT KILL / FUNCTION KILL. */
+    public enum KillResult { KILLED, NOT_BUSY, UNKILLABLE }
+
+    /**
+     * Asks the running script to stop; called from another IO thread while the script holds the
+     * execution lock. A script that has already written cannot be killed (its writes would be
+     * half-applied), as in Redis.
+     */
+    public KillResult kill() {
+        if (!watchdog.running()) {
+            return KillResult.NOT_BUSY;
+        }
+        if (server.dirty != dirtyAtStart) {
+            return KillResult.UNKILLABLE;
+        }
+        watchdog.kill();
+        return KillResult.KILLED;
+    }
 
     /** The engine for EVAL scripts. */
     public ScriptEngine(ServerContext server) {
@@ -138,6 +164,7 @@ public final class ScriptEngine {
         });
         g.setmetatable(meta);
         g.seal();
+        g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
         this.scriptClient = new Client(server.clients().newId(), server, NO_CONNECTION, new LuaReply(2));
     }
 
@@ -625,6 +652,8 @@ public final class ScriptEngine {
         Run r = new Run(caller, flags, readOnly);
         run = r;
         scriptClient.select(caller.db().id());
+        dirtyAtStart = server.dirty;
+        watchdog.start(busyThresholdMillis());
         try {
             LuaValue result = body.get();
             toReply(result, caller.reply(), r.resp);
@@ -633,7 +662,17 @@ public final class ScriptEngine {
         } catch (StackOverflowError e) {
             caller.reply().error("ERR Error running script " + label + ", stack overflow");
         } finally {
+            watchdog.stop();
             run = null;
+        }
+    }
+
+    private long busyThresholdMillis() {
+        String v = server.config().get("busy-reply-threshold");
+        try {
+            return v == null ? 5000 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return 5000;
         }
     }
 
@@ -670,6 +709,9 @@ public final class ScriptEngine {
             String m = obj != null && obj.isstring() ? obj.tojstring() : e.getMessage();
             if (m == null) {
                 m = "execution failure";
+            }
+            if (m.endsWith("\n")) {
+                m = m.substring(0, m.length() - 1); // the (empty) traceback the watchdog appends
             }
             // LuaJ writes the position as "src:line message"; Lua 5.1 as "src:line: message".
             m = m.replace("@" + src, src);

@@ -1,0 +1,92 @@
+package dev.cinnabar.server.scripting;
+
+import org.luaj.vm2.LuaClosure;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.lib.DebugLib;
+
+/**
+ * Watches a running script from inside the interpreter: LuaJ calls {@link #onInstruction} for
+ * every VM instruction when a debug library is installed, and every 1024 instructions this checks
+ * the clock (marking the script busy past busy-reply-threshold, as Redis starts answering BUSY)
+ * and whether SCRIPT KILL / FUNCTION KILL asked it to stop, in which case it raises Redis's error.
+ *
+ * <p>Installed as the globals' debug library without exposing a {@code debug} table to scripts;
+ * it keeps no call stack (scripts cannot see one anyway), so it costs one counter increment per
+ * instruction.
+ */
+final class ScriptWatchdog extends DebugLib {
+    private int counter;
+    private volatile long startNanos;
+    private volatile long thresholdNanos = Long.MAX_VALUE;
+    private volatile boolean running;
+    private volatile boolean busy;
+    private volatile boolean killRequested;
+
+    void start(long thresholdMillis) {
+        counter = 0;
+        killRequested = false;
+        busy = false;
+        thresholdNanos = thresholdMillis <= 0 ? Long.MAX_VALUE : thresholdMillis * 1_000_000L;
+        startNanos = System.nanoTime();
+        running = true;
+    }
+
+    void stop() {
+        running = false;
+        busy = false;
+        killRequested = false;
+    }
+
+    /** True once the running script has exceeded busy-reply-threshold. */
+    boolean busy() {
+        return running && busy;
+    }
+
+    boolean running() {
+        return running;
+    }
+
+    long elapsedMillis() {
+        return running ? (System.nanoTime() - startNanos) / 1_000_000 : 0;
+    }
+
+    /** Asks the running script to stop at its next check (within about a thousand instructions). */
+    void kill() {
+        killRequested = true;
+    }
+
+    @Override
+    public void onInstruction(int pc, Varargs v, int top) {
+        if ((++counter & 1023) != 0) {
+            return;
+        }
+        if (killRequested) {
+            killRequested = false;
+            throw new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
+                LuaValue.valueOf("ERR Script killed by user with SCRIPT KILL...")}));
+        }
+        if (!busy && System.nanoTime() - startNanos > thresholdNanos) {
+            busy = true;
+        }
+    }
+
+    @Override
+    public void onCall(LuaFunction f) {
+    }
+
+    @Override
+    public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
+    }
+
+    @Override
+    public void onReturn() {
+    }
+
+    @Override
+    public String traceback(int level) {
+        return "";
+    }
+}
