@@ -90,8 +90,21 @@ public final class ServerContext implements KeyspaceHooks {
         return cron;
     }
 
-    private dev.cinnabar.server.scripting.ScriptEngine scripting;
-    private dev.cinnabar.server.scripting.FunctionRegistry functions;
+    private volatile dev.cinnabar.server.scripting.ScriptEngine scripting;
+    private volatile dev.cinnabar.server.scripting.FunctionRegistry functions;
+
+    /** The script engine whose script has run past busy-reply-threshold, or null (read without the lock). */
+    public dev.cinnabar.server.scripting.ScriptEngine busyScript() {
+        var s = scripting;
+        if (s != null && s.busy()) {
+            return s;
+        }
+        var f = functions;
+        if (f != null && f.engine().busy()) {
+            return f.engine();
+        }
+        return null;
+    }
 
     /** Redis 7.0 Functions (their own Lua state, created on first use). */
     public dev.cinnabar.server.scripting.FunctionRegistry functions() {

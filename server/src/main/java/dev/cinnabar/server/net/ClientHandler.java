@@ -242,9 +242,43 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     }
 
     /** Runs batch[from..] under the lock; stops early on QUIT-like closes and on CLIENT PAUSE. */
+    /**
+     * Takes the execution lock. While a script has run past busy-reply-threshold (it holds the
+     * lock), answers this batch without it instead (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE) and
+     * returns false.
+     */
+    private boolean lockOrAnswerBusy(ReentrantLock lock, int from) {
+        if (lock.tryLock()) {
+            return true;
+        }
+        while (true) {
+            try {
+                if (lock.tryLock(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lock.lock();
+                return true;
+            }
+            dev.cinnabar.server.scripting.ScriptEngine busy = server.busyScript();
+            if (busy != null) {
+                for (int i = from; i < batch.size(); i++) {
+                    byte[][] argv = batch.get(i);
+                    client.request(argv, argv.length);
+                    dev.cinnabar.server.scripting.BusyScriptGate.answer(server, busy, client);
+                }
+                batch.clear();
+                return false;
+            }
+        }
+    }
+
     private void runBatch(int from) {
         ReentrantLock lock = server.lock();
-        lock.lock();
+        if (!lockOrAnswerBusy(lock, from)) {
+            return;
+        }
         if (pending != null) {
             ctx.write(pending, ctx.voidPromise());
             pending = null;

@@ -204,7 +204,10 @@ public final class FunctionRegistry {
                 return LuaValue.NONE;
             }
         });
-        LuaTable env = new LuaTable();
+        // A Globals, not a plain table: LuaJ closures take their debug hook (the watchdog that
+        // detects busy functions and FUNCTION KILL) from the Globals they were created under.
+        org.luaj.vm2.Globals env = new org.luaj.vm2.Globals();
+        env.debuglib = engine.globals().debuglib;
         env.rawset("redis", strict(redis));
         return strict(env);
     }

@@ -93,6 +93,11 @@ public final class ScriptEngine {
     private final ScriptWatchdog watchdog = new ScriptWatchdog();
     private volatile long dirtyAtStart;
 
+    /** True for the FUNCTION engine (user_function), false for EVAL's. */
+    public boolean isFunctionEngine() {
+        return src.equals("user_function");
+    }
+
     /** True while a script of this engine runs past busy-reply-threshold (others then get BUSY). */
     public boolean busy() {
         return watchdog.busy();
@@ -106,6 +111,13 @@ public final class ScriptEngine {
      * execution lock. A script that has already written cannot be killed (its writes would be
      * half-applied), as in Redis.
      */
+    /** Stops the running script whatever it wrote (SHUTDOWN NOSAVE: the dataset is discarded anyway). */
+    public void abort() {
+        if (watchdog.running()) {
+            watchdog.kill();
+        }
+    }
+
     public KillResult kill() {
         if (!watchdog.running()) {
             return KillResult.NOT_BUSY;
