@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -104,7 +103,6 @@ class JedisClientTest {
     }
 
     @Test
-    @Disabled("needs AUTH, not bound yet (connection family)")
     void authWithRequirepass() {
         try (CinnabarServer s = CinnabarServer.builder().setting("requirepass", "s3cret").start()) {
             HostAndPort hp = new HostAndPort("127.0.0.1", s.port());

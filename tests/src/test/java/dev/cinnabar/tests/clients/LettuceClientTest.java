@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,7 +97,6 @@ class LettuceClientTest {
 
     /** Lettuce's default: HELLO 3 on connect, then RESP3 replies. */
     @Test
-    @Disabled("needs HELLO, not bound yet (connection family): Lettuce silently falls back to RESP2")
     void resp3ByDefault() {
         client.setOptions(ClientOptions.create());
         try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create("127.0.0.1", server.port()))) {
