@@ -10,10 +10,23 @@ public final class Differential {
     private Differential() {
     }
 
-    /** Runs each command (space-separated words) on one connection and collects the replies. */
+    /**
+     * Runs each command (space-separated words) on one connection and collects the replies;
+     * "#sleep ms" pauses instead.
+     */
     public static List<Resp> run(RespClient c, String... commands) {
         List<Resp> out = new ArrayList<>();
         for (String cmd : commands) {
+            if (cmd.startsWith("#sleep ")) {
+                // A pause in the script (expiry), not sent to the server.
+                try {
+                    Thread.sleep(Long.parseLong(cmd.substring(7)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+                continue;
+            }
             out.add(c.call(cmd.split(" ")));
         }
         return out;

@@ -14,16 +14,23 @@ final class MultiState {
     record Queued(CommandSpec cmd, byte[][] argv, int argc) {
     }
 
-    /** A WATCHed key; {@code expired} records that it had already expired when watched. */
+    /**
+     * A WATCHed key; {@code expired} records that it had already expired when watched. {@code
+     * existed} is whether the key is in the db: it cannot change while the watch is clean (any
+     * change signals and dirties the watcher), except by the deletion of an already-expired key,
+     * which clears it. FLUSHDB/SWAPDB read it because they report only after the fact.
+     */
     static final class Watched {
         final Db db;
         final BytesKey key;
         boolean expired;
+        boolean existed;
 
-        Watched(Db db, BytesKey key, boolean expired) {
+        Watched(Db db, BytesKey key, boolean expired, boolean existed) {
             this.db = db;
             this.key = key;
             this.expired = expired;
+            this.existed = existed;
         }
     }
 

@@ -6,6 +6,7 @@ import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.KeyspaceHooks;
 import java.util.ArrayList;
@@ -29,9 +30,9 @@ import java.util.Map;
  * signals) marks the watchers dirty and unwatches them (no point in watching further). A key that
  * expires between WATCH and EXEC without being deleted yet is caught at EXEC time; a key that had
  * already expired when watched and is then merely deleted by expiry is not a change (as Redis
- * 7.0). {@link KeyspaceHooks#dbChanged} (FLUSHDB/FLUSHALL/SWAPDB) dirties the watchers of keys
- * present in the db when it is called: the store calls it before emptying a db, and for SWAPDB
- * for both dbs before and after the swap, so a key present on either side counts.
+ * 7.0). {@link KeyspaceHooks#dbChanged} (FLUSHDB/FLUSHALL/SWAPDB, reported after the fact)
+ * dirties the watchers of keys that were in the db before (remembered at WATCH time, which stays
+ * true while the watch is clean) or are in it now (SWAPDB), as Redis.
  *
  * <p>Cost: WATCH and the hooks are O(watchers of the key); EXEC O(queued commands). A client's
  * queue is bounded by client-query-buffer-limit (queued arguments are request data).
@@ -170,6 +171,7 @@ public final class Transactions implements KeyspaceHooks {
             return;
         }
         m.inMulti = true;
+        c.flags |= ClientFlags.MULTI;
         c.queuedCommands = 0;
         c.reply().ok();
     }
@@ -209,8 +211,9 @@ public final class Transactions implements KeyspaceHooks {
             if (already) {
                 continue;
             }
-            boolean expired = db.rawEntry(k.bytes()) != null && db.isExpired(k.bytes());
-            m.watched.add(new MultiState.Watched(db, k, expired));
+            boolean existed = db.rawEntry(k.bytes()) != null;
+            boolean expired = existed && db.isExpired(k.bytes());
+            m.watched.add(new MultiState.Watched(db, k, expired, existed));
             watchers.computeIfAbsent(db, x -> new HashMap<>()).computeIfAbsent(k, x -> new ArrayList<>(2)).add(c);
         }
         c.reply().ok();
@@ -221,6 +224,7 @@ public final class Transactions implements KeyspaceHooks {
         if (c.multiState instanceof MultiState m) {
             unwatchAll(c, m);
             m.dirtyCas = false;
+            c.flags &= ~ClientFlags.DIRTY_CAS;
         }
         c.reply().ok();
     }
@@ -234,6 +238,7 @@ public final class Transactions implements KeyspaceHooks {
         MultiState m = (MultiState) c.multiState;
         if (!m.dirtyCas && watchedKeyExpired(m)) {
             m.dirtyCas = true;
+            c.flags |= ClientFlags.DIRTY_CAS;
         }
         if (m.dirtyExec || m.dirtyCas) {
             if (m.dirtyExec) {
@@ -272,6 +277,7 @@ public final class Transactions implements KeyspaceHooks {
         c.queuedCommands = -1;
         c.queuedBytes = 0;
         c.multiMayReplicate = false;
+        c.flags &= ~(ClientFlags.MULTI | ClientFlags.DIRTY_CAS);
         if (c.multiState instanceof MultiState m) {
             m.clearQueue();
             unwatchAll(c, m);
@@ -337,9 +343,11 @@ public final class Transactions implements KeyspaceHooks {
             if (w != null && w.expired && db.rawEntry(key) == null) {
                 // Deleting a key that was already expired when watched is logically no change.
                 w.expired = false;
+                w.existed = false;
                 continue;
             }
             m.dirtyCas = true;
+            c.flags |= ClientFlags.DIRTY_CAS;
             unwatchAll(c, m);
         }
     }
@@ -350,16 +358,23 @@ public final class Transactions implements KeyspaceHooks {
         if (byKey == null) {
             return;
         }
+        // Called after the db was emptied or swapped: a watched key is touched if it was there
+        // before (w.existed) or is there now (SWAPDB brought it in).
         List<Client> dirty = new ArrayList<>();
         for (Map.Entry<BytesKey, List<Client>> e : byKey.entrySet()) {
-            if (db.rawEntry(e.getKey().bytes()) != null) {
-                dirty.addAll(e.getValue());
+            boolean now = db.rawEntry(e.getKey().bytes()) != null;
+            for (Client c : e.getValue()) {
+                MultiState.Watched w = find((MultiState) c.multiState, db, e.getKey());
+                if (now || (w != null && w.existed)) {
+                    dirty.add(c);
+                }
             }
         }
         for (Client c : dirty) {
             MultiState m = (MultiState) c.multiState;
             if (!m.dirtyCas) {
                 m.dirtyCas = true;
+                c.flags |= ClientFlags.DIRTY_CAS;
                 unwatchAll(c, m);
             }
         }

@@ -10,6 +10,7 @@ import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.pubsub.PubSub;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.KeyspaceHooks;
 import java.nio.charset.StandardCharsets;
@@ -136,6 +137,8 @@ public final class Tracking implements KeyspaceHooks {
         s.brokenRedirect = false;
         s.redirect = redirect;
         c.trackingRedirect = redirect;
+        c.flags &= ~(ClientFlags.TRACKING_BROKEN_REDIR | ClientFlags.TRACKING_BCAST);
+        c.flags |= ClientFlags.TRACKING | (bcast ? ClientFlags.TRACKING_BCAST : 0);
         s.bcast = bcast;
         s.optin = optin;
         s.optout = optout;
@@ -169,6 +172,7 @@ public final class Tracking implements KeyspaceHooks {
         trackingClients.remove(c);
         c.trackingState = null;
         c.trackingRedirect = -1;
+        c.flags &= ~(ClientFlags.TRACKING | ClientFlags.TRACKING_BROKEN_REDIR | ClientFlags.TRACKING_BCAST);
     }
 
     // ---- remembering reads
@@ -340,6 +344,7 @@ public final class Tracking implements KeyspaceHooks {
             to = server.clients().get(s.redirect);
             if (to == null) {
                 s.brokenRedirect = true;
+                c.flags |= ClientFlags.TRACKING_BROKEN_REDIR;
                 if (c.protocol() == 3) {
                     long id = s.redirect;
                     c.deliver(r -> {

@@ -240,4 +240,53 @@ class MultiTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void watchedKeyThatExpiresBeforeExecFailsIt() {
+        same("SET x 1 PX 30", "WATCH x", "#sleep 80", "MULTI", "PING", "EXEC");
+    }
+
+    @Test
+    void keyAlreadyExpiredWhenWatchedDoesNotFailExec() {
+        same("DEBUG SET-ACTIVE-EXPIRE 0", "SET x 1 PX 1", "#sleep 20", "WATCH x", "MULTI", "PING", "EXEC",
+                "SET y 1 PX 1", "#sleep 20", "WATCH y", "EXISTS y", "MULTI", "PING", "EXEC",
+                "DEBUG SET-ACTIVE-EXPIRE 1");
+    }
+
+    @Test
+    void flushTouchesWatchedKeysThatExisted() {
+        same("SET x 1", "WATCH x", "FLUSHALL", "MULTI", "PING", "EXEC",
+                "WATCH x", "FLUSHALL", "MULTI", "PING", "EXEC",
+                "SET x 1", "WATCH x", "FLUSHDB", "MULTI", "PING", "EXEC",
+                "SET x 1", "WATCH x", "SELECT 1", "FLUSHDB", "SELECT 0", "MULTI", "PING", "EXEC");
+    }
+
+    @Test
+    void swapdbTouchesWatchedKeysOnEitherSide() {
+        same("SELECT 1", "FLUSHDB", "SELECT 0",
+                "SET x 1", "WATCH x", "SWAPDB 0 1", "MULTI", "PING", "EXEC", "SWAPDB 0 1",
+                "WATCH y", "SWAPDB 0 1", "MULTI", "PING", "EXEC", "SWAPDB 0 1",
+                "SELECT 1", "SET y 1", "SELECT 0", "WATCH y", "SWAPDB 0 1", "MULTI", "PING", "EXEC", "SWAPDB 0 1",
+                "SELECT 1", "FLUSHDB", "SELECT 0");
+    }
+
+    @Test
+    void renameOntoWatchedKeyTouchesIt() {
+        same("SET a 1", "WATCH b", "RENAME a b", "MULTI", "PING", "EXEC",
+                "SET a 1", "WATCH a", "RENAME a x", "MULTI", "PING", "EXEC");
+    }
+
+    @Test
+    void clientListShowsTransactionState() {
+        try (RespClient c = server.client(); RespClient other = server.client()) {
+            String id = c.call("CLIENT", "ID").asText();
+            c.call("MULTI");
+            c.call("SET", "a", "1");
+            c.call("GET", "a");
+            String info = other.call("CLIENT", "LIST", "ID", id).asText();
+            assertThat(info).contains("flags=x").contains("multi=2");
+            c.call("DISCARD");
+            assertThat(other.call("CLIENT", "LIST", "ID", id).asText()).contains("flags=N").contains("multi=-1");
+        }
+    }
 }

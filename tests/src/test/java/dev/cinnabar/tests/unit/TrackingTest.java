@@ -324,4 +324,15 @@ class TrackingTest {
             return out;
         });
     }
+
+    @Test
+    void clientListShowsTrackingState() {
+        try (RespClient c = server.client(); RespClient other = server.client()) {
+            String id = c.call("CLIENT", "ID").asText();
+            c.call("CLIENT", "TRACKING", "on", "BCAST");
+            assertThat(other.call("CLIENT", "LIST", "ID", id).asText()).contains("flags=tB").contains("redir=0");
+            c.call("CLIENT", "TRACKING", "off");
+            assertThat(other.call("CLIENT", "LIST", "ID", id).asText()).contains("flags=N").contains("redir=-1");
+        }
+    }
 }
