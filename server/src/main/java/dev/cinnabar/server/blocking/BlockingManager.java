@@ -224,6 +224,17 @@ public final class BlockingManager implements KeyspaceHooks {
         return blocked.size();
     }
 
+    /** Blocked clients with a timeout (INFO clients: clients_in_timeout_table). */
+    public int clientsInTimeoutTable() {
+        int n = 0;
+        for (BlockState st : blocked) {
+            if (st.deadline > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Blocked clients of the given type ("list", "zset", "stream"). */
     public int blockedClients(String type) {
         int n = 0;

@@ -168,7 +168,7 @@ final class InfoCommand {
                 .add("client_recent_max_output_buffer", maxOut)
                 .add("blocked_clients", blocked)
                 .add("tracking_clients", tracking)
-                .add("clients_in_timeout_table", 0);
+                .add("clients_in_timeout_table", dev.cinnabar.server.blocking.BlockingManager.of(s).clientsInTimeoutTable());
     }
 
     static long heapUsed() {

@@ -320,4 +320,21 @@ class ListBlockingTest {
             assertThat(a.read()).isEqualTo(arr("q", "y"));
         }
     }
+
+    @Test
+    void infoCountsBlockedClientsAndTimeouts() {
+        try (RespClient a = server.client(); RespClient b = server.client(); RespClient p = server.client()) {
+            a.send("BLPOP", "q", "0");
+            awaitBlocked(1);
+            b.send("BLPOP", "q", "30");
+            awaitBlocked(2);
+            String info = p.call("INFO", "clients").asText();
+            assertThat(info).contains("blocked_clients:2\r\n", "clients_in_timeout_table:1\r\n");
+            p.call("RPUSH", "q", "1", "2");
+            a.read();
+            b.read();
+            assertThat(p.call("INFO", "clients").asText()).contains("blocked_clients:0\r\n",
+                    "clients_in_timeout_table:0\r\n");
+        }
+    }
 }
