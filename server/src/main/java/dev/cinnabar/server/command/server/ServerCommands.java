@@ -37,6 +37,11 @@ public final class ServerCommands implements CommandFamily {
         t.bind("info", new InfoCommand()::info);
         t.bind("debug", new DebugCommand()::debug);
         t.bind("monitor", c -> MonitorFeed.of(c.server()).monitor(c));
+        t.bind("latency", "latest", LatencyMonitor::latest);
+        t.bind("latency", "history", LatencyMonitor::history);
+        t.bind("latency", "reset", LatencyMonitor::reset);
+        t.bind("latency", "doctor", LatencyMonitor::doctor);
+        t.bind("latency", "help", LatencyMonitor::help);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);
@@ -53,6 +58,7 @@ public final class ServerCommands implements CommandFamily {
     public static void install(ServerContext ctx) {
         ctx.dispatcher().observers.add(SlowLog.of(ctx));
         ctx.dispatcher().observers.add(MonitorFeed.of(ctx));
+        ctx.dispatcher().observers.add(LatencyMonitor.of(ctx));
         WallClock.micros(ctx);
         InfoCommand.state(ctx);
     }
