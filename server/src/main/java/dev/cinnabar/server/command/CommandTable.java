@@ -154,7 +154,7 @@ public final class CommandTable {
             b = fk.get("spec").get("firstkey").asInt();
             c = fk.get("spec").get("keystep").asInt();
         }
-        return new KeySpec(List.copyOf(fl), bsType, bsIndex, kw, fkType, a, b, c);
+        return new KeySpec(List.copyOf(fl), bsType, bsIndex, kw, fkType, a, b, c, k.path("notes").asText(null));
     }
 
     /** Binds a handler to a top-level command. Fails fast on an unknown name or a double binding. */

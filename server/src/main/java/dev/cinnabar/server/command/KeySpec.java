@@ -16,9 +16,10 @@ import java.util.List;
  * @param a          range: lastkey; keynum: keynumidx
  * @param b          range: keystep; keynum: firstkey
  * @param c          range: limit; keynum: keystep
+ * @param notes      Redis's note on the spec, or null (COMMAND INFO shows it)
  */
 public record KeySpec(List<String> flags, String bsType, int bsIndex, String bsKeyword, String fkType, int a,
-                      int b, int c) {
+                      int b, int c, String notes) {
 
     /**
      * Appends the key positions this spec finds in argv (argc arguments) to out; returns false when

@@ -223,4 +223,10 @@ public final class Errors {
     public static final String HASH_NOT_INTEGER = "ERR hash value is not an integer";
     public static final String HASH_NOT_FLOAT = "ERR hash value is not a float";
     public static final String NAN_OR_INFINITY = "ERR value is NaN or Infinity";
+
+    /** A container's generic complaint, e.g. for CLIENT PAUSE with too many arguments. */
+    public static String subcommandSyntax(String sub, String container) {
+        return "ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(sub, 128) + "'. Try "
+                + container.toUpperCase() + " HELP.";
+    }
 }

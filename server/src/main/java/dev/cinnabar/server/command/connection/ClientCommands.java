@@ -107,7 +107,7 @@ final class ClientCommands {
             ids = new ArrayList<>();
             for (int j = 3; j < c.argc(); j++) {
                 Long id = Numbers.parseLong(c.arg(j));
-                if (id == null || id < 1) {
+                if (id == null) {
                     c.error(Errors.INVALID_CLIENT_ID);
                     return;
                 }
@@ -252,7 +252,7 @@ final class ClientCommands {
                 return;
             }
         } else if (c.argc() > 4) {
-            c.error(Errors.SYNTAX);
+            c.error(Errors.subcommandSyntax(Texts.str(c.arg(1)), "client"));
             return;
         }
         long now = c.server().now();
