@@ -45,6 +45,7 @@ class JedisClientTest {
             assertThatThrownBy(() -> j.sendCommand(() -> "NOSUCHCMD".getBytes(), "x"))
                     .isInstanceOf(JedisDataException.class)
                     .hasMessage("ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' ");
+            assertThat(j.clientInfo()).contains("resp=2", "db=0");
             assertThat(j.select(1)).isEqualTo("OK");
             assertThat(j.get("jedis:bin")).isNull();
             assertThat(j.dbSize()).isEqualTo(0);
