@@ -192,4 +192,26 @@ class PubsubTest {
         assertThat(r.get(0).toString()).isEqualTo(">[\"subscribe\", \"r3\", :1]");
         assertThat(r.get(6).toString()).isEqualTo(">[\"message\", \"r3\", \"to-myself\"]");
     }
+
+    @Test
+    void resp3PublishToSelfInsideExecAndKeyspaceEventsInTransaction() {
+        same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            a.call("HELLO", "3");
+            b.call("CONFIG", "SET", "notify-keyspace-events", "E$");
+            out.addAll(call(a, 1, "SUBSCRIBE", "self"));
+            out.addAll(call(a, 1, "SUBSCRIBE", "__keyevent@0__:set"));
+            out.add(a.call("MULTI"));
+            out.add(a.call("PUBLISH", "self", "in-exec"));
+            out.add(a.call("SET", "txkey", "v"));
+            a.send("EXEC");
+            for (int i = 0; i < 3; i++) {
+                out.add(a.read());
+            }
+            out.add(a.call("PING"));
+            b.call("CONFIG", "SET", "notify-keyspace-events", "");
+            b.call("DEL", "txkey");
+            return out;
+        });
+    }
 }
