@@ -32,6 +32,12 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void fcall(Client c, boolean readOnly) {
+        FunctionRegistry reg = c.server().functions();
+        FunctionRegistry.Function f = reg.function(Texts.str(c.arg(1)));
+        if (f == null) {
+            c.error("ERR Function not found");
+            return;
+        }
         Long numkeys = Numbers.parseLong(c.arg(2));
         if (numkeys == null) {
             c.error(Errors.NOT_INTEGER);
@@ -43,12 +49,6 @@ public final class FunctionCommands implements CommandFamily {
         }
         if (numkeys < 0) {
             c.error("ERR Number of keys can't be negative");
-            return;
-        }
-        FunctionRegistry reg = c.server().functions();
-        FunctionRegistry.Function f = reg.function(Texts.str(c.arg(1)));
-        if (f == null) {
-            c.error("ERR Function not found");
             return;
         }
         if (readOnly && !f.flags().noWrites()) {
@@ -70,14 +70,18 @@ public final class FunctionCommands implements CommandFamily {
     void load(Client c) {
         boolean replace = false;
         int i = 2;
-        if (c.argc() > 3) {
-            if (c.argc() == 4 && Texts.is(c.arg(2), "replace")) {
+        while (i < c.argc() - 1) {
+            byte[] opt = c.arg(i++);
+            if (Texts.is(opt, "replace")) {
                 replace = true;
-                i = 3;
-            } else {
-                c.error("ERR Unknown option given: " + Texts.str(c.arg(2)));
-                return;
+                continue;
             }
+            c.error("ERR Unknown option given: " + Texts.str(opt));
+            return;
+        }
+        if (i >= c.argc()) {
+            c.error("ERR Function code is missing");
+            return;
         }
         try {
             c.reply().bulk(c.server().functions().load(new String(c.arg(i), StandardCharsets.UTF_8), replace));
@@ -102,7 +106,7 @@ public final class FunctionCommands implements CommandFamily {
             return;
         }
         if (c.argc() > 3) {
-            c.error(Errors.SYNTAX);
+            c.error(Errors.unknownSubcommandOrArgs(Texts.str(c.arg(1)), "function"));
             return;
         }
         c.server().functions().flush();
@@ -114,9 +118,21 @@ public final class FunctionCommands implements CommandFamily {
         boolean withCode = false;
         String pattern = null;
         for (int i = 2; i < c.argc(); i++) {
-            if (Texts.is(c.arg(i), "withcode") && !withCode) {
+            if (Texts.is(c.arg(i), "withcode")) {
+                if (withCode) {
+                    c.error("ERR Unknown argument " + Texts.str(c.arg(i)));
+                    return;
+                }
                 withCode = true;
-            } else if (Texts.is(c.arg(i), "libraryname") && pattern == null && i + 1 < c.argc()) {
+            } else if (Texts.is(c.arg(i), "libraryname")) {
+                if (pattern != null) {
+                    c.error("ERR Unknown argument " + Texts.str(c.arg(i)));
+                    return;
+                }
+                if (i >= c.argc() - 1) {
+                    c.error("ERR library name argument was not given");
+                    return;
+                }
                 pattern = Texts.str(c.arg(++i));
             } else {
                 c.error("ERR Unknown argument " + Texts.str(c.arg(i)));
@@ -180,7 +196,7 @@ public final class FunctionCommands implements CommandFamily {
                 }
             }
         } else if (c.argc() > 4) {
-            c.error(Errors.SYNTAX);
+            c.error(Errors.unknownSubcommandOrArgs(Texts.str(c.arg(1)), "function"));
             return;
         }
         try {
