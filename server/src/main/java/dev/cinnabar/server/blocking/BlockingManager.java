@@ -391,7 +391,16 @@ public final class BlockingManager implements KeyspaceHooks {
             if (st.client.blockState != st) {
                 continue; // served through another key meanwhile
             }
-            Outcome o = st.waiter.serve(st.client, db, key.bytes());
+            Outcome o;
+            try {
+                o = st.waiter.serve(st.client, db, key.bytes());
+            } catch (RuntimeException e) {
+                // A bug in a waiter must not fail the command that made the key ready, nor leave
+                // this client hanging: it gets its timeout reply and the others are still served.
+                server.log().warning("serving a blocked client failed: " + e);
+                st.client.deliver(st.onTimeout);
+                o = Outcome.SERVED;
+            }
             if (o == Outcome.SERVED) {
                 unblock(st.client);
             } else if (o == Outcome.EXHAUSTED) {

@@ -195,6 +195,26 @@ class BlockingManagerTest {
     }
 
     @Test
+    void aFailingWaiterUnblocksItsClientAndTheOthersAreServed() {
+        FakeClient a = new FakeClient();
+        FakeClient b = new FakeClient();
+        FakeClient p = new FakeClient();
+        ctx.lock().lock();
+        try {
+            bm.block(a.client, List.of("q".getBytes()), 0, "list", (c, db, k) -> {
+                throw new IllegalStateException("boom");
+            }, Reply::nullArray);
+        } finally {
+            ctx.lock().unlock();
+        }
+        b.call("BLPOP", "q", "0");
+        assertThat(p.call("RPUSH", "q", "v")).isEqualTo(":1\r\n");
+        assertThat(a.take()).isEqualTo("*-1\r\n");
+        assertThat(b.take()).isEqualTo("*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
+        assertThat(bm.blockedClients()).isZero();
+    }
+
+    @Test
     void timeoutParsingFollowsRedis() {
         List<String> bad = new ArrayList<>();
         for (String s : new String[] {"", " 1", "1 ", "abc", "nan", "1.5x", "e5", "1e", "--1", "1e99999"}) {
