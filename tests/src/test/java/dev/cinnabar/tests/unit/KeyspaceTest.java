@@ -77,6 +77,29 @@ class KeyspaceTest {
         }
     }
 
+    /** Random glob patterns over random keys: KEYS must select exactly what Redis selects. */
+    @Test
+    void randomGlobPatternsSelectTheSameKeysAsRedis() {
+        Random r = new Random(Long.getLong("seed", 11));
+        for (int i = 0; i < 60; i++) {
+            String key = random(r, "ab-]^\\[*?", 1 + r.nextInt(6));
+            d.real.call("SET", key, "1");
+            d.ours.call("SET", key, "1");
+        }
+        for (int i = 0; i < 400; i++) {
+            String p = random(r, "ab*?[]^-\\", r.nextInt(8));
+            assertThat(texts(d.ours.call("KEYS", p))).as("KEYS %s", p).isEqualTo(texts(d.real.call("KEYS", p)));
+        }
+    }
+
+    private static String random(Random r, String alphabet, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
     @Test
     void scanOptionsTypesAndErrorsAsRedis() {
         for (int i = 0; i < 300; i++) {
