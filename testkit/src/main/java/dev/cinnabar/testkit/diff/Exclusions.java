@@ -10,6 +10,10 @@ import java.util.Set;
  * when its metadata carries the {@code nondeterministic_output} tip, when it blocks, or when it
  * is on the deny-list below, each entry with its reason. Everything else a family binds is picked
  * up automatically.
+ *
+ * <p>Kept on purpose: SELECT, SWAPDB, MOVE, FLUSHALL/FLUSHDB, MULTI/EXEC/WATCH, HELLO, RESET and
+ * AUTH, because {@link Differ} starts every sequence on fresh connections after FLUSHALL (and
+ * restores the few parameters CONFIG SET may change), so their effects cannot leak.
  */
 public final class Exclusions {
     private Exclusions() {

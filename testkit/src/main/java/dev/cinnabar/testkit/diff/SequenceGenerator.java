@@ -38,6 +38,7 @@ public final class SequenceGenerator {
     static final String[] ODD_DOUBLES = {"nan", "x", "", "1e400", "1.5.1", "(1"};
     /** For arguments that are durations: never a few ms, which would race between the servers. */
     static final String[] DURATIONS = {"100", "1000", "100000", "3600"};
+    static final String[] DURATIONS_MS = {"100000", "1000000", "3600000"};
     static final String[] ODD_DURATIONS = {"0", "-1", "x", "9223372036854775807", "-9223372036854775808"};
     static final String[] SCORE_RANGES = {"-inf", "+inf", "(1", "0", "1", "2.5", "(2", "-1", "3", "x"};
     static final String[] LEX_RANGES = {"-", "+", "[a", "(b", "[c", "(a", "a", "[1"};
@@ -309,7 +310,9 @@ public final class SequenceGenerator {
 
     private static String integer(SplittableRandom r, CommandSpec s, String name) {
         if (name.contains("seconds") || name.contains("milliseconds")) {
-            return r.nextInt(5) == 0 ? pick(r, ODD_DURATIONS) : pick(r, DURATIONS);
+            // at least 100 s: a key must not expire between the two servers' runs of a sequence
+            return r.nextInt(5) == 0 ? pick(r, ODD_DURATIONS)
+                    : pick(r, name.contains("milliseconds") ? DURATIONS_MS : DURATIONS);
         }
         if (name.equals("bit") || name.equals("value") && s.fullName().equals("setbit")) {
             return r.nextInt(10) == 0 ? pick(r, INTEGERS) : r.nextBoolean() ? "1" : "0";

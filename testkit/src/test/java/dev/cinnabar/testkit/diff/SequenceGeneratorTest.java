@@ -57,7 +57,7 @@ class SequenceGeneratorTest {
         assertThat(sets).noneSatisfy(i -> {
             int px = i.args().indexOf("PX");
             assertThat(px).isPositive();
-            assertThat(px + 1 < i.args().size() && i.args().get(px + 1).matches("[1-9][0-9]?")).isTrue();
+            assertThat(px + 1 < i.args().size() && i.args().get(px + 1).matches("[1-9][0-9]{0,4}")).isTrue();
         });
     }
 
