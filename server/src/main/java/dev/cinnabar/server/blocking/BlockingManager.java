@@ -41,6 +41,24 @@ import java.util.function.Consumer;
  * shared timer thread, which takes the execution lock and replies with the timeout value; the cron
  * also sweeps deadlines by the injected clock (so tests with a manual clock work). Everything
  * except the timer callback runs under the execution lock.
+ *
+ * <p>Use from a blocking command (BZPOPMIN, XREAD BLOCK...), as the list family does:
+ *
+ * <pre>{@code
+ * BlockingManager bm = BlockingManager.of(c.server());
+ * long deadline = bm.timeoutDeadline(c, c.arg(c.argc() - 1)); // replies Redis's errors
+ * if (deadline < 0) return;
+ * // ... serve at once when a key has data, as the non-blocking command would ...
+ * if (!bm.canBlock(c)) { c.reply().nullArray(); return; }      // inside MULTI/EXEC or a script
+ * bm.block(c, keys, deadline, "zset", (cl, db, key) -> {
+ *     // re-check the key: missing -> EXHAUSTED, another type -> SKIP, then pop and
+ *     cl.deliver(r -> ...);                                       // the reply, in cl's protocol
+ *     return Outcome.SERVED;
+ * }, Reply::nullArray);                                           // the timeout reply
+ * }</pre>
+ *
+ * A key that gains data without being created ({@link Db#add}), e.g. XADD to an existing stream,
+ * must call {@link #signalKeyAsReady}.
  */
 public final class BlockingManager implements KeyspaceHooks {
     /** What a waiter's serve attempt found. */
