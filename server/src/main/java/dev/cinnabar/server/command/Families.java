@@ -26,7 +26,8 @@ public final class Families {
                 new dev.cinnabar.server.command.list.ListCommands(),
                 new dev.cinnabar.server.command.hash.HashCommands(),
                 new dev.cinnabar.server.command.pubsub.PubSubCommands(),
-                new dev.cinnabar.server.tracking.TrackingCommands()
+                new dev.cinnabar.server.tracking.TrackingCommands(),
+                new dev.cinnabar.server.command.generic.SortCommands()
         );
     }
 }

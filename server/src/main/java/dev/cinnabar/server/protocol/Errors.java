@@ -229,4 +229,7 @@ public final class Errors {
         return "ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(sub, 128) + "'. Try "
                 + container.toUpperCase() + " HELP.";
     }
+
+    // SORT and streams
+    public static final String SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
 }

@@ -223,6 +223,13 @@ public final class ZSet implements RValue {
         return score == 0 ? 0.0 : score;
     }
 
+    /** Converts a listpack-encoded set to the skiplist encoding (SORT does it to its input, as Redis). */
+    public void toSkiplist() {
+        if (sl == null) {
+            convertToSkiplist();
+        }
+    }
+
     private void convertToSkiplist() {
         SkipList s = new SkipList();
         for (int i = 0; i < n; i++) {
