@@ -143,17 +143,19 @@ public final class ConnectionCommands implements CommandFamily {
                 j += 2;
             } else if (Texts.is(opt, "setname") && more >= 1) {
                 name = c.arg(j + 1);
-                if (!ClientCommands.validName(name)) {
-                    c.error(Errors.CLIENT_NAME);
-                    return;
-                }
                 j++;
             } else {
                 c.error(Errors.helloSyntax(Texts.str(opt)));
                 return;
             }
         }
+        // As Redis 7.0.15 does: credentials are checked before the name, so a bad name after a
+        // good AUTH still leaves the client authenticated.
         if (user != null && !authenticate(c, user, password)) {
+            return;
+        }
+        if (name != null && !ClientCommands.validName(name)) {
+            c.error(Errors.CLIENT_NAME);
             return;
         }
         if (!c.authenticated()) {
