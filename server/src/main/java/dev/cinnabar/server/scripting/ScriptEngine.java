@@ -610,7 +610,7 @@ public final class ScriptEngine {
 
     private final java.util.regex.Pattern position = java.util.regex.Pattern.compile("(?:user_script|user_function):(\\d+):? ");
     private static final java.util.regex.Pattern UNEXPECTED =
-            java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.*)\\)");
+            java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.)\\)");
 
     String compileMessage(LuaError e) {
         String m = e.getMessage();
@@ -620,9 +620,14 @@ public final class ScriptEngine {
         // LuaJ: "user_script:1: '=' expected near 'error'" (matches Lua 5.1's wording for most errors)
         m = m.replace("@" + src, src);
         // LuaJ names the token by its code; Lua 5.1 says "near 'tok'"
-        m = UNEXPECTED.matcher(m).replaceAll("unexpected symbol near '$1'");
-        // At the end of input LuaJ omits the token; Lua 5.1 says "near '<eof>'"
-        return m.endsWith(" expected") ? m + " near '<eof>'" : m;
+        // LuaJ reports the end of input as token 286 and drops the "near" part of its messages;
+        // restore Lua 5.1's wording where the token is known.
+        m = m.replace("unexpected symbol 286 (\u011e)", "unexpected symbol near '<eof>'");
+        m = UNEXPECTED.matcher(m).replaceAll(r -> {
+            String tok = r.group(1);
+            return tok.length() == 1 && tok.charAt(0) < 128 ? "unexpected symbol near '" + tok + "'" : r.group();
+        });
+        return m;
     }
 
     /**

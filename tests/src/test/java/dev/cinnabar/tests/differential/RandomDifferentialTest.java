@@ -31,9 +31,6 @@ class RandomDifferentialTest {
     static final String LUA_COMPILE_ERRORS = "Lua compile errors differ from Lua 5.1's: EVAL v2 0 gives"
             + " 'user_script:1: syntax error' instead of \"'=' expected near '<eof>'\", and a hex numeral is"
             + " misread: EVAL 0x10 0 reports \"unexpected symbol near 'ğ'\" instead of 'near '0x10''";
-    static final String NOSCRIPT_FIRST = "EVALSHA of an unknown sha with a bad numkeys answers the numkeys error"
-            + " ('ERR value is not an integer or out of range', 'ERR Number of keys can't be negative');"
-            + " Redis answers '-NOSCRIPT No matching script. Please use EVAL.' first";
 
     static boolean numkeysOk(Invocation inv) {
         if (inv.args().size() < 3) {
@@ -65,25 +62,6 @@ class RandomDifferentialTest {
             new KnownBug("eval", inv -> true, LUA_COMPILE_ERRORS),
             new KnownBug("eval_ro", inv -> true, LUA_COMPILE_ERRORS),
             new KnownBug("script|load", inv -> true, LUA_COMPILE_ERRORS),
-            new KnownBug("evalsha", inv -> !numkeysOk(inv), NOSCRIPT_FIRST),
-            new KnownBug("evalsha_ro", inv -> !numkeysOk(inv), NOSCRIPT_FIRST),
-            new KnownBug("fcall", inv -> !numkeysOk(inv), "FCALL of an unknown function with a bad numkeys answers"
-                    + " the numkeys error; Redis answers 'ERR Function not found' first"),
-            new KnownBug("fcall_ro", inv -> !numkeysOk(inv), "FCALL_RO: same as FCALL"),
-            new KnownBug("function|flush", inv -> inv.args().size() > 3, "FUNCTION FLUSH ASYNC ASYNC answers"
-                    + " 'ERR syntax error'; Redis: 'ERR unknown subcommand or wrong number of arguments for 'FLUSH'."
-                    + " Try FUNCTION HELP.'"),
-            new KnownBug("function|restore", inv -> inv.args().size() > 4, "FUNCTION RESTORE p APPEND APPEND"
-                    + " answers 'ERR syntax error'; Redis: 'ERR unknown subcommand or wrong number of arguments for"
-                    + " 'restore'. Try FUNCTION HELP.'"),
-            new KnownBug("function|load", inv -> inv.args().size() > 4 || inv.args().size() == 4
-                    && (!inv.args().get(2).equalsIgnoreCase("replace") || inv.args().get(3).equalsIgnoreCase("replace")),
-                    "FUNCTION LOAD option parsing: 'FUNCTION LOAD REPLACE x 1' answers 'ERR Unknown option given:"
-                    + " REPLACE' (Redis: '... given: x'); 'FUNCTION LOAD REPLACE REPLACE code' answers 'Unknown option"
-                    + " given: REPLACE' (Redis takes the second REPLACE as the code: 'ERR Missing library metadata')"),
-            new KnownBug("function|list", inv -> inv.args().get(inv.args().size() - 1).equalsIgnoreCase("libraryname"),
-                    "FUNCTION LIST LIBRARYNAME (no value) answers 'ERR Unknown argument LIBRARYNAME'; Redis: 'ERR"
-                    + " library name argument was not given'"),
             new KnownBug("hello", inv -> inv.args().size() > 5 && inv.args().stream().anyMatch(a -> a.equalsIgnoreCase(
                     "auth")), "HELLO validates every option before AUTH: 'HELLO 3 AUTH u p SETNAME \"a b\"' and 'HELLO 3"
                     + " AUTH u p junk' answer the name/syntax error; Redis authenticates as it parses (WRONGPASS)"),

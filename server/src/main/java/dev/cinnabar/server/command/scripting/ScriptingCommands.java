@@ -27,6 +27,10 @@ public final class ScriptingCommands implements CommandFamily {
     }
 
     void eval(Client c, boolean bySha, boolean readOnly) {
+        if (bySha && c.arg(1).length != 40) {
+            c.error("NOSCRIPT No matching script. Please use EVAL."); // Redis checks the SHA's length first
+            return;
+        }
         Long numkeys = Numbers.parseLong(c.arg(2));
         if (numkeys == null) {
             c.error(Errors.NOT_INTEGER);
