@@ -131,7 +131,8 @@ public final class Transactions implements KeyspaceHooks {
             c.closeAfterReply(true);
             return true;
         }
-        m.queue.add(new MultiState.Queued(cmd, argc == argv.length ? argv : java.util.Arrays.copyOf(argv, argc), argc));
+        // Our own copy of the argument array: the transport may reuse its arrays between requests.
+        m.queue.add(new MultiState.Queued(cmd, java.util.Arrays.copyOf(argv, argc), argc));
         c.queuedCommands = m.queue.size();
         c.queuedBytes = m.queuedBytes;
         if (cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE)) {
