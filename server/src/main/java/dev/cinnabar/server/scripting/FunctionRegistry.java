@@ -149,7 +149,7 @@ public final class FunctionRegistry {
         try {
             chunk = engine.globals().load(new ByteArrayInputStream(src), "@user_function", "t", env);
         } catch (LuaError e) {
-            throw new ScriptException("ERR Error compiling function: " + engine.compileMessage(e));
+            throw new ScriptException("ERR Error compiling function: " + engine.compileMessage(e, src));
         }
         if (chunk instanceof LuaClosure c) {
             ScriptEngine.untailCalls(c.p);

@@ -578,7 +578,7 @@ public final class ScriptEngine {
         try {
             fn = g.load(new ByteArrayInputStream(src), "@" + this.src, "t", g);
         } catch (LuaError e) {
-            throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e));
+            throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e, src));
         }
         if (fn instanceof org.luaj.vm2.LuaClosure closure) {
             untailCalls(closure.p);
@@ -586,6 +586,21 @@ public final class ScriptEngine {
         s = new Script(sha, body, (LuaFunction) fn, flags);
         scripts.put(sha, s);
         return s;
+    }
+
+    private static int lastLine(byte[] source) {
+        int lines = 1;
+        int end = source.length;
+        while (end > 0 && (source[end - 1] == '\n' || source[end - 1] == ' ' || source[end - 1] == '\t'
+                || source[end - 1] == '\r')) {
+            end--;
+        }
+        for (int i = 0; i < end; i++) {
+            if (source[i] == '\n') {
+                lines++;
+            }
+        }
+        return lines;
     }
 
     /**
@@ -612,7 +627,7 @@ public final class ScriptEngine {
     private static final java.util.regex.Pattern UNEXPECTED =
             java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.)\\)");
 
-    String compileMessage(LuaError e) {
+    String compileMessage(LuaError e, byte[] source) {
         String m = e.getMessage();
         if (m == null) {
             return "";
@@ -627,6 +642,15 @@ public final class ScriptEngine {
             String tok = r.group(1);
             return tok.length() == 1 && tok.charAt(0) < 128 ? "unexpected symbol near '" + tok + "'" : r.group();
         });
+        // An error on the last line whose token LuaJ dropped is, in practice, the end of input.
+        java.util.regex.Matcher pos = position.matcher(m);
+        if (pos.lookingAt() && Integer.parseInt(pos.group(1)) >= lastLine(source)) {
+            if (m.endsWith(" expected")) {
+                m = m + " near '<eof>'";
+            } else if (m.endsWith(": syntax error")) {
+                m = m.substring(0, m.length() - "syntax error".length()) + "'=' expected near '<eof>'";
+            }
+        }
         return m;
     }
 
