@@ -62,6 +62,7 @@ public final class NettyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        keepalive(ch);
                         ch.pipeline().addLast(new ClientHandler(server));
                     }
                 });
@@ -156,6 +157,21 @@ public final class NettyServer implements AutoCloseable {
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * tcp-keepalive, read per connection so CONFIG SET applies to new clients: as Redis's
+     * anetKeepAlive, probes start after the interval, repeat every third of it, and 3 unanswered
+     * probes drop the peer (the timing options need the native transport).
+     */
+    private void keepalive(SocketChannel ch) {
+        int interval = server.config().tcpKeepalive;
+        ch.config().setOption(ChannelOption.SO_KEEPALIVE, interval > 0);
+        if (interval > 0 && ch instanceof io.netty.channel.epoll.EpollSocketChannel e) {
+            e.config().setTcpKeepIdle(interval);
+            e.config().setTcpKeepIntvl(Math.max(1, interval / 3));
+            e.config().setTcpKeepCnt(3);
         }
     }
 }
