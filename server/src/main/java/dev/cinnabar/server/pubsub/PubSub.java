@@ -27,8 +27,9 @@ import java.util.Set;
  *
  * <p>Messages reach subscribers through {@link Client#deliver}: as RESP3 pushes or RESP2 arrays,
  * before the publisher's own reply when the publisher is itself subscribed. A client with any
- * subscription is a pub/sub client ({@link #isPubsubClient}, the output-buffer class); in RESP2 it
- * is restricted to (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET by a gate stage.
+ * subscription is a pub/sub client ({@link #isPubsubClient}, ClientFlags.PUBSUB: the output-buffer
+ * class); in RESP2 it is restricted to (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET by a
+ * gate stage.
  *
  * <p>Cost: PUBLISH is O(subscribers of the channel + number of patterns).
  */
@@ -68,7 +69,6 @@ public final class PubSub {
     private final Map<BytesKey, Set<Client>> patterns = new LinkedHashMap<>();
     private final Map<BytesKey, Set<Client>> shardChannels = new LinkedHashMap<>();
     private final Set<CommandSpec> allowedInContext = new java.util.HashSet<>();
-    private CommandSpec ping;
     private CommandSpec exec;
 
     private PubSub(ServerContext server) {
@@ -85,7 +85,6 @@ public final class PubSub {
                 p.allowedInContext.add(s);
             }
         }
-        p.ping = ctx.commands().lookup("ping");
         p.exec = ctx.commands().lookup("exec");
         Dispatcher d = ctx.dispatcher();
         Dispatcher.Check next = d.context;
@@ -133,19 +132,7 @@ public final class PubSub {
         }
         CommandSpec top = cmd.parent() == null ? cmd : cmd.parent();
         if (allowedInContext.contains(top)) {
-            if (top == ping && !Transactions.inMulti(c)) {
-                // PING in RESP2 subscribed mode answers as a message: ["pong", argument or ""].
-                c.reply().array(2);
-                c.reply().bulk("pong");
-                if (c.argc() > 1) {
-                    c.reply().bulk(c.arg(1));
-                } else {
-                    c.reply().bulk("");
-                }
-                cmd.calls++;
-                return true;
-            }
-            return false;
+            return false; // PING itself answers ["pong", arg] in this context
         }
         String error = Errors.pubsubContext(cmd.fullName());
         if (top == exec) {

@@ -110,6 +110,12 @@ class PubsubTest {
             out.add(a.call("MULTI"));
             out.add(a.call("PING"));
             out.add(a.call("EXEC"));
+            // A queued PING run after a queued SUBSCRIBE answers as in the subscribed context.
+            out.add(a.call("MULTI"));
+            out.add(a.call("SUBSCRIBE", "t2"));
+            out.add(a.call("PING", "in"));
+            out.add(a.call("EXEC"));
+            out.addAll(call(a, 1, "UNSUBSCRIBE"));
             return out;
         });
     }
