@@ -19,5 +19,6 @@ final class Features {
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
         dev.cinnabar.server.session.ClientsCron.install(ctx, cron);
         dev.cinnabar.server.tracking.Tracking.install(ctx, cron);
+        dev.cinnabar.server.command.stream.StreamCommands.install(ctx);
     }
 }

@@ -232,4 +232,26 @@ public final class Errors {
 
     // SORT and streams
     public static final String SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
+    public static final String STREAM_INVALID_ID = "ERR Invalid stream ID specified as stream command argument";
+    public static final String XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0";
+    public static final String XADD_ID_SMALLER =
+            "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+    public static final String STREAM_EXHAUSTED =
+            "ERR The stream has exhausted the last possible ID, unable to add more items";
+    public static final String STREAM_MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0.";
+    public static final String STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0.";
+    public static final String STREAM_MAXLEN_AND_MINID =
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+    public static final String STREAM_LIMIT_NO_STRATEGY =
+            "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+    public static final String STREAM_LIMIT_NO_APPROX = "ERR syntax error, LIMIT cannot be used without the special ~ option";
+    public static final String XTRIM_NO_STRATEGY = "ERR syntax error, XTRIM must be called with a trimming strategy";
+    public static final String STREAM_INVALID_START = "ERR invalid start ID for the interval";
+    public static final String STREAM_INVALID_END = "ERR invalid end ID for the interval";
+    public static final String XSETID_ENTRIES_NEGATIVE = "ERR entries_added must be positive";
+    public static final String XSETID_BELOW_GIVEN_MAXDELETED =
+            "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+    public static final String XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item";
+    public static final String XSETID_ENTRIES_BELOW_LENGTH =
+            "ERR The entries_added specified in XSETID is smaller than the target stream length";
 }
