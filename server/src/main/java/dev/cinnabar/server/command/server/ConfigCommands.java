@@ -35,16 +35,16 @@ import java.util.Set;
 final class ConfigCommands {
     private static final String[] HELP = {
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "GET <pattern>",
-        "    Return parameters matching the glob-like <pattern> and their values.",
-        "SET <directive> <value>",
-        "    Set the configuration <directive> to <value>.",
+        "GET <pattern> [<pattern> ...]",
+        "    The directives whose names match the glob patterns, with their values.",
+        "SET <directive> <value> [<directive> <value> ...]",
+        "    Change directives at run time; all of them or none.",
         "RESETSTAT",
-        "    Reset statistics reported by the INFO command.",
+        "    Zero the statistics INFO reports.",
         "REWRITE",
-        "    Rewrite the configuration file.",
+        "    Write the running configuration back to the configuration file.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
 
     void register(CommandTable t) {

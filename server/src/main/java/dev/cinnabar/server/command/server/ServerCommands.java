@@ -19,16 +19,14 @@ public final class ServerCommands implements CommandFamily {
     private static final String[] SLOWLOG_HELP = {
         "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET [<count>]",
-        "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-        "    Entries are made of:",
-        "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-        "    client name",
+        "    The <count> newest slow commands (10 by default, -1 for all), each as: id,",
+        "    unix time, duration in microseconds, arguments, client address, client name.",
         "LEN",
-        "    Return the length of the slowlog.",
+        "    How many entries the slow log holds.",
         "RESET",
-        "    Reset the slowlog.",
+        "    Empty the slow log.",
         "HELP",
-        "    Prints this help.",
+        "    Print this help.",
     };
 
     @Override
