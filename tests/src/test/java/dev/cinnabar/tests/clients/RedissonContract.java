@@ -5,6 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cinnabar.testkit.RespClient;
 import java.time.Duration;
 import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.redisson.api.BatchOptions;
+import org.redisson.api.RBatch;
+import org.redisson.api.RBlockingQueue;
+import org.redisson.api.RCountDownLatch;
+import org.redisson.api.RPatternTopic;
+import org.redisson.api.RReadWriteLock;
+import org.redisson.api.RScript;
+import org.redisson.api.RTopic;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -255,5 +267,88 @@ abstract class RedissonContract {
         RMap<String, Integer> objects = redisson.getMap("objects");
         objects.put("k", 42);
         assertThat(redisson.<String, Integer>getMap("objects").get("k")).isEqualTo(42);
+    }
+
+    @Test
+    void topicsDeliverChannelAndPatternMessages() throws Exception {
+        BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        RTopic topic = redisson.getTopic("news", StringCodec.INSTANCE);
+        RPatternTopic pattern = redisson.getPatternTopic("ne*", StringCodec.INSTANCE);
+        int id = topic.addListener(String.class, (channel, msg) -> got.add(channel + " " + msg));
+        int pid = pattern.addListener(String.class, (p, channel, msg) -> got.add(p + " " + channel + " " + msg));
+        try {
+            assertThat(topic.publish("hello")).isEqualTo(2L);
+            List<String> msgs = List.of(got.poll(5, TimeUnit.SECONDS), got.poll(5, TimeUnit.SECONDS));
+            assertThat(msgs).containsExactlyInAnyOrder("news hello", "ne* news hello");
+            assertThat(topic.countSubscribers()).isEqualTo(1L);
+        } finally {
+            topic.removeListener(id);
+            pattern.removeListener(pid);
+        }
+        assertThat(redisson.getTopic("news", StringCodec.INSTANCE).publish("gone")).isZero();
+    }
+
+    @Test
+    void scriptsAndAtomicBatch() {
+        RScript script = redisson.getScript(StringCodec.INSTANCE);
+        assertThat((String) script.eval(RScript.Mode.READ_WRITE, "return redis.call('set', KEYS[1], ARGV[1])",
+                RScript.ReturnType.STATUS, List.of("sk"), "v1")).isEqualTo("OK");
+        String sha = script.scriptLoad("return {redis.call('get', KEYS[1]), ARGV[1]}");
+        assertThat(script.scriptExists(sha)).containsExactly(true);
+        List<Object> r = script.evalSha(RScript.Mode.READ_ONLY, sha, RScript.ReturnType.MULTI, List.of("sk"), "a");
+        assertThat(r).containsExactly("v1", "a");
+        Long n = script.eval(RScript.Mode.READ_WRITE, "return redis.call('incrby', KEYS[1], ARGV[1])",
+                RScript.ReturnType.INTEGER, List.of("cnt"), "7");
+        assertThat(n).isEqualTo(7L);
+
+        // an atomic batch is sent as MULTI ... EXEC
+        RBatch batch = redisson.createBatch(BatchOptions.defaults()
+                .executionMode(BatchOptions.ExecutionMode.IN_MEMORY_ATOMIC));
+        batch.getBucket("b1", StringCodec.INSTANCE).setAsync("x");
+        batch.getAtomicLong("cnt").incrementAndGetAsync();
+        batch.getMap("bm", StringCodec.INSTANCE).fastPutAsync("f", "v");
+        List<Object> responses = new ArrayList<>(batch.execute().getResponses());
+        assertThat(responses).containsExactly(null, 8L, true);
+        assertThat(redisson.getBucket("b1", StringCodec.INSTANCE).get()).isEqualTo("x");
+    }
+
+    @Test
+    void countDownLatchReadWriteLockAndBlockingQueue() throws Exception {
+        RCountDownLatch latch = redisson.getCountDownLatch("latch");
+        assertThat(latch.trySetCount(2)).isTrue();
+        Future<Boolean> awaiting = other.submit(() -> latch.await(10, TimeUnit.SECONDS));
+        latch.countDown();
+        assertThat(latch.getCount()).isEqualTo(1L);
+        assertThat(awaiting.isDone()).isFalse();
+        latch.countDown();
+        assertThat(awaiting.get(5, TimeUnit.SECONDS)).isTrue();
+
+        RReadWriteLock rw = redisson.getReadWriteLock("rw");
+        rw.readLock().lock();
+        try {
+            assertThat(other.submit(() -> {
+                boolean read = rw.readLock().tryLock();
+                if (read) {
+                    rw.readLock().unlock();
+                }
+                return read + " " + rw.writeLock().tryLock();
+            }).get(10, TimeUnit.SECONDS)).isEqualTo("true false");
+        } finally {
+            rw.readLock().unlock();
+        }
+        assertThat(other.submit(() -> {
+            boolean w = rw.writeLock().tryLock();
+            if (w) {
+                rw.writeLock().unlock();
+            }
+            return w;
+        }).get(10, TimeUnit.SECONDS)).isTrue();
+
+        RBlockingQueue<String> queue = redisson.getBlockingQueue("queue", StringCodec.INSTANCE);
+        Future<String> taker = other.submit(() -> queue.poll(10, TimeUnit.SECONDS));
+        Thread.sleep(100);
+        assertThat(queue.offer("job")).isTrue();
+        assertThat(taker.get(5, TimeUnit.SECONDS)).isEqualTo("job");
+        assertThat(queue.isEmpty()).isTrue();
     }
 }
