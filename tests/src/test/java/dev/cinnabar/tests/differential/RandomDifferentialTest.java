@@ -28,21 +28,10 @@ import org.junit.jupiter.api.Test;
  */
 class RandomDifferentialTest {
 
-    static final String LUA_COMPILE_ERRORS = "Lua compile errors differ from Lua 5.1's: EVAL v2 0 gives"
-            + " 'user_script:1: syntax error' instead of \"'=' expected near '<eof>'\", and a hex numeral is"
-            + " misread: EVAL 0x10 0 reports \"unexpected symbol near 'ğ'\" instead of 'near '0x10''";
-
-    static boolean numkeysOk(Invocation inv) {
-        if (inv.args().size() < 3) {
-            return true; // arity error, same on both
-        }
-        try {
-            int n = Integer.parseInt(inv.args().get(2));
-            return n >= 0 && n <= inv.args().size() - 3;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
+    static final String LUA_COMPILE_ERRORS = "Lua compile errors differ from Lua 5.1's: EVAL k1 0 gives"
+            + " 'user_script:1: syntax error' instead of \"'=' expected near '<eof>'\", and a number is"
+            + " misnamed: EVAL_RO 9223372036854775807 0 reports 'unexpected symbol 287 (ğ)' instead of"
+            + " \"unexpected symbol near '9223372036854775807'\"";
 
     /** A known, reported bug: the invocations that trigger it are not generated. */
     record KnownBug(String command, Predicate<Invocation> when, String bug) {
@@ -60,17 +49,22 @@ class RandomDifferentialTest {
             new KnownBug("eval_ro", inv -> true, LUA_COMPILE_ERRORS),
             new KnownBug("script|load", inv -> true, LUA_COMPILE_ERRORS),
             new KnownBug("hello", inv -> inv.args().size() > 5 && inv.args().stream().anyMatch(a -> a.equalsIgnoreCase(
-                    "auth")), "HELLO validates every option before AUTH: 'HELLO 3 AUTH u p SETNAME \"a b\"' and 'HELLO 3"
-                    + " AUTH u p junk' answer the name/syntax error; Redis authenticates as it parses (WRONGPASS)"),
+                    "auth")), "HELLO 3 AUTH u p SETNAME n junk answers \"ERR Syntax error in HELLO option 'junk'\";"
+                    + " Redis authenticates while parsing and answers WRONGPASS first"),
             new KnownBug("select", inv -> inv.args().size() == 2 && longOutsideInt(inv.args().get(1)),
                     "SELECT 9223372036854775807 answers 'ERR value is not an integer or out of range' instead of"
                     + " 'ERR value is out of range, value must between -2147483648 and 2147483647'"));
 
     /**
-     * Invocations whose result Redis documents as unspecified, which random sequences hit all the
-     * time: lex ranges over members with different scores (random ZADDs mix scores).
+     * Invocations whose result Redis leaves unspecified, which random sequences hit all the time:
+     * lex ranges over members with different scores (random ZADDs mix scores); SORT, whose ties
+     * under BY are ordered by Redis's partial quicksort and whose numeric parse in Redis 7.0 reads a
+     * stale errno (after an overflowing strtod such as 1e400 earlier on the connection, 'SORT k'
+     * of {1, 2} fails with 'One or more scores can't be converted into double').
      */
     static final List<KnownBug> UNSPECIFIED = List.of(
+            new KnownBug("sort", inv -> true, "ties and a stale errno in Redis"),
+            new KnownBug("sort_ro", inv -> true, "ties and a stale errno in Redis"),
             lexRange("zrangebylex"), lexRange("zrevrangebylex"), lexRange("zlexcount"), lexRange("zremrangebylex"),
             new KnownBug("zrange", inv -> inv.args().stream().anyMatch(a -> a.equalsIgnoreCase("bylex")),
                     "ZRANGE BYLEX with different scores: unspecified"),
