@@ -177,7 +177,7 @@ public final class ScriptEngine {
         g.setmetatable(meta);
         g.seal();
         g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
-        this.scriptClient = new Client(server.clients().newId(), server, NO_CONNECTION, new LuaReply(2));
+        this.scriptClient = new Client(server.clients().newId(), server, Connection.NONE, new LuaReply(2));
     }
 
     /** Lua 5.2 (LuaJ) to Redis's Lua 5.1 names and removals. */
@@ -849,35 +849,4 @@ public final class ScriptEngine {
             toReply(t.rawget(i), out, resp);
         }
     }
-
-    /** A transport for the script client: scripts have no socket. */
-    private static final Connection NO_CONNECTION = new Connection() {
-        @Override
-        public String peerAddress() {
-            return "";
-        }
-
-        @Override
-        public String localAddress() {
-            return "";
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public long pendingOutputBytes() {
-            return 0;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
-    };
 }

@@ -8,6 +8,40 @@ import java.util.function.Consumer;
  * sockets; fake clients (Lua, AOF loading) have none.
  */
 public interface Connection {
+    /**
+     * The transport of a client with no socket (the script client, benchmarks): no peer address,
+     * nothing to flush or close, tasks run at once on the calling thread.
+     */
+    Connection NONE = new Connection() {
+        @Override
+        public String peerAddress() {
+            return "";
+        }
+
+        @Override
+        public String localAddress() {
+            return "";
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public long pendingOutputBytes() {
+            return 0;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    };
+
     /** "ip:port" of the peer. */
     String peerAddress();
 
