@@ -77,7 +77,9 @@ abstract class RedissonContract {
     @AfterAll
     void shutdown() {
         try {
-            other.shutdownNow();
+            if (other != null) {
+                other.shutdownNow();
+            }
             if (redisson != null) {
                 redisson.shutdown(0, 2, TimeUnit.SECONDS);
             }

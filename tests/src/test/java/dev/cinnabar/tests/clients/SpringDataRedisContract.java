@@ -68,7 +68,9 @@ abstract class SpringDataRedisContract {
     @AfterAll
     void shutdown() {
         try {
-            pool.shutdownNow();
+            if (pool != null) {
+                pool.shutdownNow();
+            }
             if (factory != null) {
                 factory.destroy();
             }
