@@ -47,13 +47,7 @@ class RandomDifferentialTest {
     static final List<KnownBug> KNOWN_BUGS = List.of(
             new KnownBug("eval", inv -> true, LUA_COMPILE_ERRORS),
             new KnownBug("eval_ro", inv -> true, LUA_COMPILE_ERRORS),
-            new KnownBug("script|load", inv -> true, LUA_COMPILE_ERRORS),
-            new KnownBug("hello", inv -> inv.args().size() > 5 && inv.args().stream().anyMatch(a -> a.equalsIgnoreCase(
-                    "auth")), "HELLO 3 AUTH u p SETNAME n junk answers \"ERR Syntax error in HELLO option 'junk'\";"
-                    + " Redis authenticates while parsing and answers WRONGPASS first"),
-            new KnownBug("select", inv -> inv.args().size() == 2 && longOutsideInt(inv.args().get(1)),
-                    "SELECT 9223372036854775807 answers 'ERR value is not an integer or out of range' instead of"
-                    + " 'ERR value is out of range, value must between -2147483648 and 2147483647'"));
+            new KnownBug("script|load", inv -> true, LUA_COMPILE_ERRORS));
 
     /**
      * Invocations whose result Redis leaves unspecified, which random sequences hit all the time:

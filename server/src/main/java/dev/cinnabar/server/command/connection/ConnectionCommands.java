@@ -65,8 +65,12 @@ public final class ConnectionCommands implements CommandFamily {
 
     void select(Client c) {
         Long idx = Numbers.parseLong(c.arg(1));
-        if (idx == null || idx < Integer.MIN_VALUE || idx > Integer.MAX_VALUE) {
+        if (idx == null) {
             c.error(Errors.NOT_INTEGER);
+            return;
+        }
+        if (idx < Integer.MIN_VALUE || idx > Integer.MAX_VALUE) {
+            c.error("ERR value is out of range, value must between -2147483648 and 2147483647");
             return;
         }
         if (idx < 0 || idx >= c.server().keyspace().count()) {
@@ -131,32 +135,28 @@ public final class ConnectionCommands implements CommandFamily {
             }
             version = v.intValue();
         }
-        String user = null;
-        byte[] password = null;
         byte[] name = null;
+        // As Redis 7.0.15 does, options take effect as they are parsed: AUTH authenticates at
+        // once and SETNAME validates at once, so a later syntax error comes after their errors.
         for (int j = 2; j < c.argc(); j++) {
             int more = c.argc() - 1 - j;
             byte[] opt = c.arg(j);
             if (Texts.is(opt, "auth") && more >= 2) {
-                user = Texts.str(c.arg(j + 1));
-                password = c.arg(j + 2);
+                if (!authenticate(c, Texts.str(c.arg(j + 1)), c.arg(j + 2))) {
+                    return;
+                }
                 j += 2;
             } else if (Texts.is(opt, "setname") && more >= 1) {
                 name = c.arg(j + 1);
+                if (!ClientCommands.validName(name)) {
+                    c.error(Errors.CLIENT_NAME);
+                    return;
+                }
                 j++;
             } else {
                 c.error(Errors.helloSyntax(Texts.str(opt)));
                 return;
             }
-        }
-        // As Redis 7.0.15 does: credentials are checked before the name, so a bad name after a
-        // good AUTH still leaves the client authenticated.
-        if (user != null && !authenticate(c, user, password)) {
-            return;
-        }
-        if (name != null && !ClientCommands.validName(name)) {
-            c.error(Errors.CLIENT_NAME);
-            return;
         }
         if (!c.authenticated()) {
             c.error(Errors.HELLO_NOAUTH);
