@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * Random command sequences, generated from the command table, run on real Redis 7.0 and on
  * Cinnabar; every reply must be identical (wire types included).
  *
- * <p>System properties: {@code -Dseed=N} (default: random, printed), {@code -Dsequences=N}
+ * <p>System properties: {@code -Dseed=N} (default: random, printed; fixed in CI), {@code -Dsequences=N}
  * (default 6000, about 30 s), {@code -Dlength=N} commands per sequence (default 20). Sequence {@code i} uses
  * seed {@code seed + i}, so a failing sequence is rerun alone with {@code -Dseed=<its seed>
  * -Dsequences=1}. A failure reports up to {@code -Dreports=N} (default 5) sequences with different
@@ -80,7 +80,10 @@ class RandomDifferentialTest {
 
     @Test
     void randomSequencesGetTheSameRepliesAsRedis() {
-        long seed = Long.getLong("seed", System.nanoTime() ^ System.currentTimeMillis());
+        // CI runs a fixed seed so a submission's verdict does not depend on luck; developers get a
+        // fresh seed every run, which keeps finding new differences (fix them, or add a KnownBug).
+        long seed = Long.getLong("seed", dev.cinnabar.testkit.RealRedis.inCi() ? 20261121L
+                : System.nanoTime() ^ System.currentTimeMillis());
         int sequences = Integer.getInteger("sequences", 6000);
         int length = Integer.getInteger("length", 20);
         int maxReports = Integer.getInteger("reports", 5);
