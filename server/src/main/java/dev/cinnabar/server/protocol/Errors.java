@@ -254,4 +254,12 @@ public final class Errors {
     public static final String XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item";
     public static final String XSETID_ENTRIES_BELOW_LENGTH =
             "ERR The entries_added specified in XSETID is smaller than the target stream length";
+    public static final String XREAD_GT_ID =
+            "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+
+    /** XREAD / XREADGROUP with an odd number of arguments after STREAMS. */
+    public static String xreadUnbalanced(String command, char symbol) {
+        return "ERR Unbalanced " + command.toUpperCase() + " list of streams: for each stream key an ID or '" + symbol
+                + "' must be specified.";
+    }
 }

@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.stream;
 
+import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
@@ -27,6 +28,7 @@ public final class StreamCommands implements CommandFamily {
         t.bind("xdel", this::xdel);
         t.bind("xtrim", this::xtrim);
         t.bind("xsetid", this::xsetid);
+        t.bind("xread", this::xread);
     }
 
     /** Marks the stream node directives as read by the server (XADD sizes its nodes with them). */
@@ -96,6 +98,7 @@ public final class StreamCommands implements CommandFamily {
         if (a.trim() && trim(s, a) > 0) {
             db.notify(Notify.STREAM, "xtrim", key);
         }
+        BlockingManager.of(c.server()).signalKeyAsReady(db, key);
     }
 
     private static long trim(Stream s, TrimArgs a) {
@@ -313,5 +316,154 @@ public final class StreamCommands implements CommandFamily {
         db.signalModified(key);
         db.notify(Notify.STREAM, "xsetid", key);
         c.server().dirty++;
+    }
+
+    /**
+     * XREAD [COUNT n] [BLOCK ms] STREAMS key... id...: entries after each ID ("$" = the stream's
+     * last ID when the command runs). Served at once when any stream has a newer entry; otherwise
+     * blocks (BLOCK) until an XADD gives one of the streams an entry after its ID, replying with
+     * that stream only, or replies a null array.
+     */
+    void xread(Client c) {
+        long count = 0;
+        long timeoutMs = -1;
+        int streamsArg = 0;
+        int n = 0;
+        for (int i = 1; i < c.argc(); i++) {
+            boolean more = i + 1 < c.argc();
+            String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (o.equalsIgnoreCase("block") && more) {
+                i++;
+                Long v = Numbers.parseLong(c.arg(i));
+                if (v == null) {
+                    c.error(Errors.TIMEOUT_NOT_INTEGER);
+                    return;
+                }
+                if (v < 0) {
+                    c.error(Errors.TIMEOUT_NEGATIVE);
+                    return;
+                }
+                timeoutMs = v;
+            } else if (o.equalsIgnoreCase("count") && more) {
+                i++;
+                Long v = Numbers.parseLong(c.arg(i));
+                if (v == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return;
+                }
+                count = Math.max(v, 0);
+            } else if (o.equalsIgnoreCase("streams") && more) {
+                streamsArg = i + 1;
+                n = c.argc() - streamsArg;
+                if (n % 2 != 0) {
+                    c.error(Errors.xreadUnbalanced("xread", '$'));
+                    return;
+                }
+                n /= 2;
+                break;
+            } else {
+                c.error(Errors.SYNTAX);
+                return;
+            }
+        }
+        if (streamsArg == 0) {
+            c.error(Errors.SYNTAX);
+            return;
+        }
+        Db db = c.db();
+        byte[][] keys = new byte[n][];
+        StreamId[] after = new StreamId[n];
+        for (int k = 0; k < n; k++) {
+            keys[k] = c.arg(streamsArg + k);
+            byte[] idArg = c.arg(streamsArg + n + k);
+            Stream s = checked(c, db.lookupRead(keys[k]));
+            if (s == WRONG) {
+                return;
+            }
+            if (idArg.length == 1 && idArg[0] == '$') {
+                after[k] = s == null ? StreamId.MIN : s.lastId();
+                continue;
+            }
+            if (idArg.length == 1 && idArg[0] == '>') {
+                c.error(Errors.XREAD_GT_ID);
+                return;
+            }
+            StreamId.Parsed p = StreamId.parse(idArg, true, false, 0);
+            if (p == null) {
+                c.error(Errors.STREAM_INVALID_ID);
+                return;
+            }
+            after[k] = p.id();
+        }
+        Reply r = c.reply();
+        Object h = null;
+        int served = 0;
+        for (int k = 0; k < n; k++) {
+            Stream s = checked(c, db.lookupRead(keys[k]));
+            if (s == null || s.length() == 0 || s.lastLiveId().compareTo(after[k]) <= 0) {
+                continue;
+            }
+            if (h == null) {
+                h = r.protocol() == 2 ? r.deferredArray() : r.deferredMap();
+            }
+            served++;
+            streamReply(r, keys[k], s, after[k], count);
+        }
+        if (h != null) {
+            r.finishDeferred(h, served);
+            return;
+        }
+        if (timeoutMs < 0) {
+            r.nullArray();
+            return;
+        }
+        BlockingManager bm = BlockingManager.of(c.server());
+        if (!bm.canBlock(c)) {
+            r.nullArray();
+            return;
+        }
+        long deadline = 0;
+        if (timeoutMs > 0) {
+            long now = c.server().now();
+            deadline = timeoutMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutMs;
+        }
+        final long cnt = count;
+        final int nStreams = n;
+        java.util.List<byte[]> keyList = java.util.Arrays.asList(keys);
+        bm.block(c, keyList, deadline, "stream", (cl, bdb, key) -> {
+            Object v = bdb.lookupRead(key);
+            if (!(v instanceof Stream s)) {
+                return BlockingManager.Outcome.SKIP;
+            }
+            int k = 0;
+            while (k < nStreams - 1 && !java.util.Arrays.equals(keys[k], key)) {
+                k++;
+            }
+            StreamId from = after[k];
+            if (s.length() == 0 || s.lastLiveId().compareTo(from) <= 0) {
+                return BlockingManager.Outcome.SKIP;
+            }
+            cl.deliver(out -> {
+                if (out.protocol() == 2) {
+                    out.array(1);
+                } else {
+                    out.map(1);
+                }
+                streamReply(out, key, s, from, cnt);
+            });
+            return BlockingManager.Outcome.SERVED;
+        }, Reply::nullArray);
+    }
+
+    /** One stream of an XREAD reply: [key, entries] in RESP2, key => entries in RESP3 (the caller opened the aggregate). */
+    private static void streamReply(Reply r, byte[] key, Stream s, StreamId after, long count) {
+        if (r.protocol() == 2) {
+            r.array(2);
+        }
+        r.bulk(key);
+        Object h = r.deferredArray();
+        StreamId start = after.next();
+        long got = start == null ? 0 : s.range(start, StreamId.MAX, false, count, (id, f) -> entry(r, id, f));
+        r.finishDeferred(h, (int) got);
     }
 }

@@ -156,4 +156,46 @@ class StreamTest extends TypeDiff.Base {
             same(lines.toArray(new String[0]));
         }
     }
+
+    private static void dialog(String... steps) {
+        try (RespClient a = servers.redis().client(); RespClient b = new RespClient(servers.cinnabar().port())) {
+            a.call("FLUSHALL");
+            b.call("FLUSHALL");
+        }
+        Dialog d = new Dialog(steps);
+        List<String> expected = d.run(servers.redis().port());
+        List<String> actual = d.run(servers.cinnabar().port());
+        assertThat(actual).as(String.join(" | ", steps)).isEqualTo(expected);
+        assertThat(expected).noneMatch(x -> x.startsWith("failure"));
+    }
+
+    @Test
+    void xreadServesAtOnce() {
+        same("XADD s 1-1 a 1", "XADD s 2-1 b 2", "XADD s 3-1 c 3", "XADD t 5 x y", "XREAD STREAMS s 0",
+                "XREAD COUNT 1 STREAMS s t 1-1 0", "XREAD COUNT 0 STREAMS s t 0 0", "XREAD COUNT -3 STREAMS s 2",
+                "XREAD STREAMS s t $ $", "XREAD STREAMS nokey s 0 3-1", "XREAD STREAMS s 3-0 s 0", "XREAD STREAMS s",
+                "XREAD STREAMS s t 0", "XREAD FOO STREAMS s 0", "XREAD COUNT x STREAMS s 0", "XREAD BLOCK x STREAMS s 0",
+                "XREAD BLOCK -1 STREAMS s 0", "XREAD STREAMS s >", "XREAD STREAMS s x", "XREAD COUNT 1 BLOCK 10",
+                "SET str x", "XREAD STREAMS str s 0 0", "XREAD STREAMS s str 0 x", "XREAD STREAMS s str x 0",
+                "XDEL s 3-1", "XREAD STREAMS s 2-1", "XREAD BLOCK 10 STREAMS s 2-1",
+                "XREAD STREAMS s 18446744073709551615-18446744073709551615", "MULTI", "XREAD BLOCK 0 STREAMS s $",
+                "EXEC");
+    }
+
+    @Test
+    void xreadBlocksUntilXadd() {
+        dialog("c0 XADD s 1 a 1", "c1! XREAD BLOCK 0 STREAMS s $", "blocked 1", "c0 XADD other 1 a 1", "blocked 1",
+                "c0 XADD s 2 b 2", "c1< 1", "blocked 0");
+        dialog("c1! XREAD COUNT 2 BLOCK 0 STREAMS a b 0 0", "blocked 1", "c2! XREAD BLOCK 0 STREAMS b $",
+                "blocked 2", "c0 XADD b 5 f v", "c1< 1", "c2< 1", "blocked 0");
+        dialog("c1! XREAD BLOCK 0 STREAMS s 5", "blocked 1", "c0 XADD s 3 a 1", "blocked 1", "c0 XADD s 6 a 1",
+                "c1< 1");
+        dialog("c1! XREAD BLOCK 0 STREAMS s $", "blocked 1", "c0 SET s x", "blocked 1", "c0 DEL s",
+                "c0 XADD s 1 f v", "c1< 1");
+    }
+
+    @Test
+    void xreadBlockTimesOut() {
+        dialog("c1 XREAD BLOCK 30 STREAMS s $", "c1 XREAD BLOCK 20 STREAMS s t 0 0", "c1 PING");
+    }
 }
