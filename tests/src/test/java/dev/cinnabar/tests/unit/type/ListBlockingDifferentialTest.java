@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * through INFO's blocked_clients, before the next step runs).
  */
 class ListBlockingDifferentialTest extends TypeDiff.Base {
-    private static void dialog(String... steps) {
+    static void dialog(String... steps) {
         try (RespClient a = servers.redis().client(); RespClient b = new RespClient(servers.cinnabar().port())) {
             a.call("FLUSHALL");
             b.call("FLUSHALL");

@@ -157,16 +157,9 @@ class StreamTest extends TypeDiff.Base {
         }
     }
 
+    /** A scripted multi-client dialog run on both servers (the list blocking tests' helper). */
     private static void dialog(String... steps) {
-        try (RespClient a = servers.redis().client(); RespClient b = new RespClient(servers.cinnabar().port())) {
-            a.call("FLUSHALL");
-            b.call("FLUSHALL");
-        }
-        Dialog d = new Dialog(steps);
-        List<String> expected = d.run(servers.redis().port());
-        List<String> actual = d.run(servers.cinnabar().port());
-        assertThat(actual).as(String.join(" | ", steps)).isEqualTo(expected);
-        assertThat(expected).noneMatch(x -> x.startsWith("failure"));
+        ListBlockingDifferentialTest.dialog(steps);
     }
 
     @Test
