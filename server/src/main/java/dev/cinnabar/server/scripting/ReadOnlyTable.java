@@ -22,18 +22,36 @@ final class ReadOnlyTable extends LuaTable {
         return t;
     }
 
+    /** Assignment from Lua code: an error with the script position, as Redis's VM check. */
+    @Override
+    public void set(LuaValue key, LuaValue value) {
+        if (sealed) {
+            throw new LuaError("Attempt to modify a readonly table");
+        }
+        super.set(key, value);
+    }
+
+    /** rawset() from Lua: Redis raises this one without a position. */
     @Override
     public void rawset(LuaValue key, LuaValue value) {
         if (sealed) {
-            throw new LuaError("Attempt to modify a readonly table");
+            throw ScriptEngine.readonlyRawset();
         }
         super.rawset(key, value);
     }
 
     @Override
+    public LuaValue setmetatable(LuaValue metatable) {
+        if (sealed) {
+            throw ScriptEngine.readonlyRawset();
+        }
+        return super.setmetatable(metatable);
+    }
+
+    @Override
     public void rawset(int key, LuaValue value) {
         if (sealed) {
-            throw new LuaError("Attempt to modify a readonly table");
+            throw ScriptEngine.readonlyRawset();
         }
         super.rawset(key, value);
     }

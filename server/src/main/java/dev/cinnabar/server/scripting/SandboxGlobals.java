@@ -21,18 +21,36 @@ final class SandboxGlobals extends Globals {
         super.rawset(LuaValue.valueOf(name), v);
     }
 
+    /** Assignment from Lua code (a new or changed global): an error with the script position. */
+    @Override
+    public void set(LuaValue key, LuaValue value) {
+        if (sealed) {
+            throw new LuaError("Attempt to modify a readonly table");
+        }
+        super.set(key, value);
+    }
+
+    /** rawset(_G, ...) from Lua: Redis raises this one without a position. */
     @Override
     public void rawset(LuaValue key, LuaValue value) {
         if (sealed) {
-            throw new LuaError("Attempt to modify a readonly table");
+            throw ScriptEngine.readonlyRawset();
         }
         super.rawset(key, value);
     }
 
     @Override
+    public LuaValue setmetatable(LuaValue metatable) {
+        if (sealed) {
+            throw ScriptEngine.readonlyRawset();
+        }
+        return super.setmetatable(metatable);
+    }
+
+    @Override
     public void rawset(int key, LuaValue value) {
         if (sealed) {
-            throw new LuaError("Attempt to modify a readonly table");
+            throw ScriptEngine.readonlyRawset();
         }
         super.rawset(key, value);
     }

@@ -157,6 +157,12 @@ public final class ScriptEngine {
             "redis"}) {
             g.set(lib, ReadOnlyTable.copyOf((LuaTable) g.get(lib)));
         }
+        // Strings' methods ("x"):upper() come from the string metatable: point it at the
+        // read-only string library, and make the metatable itself read-only, so no script can
+        // change what string methods do for later scripts (a known Redis Lua escape).
+        LuaTable stringMeta = new LuaTable();
+        stringMeta.set(LuaValue.INDEX, g.get("string"));
+        LuaString.s_metatable = ReadOnlyTable.copyOf(stringMeta);
         // Redis's error handler is visible as a global; keep the name reserved.
         g.set("__redis__err__handler", new VarArgFunction() {
             @Override
@@ -174,7 +180,7 @@ public final class ScriptEngine {
                         + args.arg(2).tojstring() + "'");
             }
         });
-        g.setmetatable(meta);
+        g.setmetatable(ReadOnlyTable.copyOf(meta));
         g.seal();
         g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
         this.scriptClient = new Client(server.clients().newId(), server, Connection.NONE, new LuaReply(2));
@@ -186,7 +192,21 @@ public final class ScriptEngine {
             g.rawset(LuaValue.valueOf(gone), LuaValue.NIL);
         }
         g.set("_VERSION", LuaValue.valueOf("Lua 5.1"));
-        LuaValue load = g.get("load");
+        LuaValue baseLoad = g.get("load");
+        // Precompiled bytecode is refused (crafted bytecode is a classic Lua sandbox escape):
+        // loading it returns nil and a message, as in Redis.
+        VarArgFunction load = new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs a) {
+                LuaValue chunk = a.arg1();
+                if (chunk.isstring() && chunk.checkstring().m_length > 0
+                        && chunk.checkstring().luaByte(0) == 0x1b) {
+                    return LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf("attempt to load a binary chunk"));
+                }
+                return baseLoad.invoke(a);
+            }
+        };
+        g.set("load", load);
         g.set("loadstring", load);
         LuaTable table = (LuaTable) g.get("table");
         g.set("unpack", table.get("unpack"));
@@ -499,6 +519,12 @@ public final class ScriptEngine {
         return v;
     }
 
+    /** Redis's error for rawset/setmetatable on a protected table (no script position). */
+    static LuaError readonlyRawset() {
+        return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
+            LuaValue.valueOf("ERR Attempt to modify a readonly table")}));
+    }
+
     /** An error raised by the redis library itself: {err="ERR msg"}, reported without position. */
     private static LuaError libError(String msg) {
         return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf("ERR " + msg)}));
@@ -624,6 +650,9 @@ public final class ScriptEngine {
     }
 
     private final java.util.regex.Pattern position = java.util.regex.Pattern.compile("(?:user_script|user_function):(\\d+):? ");
+    private static final java.util.regex.Pattern LUAJ_TYPE_ERROR = java.util.regex.Pattern.compile(
+            "attempt to (call|index|perform arithmetic on|concatenate|compare) "
+            + "(nil|boolean|table|string|number|function|userdata|thread)$");
     private static final java.util.regex.Pattern UNEXPECTED =
             java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.)\\)");
 
@@ -754,6 +783,8 @@ public final class ScriptEngine {
             if (m.endsWith("\n")) {
                 m = m.substring(0, m.length() - 1); // the (empty) traceback the watchdog appends
             }
+            // LuaJ: "attempt to call nil"; Lua 5.1: "attempt to call a nil value"
+            m = LUAJ_TYPE_ERROR.matcher(m).replaceAll("attempt to $1 a $2 value");
             // LuaJ writes the position as "src:line message"; Lua 5.1 as "src:line: message".
             m = m.replace("@" + src, src);
             java.util.regex.Matcher pos = position.matcher(m);

@@ -157,6 +157,19 @@ class ScriptingTest {
     }
 
     @Test
+    void knownSandboxEscapesFail() {
+        d.both("EVAL", "return loadstring(string.dump(function() return 1 end))()", "0");
+        d.both("EVAL", "local mt = getmetatable(''); mt.__index.upper = function() return 'pwned' end; return string.upper('a')", "0");
+        d.both("EVAL", "return ('a'):upper()", "0");
+        d.both("EVAL", "setmetatable(_G, nil); x = 1; return x", "0");
+        d.both("EVAL", "rawset(_G, 'x', 1) return 1", "0");
+        d.both("EVAL", "return rawget(_G, 'nonexist')", "0");
+        d.both("EVAL", "string.upper = nil", "0");
+        d.both("EVAL", "return string.upper('still')", "0");
+        d.both("EVAL", "local f = loadstring('return 1'); return f()", "0");
+    }
+
+    @Test
     void writesAreVisibleAndSelectIsLocalToTheScript() {
         d.both("EVAL", "redis.call('select', 3); redis.call('set', 'in3', 'v'); return redis.call('dbsize')", "0");
         d.both("DBSIZE");

@@ -76,6 +76,12 @@ final class DebugCommand {
                     return;
                 }
             }
+            case "object" -> {
+                if (argc == 3) {
+                    object(c);
+                    return;
+                }
+            }
             case "set-active-expire" -> {
                 if (argc == 3) {
                     // atoi as Redis: anything that does not start with a non-zero number turns it off
@@ -180,5 +186,66 @@ final class DebugCommand {
             db.signalModified(key);
         }
         c.reply().ok();
+    }
+
+    /**
+     * DEBUG OBJECT key: Redis's one-line status. "Value at" is the value's identity hash (there is no
+     * address to show), serializedlength the uncompressed RDB length of a string (Redis may LZF-
+     * compress long strings; for hashes, lists, sets and sorted sets it is the length of their
+     * elements written as RDB strings (Redis writes small ones as one listpack blob instead), and
+     * streams count only the header),
+     * lru/lru_seconds_idle come from the entry's access clock, and lists add their node figures.
+     */
+    private static void object(Client c) {
+        var db = c.db();
+        var e = db.rawEntry(c.arg(2));
+        if (e == null || db.isExpired(c.arg(2))) {
+            c.error("ERR no such key");
+            return;
+        }
+        Object v = e.value();
+        StringBuilder sb = new StringBuilder("Value at:0x").append(Integer.toHexString(System.identityHashCode(v)))
+                .append(" refcount:").append(dev.cinnabar.server.store.Strings.isShared(v) ? Integer.MAX_VALUE : 1)
+                .append(" encoding:").append(dev.cinnabar.server.store.Values.encoding(v))
+                .append(" serializedlength:").append(serializedLength(v))
+                .append(" lru:").append(e.lru())
+                .append(" lru_seconds_idle:").append(c.server().keyspace().idleSeconds(e));
+        if (v instanceof dev.cinnabar.server.store.list.QuickList q) {
+            int nodes = Math.max(1, q.nodeCount());
+            sb.append(" ql_nodes:").append(q.nodeCount())
+                    .append(" ql_avg_node:").append(String.format(Locale.ROOT, "%.2f", (double) q.size() / nodes))
+                    .append(" ql_listpack_max:").append(c.server().config().get("list-max-listpack-size"))
+                    .append(" ql_compressed:0")
+                    .append(" ql_uncompressed_size:").append(serializedLength(v));
+        }
+        c.reply().simple(sb.toString());
+    }
+
+    private static long serializedLength(Object v) {
+        if (v instanceof Long l) {
+            return l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE ? (l >= -128 && l <= 127 ? 2 : l >= -32768
+                    && l <= 32767 ? 3 : 5) : lengthOfString(dev.cinnabar.server.store.Strings.length(v));
+        }
+        if (dev.cinnabar.server.store.Strings.isString(v)) {
+            return lengthOfString(dev.cinnabar.server.store.Strings.length(v));
+        }
+        long[] sum = {lengthOfString(0) - 1}; // the element-count prefix, added below
+        if (v instanceof dev.cinnabar.server.store.hash.RHash h) {
+            h.forEach((f, val) -> sum[0] += lengthOfString(f.length) + lengthOfString(val.length));
+        } else if (v instanceof dev.cinnabar.server.store.list.QuickList q) {
+            q.forEach(el -> sum[0] += lengthOfString(el.length));
+        } else if (v instanceof dev.cinnabar.server.store.set.RSet set) {
+            set.forEach(m -> sum[0] += lengthOfString(m.length));
+        } else if (v instanceof dev.cinnabar.server.store.zset.ZSet z) {
+            z.forEach((m, score) -> {
+                sum[0] += lengthOfString(m.length) + 8;
+                return true;
+            });
+        }
+        return sum[0] + 5;
+    }
+
+    private static long lengthOfString(long len) {
+        return (len < 64 ? 1 : len < 16384 ? 2 : 5) + len;
     }
 }
