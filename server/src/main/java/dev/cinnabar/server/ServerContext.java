@@ -90,6 +90,8 @@ public final class ServerContext implements KeyspaceHooks {
         return cron;
     }
 
+    /** Set by MONITOR support: shows a script-running command (EVAL, FCALL) before its script runs. */
+    public volatile java.util.function.Consumer<dev.cinnabar.server.session.Client> scriptMonitor;
     private volatile dev.cinnabar.server.scripting.ScriptEngine scripting;
     private volatile dev.cinnabar.server.scripting.FunctionRegistry functions;
 

@@ -511,7 +511,7 @@ public final class ScriptEngine {
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
         scriptClient.request(argv, n);
-        server.dispatcher().execute(scriptClient, cmd);
+        server.dispatcher().execute(scriptClient, cmd); // MONITOR shows it as [db lua]
         LuaValue v = reply.result();
         if (raise && reply.isError()) {
             throw new LuaError(v);
@@ -719,6 +719,10 @@ public final class ScriptEngine {
 
     private void execute(Client caller, String label, ScriptFlags flags, boolean readOnly,
                          java.util.function.Supplier<LuaValue> body) {
+        var monitor = server.scriptMonitor;
+        if (monitor != null) {
+            monitor.accept(caller);
+        }
         Run r = new Run(caller, flags, readOnly);
         run = r;
         scriptClient.select(caller.db().id());

@@ -44,6 +44,28 @@ class MonitorTest {
         }
     }
 
+    /** A script's commands appear in MONITOR after the EVAL, as "[db lua]". */
+    private static List<String> watchScript(int port) {
+        List<String> lines = new ArrayList<>();
+        try (RespClient monitor = new RespClient(port); RespClient c = new RespClient(port)) {
+            assertThat(monitor.call("MONITOR").asText()).isEqualTo("OK");
+            c.call("EVAL", "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", "1", "k", "v");
+            for (int i = 0; i < 3; i++) {
+                lines.add(monitor.read().asText().replaceFirst("^\\d+\\.\\d{6} ", "")
+                        .replaceFirst("127\\.0\\.0\\.1:\\d+", "addr"));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void scriptCommandsAreShownAsLua() {
+        List<String> ours = watchScript(server.port());
+        assertThat(ours).containsExactly("[0 addr] \"EVAL\" \"redis.call('set', KEYS[1], ARGV[1]) return redis.call('get',"
+                + " KEYS[1])\" \"1\" \"k\" \"v\"", "[0 lua] \"set\" \"k\" \"v\"", "[0 lua] \"get\" \"k\"");
+        assertThat(ours).isEqualTo(watchScript(d.redisPort()));
+    }
+
     @Test
     void linesMatchRedis() {
         List<List<String>> traffic = new ArrayList<>(List.of(

@@ -29,6 +29,19 @@ final class MonitorFeed implements Dispatcher.Observer {
     MonitorFeed(ServerContext server) {
         this.server = server;
         server.addClientCloseListener(monitors::remove);
+        // EVAL/FCALL are skip_monitor: like Redis, the script command is shown before its body runs
+        server.scriptMonitor = this::feed;
+    }
+
+    /** Shows c's current command to the monitors, whatever its flags (used for EVAL/FCALL). */
+    void feed(Client c) {
+        if (monitors.isEmpty() || c.argv() == null) {
+            return;
+        }
+        String line = line(c);
+        for (Client m : monitors) {
+            m.deliver(r -> r.simple(line));
+        }
     }
 
     static MonitorFeed of(ServerContext s) {
@@ -69,7 +82,8 @@ final class MonitorFeed implements Dispatcher.Observer {
         StringBuilder sb = new StringBuilder(64);
         sb.append(micros / 1_000_000).append('.').append(String.format(Locale.ROOT, "%06d", micros % 1_000_000));
         sb.append(" [").append(c.db().id()).append(' ');
-        sb.append(c.connection() == null ? "lua" : c.connection().peerAddress()).append(']');
+        sb.append(c.connection() == null || c.connection() == dev.cinnabar.server.session.Connection.NONE ? "lua"
+                : c.connection().peerAddress()).append(']');
         String name = Texts.str(c.arg(0)).toLowerCase(Locale.ROOT);
         int redactFrom = name.equals("auth") ? 1 : Integer.MAX_VALUE;
         int redactTo = Integer.MAX_VALUE;
