@@ -25,6 +25,7 @@ public final class CinnabarServer implements AutoCloseable {
     private final NettyServer net;
     private final ServerCron cron;
     private final List<AutoCloseable> extras = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
     private CinnabarServer(ServerContext context) {
@@ -85,10 +86,9 @@ public final class CinnabarServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) {
+        if (!closing.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
         cron.close();
         net.close();
         for (AutoCloseable c : extras) {
@@ -98,8 +98,10 @@ public final class CinnabarServer implements AutoCloseable {
                 context.log().warning("error while stopping: " + e);
             }
         }
+        closed = true;
     }
 
+    /** True once the server has stopped: listeners closed and the port free. */
     public boolean isClosed() {
         return closed;
     }
