@@ -57,8 +57,39 @@ public final class CacheWarmer<K, V> implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Reloads every hot key from the source and overwrites the cached values (pipelined), so hot
+     * keys that never expire (logical expiry, or a long TTL) stay fresh; returns how many were
+     * written.
+     */
+    public long refresh() {
+        List<K> keys = new ArrayList<>(hotKeys.get());
+        long done = 0;
+        progress.report(0, keys.size());
+        for (int i = 0; i < keys.size(); i += batchSize) {
+            List<K> batch = keys.subList(i, Math.min(keys.size(), i + batchSize));
+            Map<K, V> loaded = batchLoader.apply(batch);
+            if (loaded != null && !loaded.isEmpty()) {
+                cache.putAll(loaded);
+            }
+            done += batch.size();
+            progress.report(done, keys.size());
+        }
+        return done;
+    }
+
+    /** Refreshes every {@code period}: the "never-expire hot keys with scheduled refresh" pattern. */
+    public synchronized ScheduledFuture<?> scheduleRefresh(Duration initialDelay, Duration period) {
+        return schedule(initialDelay, period, this::refresh);
+    }
+
     /** Re-warms every {@code period} (the first run after {@code initialDelay}). */
     public synchronized ScheduledFuture<?> schedule(Duration initialDelay, Duration period) {
+        return schedule(initialDelay, period, this::warm);
+    }
+
+    private synchronized ScheduledFuture<?> schedule(Duration initialDelay, Duration period,
+                                                     java.util.function.LongSupplier job) {
         if (scheduler == null) {
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "cinnabar-warmer-" + cache.name());
@@ -68,7 +99,7 @@ public final class CacheWarmer<K, V> implements AutoCloseable {
         }
         return scheduler.scheduleAtFixedRate(() -> {
             try {
-                warm();
+                job.getAsLong();
             } catch (RuntimeException e) {
                 // the next run retries
             }

@@ -40,6 +40,12 @@ public interface RedisCache<K, V> extends AutoCloseable {
     void put(K key, V value);
 
     /**
+     * Writes many values in one pipelined round trip, overwriting what is cached (scheduled refresh
+     * of hot keys that never expire).
+     */
+    void putAll(java.util.Map<K, V> values);
+
+    /**
      * Runs {@code sourceUpdate} (the database write) and keeps the cache consistent with the
      * configured strategy (delete after update; delayed double delete; reliable queue).
      */

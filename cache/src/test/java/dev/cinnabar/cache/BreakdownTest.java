@@ -93,4 +93,33 @@ class BreakdownTest {
             instances.forEach(RedisCache::close);
         }
     }
+
+    @Test
+    void neverExpiringHotKeysStayFreshThroughScheduledRefresh() throws Exception {
+        java.util.Map<Long, String> db = new java.util.concurrent.ConcurrentHashMap<>(java.util.Map.of(1L, "v1", 2L, "w1"));
+        AtomicInteger loads = new AtomicInteger();
+        try (RedisCache<Long, String> c = RedisCacheBuilder.<Long, String>newBuilder(fx.newClient()).name("hotref")
+                .codec(new StringCodec()).logicalExpiry(Duration.ofHours(1)).loader(id -> {
+                    loads.incrementAndGet();
+                    return db.get(id);
+                }).build();
+             CacheWarmer<Long, String> w = new CacheWarmer<>(c, () -> List.of(1L, 2L), ids -> {
+                 java.util.Map<Long, String> m = new java.util.HashMap<>();
+                 ids.forEach(id -> m.put(id, db.get(id)));
+                 return m;
+             }, 10, null)) {
+            assertThat(c.get(1L)).isEqualTo("v1");
+            db.put(1L, "v2");
+            db.put(2L, "w2");
+            var f = w.scheduleRefresh(Duration.ZERO, Duration.ofMillis(100));
+            long deadline = System.currentTimeMillis() + 3000;
+            while (!"v2".equals(c.get(1L)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            f.cancel(false);
+            assertThat(c.get(1L)).isEqualTo("v2");
+            assertThat(c.get(2L)).isEqualTo("w2");
+            assertThat(loads).as("reads never went to the source after the first").hasValue(1);
+        }
+    }
 }

@@ -519,6 +519,41 @@ public final class DefaultRedisCache<K, V> implements RedisCache<K, V> {
     }
 
     @Override
+    public void putAll(Map<K, V> values) {
+        var async = data.async();
+        List<io.lettuce.core.RedisFuture<?>> fs = new ArrayList<>(values.size());
+        for (Map.Entry<K, V> e : values.entrySet()) {
+            String rk = redisKey(e.getKey());
+            if (local != null) {
+                local.invalidate(rk);
+            }
+            V v = e.getValue();
+            if (v == null) {
+                if (s.cacheNulls()) {
+                    fs.add(async.set(rk, Envelope.encode(Envelope.ABSENT, 0, null),
+                            SetArgs.Builder.px(jitteredTtlMillis(s.nullTtl()))));
+                }
+            } else if (s.logicalTtl() != null) {
+                long exp = System.currentTimeMillis() + jitteredTtlMillis(s.logicalTtl());
+                fs.add(async.set(rk, Envelope.encode(Envelope.VALUE, exp, s.codec().encode(v))));
+            } else {
+                fs.add(async.set(rk, Envelope.encode(Envelope.VALUE, 0, s.codec().encode(v)),
+                        SetArgs.Builder.px(jitteredTtlMillis(s.ttl()))));
+            }
+        }
+        for (var f : fs) {
+            try {
+                f.get(s.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CacheLoadException("interrupted", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new CacheLoadException("putAll failed", e);
+            }
+        }
+    }
+
+    @Override
     public Map<K, V> getAll(Collection<K> keys, Function<Collection<K>, Map<K, V>> batchLoader) {
         Map<K, V> out = new LinkedHashMap<>();
         List<K> valid = new ArrayList<>();
