@@ -53,13 +53,32 @@ public final class RespWriter implements Reply {
         out.writeBytes(CRLF);
     }
 
+    /** Scratch for integer digits: integers of any size are written without allocating. */
+    private final byte[] digits = new byte[20];
+
     private void writeLong(long n) {
         if (n >= 0 && n < SMALL.length) {
             out.writeBytes(SMALL[(int) n]);
-        } else {
-            out.writeCharSequence(Long.toString(n), StandardCharsets.US_ASCII);
+            return;
         }
+        if (n == Long.MIN_VALUE) {
+            out.writeBytes(LONG_MIN);
+            return;
+        }
+        boolean neg = n < 0;
+        long v = neg ? -n : n;
+        int i = digits.length;
+        do {
+            digits[--i] = (byte) ('0' + (v % 10));
+            v /= 10;
+        } while (v != 0);
+        if (neg) {
+            out.writeByte('-');
+        }
+        out.writeBytes(digits, i, digits.length - i);
     }
+
+    private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
 
     @Override
     public void ok() {

@@ -32,6 +32,11 @@ class RespWriterTest {
         both(r -> r.integer(-5), ":-5\r\n", ":-5\r\n");
         both(r -> r.integer(1023), ":1023\r\n", ":1023\r\n");
         both(r -> r.integer(Long.MIN_VALUE), ":-9223372036854775808\r\n", ":-9223372036854775808\r\n");
+        both(r -> r.integer(Long.MAX_VALUE), ":9223372036854775807\r\n", ":9223372036854775807\r\n");
+        both(r -> r.integer(1024), ":1024\r\n", ":1024\r\n");
+        both(r -> r.integer(-1), ":-1\r\n", ":-1\r\n");
+        both(r -> r.integer(1234567890123L), ":1234567890123\r\n", ":1234567890123\r\n");
+        both(r -> r.array(100000), "*100000\r\n", "*100000\r\n");
         both(r -> r.bulk("h\u00e9"), "$3\r\nh\u00e9\r\n", "$3\r\nh\u00e9\r\n");
         both(r -> r.bulk(new byte[0]), "$0\r\n\r\n", "$0\r\n\r\n");
         both(r -> r.bulk("abcdef".getBytes(), 2, 3), "$3\r\ncde\r\n", "$3\r\ncde\r\n");
