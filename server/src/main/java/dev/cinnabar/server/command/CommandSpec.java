@@ -42,6 +42,8 @@ public final class CommandSpec {
     public long microseconds;
     public long rejectedCalls;
     public long failedCalls;
+    /** Latency distribution for INFO latencystats / LATENCY HISTOGRAM; null until the first tracked call. */
+    public LatencyHistogram latency;
 
     CommandSpec(String name, CommandSpec parent, int arity, EnumSet<CommandFlag> flags, int firstKey, int lastKey,
                 int step, EnumSet<AclCategory> acl, List<String> tips, List<KeySpec> keySpecs, String group,

@@ -195,8 +195,17 @@ public final class Dispatcher {
         } finally {
             depth--;
         }
-        long micros = (System.nanoTime() - t0) / 1000;
+        long nanos = System.nanoTime() - t0;
+        long micros = nanos / 1000;
         cmd.calls++;
+        // as Redis: a call that left its client blocked is not a latency sample
+        if (server.config().latencyTracking && !c.blocked()) {
+            LatencyHistogram h = cmd.latency;
+            if (h == null) {
+                h = cmd.latency = new LatencyHistogram();
+            }
+            h.record(nanos);
+        }
         cmd.microseconds += micros;
         server.stats().totalCommandsProcessed++;
         Reply r2 = c.reply();

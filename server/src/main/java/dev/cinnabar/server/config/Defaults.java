@@ -44,6 +44,7 @@ final class Defaults {
         c.integer("slowlog-log-slower-than", v -> c.slowlogLogSlowerThan = v, () -> c.slowlogLogSlowerThan);
         c.integer("slowlog-max-len", v -> c.slowlogMaxLen = (int) Math.min(Integer.MAX_VALUE, v),
                 () -> (long) c.slowlogMaxLen);
+        c.bool("latency-tracking", v -> c.latencyTracking = v, () -> c.latencyTracking);
         c.integer("latency-monitor-threshold", v -> c.latencyMonitorThreshold = v, () -> c.latencyMonitorThreshold);
 
         // typed for the features that will read them (they call config.implemented(name))
@@ -75,6 +76,7 @@ final class Defaults {
         c.planned("latency-tracking-info-percentiles", Specials::parsePercentiles,
                 v -> c.latencyTrackingInfoPercentiles = (double[]) v,
                 () -> Specials.formatPercentiles(c.latencyTrackingInfoPercentiles));
+        c.implemented("latency-tracking-info-percentiles"); // read by INFO latencystats
         String[] replicaof = {""};
         c.planned("replicaof", Specials::parseReplicaof, v -> replicaof[0] = (String) v, () -> replicaof[0]);
         int[] perm = {0};
@@ -196,9 +198,7 @@ final class Defaults {
             StringBuilder sb = new StringBuilder();
             for (double d : v) {
                 sb.append(sb.isEmpty() ? "" : " ");
-                String s = String.format(java.util.Locale.ROOT, "%f", d);
-                s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
-                sb.append(s);
+                sb.append(ServerConfig.formatPercentile(d));
             }
             return sb.toString();
         }

@@ -76,6 +76,7 @@ public final class ServerConfig {
     /** save points: snapshot when at least changes writes happened within seconds. Empty = no RDB saves. */
     public volatile List<SaveParam> save = SaveParam.DEFAULTS;
     public volatile int[] oomScoreAdjValues = {0, 200, 800};
+    public volatile boolean latencyTracking = true;
     public volatile double[] latencyTrackingInfoPercentiles = {50, 99, 99.9};
     // --- encodings (wired for the data type owners; see implemented())
     public volatile long hashMaxListpackEntries = 512;
@@ -166,6 +167,12 @@ public final class ServerConfig {
 
     public Collection<ConfigEntry> entries() {
         return entries.values();
+    }
+
+    /** A percentile as Redis prints it in config and INFO latencystats: "%f" without trailing zeros (99.9, 50, 0). */
+    public static String formatPercentile(double p) {
+        String s = String.format(java.util.Locale.ROOT, "%f", p);
+        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
     }
 
     /** Marks a directive whose behaviour now exists (its field is read by a feature). */

@@ -196,6 +196,7 @@ final class ConfigCommands {
         cmd.microseconds = 0;
         cmd.rejectedCalls = 0;
         cmd.failedCalls = 0;
+        cmd.latency = null; // as Redis frees it: the command leaves INFO latencystats until called again
     }
 
     void configRewrite(Client c) {

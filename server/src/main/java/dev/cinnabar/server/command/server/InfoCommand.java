@@ -4,6 +4,7 @@ import dev.cinnabar.server.Main;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerStats;
 import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.LatencyHistogram;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
@@ -35,7 +36,7 @@ import java.util.TreeMap;
 final class InfoCommand {
     /** Sections in Redis's order; "modules" is the module list, always empty here. */
     private static final List<String> ALL = List.of("server", "clients", "memory", "persistence", "stats",
-            "replication", "cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace");
+            "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace");
     private static final Set<String> DEFAULT = Set.of("server", "clients", "memory", "persistence", "stats",
             "replication", "cpu", "modules", "errorstats", "cluster", "keyspace");
 
@@ -98,6 +99,7 @@ final class InfoCommand {
                 case "modules" -> l.header("Modules");
                 case "commandstats" -> commandstats(s, l.header("Commandstats"));
                 case "errorstats" -> errorstats(s, l.header("Errorstats"));
+                case "latencystats" -> latencystats(s, l.header("Latencystats"));
                 case "cluster" -> l.header("Cluster").add("cluster_enabled", 0);
                 case "keyspace" -> keyspace(s, l.header("Keyspace"));
                 default -> throw new IllegalStateException(name);
@@ -373,13 +375,7 @@ final class InfoCommand {
     }
 
     private static void commandstats(ServerContext s, Lines l) {
-        List<CommandSpec> all = new ArrayList<>();
-        for (CommandSpec cmd : s.commands().commands()) {
-            all.add(cmd);
-            all.addAll(cmd.subcommands());
-        }
-        all.sort((a, b) -> a.fullName().compareTo(b.fullName()));
-        for (CommandSpec cmd : all) {
+        for (CommandSpec cmd : sortedCommands(s)) {
             if (cmd.calls == 0 && cmd.failedCalls == 0 && cmd.rejectedCalls == 0) {
                 continue;
             }
@@ -387,6 +383,37 @@ final class InfoCommand {
                     + String.format(Locale.ROOT, "%.2f", cmd.calls == 0 ? 0.0 : (double) cmd.microseconds / cmd.calls)
                     + ",rejected_calls=" + cmd.rejectedCalls + ",failed_calls=" + cmd.failedCalls);
         }
+    }
+
+    /** Percentiles of each command's latency histogram, in microseconds (nothing while latency-tracking is off). */
+    private static void latencystats(ServerContext s, Lines l) {
+        if (!s.config().latencyTracking) {
+            return;
+        }
+        double[] percentiles = s.config().latencyTrackingInfoPercentiles;
+        for (CommandSpec cmd : sortedCommands(s)) {
+            LatencyHistogram h = cmd.latency;
+            if (h == null || h.count() == 0) {
+                continue;
+            }
+            StringBuilder v = new StringBuilder();
+            for (double p : percentiles) {
+                v.append(v.isEmpty() ? "" : ",").append('p').append(ServerConfig.formatPercentile(p)).append('=')
+                        .append(String.format(Locale.ROOT, "%.3f", h.valueAtPercentile(p) / 1000.0));
+            }
+            l.add("latency_percentiles_usec_" + cmd.fullName(), v.toString());
+        }
+    }
+
+    /** Every command and subcommand, by full name. */
+    private static List<CommandSpec> sortedCommands(ServerContext s) {
+        List<CommandSpec> all = new ArrayList<>();
+        for (CommandSpec cmd : s.commands().commands()) {
+            all.add(cmd);
+            all.addAll(cmd.subcommands());
+        }
+        all.sort((a, b) -> a.fullName().compareTo(b.fullName()));
+        return all;
     }
 
     private static void errorstats(ServerContext s, Lines l) {

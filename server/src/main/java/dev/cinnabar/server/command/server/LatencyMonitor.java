@@ -3,10 +3,14 @@ package dev.cinnabar.server.command.server;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.command.LatencyHistogram;
 import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -87,12 +91,54 @@ public final class LatencyMonitor implements Dispatcher.Observer {
         "    Return [event, time, latest latency, max latency] for every event class.",
         "RESET [<event> ...]",
         "    Forget the samples of the given event classes (all of them by default).",
+        "HISTOGRAM [COMMAND ...]",
+        "    Reply the cumulative latency distribution (microsecond buckets) of the named commands,",
+        "    or of every command that has one when none is named.",
         "HELP",
         "    Print this help.",
     };
 
     static void help(Client c) {
         ServerCommands.help(c, HELP);
+    }
+
+    /**
+     * LATENCY HISTOGRAM [command ...]: a map of command full name to {calls, histogram_usec}. A
+     * named container command also reports its subcommands; unknown names are skipped.
+     */
+    static void histogram(Client c) {
+        List<CommandSpec> cmds = new ArrayList<>();
+        CommandTable t = c.server().commands();
+        if (c.argc() == 2) {
+            for (CommandSpec cmd : t.commands()) {
+                cmds.add(cmd);
+                cmds.addAll(cmd.subcommands());
+            }
+        } else {
+            for (int i = 2; i < c.argc(); i++) {
+                CommandSpec cmd = t.lookup(Texts.str(c.arg(i)));
+                if (cmd != null) {
+                    cmds.add(cmd);
+                    cmds.addAll(cmd.subcommands());
+                }
+            }
+        }
+        cmds.removeIf(cmd -> cmd.latency == null || cmd.latency.count() == 0);
+        Reply r = c.reply();
+        r.map(cmds.size());
+        for (CommandSpec cmd : cmds) {
+            LatencyHistogram h = cmd.latency;
+            r.bulk(cmd.fullName());
+            r.map(2);
+            r.bulk("calls");
+            r.integer(h.count());
+            r.bulk("histogram_usec");
+            r.map(h.bucketCount());
+            h.forEachBucket((micros, count) -> {
+                r.integer(micros);
+                r.integer(count);
+            });
+        }
     }
 
     static void latest(Client c) {

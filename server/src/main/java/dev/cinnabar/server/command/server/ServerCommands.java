@@ -40,6 +40,7 @@ public final class ServerCommands implements CommandFamily {
         t.bind("latency", "reset", LatencyMonitor::reset);
         t.bind("latency", "doctor", LatencyMonitor::doctor);
         t.bind("latency", "help", LatencyMonitor::help);
+        t.bind("latency", "histogram", LatencyMonitor::histogram);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);
