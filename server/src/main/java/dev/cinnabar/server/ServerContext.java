@@ -35,7 +35,7 @@ public final class ServerContext implements KeyspaceHooks {
     private final Dispatcher dispatcher;
     private final ClientRegistry clients;
     private final ServerStats stats = new ServerStats();
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new ExecutionLock();
     private final String runId;
     private final long startMillis;
     private final long startNanos;
