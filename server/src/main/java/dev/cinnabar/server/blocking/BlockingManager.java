@@ -167,11 +167,22 @@ public final class BlockingManager implements KeyspaceHooks {
      */
     public void block(Client c, List<byte[]> keys, long deadline, String type, Waiter waiter,
                       Consumer<dev.cinnabar.server.protocol.Reply> onTimeout) {
+        block(c, keys, deadline, type, waiter, onTimeout, false);
+    }
+
+    /**
+     * As {@link #block(Client, List, long, String, Waiter, Consumer)}; with wakeOnDelete the
+     * waiter is also asked to serve when one of its keys is deleted, overwritten, expired or
+     * emptied by FLUSHALL/SWAPDB (Redis's signalDeletedKeyAsReady, which XREADGROUP uses to fail
+     * with UNBLOCKED when its stream disappears).
+     */
+    public void block(Client c, List<byte[]> keys, long deadline, String type, Waiter waiter,
+                      Consumer<dev.cinnabar.server.protocol.Reply> onTimeout, boolean wakeOnDelete) {
         if (c.blocked()) {
             throw new IllegalStateException("client " + c.id() + " is already blocked");
         }
         Db db = c.db();
-        BlockState st = new BlockState(c, db, deadline, type, waiter, onTimeout);
+        BlockState st = new BlockState(c, db, deadline, type, waiter, onTimeout, wakeOnDelete);
         Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         for (byte[] k : keys) {
             BKey bk = new BKey(k);
@@ -361,14 +372,40 @@ public final class BlockingManager implements KeyspaceHooks {
     }
 
     @Override
-    public void dbChanged(Db db) {
-        // SWAPDB (and FLUSHDB, harmlessly): keys that now exist may serve their waiters.
+    public void keyModified(Db db, byte[] key) {
+        // A deletion or overwrite readies the key for waiters that must hear of it (XREADGROUP).
         Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         if (m.isEmpty()) {
             return;
         }
-        for (BKey k : m.keySet()) {
-            if (db.exists(k.bytes())) {
+        BKey bk = new BKey(key);
+        LinkedHashSet<BlockState> set = m.get(bk);
+        if (set != null && wantsDeletion(set)) {
+            ReadyKey rk = new ReadyKey(db, bk);
+            ready.putIfAbsent(rk, rk);
+        }
+    }
+
+    private static boolean wantsDeletion(LinkedHashSet<BlockState> set) {
+        for (BlockState st : set) {
+            if (st.wakeOnDelete) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void dbChanged(Db db) {
+        // SWAPDB (and FLUSHDB, harmlessly): keys that now exist may serve their waiters, and keys
+        // that may be gone are offered to the waiters that must hear of a deletion.
+        Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
+        if (m.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<BKey, LinkedHashSet<BlockState>> e : m.entrySet()) {
+            BKey k = e.getKey();
+            if (wantsDeletion(e.getValue()) || db.exists(k.bytes())) {
                 ReadyKey rk = new ReadyKey(db, k);
                 ready.putIfAbsent(rk, rk);
             }
@@ -445,11 +482,13 @@ public final class BlockingManager implements KeyspaceHooks {
         final String type;
         final Waiter waiter;
         final Consumer<dev.cinnabar.server.protocol.Reply> onTimeout;
+        final boolean wakeOnDelete;
         final List<BKey> keys = new ArrayList<>(2);
         ScheduledFuture<?> timer;
 
         BlockState(Client client, Db db, long deadline, String type, Waiter waiter,
-                   Consumer<dev.cinnabar.server.protocol.Reply> onTimeout) {
+                   Consumer<dev.cinnabar.server.protocol.Reply> onTimeout, boolean wakeOnDelete) {
+            this.wakeOnDelete = wakeOnDelete;
             this.client = client;
             this.db = db;
             this.deadline = deadline;

@@ -262,4 +262,48 @@ public final class Errors {
         return "ERR Unbalanced " + command.toUpperCase() + " list of streams: for each stream key an ID or '" + symbol
                 + "' must be specified.";
     }
+
+    // stream consumer groups
+    public static final String XREADGROUP_NO_GROUP = "ERR Missing GROUP option for XREADGROUP";
+    public static final String XREAD_GROUP_OPTION =
+            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+    public static final String XREAD_NOACK_OPTION =
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+    public static final String XREADGROUP_DOLLAR = "ERR The $ ID is meaningless in the context of XREADGROUP: you want "
+            + "to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. "
+            + "The $ ID would just return an empty result set.";
+    public static final String UNBLOCKED_STREAM_GONE = "UNBLOCKED the stream key no longer exists";
+    public static final String NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists";
+    public static final String XGROUP_KEY_REQUIRED = "ERR The XGROUP subcommand requires the key to exist. Note that "
+            + "for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+    public static final String BUSYGROUP = "BUSYGROUP Consumer Group name already exists";
+    public static final String ENTRIESREAD_INVALID = "ERR value for ENTRIESREAD must be positive or -1";
+    public static final String XCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XCLAIM";
+    public static final String XAUTOCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+    public static final String XCLAIM_IDLE = "ERR Invalid IDLE option argument for XCLAIM";
+    public static final String XCLAIM_TIME = "ERR Invalid TIME option argument for XCLAIM";
+    public static final String XCLAIM_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+    public static final String XAUTOCLAIM_COUNT = "ERR COUNT must be > 0";
+    public static final String XAUTOCLAIM_COUNT_TOO_HIGH =
+            "ERR Insufficient memory, failed allocating transient memory, COUNT too high.";
+
+    /** XREADGROUP on a missing key or group. */
+    public static String noGroupForRead(byte[] key, byte[] group) {
+        return "NOGROUP No such key '" + Texts.str(key) + "' or consumer group '" + Texts.str(group)
+                + "' in XREADGROUP with GROUP option";
+    }
+
+    /** XGROUP SETID / CREATECONSUMER / DELCONSUMER and XINFO CONSUMERS on a missing group. */
+    public static String noGroupForKey(byte[] group, byte[] key) {
+        return "NOGROUP No such consumer group '" + Texts.str(group) + "' for key name '" + Texts.str(key) + "'";
+    }
+
+    /** XPENDING, XCLAIM, XAUTOCLAIM on a missing key or group. */
+    public static String noKeyOrGroup(byte[] key, byte[] group) {
+        return "NOGROUP No such key '" + Texts.str(key) + "' or consumer group '" + Texts.str(group) + "'";
+    }
+
+    public static String xclaimUnrecognized(byte[] option) {
+        return "ERR Unrecognized XCLAIM option '" + Texts.str(option) + "'";
+    }
 }

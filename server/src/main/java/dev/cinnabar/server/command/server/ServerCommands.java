@@ -63,7 +63,7 @@ public final class ServerCommands implements CommandFamily {
     }
 
     /** Replies with a help text as Redis's addReplyHelp: status lines. */
-    static void help(Client c, String[] lines) {
+    public static void help(Client c, String[] lines) {
         Reply r = c.reply();
         r.array(lines.length);
         for (String l : lines) {

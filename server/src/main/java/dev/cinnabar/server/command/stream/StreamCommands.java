@@ -10,7 +10,9 @@ import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.store.stream.Stream;
+import dev.cinnabar.server.store.stream.StreamGroup;
 import dev.cinnabar.server.store.stream.StreamId;
+import java.util.List;
 
 /**
  * Stream commands without consumer groups or blocking: XADD, XLEN, XRANGE, XREVRANGE, XDEL,
@@ -29,6 +31,7 @@ public final class StreamCommands implements CommandFamily {
         t.bind("xtrim", this::xtrim);
         t.bind("xsetid", this::xsetid);
         t.bind("xread", this::xread);
+        t.bind("xreadgroup", this::xreadgroup);
     }
 
     /** Marks the stream node directives as read by the server (XADD sizes its nodes with them). */
@@ -115,29 +118,13 @@ public final class StreamCommands implements CommandFamily {
     void xrange(Client c, boolean rev) {
         byte[] startArg = rev ? c.arg(3) : c.arg(2);
         byte[] endArg = rev ? c.arg(2) : c.arg(3);
-        boolean startEx = startArg.length > 1 && startArg[0] == '(';
-        StreamId start = intervalId(c, startArg, startEx, 0);
+        StreamId start = intervalStart(c, startArg);
         if (start == null) {
             return;
         }
-        if (startEx) {
-            start = start.next();
-            if (start == null) {
-                c.error(Errors.STREAM_INVALID_START);
-                return;
-            }
-        }
-        boolean endEx = endArg.length > 1 && endArg[0] == '(';
-        StreamId end = intervalId(c, endArg, endEx, -1L);
+        StreamId end = intervalEnd(c, endArg);
         if (end == null) {
             return;
-        }
-        if (endEx) {
-            end = end.prev();
-            if (end == null) {
-                c.error(Errors.STREAM_INVALID_END);
-                return;
-            }
         }
         long count = -1;
         for (int j = 4; j < c.argc(); j++) {
@@ -183,6 +170,32 @@ public final class StreamCommands implements CommandFamily {
         return true;
     }
 
+    /** A range start: an ID ("ms" = ms-0), "-", or "(id" exclusive; replies the error and returns null when invalid. */
+    static StreamId intervalStart(Client c, byte[] arg) {
+        boolean ex = arg.length > 1 && arg[0] == '(';
+        StreamId id = intervalId(c, arg, ex, 0);
+        if (id != null && ex) {
+            id = id.next();
+            if (id == null) {
+                c.error(Errors.STREAM_INVALID_START);
+            }
+        }
+        return id;
+    }
+
+    /** A range end: an ID ("ms" = ms-max), "+", or "(id" exclusive; replies the error and returns null when invalid. */
+    static StreamId intervalEnd(Client c, byte[] arg) {
+        boolean ex = arg.length > 1 && arg[0] == '(';
+        StreamId id = intervalId(c, arg, ex, -1L);
+        if (id != null && ex) {
+            id = id.prev();
+            if (id == null) {
+                c.error(Errors.STREAM_INVALID_END);
+            }
+        }
+        return id;
+    }
+
     /** An interval bound: "(id" exclusive (strict), else an ID or "-"/"+"; replies on error. */
     private static StreamId intervalId(Client c, byte[] arg, boolean exclusive, long missingSeq) {
         byte[] b = exclusive ? java.util.Arrays.copyOfRange(arg, 1, arg.length) : arg;
@@ -207,12 +220,10 @@ public final class StreamCommands implements CommandFamily {
         }
         StreamId[] ids = new StreamId[c.argc() - 2];
         for (int j = 2; j < c.argc(); j++) {
-            StreamId.Parsed p = StreamId.parse(c.arg(j), true, false, 0);
-            if (p == null) {
-                c.error(Errors.STREAM_INVALID_ID);
+            ids[j - 2] = strictId(c, c.arg(j));
+            if (ids[j - 2] == null) {
                 return;
             }
-            ids[j - 2] = p.id();
         }
         long deleted = 0;
         for (StreamId id : ids) {
@@ -253,12 +264,10 @@ public final class StreamCommands implements CommandFamily {
     }
 
     void xsetid(Client c) {
-        StreamId.Parsed p = StreamId.parse(c.arg(2), true, false, 0);
-        if (p == null) {
-            c.error(Errors.STREAM_INVALID_ID);
+        StreamId id = strictId(c, c.arg(2));
+        if (id == null) {
             return;
         }
-        StreamId id = p.id();
         long entriesAdded = -1;
         StreamId maxDel = StreamId.MIN;
         for (int i = 3; i < c.argc(); i += 2) {
@@ -276,16 +285,15 @@ public final class StreamCommands implements CommandFamily {
                 }
                 entriesAdded = v;
             } else if (opt.equalsIgnoreCase("maxdeletedid") && more) {
-                StreamId.Parsed m = StreamId.parse(c.arg(i + 1), true, false, 0);
+                StreamId m = strictId(c, c.arg(i + 1));
                 if (m == null) {
-                    c.error(Errors.STREAM_INVALID_ID);
                     return;
                 }
-                if (id.compareTo(m.id()) < 0) {
+                if (id.compareTo(m) < 0) {
                     c.error(Errors.XSETID_BELOW_GIVEN_MAXDELETED);
                     return;
                 }
-                maxDel = m.id();
+                maxDel = m;
             } else {
                 c.error(Errors.SYNTAX);
                 return;
@@ -318,6 +326,80 @@ public final class StreamCommands implements CommandFamily {
         c.server().dirty++;
     }
 
+    /** XREAD / XREADGROUP options, parsed in one loop as Redis does (errors in the same order). */
+    private record ReadArgs(long count, long timeoutMs, boolean noAck, byte[] group, byte[] consumer, int streamsArg,
+            int n) {
+        static ReadArgs parse(Client c, boolean xreadgroup) {
+            long count = 0;
+            long timeoutMs = -1;
+            boolean noAck = false;
+            byte[] group = null;
+            byte[] consumer = null;
+            for (int i = 1; i < c.argc(); i++) {
+                int more = c.argc() - i - 1;
+                String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1);
+                if (o.equalsIgnoreCase("block") && more > 0) {
+                    i++;
+                    Long v = Numbers.parseLong(c.arg(i));
+                    if (v == null) {
+                        c.error(Errors.TIMEOUT_NOT_INTEGER);
+                        return null;
+                    }
+                    if (v < 0) {
+                        c.error(Errors.TIMEOUT_NEGATIVE);
+                        return null;
+                    }
+                    timeoutMs = v;
+                } else if (o.equalsIgnoreCase("count") && more > 0) {
+                    i++;
+                    Long v = Numbers.parseLong(c.arg(i));
+                    if (v == null) {
+                        c.error(Errors.NOT_INTEGER);
+                        return null;
+                    }
+                    count = Math.max(v, 0);
+                } else if (o.equalsIgnoreCase("streams") && more > 0) {
+                    int n = c.argc() - (i + 1);
+                    if (n % 2 != 0) {
+                        c.error(xreadgroup ? Errors.xreadUnbalanced("xreadgroup", '>')
+                                : Errors.xreadUnbalanced("xread", '$'));
+                        return null;
+                    }
+                    if (xreadgroup && group == null) {
+                        c.error(Errors.XREADGROUP_NO_GROUP);
+                        return null;
+                    }
+                    return new ReadArgs(count, timeoutMs, noAck, group, consumer, i + 1, n / 2);
+                } else if (o.equalsIgnoreCase("group") && more >= 2) {
+                    if (!xreadgroup) {
+                        c.error(Errors.XREAD_GROUP_OPTION);
+                        return null;
+                    }
+                    group = c.arg(i + 1);
+                    consumer = c.arg(i + 2);
+                    i += 2;
+                } else if (o.equalsIgnoreCase("noack")) {
+                    if (!xreadgroup) {
+                        c.error(Errors.XREAD_NOACK_OPTION);
+                        return null;
+                    }
+                    noAck = true;
+                } else {
+                    c.error(Errors.SYNTAX);
+                    return null;
+                }
+            }
+            c.error(Errors.SYNTAX); // STREAMS is mandatory
+            return null;
+        }
+    }
+
+    /** "&gt;" as an XREADGROUP ID: the greatest ID, as Redis encodes it (so that ID given explicitly reads new entries too). */
+    private static final StreamId NEW_ENTRIES = StreamId.MAX;
+
+    /** Entries a blocked reader gets at most when it gave no COUNT (Redis's XREAD_BLOCKED_DEFAULT_COUNT). */
+    private static final long BLOCKED_DEFAULT_COUNT = 1000;
+
     /**
      * XREAD [COUNT n] [BLOCK ms] STREAMS key... id...: entries after each ID ("$" = the stream's
      * last ID when the command runs). Served at once when any stream has a newer entry; otherwise
@@ -325,95 +407,113 @@ public final class StreamCommands implements CommandFamily {
      * that stream only, or replies a null array.
      */
     void xread(Client c) {
-        long count = 0;
-        long timeoutMs = -1;
-        int streamsArg = 0;
-        int n = 0;
-        for (int i = 1; i < c.argc(); i++) {
-            boolean more = i + 1 < c.argc();
-            String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1);
-            if (o.equalsIgnoreCase("block") && more) {
-                i++;
-                Long v = Numbers.parseLong(c.arg(i));
-                if (v == null) {
-                    c.error(Errors.TIMEOUT_NOT_INTEGER);
-                    return;
-                }
-                if (v < 0) {
-                    c.error(Errors.TIMEOUT_NEGATIVE);
-                    return;
-                }
-                timeoutMs = v;
-            } else if (o.equalsIgnoreCase("count") && more) {
-                i++;
-                Long v = Numbers.parseLong(c.arg(i));
-                if (v == null) {
-                    c.error(Errors.NOT_INTEGER);
-                    return;
-                }
-                count = Math.max(v, 0);
-            } else if (o.equalsIgnoreCase("streams") && more) {
-                streamsArg = i + 1;
-                n = c.argc() - streamsArg;
-                if (n % 2 != 0) {
-                    c.error(Errors.xreadUnbalanced("xread", '$'));
-                    return;
-                }
-                n /= 2;
-                break;
-            } else {
-                c.error(Errors.SYNTAX);
-                return;
-            }
-        }
-        if (streamsArg == 0) {
-            c.error(Errors.SYNTAX);
+        read(c, false);
+    }
+
+    /**
+     * XREADGROUP GROUP g c [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id...: "&gt;" reads entries
+     * never delivered to the group (advancing it and adding them to the consumer's pending list
+     * unless NOACK); another ID reads the consumer's own pending entries after it, deleted ones as
+     * an ID with a nil field list. Blocks only when every ID is "&gt;" and nothing is new; a blocked
+     * reader fails when its group is destroyed (NOGROUP) or its stream deleted (UNBLOCKED).
+     *
+     * <p>Replication note: Redis propagates each delivery as an XCLAIM ... FORCE JUSTID (and the
+     * group's last ID as XGROUP SETID) instead of the XREADGROUP itself; there is no replication here
+     * yet, so nothing is propagated.
+     */
+    void xreadgroup(Client c) {
+        read(c, true);
+    }
+
+    private void read(Client c, boolean xg) {
+        ReadArgs a = ReadArgs.parse(c, xg);
+        if (a == null) {
             return;
         }
         Db db = c.db();
+        int n = a.n();
         byte[][] keys = new byte[n][];
         StreamId[] after = new StreamId[n];
+        StreamGroup[] groups = new StreamGroup[n];
         for (int k = 0; k < n; k++) {
-            keys[k] = c.arg(streamsArg + k);
-            byte[] idArg = c.arg(streamsArg + n + k);
+            keys[k] = c.arg(a.streamsArg() + k);
+            byte[] idArg = c.arg(a.streamsArg() + n + k);
             Stream s = checked(c, db.lookupRead(keys[k]));
             if (s == WRONG) {
                 return;
             }
+            if (xg) {
+                groups[k] = s == null ? null : s.group(a.group());
+                if (groups[k] == null) {
+                    c.error(Errors.noGroupForRead(keys[k], a.group()));
+                    return;
+                }
+            }
             if (idArg.length == 1 && idArg[0] == '$') {
+                if (xg) {
+                    c.error(Errors.XREADGROUP_DOLLAR);
+                    return;
+                }
                 after[k] = s == null ? StreamId.MIN : s.lastId();
                 continue;
             }
             if (idArg.length == 1 && idArg[0] == '>') {
-                c.error(Errors.XREAD_GT_ID);
+                if (!xg) {
+                    c.error(Errors.XREAD_GT_ID);
+                    return;
+                }
+                after[k] = NEW_ENTRIES;
+                continue;
+            }
+            after[k] = strictId(c, idArg);
+            if (after[k] == null) {
                 return;
             }
-            StreamId.Parsed p = StreamId.parse(idArg, true, false, 0);
-            if (p == null) {
-                c.error(Errors.STREAM_INVALID_ID);
-                return;
-            }
-            after[k] = p.id();
         }
         Reply r = c.reply();
         Object h = null;
         int served = 0;
+        long now = c.server().now();
         for (int k = 0; k < n; k++) {
-            Stream s = checked(c, db.lookupRead(keys[k]));
-            if (s == null || s.length() == 0 || s.lastLiveId().compareTo(after[k]) <= 0) {
+            if (!(db.lookupRead(keys[k]) instanceof Stream s)) {
+                continue;
+            }
+            StreamId gt = after[k];
+            boolean serve = false;
+            boolean history = false;
+            if (xg) {
+                if (!gt.equals(NEW_ENTRIES)) {
+                    serve = true;
+                    history = true;
+                } else if (s.length() > 0 && s.lastLiveId().compareTo(groups[k].lastId()) > 0) {
+                    serve = true;
+                    gt = groups[k].lastId();
+                }
+            } else {
+                serve = s.length() > 0 && s.lastLiveId().compareTo(gt) > 0;
+            }
+            if (!serve) {
                 continue;
             }
             if (h == null) {
                 h = r.protocol() == 2 ? r.deferredArray() : r.deferredMap();
             }
             served++;
-            streamReply(r, keys[k], s, after[k], count);
+            if (xg) {
+                // as Redis 7.0, the consumer is looked up (and created) only when this stream is served
+                StreamGroup.Consumer consumer = StreamGroupCommands.consumerFor(c, db, keys[k], groups[k], a.consumer());
+                List<GroupRead> got = readGroup(s, groups[k], consumer, gt, a.count(), a.noAck(), history, now);
+                writeGroupRead(r, keys[k], got);
+                c.server().dirty++;
+            } else {
+                streamReply(r, keys[k], s, gt, a.count());
+            }
         }
         if (h != null) {
             r.finishDeferred(h, served);
             return;
         }
-        if (timeoutMs < 0) {
+        if (a.timeoutMs() < 0) {
             r.nullArray();
             return;
         }
@@ -423,20 +523,23 @@ public final class StreamCommands implements CommandFamily {
             return;
         }
         long deadline = 0;
-        if (timeoutMs > 0) {
-            long now = c.server().now();
-            deadline = timeoutMs > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutMs;
+        if (a.timeoutMs() > 0) {
+            deadline = a.timeoutMs() > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + a.timeoutMs();
         }
-        final long cnt = count;
-        final int nStreams = n;
-        java.util.List<byte[]> keyList = java.util.Arrays.asList(keys);
+        long cnt = a.count() == 0 ? BLOCKED_DEFAULT_COUNT : a.count();
+        List<byte[]> keyList = java.util.Arrays.asList(keys);
+        if (xg) {
+            bm.block(c, keyList, deadline, "stream", (cl, bdb, key) -> serveBlockedGroupReader(cl, bdb, key, a, cnt),
+                    Reply::nullArray, true);
+            return;
+        }
         bm.block(c, keyList, deadline, "stream", (cl, bdb, key) -> {
             Object v = bdb.lookupRead(key);
             if (!(v instanceof Stream s)) {
                 return BlockingManager.Outcome.SKIP;
             }
             int k = 0;
-            while (k < nStreams - 1 && !java.util.Arrays.equals(keys[k], key)) {
+            while (k < n - 1 && !java.util.Arrays.equals(keys[k], key)) {
                 k++;
             }
             StreamId from = after[k];
@@ -444,15 +547,103 @@ public final class StreamCommands implements CommandFamily {
                 return BlockingManager.Outcome.SKIP;
             }
             cl.deliver(out -> {
-                if (out.protocol() == 2) {
-                    out.array(1);
-                } else {
-                    out.map(1);
-                }
+                openSingleStream(out);
                 streamReply(out, key, s, from, cnt);
             });
             return BlockingManager.Outcome.SERVED;
         }, Reply::nullArray);
+    }
+
+    private static void openSingleStream(Reply out) {
+        if (out.protocol() == 2) {
+            out.array(1);
+        } else {
+            out.map(1);
+        }
+    }
+
+    /**
+     * A blocked XREADGROUP whose key was signalled: an error when the stream or the group is gone,
+     * else the entries after the group's last delivered ID (which other readers of the group may
+     * have moved since this one blocked) when the stream's last ID is past it.
+     */
+    private static BlockingManager.Outcome serveBlockedGroupReader(Client cl, Db db, byte[] key, ReadArgs a, long cnt) {
+        Object v = db.lookup(key, Db.LOOKUP_NONOTIFY | Db.LOOKUP_NOSTATS);
+        if (!(v instanceof Stream s)) {
+            cl.deliver(out -> out.error(Errors.UNBLOCKED_STREAM_GONE));
+            return BlockingManager.Outcome.SERVED;
+        }
+        StreamGroup g = s.group(a.group());
+        if (g == null) {
+            cl.deliver(out -> out.error(Errors.NOGROUP_BLOCKED));
+            return BlockingManager.Outcome.SERVED;
+        }
+        StreamId gt = g.lastId();
+        if (s.lastId().compareTo(gt) <= 0) {
+            return BlockingManager.Outcome.SKIP;
+        }
+        StreamGroup.Consumer consumer = StreamGroupCommands.consumerFor(cl, db, key, g, a.consumer());
+        List<GroupRead> got = readGroup(s, g, consumer, gt, cnt, a.noAck(), false, cl.server().now());
+        cl.server().dirty++;
+        cl.deliver(out -> {
+            openSingleStream(out);
+            writeGroupRead(out, key, got);
+        });
+        return BlockingManager.Outcome.SERVED;
+    }
+
+    /** An entry read through a group: fields null when it was deleted (history reads only). */
+    private record GroupRead(StreamId id, byte[][] fields) {
+    }
+
+    /**
+     * Reads for a consumer: its pending entries after gt (history, each delivered again), or the
+     * entries after gt never delivered to the group ("&gt;"), recorded in the group as delivered.
+     * At most count entries (0 = all).
+     */
+    private static List<GroupRead> readGroup(Stream s, StreamGroup g, StreamGroup.Consumer consumer, StreamId gt,
+            long count, boolean noAck, boolean history, long now) {
+        List<GroupRead> out = new java.util.ArrayList<>();
+        StreamId start = gt.next();
+        if (start == null) {
+            return out;
+        }
+        if (history) {
+            for (var e : consumer.pel().tailMap(start, true).entrySet()) {
+                if (count > 0 && out.size() >= count) {
+                    break;
+                }
+                byte[][] f = s.get(e.getKey());
+                if (f != null) {
+                    e.getValue().deliveryTime = now;
+                    e.getValue().deliveryCount++;
+                }
+                out.add(new GroupRead(e.getKey(), f));
+            }
+            return out;
+        }
+        s.range(start, StreamId.MAX, false, count, (id, f) -> {
+            g.delivered(s, id, consumer, noAck, now);
+            return out.add(new GroupRead(id, f));
+        });
+        return out;
+    }
+
+    private static void writeGroupRead(Reply r, byte[] key, List<GroupRead> got) {
+        if (r.protocol() == 2) {
+            r.array(2);
+        }
+        r.bulk(key);
+        r.array(got.size());
+        for (GroupRead e : got) {
+            if (e.fields() == null) {
+                r.array(2);
+                r.bulk(e.id().toBytes());
+                r.nullArray();
+            } else {
+                entry(r, e.id(), e.fields());
+            }
+        }
     }
 
     /** One stream of an XREAD reply: [key, entries] in RESP2, key => entries in RESP3 (the caller opened the aggregate). */
@@ -465,5 +656,15 @@ public final class StreamCommands implements CommandFamily {
         StreamId start = after.next();
         long got = start == null ? 0 : s.range(start, StreamId.MAX, false, count, (id, f) -> entry(r, id, f));
         r.finishDeferred(h, (int) got);
+    }
+
+    /** A strict stream ID argument (no "-" or "+"); replies the error and returns null when invalid. */
+    static StreamId strictId(Client c, byte[] arg) {
+        StreamId.Parsed p = StreamId.parse(arg, true, false, 0);
+        if (p == null) {
+            c.error(Errors.STREAM_INVALID_ID);
+            return null;
+        }
+        return p.id();
     }
 }

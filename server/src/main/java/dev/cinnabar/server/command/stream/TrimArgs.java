@@ -65,12 +65,10 @@ record TrimArgs(long maxLen, StreamId minId, boolean trim, boolean approx, long 
                     }
                     maxLen = v;
                 } else {
-                    StreamId.Parsed p = StreamId.parse(c.arg(i + 1), true, false, 0);
-                    if (p == null) {
-                        c.error(Errors.STREAM_INVALID_ID);
+                    minId = StreamCommands.strictId(c, c.arg(i + 1));
+                    if (minId == null) {
                         return null;
                     }
-                    minId = p.id();
                 }
                 i++;
                 trim = true;

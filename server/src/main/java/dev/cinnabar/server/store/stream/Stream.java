@@ -4,6 +4,8 @@ import dev.cinnabar.server.store.RValue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * A stream: entries ordered by ID, stored in nodes of up to stream-node-max-entries entries (or
@@ -123,6 +125,8 @@ public final class Stream implements RValue {
     private long entriesAdded;
     /** Estimated listpack bytes of the tail node (for stream-node-max-bytes). */
     private long tailBytes;
+    /** Consumer groups by name (unsigned byte order, as Redis lists them); null until the first one. */
+    private TreeMap<byte[], StreamGroup> groups;
 
     @Override
     public String type() {
@@ -151,6 +155,10 @@ public final class Stream implements RValue {
         s.maxDeletedId = maxDeletedId;
         s.entriesAdded = entriesAdded;
         s.tailBytes = tailBytes;
+        if (groups != null) {
+            s.groups = new TreeMap<>(Arrays::compareUnsigned);
+            groups.forEach((name, g) -> s.groups.put(name, g.copy()));
+        }
         return s;
     }
 
@@ -176,6 +184,136 @@ public final class Stream implements RValue {
 
     public int nodeCount() {
         return nodes.size();
+    }
+
+    // ---- consumer groups
+
+    /** The group with this name, or null. */
+    public StreamGroup group(byte[] name) {
+        return groups == null ? null : groups.get(name);
+    }
+
+    /** Creates a group; null when one with this name exists. */
+    public StreamGroup createGroup(byte[] name, StreamId lastId, long entriesRead) {
+        if (groups == null) {
+            groups = new TreeMap<>(Arrays::compareUnsigned);
+        }
+        if (groups.containsKey(name)) {
+            return null;
+        }
+        StreamGroup g = new StreamGroup(lastId, entriesRead);
+        groups.put(name.clone(), g);
+        return g;
+    }
+
+    /** Removes a group; false when absent. */
+    public boolean destroyGroup(byte[] name) {
+        return groups != null && groups.remove(name) != null;
+    }
+
+    /** The groups by name, in Redis's listing order. */
+    public NavigableMap<byte[], StreamGroup> groups() {
+        return groups == null ? java.util.Collections.emptyNavigableMap()
+                : java.util.Collections.unmodifiableNavigableMap(groups);
+    }
+
+    /**
+     * True when the latest tombstone (max deleted ID) lies within [start, end] (null = open) and
+     * after the first live entry: a group's read counter cannot simply be incremented across it.
+     */
+    public boolean rangeHasTombstones(StreamId start, StreamId end) {
+        if (length == 0 || maxDeletedId.isZero() || firstId.compareTo(maxDeletedId) > 0) {
+            return false;
+        }
+        StreamId from = start == null ? StreamId.MIN : start;
+        StreamId to = end == null ? StreamId.MAX : end;
+        return from.compareTo(maxDeletedId) <= 0 && maxDeletedId.compareTo(to) <= 0;
+    }
+
+    /**
+     * The logical read counter of an ID: how many entries were added up to it since the stream
+     * began, when that can be known from the counters alone (the ID is the last one, or at or
+     * before the first live entry while the latest tombstone is before that entry); otherwise
+     * {@link StreamGroup#INVALID_ENTRIES_READ}. As Redis 7.0.15 (later versions also give up for
+     * an ID below the latest tombstone; 7.0 does not, so neither do we).
+     */
+    public long estimateDistanceFromFirstEverEntry(StreamId id) {
+        if (entriesAdded == 0) {
+            return 0;
+        }
+        if (length == 0 && id.compareTo(lastId) <= 0) {
+            return entriesAdded;
+        }
+        int cmpLast = id.compareTo(lastId);
+        if (cmpLast == 0) {
+            return entriesAdded;
+        }
+        if (cmpLast > 0) {
+            return StreamGroup.INVALID_ENTRIES_READ;
+        }
+        if (maxDeletedId.isZero() || maxDeletedId.compareTo(firstId) < 0) {
+            int cmpFirst = id.compareTo(firstId);
+            if (cmpFirst < 0) {
+                return entriesAdded - length;
+            }
+            if (cmpFirst == 0) {
+                return entriesAdded - length + 1;
+            }
+        }
+        return StreamGroup.INVALID_ENTRIES_READ;
+    }
+
+    /** A group's lag (entries added but not yet read by it), or null when it cannot be known. */
+    public Long lag(StreamGroup g) {
+        if (entriesAdded == 0) {
+            return 0L;
+        }
+        if (g.entriesRead() != StreamGroup.INVALID_ENTRIES_READ && !rangeHasTombstones(g.lastId(), null)) {
+            return entriesAdded - g.entriesRead();
+        }
+        long read = estimateDistanceFromFirstEverEntry(g.lastId());
+        return read == StreamGroup.INVALID_ENTRIES_READ ? null : entriesAdded - read;
+    }
+
+    /**
+     * The node count of Redis's radix tree keyed by our nodes' first IDs (16 bytes, big endian),
+     * for XINFO STREAM's radix-tree-nodes: a compressed trie where each branching point is a node,
+     * each run of single-child bytes is one node and each key ends in an empty leaf node.
+     */
+    public long radixTreeNodes() {
+        if (nodes.isEmpty()) {
+            return 1;
+        }
+        byte[][] keys = new byte[nodes.size()][];
+        for (int i = 0; i < keys.length; i++) {
+            Node n = nodes.get(i);
+            keys[i] = java.nio.ByteBuffer.allocate(16).putLong(n.ms[0]).putLong(n.seq[0]).array();
+        }
+        return trieNodes(keys, 0, keys.length, 0, true);
+    }
+
+    private static long trieNodes(byte[][] keys, int from, int to, int depth, boolean startsNode) {
+        if (depth == 16) {
+            return 1;
+        }
+        int groupsAt = 1;
+        for (int i = from + 1; i < to; i++) {
+            if (keys[i][depth] != keys[i - 1][depth]) {
+                groupsAt++;
+            }
+        }
+        if (groupsAt == 1) {
+            return (startsNode ? 1 : 0) + trieNodes(keys, from, to, depth + 1, false);
+        }
+        long n = 1;
+        int start = from;
+        for (int i = from + 1; i <= to; i++) {
+            if (i == to || keys[i][depth] != keys[start][depth]) {
+                n += trieNodes(keys, start, i, depth + 1, true);
+                start = i;
+            }
+        }
+        return n;
     }
 
     /** Sets the last ID and optional counters (XSETID; the caller checked the rules). */
