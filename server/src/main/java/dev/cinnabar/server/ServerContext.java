@@ -116,6 +116,16 @@ public final class ServerContext implements KeyspaceHooks {
         return functions;
     }
 
+    /** The EVAL engine if a script has been used, else null (INFO and MEMORY STATS do not create it). */
+    public dev.cinnabar.server.scripting.ScriptEngine scriptingIfCreated() {
+        return scripting;
+    }
+
+    /** The Functions registry if FUNCTION/FCALL has been used, else null. */
+    public dev.cinnabar.server.scripting.FunctionRegistry functionsIfCreated() {
+        return functions;
+    }
+
     /** The Lua engine (created on first use: a server that never runs a script pays nothing). */
     public dev.cinnabar.server.scripting.ScriptEngine scripting() {
         if (scripting == null) {

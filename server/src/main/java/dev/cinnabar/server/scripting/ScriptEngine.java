@@ -581,6 +581,15 @@ public final class ScriptEngine {
         return scripts.size();
     }
 
+    /** Total bytes of the cached scripts' source bodies (INFO used_memory_scripts_eval). */
+    public long bodyBytes() {
+        long n = 0;
+        for (Script s : scripts.values()) {
+            n += s.body().length;
+        }
+        return n;
+    }
+
     public void flush() {
         scripts.clear();
     }

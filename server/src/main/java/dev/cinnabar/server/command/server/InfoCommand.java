@@ -208,52 +208,47 @@ final class InfoCommand {
     }
 
     private static void memory(ServerContext s, Lines l) {
-        State st = state(s);
-        long used = heapUsed();
-        st.peakMemory = Math.max(st.peakMemory, used);
-        long committed = Runtime.getRuntime().totalMemory();
-        long rss = rss();
+        MemoryReport m = MemoryReport.take(s);
+        long used = m.used();
+        long committed = m.committed();
+        long rss = m.rss();
         long totalSystem = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
-        long clientsMem = 0;
-        for (Client c : s.clients().all()) {
-            if (c.connection() != null) {
-                clientsMem += c.connection().pendingOutputBytes();
-            }
-        }
-        long overhead = st.startupMemory + clientsMem;
-        long dataset = Math.max(0, used - overhead);
+        long clientsMem = m.clientsNormal();
+        long overhead = m.overhead();
+        long dataset = m.dataset();
         long maxmemory = s.config().maxmemory;
+        long scripts = m.luaCaches() + m.functionsCaches();
         l.add("used_memory", used)
                 .add("used_memory_human", human(used))
                 .add("used_memory_rss", rss)
                 .add("used_memory_rss_human", human(rss))
-                .add("used_memory_peak", st.peakMemory)
-                .add("used_memory_peak_human", human(st.peakMemory))
-                .add("used_memory_peak_perc", String.format(Locale.ROOT, "%.2f%%", used * 100.0 / st.peakMemory))
+                .add("used_memory_peak", m.peak())
+                .add("used_memory_peak_human", human(m.peak()))
+                .add("used_memory_peak_perc", String.format(Locale.ROOT, "%.2f%%", m.peakPercentage()))
                 .add("used_memory_overhead", overhead)
-                .add("used_memory_startup", st.startupMemory)
+                .add("used_memory_startup", m.startup())
                 .add("used_memory_dataset", dataset)
-                .add("used_memory_dataset_perc", String.format(Locale.ROOT, "%.2f%%",
-                        used - st.startupMemory <= 0 ? 0.0 : dataset * 100.0 / (used - st.startupMemory)))
+                .add("used_memory_dataset_perc", String.format(Locale.ROOT, "%.2f%%", m.datasetPercentage()))
                 .add("allocator_allocated", used)
                 .add("allocator_active", committed)
                 .add("allocator_resident", rss)
                 .add("total_system_memory", totalSystem)
                 .add("total_system_memory_human", human(totalSystem))
+                // the LuaJ states live in the Java heap with everything else: not attributable, reported as 0
                 .add("used_memory_lua", 0)
                 .add("used_memory_vm_eval", 0)
                 .add("used_memory_lua_human", human(0))
-                .add("used_memory_scripts_eval", 0)
-                .add("number_of_cached_scripts", 0)
-                .add("number_of_functions", 0)
-                .add("number_of_libraries", 0)
+                .add("used_memory_scripts_eval", m.luaCaches())
+                .add("number_of_cached_scripts", m.cachedScripts())
+                .add("number_of_functions", m.functions())
+                .add("number_of_libraries", m.libraries())
                 .add("used_memory_vm_functions", 0)
                 .add("used_memory_vm_total", 0)
                 .add("used_memory_vm_total_human", human(0))
-                .add("used_memory_functions", 0)
-                .add("used_memory_scripts", 0)
-                .add("used_memory_scripts_human", human(0))
+                .add("used_memory_functions", m.functionsCaches())
+                .add("used_memory_scripts", scripts)
+                .add("used_memory_scripts_human", human(scripts))
                 .add("maxmemory", maxmemory)
                 .add("maxmemory_human", human(maxmemory))
                 .add("maxmemory_policy", s.config().maxmemoryPolicy)

@@ -41,6 +41,7 @@ public final class ServerCommands implements CommandFamily {
         t.bind("latency", "doctor", LatencyMonitor::doctor);
         t.bind("latency", "help", LatencyMonitor::help);
         t.bind("latency", "histogram", LatencyMonitor::histogram);
+        MemoryCommands.bind(t);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
         t.bind("shutdown", this::shutdown);

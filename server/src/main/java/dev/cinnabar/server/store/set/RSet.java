@@ -35,6 +35,11 @@ public final class RSet implements RValue {
         return size() == 0;
     }
 
+    /** Bytes per member of the intset encoding (2, 4 or 8); 0 for a hashtable. */
+    public int intsetWidth() {
+        return ints == null ? 0 : ints.width();
+    }
+
     public int size() {
         return ints != null ? ints.size() : table.size();
     }
