@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The toolkit's defences against the embedded Cinnabar server instead of real Redis: it now has
- * everything they use (EVAL, CLIENT TRACKING over RESP3, pub/sub, BITFIELD, SET NX PX, WATCH).
+ * everything they use (EVAL, CLIENT TRACKING over RESP3, pub/sub, BITFIELD, SET NX PX, WATCH, and
+ * stream consumer groups for reliable invalidation).
  */
 class CinnabarServerTest {
     @RegisterExtension
@@ -105,6 +106,52 @@ class CinnabarServerTest {
                 Thread.sleep(10);
             }
             assertThat(((DefaultRedisCache<Long, String>) b).localSize()).isZero();
+        }
+    }
+
+    @Test
+    void reliableInvalidationThroughAStreamConsumerGroup() throws Exception {
+        Map<Long, String> db = new ConcurrentHashMap<>(Map.of(1L, "old"));
+        StreamInvalidationQueue q = new StreamInvalidationQueue(client(), "inval", "g1", Duration.ofSeconds(1), 1000);
+        try (StatefulRedisConnection<String, String> raw = client().connect(StringCodec.UTF8);
+             RedisCache<Long, String> c = RedisCacheBuilder.<Long, String>newBuilder(client()).name("rel")
+                     .codec(new dev.cinnabar.cache.StringCodec()).ttl(Duration.ofSeconds(100)).loader(db::get)
+                     .consistency(Consistency.reliable(q)).build()) {
+            assertThat(c.get(1L)).isEqualTo("old");
+            assertThat(raw.sync().exists("rel:1")).isEqualTo(1);
+            c.update(1L, () -> db.put(1L, "new"));
+            long deadline = System.currentTimeMillis() + 5000;
+            while ((raw.sync().exists("rel:1") == 1 || q.pending() > 0) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(raw.sync().exists("rel:1")).isZero();
+            assertThat(q.pending()).isZero();
+            assertThat(raw.sync().xlen("inval")).isEqualTo(1);
+            assertThat(c.get(1L)).isEqualTo("new");
+        }
+    }
+
+    /** A worker whose delete fails leaves the entry pending; XAUTOCLAIM hands it out again after retryAfter. */
+    @Test
+    void failedInvalidationIsRetriedThroughXautoclaim() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(1);
+        try (StreamInvalidationQueue q = new StreamInvalidationQueue(client(), "retry", "g", Duration.ofMillis(300), 1000)) {
+            q.start(key -> {
+                if (attempts.incrementAndGet() == 1) {
+                    return false; // the first delete "fails"
+                }
+                done.countDown();
+                return true;
+            });
+            q.publish("k:1");
+            assertThat(done.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("redelivered").isTrue();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (q.pending() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(q.pending()).isZero();
+            assertThat(attempts.get()).isEqualTo(2);
         }
     }
 
