@@ -1,13 +1,6 @@
 package dev.cinnabar.bench;
 
-import dev.cinnabar.server.CinnabarServer;
-import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
-import dev.cinnabar.server.protocol.RespWriter;
-import dev.cinnabar.server.session.Client;
-import dev.cinnabar.server.session.Connection;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * prepared once, so parsing is not measured (see {@link RequestParserBench}); keys cycle over 1024
  * existing keys. {@code getHandlerOnly} runs GET's handler without the gate: the difference to
  * {@code get} is the gate's per-command cost (lookup, arity, auth, stages, stats, observers).
- * The execution lock, taken once per pipelined batch by the transport, is not taken here.
+ * See {@link Gate}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -40,10 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DispatchBench {
     private static final int KEYS = 1024;
 
-    private CinnabarServer server;
-    private ServerContext ctx;
-    private Client client;
-    private ByteBuf out;
+    private Gate gate;
     private final byte[][][] sets = new byte[KEYS][][];
     private final byte[][][] gets = new byte[KEYS][][];
     private final byte[][] ping = {"PING".getBytes(StandardCharsets.US_ASCII)};
@@ -52,12 +42,7 @@ public class DispatchBench {
 
     @Setup
     public void setup() {
-        server = CinnabarServer.builder().build();
-        ctx = server.context();
-        RespWriter writer = new RespWriter();
-        out = PooledByteBufAllocator.DEFAULT.directBuffer(256);
-        writer.target(out);
-        client = new Client(ctx.clients().newId(), ctx, Connection.NONE, writer);
+        gate = new Gate(256);
         byte[] value = "value-of-16-byte".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < KEYS; i++) {
             byte[] key = String.format("key:%04d", i).getBytes(StandardCharsets.US_ASCII);
@@ -65,25 +50,17 @@ public class DispatchBench {
             gets[i] = new byte[][] {"GET".getBytes(StandardCharsets.US_ASCII), key};
             run(sets[i]);
         }
-        run(gets[0]);
-        String reply = out.toString(StandardCharsets.US_ASCII);
-        if (!reply.equals("$16\r\nvalue-of-16-byte\r\n")) {
-            throw new IllegalStateException("unexpected GET reply: " + reply);
-        }
-        getSpec = ctx.commands().lookup(gets[0][0]);
+        gate.check("GET key:0000", "$16\r\nvalue-of-16-byte\r\n");
+        getSpec = gate.ctx.commands().lookup(gets[0][0]);
     }
 
     @TearDown
     public void tearDown() {
-        out.release();
-        server.close();
+        gate.close();
     }
 
     private int run(byte[][] argv) {
-        out.clear();
-        client.request(argv, argv.length);
-        ctx.dispatcher().call(client);
-        return out.writerIndex();
+        return gate.run(argv);
     }
 
     private int draw() {
@@ -109,9 +86,9 @@ public class DispatchBench {
     @Benchmark
     public int getHandlerOnly() {
         byte[][] argv = gets[draw()];
-        out.clear();
-        client.request(argv, argv.length);
-        getSpec.handler().execute(client);
-        return out.writerIndex();
+        gate.out.clear();
+        gate.client.request(argv, argv.length);
+        getSpec.handler().execute(gate.client);
+        return gate.out.writerIndex();
     }
 }

@@ -7,6 +7,7 @@ import dev.cinnabar.server.command.set.ScanArgs;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Notify;
@@ -110,40 +111,42 @@ public final class ZSetCommands implements CommandFamily {
 
     private void zaddGeneric(Client c, boolean forceIncr) {
         int argc = c.argc();
-        boolean nx = false;
-        boolean xx = false;
-        boolean gt = false;
-        boolean lt = false;
+        int flags = forceIncr ? ZSet.INCR : 0;
         boolean ch = false;
-        boolean incr = forceIncr;
         int i = 2;
         for (; i < argc; i++) {
-            String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1).toLowerCase();
-            switch (o) {
-                case "nx" -> nx = true;
-                case "xx" -> xx = true;
-                case "gt" -> gt = true;
-                case "lt" -> lt = true;
-                case "ch" -> ch = true;
-                case "incr" -> incr = true;
-                default -> {
-                    // first score
-                    zaddElements(c, i, nx, xx, gt, lt, ch, incr);
-                    return;
-                }
+            byte[] o = c.arg(i);
+            if (Texts.is(o, "nx")) {
+                flags |= ZSet.NX;
+            } else if (Texts.is(o, "xx")) {
+                flags |= ZSet.XX;
+            } else if (Texts.is(o, "gt")) {
+                flags |= ZSet.GT;
+            } else if (Texts.is(o, "lt")) {
+                flags |= ZSet.LT;
+            } else if (Texts.is(o, "ch")) {
+                ch = true;
+            } else if (Texts.is(o, "incr")) {
+                flags |= ZSet.INCR;
+            } else {
+                break; // the first score
             }
         }
-        zaddElements(c, i, nx, xx, gt, lt, ch, incr);
+        zaddElements(c, i, flags, ch);
     }
 
-    private void zaddElements(Client c, int first, boolean nx, boolean xx, boolean gt, boolean lt, boolean ch,
-                              boolean incr) {
+    private void zaddElements(Client c, int first, int flags, boolean ch) {
         int pairs = c.argc() - first;
         if (pairs == 0 || pairs % 2 != 0) {
             c.error(Errors.SYNTAX);
             return;
         }
         pairs /= 2;
+        boolean nx = (flags & ZSet.NX) != 0;
+        boolean xx = (flags & ZSet.XX) != 0;
+        boolean gt = (flags & ZSet.GT) != 0;
+        boolean lt = (flags & ZSet.LT) != 0;
+        boolean incr = (flags & ZSet.INCR) != 0;
         if (nx && xx) {
             c.error(Errors.ZADD_XX_NX);
             return;
@@ -170,10 +173,6 @@ public final class ZSetCommands implements CommandFamily {
         if (z == WRONG) {
             return;
         }
-        int added = 0;
-        int updated = 0;
-        int processed = 0;
-        double result = 0;
         if (z == null) {
             if (xx) {
                 replyZadd(c, incr, ch, 0, 0, 0, 0);
@@ -183,43 +182,32 @@ public final class ZSetCommands implements CommandFamily {
             db.add(key, z);
         }
         ZSet.Limits limits = limits(c);
+        double[] result = incr ? new double[1] : null;
+        int added = 0;
+        int updated = 0;
+        int processed = 0;
         for (int j = 0; j < pairs; j++) {
-            byte[] member = c.arg(first + 2 * j + 1);
-            double score = scores[j];
-            Double cur = z.score(member);
-            if (cur != null) {
-                if (nx) {
-                    continue;
+            switch (z.add(c.arg(first + 2 * j + 1), scores[j], flags, limits, result)) {
+                case ZSet.ADDED -> {
+                    added++;
+                    processed++;
                 }
-                if (incr) {
-                    score += cur;
-                    if (Double.isNaN(score)) {
-                        c.error(Errors.SCORE_NAN);
-                        finishZadd(c, key, incr, added, updated);
-                        return;
-                    }
-                }
-                if ((gt && score <= cur) || (lt && score >= cur)) {
-                    continue;
-                }
-                processed++;
-                result = score;
-                if (score != cur) {
-                    z.put(member, score, limits);
+                case ZSet.UPDATED -> {
                     updated++;
+                    processed++;
                 }
-            } else {
-                if (xx) {
-                    continue;
+                case ZSet.UNCHANGED -> processed++;
+                case ZSet.NAN -> {
+                    c.error(Errors.SCORE_NAN);
+                    finishZadd(c, key, incr, added, updated);
+                    return;
                 }
-                z.put(member, score, limits);
-                added++;
-                processed++;
-                result = score;
+                default -> {
+                }
             }
         }
         finishZadd(c, key, incr, added, updated);
-        replyZadd(c, incr, ch, added, updated, processed, result);
+        replyZadd(c, incr, ch, added, updated, processed, incr ? result[0] : 0);
     }
 
     private static void finishZadd(Client c, byte[] key, boolean incr, int added, int updated) {

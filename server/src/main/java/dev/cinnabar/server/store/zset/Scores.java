@@ -17,6 +17,10 @@ public final class Scores {
         if (b.length == 0 || isSpace(b[0])) {
             return Double.NaN;
         }
+        long small = smallInteger(b);
+        if (small != NOT_SMALL) {
+            return small;
+        }
         long r = scan(b, 0);
         if (end(r) != b.length) {
             return Double.NaN;
@@ -41,6 +45,33 @@ public final class Scores {
             return 0; // nothing converted (empty input): strtod returns 0
         }
         return value(b, off, b.length);
+    }
+
+    private static final long NOT_SMALL = Long.MIN_VALUE;
+
+    /**
+     * The common case without allocating: an optional sign and 1 to 15 decimal digits (so the value
+     * is below 2^53 and exact as a double), which strtod reads as that integer. Otherwise
+     * {@link #NOT_SMALL}. A negative zero is left to the general path, which keeps its sign.
+     */
+    private static long smallInteger(byte[] b) {
+        int n = b.length;
+        int i = b[0] == '-' || b[0] == '+' ? 1 : 0;
+        if (n == i || n - i > 15) {
+            return NOT_SMALL;
+        }
+        long v = 0;
+        for (int k = i; k < n; k++) {
+            int d = b[k] - '0';
+            if (d < 0 || d > 9) {
+                return NOT_SMALL;
+            }
+            v = v * 10 + d;
+        }
+        if (b[0] == '-') {
+            return v == 0 ? NOT_SMALL : -v;
+        }
+        return v;
     }
 
     // scan() packs: bit 63 range-check-needed flag (non-zero digit seen and not inf/nan),

@@ -30,6 +30,9 @@ final class SkipList {
     }
 
     private final Node header = new Node(new byte[0], 0, MAX_LEVEL);
+    // scratch for insert, delete and move (one walk at a time: used under the execution lock)
+    private final Node[] update = new Node[MAX_LEVEL];
+    private final int[] rank = new int[MAX_LEVEL];
     private Node tail;
     private int level = 1;
     private int length;
@@ -58,19 +61,33 @@ final class SkipList {
     }
 
     /** Inserts a member the caller knows is absent. */
-    void insert(byte[] member, double score) {
-        Node[] update = new Node[MAX_LEVEL];
-        int[] rank = new int[MAX_LEVEL];
+    Node insert(byte[] member, double score) {
+        Node n = new Node(member, score, randomLevel());
+        link(n);
+        index.addNew(n);
+        return n;
+    }
+
+    /**
+     * Links a node (not in the list) at its place by (score, member), with the levels its arrays
+     * have. The scratch arrays {@link #update} and {@link #rank} are fields, not per-call garbage.
+     */
+    private void link(Node n) {
+        Node[] update = this.update;
+        int[] rank = this.rank;
+        double score = n.score;
+        byte[] member = n.member();
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
             rank[i] = i == level - 1 ? 0 : rank[i + 1];
-            while (x.forward[i] != null && before(x.forward[i].score, x.forward[i].member(), score, member)) {
+            Node y;
+            while ((y = x.forward[i]) != null && before(y.score, y.member(), score, member)) {
                 rank[i] += x.span[i];
-                x = x.forward[i];
+                x = y;
             }
             update[i] = x;
         }
-        int lvl = randomLevel();
+        int lvl = n.forward.length;
         if (lvl > level) {
             for (int i = level; i < lvl; i++) {
                 rank[i] = 0;
@@ -79,7 +96,6 @@ final class SkipList {
             }
             level = lvl;
         }
-        Node n = new Node(member, score, lvl);
         for (int i = 0; i < lvl; i++) {
             n.forward[i] = update[i].forward[i];
             update[i].forward[i] = n;
@@ -96,26 +112,33 @@ final class SkipList {
             tail = n;
         }
         length++;
-        index.addNew(n);
+        Arrays.fill(update, 0, level, null); // keep no node alive from the scratch array
     }
 
     /** Removes member; true if it was present. */
     boolean delete(byte[] member) {
-        Node n = index.find(member);
+        Node n = index.remove(member);
         if (n == null) {
             return false;
         }
-        Node[] update = new Node[MAX_LEVEL];
+        unlink(n);
+        return true;
+    }
+
+    /** Unlinks a node of the list (it stays in the index), finding its predecessors by a walk. */
+    private void unlink(Node n) {
+        Node[] update = this.update;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null && before(x.forward[i].score, x.forward[i].member(), n.score, n.member())) {
-                x = x.forward[i];
+            Node y;
+            while ((y = x.forward[i]) != null && y != n && before(y.score, y.member(), n.score, n.member())) {
+                x = y;
             }
             update[i] = x;
         }
-        unlink(x.forward[0], update);
-        index.remove(member);
-        return true;
+        int levels = level;
+        unlink(n, update);
+        Arrays.fill(update, 0, levels, null);
     }
 
     private void unlink(Node x, Node[] update) {
@@ -138,17 +161,22 @@ final class SkipList {
         length--;
     }
 
-    /** Changes the score of a present member. */
-    void update(byte[] member, double score) {
-        Node n = index.find(member);
-        // Stays in place when the order with its neighbours is unchanged (as Redis's zslUpdateScore).
+    /**
+     * Changes the score of a node of this list. The node stays where it is when the order with its
+     * neighbours is unchanged (as Redis's zslUpdateScore); otherwise it is unlinked and linked
+     * again at its new place, keeping its levels: the member index is not touched and nothing is
+     * allocated.
+     */
+    void updateScore(Node n, double score) {
+        byte[] member = n.member();
         if ((n.backward == null || before(n.backward.score, n.backward.member(), score, member))
                 && (n.forward[0] == null || before(score, member, n.forward[0].score, n.forward[0].member()))) {
             n.score = score;
             return;
         }
-        delete(member);
-        insert(member, score);
+        unlink(n);
+        n.score = score;
+        link(n);
     }
 
     /** 0-based rank of a present member in ascending order. */
@@ -218,7 +246,8 @@ final class SkipList {
 
     /** Removes the members at ranks [start, start+count) (in range). */
     void deleteRanks(int start, int count) {
-        Node[] update = new Node[MAX_LEVEL];
+        Node[] update = this.update;
+        int levels = level;
         int traversed = 0;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
@@ -235,6 +264,7 @@ final class SkipList {
             index.remove(x.member());
             x = next;
         }
+        Arrays.fill(update, 0, levels, null);
     }
 
     Node first() {

@@ -150,12 +150,83 @@ public final class ZSet implements RValue {
         SkipList.Node x = sl.find(member);
         if (x != null) {
             if (x.score != score) {
-                sl.update(member, score);
+                sl.updateScore(x, score);
             }
             return false;
         }
         sl.insert(member, score);
         return true;
+    }
+
+    /** {@link #add} flags: ZADD's options. */
+    public static final int NX = 1;
+    public static final int XX = 2;
+    public static final int GT = 4;
+    public static final int LT = 8;
+    public static final int INCR = 16;
+
+    /** {@link #add} outcomes. */
+    public static final int SKIPPED = 0;
+    public static final int ADDED = 1;
+    public static final int UPDATED = 2;
+    public static final int UNCHANGED = 3;
+    public static final int NAN = 4;
+
+    /**
+     * ZADD's step for one member (Redis's zsetAdd) with one member lookup: the flags decide
+     * whether an absent member is added (not under XX), whether a present one is updated (not
+     * under NX; under GT/LT only when the new score is greater/less), and INCR adds score to the
+     * current one. Returns {@link #ADDED}, {@link #UPDATED}, {@link #UNCHANGED} (processed, same
+     * score), {@link #SKIPPED} (a flag refused it) or {@link #NAN} (the increment gave NaN,
+     * nothing changed). The resulting score of a processed member goes to newScore[0] when
+     * newScore is not null.
+     */
+    public int add(byte[] member, double score, int flags, Limits limits, double[] newScore) {
+        double cur;
+        SkipList.Node x = null;
+        int i = -1;
+        if (sl == null) {
+            i = indexOf(member);
+            cur = i < 0 ? Double.NaN : scores[i];
+        } else {
+            x = sl.find(member);
+            cur = x == null ? Double.NaN : x.score;
+        }
+        if (i < 0 && x == null) {
+            if ((flags & XX) != 0) {
+                return SKIPPED;
+            }
+            if (newScore != null) {
+                newScore[0] = score;
+            }
+            put(member, score, limits);
+            return ADDED;
+        }
+        if ((flags & NX) != 0) {
+            return SKIPPED;
+        }
+        if ((flags & INCR) != 0) {
+            score += cur;
+            if (Double.isNaN(score)) {
+                return NAN;
+            }
+        }
+        if (((flags & GT) != 0 && score <= cur) || ((flags & LT) != 0 && score >= cur)) {
+            return SKIPPED;
+        }
+        if (newScore != null) {
+            newScore[0] = score;
+        }
+        if (score == cur) {
+            return UNCHANGED;
+        }
+        if (x != null) {
+            sl.updateScore(x, score);
+        } else {
+            removeAt(i);
+            insertSorted(member, score);
+        }
+        return UPDATED;
     }
 
     /** Removes member; true if it was present. */
