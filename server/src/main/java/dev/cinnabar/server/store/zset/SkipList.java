@@ -15,17 +15,65 @@ import java.util.concurrent.ThreadLocalRandom;
 final class SkipList {
     static final int MAX_LEVEL = 32;
 
+    /**
+     * A member: its index node, its score and its links. Levels 0 and 1 are fields, higher levels
+     * arrays (only a sixteenth of the nodes have them), so a walk at the lower levels, where most of
+     * its steps are, reads one object per step instead of the node plus its link arrays, and a
+     * one-level node (three quarters of them) is a single 64-byte object.
+     */
     static final class Node extends BytesTable.Node {
         double score;
         Node backward;
-        final Node[] forward;
-        final int[] span;
+        Node next0;
+        int span0;
+        Node next1;
+        int span1; // -1 in a one-level node
+        final Node[] upper; // levels 2.., null below three levels
+        final int[] upperSpan;
 
         Node(byte[] member, double score, int levels) {
             super(member);
             this.score = score;
-            this.forward = new Node[levels];
-            this.span = new int[levels];
+            if (levels > 2) {
+                upper = new Node[levels - 2];
+                upperSpan = new int[levels - 2];
+            } else {
+                upper = null;
+                upperSpan = null;
+                span1 = levels == 1 ? -1 : 0;
+            }
+        }
+
+        int levels() {
+            return upper != null ? upper.length + 2 : span1 < 0 ? 1 : 2;
+        }
+
+        Node next(int i) {
+            return i == 0 ? next0 : i == 1 ? next1 : upper[i - 2];
+        }
+
+        void next(int i, Node n) {
+            if (i == 0) {
+                next0 = n;
+            } else if (i == 1) {
+                next1 = n;
+            } else {
+                upper[i - 2] = n;
+            }
+        }
+
+        int span(int i) {
+            return i == 0 ? span0 : i == 1 ? span1 : upperSpan[i - 2];
+        }
+
+        void span(int i, int v) {
+            if (i == 0) {
+                span0 = v;
+            } else if (i == 1) {
+                span1 = v;
+            } else {
+                upperSpan[i - 2] = v;
+            }
         }
     }
 
@@ -81,33 +129,34 @@ final class SkipList {
         for (int i = level - 1; i >= 0; i--) {
             rank[i] = i == level - 1 ? 0 : rank[i + 1];
             Node y;
-            while ((y = x.forward[i]) != null && before(y.score, y.member(), score, member)) {
-                rank[i] += x.span[i];
+            while ((y = x.next(i)) != null && before(y.score, y.member(), score, member)) {
+                rank[i] += x.span(i);
                 x = y;
             }
             update[i] = x;
         }
-        int lvl = n.forward.length;
+        int lvl = n.levels();
         if (lvl > level) {
             for (int i = level; i < lvl; i++) {
                 rank[i] = 0;
                 update[i] = header;
-                update[i].span[i] = length;
+                header.span(i, length);
             }
             level = lvl;
         }
         for (int i = 0; i < lvl; i++) {
-            n.forward[i] = update[i].forward[i];
-            update[i].forward[i] = n;
-            n.span[i] = update[i].span[i] - (rank[0] - rank[i]);
-            update[i].span[i] = (rank[0] - rank[i]) + 1;
+            Node u = update[i];
+            n.next(i, u.next(i));
+            u.next(i, n);
+            n.span(i, u.span(i) - (rank[0] - rank[i]));
+            u.span(i, (rank[0] - rank[i]) + 1);
         }
         for (int i = lvl; i < level; i++) {
-            update[i].span[i]++;
+            update[i].span(i, update[i].span(i) + 1);
         }
         n.backward = update[0] == header ? null : update[0];
-        if (n.forward[0] != null) {
-            n.forward[0].backward = n;
+        if (n.next0 != null) {
+            n.next0.backward = n;
         } else {
             tail = n;
         }
@@ -131,7 +180,7 @@ final class SkipList {
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
             Node y;
-            while ((y = x.forward[i]) != null && y != n && before(y.score, y.member(), n.score, n.member())) {
+            while ((y = x.next(i)) != null && y != n && before(y.score, y.member(), n.score, n.member())) {
                 x = y;
             }
             update[i] = x;
@@ -143,19 +192,20 @@ final class SkipList {
 
     private void unlink(Node x, Node[] update) {
         for (int i = 0; i < level; i++) {
-            if (update[i].forward[i] == x) {
-                update[i].span[i] += x.span[i] - 1;
-                update[i].forward[i] = x.forward[i];
+            Node u = update[i];
+            if (u.next(i) == x) {
+                u.span(i, u.span(i) + x.span(i) - 1);
+                u.next(i, x.next(i));
             } else {
-                update[i].span[i]--;
+                u.span(i, u.span(i) - 1);
             }
         }
-        if (x.forward[0] != null) {
-            x.forward[0].backward = x.backward;
+        if (x.next0 != null) {
+            x.next0.backward = x.backward;
         } else {
             tail = x.backward;
         }
-        while (level > 1 && header.forward[level - 1] == null) {
+        while (level > 1 && header.next(level - 1) == null) {
             level--;
         }
         length--;
@@ -170,7 +220,7 @@ final class SkipList {
     void updateScore(Node n, double score) {
         byte[] member = n.member();
         if ((n.backward == null || before(n.backward.score, n.backward.member(), score, member))
-                && (n.forward[0] == null || before(score, member, n.forward[0].score, n.forward[0].member()))) {
+                && (n.next0 == null || before(score, member, n.next0.score, n.next0.member()))) {
             n.score = score;
             return;
         }
@@ -184,10 +234,10 @@ final class SkipList {
         int r = 0;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null && (before(x.forward[i].score, x.forward[i].member(), n.score, n.member())
-                    || x.forward[i] == n)) {
-                r += x.span[i];
-                x = x.forward[i];
+            Node y;
+            while ((y = x.next(i)) != null && (y == n || before(y.score, y.member(), n.score, n.member()))) {
+                r += x.span(i);
+                x = y;
             }
             if (x == n) {
                 return r - 1;
@@ -201,9 +251,10 @@ final class SkipList {
         int r = 0;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null && (x.forward[i].score < v || (orEqual && x.forward[i].score == v))) {
-                r += x.span[i];
-                x = x.forward[i];
+            Node y;
+            while ((y = x.next(i)) != null && (y.score < v || (orEqual && y.score == v))) {
+                r += x.span(i);
+                x = y;
             }
         }
         return r;
@@ -214,11 +265,12 @@ final class SkipList {
         int r = 0;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null) {
-                int c = Arrays.compareUnsigned(x.forward[i].member(), v);
+            Node y;
+            while ((y = x.next(i)) != null) {
+                int c = Arrays.compareUnsigned(y.member(), v);
                 if (c < 0 || (orEqual && c == 0)) {
-                    r += x.span[i];
-                    x = x.forward[i];
+                    r += x.span(i);
+                    x = y;
                 } else {
                     break;
                 }
@@ -233,9 +285,9 @@ final class SkipList {
         int target = rank + 1;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null && traversed + x.span[i] <= target) {
-                traversed += x.span[i];
-                x = x.forward[i];
+            while (x.next(i) != null && traversed + x.span(i) <= target) {
+                traversed += x.span(i);
+                x = x.next(i);
             }
             if (traversed == target) {
                 return x;
@@ -251,15 +303,15 @@ final class SkipList {
         int traversed = 0;
         Node x = header;
         for (int i = level - 1; i >= 0; i--) {
-            while (x.forward[i] != null && traversed + x.span[i] <= start) {
-                traversed += x.span[i];
-                x = x.forward[i];
+            while (x.next(i) != null && traversed + x.span(i) <= start) {
+                traversed += x.span(i);
+                x = x.next(i);
             }
             update[i] = x;
         }
-        x = x.forward[0];
+        x = x.next0;
         for (int k = 0; k < count && x != null; k++) {
-            Node next = x.forward[0];
+            Node next = x.next0;
             unlink(x, update);
             index.remove(x.member());
             x = next;
@@ -268,7 +320,7 @@ final class SkipList {
     }
 
     Node first() {
-        return header.forward[0];
+        return header.next0;
     }
 
     Node last() {

@@ -80,7 +80,7 @@ public final class ZSet implements RValue {
             z.n = n;
         } else {
             z.sl = new SkipList();
-            for (SkipList.Node x = sl.first(); x != null; x = x.forward[0]) {
+            for (SkipList.Node x = sl.first(); x != null; x = x.next0) {
                 z.sl.insert(x.member(), x.score);
             }
         }
@@ -320,7 +320,7 @@ public final class ZSet implements RValue {
         if (sl == null || sl.size() > limits.maxListpackEntries()) {
             return;
         }
-        for (SkipList.Node x = sl.first(); x != null; x = x.forward[0]) {
+        for (SkipList.Node x = sl.first(); x != null; x = x.next0) {
             if (x.member().length > limits.maxListpackValue()) {
                 return;
             }
@@ -329,7 +329,7 @@ public final class ZSet implements RValue {
         byte[][] m = new byte[size][];
         double[] s = new double[size];
         int i = 0;
-        for (SkipList.Node x = sl.first(); x != null; x = x.forward[0], i++) {
+        for (SkipList.Node x = sl.first(); x != null; x = x.next0, i++) {
             m[i] = x.member();
             s[i] = listpackScore(x.score);
         }
@@ -497,7 +497,7 @@ public final class ZSet implements RValue {
             if (!v.visit(x.member(), x.score)) {
                 return;
             }
-            x = reverse ? x.backward : x.forward[0];
+            x = reverse ? x.backward : x.next0;
         }
     }
 
