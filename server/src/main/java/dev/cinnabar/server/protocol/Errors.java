@@ -170,6 +170,11 @@ public final class Errors {
             + "configuration file, and then restart the server.";
     public static final String MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 
+    /** LATENCY GRAPH for an event class with no samples. */
+    public static String noLatencySamples(String event) {
+        return "ERR No samples available for event '" + event + "'";
+    }
+
     /** CONFIG SET's wording for an argument it could not set. */
     public static String configSetFailed(String arg, String reason) {
         return "ERR CONFIG SET failed (possibly related to argument '" + arg + "') - " + reason;

@@ -6,6 +6,7 @@ import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.LatencyHistogram;
 import dev.cinnabar.server.command.Dispatcher;
+import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
@@ -15,7 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The latency monitor (LATENCY LATEST / HISTORY / RESET / DOCTOR): when latency-monitor-threshold
+ * The latency monitor (LATENCY LATEST / HISTORY / GRAPH / RESET / DOCTOR): when latency-monitor-threshold
  * is above 0, every event that took at least that many milliseconds is recorded in its class
  * ("command", "fast-command" from the dispatcher; other features may add their own through
  * {@link #addSampleIfNeeded}). Each class keeps the last 160 one-second samples (the worst latency
@@ -85,6 +86,8 @@ public final class LatencyMonitor implements Dispatcher.Observer {
         "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR",
         "    Describe the recorded latency events in plain words.",
+        "GRAPH <event>",
+        "    Draw the samples of the <event> class as an ASCII chart, labelled with their age.",
         "HISTORY <event>",
         "    Return the [time, latency] samples of the <event> class.",
         "LATEST",
@@ -170,6 +173,48 @@ public final class LatencyMonitor implements Dispatcher.Observer {
             r.integer(s.times[k]);
             r.integer(s.millis[k]);
         }
+    }
+
+    /** LATENCY GRAPH event: the samples' chart, with the age of each below it. */
+    static void graph(Client c) {
+        String event = Texts.str(c.arg(2));
+        Series s = of(c.server()).events.get(event);
+        if (s == null) {
+            c.error(Errors.noLatencySamples(event));
+            return;
+        }
+        c.reply().verbatim("txt", graph(event, s, c.server().clock().millis() / 1000));
+    }
+
+    static final int GRAPH_COLUMNS = 80;
+    static final int GRAPH_ROWS = 4;
+
+    /** The text of LATENCY GRAPH for a series, ages counted back from {@code nowSeconds}. */
+    static String graph(String event, Series s, long nowSeconds) {
+        List<Sparkline.Sample> samples = new ArrayList<>(s.count);
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        for (int i = 0; i < s.count; i++) {
+            int k = s.at(i);
+            low = Math.min(low, s.millis[k]);
+            high = Math.max(high, s.millis[k]);
+            samples.add(new Sparkline.Sample(s.millis[k], age(nowSeconds - s.times[k])));
+        }
+        return event + " - high " + high + " ms, low " + low + " ms (all time high " + s.max + " ms)\n"
+                + "-".repeat(GRAPH_COLUMNS) + "\n"
+                + Sparkline.render(samples, GRAPH_COLUMNS, GRAPH_ROWS);
+    }
+
+    /** An age as the graph labels it: whole seconds, minutes, hours or days. */
+    static String age(long seconds) {
+        if (seconds < 60) {
+            return seconds + "s";
+        } else if (seconds < 3600) {
+            return seconds / 60 + "m";
+        } else if (seconds < 86400) {
+            return seconds / 3600 + "h";
+        }
+        return seconds / 86400 + "d";
     }
 
     static void reset(Client c) {

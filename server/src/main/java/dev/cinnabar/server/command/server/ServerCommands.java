@@ -37,6 +37,7 @@ public final class ServerCommands implements CommandFamily {
         t.bind("monitor", c -> MonitorFeed.of(c.server()).monitor(c));
         t.bind("latency", "latest", LatencyMonitor::latest);
         t.bind("latency", "history", LatencyMonitor::history);
+        t.bind("latency", "graph", LatencyMonitor::graph);
         t.bind("latency", "reset", LatencyMonitor::reset);
         t.bind("latency", "doctor", LatencyMonitor::doctor);
         t.bind("latency", "help", LatencyMonitor::help);
