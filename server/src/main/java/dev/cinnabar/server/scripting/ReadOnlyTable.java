@@ -1,12 +1,11 @@
 package dev.cinnabar.server.scripting;
 
-import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 
-/** A library table scripts may read but not change (Redis 7.0 protects its libraries). */
+/** A library table scripts may read but not change (Redis 7.0 protects its libraries); see {@link Seal}. */
 final class ReadOnlyTable extends LuaTable {
-    private boolean sealed;
+    private final Seal seal = new Seal();
 
     static ReadOnlyTable copyOf(LuaTable src) {
         ReadOnlyTable t = new ReadOnlyTable();
@@ -18,41 +17,32 @@ final class ReadOnlyTable extends LuaTable {
             }
             t.rawset(k, n.arg(2));
         }
-        t.sealed = true;
+        t.seal.close();
         return t;
     }
 
-    /** Assignment from Lua code: an error with the script position, as Redis's VM check. */
+    // LuaTable's mutators, each guarded by the seal (Java gives the two tables no common place for them).
     @Override
     public void set(LuaValue key, LuaValue value) {
-        if (sealed) {
-            throw new LuaError("Attempt to modify a readonly table");
-        }
+        seal.checkAssign();
         super.set(key, value);
     }
 
-    /** rawset() from Lua: Redis raises this one without a position. */
     @Override
     public void rawset(LuaValue key, LuaValue value) {
-        if (sealed) {
-            throw ScriptEngine.readonlyRawset();
-        }
+        seal.checkRaw();
+        super.rawset(key, value);
+    }
+
+    @Override
+    public void rawset(int key, LuaValue value) {
+        seal.checkRaw();
         super.rawset(key, value);
     }
 
     @Override
     public LuaValue setmetatable(LuaValue metatable) {
-        if (sealed) {
-            throw ScriptEngine.readonlyRawset();
-        }
+        seal.checkRaw();
         return super.setmetatable(metatable);
-    }
-
-    @Override
-    public void rawset(int key, LuaValue value) {
-        if (sealed) {
-            throw ScriptEngine.readonlyRawset();
-        }
-        super.rawset(key, value);
     }
 }
