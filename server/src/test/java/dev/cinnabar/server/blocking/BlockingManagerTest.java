@@ -6,16 +6,11 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.protocol.Reply;
-import dev.cinnabar.server.protocol.RespWriter;
-import dev.cinnabar.server.session.Client;
-import dev.cinnabar.server.session.Connection;
+import dev.cinnabar.server.session.RecordingConnection;
 import dev.cinnabar.server.store.ManualClock;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,81 +36,13 @@ class BlockingManagerTest {
     }
 
     /** A client whose replies and deliveries are recorded as RESP text. */
-    final class FakeClient implements Connection {
-        final ByteBuf out = Unpooled.buffer();
-        final RespWriter writer = new RespWriter();
-        final Client client;
-        int resumed;
-
-        FakeClient() {
-            writer.target(out);
-            client = new Client(nextId++, ctx, this, writer);
-            ctx.clients().add(client);
-        }
-
-        String call(String... args) {
-            byte[][] argv = new byte[args.length][];
-            for (int i = 0; i < args.length; i++) {
-                argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
-            }
-            ctx.lock().lock();
-            try {
-                client.request(argv, argv.length);
-                ctx.dispatcher().call(client);
-            } finally {
-                ctx.lock().unlock();
-            }
-            return take();
-        }
-
-        String take() {
-            String s = out.toString(StandardCharsets.UTF_8);
-            out.clear();
-            return s;
-        }
-
-        @Override
-        public void deliver(Consumer<Reply> message) {
-            message.accept(writer);
-        }
-
-        @Override
-        public void resumeAfterBlock() {
-            resumed++;
-        }
-
-        @Override
-        public String peerAddress() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public String localAddress() {
-            return "127.0.0.1:2";
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public long pendingOutputBytes() {
-            return 0;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
+    private RecordingConnection client() {
+        return new RecordingConnection(ctx, nextId++, 2, "\r\n");
     }
 
     @Test
     void cronSweepTimesOutByTheInjectedClock() {
-        FakeClient a = new FakeClient();
+        RecordingConnection a = client();
         assertThat(a.call("BLPOP", "q", "1.5")).isEmpty();
         assertThat(bm.blockedClients()).isEqualTo(1);
         assertThat(a.client.blocked()).isTrue();
@@ -133,7 +60,7 @@ class BlockingManagerTest {
 
     @Test
     void zeroTimeoutWaitsForever() {
-        FakeClient a = new FakeClient();
+        RecordingConnection a = client();
         a.call("BRPOP", "q", "0");
         clock.advance(365L * 24 * 3600 * 1000);
         cron.tick();
@@ -143,9 +70,9 @@ class BlockingManagerTest {
 
     @Test
     void servesFirstBlockedFirstAndCleansUpEveryKey() {
-        FakeClient a = new FakeClient();
-        FakeClient b = new FakeClient();
-        FakeClient p = new FakeClient();
+        RecordingConnection a = client();
+        RecordingConnection b = client();
+        RecordingConnection p = client();
         a.call("BLPOP", "k1", "k2", "0");
         b.call("BLPOP", "k2", "0");
         assertThat(bm.blockingKeys()).isEqualTo(2);
@@ -165,7 +92,7 @@ class BlockingManagerTest {
 
     @Test
     void closingABlockedClientForgetsIt() {
-        FakeClient a = new FakeClient();
+        RecordingConnection a = client();
         a.call("BLMOVE", "s", "d", "LEFT", "RIGHT", "0");
         ctx.lock().lock();
         try {
@@ -175,15 +102,15 @@ class BlockingManagerTest {
             ctx.lock().unlock();
         }
         assertThat(bm.blockedClients()).isZero();
-        FakeClient p = new FakeClient();
+        RecordingConnection p = client();
         p.call("RPUSH", "s", "v");
         assertThat(p.call("LLEN", "s")).isEqualTo(":1\r\n");
     }
 
     @Test
     void unblockByRequestRepliesAsTimeoutOrError() {
-        FakeClient a = new FakeClient();
-        FakeClient p = new FakeClient();
+        RecordingConnection a = client();
+        RecordingConnection p = client();
         a.call("BLMPOP", "0", "1", "q", "LEFT");
         assertThat(p.call("CLIENT", "UNBLOCK", Long.toString(a.client.id()), "TIMEOUT")).isEqualTo(":1\r\n");
         assertThat(a.take()).isEqualTo("*-1\r\n");
@@ -196,9 +123,9 @@ class BlockingManagerTest {
 
     @Test
     void aFailingWaiterUnblocksItsClientAndTheOthersAreServed() {
-        FakeClient a = new FakeClient();
-        FakeClient b = new FakeClient();
-        FakeClient p = new FakeClient();
+        RecordingConnection a = client();
+        RecordingConnection b = client();
+        RecordingConnection p = client();
         ctx.lock().lock();
         try {
             bm.block(a.client, List.of("q".getBytes()), 0, "list", (c, db, k) -> {

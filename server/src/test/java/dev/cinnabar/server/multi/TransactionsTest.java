@@ -5,17 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.config.ServerConfig;
-import dev.cinnabar.server.protocol.Reply;
-import dev.cinnabar.server.protocol.RespWriter;
 import dev.cinnabar.server.pubsub.PubSub;
-import dev.cinnabar.server.session.Client;
-import dev.cinnabar.server.session.Connection;
+import dev.cinnabar.server.session.RecordingConnection;
 import dev.cinnabar.server.store.ManualClock;
 import dev.cinnabar.server.tracking.Tracking;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,77 +33,14 @@ class TransactionsTest {
         cron.close();
     }
 
-    /** A client whose replies and deliveries are recorded as RESP text. */
-    final class FakeClient implements Connection {
-        final ByteBuf out = Unpooled.buffer();
-        final RespWriter writer = new RespWriter();
-        final Client client;
-
-        FakeClient(int protocol) {
-            writer.target(out);
-            writer.protocol(protocol);
-            client = new Client(nextId++, ctx, this, writer);
-            ctx.clients().add(client);
-        }
-
-        String call(String... args) {
-            byte[][] argv = new byte[args.length][];
-            for (int i = 0; i < args.length; i++) {
-                argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
-            }
-            ctx.lock().lock();
-            try {
-                client.request(argv, argv.length);
-                ctx.dispatcher().call(client);
-            } finally {
-                ctx.lock().unlock();
-            }
-            return take();
-        }
-
-        String take() {
-            String s = out.toString(StandardCharsets.UTF_8).replace("\r\n", " ");
-            out.clear();
-            return s;
-        }
-
-        @Override
-        public void deliver(Consumer<Reply> message) {
-            message.accept(writer);
-        }
-
-        @Override
-        public String peerAddress() {
-            return "127.0.0.1:1";
-        }
-
-        @Override
-        public String localAddress() {
-            return "127.0.0.1:2";
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public long pendingOutputBytes() {
-            return 0;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            task.run();
-        }
+    /** A client whose replies and deliveries are recorded as RESP text, CRLFs shown as spaces. */
+    private RecordingConnection client(int protocol) {
+        return new RecordingConnection(ctx, nextId++, protocol, " ");
     }
 
     @Test
     void watchedKeyExpiringBeforeExecAbortsIt() {
-        FakeClient c = new FakeClient(2);
+        RecordingConnection c = client(2);
         c.call("SET", "k", "v", "PX", "100");
         c.call("WATCH", "k");
         clock.advance(200);
@@ -121,7 +51,7 @@ class TransactionsTest {
 
     @Test
     void keyExpiredWhenWatchedAndThenDeletedIsNoChange() {
-        FakeClient c = new FakeClient(2);
+        RecordingConnection c = client(2);
         c.call("SET", "k", "v", "PX", "100");
         clock.advance(200);
         c.call("WATCH", "k");
@@ -133,7 +63,7 @@ class TransactionsTest {
 
     @Test
     void queuedCommandsRunInOneExecWithFrozenTime() {
-        FakeClient c = new FakeClient(2);
+        RecordingConnection c = client(2);
         c.call("MULTI");
         assertThat(c.call("SET", "k", "1")).isEqualTo("+QUEUED ");
         c.call("INCR", "k");
@@ -143,9 +73,9 @@ class TransactionsTest {
 
     @Test
     void resp3PublishIsAPushAndResp2AnArray() {
-        FakeClient r3 = new FakeClient(3);
-        FakeClient r2 = new FakeClient(2);
-        FakeClient pub = new FakeClient(2);
+        RecordingConnection r3 = client(3);
+        RecordingConnection r2 = client(2);
+        RecordingConnection pub = client(2);
         r3.call("SUBSCRIBE", "ch");
         r2.call("SUBSCRIBE", "ch");
         assertThat(pub.call("PUBLISH", "ch", "hi")).isEqualTo(":2 ");
@@ -155,8 +85,8 @@ class TransactionsTest {
 
     @Test
     void trackingInvalidatesOtherWritersAndOwnWritesAfterTheReply() {
-        FakeClient t = new FakeClient(3);
-        FakeClient w = new FakeClient(2);
+        RecordingConnection t = client(3);
+        RecordingConnection w = client(2);
         t.call("CLIENT", "TRACKING", "on");
         t.call("GET", "a");
         w.call("SET", "a", "1");
@@ -168,7 +98,7 @@ class TransactionsTest {
     @Test
     void trackingTableIsBoundedAfterEachCommand() {
         ctx.config().trackingTableMaxKeys = 1;
-        FakeClient t = new FakeClient(3);
+        RecordingConnection t = client(3);
         t.call("CLIENT", "TRACKING", "on");
         String r = t.call("MGET", "x", "y", "z");
         // The reply, then the invalidation of the two keys evicted to get back under the limit.
