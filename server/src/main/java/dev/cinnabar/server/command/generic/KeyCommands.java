@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.generic;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.command.ScanArgs;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
@@ -149,38 +150,15 @@ public final class KeyCommands implements CommandFamily {
 
     void scan(Client c) {
         long[] parsed = new long[1];
-        if (!parseCursor(c.arg(1), parsed)) {
-            c.error(Errors.INVALID_CURSOR);
+        if (!ScanArgs.cursor(c, 1, parsed)) {
             return;
         }
         long cursor = parsed[0];
-        long count = 10;
-        byte[] pattern = null;
-        byte[] type = null;
-        for (int i = 2; i < c.argc(); i += 2) {
-            boolean hasValue = c.argc() - i >= 2;
-            byte[] opt = c.arg(i);
-            if (Texts.is(opt, "count") && hasValue) {
-                Long n = Numbers.parseLong(c.arg(i + 1));
-                if (n == null) {
-                    c.error(Errors.NOT_INTEGER);
-                    return;
-                }
-                if (n < 1) {
-                    c.error(Errors.SYNTAX);
-                    return;
-                }
-                count = n;
-            } else if (Texts.is(opt, "match") && hasValue) {
-                byte[] p = c.arg(i + 1);
-                pattern = p.length == 1 && p[0] == '*' ? null : p;
-            } else if (Texts.is(opt, "type") && hasValue) {
-                type = c.arg(i + 1);
-            } else {
-                c.error(Errors.SYNTAX);
-                return;
-            }
+        ScanArgs a = ScanArgs.parse(c, 2, true);
+        if (a == null) {
+            return;
         }
+        long count = a.count();
         Db db = c.db();
         List<byte[]> found = new ArrayList<>();
         // As in Redis, count * 10 may wrap for an absurd COUNT; the loop then runs to the end.
@@ -188,60 +166,9 @@ public final class KeyCommands implements CommandFamily {
         do {
             cursor = db.scanKeys(cursor, found);
         } while (cursor != 0 && maxIterations-- != 0 && found.size() < count);
-        List<byte[]> out = new ArrayList<>(found.size());
-        for (byte[] k : found) {
-            if (pattern != null && !Glob.matches(pattern, k, false)) {
-                continue;
-            }
-            if (type != null) {
-                Object v = db.lookup(k, Db.LOOKUP_NOTOUCH);
-                if (!Texts.lower(type).equals(Values.type(v))) {
-                    continue;
-                }
-            }
-            if (db.expireIfNeeded(k)) {
-                continue;
-            }
-            out.add(k);
-        }
-        c.reply().array(2);
-        c.reply().bulk(Long.toUnsignedString(cursor));
-        c.reply().array(out.size());
-        for (byte[] k : out) {
-            c.reply().bulk(k);
-        }
-    }
-
-    /**
-     * Reads a cursor as C's strtoul does (base 10, optional sign, a negative value wraps
-     * around, no leading space, nothing after the digits, overflow rejected; an empty string is
-     * 0). The unsigned value goes to out[0]; false when invalid.
-     */
-    static boolean parseCursor(byte[] b, long[] out) {
-        int i = 0;
-        boolean neg = false;
-        if (b.length > 0 && (b[0] == '+' || b[0] == '-')) {
-            neg = b[0] == '-';
-            i++;
-        }
-        if (i == b.length) {
-            out[0] = 0;
-            return b.length == 0; // nothing converted: valid only if nothing is left over
-        }
-        long v = 0;
-        for (; i < b.length; i++) {
-            int d = b[i] - '0';
-            if (d < 0 || d > 9 || Long.compareUnsigned(v, 0x1999999999999999L) > 0) {
-                return false;
-            }
-            long next = v * 10 + d;
-            if (Long.compareUnsigned(next, v * 10) < 0) {
-                return false;
-            }
-            v = next;
-        }
-        out[0] = neg ? -v : v;
-        return true;
+        String type = a.type() == null ? null : Texts.lower(a.type());
+        a.reply(c, cursor, found, 1,
+                k -> (type == null || type.equals(Values.type(db.lookup(k, Db.LOOKUP_NOTOUCH)))) && !db.expireIfNeeded(k));
     }
 
     void randomkey(Client c) {

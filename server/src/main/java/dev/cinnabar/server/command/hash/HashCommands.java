@@ -2,7 +2,7 @@ package dev.cinnabar.server.command.hash;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
-import dev.cinnabar.server.command.set.ScanArgs;
+import dev.cinnabar.server.command.ScanArgs;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -406,8 +406,7 @@ public final class HashCommands implements CommandFamily {
 
     void hscan(Client c) {
         long[] cur = new long[1];
-        if (!ScanArgs.parseCursor(c.arg(2), cur)) {
-            c.error(Errors.SCAN_INVALID_CURSOR);
+        if (!ScanArgs.cursor(c, 2, cur)) {
             return;
         }
         RHash h = read(c, c.arg(1));
@@ -418,7 +417,7 @@ public final class HashCommands implements CommandFamily {
             ScanArgs.replyEmpty(c);
             return;
         }
-        ScanArgs a = ScanArgs.parse(c, 3);
+        ScanArgs a = ScanArgs.parse(c, 3, false);
         if (a == null) {
             return;
         }
@@ -440,6 +439,6 @@ public final class HashCommands implements CommandFamily {
                 });
             } while (next != 0 && --budget > 0 && out.size() / 2 < a.count());
         }
-        a.reply(c, next, out, 2);
+        a.reply(c, next, out, 2, null);
     }
 }

@@ -1,121 +1,30 @@
 package dev.cinnabar.server.command.set;
 
-import dev.cinnabar.server.protocol.Errors;
-import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
-import dev.cinnabar.server.store.Numbers;
-import java.nio.charset.StandardCharsets;
-import dev.cinnabar.server.util.Glob;
 import java.util.List;
 
 /**
- * The cursor and options of SSCAN and ZSCAN ({@code [MATCH pattern] [COUNT count]}), and the
- * reply: {@code [next-cursor, [elements...]]}, elements filtered by the glob pattern.
+ * ZSCAN's former view of {@link dev.cinnabar.server.command.ScanArgs}, kept only until
+ * ZSetCommands uses that one directly; everything here forwards to it.
  *
- * @param count how many elements to aim for (Redis's COUNT, default 10)
- * @param pattern the MATCH pattern, or null for none (also when it is "*")
+ * @deprecated use {@link dev.cinnabar.server.command.ScanArgs}
  */
+@Deprecated
 public record ScanArgs(long count, byte[] pattern) {
-    /**
-     * Parses a cursor as Redis does (C's strtoul: optional sign, decimal digits, negative values
-     * wrap around, no surrounding spaces); false when invalid.
-     */
     public static boolean parseCursor(byte[] b, long[] out) {
-        int i = 0;
-        boolean neg = false;
-        if (i < b.length && (b[i] == '+' || b[i] == '-')) {
-            neg = b[i] == '-';
-            i++;
-        }
-        if (i == b.length) {
-            // "" converts nothing and leaves the end pointer at the string's end: cursor 0.
-            // A lone sign converts nothing but leaves a character behind: invalid.
-            out[0] = 0;
-            return b.length == 0;
-        }
-        long v = 0;
-        for (; i < b.length; i++) {
-            int d = b[i] - '0';
-            if (d < 0 || d > 9) {
-                return false;
-            }
-            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0) {
-                return false;
-            }
-            long nv = v * 10 + d;
-            if (Long.compareUnsigned(nv, v * 10) < 0) {
-                return false;
-            }
-            v = nv;
-        }
-        out[0] = neg ? -v : v;
-        return true;
+        return dev.cinnabar.server.command.ScanArgs.parseCursor(b, out);
     }
 
-    /** Parses the options from argument index from; replies with the error and returns null when invalid. */
     public static ScanArgs parse(Client c, int from) {
-        long count = 10;
-        byte[] pattern = null;
-        for (int j = from; j < c.argc(); j += 2) {
-            String o = new String(c.arg(j), StandardCharsets.ISO_8859_1).toLowerCase();
-            boolean hasValue = j + 1 < c.argc();
-            if (o.equals("count") && hasValue) {
-                Long n = Numbers.parseLong(c.arg(j + 1));
-                if (n == null) {
-                    c.error(Errors.NOT_INTEGER);
-                    return null;
-                }
-                if (n < 1) {
-                    c.error(Errors.SYNTAX);
-                    return null;
-                }
-                count = n;
-            } else if (o.equals("match") && hasValue) {
-                byte[] p = c.arg(j + 1);
-                pattern = p.length == 1 && p[0] == '*' ? null : p;
-            } else {
-                c.error(Errors.SYNTAX);
-                return null;
-            }
-        }
-        return new ScanArgs(count, pattern);
+        var a = dev.cinnabar.server.command.ScanArgs.parse(c, from, false);
+        return a == null ? null : new ScanArgs(a.count(), a.pattern());
     }
 
-    /** The reply for a missing key: cursor 0, no elements. */
     public static void replyEmpty(Client c) {
-        c.reply().array(2);
-        c.reply().bulk("0");
-        c.reply().array(0);
+        dev.cinnabar.server.command.ScanArgs.replyEmpty(c);
     }
 
-    /**
-     * Replies [next, elements]; elements come in groups of stride (member, or member and score)
-     * and a group is kept when its first element matches the pattern.
-     */
     public void reply(Client c, long next, List<byte[]> elements, int stride) {
-        Reply r = c.reply();
-        r.array(2);
-        r.bulk(Long.toUnsignedString(next));
-        if (pattern == null) {
-            r.array(elements.size());
-            for (byte[] e : elements) {
-                r.bulk(e);
-            }
-            return;
-        }
-        int kept = 0;
-        for (int i = 0; i < elements.size(); i += stride) {
-            if (Glob.matches(pattern, elements.get(i), false)) {
-                kept += stride;
-            }
-        }
-        r.array(kept);
-        for (int i = 0; i < elements.size(); i += stride) {
-            if (Glob.matches(pattern, elements.get(i), false)) {
-                for (int k = 0; k < stride; k++) {
-                    r.bulk(elements.get(i + k));
-                }
-            }
-        }
+        new dev.cinnabar.server.command.ScanArgs(count, pattern, null).reply(c, next, elements, stride, null);
     }
 }

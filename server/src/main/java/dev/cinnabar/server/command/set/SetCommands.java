@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.set;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.command.ScanArgs;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -485,8 +486,7 @@ public final class SetCommands implements CommandFamily {
 
     void sscan(Client c) {
         long[] cur = new long[1];
-        if (!ScanArgs.parseCursor(c.arg(2), cur)) {
-            c.error(Errors.SCAN_INVALID_CURSOR);
+        if (!ScanArgs.cursor(c, 2, cur)) {
             return;
         }
         RSet s = read(c, c.arg(1));
@@ -497,7 +497,7 @@ public final class SetCommands implements CommandFamily {
             ScanArgs.replyEmpty(c);
             return;
         }
-        ScanArgs a = ScanArgs.parse(c, 3);
+        ScanArgs a = ScanArgs.parse(c, 3, false);
         if (a == null) {
             return;
         }
@@ -507,6 +507,6 @@ public final class SetCommands implements CommandFamily {
         do {
             next = s.scan(next, out::add);
         } while (next != 0 && --budget > 0 && out.size() < a.count());
-        a.reply(c, next, out, 1);
+        a.reply(c, next, out, 1, null);
     }
 }
