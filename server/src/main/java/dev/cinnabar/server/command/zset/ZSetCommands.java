@@ -426,11 +426,11 @@ public final class ZSetCommands implements CommandFamily {
         if (w.count() == 0) {
             return;
         }
-        z.walk(w.start(), w.count(), w.reverse(), (m, s) -> {
+        z.walkSlices(w.start(), w.count(), w.reverse(), (buf, off, len, s) -> {
             if (pairs) {
                 r.array(2);
             }
-            r.bulk(m);
+            r.bulk(buf, off, len);
             if (withScores) {
                 r.dbl(s);
             }

@@ -47,29 +47,39 @@ public record LexRange(byte[] min, int minKind, byte[] max, int maxKind) {
 
     /** True when member is at or after the lower bound. */
     public boolean aboveMin(byte[] member) {
+        return aboveMin(member, 0, member.length);
+    }
+
+    /** True when the member in b[off, off+len) is at or after the lower bound. */
+    public boolean aboveMin(byte[] b, int off, int len) {
         switch (minKind) {
             case NEG_INF:
                 return true;
             case POS_INF:
                 return false;
             case INCLUSIVE:
-                return Arrays.compareUnsigned(member, min) >= 0;
+                return Arrays.compareUnsigned(b, off, off + len, min, 0, min.length) >= 0;
             default:
-                return Arrays.compareUnsigned(member, min) > 0;
+                return Arrays.compareUnsigned(b, off, off + len, min, 0, min.length) > 0;
         }
     }
 
     /** True when member is at or before the upper bound. */
     public boolean belowMax(byte[] member) {
+        return belowMax(member, 0, member.length);
+    }
+
+    /** True when the member in b[off, off+len) is at or before the upper bound. */
+    public boolean belowMax(byte[] b, int off, int len) {
         switch (maxKind) {
             case NEG_INF:
                 return false;
             case POS_INF:
                 return true;
             case INCLUSIVE:
-                return Arrays.compareUnsigned(member, max) <= 0;
+                return Arrays.compareUnsigned(b, off, off + len, max, 0, max.length) <= 0;
             default:
-                return Arrays.compareUnsigned(member, max) < 0;
+                return Arrays.compareUnsigned(b, off, off + len, max, 0, max.length) < 0;
         }
     }
 }

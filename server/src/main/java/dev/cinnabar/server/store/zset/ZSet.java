@@ -9,8 +9,8 @@ import java.util.Random;
  *
  * <p>Two encodings, as Redis 7.0, hidden from callers:
  * <ul>
- *   <li>"listpack": parallel arrays of members and scores kept sorted, for small sets (linear
- *       member lookup, binary search by score; two array slots per member).
+ *   <li>"listpack": members and scores packed in one exactly sized byte array ({@link ZPack}),
+ *       for small sets (linear lookups and range searches, as Redis's listpack);
  *   <li>"skiplist": a {@link SkipList} with spans plus a member index, O(log N) by rank and score.
  * </ul>
  * A set converts to skiplist when an insertion would pass {@link Limits#maxListpackEntries} or
@@ -32,15 +32,15 @@ public final class ZSet implements RValue {
         boolean visit(byte[] member, double score);
     }
 
-    private static final byte[][] NO_MEMBERS = new byte[0][];
-    private static final double[] NO_SCORES = new double[0];
+    /** Receives members of a range walk as slices of an array (not to be kept); false stops. */
+    @FunctionalInterface
+    public interface SliceVisitor {
+        boolean visit(byte[] buf, int off, int len, double score);
+    }
 
-    // listpack form (sl == null)
-    private byte[][] members = NO_MEMBERS;
-    private double[] scores = NO_SCORES;
-    private int n;
-    // skiplist form
-    private SkipList sl;
+    // the listpack form's byte[] (ZPack layout), or the skiplist form's SkipList: one field, so a
+    // small set is a 16-byte object plus its pack
+    private Object enc = ZPack.EMPTY;
 
     public ZSet() {
     }
@@ -48,8 +48,21 @@ public final class ZSet implements RValue {
     /** An empty set already in the skiplist encoding (for results known to be large). */
     public static ZSet skiplist() {
         ZSet z = new ZSet();
-        z.sl = new SkipList();
+        z.enc = new SkipList();
         return z;
+    }
+
+    private boolean packed() {
+        return enc instanceof byte[];
+    }
+
+    private byte[] pack() {
+        return (byte[]) enc;
+    }
+
+    /** The skiplist, or null in the listpack form. */
+    private SkipList sl() {
+        return enc instanceof SkipList s ? s : null;
     }
 
     @Override
@@ -59,7 +72,7 @@ public final class ZSet implements RValue {
 
     @Override
     public String encoding() {
-        return sl == null ? "listpack" : "skiplist";
+        return packed() ? "listpack" : "skiplist";
     }
 
     @Override
@@ -68,58 +81,56 @@ public final class ZSet implements RValue {
     }
 
     public int size() {
-        return sl == null ? n : sl.size();
+        return packed() ? ZPack.count(pack()) : sl().size();
     }
 
     @Override
     public ZSet copy() {
         ZSet z = new ZSet();
-        if (sl == null) {
-            z.members = Arrays.copyOf(members, n);
-            z.scores = Arrays.copyOf(scores, n);
-            z.n = n;
+        if (packed()) {
+            z.enc = pack().clone();
         } else {
-            z.sl = new SkipList();
-            for (SkipList.Node x = sl.first(); x != null; x = x.next0) {
-                z.sl.insert(x.member(), x.score);
+            SkipList s = new SkipList();
+            for (SkipList.Node x = sl().first(); x != null; x = x.next0) {
+                s.insert(x.member(), x.score);
             }
+            z.enc = s;
         }
         return z;
     }
 
     // ---- lookups
 
-    private int indexOf(byte[] member) {
-        for (int i = 0; i < n; i++) {
-            if (Arrays.equals(members[i], member)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** The member's score, or null when absent. */
     public Double score(byte[] member) {
-        if (sl == null) {
-            int i = indexOf(member);
-            return i < 0 ? null : scores[i];
+        if (packed()) {
+            byte[] p = pack();
+            int pos = ZPack.find(p, member);
+            return pos < 0 ? null : ZPack.score(p, ZPack.scorePos(p, pos));
         }
-        SkipList.Node x = sl.find(member);
+        SkipList.Node x = sl().find(member);
         return x == null ? null : x.score;
     }
 
     public boolean contains(byte[] member) {
-        return sl == null ? indexOf(member) >= 0 : sl.find(member) != null;
+        return packed() ? ZPack.find(pack(), member) >= 0 : sl().find(member) != null;
     }
 
     /** 0-based rank (ascending, or descending when reverse), or -1 when absent. */
     public int rank(byte[] member, boolean reverse) {
-        int r;
-        if (sl == null) {
-            r = indexOf(member);
+        int r = -1;
+        if (packed()) {
+            byte[] p = pack();
+            int i = 0;
+            for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos), i++) {
+                if (ZPack.memberEquals(p, pos, member)) {
+                    r = i;
+                    break;
+                }
+            }
         } else {
-            SkipList.Node x = sl.find(member);
-            r = x == null ? -1 : sl.rank(x);
+            SkipList.Node x = sl().find(member);
+            r = x == null ? -1 : sl().rank(x);
         }
         return r < 0 ? -1 : reverse ? size() - 1 - r : r;
     }
@@ -131,31 +142,7 @@ public final class ZSet implements RValue {
      * false when an existing member's score was set (possibly to the same value).
      */
     public boolean put(byte[] member, double score, Limits limits) {
-        if (sl == null) {
-            int i = indexOf(member);
-            if (i >= 0) {
-                if (scores[i] != score) {
-                    removeAt(i);
-                    insertSorted(member, score);
-                }
-                return false;
-            }
-            if (n + 1 > limits.maxListpackEntries() || member.length > limits.maxListpackValue()) {
-                convertToSkiplist();
-            } else {
-                insertSorted(member, score);
-                return true;
-            }
-        }
-        SkipList.Node x = sl.find(member);
-        if (x != null) {
-            if (x.score != score) {
-                sl.updateScore(x, score);
-            }
-            return false;
-        }
-        sl.insert(member, score);
-        return true;
+        return add(member, score, 0, limits, null) == ADDED;
     }
 
     /** {@link #add} flags: ZADD's options. */
@@ -182,24 +169,29 @@ public final class ZSet implements RValue {
      * newScore is not null.
      */
     public int add(byte[] member, double score, int flags, Limits limits, double[] newScore) {
-        double cur;
+        double cur = Double.NaN;
         SkipList.Node x = null;
-        int i = -1;
-        if (sl == null) {
-            i = indexOf(member);
-            cur = i < 0 ? Double.NaN : scores[i];
+        int pos = -1;
+        if (packed()) {
+            byte[] p = pack();
+            pos = ZPack.find(p, member);
+            if (pos >= 0) {
+                cur = ZPack.score(p, ZPack.scorePos(p, pos));
+            }
         } else {
-            x = sl.find(member);
-            cur = x == null ? Double.NaN : x.score;
+            x = sl().find(member);
+            if (x != null) {
+                cur = x.score;
+            }
         }
-        if (i < 0 && x == null) {
+        if (pos < 0 && x == null) {
             if ((flags & XX) != 0) {
                 return SKIPPED;
             }
             if (newScore != null) {
                 newScore[0] = score;
             }
-            put(member, score, limits);
+            insert(member, score, limits);
             return ADDED;
         }
         if ((flags & NX) != 0) {
@@ -221,25 +213,41 @@ public final class ZSet implements RValue {
             return UNCHANGED;
         }
         if (x != null) {
-            sl.updateScore(x, score);
+            sl().updateScore(x, score);
         } else {
-            removeAt(i);
-            insertSorted(member, score);
+            enc = ZPack.rescore(pack(), pos, member, listpackScore(score));
         }
         return UPDATED;
     }
 
+    /** Adds an absent member, converting to skiplist first when it would break a limit (as Redis 7.0). */
+    private void insert(byte[] member, double score, Limits limits) {
+        if (packed()) {
+            byte[] p = pack();
+            int n = ZPack.count(p);
+            if (n + 1 <= limits.maxListpackEntries() && member.length <= limits.maxListpackValue()) {
+                double s = listpackScore(score);
+                int q = ZPack.insertPos(p, s, member, -1);
+                enc = ZPack.splice(p, q, q, member, s, n + 1);
+                return;
+            }
+            convertToSkiplist();
+        }
+        sl().insert(member, score);
+    }
+
     /** Removes member; true if it was present. */
     public boolean remove(byte[] member) {
-        if (sl == null) {
-            int i = indexOf(member);
-            if (i < 0) {
-                return false;
-            }
-            removeAt(i);
-            return true;
+        if (!packed()) {
+            return sl().delete(member);
         }
-        return sl.delete(member);
+        byte[] p = pack();
+        int pos = ZPack.find(p, member);
+        if (pos < 0) {
+            return false;
+        }
+        enc = ZPack.splice(p, pos, ZPack.next(p, pos), null, 0, ZPack.count(p) - 1);
+        return true;
     }
 
     /** Removes the members at ascending ranks [start, start+count), which must be in range. */
@@ -247,43 +255,17 @@ public final class ZSet implements RValue {
         if (count <= 0) {
             return;
         }
-        if (sl == null) {
-            System.arraycopy(members, start + count, members, start, n - start - count);
-            System.arraycopy(scores, start + count, scores, start, n - start - count);
-            Arrays.fill(members, n - count, n, null);
-            n -= count;
-        } else {
-            sl.deleteRanks(start, count);
+        if (!packed()) {
+            sl().deleteRanks(start, count);
+            return;
         }
-    }
-
-    private void removeAt(int i) {
-        System.arraycopy(members, i + 1, members, i, n - i - 1);
-        System.arraycopy(scores, i + 1, scores, i, n - i - 1);
-        members[--n] = null;
-    }
-
-    private void insertSorted(byte[] member, double score) {
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (scores[mid] < score || (scores[mid] == score && Arrays.compareUnsigned(members[mid], member) < 0)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        byte[] p = pack();
+        int from = ZPack.seek(p, start);
+        int to = from;
+        for (int i = 0; i < count; i++) {
+            to = ZPack.next(p, to);
         }
-        if (n == members.length) {
-            int cap = Math.max(4, n + (n >> 1));
-            members = Arrays.copyOf(members, cap);
-            scores = Arrays.copyOf(scores, cap);
-        }
-        System.arraycopy(members, lo, members, lo + 1, n - lo);
-        System.arraycopy(scores, lo, scores, lo + 1, n - lo);
-        members[lo] = member;
-        scores[lo] = listpackScore(score);
-        n++;
+        enc = ZPack.splice(p, from, to, null, 0, ZPack.count(p) - count);
     }
 
     /**
@@ -296,20 +278,20 @@ public final class ZSet implements RValue {
 
     /** Converts a listpack-encoded set to the skiplist encoding (SORT does it to its input, as Redis). */
     public void toSkiplist() {
-        if (sl == null) {
+        if (packed()) {
             convertToSkiplist();
         }
     }
 
     private void convertToSkiplist() {
         SkipList s = new SkipList();
-        for (int i = 0; i < n; i++) {
-            s.insert(members[i], scores[i]);
+        byte[] p = pack();
+        for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos)) {
+            int off = ZPack.memberOff(p, pos);
+            int sp = ZPack.scorePos(p, pos);
+            s.insert(Arrays.copyOfRange(p, off, sp), ZPack.score(p, sp));
         }
-        sl = s;
-        members = NO_MEMBERS;
-        scores = NO_SCORES;
-        n = 0;
+        enc = s;
     }
 
     /**
@@ -317,6 +299,7 @@ public final class ZSet implements RValue {
      * results of ZUNIONSTORE and friends, as Redis 7.0's zsetConvertToListpackIfNeeded).
      */
     public void fitToLimits(Limits limits) {
+        SkipList sl = sl();
         if (sl == null || sl.size() > limits.maxListpackEntries()) {
             return;
         }
@@ -333,48 +316,41 @@ public final class ZSet implements RValue {
             m[i] = x.member();
             s[i] = listpackScore(x.score);
         }
-        members = m;
-        scores = s;
-        n = size;
-        sl = null;
+        enc = ZPack.build(m, s, size);
     }
 
     // ---- ranges (ranks are ascending and 0-based)
 
     /** Number of members with score below v (at most v when orEqual): the rank where v would start. */
     public int countBelow(double v, boolean orEqual) {
-        if (sl != null) {
-            return sl.countBelow(v, orEqual);
+        if (!packed()) {
+            return sl().countBelow(v, orEqual);
         }
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (scores[mid] < v || (orEqual && scores[mid] == v)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        byte[] p = pack();
+        int r = 0;
+        for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos), r++) {
+            double s = ZPack.score(p, ZPack.scorePos(p, pos));
+            if (!(s < v || (orEqual && s == v))) {
+                break;
             }
         }
-        return lo;
+        return r;
     }
 
     private int countBelowLex(byte[] v, boolean orEqual) {
-        if (sl != null) {
-            return sl.countBelowLex(v, orEqual);
+        if (!packed()) {
+            return sl().countBelowLex(v, orEqual);
         }
-        int lo = 0;
-        int hi = n;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = Arrays.compareUnsigned(members[mid], v);
-            if (c < 0 || (orEqual && c == 0)) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        byte[] p = pack();
+        int r = 0;
+        for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos), r++) {
+            int off = ZPack.memberOff(p, pos);
+            int c = Arrays.compareUnsigned(p, off, off + ZPack.memberLen(p, pos), v, 0, v.length);
+            if (!(c < 0 || (orEqual && c == 0))) {
+                break;
             }
         }
-        return lo;
+        return r;
     }
 
     /** First ascending rank in the score range. */
@@ -428,34 +404,63 @@ public final class ZSet implements RValue {
      * max), the skiplist form answers by binary search.
      */
     public int[] lexRun(LexRange r, boolean reverse) {
-        if (sl != null) {
+        if (!packed()) {
             int first = firstRank(r);
             int count = Math.max(0, endRank(r) - first);
             return new int[] {reverse ? first + count - 1 : first, count};
         }
-        if (n == 0 || lexEmpty(r) || !r.aboveMin(members[n - 1]) || !r.belowMax(members[0])) {
+        byte[] p = pack();
+        int head = ZPack.first(p);
+        if (head == p.length || lexEmpty(r)) {
+            return new int[] {0, 0};
+        }
+        int tail = head;
+        for (int pos = head; pos < p.length; pos = ZPack.next(p, pos)) {
+            tail = pos;
+        }
+        // Redis's listpack check first: the last member at or above min, the first at or below max
+        if (!r.aboveMin(p, ZPack.memberOff(p, tail), ZPack.memberLen(p, tail))
+                || !r.belowMax(p, ZPack.memberOff(p, head), ZPack.memberLen(p, head))) {
             return new int[] {0, 0};
         }
         if (!reverse) {
+            // the first member at or above min, then on while at or below max
             int i = 0;
-            while (i < n && !r.aboveMin(members[i])) {
-                i++;
+            int run = 0;
+            boolean started = false;
+            for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos)) {
+                int off = ZPack.memberOff(p, pos);
+                int len = ZPack.memberLen(p, pos);
+                if (!started) {
+                    if (!r.aboveMin(p, off, len)) {
+                        i++;
+                        continue;
+                    }
+                    started = true;
+                }
+                if (!r.belowMax(p, off, len)) {
+                    break;
+                }
+                run++;
             }
-            int k = i;
-            while (k < n && r.belowMax(members[k])) {
-                k++;
+            return new int[] {i, run};
+        }
+        // the last member at or below max, then down while at or above min: the run of members
+        // above min ending at that last one
+        int last = -1;
+        int lastRun = 0;
+        int run = 0;
+        int i = 0;
+        for (int pos = ZPack.first(p); pos < p.length; pos = ZPack.next(p, pos), i++) {
+            int off = ZPack.memberOff(p, pos);
+            int len = ZPack.memberLen(p, pos);
+            run = r.aboveMin(p, off, len) ? run + 1 : 0;
+            if (r.belowMax(p, off, len)) {
+                last = i;
+                lastRun = run;
             }
-            return new int[] {i, k - i};
         }
-        int i = n - 1;
-        while (i >= 0 && !r.belowMax(members[i])) {
-            i--;
-        }
-        int k = i;
-        while (k >= 0 && r.aboveMin(members[k])) {
-            k--;
-        }
-        return new int[] {i, i - k};
+        return last < 0 ? new int[] {0, 0} : new int[] {last, lastRun};
     }
 
     /** True when min is above max, or equal with an exclusive or infinite end (Redis's check). */
@@ -484,21 +489,60 @@ public final class ZSet implements RValue {
         if (count <= 0 || start < 0 || start >= size()) {
             return;
         }
-        if (sl == null) {
-            for (int k = 0, i = start; k < count && i >= 0 && i < n; k++, i += reverse ? -1 : 1) {
-                if (!v.visit(members[i], scores[i])) {
-                    return;
-                }
-            }
+        if (packed()) {
+            walkSlices(start, count, reverse,
+                (buf, off, len, s) -> v.visit(Arrays.copyOfRange(buf, off, off + len), s));
             return;
         }
-        SkipList.Node x = sl.byRank(start);
+        SkipList.Node x = sl().byRank(start);
         for (int k = 0; k < count && x != null; k++) {
             if (!v.visit(x.member(), x.score)) {
                 return;
             }
             x = reverse ? x.backward : x.next0;
         }
+    }
+
+    /**
+     * As {@link #walk}, handing out members as slices of an array the visitor must not keep:
+     * nothing is copied (the reply path of ZRANGE and friends).
+     */
+    public void walkSlices(int start, int count, boolean reverse, SliceVisitor v) {
+        if (count <= 0 || start < 0 || start >= size()) {
+            return;
+        }
+        if (!packed()) {
+            walk(start, count, reverse, (m, s) -> v.visit(m, 0, m.length, s));
+            return;
+        }
+        byte[] p = pack();
+        if (!reverse) {
+            int pos = ZPack.seek(p, start);
+            for (int k = 0; k < count && pos < p.length; k++, pos = ZPack.next(p, pos)) {
+                if (!visitPair(p, pos, v)) {
+                    return;
+                }
+            }
+            return;
+        }
+        // a pack is walked forwards only: collect the positions of ranks [lo, start] first
+        int lo = Math.max(0, start - count + 1);
+        int[] at = new int[start - lo + 1];
+        int pos = ZPack.seek(p, lo);
+        for (int k = 0; k < at.length; k++, pos = ZPack.next(p, pos)) {
+            at[k] = pos;
+        }
+        for (int k = at.length - 1; k >= 0; k--) {
+            if (!visitPair(p, at[k], v)) {
+                return;
+            }
+        }
+    }
+
+    private static boolean visitPair(byte[] p, int pos, SliceVisitor v) {
+        int off = ZPack.memberOff(p, pos);
+        int sp = ZPack.scorePos(p, pos);
+        return v.visit(p, off, sp - off, ZPack.score(p, sp));
     }
 
     /** Visits every member in ascending order. */
@@ -508,12 +552,22 @@ public final class ZSet implements RValue {
 
     /** The member at an ascending rank (in range). */
     public byte[] memberAt(int rank) {
-        return sl == null ? members[rank] : sl.byRank(rank).member();
+        if (!packed()) {
+            return sl().byRank(rank).member();
+        }
+        byte[] p = pack();
+        int pos = ZPack.seek(p, rank);
+        int off = ZPack.memberOff(p, pos);
+        return Arrays.copyOfRange(p, off, ZPack.scorePos(p, pos));
     }
 
     /** The score at an ascending rank (in range). */
     public double scoreAt(int rank) {
-        return sl == null ? scores[rank] : sl.byRank(rank).score;
+        if (!packed()) {
+            return sl().byRank(rank).score;
+        }
+        byte[] p = pack();
+        return ZPack.score(p, ZPack.scorePos(p, ZPack.seek(p, rank)));
     }
 
     /** A uniformly random ascending rank in [0, size) for ZRANDMEMBER; the set must not be empty. */
@@ -526,15 +580,15 @@ public final class ZSet implements RValue {
      * skiplist form scans its hash index with Redis's reverse-binary cursor.
      */
     public long scan(long cursor, Visitor v) {
-        if (sl == null) {
+        if (packed()) {
             forEach(v);
             return 0;
         }
-        return sl.index.scan(cursor, x -> v.visit(x.member(), x.score));
+        return sl().index.scan(cursor, x -> v.visit(x.member(), x.score));
     }
 
     /** True when the set uses the small encoding (scans complete in one call). */
     public boolean isCompact() {
-        return sl == null;
+        return packed();
     }
 }
