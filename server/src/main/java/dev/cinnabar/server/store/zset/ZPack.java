@@ -237,18 +237,29 @@ final class ZPack {
 
     /**
      * Sets the score of the pair at pos (holding m), keeping the order. In place when the encoded
-     * size is unchanged (bytes between the old and new places shift), else through new arrays.
+     * size is unchanged (bytes between the old and new places shift), else into one new array.
      */
     static byte[] rescore(byte[] p, int pos, byte[] m, double score) {
         int end = next(p, pos);
         int size = end - pos;
-        int count = count(p);
-        if (pairSize(m.length, score) != size) {
-            byte[] r = splice(p, pos, end, null, 0, count - 1);
-            int q = insertPos(r, score, m, -1);
-            return splice(r, q, q, m, score, count);
-        }
         int q = insertPos(p, score, m, pos);
+        int newSize = pairSize(m.length, score);
+        if (newSize != size) {
+            // one new array: the bytes around the old and the new places, and the pair
+            byte[] r = new byte[p.length - size + newSize];
+            if (q >= end) {
+                System.arraycopy(p, 0, r, 0, pos);
+                System.arraycopy(p, end, r, pos, q - end);
+                writePair(r, q - size, m, 0, m.length, score);
+                System.arraycopy(p, q, r, q - size + newSize, p.length - q);
+            } else {
+                System.arraycopy(p, 0, r, 0, q);
+                writePair(r, q, m, 0, m.length, score);
+                System.arraycopy(p, q, r, q + newSize, pos - q);
+                System.arraycopy(p, end, r, pos + newSize, p.length - end);
+            }
+            return r;
+        }
         if (q >= end) {
             System.arraycopy(p, end, p, pos, q - end);
             writePair(p, q - size, m, 0, m.length, score);
