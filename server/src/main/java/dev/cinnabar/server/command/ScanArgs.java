@@ -104,6 +104,23 @@ public record ScanArgs(long count, byte[] pattern, byte[] type) {
         return new ScanArgs(count, pattern, type);
     }
 
+    /**
+     * How many reply elements one call aims for: COUNT, times stride for collections replied as
+     * pairs (HSCAN field/value, ZSCAN member/score), as Redis doubles COUNT for them. Wraps like
+     * Redis's arithmetic for an absurd COUNT.
+     */
+    public long limit(int stride) {
+        return count * stride;
+    }
+
+    /**
+     * Redis's bound on one call's work: after the first table step, at most ten steps per element
+     * aimed for ({@code do step while (cursor != 0 && maxIterations-- != 0 && found < limit)}).
+     */
+    public long maxIterations(int stride) {
+        return limit(stride) * 10;
+    }
+
     /** The reply for a missing key: cursor 0, no elements. */
     public static void replyEmpty(Client c) {
         c.reply().array(2);

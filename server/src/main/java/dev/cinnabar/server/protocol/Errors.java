@@ -44,7 +44,6 @@ public final class Errors {
     public static final String RANGE = "ERR value is out of range";
     public static final String SRANDMEMBER_RANGE =
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
-    public static final String SCAN_INVALID_CURSOR = "ERR invalid cursor";
 
     // bitmaps, HyperLogLog, geo
     public static final String BIT_VALUE = "ERR bit is not an integer or out of range";

@@ -158,14 +158,14 @@ public final class KeyCommands implements CommandFamily {
         if (a == null) {
             return;
         }
-        long count = a.count();
+        long limit = a.limit(1);
         Db db = c.db();
         List<byte[]> found = new ArrayList<>();
         // As in Redis, count * 10 may wrap for an absurd COUNT; the loop then runs to the end.
-        long maxIterations = count * 10;
+        long maxIterations = a.maxIterations(1);
         do {
             cursor = db.scanKeys(cursor, found);
-        } while (cursor != 0 && maxIterations-- != 0 && found.size() < count);
+        } while (cursor != 0 && maxIterations-- != 0 && found.size() < limit);
         String type = a.type() == null ? null : Texts.lower(a.type());
         a.reply(c, cursor, found, 1,
                 k -> (type == null || type.equals(Values.type(db.lookup(k, Db.LOOKUP_NOTOUCH)))) && !db.expireIfNeeded(k));

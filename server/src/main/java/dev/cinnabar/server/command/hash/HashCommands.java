@@ -431,13 +431,14 @@ public final class HashCommands implements CommandFamily {
             });
             next = 0;
         } else {
-            long budget = Math.min(a.count(), Long.MAX_VALUE / 10) * 10;
+            long limit = a.limit(2);
+            long iterations = a.maxIterations(2);
             do {
                 next = h.scan(next, (f, v) -> {
                     out.add(f);
                     out.add(v);
                 });
-            } while (next != 0 && --budget > 0 && out.size() / 2 < a.count());
+            } while (next != 0 && iterations-- != 0 && out.size() < limit);
         }
         a.reply(c, next, out, 2, null);
     }

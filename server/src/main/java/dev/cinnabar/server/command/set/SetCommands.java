@@ -503,10 +503,11 @@ public final class SetCommands implements CommandFamily {
         }
         List<byte[]> out = new ArrayList<>();
         long next = cur[0];
-        long budget = Math.min(a.count(), Long.MAX_VALUE / 10) * 10;
+        long limit = a.limit(1);
+        long iterations = a.maxIterations(1);
         do {
             next = s.scan(next, out::add);
-        } while (next != 0 && --budget > 0 && out.size() < a.count());
+        } while (next != 0 && iterations-- != 0 && out.size() < limit);
         a.reply(c, next, out, 1, null);
     }
 }

@@ -3,7 +3,7 @@ package dev.cinnabar.server.command.zset;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
-import dev.cinnabar.server.command.set.ScanArgs;
+import dev.cinnabar.server.command.ScanArgs;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -718,8 +718,7 @@ public final class ZSetCommands implements CommandFamily {
 
     void zscan(Client c) {
         long[] cur = new long[1];
-        if (!ScanArgs.parseCursor(c.arg(2), cur)) {
-            c.error(Errors.SCAN_INVALID_CURSOR);
+        if (!ScanArgs.cursor(c, 2, cur)) {
             return;
         }
         long cursor = cur[0];
@@ -731,20 +730,21 @@ public final class ZSetCommands implements CommandFamily {
             ScanArgs.replyEmpty(c);
             return;
         }
-        ScanArgs a = ScanArgs.parse(c, 3);
+        ScanArgs a = ScanArgs.parse(c, 3, false);
         if (a == null) {
             return;
         }
         List<byte[]> out = new ArrayList<>();
         long next = cursor;
-        long budget = Math.min(a.count(), Long.MAX_VALUE / 10) * 10;
+        long limit = a.limit(2);
+        long iterations = a.maxIterations(2);
         do {
             next = z.scan(next, (m, s) -> {
                 out.add(m);
                 out.add(dev.cinnabar.server.util.Doubles.fmt17g(s).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 return true;
             });
-        } while (next != 0 && --budget > 0 && out.size() < a.count());
-        a.reply(c, next, out, 2);
+        } while (next != 0 && iterations-- != 0 && out.size() < limit);
+        a.reply(c, next, out, 2, null);
     }
 }

@@ -132,6 +132,24 @@ class ZsetTest {
         }
     }
 
+    /** COUNT is members, not reply elements: Redis doubles it for member/score pairs (as HSCAN for fields). */
+    @Test
+    void zscanCountCountsMembers() {
+        zadd("z", 1000);
+        for (String[] cmd : new String[][] {{"ZSCAN", "z", "0", "COUNT", "10"}, {"HSCAN", "h", "0", "COUNT", "10"},
+                {"SSCAN", "s", "0", "COUNT", "10"}}) {
+            if (cmd[0].equals("HSCAN")) {
+                for (int i = 0; i < 1000; i++) {
+                    c.call("HSET", "h", "f" + i, "v");
+                    c.call("SADD", "s", "m" + i);
+                }
+            }
+            int stride = cmd[0].equals("SSCAN") ? 1 : 2;
+            List<Resp> r = ((Resp.Agg) c.call(cmd)).items();
+            assertThat(texts(r.get(1)).size() / stride).as(String.join(" ", cmd)).isBetween(10, 20);
+        }
+    }
+
     @Test
     void eventsUseRedisNames() {
         c.call("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d");
