@@ -93,6 +93,24 @@ public final class Transactions implements KeyspaceHooks {
         return c.multiState instanceof MultiState m && m.inMulti;
     }
 
+    /** True when the client's queued MULTI commands include one that runs a script (EVAL*, FCALL*). */
+    public static boolean queuesScript(Client c) {
+        if (!inMulti(c)) {
+            return false;
+        }
+        for (MultiState.Queued q : ((MultiState) c.multiState).queue) {
+            if (isScript(q.cmd().name())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL, FCALL_RO. */
+    public static boolean isScript(String name) {
+        return name.startsWith("eval") || name.startsWith("fcall");
+    }
+
     /** Commands queued (CLIENT LIST multi=N), or -1 when the client is not in MULTI. */
     public static int queuedCount(Client c) {
         return inMulti(c) ? ((MultiState) c.multiState).queue.size() : -1;

@@ -6,6 +6,7 @@ import dev.cinnabar.server.protocol.ProtocolException;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RequestParser;
 import dev.cinnabar.server.protocol.RespWriter;
+import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.session.ClientInfo;
@@ -66,6 +67,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * its command was postponed by CLIENT PAUSE; -1 otherwise.
      */
     private int heldFrom = -1;
+    /** batch[heldFrom..] is running on the script thread (the loop must not touch the batch). */
+    private boolean offloaded;
     private ChannelHandlerContext ctx;
     private Channel channel;
     private Client client;
@@ -133,7 +136,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             cumulation.release();
             cumulation = null;
         }
-        batch.clear();
+        if (!offloaded) {
+            batch.clear(); // else the script thread owns it; its completion task clears it
+        }
         ReentrantLock lock = server.lock();
         lock.lock();
         try {
@@ -274,7 +279,79 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
     }
 
+    /**
+     * True when batch[i] may run a script (EVAL*, FCALL*, or EXEC of a queue holding one) and this
+     * is an event loop: such commands run on the script thread instead (see {@link #offload}).
+     */
+    private boolean mustOffload(int i) {
+        if (!channel.eventLoop().inEventLoop()) {
+            return false;
+        }
+        byte[] name = batch.get(i)[0];
+        if (name.length < 4) {
+            return false;
+        }
+        int c0 = name[0] | 0x20;
+        if (c0 == 'e') {
+            String n = Texts.lower(name);
+            if (n.equals("exec")) {
+                return dev.cinnabar.server.multi.Transactions.queuesScript(client);
+            }
+            return dev.cinnabar.server.multi.Transactions.isScript(n)
+                    && !dev.cinnabar.server.multi.Transactions.inMulti(client);
+        }
+        return c0 == 'f' && dev.cinnabar.server.multi.Transactions.isScript(Texts.lower(name))
+                && !dev.cinnabar.server.multi.Transactions.inMulti(client);
+    }
+
+    /**
+     * Runs batch[i..] on the server's script thread. A script holds the execution lock for as long
+     * as it runs; run on this event loop it would also stop every other connection of the loop
+     * from being read, so they could not get BUSY replies or send SCRIPT KILL past
+     * busy-reply-threshold (Redis answers them from inside the script). On the script thread the
+     * loop stays free: its other connections wait for the lock and are answered by
+     * BusyScriptGate once the script is busy. This connection is held meanwhile (it keeps reading,
+     * bounded, and runs nothing); its replies so far are written before the script's, and the
+     * loop resumes it afterwards. One hand-off per batch, and only for scripts.
+     */
+    private void offload(int i) {
+        heldFrom = i;
+        offloaded = true;
+        // submitted once the loop's current task (the process() that got here) is over, so the
+        // writer is no longer in use by this loop when the script thread takes it
+        channel.eventLoop().execute(() -> ScriptThread.of(server).execute(() -> {
+            ByteBuf out = ctx.alloc().ioBuffer(256);
+            writer.target(out);
+            int from = heldFrom;
+            heldFrom = -1;
+            try {
+                if (!closing) { // a client gone meanwhile runs nothing more, as in Redis
+                    runBatch(from);
+                }
+            } finally {
+                writer.target(null);
+                channel.eventLoop().execute(() -> {
+                    offloaded = false;
+                    if (closing) {
+                        out.release();
+                        batch.clear();
+                        return;
+                    }
+                    emit(out);
+                    if (heldFrom < 0 && cumulation != null && cumulation.isReadable() && !client.closeAfterReply()) {
+                        process();
+                    }
+                    ctx.flush();
+                });
+            }
+        }));
+    }
+
     private void runBatch(int from) {
+        if (mustOffload(from)) {
+            offload(from);
+            return;
+        }
         ReentrantLock lock = server.lock();
         if (!lockOrAnswerBusy(lock, from)) {
             return;
@@ -288,6 +365,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         int i = from;
         try {
             for (; i < n; i++) {
+                if (i > from && mustOffload(i)) {
+                    offload(i); // runs once this batch's lock is released
+                    return;
+                }
                 byte[][] argv = batch.get(i);
                 client.request(argv, argv.length);
                 client.touch(server.clock().millis());

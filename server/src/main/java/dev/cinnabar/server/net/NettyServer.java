@@ -163,6 +163,7 @@ public final class NettyServer implements AutoCloseable {
         if (workers != null) {
             workers.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         }
+        ScriptThread.shutdown(server);
     }
 
     /**

@@ -46,6 +46,32 @@ class ScriptTimeoutTest {
         }
     }
 
+    /**
+     * With io-threads 1 every connection shares the event loop: scripts run off it, so each other
+     * client (also one pipelining behind the script on the same connection's loop) still gets BUSY
+     * and can kill it; replies of the script's own connection stay in order around it.
+     */
+    @Test
+    void everyClientOfTheScriptsEventLoopIsAnsweredWhileItIsBusy() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100")
+                .setting("io-threads", "1").start();
+             RespClient runner = new RespClient(s.port());
+             RespClient a = new RespClient(s.port());
+             RespClient b = new RespClient(s.port())) {
+            runner.send("SET", "before", "1");
+            runner.send("EVAL", "while true do end", "0");
+            runner.send("GET", "before");
+            awaitBusy(a);
+            awaitBusy(b);
+            assertThat(b.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(runner.read()).isEqualTo(new Resp.Simple("OK"));
+            assertThat(((Resp.Err) runner.read()).message()).startsWith("ERR Script killed by user");
+            assertThat(runner.read().asText()).isEqualTo("1");
+            assertThat(runner.call("EVAL", "return 7", "0")).isEqualTo(new Resp.Int(7));
+            assertThat(a.call("PING")).isEqualTo(new Resp.Simple("PONG"));
+        }
+    }
+
     @Test
     void busyFunctionIsKilledWithFunctionKill() throws Exception {
         try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100").start();
