@@ -288,19 +288,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return false;
         }
         byte[] name = batch.get(i)[0];
-        if (name.length < 4) {
+        if (name.length < 4 || name.length > 10) {
             return false;
         }
-        int c0 = name[0] | 0x20;
-        if (c0 == 'e') {
-            String n = Texts.lower(name);
-            if (n.equals("exec")) {
-                return dev.cinnabar.server.multi.Transactions.queuesScript(client);
-            }
-            return dev.cinnabar.server.multi.Transactions.isScript(n)
-                    && !dev.cinnabar.server.multi.Transactions.inMulti(client);
+        if (Texts.is(name, "exec")) {
+            return dev.cinnabar.server.multi.Transactions.queuesScript(client);
         }
-        return c0 == 'f' && dev.cinnabar.server.multi.Transactions.isScript(Texts.lower(name))
+        return (Texts.is(name, "eval") || Texts.is(name, "evalsha") || Texts.is(name, "eval_ro")
+                || Texts.is(name, "evalsha_ro") || Texts.is(name, "fcall") || Texts.is(name, "fcall_ro"))
                 && !dev.cinnabar.server.multi.Transactions.inMulti(client);
     }
 
