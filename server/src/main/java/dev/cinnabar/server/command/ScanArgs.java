@@ -121,6 +121,33 @@ public record ScanArgs(long count, byte[] pattern, byte[] type) {
         return limit(stride) * 10;
     }
 
+    /** Where a key's SSCAN/HSCAN/ZSCAN starts: the cursor, the value and the options. */
+    public record Start<T>(long cursor, T value, ScanArgs args) {
+    }
+
+    /**
+     * The common start of {@code xSCAN key cursor [options]}: parses the cursor, reads the value
+     * ({@code read} replies WRONGTYPE itself and returns {@code wrong}), replies an empty scan for
+     * a missing key, then parses the options (Redis's order: a bad option on a missing key is not
+     * an error). Returns null when a reply has been written.
+     */
+    public static <T> Start<T> start(Client c, java.util.function.Function<byte[], T> read, T wrong) {
+        long[] cur = new long[1];
+        if (!cursor(c, 2, cur)) {
+            return null;
+        }
+        T value = read.apply(c.arg(1));
+        if (value == wrong) {
+            return null;
+        }
+        if (value == null) {
+            replyEmpty(c);
+            return null;
+        }
+        ScanArgs a = parse(c, 3, false);
+        return a == null ? null : new Start<>(cur[0], value, a);
+    }
+
     /** The reply for a missing key: cursor 0, no elements. */
     public static void replyEmpty(Client c) {
         c.reply().array(2);

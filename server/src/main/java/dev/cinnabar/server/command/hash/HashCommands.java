@@ -405,24 +405,14 @@ public final class HashCommands implements CommandFamily {
     // ---- HSCAN
 
     void hscan(Client c) {
-        long[] cur = new long[1];
-        if (!ScanArgs.cursor(c, 2, cur)) {
+        ScanArgs.Start<RHash> st = ScanArgs.start(c, k -> read(c, k), WRONG);
+        if (st == null) {
             return;
         }
-        RHash h = read(c, c.arg(1));
-        if (h == WRONG) {
-            return;
-        }
-        if (h == null) {
-            ScanArgs.replyEmpty(c);
-            return;
-        }
-        ScanArgs a = ScanArgs.parse(c, 3, false);
-        if (a == null) {
-            return;
-        }
+        RHash h = st.value();
+        ScanArgs a = st.args();
         List<byte[]> out = new ArrayList<>();
-        long next = cur[0];
+        long next = st.cursor();
         if (h.isListpack()) {
             // a listpack is returned whole in one call, with cursor 0 (as Redis)
             h.forEach((f, v) -> {

@@ -485,24 +485,14 @@ public final class SetCommands implements CommandFamily {
     }
 
     void sscan(Client c) {
-        long[] cur = new long[1];
-        if (!ScanArgs.cursor(c, 2, cur)) {
+        ScanArgs.Start<RSet> st = ScanArgs.start(c, k -> read(c, k), WRONG);
+        if (st == null) {
             return;
         }
-        RSet s = read(c, c.arg(1));
-        if (s == WRONG) {
-            return;
-        }
-        if (s == null) {
-            ScanArgs.replyEmpty(c);
-            return;
-        }
-        ScanArgs a = ScanArgs.parse(c, 3, false);
-        if (a == null) {
-            return;
-        }
+        RSet s = st.value();
+        ScanArgs a = st.args();
         List<byte[]> out = new ArrayList<>();
-        long next = cur[0];
+        long next = st.cursor();
         long limit = a.limit(1);
         long iterations = a.maxIterations(1);
         do {

@@ -717,25 +717,14 @@ public final class ZSetCommands implements CommandFamily {
     // ---- ZSCAN
 
     void zscan(Client c) {
-        long[] cur = new long[1];
-        if (!ScanArgs.cursor(c, 2, cur)) {
+        ScanArgs.Start<ZSet> st = ScanArgs.start(c, k -> read(c, k), WRONG);
+        if (st == null) {
             return;
         }
-        long cursor = cur[0];
-        ZSet z = read(c, c.arg(1));
-        if (z == WRONG) {
-            return;
-        }
-        if (z == null) {
-            ScanArgs.replyEmpty(c);
-            return;
-        }
-        ScanArgs a = ScanArgs.parse(c, 3, false);
-        if (a == null) {
-            return;
-        }
+        ZSet z = st.value();
+        ScanArgs a = st.args();
         List<byte[]> out = new ArrayList<>();
-        long next = cursor;
+        long next = st.cursor();
         long limit = a.limit(2);
         long iterations = a.maxIterations(2);
         do {
