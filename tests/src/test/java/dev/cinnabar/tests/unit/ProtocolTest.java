@@ -155,6 +155,23 @@ class ProtocolTest {
     }
 
     @Test
+    void headerNumbersPayloadTrailersAndNulBytesAsRedisReadsThem() throws IOException {
+        same("*01\r\n$4\r\nPING\r\n");
+        same("*+1\r\n$4\r\nPING\r\n");
+        same("*-0\r\n*1\r\n$4\r\nPING\r\n");
+        same("*-9223372036854775808\r\n*1\r\n$4\r\nPING\r\n");
+        same("*9223372036854775808\r\n");
+        same("*1\r\n$04\r\nPING\r\n");
+        same("*1\r\n$+4\r\nPING\r\n");
+        same("*1\r\n$-0\r\n\r\n");
+        same("*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n");
+        same("*1\r\n\r\nxx");
+        same("*1\r\n$4\0\r\nPING\r\n");
+        same("PI\0NG\r\nPING\r\n");
+        same("*2\r\n$4\r\nECHO\r\n$3\r\na\0b\r\n");
+    }
+
+    @Test
     void truncatedFramesWaitForMoreInput() throws IOException {
         same("*2\r\n$4\r\nECHO\r\n$10\r\nabc");
         same("*2\r\n$4\r\nEC");
