@@ -12,6 +12,15 @@ public final class ServerStats {
     public final java.util.concurrent.atomic.AtomicLong netOutputBytes = new java.util.concurrent.atomic.AtomicLong();
     public long totalErrorReplies;
     public long unexpectedErrorReplies;
+    /**
+     * Access denials by reason, as Redis's acl_info (INFO stats acl_access_denied_*, Redis 7.2+):
+     * failed AUTH / HELLO AUTH attempts, and commands refused by ACL rules for the command, a key or
+     * a channel. Like Redis, CONFIG RESETSTAT does not reset them.
+     */
+    public long aclDeniedAuth;
+    public long aclDeniedCmd;
+    public long aclDeniedKey;
+    public long aclDeniedChannel;
     /** errorstats: error code (first word, e.g. "ERR", "WRONGTYPE") → count. */
     public final Map<String, Long> errorCodes = new HashMap<>();
     /** Instantaneous ops/sec sampling (Redis's STATS_METRIC_COMMAND), updated by the cron. */

@@ -8,6 +8,9 @@ import java.security.MessageDigest;
  * Checks credentials for AUTH and HELLO AUTH. The built-in one knows only the default user and
  * requirepass, as Redis without ACL rules; the ACL feature replaces it
  * ({@link ClientRegistry#authenticator(Authenticator)}).
+ *
+ * <p>Whatever the implementation, a {@link Result#WRONGPASS} from {@link #check} is counted by the
+ * caller (AUTH, HELLO AUTH) in INFO stats' acl_access_denied_auth, so a replacement counts nothing.
  */
 public interface Authenticator {
     /** The outcome of a check. */

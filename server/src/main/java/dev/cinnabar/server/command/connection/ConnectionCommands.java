@@ -113,6 +113,7 @@ public final class ConnectionCommands implements CommandFamily {
     /** Checks credentials; on success the client is authenticated as user, else WRONGPASS is sent. */
     private static boolean authenticate(Client c, String user, byte[] password) {
         if (c.server().clients().authenticator().check(user, password) != Authenticator.Result.OK) {
+            c.server().stats().aclDeniedAuth++;
             c.error(Errors.WRONGPASS);
             return false;
         }

@@ -329,7 +329,12 @@ final class InfoCommand {
                 .add("dump_payload_sanitizations", 0)
                 .add("total_reads_processed", 0).add("total_writes_processed", 0)
                 .add("io_threaded_reads_processed", 0).add("io_threaded_writes_processed", 0)
-                .add("reply_buffer_shrinks", 0).add("reply_buffer_expands", 0);
+                .add("reply_buffer_shrinks", 0).add("reply_buffer_expands", 0)
+                // Redis 7.2's ACL counters (not in 7.0), where 7.2 prints them: last in the section
+                .add("acl_access_denied_auth", st.aclDeniedAuth)
+                .add("acl_access_denied_cmd", st.aclDeniedCmd)
+                .add("acl_access_denied_key", st.aclDeniedKey)
+                .add("acl_access_denied_channel", st.aclDeniedChannel);
     }
 
     private static void replication(ServerContext s, Lines l) {
