@@ -167,6 +167,12 @@ public final class Errors {
     public static final String DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is "
             + "set to \"local\", you can run it from a local connection, otherwise you need to set this option in the "
             + "configuration file, and then restart the server.";
+    public static final String RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command";
+    public static final String DEBUG_PROTOCOL_TYPE = "ERR Wrong protocol type name. Please use one of the following: "
+            + "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
+    public static final String NOT_LISTPACK = "ERR Not a listpack encoded object.";
+    public static final String NOT_QUICKLIST = "ERR Not a quicklist encoded object.";
+    public static final String PACKED_THRESHOLD = "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
     public static final String MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
 
     /** LATENCY GRAPH for an event class with no samples. */

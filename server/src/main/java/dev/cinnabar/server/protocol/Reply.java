@@ -69,6 +69,23 @@ public interface Reply {
     /** Verbatim text ({@code =} in RESP3, bulk in RESP2); format is a 3-letter type such as "txt". */
     void verbatim(String format, String text);
 
+    /**
+     * A big number given as its decimal digits: {@code (} in RESP3, a bulk string in RESP2 (and in
+     * sinks that have no big number type).
+     */
+    default void bigNumber(String digits) {
+        bulk(digits);
+    }
+
+    /**
+     * Begins an attribute of {@code n} pairs, out-of-band data placed before a reply ({@code |n},
+     * RESP3 only). Returns false when this sink carries no attributes (RESP2, scripts): the caller
+     * then writes no pairs, only the reply that follows.
+     */
+    default boolean attribute(int n) {
+        return false;
+    }
+
     /** Begins an array whose length is not known yet; returns a handle for finishDeferred. */
     Object deferredArray();
 

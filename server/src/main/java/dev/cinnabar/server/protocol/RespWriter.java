@@ -196,6 +196,26 @@ public final class RespWriter implements Reply {
     }
 
     @Override
+    public void bigNumber(String digits) {
+        if (protocol == 3) {
+            out.writeByte('(');
+            out.writeCharSequence(digits, StandardCharsets.US_ASCII);
+            out.writeBytes(CRLF);
+        } else {
+            bulk(digits);
+        }
+    }
+
+    @Override
+    public boolean attribute(int n) {
+        if (protocol != 3) {
+            return false;
+        }
+        header('|', n);
+        return true;
+    }
+
+    @Override
     public void bool(boolean b) {
         if (protocol == 3) {
             out.writeByte('#');

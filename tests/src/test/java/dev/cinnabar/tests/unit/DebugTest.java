@@ -81,4 +81,83 @@ class DebugTest {
         d.both("DEBUG", "SET-ACTIVE-EXPIRE", "x");
         d.both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
     }
+
+    @Test
+    void digestsMatchRedisForEveryType() {
+        d.both("DEBUG", "DIGEST");
+        d.both("DEBUG", "DIGEST-VALUE");
+        for (String cmd : List.of("SET str hello", "SET num 12345", "SET neg -7", "APPEND raw abc",
+                "RPUSH list a b 1 a", "SADD intset 3 1 2", "SADD set x 1 y", "HSET hash f v g 1",
+                "ZADD zset 0.1 a 2 b -3.5e10 c", "XADD stream 1-1 a b", "XADD stream 2-5 c d e f",
+                "SET ttl v EX 100", "SELECT 3", "SET other v", "SELECT 0")) {
+            d.both(cmd.split(" "));
+        }
+        d.both("DEBUG", "DIGEST");
+        d.both("DEBUG", "DIGEST-VALUE", "str", "num", "neg", "raw", "list", "intset", "set", "hash", "zset",
+                "stream", "ttl", "missing");
+        // order matters for lists, not for sets and hashes; a TTL changes the value's digest
+        d.both("RPUSH", "list2", "1", "a", "a", "b");
+        d.both("SADD", "set2", "y", "1", "x");
+        d.both("PERSIST", "ttl");
+        assertThat(d.both("DEBUG", "DIGEST-VALUE", "list", "list2", "set", "set2", "ttl").toString())
+                .isNotEqualTo(d.both("DEBUG", "DIGEST-VALUE", "list", "list", "set", "set", "ttl").toString());
+        d.both("DEBUG", "DIGEST");
+    }
+
+    @Test
+    void protocolSamplesInResp2AndResp3() {
+        for (String proto : List.of("2", "3")) {
+            d.real.call("HELLO", proto);
+            d.ours.call("HELLO", proto);
+            for (String type : List.of("string", "integer", "double", "bignum", "null", "array", "set", "map",
+                    "attrib", "push", "true", "false", "verbatim", "nosuch", "BIGNUM")) {
+                d.both("DEBUG", "PROTOCOL", type);
+            }
+            d.both("PING");
+        }
+        d.both("DEBUG", "PROTOCOL");
+    }
+
+    /** The attribute itself (the client parser skips it): the same bytes as Redis, before the reply. */
+    @Test
+    void protocolAttributeOnTheWire() throws Exception {
+        assertThat(attribBytes(server.port())).isEqualTo(attribBytes(d.redisPort()))
+                .startsWith("|1\r\n$14\r\nkey-popularity\r\n*2\r\n");
+    }
+
+    private static String attribBytes(int port) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(RespClient.encode("HELLO".getBytes(), "3".getBytes()));
+            s.getOutputStream().write(RespClient.encode("DEBUG".getBytes(), "PROTOCOL".getBytes(), "attrib".getBytes()));
+            s.getOutputStream().write(RespClient.encode("PING".getBytes()));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            while (!got.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("+PONG\r\n")) {
+                int n = s.getInputStream().read(buf);
+                if (n < 0) {
+                    break;
+                }
+                got.write(buf, 0, n);
+            }
+            String all = got.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+            return all.substring(all.indexOf("|1\r\n"));
+        }
+    }
+
+    @Test
+    void listpackAndQuicklistErrors() {
+        d.both("DEBUG", "LISTPACK", "nokey");
+        d.both("DEBUG", "QUICKLIST", "nokey");
+        d.both("SET", "s", "v");
+        d.both("DEBUG", "LISTPACK", "s");
+        d.both("DEBUG", "QUICKLIST", "s");
+        d.both("HSET", "h", "f", "v");
+        d.both("DEBUG", "LISTPACK", "h");
+        d.both("DEBUG", "QUICKLIST", "h");
+        d.both("RPUSH", "l", "a");
+        d.both("DEBUG", "QUICKLIST", "l");
+        d.both("DEBUG", "QUICKLIST", "l", "1");
+        d.both("DEBUG", "LISTPACK", "l");
+    }
 }

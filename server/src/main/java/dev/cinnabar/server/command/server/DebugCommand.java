@@ -1,6 +1,8 @@
 package dev.cinnabar.server.command.server;
 
+import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
@@ -12,22 +14,36 @@ import java.util.Locale;
 
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
- * (SLEEP, LOG, ERROR, POPULATE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF
- * reload, encodings internals) answer Redis's unknown-subcommand error. Refused unless
- * enable-debug-command allows it, as in Redis 7.0 where it defaults to "no".
+ * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
+ * SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
+ * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
+ * allows it, as in Redis 7.0 where it defaults to "no".
  */
 final class DebugCommand {
     private static final String[] HELP = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CHANGE-REPL-ID",
         "    Give this server a new replication ID.",
+        "DIGEST",
+        "    A 40-digit hex signature of the whole dataset (all zeros when it is empty).",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    A signature of the value (and whether it has a TTL) of each key.",
         "ERROR <string>",
         "    Reply with <string> as an error.",
+        "LISTPACK <key>",
+        "    Print the entries of a listpack-encoded value on the server's standard output.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Low level facts about the value at <key> (encoding, serialized length, LRU clock).",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys <prefix>:<n> (prefix defaults to 'key') holding 'value:<n>', padded",
         "    or cut to <size> bytes when <size> is given. Existing keys are left alone.",
+        "PROTOCOL <type>",
+        "    Reply with a sample value of a RESP type: string, integer, double, bignum, null, array, set,",
+        "    map, attrib, push, verbatim, true, false.",
+        "QUICKLIST <key> [<0|1>]",
+        "    Print the node figures of a list on the server's standard output (1: with its bytes).",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Turn the active expiry of keys off (0) or on (1); keys still expire when accessed.",
         "SLEEP <seconds>",
@@ -90,6 +106,38 @@ final class DebugCommand {
                     return;
                 }
             }
+            case "digest" -> {
+                if (argc == 2) {
+                    c.reply().simple(Digest.hex(new Digest().dataset(c.server().keyspace())));
+                    return;
+                }
+            }
+            case "digest-value" -> {
+                Digest d = new Digest();
+                c.reply().array(argc - 2);
+                for (int j = 2; j < argc; j++) {
+                    c.reply().simple(Digest.hex(d.key(c.db(), c.arg(j))));
+                }
+                return;
+            }
+            case "protocol" -> {
+                if (argc == 3) {
+                    protocol(c);
+                    return;
+                }
+            }
+            case "listpack" -> {
+                if (argc == 3) {
+                    listpack(c);
+                    return;
+                }
+            }
+            case "quicklist" -> {
+                if (argc == 3 || argc == 4) {
+                    quicklist(c);
+                    return;
+                }
+            }
             case "change-repl-id" -> {
                 if (argc == 2) {
                     InfoCommand.state(c.server()).newReplId();
@@ -104,6 +152,134 @@ final class DebugCommand {
         }
         c.error("ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(Texts.str(c.arg(1)), 128)
                 + "'. Try DEBUG HELP.");
+    }
+
+    /**
+     * DEBUG PROTOCOL type: one sample reply of each RESP3 type, for client tests. An attribute or
+     * a push comes with a normal reply after it (both are out-of-band); RESP2 clients get no
+     * attribute and an error for push, as Redis does.
+     */
+    private static void protocol(Client c) {
+        Reply r = c.reply();
+        switch (Texts.str(c.arg(2)).toLowerCase(Locale.ROOT)) {
+            case "string" -> r.bulk("Hello World");
+            case "integer" -> r.integer(12345);
+            case "double" -> r.dbl(3.141);
+            case "bignum" -> r.bigNumber("1234567999999999999999999999999999999");
+            case "null" -> r.nullBulk();
+            case "array" -> {
+                r.array(3);
+                for (int j = 0; j < 3; j++) {
+                    r.integer(j);
+                }
+            }
+            case "set" -> {
+                r.set(3);
+                for (int j = 0; j < 3; j++) {
+                    r.integer(j);
+                }
+            }
+            case "map" -> {
+                r.map(3);
+                for (int j = 0; j < 3; j++) {
+                    r.integer(j);
+                    r.bool(j == 1);
+                }
+            }
+            case "attrib" -> {
+                if (r.attribute(1)) {
+                    r.bulk("key-popularity");
+                    r.array(2);
+                    r.bulk("key:123");
+                    r.integer(90);
+                }
+                r.bulk("Some real reply following the attribute");
+            }
+            case "push" -> {
+                if (r.protocol() < 3) {
+                    c.error(Errors.RESP2_NOT_SUPPORTED);
+                    return;
+                }
+                r.push(2);
+                r.bulk("server-cpu-usage");
+                r.integer(42);
+                r.bulk("Some real reply following the push reply");
+            }
+            case "true" -> r.bool(true);
+            case "false" -> r.bool(false);
+            case "verbatim" -> r.verbatim("txt", "This is a verbatim\nstring");
+            default -> c.error(Errors.DEBUG_PROTOCOL_TYPE);
+        }
+    }
+
+    /** The value at argv[2] for DEBUG LISTPACK/QUICKLIST (no access-time update), or null after an error. */
+    private static Object lookup(Client c) {
+        Object v = c.db().lookup(c.arg(2), Db.LOOKUP_NOTOUCH | Db.LOOKUP_NONOTIFY | Db.LOOKUP_NOSTATS);
+        if (v == null) {
+            c.error(Errors.NO_SUCH_KEY);
+        }
+        return v;
+    }
+
+    /**
+     * DEBUG LISTPACK key: writes the entries of a listpack-encoded hash or sorted set to standard
+     * output (as Redis prints its listpack there), one line per entry with its index and bytes.
+     */
+    private static void listpack(Client c) {
+        Object v = lookup(c);
+        if (v == null) {
+            return;
+        }
+        if (!"listpack".equals(dev.cinnabar.server.store.Values.encoding(v))) {
+            c.error(Errors.NOT_LISTPACK);
+            return;
+        }
+        java.util.List<String> entries = new java.util.ArrayList<>();
+        if (v instanceof dev.cinnabar.server.store.hash.RHash h) {
+            h.forEach((f, val) -> {
+                entries.add(ConfigFile.repr(f));
+                entries.add(ConfigFile.repr(val));
+            });
+        } else if (v instanceof dev.cinnabar.server.store.zset.ZSet z) {
+            z.forEach((m, score) -> {
+                entries.add(ConfigFile.repr(m));
+                entries.add(dev.cinnabar.server.util.Doubles.fmt17g(score));
+                return true;
+            });
+        }
+        StringBuilder sb = new StringBuilder("{num entries ").append(entries.size()).append("}\n");
+        for (int i = 0; i < entries.size(); i++) {
+            sb.append("{index ").append(i).append(": ").append(entries.get(i)).append("}\n");
+        }
+        sb.append("{end}\n");
+        System.out.print(sb);
+        System.out.flush();
+        c.reply().simple("Listpack structure printed on stdout");
+    }
+
+    /**
+     * DEBUG QUICKLIST key [0|1]: writes a list's figures (elements, nodes, fill, compress depth) to
+     * standard output, and with 1 the bytes its nodes hold too.
+     */
+    private static void quicklist(Client c) {
+        Object v = lookup(c);
+        if (v == null) {
+            return;
+        }
+        if (!(v instanceof dev.cinnabar.server.store.list.QuickList q)) {
+            c.error(Errors.NOT_QUICKLIST);
+            return;
+        }
+        boolean full = c.argc() == 4 && atoi(Texts.str(c.arg(3))) != 0;
+        StringBuilder sb = new StringBuilder("{count : ").append(q.size()).append("}\n{len : ")
+                .append(q.nodeCount()).append("}\n{fill : ").append(c.server().config().listMaxListpackSize)
+                .append("}\n{compress : ").append(c.server().config().listCompressDepth).append("}\n");
+        if (full) {
+            sb.append("{bytes : ").append(q.bytes()).append("}\n");
+        }
+        System.out.print(sb);
+        System.out.flush();
+        c.reply().simple("Quicklist structure printed on stdout");
     }
 
     /** Redis reads the time with strtod and ignores what does not parse (so "abc" sleeps 0). */
