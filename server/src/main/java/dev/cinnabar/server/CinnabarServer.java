@@ -114,6 +114,7 @@ public final class CinnabarServer implements AutoCloseable {
 
         private Builder() {
             config.port = 0;
+            config.portZeroPicksFreePort = true;
             config.bind = List.of("127.0.0.1");
             config.loglevel = "warning";
         }

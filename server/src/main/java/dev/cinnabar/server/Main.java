@@ -155,6 +155,7 @@ public final class Main {
             throws InterruptedException, ConfigFile.FatalConfigError {
         startupLog(config, file, fromStdin);
         Log log = new Log(config);
+        logo(config, log);
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
@@ -166,19 +167,69 @@ public final class Main {
             throw e;
         }
         Log slog = server.context().log();
-        for (String w : cf.warnings()) {
+        // read once the features are installed: they mark the directives they implement
+        ConfigFile.Unbuilt unbuilt = cf.unbuilt();
+        for (String w : unbuilt.warnings()) {
             slog.warning(w);
         }
-        if (!cf.notImplemented().isEmpty()) {
-            slog.notice("Directives accepted but not implemented yet (their values are kept and reported): "
-                    + String.join(", ", cf.notImplemented()));
+        if (unbuilt.noticeLine() != null) {
+            slog.notice(unbuilt.noticeLine());
         }
         writePidfile(config, slog);
         server.context().shutdownHook(() -> new Thread(() -> {
             stop(server, exitOnShutdown);
             stopped.complete(null);
         }, "cinnabar-shutdown").start());
+        if (exitOnShutdown) {
+            // a dead event loop or cron leaves no working server: exit so a supervisor restarts it
+            Crash.of(server.context()).onCrash(reason -> Runtime.getRuntime().halt(1));
+        }
         return server;
+    }
+
+    /**
+     * The start-up banner with the server's PID, when always-show-logo is yes or the log goes to a
+     * terminal (as Redis decides), at notice level; otherwise Redis's one-line "Running mode"
+     * notice. Test harnesses find a spawned server's PID in it. The drawing is ours.
+     */
+    static void logo(ServerConfig config, Log log) {
+        if (!log.enabled(Log.NOTICE)) {
+            return;
+        }
+        boolean tty = config.logfile.isEmpty() && System.console() != null;
+        if (!config.alwaysShowLogo && !tty) {
+            log.notice("Running mode=standalone, port=" + config.port + ".");
+            return;
+        }
+        String[] art = {
+            "                /\\",
+            "               /  \\",
+            "              / /\\ \\",
+            "             / /  \\ \\",
+            "            / /    \\ \\",
+            "            \\ \\    / /",
+            "             \\ \\  / /",
+            "              \\ \\/ /",
+            "               \\  /",
+            "                \\/",
+        };
+        String[] text = {
+            "",
+            "Cinnabar " + VERSION + " (Redis " + REDIS_VERSION + " compatible) 64 bit",
+            "",
+            "Running in standalone mode",
+            "Port: " + config.port,
+            "PID: " + ProcessHandle.current().pid(),
+            "",
+            "",
+            "",
+            "",
+        };
+        StringBuilder sb = new StringBuilder("\n");
+        for (int i = 0; i < art.length; i++) {
+            sb.append(String.format("%-32s", art[i])).append(text[i]).append('\n');
+        }
+        log.raw(sb.toString());
     }
 
     /** Stops the server as Redis's prepareForShutdown/finishShutdown log it, removing the pid file. */

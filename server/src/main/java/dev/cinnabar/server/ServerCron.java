@@ -10,6 +10,10 @@ import java.util.concurrent.TimeUnit;
  * Redis's serverCron: a timer at {@code hz} times per second that takes the execution lock and runs
  * periodic tasks (LRU clock, instantaneous metrics, active expiry, client timeouts, dict resizing).
  * Tasks are registered by the features that own them.
+ *
+ * <p>A task that throws an exception is logged and the cron goes on; an Error (out of memory...)
+ * or a failure to schedule the next cycle means the cron has stopped working, which is reported
+ * to {@link Crash} (the server stops rather than run without expiry and timeouts).
  */
 public final class ServerCron implements AutoCloseable {
     /** A periodic task; runs under the execution lock. */
@@ -52,7 +56,13 @@ public final class ServerCron implements AutoCloseable {
             return;
         }
         int hz = Math.max(1, server.config().hz);
-        timer.schedule(this::tick, 1000L / hz, TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(this::tick, 1000L / hz, TimeUnit.MILLISECONDS);
+        } catch (Throwable e) {
+            if (!stopped) {
+                Crash.of(server).threadDied("the cron could not schedule its next cycle", e);
+            }
+        }
     }
 
     /** Runs one cron cycle now (also used by tests). */
@@ -70,9 +80,12 @@ public final class ServerCron implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             server.log().warning("serverCron task failed: " + e);
-        } finally {
-            scheduleNext();
+        } catch (Error e) {
+            stopped = true;
+            Crash.of(server).threadDied("the cron thread failed", e);
+            return;
         }
+        scheduleNext();
     }
 
     @Override

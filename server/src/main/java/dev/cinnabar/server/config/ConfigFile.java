@@ -33,8 +33,33 @@ public final class ConfigFile {
         }
     }
 
+    /**
+     * Directives that change what a user can rely on (persistence, replication, a memory bound,
+     * TLS, users and passwords), each with the value under which its missing feature would have
+     * nothing to do, and what the server does instead. Given another value while the feature is
+     * not built, start-up warns; given that value, nothing is said (the server does what was asked).
+     */
+    private static final java.util.Map<String, String[]> SAFETY = java.util.Map.ofEntries(
+            java.util.Map.entry("save", new String[] {"", "no RDB snapshot is ever written"}),
+            java.util.Map.entry("appendonly", new String[] {"no", "no append-only file is written"}),
+            java.util.Map.entry("replicaof", new String[] {"", "this server does not replicate from a master"}),
+            java.util.Map.entry("masterauth", new String[] {"", "this server does not replicate from a master"}),
+            java.util.Map.entry("masteruser", new String[] {"", "this server does not replicate from a master"}),
+            java.util.Map.entry("min-replicas-to-write", new String[] {"0", "writes are accepted without replicas"}),
+            java.util.Map.entry("maxmemory", new String[] {"0", "memory use is not bounded and nothing is evicted"}),
+            java.util.Map.entry("maxmemory-clients", new String[] {"0", "client memory is not bounded"}),
+            java.util.Map.entry("tls-port", new String[] {"0", "no TLS listener is opened"}),
+            java.util.Map.entry("tls-replication", new String[] {"no", "replication does not use TLS"}),
+            java.util.Map.entry("tls-cluster", new String[] {"no", "the cluster bus does not use TLS"}),
+            java.util.Map.entry("cluster-enabled", new String[] {"no", "the server runs standalone"}),
+            java.util.Map.entry("aclfile", new String[] {"", "no user is loaded from it; only the default user exists"}),
+            java.util.Map.entry("requirepass", new String[] {"", "clients are not asked for a password"}));
+    /** The pseudo-directive name of "user" lines (not in Redis's config table). */
+    public static final String USER = "user";
+
     private final ServerConfig config;
-    private final List<String> notImplemented = new ArrayList<>();
+    /** Names of the directives given (file, stdin, command line), in first-seen order. */
+    private final java.util.Set<String> given = new java.util.LinkedHashSet<>();
     private final List<String> warnings = new ArrayList<>();
     private boolean saveSeen;
 
@@ -42,14 +67,45 @@ public final class ConfigFile {
         this.config = config;
     }
 
-    /** Directives that were accepted but whose behaviour is not built (logged once at start-up). */
-    public List<String> notImplemented() {
-        return notImplemented;
+    /** What start-up says about directives given whose behaviour is not built. */
+    public record Unbuilt(List<String> notices, List<String> warnings) {
+        /** The one notice line, or null when every directive given works. */
+        public String noticeLine() {
+            return notices.isEmpty() ? null
+                    : "Directives accepted but not implemented yet (their values are kept and reported): "
+                    + String.join(", ", notices);
+        }
     }
 
-    /** Warnings to log at start-up (deprecated directives). */
-    public List<String> warnings() {
-        return warnings;
+    /**
+     * The directives given whose behaviour is not built, read once the server's features are
+     * installed (they mark what they implement). A safety directive (see SAFETY) given a value that
+     * needs its feature is a warning saying what the server does instead; given its inert value it
+     * is not mentioned. Any other unbuilt directive given is listed in the notice.
+     */
+    public Unbuilt unbuilt() {
+        List<String> notices = new ArrayList<>();
+        List<String> warn = new ArrayList<>(warnings);
+        for (String name : given) {
+            if (config.isImplemented(name)) {
+                continue;
+            }
+            if (name.equals(USER)) {
+                warn.add("WARNING: " + config.users.size() + " 'user' line" + (config.users.size() == 1 ? " was" : "s were")
+                        + " accepted but ACL users are not implemented yet: no user was created; only the default user "
+                        + "exists.");
+                continue;
+            }
+            String[] safety = SAFETY.get(name);
+            String value = config.entry(name).get();
+            if (safety == null) {
+                notices.add(name);
+            } else if (!safety[0].equals(value)) {
+                warn.add("WARNING: '" + name + " " + value + "' was accepted but its behaviour is not implemented yet: "
+                        + safety[1] + ".");
+            }
+        }
+        return new Unbuilt(List.copyOf(notices), List.copyOf(warn));
     }
 
     /**
@@ -185,6 +241,14 @@ public final class ConfigFile {
             if (!e.multiArg() && args.size() != 1) {
                 return "wrong number of arguments";
             }
+            if (e.multiArg() && args.size() == 1 && !args.get(0).isEmpty()) {
+                // One argument holding several (save "60 1", as --save "60 1" gives): split it as a line.
+                byte[][] split = RequestParser.splitArgs(args.get(0).getBytes(StandardCharsets.UTF_8));
+                args = new ArrayList<>();
+                for (byte[] a : split == null ? new byte[0][] : split) {
+                    args.add(new String(a, StandardCharsets.UTF_8));
+                }
+            }
             try {
                 if (e.name().equals("save")) {
                     applySave(e, args);
@@ -194,9 +258,7 @@ public final class ConfigFile {
             } catch (ConfigException ex) {
                 return ex.getMessage();
             }
-            if (!e.implemented() && !notImplemented.contains(e.name())) {
-                notImplemented.add(e.name());
-            }
+            given.add(e.name());
             return null;
         }
         switch (name) {
@@ -219,6 +281,7 @@ public final class ConfigFile {
                     break;
                 }
                 config.users.add(String.join(" ", args));
+                given.add(USER);
                 return null;
             }
             default -> {

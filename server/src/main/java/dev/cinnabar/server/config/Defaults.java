@@ -39,6 +39,7 @@ final class Defaults {
         c.string("loglevel", v -> c.loglevel = v, () -> c.loglevel);
         c.string("pidfile", v -> c.pidfile = v, () -> c.pidfile);
         c.bool("daemonize", v -> c.daemonize = v, () -> c.daemonize);
+        c.bool("always-show-logo", v -> c.alwaysShowLogo = v, () -> c.alwaysShowLogo); // read by Main
         c.string("enable-debug-command", v -> c.enableDebugCommand = v, () -> c.enableDebugCommand);
         c.string("enable-protected-configs", v -> c.enableProtectedConfigs = v, () -> c.enableProtectedConfigs);
         c.integer("slowlog-log-slower-than", v -> c.slowlogLogSlowerThan = v, () -> c.slowlogLogSlowerThan);
@@ -49,24 +50,26 @@ final class Defaults {
 
         // typed for the features that will read them (they call config.implemented(name))
         planned(c, "timeout", v -> c.timeout = v.intValue(), () -> (long) c.timeout);
-        planned(c, "active-expire-effort", v -> c.activeExpireEffort = v.intValue(), () -> (long) c.activeExpireEffort);
+        // read by the active expiry cron (Features), the set and sorted set encodings, keyspace
+        // notifications and client tracking
+        c.integer("active-expire-effort", v -> c.activeExpireEffort = v.intValue(), () -> (long) c.activeExpireEffort);
         plannedBool(c, "dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz);
         planned(c, "maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
         plannedString(c, "maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
         planned(c, "maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
         planned(c, "hash-max-listpack-entries", v -> c.hashMaxListpackEntries = v, () -> c.hashMaxListpackEntries);
         planned(c, "hash-max-listpack-value", v -> c.hashMaxListpackValue = v, () -> c.hashMaxListpackValue);
-        planned(c, "set-max-intset-entries", v -> c.setMaxIntsetEntries = v, () -> c.setMaxIntsetEntries);
-        planned(c, "zset-max-listpack-entries", v -> c.zsetMaxListpackEntries = v, () -> c.zsetMaxListpackEntries);
-        planned(c, "zset-max-listpack-value", v -> c.zsetMaxListpackValue = v, () -> c.zsetMaxListpackValue);
+        c.integer("set-max-intset-entries", v -> c.setMaxIntsetEntries = v, () -> c.setMaxIntsetEntries);
+        c.integer("zset-max-listpack-entries", v -> c.zsetMaxListpackEntries = v, () -> c.zsetMaxListpackEntries);
+        c.integer("zset-max-listpack-value", v -> c.zsetMaxListpackValue = v, () -> c.zsetMaxListpackValue);
         planned(c, "list-max-listpack-size", v -> c.listMaxListpackSize = v.intValue(),
                 () -> (long) c.listMaxListpackSize);
         planned(c, "list-compress-depth", v -> c.listCompressDepth = v.intValue(), () -> (long) c.listCompressDepth);
         planned(c, "stream-node-max-bytes", v -> c.streamNodeMaxBytes = v, () -> c.streamNodeMaxBytes);
         planned(c, "stream-node-max-entries", v -> c.streamNodeMaxEntries = v, () -> c.streamNodeMaxEntries);
         planned(c, "hll-sparse-max-bytes", v -> c.hllSparseMaxBytes = v, () -> c.hllSparseMaxBytes);
-        c.planned("notify-keyspace-events", args -> KeyspaceEvents.parse(ServerConfig.single(args)),
-                v -> c.notifyKeyspaceEvents = (Integer) v, () -> KeyspaceEvents.format(c.notifyKeyspaceEvents));
+        c.special("notify-keyspace-events", args -> KeyspaceEvents.parse(ServerConfig.single(args)),
+                v -> c.notifyKeyspaceEvents = (Integer) v, () -> KeyspaceEvents.format(c.notifyKeyspaceEvents), true);
         c.planned("save", SaveParam::parse, v -> c.save = castSave(v), () -> SaveParam.format(c.save));
         c.planned("client-output-buffer-limit", args -> c.clientOutputBufferLimits.with(args),
                 v -> c.clientOutputBufferLimits = (ClientOutputBufferLimits) v,
@@ -85,7 +88,7 @@ final class Defaults {
         String[] hostname = {""};
         c.planned("cluster-announce-hostname", Specials::parseHostname, v -> hostname[0] = (String) v,
                 () -> hostname[0]);
-        planned(c, "tracking-table-max-keys", v -> c.trackingTableMaxKeys = v, () -> c.trackingTableMaxKeys);
+        c.integer("tracking-table-max-keys", v -> c.trackingTableMaxKeys = v, () -> c.trackingTableMaxKeys);
     }
 
     private static void planned(ServerConfig c, String name, Consumer<Long> set, Supplier<Long> get) {

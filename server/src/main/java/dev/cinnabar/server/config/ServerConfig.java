@@ -59,6 +59,8 @@ public final class ServerConfig {
     public volatile String loglevel = "notice";
     public volatile String pidfile = "";
     public volatile boolean daemonize = false;
+    /** Print the start-up banner even when the log is not a terminal. */
+    public volatile boolean alwaysShowLogo = false;
     public volatile long maxmemory = 0;
     public volatile String maxmemoryPolicy = "noeviction";
     public volatile int maxmemorySamples = 5;
@@ -90,6 +92,11 @@ public final class ServerConfig {
     public volatile long streamNodeMaxEntries = 100;
     public volatile long hllSparseMaxBytes = 3000;
     // --- not directives
+    /**
+     * What port 0 means. Redis's meaning (false): no TCP listener at all. The embedding API sets
+     * true: port 0 picks a free port, reported afterwards by CONFIG GET port.
+     */
+    public volatile boolean portZeroPicksFreePort = false;
     /** Absolute path of the configuration file, or null (CONFIG REWRITE needs it). */
     public volatile String configFile = null;
     /** rename-command lines, in file order, applied to the command table when the server is built. */
@@ -100,6 +107,7 @@ public final class ServerConfig {
     }
     /** "user" lines from the configuration file, kept for the ACL feature. */
     public final List<String> users = new ArrayList<>();
+    private volatile boolean usersImplemented;
 
     public ServerConfig() {
         load();
@@ -175,13 +183,29 @@ public final class ServerConfig {
         return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
     }
 
-    /** Marks a directive whose behaviour now exists (its field is read by a feature). */
+    /**
+     * Marks a directive whose behaviour now exists (its field is read by a feature); "user" marks
+     * the configuration file's user lines (not a CONFIG directive) as applied.
+     */
     public void implemented(String name) {
+        if (name.equals(ConfigFile.USER)) {
+            usersImplemented = true;
+            return;
+        }
         ConfigEntry e = entries.get(name);
         if (e == null) {
             throw new IllegalArgumentException("unknown directive " + name);
         }
         e.markImplemented();
+    }
+
+    /** True when the directive's behaviour exists ("user": the ACL feature applies user lines). */
+    public boolean isImplemented(String name) {
+        if (name.equals(ConfigFile.USER)) {
+            return usersImplemented;
+        }
+        ConfigEntry e = entry(name);
+        return e != null && e.implemented();
     }
 
     /** Applies a directive with its arguments (file line or embedding API). */

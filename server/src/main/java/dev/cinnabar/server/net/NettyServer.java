@@ -23,6 +23,11 @@ import java.util.List;
  * The TCP listener: Netty with native epoll when available (NIO otherwise), one acceptor thread
  * and {@code io-threads} event loops that own connections. See ClientHandler for the per-read
  * batching under the execution lock.
+ *
+ * <p>Port 0 means no TCP listener, as in Redis (start-up then fails, since there is nowhere else
+ * to listen; CONFIG SET port 0 closes the listeners), unless the embedding API asked for a free
+ * port ({@code portZeroPicksFreePort}). An acceptor or event loop thread that terminates while the
+ * server is not closing is reported to {@link Crash}.
  */
 public final class NettyServer implements AutoCloseable {
     private final ServerContext server;
@@ -32,6 +37,7 @@ public final class NettyServer implements AutoCloseable {
     private volatile int boundPort;
     private ServerBootstrap bootstrap;
     private List<String> boundAddresses = List.of();
+    private volatile boolean closing;
 
     public NettyServer(ServerContext server) {
         this.server = server;
@@ -72,7 +78,12 @@ public final class NettyServer implements AutoCloseable {
                     }
                 });
         this.bootstrap = b;
+        watch(boss, "the accept thread");
+        watch(workers, "an io thread");
         try {
+            if (noListener(server.config().port)) {
+                throw new IllegalStateException("Configured to not listen anywhere, exiting.");
+            }
             listeners.addAll(bindAll(server.config().port, server.config().bind));
         } catch (IllegalStateException e) {
             close();
@@ -80,6 +91,22 @@ public final class NettyServer implements AutoCloseable {
         }
         server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
                 + " io thread" + (threads == 1 ? "" : "s") + ")");
+    }
+
+    /** True when a port means no TCP listener (Redis's port 0). */
+    private boolean noListener(int port) {
+        return port == 0 && !server.config().portZeroPicksFreePort;
+    }
+
+    /** Reports the death of a group's threads unless the server is closing. */
+    private void watch(EventLoopGroup group, String what) {
+        for (io.netty.util.concurrent.EventExecutor e : group) {
+            e.terminationFuture().addListener(f -> {
+                if (!closing) {
+                    dev.cinnabar.server.Crash.of(server).threadDied(what + " terminated", f.cause());
+                }
+            });
+        }
     }
 
     /**
@@ -139,10 +166,17 @@ public final class NettyServer implements AutoCloseable {
             c.close().syncUninterruptibly();
         }
         listeners.clear();
+        if (noListener(port)) {
+            boundPort = 0;
+            boundAddresses = List.copyOf(binds);
+            return;
+        }
         try {
             listeners.addAll(bindAll(port, binds));
         } catch (IllegalStateException e) {
-            listeners.addAll(bindAll(oldPort, oldBinds));
+            if (!noListener(oldPort)) {
+                listeners.addAll(bindAll(oldPort, oldBinds));
+            }
             throw e;
         }
     }
@@ -151,8 +185,14 @@ public final class NettyServer implements AutoCloseable {
         return boundPort;
     }
 
+    /** The event loops owning connections (tests make one terminate). */
+    EventLoopGroup workers() {
+        return workers;
+    }
+
     @Override
     public void close() {
+        closing = true;
         for (Channel c : listeners) {
             c.close().syncUninterruptibly();
         }

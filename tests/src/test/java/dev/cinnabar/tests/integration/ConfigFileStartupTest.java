@@ -69,7 +69,8 @@ class ConfigFileStartupTest {
         }
         assertThat(String.join("\n", lines)).contains("# Configuration loaded", "# User requested shutdown...",
                 "* Removing the pid file.", "ready to exit, bye bye...", "Directives accepted but not implemented yet");
-        assertThat(l.configFile().notImplemented()).contains("appendonly");
+        assertThat(l.configFile().unbuilt().notices()).contains("activerehashing")
+                .doesNotContain("appendonly", "timeout", "notify-keyspace-events", "hash-max-listpack-entries");
     }
 
     @Test
@@ -122,6 +123,8 @@ class ConfigFileStartupTest {
                 new String[] {"--port", "0", "--foo", "bar"},
                 new String[] {"--port", "0", "--client-output-buffer-limit", "master", "0", "0", "0"},
                 new String[] {"--port", "0", "--maxmemory-policy", "x"},
+                new String[] {"--port", "0", "--save", "60 x"},
+                new String[] {"--port", "0", "--save", "60 1 30"},
                 new String[] {"--port", "0", "--include", tmp.resolve("missing.conf").toString()});
         for (String[] args : cases) {
             String expected = redisFatal(tmp, args);
@@ -231,5 +234,106 @@ class ConfigFileStartupTest {
         } finally {
             l.server().close();
         }
+    }
+
+    /** Multi-argument directives given as one argument are split as Redis splits them. */
+    @Test
+    void multiArgumentDirectiveGivenAsOneArgument() throws Exception {
+        String[] args = {"--bind", "127.0.0.1", "--save", "60 1 30 2", "--save", "10 5",
+            "--latency-tracking-info-percentiles", "50 99", "--client-output-buffer-limit", "pubsub 1mb 2mb 3"};
+        int port = Ports.free();
+        String[] ourArgs = new String[args.length + 2];
+        System.arraycopy(args, 0, ourArgs, 0, args.length);
+        ourArgs[args.length] = "--port";
+        ourArgs[args.length + 1] = Integer.toString(port);
+        Main.Launched l = Main.launch(ourArgs, NO_STDIN, false);
+        try (RealRedis real = RealRedis.start(args); RespClient ours = new RespClient(port);
+             RespClient theirs = real.client()) {
+            for (String name : List.of("save", "latency-tracking-info-percentiles", "client-output-buffer-limit")) {
+                assertThat(ours.call("CONFIG", "GET", name)).as(name).isEqualTo(theirs.call("CONFIG", "GET", name));
+            }
+        } finally {
+            l.server().close();
+        }
+    }
+
+    /** Port 0 is no TCP listener, as in Redis: with nowhere else to listen, start-up fails. */
+    @Test
+    void portZeroListensNowhere() throws Exception {
+        Path log = tmp.resolve("p0.log");
+        assertThatThrownBy(() -> Main.launch(new String[] {"--port", "0", "--logfile", log.toString()}, NO_STDIN,
+                false)).isInstanceOf(IllegalStateException.class);
+        assertThat(Files.readString(log)).contains("# Configured to not listen anywhere, exiting.");
+        RealRedis.assumeAvailable();
+        Process p = new ProcessBuilder(RealRedis.binary(), "--port", "0").redirectErrorStream(true).start();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("# Configured to not listen anywhere, exiting.");
+    }
+
+    /** CONFIG SET port 0 closes the listener (connections already open stay), as Redis does. */
+    @Test
+    void configSetPortZeroClosesTheListener() throws Exception {
+        int port = Ports.free();
+        Main.Launched l = Main.launch(new String[] {"--port", Integer.toString(port), "--bind", "127.0.0.1"},
+                NO_STDIN, false);
+        try (RespClient c = new RespClient(port)) {
+            assertThat(c.call("CONFIG", "SET", "port", "0").asText()).isEqualTo("OK");
+            assertThat(c.call("CONFIG", "GET", "port").toString()).contains("\"0\"");
+            assertThatThrownBy(() -> new RespClient(port).close()).isInstanceOf(RuntimeException.class);
+            int port2 = Ports.free();
+            assertThat(c.call("CONFIG", "SET", "port", Integer.toString(port2)).asText()).isEqualTo("OK");
+            try (RespClient c2 = new RespClient(port2)) {
+                assertThat(c2.call("PING").asText()).isEqualTo("PONG");
+            }
+        } finally {
+            l.server().close();
+        }
+    }
+
+    /**
+     * Start-up names exactly the directives given that do nothing here: a notice for ordinary
+     * ones, a warning for those a user relies on for safety (unless given the value that needs
+     * nothing), nothing for directives that work.
+     */
+    @Test
+    void startupReportsExactlyTheUnbuiltDirectives() throws Exception {
+        Path conf = tmp.resolve("u.conf");
+        Files.writeString(conf, "user alice on >pw ~* +@all\nappendonly no\nsave \"\"\ntimeout 5\n"
+                + "notify-keyspace-events KEA\nhash-max-listpack-entries 100\nlazyfree-lazy-eviction yes\n");
+        Path log = tmp.resolve("u.log");
+        int port = Ports.free();
+        Main.Launched l = Main.launch(new String[] {conf.toString(), "--port", Integer.toString(port), "--bind",
+            "127.0.0.1", "--logfile", log.toString(), "--maxmemory", "1mb", "--appendonly", "yes"}, NO_STDIN, false);
+        l.server().close();
+        String text = Files.readString(log);
+        assertThat(text).contains("# WARNING: 1 'user' line was accepted but ACL users are not implemented yet",
+                "# WARNING: 'maxmemory 1048576' was accepted but its behaviour is not implemented yet",
+                "# WARNING: 'appendonly yes' was accepted but its behaviour is not implemented yet",
+                "* Directives accepted but not implemented yet (their values are kept and reported): "
+                        + "lazyfree-lazy-eviction\n")
+                .doesNotContain("'save", "timeout,", "notify-keyspace-events,");
+        Path quiet = tmp.resolve("q.log");
+        Main.Launched q = Main.launch(new String[] {"--port", Integer.toString(Ports.free()), "--bind", "127.0.0.1",
+            "--logfile", quiet.toString(), "--save", "", "--appendonly", "no", "--timeout", "3"}, NO_STDIN, false);
+        q.server().close();
+        assertThat(Files.readString(quiet)).doesNotContain("WARNING", "not implemented");
+    }
+
+    /** always-show-logo prints a banner with the PID (harnesses find spawned servers by it). */
+    @Test
+    void logoShowsThePid() throws Exception {
+        Path log = tmp.resolve("logo.log");
+        int port = Ports.free();
+        Main.launch(new String[] {"--port", Integer.toString(port), "--bind", "127.0.0.1", "--logfile",
+            log.toString(), "--always-show-logo", "yes"}, NO_STDIN, false).server().close();
+        assertThat(Files.readString(log)).contains(" PID: " + ProcessHandle.current().pid() + "\n",
+                " Port: " + port + "\n", "Running in standalone mode");
+        Path plain = tmp.resolve("plain.log");
+        Main.launch(new String[] {"--port", Integer.toString(port), "--bind", "127.0.0.1", "--logfile",
+            plain.toString()}, NO_STDIN, false).server().close();
+        assertThat(Files.readString(plain)).contains("* Running mode=standalone, port=" + port + ".\n")
+                .doesNotContain(" PID: ");
     }
 }

@@ -1,0 +1,62 @@
+package dev.cinnabar.server;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * What happens when a thread the server cannot work without stops: an event loop, the acceptor
+ * or the cron (for instance killed by an OutOfMemoryError). Redis in the same situation has
+ * crashed, since all of it runs on one thread; a server that kept its socket open with a dead
+ * event loop or no cron (no expiry, no timeouts, no metrics) would instead look alive to clients
+ * and supervisors while it no longer works. So the first such death is logged as a warning and
+ * then acted on: an embedded server runs its shutdown hook (it closes), the launcher exits the
+ * process with status 1 so a supervisor restarts it.
+ *
+ * <p>One per server (a context feature); only the first report acts, later ones are ignored.
+ */
+public final class Crash {
+    private final ServerContext server;
+    private final AtomicBoolean fired = new AtomicBoolean();
+    private volatile Consumer<String> action;
+
+    private Crash(ServerContext server) {
+        this.server = server;
+        this.action = reason -> {
+            Runnable stop = server.shutdownHook();
+            if (stop != null) {
+                stop.run();
+            }
+        };
+    }
+
+    public static Crash of(ServerContext server) {
+        return server.feature(Crash.class, () -> new Crash(server));
+    }
+
+    /** Replaces what is done after the death is logged (given the reason). */
+    public void onCrash(Consumer<String> action) {
+        this.action = action;
+    }
+
+    /** True once a death was reported. */
+    public boolean crashed() {
+        return fired.get();
+    }
+
+    /**
+     * Reports that {@code what} stopped, with its cause when known. Logs, then acts once; never
+     * throws (it runs on dying threads, possibly out of memory).
+     */
+    public void threadDied(String what, Throwable cause) {
+        if (!fired.compareAndSet(false, true)) {
+            return;
+        }
+        String reason = what + (cause == null ? "" : " (" + cause + ")");
+        try {
+            server.log().warning("Fatal: " + reason + ". The server cannot work without it and stops now.");
+        } catch (Throwable ignored) {
+            // logging may itself fail when memory is exhausted; acting matters more
+        }
+        action.accept(reason);
+    }
+}
