@@ -126,4 +126,20 @@ class MonitorTest {
             assertThat(ours.call("EXEC")).isEqualTo(theirs.call("EXEC"));
         }
     }
+
+    /** Secrets show as "(redacted)" and a command run as another (GEOADD as ZADD) shows as sent. */
+    @Test
+    void secretsAndRewrittenCommandsMatchRedis() {
+        List<List<String>> traffic = List.of(
+                List.of("GEOADD", "cities", "-122.33207", "47.60621", "Seattle"),
+                List.of("AUTH", "not-real"),
+                List.of("AUTH", "not-real", "not-a-password"),
+                List.of("HELLO", "2", "AUTH", "not-real", "not-a-password"),
+                List.of("HELLO", "2", "SETNAME", "auth", "AUTH", "default", "x"),
+                List.of("GET", "auth"));
+        List<String> ours = watch(server.port(), traffic, 6);
+        assertThat(ours).isEqualTo(watch(d.redisPort(), traffic, 6));
+        assertThat(ours.get(0)).startsWith("[0 addr] \"GEOADD\"");
+        assertThat(ours.get(3)).isEqualTo("[0 addr] \"HELLO\" \"2\" \"AUTH\" \"(redacted)\" \"(redacted)\"");
+    }
 }

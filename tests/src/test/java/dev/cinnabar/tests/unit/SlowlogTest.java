@@ -104,4 +104,31 @@ class SlowlogTest {
             both(ours, theirs, "SLOWLOG");
         }
     }
+
+    /**
+     * Secrets (AUTH, HELLO's AUTH, the values of sensitive configs) are logged as "(redacted)";
+     * a command run as another (GEOADD as ZADD) is logged as it was sent.
+     */
+    @Test
+    void secretsAreRedactedAndCommandsLoggedAsSent() {
+        RespClient ours = d.ours;
+        RespClient theirs = d.real;
+        both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "0");
+        both(ours, theirs, "SLOWLOG", "RESET");
+        both(ours, theirs, "GEOADD", "cities", "-122.33207", "47.60621", "Seattle");
+        both(ours, theirs, "AUTH", "not-real");
+        both(ours, theirs, "AUTH", "user", "pw");
+        for (RespClient c : List.of(ours, theirs)) { // the replies hold the connection's id
+            c.call("HELLO", "2", "AUTH", "default", "pw");
+            c.call("HELLO", "2", "SETNAME", "auth");
+        }
+        both(ours, theirs, "CONFIG", "SET", "masterauth", "s1", "maxmemory", "0");
+        both(ours, theirs, "CONFIG", "SET", "masteruser", "u", "requirepass", "");
+        both(ours, theirs, "CONFIG", "SET", "masterauth", "", "masteruser", "");
+        both(ours, theirs, "CONFIG", "SET", "slowlog-log-slower-than", "-1");
+        List<Object> a = shape(ours.call("SLOWLOG", "GET", "-1"));
+        assertThat(a).isEqualTo(shape(theirs.call("SLOWLOG", "GET", "-1")));
+        assertThat(a.toString()).contains("(redacted)").doesNotContain("pw", "s1", "not-real", "zadd");
+        both(ours, theirs, "SLOWLOG", "RESET");
+    }
 }

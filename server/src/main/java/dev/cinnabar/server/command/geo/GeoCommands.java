@@ -156,9 +156,17 @@ public final class GeoCommands implements CommandFamily {
             zadd[first + i * 2] = Long.toString(GeoHash.score(xy[0], xy[1])).getBytes(StandardCharsets.US_ASCII);
             zadd[first + i * 2 + 1] = c.arg(at + 2);
         }
+        // run as ZADD, then give the client back its own arguments: SLOWLOG and MONITOR show the
+        // command as sent (Redis's original argv)
+        byte[][] own = c.argv();
+        int ownArgc = c.argc();
         c.request(zadd, zadd.length);
         CommandSpec z = table.lookup("zadd");
-        z.handler().execute(c);
+        try {
+            z.handler().execute(c);
+        } finally {
+            c.request(own, ownArgc);
+        }
     }
 
     /** Replies an array with one entry per member argument: present(score) or absent(). */

@@ -6,7 +6,6 @@ import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.protocol.Errors;
-import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import java.util.List;
 import java.util.Locale;
@@ -16,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * MONITOR: clients that receive every executed command as a status line
  * {@code 1339518083.107412 [0 127.0.0.1:60866] "keys" "*"}. Fed after execution (so SELECT shows
  * the new database, and commands the gate rejected are not shown), skipping administrative and
- * skip_monitor commands; AUTH and HELLO ... AUTH show their credentials as "(redacted)".
+ * skip_monitor commands; secrets show as "(redacted)" ({@link Redaction}).
  *
  * <p>Lines go through {@link Client#deliver}, so a monitor's output is bounded by its
  * client-output-buffer-limit like any other pushed data. The list is copy-on-write: feeding runs
@@ -84,20 +83,13 @@ final class MonitorFeed implements Dispatcher.Observer {
         sb.append(" [").append(c.db().id()).append(' ');
         sb.append(c.connection() == null || c.connection() == dev.cinnabar.server.session.Connection.NONE ? "lua"
                 : c.connection().peerAddress()).append(']');
-        String name = Texts.str(c.arg(0)).toLowerCase(Locale.ROOT);
-        int redactFrom = name.equals("auth") ? 1 : Integer.MAX_VALUE;
-        int redactTo = Integer.MAX_VALUE;
+        java.util.BitSet hide = Redaction.of(c);
         for (int i = 0; i < c.argc(); i++) {
-            byte[] a = c.arg(i);
-            if (name.equals("hello") && redactFrom == Integer.MAX_VALUE && i >= 2 && Texts.is(a, "auth")) {
-                redactFrom = i + 1;
-                redactTo = i + 2;
-            }
             sb.append(' ');
-            if (i >= redactFrom && i <= redactTo) {
+            if (hide.get(i)) {
                 sb.append("\"(redacted)\"");
             } else {
-                sb.append(ConfigFile.repr(a));
+                sb.append(ConfigFile.repr(c.arg(i)));
             }
         }
         return sb.toString();

@@ -8,13 +8,12 @@ import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.Locale;
 
 /**
  * The slow log: a dispatcher observer keeping the last slowlog-max-len commands that ran for at
  * least slowlog-log-slower-than microseconds (negative disables, 0 logs everything). Arguments
  * are cut as Redis cuts them (32 arguments, 128 bytes each) so an entry's size is bounded, and
- * passwords (AUTH, HELLO ... AUTH) are redacted. Mutated under the execution lock.
+ * secrets are shown as "(redacted)" ({@link Redaction}). Mutated under the execution lock.
  */
 final class SlowLog implements Dispatcher.Observer {
     static final int MAX_ARGC = 32;
@@ -51,23 +50,16 @@ final class SlowLog implements Dispatcher.Observer {
         int argc = c.argc();
         int n = Math.min(argc, MAX_ARGC);
         String[] args = new String[n];
-        boolean redactAll = Texts.str(c.arg(0)).equalsIgnoreCase("auth");
-        boolean hello = Texts.str(c.arg(0)).equalsIgnoreCase("hello");
-        int redactFrom = Integer.MAX_VALUE;
+        java.util.BitSet hide = Redaction.of(c);
         for (int j = 0; j < n; j++) {
             if (n != argc && j == n - 1) {
                 args[j] = "... (" + (argc - n + 1) + " more arguments)";
                 break;
             }
             byte[] a = c.arg(j);
-            if ((redactAll && j > 0) || (j >= redactFrom && j < redactFrom + 2)) {
+            if (hide.get(j)) {
                 args[j] = "(redacted)";
-                continue;
-            }
-            if (hello && Texts.str(a).toLowerCase(Locale.ROOT).equals("auth")) {
-                redactFrom = j + 1;
-            }
-            if (a.length > MAX_STRING) {
+            } else if (a.length > MAX_STRING) {
                 args[j] = Texts.str(java.util.Arrays.copyOf(a, MAX_STRING)) + "... (" + (a.length - MAX_STRING)
                         + " more bytes)";
             } else {
