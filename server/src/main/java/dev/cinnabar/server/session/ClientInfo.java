@@ -3,14 +3,16 @@ package dev.cinnabar.server.session;
 import dev.cinnabar.server.command.CommandSpec;
 
 /**
- * The one-line description of a client that CLIENT LIST, CLIENT INFO and log lines use, with
- * Redis 7.0's fields in Redis's order, plus lib-name and lib-ver (CLIENT SETINFO, Redis 7.2).
+ * The one-line description of a client that CLIENT LIST, CLIENT INFO and log lines use: exactly
+ * Redis 7.0's fields, in Redis's order (no field of later versions, such as 7.2's lib-name).
  *
  * <p>Where Redis reports a C-level buffer that has no twin here the nearest real figure is given:
  * qbuf/qbuf-free are the unparsed bytes and free room of the connection's input buffer, rbs/rbp
  * its capacity and peak capacity, obl is 0 (replies are never kept in a fixed per-client buffer),
  * oll counts reply buffers queued for the socket and omem their bytes; fd is the socket's
- * descriptor with the native transport and -1 otherwise.
+ * descriptor with the native transport and -1 otherwise. argv-mem is, as in Redis, the bytes of
+ * the arguments the client holds: those of the command it is running or blocked in, plus those of
+ * a request still being received.
  */
 public final class ClientInfo {
     private ClientInfo() {
@@ -21,7 +23,7 @@ public final class ClientInfo {
         long now = c.server().clock().millis();
         long qbuf = conn == null ? 0 : conn.queryBufferBytes();
         long qfree = conn == null ? 0 : conn.queryBufferFree();
-        long argvMem = conn == null ? 0 : conn.pendingArgvBytes();
+        long argvMem = (conn == null ? 0 : conn.pendingArgvBytes()) + heldArgvBytes(c);
         long omem = conn == null ? 0 : conn.pendingOutputBytes();
         int oll = conn == null ? 0 : conn.pendingOutputBuffers();
         long rbs = qbuf + qfree;
@@ -56,9 +58,20 @@ public final class ClientInfo {
                 .append(" cmd=").append(last == null ? "NULL" : last.fullName())
                 .append(" user=").append(c.user())
                 .append(" redir=").append(c.trackingRedirect)
-                .append(" resp=").append(c.protocol())
-                .append(" lib-name=").append(c.libName() == null ? "" : c.libName())
-                .append(" lib-ver=").append(c.libVersion() == null ? "" : c.libVersion());
+                .append(" resp=").append(c.protocol());
         return sb.toString();
+    }
+
+    /** The bytes of the arguments of the command c is running or blocked in (0 between commands). */
+    private static long heldArgvBytes(Client c) {
+        byte[][] argv = c.argv();
+        if (argv == null || (c.server().dispatcher().current() != c && !c.blocked())) {
+            return 0;
+        }
+        long n = 0;
+        for (int i = 0; i < c.argc(); i++) {
+            n += argv[i].length;
+        }
+        return n;
     }
 }
