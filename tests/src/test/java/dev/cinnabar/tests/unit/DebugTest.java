@@ -160,4 +160,23 @@ class DebugTest {
         d.both("DEBUG", "QUICKLIST", "l", "1");
         d.both("DEBUG", "LISTPACK", "l");
     }
+
+    /** Lists behave the same whatever the packed threshold (list.tcl's plain-node tests). */
+    @Test
+    void quicklistPackedThreshold() {
+        for (String bad : List.of("5gb", "x", "-1", "1.5mb")) {
+            d.both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", bad);
+        }
+        d.both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1b");
+        try {
+            for (String cmd : List.of("RPUSH l a bb ccc dddd", "LPUSH l 9", "LINSERT l AFTER bb xx",
+                    "LINSERT l BEFORE 9 yy", "LSET l 2 zz", "LSET l 0 w", "LRANGE l 0 -1", "LREM l 1 zz",
+                    "LPOS l ccc", "LTRIM l 1 -2", "LRANGE l 0 -1", "LMOVE l m LEFT RIGHT", "LINDEX m 0",
+                    "RPOP l", "LLEN l")) {
+                d.both(cmd.split(" "));
+            }
+        } finally {
+            d.both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0");
+        }
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
+ * QUICKLIST-PACKED-THRESHOLD, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -42,6 +42,9 @@ final class DebugCommand {
         "PROTOCOL <type>",
         "    Reply with a sample value of a RESP type: string, integer, double, bignum, null, array, set,",
         "    map, attrib, push, verbatim, true, false.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    List elements of at least <size> bytes (a memory value) get a node of their own; 0 restores",
+        "    the 1gb default, at most 4gb.",
         "QUICKLIST <key> [<0|1>]",
         "    Print the node figures of a list on the server's standard output (1: with its bytes).",
         "SET-ACTIVE-EXPIRE <0|1>",
@@ -135,6 +138,17 @@ final class DebugCommand {
             case "quicklist" -> {
                 if (argc == 3 || argc == 4) {
                     quicklist(c);
+                    return;
+                }
+            }
+            case "quicklist-packed-threshold" -> {
+                if (argc == 3) {
+                    long size = dev.cinnabar.server.config.ServerConfig.memtoull(Texts.str(c.arg(2)));
+                    if (size < 0 || !dev.cinnabar.server.store.list.QuickList.packedThreshold(size)) {
+                        c.error(Errors.PACKED_THRESHOLD);
+                    } else {
+                        c.reply().ok();
+                    }
                     return;
                 }
             }

@@ -9,16 +9,25 @@ import java.util.function.Consumer;
  *
  * <p>Node size follows list-max-listpack-size ({@code fill}): negative values cap a node's bytes
  * (-1 = 4 KB, -2 = 8 KB ... -5 = 64 KB), positive values cap its entry count (with Redis's 8 KB
- * safety limit on bytes). An element too big for any node gets a node of its own. Elements are
+ * safety limit on bytes). An element too big for any node gets a node of its own, and so does one
+ * of at least the packed threshold (a "plain" node no other element joins, as Redis's). Elements are
  * stored in the nodes' byte arrays, so a list holds no Java object per element; pushes touch only
  * the end node (LPUSH moves the bytes of one node, never the whole list).
  */
 public final class QuickList implements RValue {
     private static final int SAFETY_LIMIT = 8192;
+    /** Redis's default packed threshold: elements of 1 GB or more get a node of their own. */
+    public static final long DEFAULT_PACKED_THRESHOLD = 1L << 30;
+    /** Highest threshold Redis accepts (just under 4 GB). */
+    private static final long MAX_PACKED_THRESHOLD = (1L << 32) - (1L << 20);
+    /** Elements at least this long are stored "plain": alone in a node no other element joins. */
+    private static volatile long packedThreshold = DEFAULT_PACKED_THRESHOLD;
 
     static final class Node extends Listpack {
         Node prev;
         Node next;
+        /** Holds one element of packedThreshold bytes or more; never takes another element. */
+        boolean plain;
 
         Node(int capacity) {
             super(capacity);
@@ -40,6 +49,23 @@ public final class QuickList implements RValue {
         return "quicklist";
     }
 
+    /**
+     * Sets the element size from which elements get a plain node of their own, for all lists (Redis's
+     * DEBUG QUICKLIST-PACKED-THRESHOLD); 0 restores the 1 GB default. False, changing nothing, above
+     * Redis's limit of 4 GB minus 1 MB. Nodes made before keep their kind.
+     */
+    public static boolean packedThreshold(long bytes) {
+        if (bytes < 0 || bytes > MAX_PACKED_THRESHOLD) {
+            return false;
+        }
+        packedThreshold = bytes == 0 ? DEFAULT_PACKED_THRESHOLD : bytes;
+        return true;
+    }
+
+    private static boolean isLarge(byte[] v) {
+        return v.length >= packedThreshold;
+    }
+
     @Override
     public QuickList copy() {
         QuickList q = new QuickList();
@@ -49,6 +75,7 @@ public final class QuickList implements RValue {
             c.buf = src.buf;
             c.used = src.used;
             c.count = src.count;
+            c.plain = n.plain;
             q.linkTail(c);
         }
         q.size = size;
@@ -112,6 +139,14 @@ public final class QuickList implements RValue {
         nodes++;
     }
 
+    private void linkBefore(Node at, Node n) {
+        if (at.prev == null) {
+            linkHead(n);
+        } else {
+            linkAfter(at.prev, n);
+        }
+    }
+
     private void linkAfter(Node at, Node n) {
         n.prev = at;
         n.next = at.next;
@@ -144,25 +179,35 @@ public final class QuickList implements RValue {
         return Math.max(32, entry);
     }
 
+    /** A new node for v: plain when v is large. */
+    private static Node nodeFor(byte[] v) {
+        Node n = new Node(initialCapacity(Listpack.entrySize(v.length)));
+        n.plain = isLarge(v);
+        return n;
+    }
+
+    /** True when v may join node n (neither is plain, and n has room under fill). */
+    private static boolean joins(Node n, byte[] v, int fill) {
+        return n != null && !n.plain && !isLarge(v) && allowInsert(n, Listpack.entrySize(v.length), fill);
+    }
+
     public void pushHead(byte[] v, int fill) {
-        int es = Listpack.entrySize(v.length);
-        if (head == null || !allowInsert(head, es, fill)) {
-            if (head != null) {
+        if (!joins(head, v, fill)) {
+            if (head != null && !head.plain) {
                 head.trimToSize(); // full: drop the growth slack
             }
-            linkHead(new Node(initialCapacity(es)));
+            linkHead(nodeFor(v));
         }
         head.insert(0, v);
         size++;
     }
 
     public void pushTail(byte[] v, int fill) {
-        int es = Listpack.entrySize(v.length);
-        if (tail == null || !allowInsert(tail, es, fill)) {
-            if (tail != null) {
+        if (!joins(tail, v, fill)) {
+            if (tail != null && !tail.plain) {
                 tail.trimToSize(); // full: drop the growth slack
             }
-            linkTail(new Node(initialCapacity(es)));
+            linkTail(nodeFor(v));
         }
         tail.insert(tail.used, v);
         size++;
@@ -323,9 +368,49 @@ public final class QuickList implements RValue {
             return false;
         }
         Cursor c = cursor(i, true);
+        Node n = c.node;
+        if (n.plain || isLarge(v)) {
+            // the element leaves or enters a node of its own
+            Node own = isolate(n, c.pos);
+            own.replace(0, v);
+            own.plain = isLarge(v);
+            return true;
+        }
         c.set(v);
-        splitIfNeeded(c.node, fill);
+        splitIfNeeded(n, fill);
         return true;
+    }
+
+    /**
+     * Moves the element at byte offset pos of n into a node of its own (n itself when it holds
+     * only that element), splitting n around it; returns that node.
+     */
+    private Node isolate(Node n, int pos) {
+        splitAfter(n, n.next(pos));
+        return pos == 0 ? n : splitAfter(n, pos);
+    }
+
+    /**
+     * Moves the elements of n from byte offset at on into a new node linked after n; returns it,
+     * or null when nothing follows at. n keeps at least its first element (at > 0).
+     */
+    private Node splitAfter(Node n, int at) {
+        if (at >= n.used) {
+            return null;
+        }
+        int index = 0;
+        for (int p = 0; p < at; p = n.next(p)) {
+            index++;
+        }
+        Node right = new Node(n.used - at);
+        System.arraycopy(n.buf, at, right.buf, 0, n.used - at);
+        right.used = n.used - at;
+        right.count = n.count - index;
+        n.used = at;
+        n.count = index;
+        n.trimToSize();
+        linkAfter(n, right);
+        return right;
     }
 
     /** Visits elements [start, end] (0-based, inclusive, already clamped). */
@@ -386,14 +471,30 @@ public final class QuickList implements RValue {
             for (int p = 0; p < n.used; p = n.next(p)) {
                 if (n.equalsAt(p, pivot)) {
                     int at = after ? n.next(p) : p;
-                    n.insert(at, v);
+                    if (n.plain || isLarge(v)) {
+                        insertOwnNode(n, at, v);
+                    } else {
+                        n.insert(at, v);
+                        splitIfNeeded(n, fill);
+                    }
                     size++;
-                    splitIfNeeded(n, fill);
                     return true;
                 }
             }
         }
         return false;
+    }
+
+    /** Puts v in a node of its own at byte offset at of n (before, after, or splitting n). */
+    private void insertOwnNode(Node n, int at, byte[] v) {
+        Node own = nodeFor(v);
+        own.insert(0, v);
+        if (at == 0) {
+            linkBefore(n, own);
+        } else {
+            splitAfter(n, at);
+            linkAfter(n, own);
+        }
     }
 
     /** Splits a node grown past the fill limit (after an insert or a replace in the middle). */
@@ -407,15 +508,6 @@ public final class QuickList implements RValue {
         if (allowInsert(probe, 0, fill)) {
             return;
         }
-        int half = n.count / 2;
-        int cut = n.seek(half);
-        Node right = new Node(n.used - cut);
-        System.arraycopy(n.buf, cut, right.buf, 0, n.used - cut);
-        right.used = n.used - cut;
-        right.count = n.count - half;
-        n.used = cut;
-        n.count = half;
-        n.trimToSize();
-        linkAfter(n, right);
+        splitAfter(n, n.seek(n.count / 2));
     }
 }

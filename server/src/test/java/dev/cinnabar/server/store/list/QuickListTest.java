@@ -177,4 +177,55 @@ class QuickListTest {
         assertThat(contents(q)).isEqualTo(model);
         assertThat(contents(q.copy())).isEqualTo(model);
     }
+
+    /**
+     * Elements at least as long as the packed threshold get plain nodes of their own, through
+     * every way in (pushes, LINSERT in the middle of a packed node, LSET both ways), and the list
+     * keeps its order; a model list checks the contents.
+     */
+    @Test
+    void largeElementsGetPlainNodesOfTheirOwn() {
+        assertThat(QuickList.packedThreshold((1L << 32) - (1L << 20) + 1)).isFalse();
+        assertThat(QuickList.packedThreshold(5)).isTrue();
+        try {
+            QuickList q = new QuickList();
+            List<String> model = new ArrayList<>();
+            for (String v : List.of("a", "b", "c", "d")) {
+                q.pushTail(b(v), -2);
+                model.add(v);
+            }
+            assertThat(q.nodeCount()).isEqualTo(1);
+            q.pushHead(b("large1"), -2);
+            model.add(0, "large1");
+            q.pushTail(b("large2"), -2);
+            model.add("large2");
+            q.pushTail(b("e"), -2);
+            model.add("e");
+            assertThat(q.nodeCount()).isEqualTo(4); // [large1][a b c d][large2][e]: e cannot join a plain node
+            assertThat(q.insert(b("b"), b("large3"), true, -2)).isTrue(); // splits [a b c d]
+            model.add(model.indexOf("b") + 1, "large3");
+            assertThat(q.nodeCount()).isEqualTo(6); // [large1][a b][large3][c d][large2][e]
+            assertThat(q.set(1, b("large4"), -2)).isTrue(); // "a" leaves [a b] for a node of its own
+            model.set(1, "large4");
+            assertThat(q.nodeCount()).isEqualTo(7);
+            assertThat(q.set(0, b("x"), -2)).isTrue(); // a plain node takes a small element back
+            model.set(0, "x");
+            assertThat(q.insert(b("large2"), b("y"), false, -2)).isTrue();
+            model.add(model.indexOf("large2"), "y");
+            assertThat(contents(q)).isEqualTo(model);
+            assertThat(q.size()).isEqualTo(model.size());
+            q.pushHead(b("z"), -2); // x's node is no longer plain: z joins it
+            model.add(0, "z");
+            int nodes = q.nodeCount();
+            assertThat(contents(q)).isEqualTo(model);
+            QuickList copy = q.copy();
+            copy.pushTail(b("large5"), -2);
+            assertThat(copy.nodeCount()).isEqualTo(nodes + 1);
+            assertThat(QuickList.packedThreshold(0)).isTrue(); // back to 1 GB
+            q.pushTail(b("large6"), -2);
+            assertThat(q.nodeCount()).isEqualTo(nodes); // no longer large: joins [e]
+        } finally {
+            QuickList.packedThreshold(0);
+        }
+    }
 }
