@@ -89,6 +89,7 @@ public final class CinnabarServer implements AutoCloseable {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
+        context.serverStopping();
         cron.close();
         net.close();
         for (AutoCloseable c : extras) {

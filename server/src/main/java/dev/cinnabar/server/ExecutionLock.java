@@ -1,30 +1,153 @@
 package dev.cinnabar.server;
 
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one execution lock (see docs/architecture.md, threading model): a {@link ReentrantLock} that
- * spins briefly before parking. A batch of commands holds it for about a microsecond, while parking
- * and waking a thread costs tens of microseconds of latency plus two context switches; with few IO
- * threads the waiter almost always gets the lock within the spin, which is what keeps the tail
- * latency of single requests (-P 1) low. After the spin it queues and parks as a plain lock does,
- * so a long holder (a slow script, DEBUG SLEEP) costs no CPU.
+ * The one execution lock (see docs/architecture.md, threading model): every command, MULTI/EXEC
+ * and script runs holding it, which gives them one total order.
+ *
+ * <p><b>IO threads never wait for it.</b> An event loop calls {@link #tryAcquire()}, which spins
+ * briefly and then gives up; the connection then registers as a {@link Waiter} and the loop goes
+ * on serving its other connections. Whoever releases the lock wakes the waiters (each continues on
+ * its own event loop), and while a script runs past busy-reply-threshold the script's thread
+ * serves them from inside the script ({@link #serveWaiters}: BUSY replies and the commands
+ * flagged allow-busy, through the normal gate), as Redis processes events while a script is busy.
+ * Work that must run under the lock but cannot wait (a connection's close) goes through
+ * {@link #runLocked}: now if the lock is free, else by the holder as it releases it. Only threads
+ * that are not event loops (the script thread, the cron, blocking timeouts) block in
+ * {@link #lock()}.
+ *
+ * <p>Spinning: a batch of commands holds the lock for about a microsecond, while parking and
+ * waking a thread (or a wake-up through a waiter) costs tens of microseconds of latency plus two
+ * context switches; with few IO threads the lock is almost always free within the spin, which is
+ * what keeps the tail latency of single requests (-P 1) low.
+ *
+ * <p>Invariants: no wake-up is lost (a waiter checks the lock again after registering; a holder
+ * looks at the queues after releasing); deferred work runs under the lock exactly once; a waiter
+ * is owned by exactly one of its wake-up and a busy script's service (the waiter decides with a
+ * compare-and-set, see ClientHandler).
  */
 public final class ExecutionLock extends ReentrantLock {
     /** About 5-20 microseconds of PAUSE instructions, depending on the CPU. */
     static final int SPINS = Integer.getInteger("cinnabar.lockSpins", 256);
 
+    /** Something that waits for the lock without blocking a thread (a connection's pending batch). */
+    public interface Waiter {
+        /** The lock was released: try again (on the waiter's own thread). Called from any thread. */
+        void wake();
+
+        /**
+         * Called by a thread that holds the lock while a script is busy: run the waiting requests
+         * now (the gate answers them BUSY or runs allow-busy commands). May do nothing when the
+         * waiter has already been woken.
+         */
+        void serveWhileBusy();
+    }
+
+    private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
+
     @Override
     public void lock() {
-        if (tryLock()) {
+        if (tryAcquire()) {
             return;
+        }
+        super.lock();
+    }
+
+    /** Takes the lock if it is free or becomes free within a short spin; never parks. */
+    public boolean tryAcquire() {
+        if (tryLock()) {
+            return true;
         }
         for (int i = 0; i < SPINS; i++) {
             Thread.onSpinWait();
             if (!isLocked() && tryLock()) {
-                return;
+                return true;
             }
         }
-        super.lock();
+        return false;
+    }
+
+    @Override
+    public void unlock() {
+        if (getHoldCount() == 1 && !deferred.isEmpty()) {
+            runDeferred();
+        }
+        super.unlock();
+        if (!waiters.isEmpty()) {
+            wakeWaiters();
+        }
+        // work deferred after our last look but before the release: run it now (the next holder would too)
+        if (!deferred.isEmpty() && tryLock()) {
+            unlock();
+        }
+    }
+
+    /**
+     * Registers a waiter to be woken when the lock is released. If the lock is already free (the
+     * release happened between the caller's failed attempt and this call), wakes it at once.
+     */
+    public void await(Waiter w) {
+        waiters.add(w);
+        if (!isLocked()) {
+            wakeWaiters();
+        }
+    }
+
+    /** Wakes every registered waiter (they race for the lock again on their own threads). */
+    public void wakeWaiters() {
+        Waiter w;
+        while ((w = waiters.poll()) != null) {
+            w.wake();
+        }
+    }
+
+    /**
+     * Serves the waiters while a busy script holds the lock (called by the script's thread, which
+     * holds it). Waiters that register meanwhile are served on the next call.
+     */
+    public void serveWaiters() {
+        if (waiters.isEmpty() || !isHeldByCurrentThread()) {
+            return;
+        }
+        Waiter w;
+        int n = waiters.size();
+        while (n-- > 0 && (w = waiters.poll()) != null) {
+            w.serveWhileBusy();
+        }
+    }
+
+    /**
+     * Runs a task under the lock without waiting for it: at once when the lock is free, otherwise
+     * by the thread that holds it when it releases it. For event loops, which must never block.
+     */
+    public void runLocked(Runnable task) {
+        if (tryLock()) {
+            try {
+                task.run();
+            } finally {
+                unlock();
+            }
+            return;
+        }
+        deferred.add(task);
+        if (tryLock()) { // released meanwhile: our unlock runs it
+            unlock();
+        }
+    }
+
+    private void runDeferred() {
+        Runnable r;
+        while ((r = deferred.poll()) != null) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                // a failed clean-up must not cost the holder its own work
+                Thread t = Thread.currentThread();
+                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+            }
+        }
     }
 }

@@ -20,5 +20,6 @@ final class Features {
         dev.cinnabar.server.session.ClientsCron.install(ctx, cron);
         dev.cinnabar.server.tracking.Tracking.install(ctx, cron);
         dev.cinnabar.server.command.stream.StreamCommands.install(ctx);
+        dev.cinnabar.server.scripting.BusyScriptGate.install(ctx);
     }
 }

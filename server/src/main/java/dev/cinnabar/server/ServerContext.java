@@ -14,7 +14,6 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The server context passed to every layer (no global singletons): configuration, clock,
@@ -35,7 +34,7 @@ public final class ServerContext implements KeyspaceHooks {
     private final Dispatcher dispatcher;
     private final ClientRegistry clients;
     private final ServerStats stats = new ServerStats();
-    private final ReentrantLock lock = new ExecutionLock();
+    private final ExecutionLock lock = new ExecutionLock();
     private final String runId;
     private final long startMillis;
     private final long startNanos;
@@ -162,7 +161,7 @@ public final class ServerContext implements KeyspaceHooks {
         return stats;
     }
 
-    public ReentrantLock lock() {
+    public ExecutionLock lock() {
         return lock;
     }
 
@@ -217,6 +216,20 @@ public final class ServerContext implements KeyspaceHooks {
     @Override
     public boolean isReplica() {
         return replica;
+    }
+
+    private final List<Runnable> shutdownListeners = new CopyOnWriteArrayList<>();
+
+    /** Registers work to do first when the server stops (e.g. abort a running script). */
+    public void addShutdownListener(Runnable r) {
+        shutdownListeners.add(r);
+    }
+
+    /** Runs the shutdown listeners (CinnabarServer.close, from any thread, without the lock). */
+    public void serverStopping() {
+        for (Runnable r : shutdownListeners) {
+            r.run();
+        }
     }
 
     private final List<java.util.function.Consumer<dev.cinnabar.server.session.Client>> closeListeners =

@@ -18,7 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>ACL ({@link #acl})
  *   <li>cluster redirection ({@link #cluster})
  *   <li>OOM / eviction for DENYOOM commands ({@link #memory})
- *   <li>server state: loading, stale replica, read-only replica, busy script ({@link #state})
+ *   <li>busy script ({@link #busy}: BUSY for all but allow-busy commands)
+ *   <li>server state: loading, stale replica, read-only replica ({@link #state})
  *   <li>CLIENT PAUSE: postpones the command without a reply ({@link #pause}; sets
  *       {@code Client.postponed}, the connection holds the request until the pause ends)
  *   <li>the RESP2 pub/sub context and MULTI queueing ({@link #context})
@@ -42,7 +43,18 @@ public final class Dispatcher {
         void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty);
     }
 
+    /**
+     * A gate stage that refuses with an error text (null: the command passes). The gate writes
+     * the error through {@link #reject}, so MULTI flags the transaction and a refused EXEC
+     * becomes EXECABORT, as for the gate's own errors.
+     */
+    @FunctionalInterface
+    public interface Refusal {
+        String refuse(Client c, CommandSpec cmd);
+    }
+
     private final ServerContext server;
+    public volatile Refusal busy;
     public volatile Check acl;
     public volatile Check cluster;
     public volatile Check memory;
@@ -130,7 +142,8 @@ public final class Dispatcher {
             reject(c, cmd, Errors.NOAUTH);
             return;
         }
-        if (stage(acl, c, cmd) || stage(cluster, c, cmd) || stage(memory, c, cmd) || stage(state, c, cmd)
+        if (stage(acl, c, cmd) || stage(cluster, c, cmd) || stage(memory, c, cmd) || refused(busy, c, cmd)
+                || stage(state, c, cmd)
                 || stage(pause, c, cmd) || stage(context, c, cmd)) {
             return;
         }
@@ -144,6 +157,15 @@ public final class Dispatcher {
                 r.run();
             }
         }
+    }
+
+    private boolean refused(Refusal s, Client c, CommandSpec cmd) {
+        String error = s == null ? null : s.refuse(c, cmd);
+        if (error == null) {
+            return false;
+        }
+        reject(c, cmd, error);
+        return true;
     }
 
     private boolean stage(Check s, Client c, CommandSpec cmd) {

@@ -1,5 +1,6 @@
 package dev.cinnabar.server.net;
 
+import dev.cinnabar.server.ExecutionLock;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
 import dev.cinnabar.server.protocol.ProtocolException;
@@ -24,7 +25,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -36,12 +37,34 @@ import java.util.function.Consumer;
  * cost one lock acquisition and one write per batch, and there is no thread hand-off on the
  * request path.
  *
- * <p>Messages from other clients' commands ({@link #deliver}) are encoded under the caller's lock
- * into this connection's pending buffer (also guarded by the lock), and a task on this connection's
- * thread writes it out. Because a batch also starts by writing what is pending, a message always
- * precedes the replies of commands this client runs after it was sent, even if the task has not run
- * yet; and it follows the replies of commands run before it. When the connection's own command is
- * the sender, the message joins its reply buffer in line.
+ * <p><b>Who runs a connection's requests.</b> The parsed batch and the reply writer have exactly
+ * one owner at a time, recorded in {@link #owner}:
+ * <ul>
+ *   <li>{@code LOOP}: the connection's event loop. It parses, and runs the batch when it can take
+ *       the execution lock within a short spin ({@link ExecutionLock#tryAcquire}). An event loop
+ *       never blocks on the lock: when it cannot take it, the connection becomes
+ *       <li>{@code WAITING}: the batch waits, and the loop serves its other connections. Either the
+ *       next release of the lock wakes it (the loop takes it back with a compare-and-set and runs
+ *       it), or, while a script is busy, the script's thread claims it with the same
+ *       compare-and-set and answers it through the gate (BUSY, or the allow-busy commands), as
+ *       Redis processes events from inside a busy script.
+ *   <li>{@code AWAY}: another thread runs the batch: the script thread (a batch that reaches
+ *       EVAL*, FCALL* or an EXEC queueing one; see {@link ScriptThread}) or a busy script's thread
+ *       serving the waiter. When it is done it hands the replies back to the loop, which writes
+ *       them and goes on with what arrived meanwhile.
+ * </ul>
+ * While not {@code LOOP}, and while the client is blocked (BLPOP...) or postponed by CLIENT PAUSE,
+ * the loop keeps reading (a disconnect must be noticed) but parses and runs nothing, within the
+ * query buffer limit. Hence, per connection, every request is executed once, in order, and
+ * answered once, in order: a request leaves the batch only by being run by its single owner.
+ *
+ * <p>Messages from other clients' commands ({@link #deliver}) are encoded under the execution lock
+ * into this connection's pending buffer (guarded by its own small monitor, never by the execution
+ * lock, so the loop can write it out without waiting), and a task on the loop writes it. A batch
+ * starts by moving what is pending in front of its replies, so a message always precedes the
+ * replies of commands this client runs after it was sent and follows the replies of commands run
+ * before it; while the batch is away the loop leaves pending messages for the batch's return.
+ * When the connection's own command is the sender, the message joins its reply buffer in line.
  *
  * <p>Back-pressure: when the socket's outbound buffer passes the high water mark the channel stops
  * reading, so a client that sends without reading cannot make the server buffer replies without
@@ -49,12 +72,21 @@ import java.util.function.Consumer;
  * bounded by client-query-buffer-limit; malformed input gets Redis's protocol error and the
  * connection is closed after the reply.
  *
- * <p>CLIENT PAUSE: a postponed request and the rest of its batch are held, reading stops, and the
- * pause's end resumes them on this connection's thread. CLIENT REPLY OFF/SKIP: the replies a
- * command wrote are cut from the buffer (a writer-index reset, no copy).
+ * <p>Closing: the session's clean-up (registry, pub/sub, blocking, WATCH, tracking) needs the
+ * execution lock; the loop hands it to {@link ExecutionLock#runLocked}, which runs it at once if
+ * the lock is free or by the lock's holder on release. CLIENT REPLY OFF/SKIP: the replies a command
+ * wrote are cut from the buffer (a writer-index reset, no copy).
  */
-final class ClientHandler extends ChannelInboundHandlerAdapter implements Connection {
+final class ClientHandler extends ChannelInboundHandlerAdapter implements Connection, ExecutionLock.Waiter {
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Owner of the batch and the writer (see the class comment). */
+    private static final int LOOP = 0;
+    private static final int AWAY = 1;
+    private static final int WAITING = 2;
+    /** What a drive asks for once it has released the writer. */
+    private static final int NONE = 0;
+    private static final int WAIT_LOCK = 1;
+    private static final int SCRIPT = 2;
 
     private final ServerContext server;
     private final RespWriter writer = new RespWriter();
@@ -62,13 +94,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private final RespWriter pushWriter = new RespWriter();
     private final RequestParser parser = new RequestParser();
     private final ArrayList<byte[][]> batch = new ArrayList<>();
+    private final AtomicInteger owner = new AtomicInteger(LOOP);
     /**
      * Index in batch of the first request not run yet while the client is blocked (BLPOP...) or
-     * its command was postponed by CLIENT PAUSE; -1 otherwise.
+     * its command was postponed by CLIENT PAUSE; -1 otherwise. Written by the batch's owner.
      */
     private int heldFrom = -1;
-    /** batch[heldFrom..] is running on the script thread (the loop must not touch the batch). */
-    private boolean offloaded;
+    /** Set by a drive that must hand its batch over (NONE, WAIT_LOCK, SCRIPT) from transferFrom. */
+    private int transfer = NONE;
+    private int transferFrom;
+    /** The waiting batch's first request, and whether it waits for the script thread (WAITING). */
+    private int waitFrom;
+    private boolean waitScript;
+    /** A resume (unblock, end of pause) arrived while the batch was away (loop thread only). */
+    private boolean resumePending;
+    /** A protocol error found after the requests before it: answered once those have run. */
+    private ProtocolException protocolError;
     private ChannelHandlerContext ctx;
     private Channel channel;
     private Client client;
@@ -82,7 +123,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private volatile int qbufCap;
     private volatile long qbufPeak;
     private volatile long argvMem;
-    /** Deliveries not written yet; guarded by the execution lock. */
+    /** Deliveries not written yet; guarded by pendingLock (written under the execution lock too). */
+    private final Object pendingLock = new Object();
     private ByteBuf pending;
     private boolean pendingTaskScheduled;
 
@@ -122,32 +164,26 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        if (client != null) {
-            ReentrantLock lock = server.lock();
-            lock.lock();
-            try {
-                server.clients().remove(client);
-                server.clientClosed(client);
-            } finally {
-                lock.unlock();
-            }
+        Client c = client;
+        if (c != null) {
+            // never wait for the lock here: a busy script may hold it for long
+            server.lock().runLocked(() -> {
+                server.clients().remove(c);
+                server.clientClosed(c);
+            });
         }
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;
         }
-        if (!offloaded) {
-            batch.clear(); // else the script thread owns it; its completion task clears it
+        if (owner.get() == LOOP) {
+            batch.clear(); // else its owner (the away thread, or whoever claims the waiter) drops it
         }
-        ReentrantLock lock = server.lock();
-        lock.lock();
-        try {
+        synchronized (pendingLock) {
             if (pending != null) {
                 pending.release();
                 pending = null;
             }
-        } finally {
-            lock.unlock();
         }
         ctx.fireChannelInactive();
     }
@@ -161,8 +197,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
-        if (heldFrom >= 0) {
-            // Held: keep reading (a disconnect must unblock it) but run nothing, within the limit.
+        if (owner.get() != LOOP || heldFrom >= 0) {
+            // Not ours to run now: keep reading (a disconnect must be noticed) within the limit.
             updateQbuf();
             if (cumulation.readableBytes() > server.config().clientQueryBufferLimit) {
                 server.log().warning("Closing client that reached max query buffer length: "
@@ -171,16 +207,31 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             }
             return;
         }
-        process();
+        drive(-1);
     }
 
-    /** Parses and runs what the input buffer holds, then writes the replies. */
-    private void process() {
+    /** True while the loop may go on parsing and running this connection's requests. */
+    private boolean runnable() {
+        return heldFrom < 0 && transfer == NONE && !closing && !client.closeAfterReply();
+    }
+
+    /**
+     * The loop's work on this connection (loop thread, owner LOOP): runs batch[from..] when from
+     * is not negative, then parses and runs what the input buffer holds, writes the replies, and
+     * finally hands the batch over if a step asked for it (the lock was taken, or a script).
+     */
+    private void drive(int from) {
         ByteBuf out = ctx.alloc().ioBuffer(256);
         writer.target(out);
-        ProtocolException protocolError = null;
+        if (from >= 0) {
+            if (from < batch.size()) {
+                runBatch(from);
+            } else {
+                batch.clear();
+            }
+        }
         boolean more = true;
-        while (more && protocolError == null && !client.closeAfterReply() && heldFrom < 0) {
+        while (more && protocolError == null && runnable() && cumulation != null) {
             // Until the client authenticates, stricter limits apply and requests run one at a time
             // so that an AUTH lifts the limits for what follows it.
             boolean unauth = !client.authenticated();
@@ -216,7 +267,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 runBatch(0);
             }
         }
-        if (protocolError != null && !client.closeAfterReply() && heldFrom < 0) {
+        if (protocolError != null && runnable()) {
             server.log().verbose("Protocol error (" + protocolError.getMessage() + ") from client: "
                     + ClientInfo.describe(client));
             writer.error("ERR " + protocolError.getMessage());
@@ -234,6 +285,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         updateQbuf();
         writer.target(null);
         emit(out);
+        startTransfer();
     }
 
     private void updateQbuf() {
@@ -246,42 +298,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         argvMem = parser.pendingBytes();
     }
 
-    /** Runs batch[from..] under the lock; stops early on QUIT-like closes and on CLIENT PAUSE. */
-    /**
-     * Takes the execution lock. While a script has run past busy-reply-threshold (it holds the
-     * lock), answers this batch without it instead (BUSY, SCRIPT KILL, SHUTDOWN NOSAVE) and
-     * returns false.
-     */
-    private boolean lockOrAnswerBusy(ReentrantLock lock, int from) {
-        if (lock.tryLock()) {
-            return true;
-        }
-        while (true) {
-            try {
-                if (lock.tryLock(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    return true;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                lock.lock();
-                return true;
-            }
-            dev.cinnabar.server.scripting.ScriptEngine busy = server.busyScript();
-            if (busy != null) {
-                for (int i = from; i < batch.size(); i++) {
-                    byte[][] argv = batch.get(i);
-                    client.request(argv, argv.length);
-                    dev.cinnabar.server.scripting.BusyScriptGate.answer(server, busy, client);
-                }
-                batch.clear();
-                return false;
-            }
-        }
-    }
-
     /**
      * True when batch[i] may run a script (EVAL*, FCALL*, or EXEC of a queue holding one) and this
-     * is an event loop: such commands run on the script thread instead (see {@link #offload}).
+     * is an event loop: such commands run on the script thread instead.
      */
     private boolean mustOffload(int i) {
         if (!channel.eventLoop().inEventLoop()) {
@@ -299,69 +318,44 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 && !dev.cinnabar.server.multi.Transactions.inMulti(client);
     }
 
-    /**
-     * Runs batch[i..] on the server's script thread. A script holds the execution lock for as long
-     * as it runs; run on this event loop it would also stop every other connection of the loop
-     * from being read, so they could not get BUSY replies or send SCRIPT KILL past
-     * busy-reply-threshold (Redis answers them from inside the script). On the script thread the
-     * loop stays free: its other connections wait for the lock and are answered by
-     * BusyScriptGate once the script is busy. This connection is held meanwhile (it keeps reading,
-     * bounded, and runs nothing); its replies so far are written before the script's, and the
-     * loop resumes it afterwards. One hand-off per batch, and only for scripts.
-     */
-    private void offload(int i) {
-        heldFrom = i;
-        offloaded = true;
-        // submitted once the loop's current task (the process() that got here) is over, so the
-        // writer is no longer in use by this loop when the script thread takes it
-        channel.eventLoop().execute(() -> ScriptThread.of(server).execute(() -> {
-            ByteBuf out = ctx.alloc().ioBuffer(256);
-            writer.target(out);
-            int from = heldFrom;
-            heldFrom = -1;
-            try {
-                if (!closing) { // a client gone meanwhile runs nothing more, as in Redis
-                    runBatch(from);
-                }
-            } finally {
-                writer.target(null);
-                channel.eventLoop().execute(() -> {
-                    offloaded = false;
-                    if (closing) {
-                        out.release();
-                        batch.clear();
-                        return;
-                    }
-                    emit(out);
-                    if (heldFrom < 0 && cumulation != null && cumulation.isReadable() && !client.closeAfterReply()) {
-                        process();
-                    }
-                    ctx.flush();
-                });
-            }
-        }));
-    }
-
+    /** Runs batch[from..] on the loop, or asks for a hand-over (script, or the lock is taken). */
     private void runBatch(int from) {
         if (mustOffload(from)) {
-            offload(from);
+            handOver(SCRIPT, from);
             return;
         }
-        ReentrantLock lock = server.lock();
-        if (!lockOrAnswerBusy(lock, from)) {
+        ExecutionLock lock = server.lock();
+        if (!lock.tryAcquire()) {
+            handOver(WAIT_LOCK, from);
             return;
         }
-        if (pending != null) {
-            ctx.write(pending, ctx.voidPromise());
-            pending = null;
-        }
-        inBatch = true;
-        int n = batch.size();
-        int i = from;
         try {
-            for (; i < n; i++) {
+            runLocked(from);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void handOver(int kind, int from) {
+        transfer = kind;
+        transferFrom = from;
+    }
+
+    /**
+     * Runs batch[from..] holding the execution lock, by the batch's owner. Stops early for a
+     * script on the loop (handed over), CLIENT PAUSE (held), a blocking command (held), a close.
+     */
+    private void runLocked(int from) {
+        takePending();
+        inBatch = true;
+        try {
+            int n = batch.size();
+            for (int i = from; i < n; i++) {
+                if (closing) {
+                    break; // a client gone runs nothing more, as in Redis
+                }
                 if (i > from && mustOffload(i)) {
-                    offload(i); // runs once this batch's lock is released
+                    handOver(SCRIPT, i); // runs once this batch's lock is released
                     return;
                 }
                 byte[][] argv = batch.get(i);
@@ -393,8 +387,152 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             batch.clear();
         } finally {
             inBatch = false;
+        }
+    }
+
+    /** Moves pending deliveries into the reply buffer, ahead of what follows (under the lock). */
+    private void takePending() {
+        if (pending == null) {
+            return;
+        }
+        ByteBuf p;
+        synchronized (pendingLock) {
+            p = pending;
+            pending = null;
+        }
+        if (p != null) {
+            writer.target().writeBytes(p);
+            p.release();
+        }
+    }
+
+    /**
+     * Hands the batch over, once the drive has released the writer (loop thread): to the script
+     * thread if it is free, else to the lock's waiters.
+     */
+    private void startTransfer() {
+        int kind = transfer;
+        if (kind == NONE) {
+            return;
+        }
+        transfer = NONE;
+        int from = transferFrom;
+        if (closing) {
+            batch.clear();
+            return;
+        }
+        ScriptThread st = ScriptThread.of(server);
+        if (kind == SCRIPT && st.tryReserve()) {
+            owner.set(AWAY);
+            try {
+                st.execute(() -> runOnScriptThread(st, from));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                st.release(); // the server is stopping
+            }
+            return;
+        }
+        waitFrom = from;
+        waitScript = kind == SCRIPT;
+        owner.set(WAITING);
+        server.lock().await(this);
+        if (waitScript && !st.isReserved()) {
+            wake(); // freed between our attempt and the registration
+        }
+    }
+
+    /** Runs a handed-over batch on the script thread, then gives it back to the loop. */
+    private void runOnScriptThread(ScriptThread st, int from) {
+        ByteBuf out = channel.alloc().ioBuffer(256);
+        ExecutionLock lock = server.lock();
+        lock.lock();
+        try {
+            writer.target(out);
+            if (closing) {
+                batch.clear();
+            } else {
+                runLocked(from);
+            }
+        } finally {
+            writer.target(null);
+            st.release(); // before the lock: the waiters its release wakes find the thread free
             lock.unlock();
         }
+        backToLoop(out);
+    }
+
+    // ---- ExecutionLock.Waiter
+
+    @Override
+    public void wake() {
+        try {
+            channel.eventLoop().execute(this::retry);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the event loop is shutting down with the server
+        }
+    }
+
+    /** The lock was released: take the waiting batch back and run it (loop thread). */
+    private void retry() {
+        if (!owner.compareAndSet(WAITING, LOOP)) {
+            return; // a busy script served it meanwhile
+        }
+        if (closing) {
+            batch.clear();
+            return;
+        }
+        if (waitScript) {
+            handOver(SCRIPT, waitFrom);
+            startTransfer();
+            return;
+        }
+        drive(waitFrom);
+        ctx.flush();
+    }
+
+    @Override
+    public void serveWhileBusy() {
+        if (!owner.compareAndSet(WAITING, AWAY)) {
+            return; // woken meanwhile: its loop runs it
+        }
+        ByteBuf out = channel.alloc().ioBuffer(256);
+        writer.target(out);
+        try {
+            if (closing) {
+                batch.clear();
+            } else {
+                runLocked(waitFrom); // the gate answers BUSY except for allow-busy commands
+            }
+        } finally {
+            writer.target(null);
+        }
+        backToLoop(out);
+    }
+
+    private void backToLoop(ByteBuf out) {
+        try {
+            channel.eventLoop().execute(() -> back(out));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            out.release(); // the event loop is shutting down with the server
+        }
+    }
+
+    /** The batch comes back from another thread: write its replies and go on (loop thread). */
+    private void back(ByteBuf out) {
+        owner.set(LOOP);
+        if (closing) {
+            out.release();
+            batch.clear();
+            return;
+        }
+        emit(out);
+        writeDeliveries();
+        if (resumePending) {
+            resumePending = false;
+            resume();
+        } else if (heldFrom < 0 && !client.closeAfterReply()) {
+            drive(-1);
+        }
+        ctx.flush();
     }
 
     /** Keeps batch[i..] for when the pause ends (runs under the lock); reading goes on, bounded. */
@@ -413,39 +551,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * meanwhile (on this connection's thread).
      */
     private void resume() {
+        if (owner.get() != LOOP) {
+            resumePending = true; // the batch's return runs it
+            return;
+        }
         if (closing || heldFrom < 0 || client.blocked()) {
             return;
         }
         int from = heldFrom;
         heldFrom = -1;
-        ByteBuf out = ctx.alloc().ioBuffer(256);
-        writer.target(out);
-        if (from < batch.size()) {
-            runBatch(from);
-        } else {
-            batch.clear();
-            flushPendingInLine();
-        }
-        writer.target(null);
-        emit(out);
-        if (!closing && heldFrom < 0 && cumulation != null && cumulation.isReadable() && !client.closeAfterReply()) {
-            process();
-        }
+        drive(from);
         ctx.flush();
-    }
-
-    /** Writes pending deliveries ahead of what follows (on this connection's thread). */
-    private void flushPendingInLine() {
-        ReentrantLock lock = server.lock();
-        lock.lock();
-        try {
-            if (pending != null) {
-                ctx.write(pending, ctx.voidPromise());
-                pending = null;
-            }
-        } finally {
-            lock.unlock();
-        }
     }
 
     private void emit(ByteBuf out) {
@@ -556,7 +672,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public long pendingOutputBytes() {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
-        ByteBuf p = pending;
+        ByteBuf p = pending; // a racy read is fine for a figure
         return (ob == null ? 0 : ob.totalPendingWriteBytes()) + (p == null ? 0 : p.readableBytes());
     }
 
@@ -574,23 +690,27 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             message.accept(writer);
             return;
         }
-        if (pending == null) {
-            pending = channel.alloc().ioBuffer(256);
-        }
-        int before = pending.writerIndex();
-        pushWriter.protocol(writer.protocol());
-        pushWriter.target(pending);
-        try {
-            message.accept(pushWriter);
-        } catch (RuntimeException e) {
-            pending.writerIndex(before);
-            throw e;
-        } finally {
-            pushWriter.target(null);
-        }
-        server.stats().netOutputBytes.addAndGet(pending.writerIndex() - before);
-        if (!pendingTaskScheduled) {
+        boolean schedule;
+        synchronized (pendingLock) {
+            if (pending == null) {
+                pending = channel.alloc().ioBuffer(256);
+            }
+            int before = pending.writerIndex();
+            pushWriter.protocol(writer.protocol());
+            pushWriter.target(pending);
+            try {
+                message.accept(pushWriter);
+            } catch (RuntimeException e) {
+                pending.writerIndex(before);
+                throw e;
+            } finally {
+                pushWriter.target(null);
+            }
+            server.stats().netOutputBytes.addAndGet(pending.writerIndex() - before);
+            schedule = !pendingTaskScheduled;
             pendingTaskScheduled = true;
+        }
+        if (schedule) {
             channel.eventLoop().execute(this::flushDeliveries);
         }
         checkOutputLimits();
@@ -598,23 +718,36 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     /** Writes and flushes the deliveries made since the last batch (on this connection's thread). */
     private void flushDeliveries() {
-        ByteBuf buf;
-        ReentrantLock lock = server.lock();
-        lock.lock();
-        try {
+        synchronized (pendingLock) {
             pendingTaskScheduled = false;
+        }
+        if (writeDeliveries()) {
+            ctx.flush();
+        }
+    }
+
+    /**
+     * Writes pending deliveries (loop thread). While the batch is away they stay pending: they
+     * may have been sent after commands whose replies are not back yet.
+     */
+    private boolean writeDeliveries() {
+        if (owner.get() != LOOP) {
+            return false;
+        }
+        ByteBuf buf;
+        synchronized (pendingLock) {
             buf = pending;
             pending = null;
-        } finally {
-            lock.unlock();
         }
-        if (buf != null) {
-            if (closing) {
-                buf.release();
-                return;
-            }
-            ctx.writeAndFlush(buf, ctx.voidPromise());
+        if (buf == null) {
+            return false;
         }
+        if (closing) {
+            buf.release();
+            return false;
+        }
+        ctx.write(buf, ctx.voidPromise());
+        return true;
     }
 
     @Override

@@ -1,57 +1,116 @@
 package dev.cinnabar.server.scripting;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 
 /**
- * Answers requests while a script or function has run past busy-reply-threshold and holds the
- * execution lock. The IO thread calls this without the lock: only SCRIPT KILL / FUNCTION KILL and
- * SHUTDOWN NOSAVE act; everything else gets Redis's BUSY error, as in Redis 7.0.
+ * The gate's busy-script stage. Once a script or function has run past busy-reply-threshold, its
+ * thread serves the requests that wait for the execution lock from inside the script (see
+ * ExecutionLock.serveWaiters); they pass the whole gate like any request, and this stage refuses
+ * every command not flagged allow-busy with Redis's BUSY error (a refusal inside MULTI flags the
+ * transaction, so its EXEC fails with EXECABORT, as Redis). Allowed: SCRIPT KILL / FUNCTION KILL,
+ * FUNCTION STATS, MULTI, DISCARD, WATCH, UNWATCH, AUTH, HELLO, RESET, QUIT, and SHUTDOWN with
+ * NOSAVE, which aborts the script so that the server can stop (Redis's shutdownCommand refuses
+ * the other forms while a script is busy).
  */
 public final class BusyScriptGate {
     private BusyScriptGate() {
     }
 
-    public static void answer(ServerContext server, ScriptEngine busy, Client c) {
-        boolean function = busy.isFunctionEngine();
-        byte[][] argv = c.argv();
-        CommandSpec cmd = server.commands().lookup(argv[0]);
-        if (cmd != null && cmd.hasSubcommands() && c.argc() >= 2) {
-            cmd = cmd.subcommand(argv[1]);
-        }
-        String name = cmd == null ? "" : cmd.fullName();
-        if (name.equals("script|kill") || name.equals("function|kill")) {
-            if (name.equals("script|kill") == function) {
-                c.reply().error(busyError(function));
-                return;
-            }
-            switch (busy.kill()) {
-                case KILLED -> c.reply().ok();
-                case NOT_BUSY -> c.reply().error("NOTBUSY No scripts in execution right now.");
-                default -> c.reply().error("UNKILLABLE Sorry the script already executed write commands against the "
-                        + "dataset. You can either wait the script termination or kill the server in a hard way using "
-                        + "the SHUTDOWN NOSAVE command.");
-            }
-            return;
-        }
-        if (name.equals("shutdown") && c.argc() == 2 && Texts.is(argv[1], "nosave")) {
-            Runnable hook = server.shutdownHook();
-            if (hook != null) {
-                busy.abort(); // the IO thread running the script must come back for the server to stop
-                Thread t = new Thread(hook, "cinnabar-shutdown-nosave");
-                t.setDaemon(true);
-                t.start();
-                return;
-            }
-        }
-        c.reply().error(busyError(function));
+    /** Installs the stage (one line in Features). */
+    public static void install(ServerContext ctx) {
+        ctx.dispatcher().busy = (c, cmd) -> refuse(ctx, c, cmd);
+        // SHUTDOWN NOSAVE of a stopping server (or a closing embedded one): no script may outlive it
+        ctx.addShutdownListener(() -> abortRunning(ctx));
     }
 
-    private static String busyError(boolean function) {
+    static String refuse(ServerContext server, Client c, CommandSpec cmd) {
+        ScriptEngine busy = server.busyScript();
+        if (busy == null) {
+            return null;
+        }
+        if (!cmd.has(CommandFlag.ALLOW_BUSY)) {
+            return busyError(busy.isFunctionEngine());
+        }
+        if (cmd.parent() == null && cmd.name().equals("shutdown")) {
+            if (!nosave(c)) {
+                return busyError(busy.isFunctionEngine());
+            }
+            busy.abort(); // the script's thread must come back for the server to stop
+        }
+        return null;
+    }
+
+    private static boolean nosave(Client c) {
+        boolean nosave = false;
+        for (int i = 1; i < c.argc(); i++) {
+            if (Texts.is(c.arg(i), "nosave")) {
+                nosave = true;
+            } else if (!Texts.is(c.arg(i), "now") && !Texts.is(c.arg(i), "force")) {
+                return false;
+            }
+        }
+        return nosave;
+    }
+
+    /** Stops whatever script or function runs, whatever it wrote (the server is stopping). */
+    public static void abortRunning(ServerContext server) {
+        ScriptEngine s = server.scriptingIfCreated();
+        if (s != null) {
+            s.abort();
+        }
+        FunctionRegistry f = server.functionsIfCreated();
+        if (f != null) {
+            f.engine().abort();
+        }
+    }
+
+    /** Redis's BUSY error for a busy script (EVAL) or function (FCALL). */
+    public static String busyError(boolean function) {
         return function
                 ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
                 : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    }
+
+    /**
+     * SCRIPT KILL (eval true) or FUNCTION KILL: Redis's scriptKill, in its order of checks. Runs
+     * from inside the busy script's thread (see the class comment) or, when nothing runs, as a
+     * plain command.
+     */
+    public static void kill(Client c, boolean eval) {
+        ServerContext server = c.server();
+        ScriptEngine running = runningEngine(server);
+        if (running == null) {
+            c.reply().error("NOTBUSY No scripts in execution right now.");
+            return;
+        }
+        if (running.wroteSinceStart()) {
+            c.reply().error("UNKILLABLE Sorry the script already executed write commands against the dataset. "
+                    + "You can either wait the script termination or kill the server in a hard way using the "
+                    + "SHUTDOWN NOSAVE command.");
+            return;
+        }
+        if (eval == running.isFunctionEngine()) {
+            // SCRIPT KILL of a function, FUNCTION KILL of an eval script: refused with the BUSY text
+            c.reply().error(busyError(running.isFunctionEngine()));
+            return;
+        }
+        running.kill();
+        c.reply().ok();
+    }
+
+    private static ScriptEngine runningEngine(ServerContext server) {
+        ScriptEngine s = server.scriptingIfCreated();
+        if (s != null && s.running()) {
+            return s;
+        }
+        FunctionRegistry f = server.functionsIfCreated();
+        if (f != null && f.engine().running()) {
+            return f.engine();
+        }
+        return null;
     }
 }

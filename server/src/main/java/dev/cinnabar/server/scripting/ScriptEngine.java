@@ -118,6 +118,16 @@ public final class ScriptEngine {
         }
     }
 
+    /** True while a script or function of this engine runs. */
+    public boolean running() {
+        return watchdog.running();
+    }
+
+    /** True when the running script has written to the dataset (SCRIPT KILL then refuses). */
+    public boolean wroteSinceStart() {
+        return server.dirty != dirtyAtStart;
+    }
+
     public KillResult kill() {
         if (!watchdog.running()) {
             return KillResult.NOT_BUSY;
@@ -183,6 +193,7 @@ public final class ScriptEngine {
         g.setmetatable(ReadOnlyTable.copyOf(meta));
         g.seal();
         g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
+        watchdog.whileBusy = () -> server.lock().serveWaiters();
         this.scriptClient = new Client(server.clients().newId(), server, Connection.NONE, new LuaReply(2));
     }
 

@@ -19,14 +19,22 @@ import org.luaj.vm2.lib.DebugLib;
  */
 final class ScriptWatchdog extends DebugLib {
     private int counter;
+    /** Set by this thread once a kill is seen: from then on every instruction raises it again. */
+    private boolean killing;
     private volatile long startNanos;
     private volatile long thresholdNanos = Long.MAX_VALUE;
     private volatile boolean running;
     private volatile boolean busy;
     private volatile boolean killRequested;
+    /**
+     * Run at every check once the script is busy (the engine serves the clients waiting for the
+     * execution lock from here, as Redis processes events while a script is busy).
+     */
+    volatile Runnable whileBusy;
 
     void start(long thresholdMillis) {
         counter = 0;
+        killing = false;
         killRequested = false;
         busy = false;
         thresholdNanos = thresholdMillis <= 0 ? Long.MAX_VALUE : thresholdMillis * 1_000_000L;
@@ -60,17 +68,29 @@ final class ScriptWatchdog extends DebugLib {
 
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
+        if (killing) {
+            // a pcall caught the kill: raise it again at the next instruction, outside the pcall
+            throw killed();
+        }
         if ((++counter & 1023) != 0) {
             return;
         }
         if (killRequested) {
-            killRequested = false;
-            throw new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
-                LuaValue.valueOf("ERR Script killed by user with SCRIPT KILL...")}));
+            killing = true;
+            throw killed();
         }
         if (!busy && System.nanoTime() - startNanos > thresholdNanos) {
             busy = true;
         }
+        Runnable r = whileBusy;
+        if (busy && r != null) {
+            r.run();
+        }
+    }
+
+    private static LuaError killed() {
+        return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
+            LuaValue.valueOf("ERR Script killed by user with SCRIPT KILL...")}));
     }
 
     @Override

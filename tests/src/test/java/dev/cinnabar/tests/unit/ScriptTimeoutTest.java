@@ -112,4 +112,135 @@ class ScriptTimeoutTest {
             s.close();
         }
     }
+
+    /**
+     * A client that disconnects while a script is busy must not block its event loop (the close
+     * needs the execution lock): everyone keeps getting BUSY, SCRIPT KILL works, and with one
+     * event loop the server answers again afterwards.
+     */
+    @Test
+    void aDisconnectDuringABusyScriptBlocksNothing() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100")
+                .setting("io-threads", "1").start();
+             RespClient runner = new RespClient(s.port());
+             RespClient other = new RespClient(s.port())) {
+            runner.send("EVAL", "while true do end", "0");
+            awaitBusy(other);
+            for (int i = 0; i < 5; i++) {
+                try (RespClient gone = new RespClient(s.port())) {
+                    gone.send("SUBSCRIBE", "ch"); // closes with a subscription to clean up
+                }
+            }
+            try (RespClient late = new RespClient(s.port())) {
+                assertThat(((Resp.Err) late.call("PING")).message()).startsWith("BUSY");
+                assertThat(late.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            }
+            assertThat(((Resp.Err) runner.read()).message()).startsWith("ERR Script killed by user");
+            assertThat(other.call("PING")).isEqualTo(new Resp.Simple("PONG"));
+            assertThat(((Resp.Agg) other.call("PUBSUB", "NUMSUB", "ch")).items().get(1)).isEqualTo(new Resp.Int(0));
+        }
+    }
+
+    /** The script's own caller disconnecting mid-script: the script still ends, nothing hangs. */
+    @Test
+    void theCallerDisconnectingMidScriptLeavesTheServerWorking() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100")
+                .setting("io-threads", "1").start();
+             RespClient other = new RespClient(s.port())) {
+            RespClient runner = new RespClient(s.port());
+            runner.send("EVAL", "while true do end", "0");
+            runner.send("INCR", "after"); // must not run: its client is gone
+            awaitBusy(other);
+            runner.close();
+            assertThat(other.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(other.call("EXISTS", "after")).isEqualTo(new Resp.Int(0));
+            assertThat(other.call("PING")).isEqualTo(new Resp.Simple("PONG"));
+        }
+    }
+
+    /**
+     * Commands queued by a transaction while a script is busy get BUSY, and the EXEC sent then
+     * answers EXECABORT with the reason, discarding the transaction (as Redis 7.0).
+     */
+    @Test
+    void aTransactionOpenDuringABusyScriptIsAborted() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100").start();
+             RespClient runner = new RespClient(s.port());
+             RespClient multi = new RespClient(s.port());
+             RespClient other = new RespClient(s.port())) {
+            assertThat(multi.call("MULTI")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(multi.call("SET", "a", "1")).isEqualTo(new Resp.Simple("QUEUED"));
+            runner.send("EVAL", "while true do end", "0");
+            awaitBusy(other);
+            String busy = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+            assertThat(multi.call("SET", "b", "2")).isEqualTo(new Resp.Err(busy));
+            assertThat(multi.call("EXEC")).isEqualTo(new Resp.Err("EXECABORT Transaction discarded because of: " + busy));
+            assertThat(other.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(((Resp.Err) runner.read()).message()).startsWith("ERR Script killed by user");
+            assertThat(multi.call("EXEC")).isEqualTo(new Resp.Err("ERR EXEC without MULTI"));
+            assertThat(other.call("EXISTS", "a", "b")).isEqualTo(new Resp.Int(0));
+        }
+    }
+
+    /** SCRIPT KILL cannot be caught by pcall: the error comes back at the next instruction. */
+    @Test
+    void aKillCaughtByPcallStillEndsTheScript() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100").start();
+             RespClient runner = new RespClient(s.port());
+             RespClient other = new RespClient(s.port())) {
+            runner.send("EVAL", "while true do pcall(function() while true do end end) end", "0");
+            awaitBusy(other);
+            assertThat(other.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(((Resp.Err) runner.read()).message()).startsWith("ERR Script killed by user");
+            assertThat(runner.call("PING")).isEqualTo(new Resp.Simple("PONG"));
+        }
+    }
+
+    /**
+     * A client sending EVAL while another script is busy gets BUSY at once, instead of queueing
+     * silently behind it for the script thread.
+     */
+    @Test
+    void anEvalWhileAnotherScriptIsBusyGetsBusy() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().setting("busy-reply-threshold", "100").start();
+             RespClient runner = new RespClient(s.port());
+             RespClient other = new RespClient(s.port())) {
+            runner.send("EVAL", "while true do end", "0");
+            awaitBusy(other);
+            assertThat(((Resp.Err) other.call("EVAL", "return 1", "0")).message()).startsWith("BUSY");
+            assertThat(((Resp.Err) other.call("FCALL", "nosuch", "0")).message()).startsWith("BUSY");
+            assertThat(other.call("SCRIPT", "KILL")).isEqualTo(new Resp.Simple("OK"));
+            assertThat(((Resp.Err) runner.read()).message()).startsWith("ERR Script killed by user");
+            assertThat(other.call("EVAL", "return 1", "0")).isEqualTo(new Resp.Int(1));
+        }
+    }
+
+    /**
+     * More input arriving on a connection while its script runs on the script thread is run once,
+     * after it, in order: pipelined EVALs that each INCR once, written in separate packets, leave
+     * the counter at exactly their number and every reply comes back in order.
+     */
+    @Test
+    void pipelinedScriptsRunExactlyOnceAndAnswerInOrder() throws Exception {
+        try (CinnabarServer s = CinnabarServer.builder().start();
+             RespClient c = new RespClient(s.port())) {
+            int rounds = 200;
+            int perRound = 10;
+            for (int r = 0; r < rounds; r++) {
+                for (int i = 0; i < perRound; i++) {
+                    c.send("EVAL", "return redis.call('incr', KEYS[1])", "1", "n");
+                    if (i % 3 == 0) {
+                        c.send("ECHO", "e" + i);
+                    }
+                }
+                for (int i = 0; i < perRound; i++) {
+                    assertThat(c.read()).isEqualTo(new Resp.Int((long) r * perRound + i + 1));
+                    if (i % 3 == 0) {
+                        assertThat(c.read().asText()).isEqualTo("e" + i);
+                    }
+                }
+            }
+            assertThat(c.call("GET", "n").asText()).isEqualTo(String.valueOf(rounds * perRound));
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.scripting.BusyScriptGate;
 import dev.cinnabar.server.scripting.FunctionRegistry;
 import dev.cinnabar.server.scripting.ScriptException;
 import dev.cinnabar.server.session.Client;
@@ -225,8 +226,8 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void kill(Client c) {
-        // Functions run under the execution lock: when this handler runs, none is running.
-        c.error("NOTBUSY No scripts in execution right now.");
+        // while a function is busy this runs on its thread, from inside it (see BusyScriptGate)
+        BusyScriptGate.kill(c, false);
     }
 
     void help(Client c) {

@@ -4,6 +4,7 @@ import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.scripting.BusyScriptGate;
 import dev.cinnabar.server.scripting.ScriptEngine;
 import dev.cinnabar.server.scripting.ScriptException;
 import dev.cinnabar.server.session.Client;
@@ -98,9 +99,8 @@ public final class ScriptingCommands implements CommandFamily {
     }
 
     void scriptKill(Client c) {
-        // Scripts run under the execution lock, so when this handler runs no script is running;
-        // a busy script is killed from the IO thread before the gate (see ScriptEngine.kill).
-        c.error("NOTBUSY No scripts in execution right now.");
+        // while a script is busy this runs on its thread, from inside it (see BusyScriptGate)
+        BusyScriptGate.kill(c, true);
     }
 
     void scriptHelp(Client c) {
