@@ -187,6 +187,26 @@ public final class Dispatcher {
         return false;
     }
 
+    /**
+     * A handler failed with an exception (a defect of ours, or the JVM refusing an allocation):
+     * the client gets a clear error instead of a half-written reply or a closed connection, and
+     * the log gets the cause. Inside a script or EXEC only that command fails, as an error reply.
+     */
+    private void internalError(Client c, CommandSpec cmd, Reply r, long mark, Throwable e) {
+        if (e instanceof OutOfMemoryError) {
+            server.log().warning("Not enough memory to run '" + cmd.fullName() + "': " + e.getMessage());
+        } else {
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            server.log().warning("Internal error running '" + cmd.fullName() + "': " + trace);
+        }
+        if (!r.resetTo(mark)) {
+            // the sink could not drop a partial reply: the connection cannot be trusted any more
+            c.closeAfterReply(true);
+        }
+        r.error(e instanceof OutOfMemoryError ? Errors.oomInternal(cmd.fullName()) : Errors.internal(cmd.fullName()));
+    }
+
     /** Replies with an error for a command that did not pass the gate, counting it. */
     public void reject(Client c, CommandSpec cmd, String error) {
         if (cmd != null) {
@@ -209,11 +229,14 @@ public final class Dispatcher {
         long dirtyBefore = server.dirty;
         long errorsBefore = r.errorCount();
         long t0 = System.nanoTime();
+        long mark = r.mark();
         if (depth++ == 0) {
             server.updateCachedTime();
         }
         try {
             cmd.handler.execute(c);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            internalError(c, cmd, r, mark, e);
         } finally {
             depth--;
         }

@@ -196,11 +196,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             in.release();
             return;
         }
-        cumulation = cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
-        if (owner.get() != LOOP || heldFrom >= 0) {
+        boolean runnable = owner.get() == LOOP && heldFrom < 0;
+        // While nothing is parsed, input only piles up: a composite keeps the reads without
+        // copying them again at every growth (a large value behind a BLPOP, a pause, a script).
+        cumulation = cumulation == null ? in : (runnable ? ByteToMessageDecoder.MERGE_CUMULATOR
+                : ByteToMessageDecoder.COMPOSITE_CUMULATOR).cumulate(ctx.alloc(), cumulation, in);
+        if (!runnable) {
             // Not ours to run now: keep reading (a disconnect must be noticed) within the limit.
             updateQbuf();
-            if (cumulation.readableBytes() > server.config().clientQueryBufferLimit) {
+            if (queryBufferLength() > server.config().clientQueryBufferLimit) {
                 server.log().warning("Closing client that reached max query buffer length: "
                         + ClientInfo.describe(client));
                 closeNow();
@@ -252,7 +256,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             } catch (ProtocolException e) {
                 protocolError = e;
             }
-            if (cumulation.readableBytes() + parser.pendingBytes() > server.config().clientQueryBufferLimit) {
+            if (queryBufferLength() > server.config().clientQueryBufferLimit) {
                 server.log().warning("Closing client that reached max query buffer length: "
                         + ClientInfo.describe(client) + " (qbuf initial bytes: "
                         + cumulation.toString(cumulation.readerIndex(), Math.min(64, cumulation.readableBytes()),
@@ -288,14 +292,25 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         startTransfer();
     }
 
+    /**
+     * What Redis counts as the query buffer (qbuf, client-query-buffer-limit): the input not
+     * parsed yet plus the received part of a large argument (Redis reads it into the buffer); the
+     * finished arguments of a partly read request are argv-mem, not query buffer.
+     */
+    private long queryBufferLength() {
+        ByteBuf c = cumulation;
+        return (c == null ? 0 : c.readableBytes()) + parser.partialBulkBytes();
+    }
+
     private void updateQbuf() {
         ByteBuf c = cumulation;
-        qbufLen = c == null ? 0 : c.readableBytes();
-        qbufCap = c == null ? 0 : c.capacity();
+        long partial = parser.partialBulkBytes();
+        qbufLen = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.readableBytes()) + partial);
+        qbufCap = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.capacity()) + partial);
         if (qbufCap > qbufPeak) {
             qbufPeak = qbufCap;
         }
-        argvMem = parser.pendingBytes();
+        argvMem = parser.pendingBytes() - partial;
     }
 
     /**

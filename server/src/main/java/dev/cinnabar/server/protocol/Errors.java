@@ -316,4 +316,14 @@ public final class Errors {
     public static String xclaimUnrecognized(byte[] option) {
         return "ERR Unrecognized XCLAIM option '" + Texts.str(option) + "'";
     }
+
+    /** A command failed on a defect of ours (its cause is in the server log). */
+    public static String internal(String command) {
+        return "ERR internal error running '" + command + "', see the server log";
+    }
+
+    /** The JVM refused an allocation a command needed (the server goes on). */
+    public static String oomInternal(String command) {
+        return "OOM not enough memory to run '" + command + "'";
+    }
 }

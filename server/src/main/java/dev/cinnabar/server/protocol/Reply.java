@@ -101,6 +101,19 @@ public interface Reply {
     /** The last error text written, or null. */
     String lastError();
 
+    /** A position to come back to with {@link #resetTo} (what was written after it is dropped). */
+    default long mark() {
+        return -1;
+    }
+
+    /**
+     * Drops what was written since {@code mark}, so that a command that failed half-way leaves no
+     * half-written reply. Returns false when this sink cannot (then nothing was dropped).
+     */
+    default boolean resetTo(long mark) {
+        return false;
+    }
+
     default void ok() {
         simple("OK");
     }

@@ -244,6 +244,15 @@ public final class RequestParser {
     }
 
     /**
+     * The received part of the bulk being read. Redis reads a large argument into its query
+     * buffer, so this counts as query buffer (qbuf, client-query-buffer-limit), while the finished
+     * arguments count as argv-mem.
+     */
+    public long partialBulkBytes() {
+        return bulkFilled;
+    }
+
+    /**
      * Bytes of arrays held for the current request: argv slots (8 bytes each), the arguments read
      * and the partial bulk's capacity. For tests that bound what an announced length can allocate.
      */

@@ -38,6 +38,20 @@ public final class RespWriter implements Reply {
         return out;
     }
 
+    @Override
+    public long mark() {
+        return out == null ? -1 : out.writerIndex();
+    }
+
+    @Override
+    public boolean resetTo(long mark) {
+        if (out == null || mark < 0 || mark > out.writerIndex()) {
+            return false;
+        }
+        out.writerIndex((int) mark);
+        return true;
+    }
+
     public void protocol(int version) {
         this.protocol = version;
     }

@@ -45,6 +45,22 @@ final class LuaReply implements Reply {
         this.protocol = protocol;
     }
 
+    @Override
+    public long mark() {
+        return stack.isEmpty() && !complete ? 0 : -1;
+    }
+
+    @Override
+    public boolean resetTo(long mark) {
+        if (mark != 0) {
+            return false;
+        }
+        stack.clear();
+        result = LuaValue.NIL;
+        complete = false;
+        return true;
+    }
+
     /** The converted reply (valid once the command has written it). */
     LuaValue result() {
         return result;
