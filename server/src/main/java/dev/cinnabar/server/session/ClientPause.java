@@ -68,6 +68,14 @@ public final class ClientPause {
         return cmd == exec && c.multiMayReplicate;
     }
 
+    /**
+     * How many postponed clients wait for the pause to end (Redis counts them in INFO's
+     * blocked_clients). A client that disconnects while waiting is counted until the pause ends.
+     */
+    public int waiting() {
+        return waiters.size();
+    }
+
     /** Registers a task that resumes a postponed client once the pause ends. */
     public void await(Runnable resume) {
         waiters.add(resume);

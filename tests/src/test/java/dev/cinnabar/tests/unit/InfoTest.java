@@ -130,4 +130,29 @@ class InfoTest {
             assertThat(b).isNotNull();
         }
     }
+
+    /** Clients postponed by CLIENT PAUSE count as blocked_clients, as in Redis (pause.tcl waits on it). */
+    @Test
+    void pausedClientsCountAsBlocked() throws Exception {
+        for (int port : List.of(server.port(), d.redisPort())) {
+            try (RespClient admin = new RespClient(port); RespClient writer = new RespClient(port)) {
+                assertThat(admin.call("CLIENT", "PAUSE", "100000", "WRITE").asText()).isEqualTo("OK");
+                writer.send("SET", "paused", "1");
+                long deadline = System.currentTimeMillis() + 5000;
+                String blocked = "";
+                while (System.currentTimeMillis() < deadline) {
+                    blocked = parse(admin.call("INFO", "clients")).get("Clients").get("blocked_clients");
+                    if (blocked.equals("1")) {
+                        break;
+                    }
+                    Thread.sleep(10);
+                }
+                assertThat(blocked).as("port %d", port).isEqualTo("1");
+                assertThat(admin.call("CLIENT", "UNPAUSE").asText()).isEqualTo("OK");
+                assertThat(writer.read().asText()).isEqualTo("OK");
+                assertThat(parse(admin.call("INFO", "clients")).get("Clients").get("blocked_clients")).isEqualTo("0");
+                admin.call("DEL", "paused"); // this class keeps data between tests
+            }
+        }
+    }
 }

@@ -163,6 +163,7 @@ final class InfoCommand {
             blocked += c.blockState != null ? 1 : 0;
             tracking += c.trackingState != null ? 1 : 0;
         }
+        blocked += s.clients().pause().waiting(); // Redis counts clients postponed by CLIENT PAUSE as blocked
         l.add("connected_clients", s.clients().size())
                 .add("cluster_connections", 0)
                 .add("maxclients", s.config().maxclients)
