@@ -376,20 +376,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 byte[][] argv = batch.get(i);
                 client.request(argv, argv.length);
                 client.touch(server.clock().millis());
-                int mode = client.replyMode;
-                int mark = mode == Client.REPLY_ON ? -1 : writer.target().writerIndex();
-                if (mode == Client.REPLY_SKIP_NEXT) {
-                    client.replyMode = Client.REPLY_ON; // skips this one command only
+                if (client.replyMode == Client.REPLY_SKIP) {
+                    client.replyMode = Client.REPLY_ON; // the skipped command is over
+                } else if (client.replyMode == Client.REPLY_SKIP_NEXT) {
+                    client.replyMode = Client.REPLY_SKIP; // skips this one command only
                 }
+                int mode = client.replyMode;
+                writer.muted(mode != Client.REPLY_ON);
                 server.dispatcher().call(client);
                 if (client.postponed) {
                     client.postponed = false;
                     hold(i); // CLIENT PAUSE: this command and the rest wait for the pause to end
                     return;
                 }
-                // A command run with replies off is silent, unless it turned them back on.
-                if (mark >= 0 && !(mode == Client.REPLY_OFF && client.replyMode == Client.REPLY_ON)) {
-                    writer.target().writerIndex(mark);
+                if (mode != Client.REPLY_ON) {
+                    // A command run with replies off is silent (its pushes were not), unless it
+                    // turned them back on (CLIENT REPLY ON answers OK).
+                    if (mode == Client.REPLY_OFF && client.replyMode == Client.REPLY_ON) {
+                        writer.target().writeBytes(writer.mutedBytes());
+                    }
+                    writer.muted(false);
+                }
+                if (client.replyMode == Client.REPLY_SKIP && !client.blocked()) {
+                    client.replyMode = Client.REPLY_ON;
                 }
                 if (client.blocked()) {
                     heldFrom = i + 1; // the rest waits for the unblock (resumeAfterBlock)
@@ -713,12 +722,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             int before = pending.writerIndex();
             pushWriter.protocol(writer.protocol());
             pushWriter.target(pending);
+            pushWriter.muted(client.repliesMuted()); // a served BLPOP's reply, not a push
             try {
                 message.accept(pushWriter);
             } catch (RuntimeException e) {
                 pending.writerIndex(before);
                 throw e;
             } finally {
+                pushWriter.muted(false);
                 pushWriter.target(null);
             }
             server.stats().netOutputBytes.addAndGet(pending.writerIndex() - before);

@@ -47,6 +47,15 @@ public interface Reply {
     /** An out-of-band push: {@code >n} in RESP3, an array in RESP2. */
     void push(int n);
 
+    /**
+     * Writes a push (a pub/sub message or (un)subscribe confirmation, an invalidation message):
+     * unlike replies, pushes are sent even while the client's replies are off (CLIENT REPLY
+     * OFF/SKIP), as Redis sends what it writes with CLIENT_PUSHING set.
+     */
+    default void pushing(Runnable write) {
+        write.run();
+    }
+
     /** A double: {@code ,} in RESP3, a bulk string with Redis's formatting in RESP2. */
     void dbl(double d);
 

@@ -30,21 +30,74 @@ public final class RespWriter implements Reply {
     private long errors;
     private String lastError;
 
+    /** The connection's buffer; {@link #out} is it, or {@link #sink} while muted. */
+    private ByteBuf target;
+    private boolean muted;
+    /** Where muted replies go (emptied by {@link #muted(boolean) unmuting}). */
+    private ByteBuf sink;
+
     public void target(ByteBuf out) {
-        this.out = out;
+        this.target = out;
+        this.out = muted ? sink : out;
     }
 
     public ByteBuf target() {
-        return out;
+        return target;
+    }
+
+    /**
+     * While muted (CLIENT REPLY OFF/SKIP), replies are written to a scratch buffer instead of the
+     * target; pushes ({@link #pushing}) still reach the target.
+     */
+    public void muted(boolean m) {
+        if (m == muted) {
+            return;
+        }
+        muted = m;
+        if (m) {
+            if (sink == null) {
+                sink = io.netty.buffer.Unpooled.buffer(256);
+            }
+            out = sink;
+        } else {
+            out = target;
+            if (sink.capacity() > 65536) {
+                sink = null; // a large muted reply: do not keep its memory
+            } else {
+                sink.clear();
+            }
+        }
+    }
+
+    /** What was muted since {@link #muted muting} began (CLIENT REPLY ON turning replies back on). */
+    public ByteBuf mutedBytes() {
+        return muted ? sink : io.netty.buffer.Unpooled.EMPTY_BUFFER;
+    }
+
+    @Override
+    public void pushing(Runnable write) {
+        if (!muted) {
+            write.run();
+            return;
+        }
+        out = target;
+        try {
+            write.run();
+        } finally {
+            out = sink;
+        }
     }
 
     @Override
     public long mark() {
-        return out == null ? -1 : out.writerIndex();
+        return out == null || muted ? -1 : out.writerIndex();
     }
 
     @Override
     public boolean resetTo(long mark) {
+        if (muted) {
+            return true; // nothing of a muted reply reaches the client
+        }
         if (out == null || mark < 0 || mark > out.writerIndex()) {
             return false;
         }

@@ -218,14 +218,16 @@ public final class PubSub {
     }
 
     private static void confirm(Reply r, String kind, byte[] name, int count) {
-        r.push(3);
-        r.bulk(kind);
-        if (name == null) {
-            r.nullBulk();
-        } else {
-            r.bulk(name);
-        }
-        r.integer(count);
+        r.pushing(() -> {
+            r.push(3);
+            r.bulk(kind);
+            if (name == null) {
+                r.nullBulk();
+            } else {
+                r.bulk(name);
+            }
+            r.integer(count);
+        });
     }
 
     /** Drops every subscription of the client (RESET, disconnect), without replies. */
@@ -250,12 +252,12 @@ public final class PubSub {
         Set<Client> subs = channels.get(new BytesKey(channel));
         if (subs != null) {
             for (Client c : new ArrayList<>(subs)) {
-                c.deliver(r -> {
+                c.deliver(r -> r.pushing(() -> {
                     r.push(3);
                     r.bulk(MESSAGE);
                     r.bulk(channel);
                     r.bulk(message);
-                });
+                }));
                 receivers++;
             }
         }
@@ -266,13 +268,13 @@ public final class PubSub {
                     continue;
                 }
                 for (Client c : new ArrayList<>(e.getValue())) {
-                    c.deliver(r -> {
+                    c.deliver(r -> r.pushing(() -> {
                         r.push(4);
                         r.bulk(PMESSAGE);
                         r.bulk(pattern);
                         r.bulk(channel);
                         r.bulk(message);
-                    });
+                    }));
                     receivers++;
                 }
             }
@@ -287,12 +289,12 @@ public final class PubSub {
             return 0;
         }
         for (Client c : new ArrayList<>(subs)) {
-            c.deliver(r -> {
+            c.deliver(r -> r.pushing(() -> {
                 r.push(3);
                 r.bulk(SMESSAGE);
                 r.bulk(channel);
                 r.bulk(message);
-            });
+            }));
         }
         return subs.size();
     }

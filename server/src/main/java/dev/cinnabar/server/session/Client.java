@@ -59,7 +59,10 @@ public class Client {
     public long trackingRedirect = -1;
     /** Set by the pause stage when this client's current command waits for CLIENT PAUSE to end. */
     public boolean postponed;
-    /** CLIENT REPLY state: {@link #REPLY_ON}, {@link #REPLY_OFF} or {@link #REPLY_SKIP_NEXT}. */
+    /**
+     * CLIENT REPLY state: {@link #REPLY_ON}, {@link #REPLY_OFF}, {@link #REPLY_SKIP_NEXT} or
+     * {@link #REPLY_SKIP}. Replies are muted, pushes are not (see Reply.pushing).
+     */
     public int replyMode;
     /** Replies are sent (the default). */
     public static final int REPLY_ON = 0;
@@ -67,6 +70,16 @@ public class Client {
     public static final int REPLY_OFF = 1;
     /** CLIENT REPLY SKIP: the next command's reply is dropped. */
     public static final int REPLY_SKIP_NEXT = 2;
+    /**
+     * The command running (or blocked) is the one CLIENT REPLY SKIP skips: also the reply a
+     * blocking command gets when it is served later is dropped. Back to ON at the next command.
+     */
+    public static final int REPLY_SKIP = 3;
+
+    /** True while this client's replies (not its pushes) are dropped. */
+    public boolean repliesMuted() {
+        return replyMode == REPLY_OFF || replyMode == REPLY_SKIP;
+    }
 
     public Client(long id, ServerContext server, Connection conn, Reply reply) {
         this.id = id;

@@ -347,29 +347,29 @@ public final class Tracking implements KeyspaceHooks {
                 c.flags |= ClientFlags.TRACKING_BROKEN_REDIR;
                 if (c.protocol() == 3) {
                     long id = s.redirect;
-                    c.deliver(r -> {
+                    c.deliver(r -> r.pushing(() -> {
                         r.push(2);
                         r.bulk(REDIR_BROKEN);
                         r.integer(id);
-                    });
+                    }));
                 }
                 return;
             }
             redirected = true;
         }
         if (to.protocol() == 3) {
-            to.deliver(r -> {
+            to.deliver(r -> r.pushing(() -> {
                 r.push(2);
                 r.bulk(INVALIDATE);
                 keyList(r, keys);
-            });
+            }));
         } else if (redirected && PubSub.isPubsubClient(to)) {
-            to.deliver(r -> {
+            to.deliver(r -> r.pushing(() -> {
                 r.push(3);
                 r.bulk(MESSAGE);
                 r.bulk(CHANNEL);
                 keyList(r, keys);
-            });
+            }));
         }
     }
 
