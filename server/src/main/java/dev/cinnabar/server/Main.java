@@ -155,7 +155,6 @@ public final class Main {
             throws InterruptedException, ConfigFile.FatalConfigError {
         startupLog(config, file, fromStdin);
         Log log = new Log(config);
-        logo(config, log);
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
@@ -167,6 +166,8 @@ public final class Main {
             throw e;
         }
         Log slog = server.context().log();
+        // after binding, as Redis: a harness that sees the PID may connect at once
+        logo(config, slog);
         // read once the features are installed: they mark the directives they implement
         ConfigFile.Unbuilt unbuilt = cf.unbuilt();
         for (String w : unbuilt.warnings()) {
