@@ -36,6 +36,8 @@ public final class CommandSpec {
     final CommandSpec parent;
     int id;
     CommandHandler handler;
+    /** Runs a Lua script or function (EVAL*, FCALL*): executed off the event loops (see ClientHandler). */
+    boolean runsScript;
 
     // statistics (mutated under the execution lock)
     public long calls;
@@ -134,6 +136,11 @@ public final class CommandSpec {
 
     public CommandHandler handler() {
         return handler;
+    }
+
+    /** True for EVAL*, FCALL*: the connection hands such a command to the script thread. */
+    public boolean runsScript() {
+        return runsScript;
     }
 
     public boolean implemented() {

@@ -166,6 +166,12 @@ public final class CommandTable {
         bindTo(s, h);
     }
 
+    /** Binds the handler of a command that runs a script or function (see CommandSpec.runsScript). */
+    public void bindScript(String name, CommandHandler h) {
+        bind(name, h);
+        all.get(name).runsScript = true;
+    }
+
     /** Binds a handler to a subcommand, e.g. bind("client", "list", ...). */
     public void bind(String container, String sub, CommandHandler h) {
         CommandSpec p = all.get(container);
@@ -275,6 +281,23 @@ public final class CommandTable {
         if (bar >= 0) {
             CommandSpec sub = s.subcommands.get(name.substring(bar + 1).toLowerCase());
             return sub != null && sub.handler != null ? sub : null;
+        }
+        return s;
+    }
+
+    /**
+     * A command by its identity: its Redis name ("exec", "client|list"), whatever rename-command
+     * made of it. For internal code that needs a particular command (MULTI's EXEC, GEOADD's
+     * ZADD); user input goes through {@link #lookup}. Fails fast on a name Redis 7.0 lacks.
+     */
+    public CommandSpec spec(String redisName) {
+        int bar = redisName.indexOf('|');
+        CommandSpec s = all.get(bar < 0 ? redisName : redisName.substring(0, bar));
+        if (s != null && bar >= 0) {
+            s = s.subcommands.get(redisName.substring(bar + 1));
+        }
+        if (s == null) {
+            throw new IllegalArgumentException("no metadata for command " + redisName);
         }
         return s;
     }

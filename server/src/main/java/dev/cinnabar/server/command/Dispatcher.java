@@ -118,7 +118,10 @@ public final class Dispatcher {
     private void gate(Client c) {
         byte[][] argv = c.argv();
         int argc = c.argc();
-        CommandSpec cmd = server.commands().lookup(argv[0]);
+        CommandSpec cmd = c.resolved();
+        if (cmd == null) {
+            cmd = server.commands().lookup(argv[0]);
+        }
         if (cmd == null) {
             c.cmd(null);
             reject(c, null, Errors.unknownCommand(argv, argc));

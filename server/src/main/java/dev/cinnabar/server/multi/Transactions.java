@@ -54,12 +54,12 @@ public final class Transactions implements KeyspaceHooks {
     /** Installs the MULTI queueing stage, the reject listener, the WATCH hooks and cleanup. */
     public static Transactions install(ServerContext ctx) {
         Transactions t = new Transactions(ctx);
-        t.exec = ctx.commands().lookup("exec");
-        t.discard = ctx.commands().lookup("discard");
-        t.multi = ctx.commands().lookup("multi");
-        t.watch = ctx.commands().lookup("watch");
-        t.quit = ctx.commands().lookup("quit");
-        t.reset = ctx.commands().lookup("reset");
+        t.exec = ctx.commands().spec("exec");
+        t.discard = ctx.commands().spec("discard");
+        t.multi = ctx.commands().spec("multi");
+        t.watch = ctx.commands().spec("watch");
+        t.quit = ctx.commands().spec("quit");
+        t.reset = ctx.commands().spec("reset");
         Dispatcher d = ctx.dispatcher();
         Dispatcher.Check previous = d.context;
         d.context = (c, cmd) -> (previous != null && previous.reject(c, cmd)) || t.queue(c, cmd);
@@ -99,17 +99,13 @@ public final class Transactions implements KeyspaceHooks {
             return false;
         }
         for (MultiState.Queued q : ((MultiState) c.multiState).queue) {
-            if (isScript(q.cmd().name())) {
+            if (q.cmd().runsScript()) {
                 return true;
             }
         }
         return false;
     }
 
-    /** EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, FCALL, FCALL_RO. */
-    public static boolean isScript(String name) {
-        return name.startsWith("eval") || name.startsWith("fcall");
-    }
 
     /** Commands queued (CLIENT LIST multi=N), or -1 when the client is not in MULTI. */
     public static int queuedCount(Client c) {

@@ -2,6 +2,7 @@ package dev.cinnabar.server.net;
 
 import dev.cinnabar.server.ExecutionLock;
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
 import dev.cinnabar.server.protocol.ProtocolException;
 import dev.cinnabar.server.protocol.Reply;
@@ -89,6 +90,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private static final int SCRIPT = 2;
 
     private final ServerContext server;
+    private final CommandSpec exec;
+    /** The last request mustOffload looked up, and what it found (spares the gate a look-up). */
+    private byte[][] lookedUpArgv;
+    private CommandSpec lookedUp;
     private final RespWriter writer = new RespWriter();
     /** Encodes deliveries (always under the execution lock, so one per connection suffices). */
     private final RespWriter pushWriter = new RespWriter();
@@ -130,6 +135,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     ClientHandler(ServerContext server) {
         this.server = server;
+        this.exec = server.commands().spec("exec");
     }
 
     Client client() {
@@ -321,16 +327,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (!channel.eventLoop().inEventLoop()) {
             return false;
         }
-        byte[] name = batch.get(i)[0];
-        if (name.length < 4 || name.length > 10) {
+        byte[][] argv = batch.get(i);
+        CommandSpec cmd = server.commands().lookup(argv[0]);
+        lookedUpArgv = argv; // the gate reuses the look-up
+        lookedUp = cmd;
+        if (cmd == null) {
             return false;
         }
-        if (Texts.is(name, "exec")) {
+        if (cmd == exec) {
             return dev.cinnabar.server.multi.Transactions.queuesScript(client);
         }
-        return (Texts.is(name, "eval") || Texts.is(name, "evalsha") || Texts.is(name, "eval_ro")
-                || Texts.is(name, "evalsha_ro") || Texts.is(name, "fcall") || Texts.is(name, "fcall_ro"))
-                && !dev.cinnabar.server.multi.Transactions.inMulti(client);
+        return cmd.runsScript() && !dev.cinnabar.server.multi.Transactions.inMulti(client);
     }
 
     /** Runs batch[from..] on the loop, or asks for a hand-over (script, or the lock is taken). */
@@ -374,7 +381,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                     return;
                 }
                 byte[][] argv = batch.get(i);
-                client.request(argv, argv.length);
+                if (argv == lookedUpArgv && lookedUp != null) {
+                    client.request(argv, argv.length, lookedUp);
+                } else {
+                    client.request(argv, argv.length);
+                }
+                lookedUpArgv = null;
                 client.touch(server.clock().millis());
                 if (client.replyMode == Client.REPLY_SKIP) {
                     client.replyMode = Client.REPLY_ON; // the skipped command is over

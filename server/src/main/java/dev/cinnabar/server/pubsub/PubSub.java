@@ -85,7 +85,7 @@ public final class PubSub {
                 p.allowedInContext.add(s);
             }
         }
-        p.exec = ctx.commands().lookup("exec");
+        p.exec = ctx.commands().spec("exec");
         Dispatcher d = ctx.dispatcher();
         Dispatcher.Check next = d.context;
         d.context = (c, cmd) -> p.context(c, cmd) || (next != null && next.reject(c, cmd));

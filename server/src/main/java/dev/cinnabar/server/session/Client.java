@@ -21,6 +21,7 @@ public class Client {
     private byte[][] argv;
     private int argc;
     private CommandSpec cmd;
+    private CommandSpec resolved;
     private CommandSpec lastCmd;
     private Db db;
     private String name;
@@ -127,6 +128,22 @@ public class Client {
     public void request(byte[][] argv, int argc) {
         this.argv = argv;
         this.argc = argc;
+        this.resolved = null;
+    }
+
+    /**
+     * A request whose top-level command the connection has already looked up (so the gate does
+     * not look it up again); {@code cmd} may be null for an unknown command only if resolved.
+     */
+    public void request(byte[][] argv, int argc, CommandSpec top) {
+        this.argv = argv;
+        this.argc = argc;
+        this.resolved = top;
+    }
+
+    /** The request's top-level command as the connection resolved it, or null when not resolved. */
+    public CommandSpec resolved() {
+        return resolved;
     }
 
     public CommandSpec cmd() {

@@ -19,7 +19,7 @@ public final class ClientRegistry {
     private volatile Authenticator authenticator;
 
     public ClientRegistry(ServerContext server) {
-        this.pause = new ClientPause(server.commands().lookup("exec"));
+        this.pause = new ClientPause(server.commands().spec("exec"));
         this.authenticator = Authenticator.requirepass(server.config());
     }
 

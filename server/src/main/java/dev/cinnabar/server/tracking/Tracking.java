@@ -86,7 +86,7 @@ public final class Tracking implements KeyspaceHooks {
 
     public static Tracking install(ServerContext ctx, ServerCron cron) {
         Tracking t = new Tracking(ctx);
-        t.client = ctx.commands().lookup("client");
+        t.client = ctx.commands().spec("client");
         ctx.addKeyspaceListener(t);
         ctx.dispatcher().observers.add(t::afterCall);
         ctx.addClientCloseListener(t::disable);

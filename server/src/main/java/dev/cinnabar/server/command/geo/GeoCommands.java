@@ -161,7 +161,7 @@ public final class GeoCommands implements CommandFamily {
         byte[][] own = c.argv();
         int ownArgc = c.argc();
         c.request(zadd, zadd.length);
-        CommandSpec z = table.lookup("zadd");
+        CommandSpec z = table.spec("zadd");
         try {
             z.handler().execute(c);
         } finally {

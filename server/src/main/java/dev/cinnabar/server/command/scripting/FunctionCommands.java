@@ -19,8 +19,8 @@ import java.util.List;
 public final class FunctionCommands implements CommandFamily {
     @Override
     public void register(CommandTable t) {
-        t.bind("fcall", c -> fcall(c, false));
-        t.bind("fcall_ro", c -> fcall(c, true));
+        t.bindScript("fcall", c -> fcall(c, false));
+        t.bindScript("fcall_ro", c -> fcall(c, true));
         t.bind("function", "load", this::load);
         t.bind("function", "delete", this::delete);
         t.bind("function", "flush", this::flush);

@@ -16,10 +16,10 @@ import java.util.List;
 public final class ScriptingCommands implements CommandFamily {
     @Override
     public void register(CommandTable t) {
-        t.bind("eval", c -> eval(c, false, false));
-        t.bind("eval_ro", c -> eval(c, false, true));
-        t.bind("evalsha", c -> eval(c, true, false));
-        t.bind("evalsha_ro", c -> eval(c, true, true));
+        t.bindScript("eval", c -> eval(c, false, false));
+        t.bindScript("eval_ro", c -> eval(c, false, true));
+        t.bindScript("evalsha", c -> eval(c, true, false));
+        t.bindScript("evalsha_ro", c -> eval(c, true, true));
         t.bind("script", "load", this::scriptLoad);
         t.bind("script", "exists", this::scriptExists);
         t.bind("script", "flush", this::scriptFlush);
