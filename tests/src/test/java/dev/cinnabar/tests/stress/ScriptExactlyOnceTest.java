@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Runs against one spawned bin/cinnabar-server (its output is checked for internal errors
  * after each test). Timings between writes are drawn from a seeded generator
- * ({@code -Dstress.seed}); the interleaving itself is up to the machine.
+ * ({@code -Dstress.seed}); the interleaving itself is up to the machine. {@code
+ * -Dstress.tries} sets the tries per connection (1500); {@code -Dstress.server=redis} runs the
+ * tests against real Redis instead, which must pass them.
  */
 @Timeout(300)
 class ScriptExactlyOnceTest {
@@ -43,7 +45,8 @@ class ScriptExactlyOnceTest {
     @BeforeAll
     static void start() {
         seed = Seeds.choose("stress.seed", 8_0002L);
-        server = ServerProcess.cinnabar();
+        // -Dstress.server=redis runs the same tests against real Redis, to check the tests themselves
+        server = "redis".equals(System.getProperty("stress.server")) ? ServerProcess.redis() : ServerProcess.cinnabar();
         try (RespClient c = server.client()) {
             assertThat(c.call("FUNCTION", "LOAD", LIB).asText()).isEqualTo("once");
         }
