@@ -454,10 +454,14 @@ final class StressRun {
         }
     }
 
+    /** Spinners not finished yet (the killer goes on until none is left). */
+    private final java.util.concurrent.atomic.AtomicInteger spinnersRunning = new java.util.concurrent.atomic.AtomicInteger();
+
     private void spinner(int owner, long deadline) {
         Random rnd = new Random(seed * 1_000_003L + owner);
         long seq = 0;
         Conn c = new Conn("spinner " + owner);
+        spinnersRunning.incrementAndGet();
         try {
             while (!stop && System.nanoTime() < deadline) {
                 sleep(100 + rnd.nextInt(700));
@@ -498,6 +502,7 @@ final class StressRun {
                 closeCleanly(c, owner, ++seq);
             }
         } finally {
+            spinnersRunning.decrementAndGet();
             c.close();
         }
     }
@@ -548,7 +553,8 @@ final class StressRun {
     private void killer(long deadline) {
         Random rnd = new Random(seed * 1_000_003L - 1);
         try (Conn c = new Conn("killer")) {
-            while (!stop && System.nanoTime() < deadline) {
+            // past the deadline too, while a spinner still waits: its last script may be endless
+            while (!stop && (System.nanoTime() < deadline || spinnersRunning.get() > 0)) {
                 sleep(50 + rnd.nextInt(350));
                 boolean function = rnd.nextBoolean();
                 Resp r;
