@@ -80,6 +80,7 @@ final class Defaults {
                 v -> c.latencyTrackingInfoPercentiles = (double[]) v,
                 () -> Specials.formatPercentiles(c.latencyTrackingInfoPercentiles));
         c.implemented("latency-tracking-info-percentiles"); // read by INFO latencystats
+        c.implemented("busy-reply-threshold"); // read by the script engine through CONFIG GET's value
         String[] replicaof = {""};
         c.planned("replicaof", Specials::parseReplicaof, v -> replicaof[0] = (String) v, () -> replicaof[0]);
         int[] perm = {0};

@@ -316,7 +316,9 @@ class ConfigFileStartupTest {
                 .doesNotContain("'save", "timeout,", "notify-keyspace-events,");
         Path quiet = tmp.resolve("q.log");
         Main.Launched q = Main.launch(new String[] {"--port", Integer.toString(Ports.free()), "--bind", "127.0.0.1",
-            "--logfile", quiet.toString(), "--save", "", "--appendonly", "no", "--timeout", "3"}, NO_STDIN, false);
+            "--logfile", quiet.toString(), "--save", "", "--appendonly", "no", "--timeout", "3",
+            "--busy-reply-threshold", "6000", "--zset-max-listpack-entries", "64", "--always-show-logo", "no"},
+                NO_STDIN, false);
         q.server().close();
         assertThat(Files.readString(quiet)).doesNotContain("WARNING", "not implemented");
     }
