@@ -26,6 +26,8 @@ public final class ServerCron implements AutoCloseable {
     private final List<Task> tasks = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private volatile boolean stopped;
+    /** DEBUG PAUSE-CRON: cycles keep their schedule but do no work. */
+    private volatile boolean paused;
 
     public ServerCron(ServerContext server) {
         this.server = server;
@@ -47,6 +49,15 @@ public final class ServerCron implements AutoCloseable {
         tasks.add(t);
     }
 
+    /** Stops (true) or resumes the periodic work, as Redis's DEBUG PAUSE-CRON (tests use it). */
+    public void paused(boolean on) {
+        paused = on;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
     public void start() {
         scheduleNext();
     }
@@ -65,8 +76,12 @@ public final class ServerCron implements AutoCloseable {
         }
     }
 
-    /** Runs one cron cycle now (also used by tests). */
+    /** Runs one cron cycle now (also used by tests); nothing while paused. */
     public void tick() {
+        if (paused) {
+            scheduleNext();
+            return;
+        }
         try {
             server.lock().lock();
             try {

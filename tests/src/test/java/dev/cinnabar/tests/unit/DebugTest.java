@@ -179,4 +179,23 @@ class DebugTest {
             d.both("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0");
         }
     }
+
+    /** PAUSE-CRON stops the periodic work (here: the active expiry), and resumes it. */
+    @Test
+    void pauseCronStopsTheCycle() throws Exception {
+        d.both("DEBUG", "PAUSE-CRON", "1");
+        try {
+            d.ours.call("SET", "k", "v", "PX", "30");
+            Thread.sleep(400);
+            assertThat(d.ours.call("DBSIZE").asText()).isEqualTo("1"); // no cycle removed it
+        } finally {
+            d.both("DEBUG", "PAUSE-CRON", "0");
+        }
+        long deadline = System.currentTimeMillis() + 5000;
+        while (!d.ours.call("DBSIZE").asText().equals("0") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(d.ours.call("DBSIZE").asText()).isEqualTo("0");
+        d.both("DEBUG", "PAUSE-CRON");
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * QUICKLIST-PACKED-THRESHOLD, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
+ * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -36,6 +36,8 @@ final class DebugCommand {
         "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Low level facts about the value at <key> (encoding, serialized length, LRU clock).",
+        "PAUSE-CRON <0|1>",
+        "    Stop (1) or resume (0) the periodic work: expiry cycle, client timeouts, statistics.",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys <prefix>:<n> (prefix defaults to 'key') holding 'value:<n>', padded",
         "    or cut to <size> bytes when <size> is given. Existing keys are left alone.",
@@ -149,6 +151,14 @@ final class DebugCommand {
                     } else {
                         c.reply().ok();
                     }
+                    return;
+                }
+            }
+            case "pause-cron" -> {
+                if (argc == 3) {
+                    // atoi as Redis: 0 (or no number) resumes, anything else pauses
+                    c.server().cron().paused(atoi(Texts.str(c.arg(2))) != 0);
+                    c.reply().ok();
                     return;
                 }
             }
