@@ -74,8 +74,10 @@ final class Defaults {
         c.planned("client-output-buffer-limit", args -> c.clientOutputBufferLimits.with(args),
                 v -> c.clientOutputBufferLimits = (ClientOutputBufferLimits) v,
                 () -> c.clientOutputBufferLimits.format());
-        c.planned("oom-score-adj-values", Specials::parseOomScoreAdjValues, v -> c.oomScoreAdjValues = (int[]) v,
-                () -> Specials.formatInts(c.oomScoreAdjValues));
+        // applied to the process by ConfigCommands.installOomScoreAdj
+        c.string("oom-score-adj", v -> c.oomScoreAdj = v, () -> c.oomScoreAdj);
+        c.special("oom-score-adj-values", Specials::parseOomScoreAdjValues, v -> c.oomScoreAdjValues = (int[]) v,
+                () -> Specials.formatInts(c.oomScoreAdjValues), true);
         c.planned("latency-tracking-info-percentiles", Specials::parsePercentiles,
                 v -> c.latencyTrackingInfoPercentiles = (double[]) v,
                 () -> Specials.formatPercentiles(c.latencyTrackingInfoPercentiles));

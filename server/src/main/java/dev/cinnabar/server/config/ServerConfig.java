@@ -78,6 +78,8 @@ public final class ServerConfig {
     /** save points: snapshot when at least changes writes happened within seconds. Empty = no RDB saves. */
     public volatile List<SaveParam> save = SaveParam.DEFAULTS;
     public volatile int[] oomScoreAdjValues = {0, 200, 800};
+    /** oom-score-adj: "no", "yes" (relative), "relative" or "absolute" (see OomScoreAdj). */
+    public volatile String oomScoreAdj = "no";
     public volatile boolean latencyTracking = true;
     public volatile double[] latencyTrackingInfoPercentiles = {50, 99, 99.9};
     // --- encodings (wired for the data type owners; see implemented())

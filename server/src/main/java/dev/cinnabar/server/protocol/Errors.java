@@ -167,6 +167,7 @@ public final class Errors {
     public static final String DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is "
             + "set to \"local\", you can run it from a local connection, otherwise you need to set this option in the "
             + "configuration file, and then restart the server.";
+    public static final String OOM_SCORE_ADJ_FAILED = "Failed to set current oom_score_adj. Check server logs.";
     public static final String RESP2_NOT_SUPPORTED = "ERR RESP2 is not supported by this command";
     public static final String DEBUG_PROTOCOL_TYPE = "ERR Wrong protocol type name. Please use one of the following: "
             + "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";

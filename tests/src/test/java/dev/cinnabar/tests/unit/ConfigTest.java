@@ -183,4 +183,38 @@ class ConfigTest {
             assertThat(back.call("PING").asText()).isEqualTo("PONG");
         }
     }
+
+    private static int oomScore(long pid) throws Exception {
+        return Integer.parseInt(java.nio.file.Files.readString(
+                java.nio.file.Path.of("/proc/" + pid + "/oom_score_adj")).trim());
+    }
+
+    /** oom-score-adj moves the process's OOM score as Redis moves its own (oom-score-adj.tcl). */
+    @Test
+    void oomScoreAdjMovesTheProcessScore() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                java.nio.file.Files.isWritable(java.nio.file.Path.of("/proc/self/oom_score_adj")), "no writable oom_score_adj");
+        long ours = ProcessHandle.current().pid();
+        String info = d.real.call("INFO", "server").asText();
+        long theirs = Long.parseLong(info.replaceAll("(?s).*process_id:(\\d+).*", "$1"));
+        int ourBase = oomScore(ours);
+        int theirBase = oomScore(theirs);
+        try {
+            d.both("CONFIG", "SET", "oom-score-adj-values", "9 9 9", "oom-score-adj", "yes");
+            assertThat(oomScore(ours) - ourBase).isEqualTo(oomScore(theirs) - theirBase).isEqualTo(9);
+            d.both("CONFIG", "SET", "oom-score-adj-values", "15 20 30");
+            assertThat(oomScore(ours) - ourBase).isEqualTo(oomScore(theirs) - theirBase).isEqualTo(15);
+            d.both("CONFIG", "SET", "oom-score-adj", "absolute");
+            assertThat(oomScore(ours)).isEqualTo(oomScore(theirs)).isEqualTo(15);
+            d.both("CONFIG", "GET", "oom-score-adj");
+            d.both("CONFIG", "GET", "oom-score-adj-values");
+            d.both("CONFIG", "SET", "oom-score-adj-values", "-2001 0 0");
+            d.both("CONFIG", "SET", "oom-score-adj", "maybe");
+        } finally {
+            d.both("CONFIG", "SET", "oom-score-adj", "no");
+            d.both("CONFIG", "SET", "oom-score-adj-values", "0 200 800");
+        }
+        assertThat(oomScore(ours)).isEqualTo(ourBase);
+        assertThat(oomScore(theirs)).isEqualTo(theirBase);
+    }
 }

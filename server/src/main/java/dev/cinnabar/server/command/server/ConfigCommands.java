@@ -6,6 +6,7 @@ import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.config.ConfigEntry;
 import dev.cinnabar.server.config.ConfigException;
 import dev.cinnabar.server.config.ConfigRewrite;
+import dev.cinnabar.server.config.OomScoreAdj;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -46,6 +47,30 @@ final class ConfigCommands {
         "HELP",
         "    Print this help.",
     };
+
+    /**
+     * Applies oom-score-adj to the process at start-up (a failure is logged, as Redis) and on every
+     * CONFIG SET of oom-score-adj or oom-score-adj-values (a failure fails the CONFIG SET, which then
+     * restores the previous values).
+     */
+    static void installOomScoreAdj(ServerContext ctx) {
+        ServerConfig config = ctx.config();
+        ConfigEntry.Applier apply = v -> {
+            try {
+                OomScoreAdj.process().update(config.oomScoreAdj, config.oomScoreAdjValues);
+            } catch (IOException | RuntimeException e) {
+                ctx.log().warning("Unable to write oom_score_adj: " + e.getMessage());
+                throw new ConfigException(Errors.OOM_SCORE_ADJ_FAILED);
+            }
+        };
+        config.entry("oom-score-adj").onApply(apply);
+        config.entry("oom-score-adj-values").onApply(apply);
+        try {
+            apply.apply(null);
+        } catch (ConfigException e) {
+            // logged; start-up goes on as in Redis
+        }
+    }
 
     void register(CommandTable t) {
         t.bind("config", "get", this::configGet);

@@ -62,6 +62,7 @@ public final class ServerCommands implements CommandFamily {
         ctx.dispatcher().observers.add(LatencyMonitor.of(ctx));
         WallClock.micros(ctx);
         InfoCommand.state(ctx);
+        ConfigCommands.installOomScoreAdj(ctx);
     }
 
     /** Replies with a help text as Redis's addReplyHelp: status lines. */
