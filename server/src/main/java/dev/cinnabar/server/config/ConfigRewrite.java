@@ -139,7 +139,13 @@ public final class ConfigRewrite {
                 }
                 return;
             }
-            case "bind", "replicaof" -> {
+            case "bind" -> {
+                if (force) {
+                    out.add(new Line(name + " " + (v.isEmpty() ? "\"\"" : v), true)); // no address: bind ""
+                }
+                return;
+            }
+            case "replicaof" -> {
                 if (force && !v.isEmpty()) {
                     out.add(new Line(name + " " + v, true));
                 }

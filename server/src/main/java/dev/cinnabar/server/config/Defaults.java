@@ -85,9 +85,9 @@ final class Defaults {
         c.implemented("busy-reply-threshold"); // read by the script engine through CONFIG GET's value
         String[] replicaof = {""};
         c.planned("replicaof", Specials::parseReplicaof, v -> replicaof[0] = (String) v, () -> replicaof[0]);
-        int[] perm = {0};
-        c.planned("unixsocketperm", Specials::parseOctal, v -> perm[0] = (Integer) v,
-                () -> Integer.toOctalString(perm[0]));
+        c.string("unixsocket", v -> c.unixsocket = v, () -> c.unixsocket); // NettyServer listens on it
+        c.special("unixsocketperm", Specials::parseOctal, v -> c.unixsocketperm = (Integer) v,
+                () -> Integer.toOctalString(c.unixsocketperm), true);
         String[] hostname = {""};
         c.planned("cluster-announce-hostname", Specials::parseHostname, v -> hostname[0] = (String) v,
                 () -> hostname[0]);
@@ -137,9 +137,7 @@ final class Defaults {
             if (l.size() > 16) {
                 throw new ConfigException("Too many bind addresses specified.");
             }
-            if (l.isEmpty()) {
-                throw new ConfigException("wrong number of arguments");
-            }
+            // bind "" (no address: no TCP listener) is allowed, as Redis
             return List.copyOf(l);
         }
 

@@ -37,6 +37,10 @@ public final class ServerConfig {
     public volatile int port = 6379;
     public volatile List<String> bind = List.of("*", "-::*");
     public volatile boolean protectedMode = true;
+    /** unixsocket: path of a Unix domain socket to listen on as well ("" = none). */
+    public volatile String unixsocket = "";
+    /** unixsocketperm: the socket file's permission bits (0 = leave the umask's). */
+    public volatile int unixsocketperm = 0;
     public volatile int tcpBacklog = 511;
     public volatile int timeout = 0;
     public volatile int tcpKeepalive = 300;

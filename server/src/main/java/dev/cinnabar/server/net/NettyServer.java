@@ -16,6 +16,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +27,11 @@ import java.util.List;
  * and {@code io-threads} event loops that own connections. See ClientHandler for the per-read
  * batching under the execution lock.
  *
- * <p>Port 0 means no TCP listener, as in Redis (start-up then fails, since there is nowhere else
- * to listen; CONFIG SET port 0 closes the listeners), unless the embedding API asked for a free
- * port ({@code portZeroPicksFreePort}). An acceptor or event loop thread that terminates while the
+ * <p>Port 0 or {@code bind ""} means no TCP listener, as in Redis (CONFIG SET closes the
+ * listeners), unless the embedding API asked port 0 to pick a free port ({@code
+ * portZeroPicksFreePort}); with no unixsocket either, start-up fails ("Configured to not listen
+ * anywhere"). unixsocket adds a Unix domain socket listener (native transport only) whose
+ * connections are served exactly like TCP ones. An acceptor or event loop thread that terminates while the
  * server is not closing is reported to {@link Crash}.
  */
 public final class NettyServer implements AutoCloseable {
@@ -38,6 +43,8 @@ public final class NettyServer implements AutoCloseable {
     private ServerBootstrap bootstrap;
     private List<String> boundAddresses = List.of();
     private volatile boolean closing;
+    private Channel unixListener;
+    private Path unixPath;
 
     public NettyServer(ServerContext server) {
         this.server = server;
@@ -80,22 +87,86 @@ public final class NettyServer implements AutoCloseable {
         this.bootstrap = b;
         watch(boss, "the accept thread");
         watch(workers, "an io thread");
+        String unix = server.config().unixsocket;
         try {
-            if (noListener(server.config().port)) {
+            boolean noTcp = noListener(server.config().port, server.config().bind);
+            if (noTcp && unix.isEmpty()) {
                 throw new IllegalStateException("Configured to not listen anywhere, exiting.");
             }
-            listeners.addAll(bindAll(server.config().port, server.config().bind));
+            if (!noTcp) {
+                listeners.addAll(bindAll(server.config().port, server.config().bind));
+            } else {
+                boundAddresses = List.copyOf(server.config().bind);
+            }
+            if (!unix.isEmpty()) {
+                listenUnix(unix, epoll);
+            }
         } catch (IllegalStateException e) {
             close();
             throw e;
         }
-        server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
-                + " io thread" + (threads == 1 ? "" : "s") + ")");
+        if (!listeners.isEmpty()) {
+            server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
+                    + " io thread" + (threads == 1 ? "" : "s") + ")");
+        }
+        if (unixListener != null) {
+            server.log().notice("The server is now ready to accept connections at " + unix);
+        }
     }
 
-    /** True when a port means no TCP listener (Redis's port 0). */
-    private boolean noListener(int port) {
-        return port == 0 && !server.config().portZeroPicksFreePort;
+    /**
+     * Listens on a Unix domain socket too (unixsocket), with the native transport: a stale socket
+     * file is removed first, as Redis does, and unixsocketperm (when not 0) sets the file's mode.
+     */
+    private void listenUnix(String path, boolean epoll) {
+        if (!epoll) {
+            throw new IllegalStateException("Failed opening Unix socket: " + path
+                    + ": Unix sockets need the native (epoll) transport");
+        }
+        Path file = Path.of(path);
+        try {
+            Files.deleteIfExists(file);
+            unixListener = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, server.config().tcpBacklog)
+                    .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ClientHandler(server));
+                        }
+                    })
+                    .bind(new io.netty.channel.unix.DomainSocketAddress(path)).sync().channel();
+            unixPath = file;
+            int perm = server.config().unixsocketperm;
+            if (perm != 0) {
+                Files.setPosixFilePermissions(file, permissions(perm));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Failed opening Unix socket: " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Octal mode bits (as chmod takes them) as Java's permission set. */
+    static java.util.Set<PosixFilePermission> permissions(int mode) {
+        java.util.Set<PosixFilePermission> set = java.util.EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_READ};
+        for (int bit = 0; bit < order.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                set.add(order[bit]);
+            }
+        }
+        return set;
+    }
+
+    /** True when there is no TCP listener to open: Redis's port 0, or bind "" (no address). */
+    private boolean noListener(int port, List<String> binds) {
+        return (port == 0 && !server.config().portZeroPicksFreePort) || binds.isEmpty();
     }
 
     /** Reports the death of a group's threads unless the server is closing. */
@@ -166,7 +237,7 @@ public final class NettyServer implements AutoCloseable {
             c.close().syncUninterruptibly();
         }
         listeners.clear();
-        if (noListener(port)) {
+        if (noListener(port, binds)) {
             boundPort = 0;
             boundAddresses = List.copyOf(binds);
             return;
@@ -174,7 +245,7 @@ public final class NettyServer implements AutoCloseable {
         try {
             listeners.addAll(bindAll(port, binds));
         } catch (IllegalStateException e) {
-            if (!noListener(oldPort)) {
+            if (!noListener(oldPort, oldBinds)) {
                 listeners.addAll(bindAll(oldPort, oldBinds));
             }
             throw e;
@@ -197,6 +268,16 @@ public final class NettyServer implements AutoCloseable {
             c.close().syncUninterruptibly();
         }
         listeners.clear();
+        if (unixListener != null) {
+            unixListener.close().syncUninterruptibly();
+            unixListener = null;
+            server.log().notice("Removing the unix socket file.");
+            try {
+                Files.deleteIfExists(unixPath);
+            } catch (java.io.IOException e) {
+                server.log().warning("Error removing the unix socket file: " + e.getMessage());
+            }
+        }
         if (boss != null) {
             boss.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS).syncUninterruptibly();
         }

@@ -338,4 +338,54 @@ class ConfigFileStartupTest {
         assertThat(Files.readString(plain)).contains("* Running mode=standalone, port=" + port + ".\n")
                 .doesNotContain(" PID: ");
     }
+
+    /** Sends one command over a Unix domain socket and returns the raw reply. */
+    private static String unixCall(Path socket, String... args) throws Exception {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            byte[][] argv = new byte[args.length][];
+            for (int i = 0; i < args.length; i++) {
+                argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+            }
+            ch.write(java.nio.ByteBuffer.wrap(RespClient.encode(argv)));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
+            ch.read(buf);
+            return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * unixsocket: a second listener, the only one with port 0 (Redis's meaning); unixsocketperm sets
+     * its mode; the file is removed at shutdown. bind "" closes TCP (CONFIG GET shows "", REWRITE
+     * writes bind ""), as Redis.
+     */
+    @Test
+    void unixSocketAndEmptyBind() throws Exception {
+        Path sock = tmp.resolve("s.sock");
+        Path conf = tmp.resolve("unix.conf");
+        Files.writeString(conf, "port 0\n");
+        Main.Launched l = Main.launch(new String[] {conf.toString(), "--unixsocket", sock.toString(),
+            "--unixsocketperm", "700", "--logfile", tmp.resolve("unix.log").toString()}, NO_STDIN, false);
+        try {
+            assertThat(unixCall(sock, "PING")).isEqualTo("+PONG\r\n");
+            assertThat(Files.getPosixFilePermissions(sock)).isEqualTo(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            int port = Ports.free();
+            assertThat(unixCall(sock, "CONFIG", "SET", "port", Integer.toString(port))).isEqualTo("+OK\r\n");
+            try (RespClient c = new RespClient(port)) {
+                assertThat(c.call("PING").asText()).isEqualTo("PONG");
+            }
+            assertThat(unixCall(sock, "CONFIG", "SET", "bind", "")).isEqualTo("+OK\r\n");
+            assertThat(unixCall(sock, "CONFIG", "GET", "bind")).isEqualTo("*2\r\n$4\r\nbind\r\n$0\r\n\r\n");
+            assertThatThrownBy(() -> new RespClient(port).close()).isInstanceOf(RuntimeException.class);
+            assertThat(unixCall(sock, "CONFIG", "REWRITE")).isEqualTo("+OK\r\n");
+            assertThat(Files.readString(conf)).contains("\nbind \"\"\n");
+        } finally {
+            l.server().close();
+        }
+        assertThat(sock).doesNotExist();
+        assertThat(Files.readString(tmp.resolve("unix.log"))).contains(
+                "* The server is now ready to accept connections at " + sock, "* Removing the unix socket file.");
+    }
 }
