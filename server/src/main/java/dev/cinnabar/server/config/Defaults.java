@@ -92,6 +92,9 @@ final class Defaults {
         c.planned("cluster-announce-hostname", Specials::parseHostname, v -> hostname[0] = (String) v,
                 () -> hostname[0]);
         c.integer("tracking-table-max-keys", v -> c.trackingTableMaxKeys = v, () -> c.trackingTableMaxKeys);
+        // copied to the keyspace's LFU counter by ConfigCommands.installLfu
+        c.integer("lfu-log-factor", v -> c.lfuLogFactor = v.intValue(), () -> (long) c.lfuLogFactor);
+        c.integer("lfu-decay-time", v -> c.lfuDecayTime = v.intValue(), () -> (long) c.lfuDecayTime);
     }
 
     private static void planned(ServerConfig c, String name, Consumer<Long> set, Supplier<Long> get) {

@@ -68,6 +68,9 @@ public final class ServerConfig {
     public volatile long maxmemory = 0;
     public volatile String maxmemoryPolicy = "noeviction";
     public volatile int maxmemorySamples = 5;
+    /** LFU counter: logarithm factor and decay period in minutes (copied to the keyspace). */
+    public volatile int lfuLogFactor = 10;
+    public volatile int lfuDecayTime = 1;
     public volatile long slowlogLogSlowerThan = 10000;
     public volatile int slowlogMaxLen = 128;
     /** Client-side caching: most keys the tracking table remembers (0 = no limit). */

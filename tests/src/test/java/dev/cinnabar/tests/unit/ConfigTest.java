@@ -217,4 +217,21 @@ class ConfigTest {
         assertThat(oomScore(ours)).isEqualTo(ourBase);
         assertThat(oomScore(theirs)).isEqualTo(theirBase);
     }
+
+    /** lfu-log-factor changes how fast OBJECT FREQ's counter grows (0: every access counts), as Redis. */
+    @Test
+    void lfuLogFactorDrivesTheCounter() {
+        try {
+            d.both("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0", "lfu-decay-time", "0");
+            d.both("SET", "lfu", "v");
+            for (int i = 0; i < 30; i++) {
+                d.both("GET", "lfu");
+            }
+            d.both("OBJECT", "FREQ", "lfu");
+            d.both("CONFIG", "GET", "lfu-log-factor");
+        } finally {
+            d.both("CONFIG", "SET", "maxmemory-policy", "noeviction", "lfu-log-factor", "10", "lfu-decay-time", "1");
+            d.both("DEL", "lfu");
+        }
+    }
 }

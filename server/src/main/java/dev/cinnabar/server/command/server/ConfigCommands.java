@@ -48,6 +48,19 @@ final class ConfigCommands {
         "    Print this help.",
     };
 
+    /** lfu-log-factor and lfu-decay-time drive the keyspace's LFU counters, at start and on CONFIG SET. */
+    static void installLfu(ServerContext ctx) {
+        ServerConfig config = ctx.config();
+        ConfigEntry.Applier copy = v -> {
+            ctx.keyspace().lfuLogFactor = config.lfuLogFactor;
+            ctx.keyspace().lfuDecayTime = config.lfuDecayTime;
+        };
+        config.entry("lfu-log-factor").onApply(copy);
+        config.entry("lfu-decay-time").onApply(copy);
+        ctx.keyspace().lfuLogFactor = config.lfuLogFactor;
+        ctx.keyspace().lfuDecayTime = config.lfuDecayTime;
+    }
+
     /**
      * Applies oom-score-adj to the process at start-up (a failure is logged, as Redis) and on every
      * CONFIG SET of oom-score-adj or oom-score-adj-values (a failure fails the CONFIG SET, which then

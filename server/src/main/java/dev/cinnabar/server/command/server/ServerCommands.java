@@ -63,6 +63,7 @@ public final class ServerCommands implements CommandFamily {
         WallClock.micros(ctx);
         InfoCommand.state(ctx);
         ConfigCommands.installOomScoreAdj(ctx);
+        ConfigCommands.installLfu(ctx);
     }
 
     /** Replies with a help text as Redis's addReplyHelp: status lines. */
