@@ -66,7 +66,7 @@ final class BitLib {
             int x = tobit(a.arg(1));
             int n = a.isnoneornil(2) ? 8 : tobit(a.arg(2));
             boolean upper = n < 0;
-            n = Math.min(8, Math.abs(n));
+            n = n == Integer.MIN_VALUE ? 8 : Math.min(8, Math.abs(n)); // |MIN_VALUE| does not fit an int
             String h = String.format(upper ? "%08X" : "%08x", x);
             return LuaValue.valueOf(h.substring(8 - n));
         }));

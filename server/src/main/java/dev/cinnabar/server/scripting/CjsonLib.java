@@ -22,7 +22,7 @@ final class CjsonLib {
     private CjsonLib() {
     }
 
-    static LuaTable create() {
+    static LuaTable create(ScriptLimits limits) {
         LuaTable t = new LuaTable();
         t.set("encode", new VarArgFunction() {
             @Override
@@ -30,9 +30,9 @@ final class CjsonLib {
                 if (a.narg() != 1) {
                     throw new LuaError("bad argument #1 to 'encode' (expected 1 argument)");
                 }
-                StringBuilder sb = new StringBuilder();
+                LuaBytes sb = new LuaBytes(limits);
                 encode(a.arg1(), sb, 0);
-                return LuaString.valueOf(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+                return sb.toLuaString();
             }
         });
         t.set("decode", new VarArgFunction() {
@@ -63,13 +63,13 @@ final class CjsonLib {
         t.set("new", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
-                return create();
+                return create(limits);
             }
         });
         return t;
     }
 
-    static void encode(LuaValue v, StringBuilder sb, int depth) {
+    static void encode(LuaValue v, LuaBytes sb, int depth) {
         switch (v.type()) {
             case LuaValue.TNIL -> sb.append("null");
             case LuaValue.TBOOLEAN -> sb.append(v.toboolean() ? "true" : "false");
@@ -93,7 +93,7 @@ final class CjsonLib {
         }
     }
 
-    private static void string(LuaString s, StringBuilder sb) {
+    private static void string(LuaString s, LuaBytes sb) {
         sb.append('"');
         for (int i = 0; i < s.m_length; i++) {
             int c = s.m_bytes[s.m_offset + i] & 0xff;
@@ -110,7 +110,7 @@ final class CjsonLib {
                     if (c < 0x20 || c == 0x7f) {
                         sb.append(String.format("\\u%04x", c));
                     } else {
-                        sb.append((char) c); // bytes pass through (encoded back as ISO-8859-1)
+                        sb.write(c); // bytes pass through
                     }
                 }
             }
@@ -118,7 +118,7 @@ final class CjsonLib {
         sb.append('"');
     }
 
-    private static void table(LuaTable t, StringBuilder sb, int depth) {
+    private static void table(LuaTable t, LuaBytes sb, int depth) {
         if (depth > MAX_DEPTH) {
             throw new LuaError("Cannot serialise, excessive nesting (" + depth + ")");
         }

@@ -1,6 +1,5 @@
 package dev.cinnabar.server.scripting;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.luaj.vm2.LuaError;
@@ -22,7 +21,7 @@ final class CmsgpackLib {
     private CmsgpackLib() {
     }
 
-    static LuaTable create() {
+    static LuaTable create(ScriptLimits limits) {
         LuaTable t = new LuaTable();
         t.set("pack", new VarArgFunction() {
             @Override
@@ -30,11 +29,11 @@ final class CmsgpackLib {
                 if (a.narg() == 0) {
                     throw new LuaError("MessagePack pack needs input.");
                 }
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                LuaBytes out = new LuaBytes(limits);
                 for (int i = 1; i <= a.narg(); i++) {
                     encode(a.arg(i), out, 0);
                 }
-                return LuaString.valueOf(out.toByteArray());
+                return out.toLuaString();
             }
         });
         t.set("unpack", new VarArgFunction() {
@@ -62,13 +61,13 @@ final class CmsgpackLib {
         return t;
     }
 
-    private static void be(ByteArrayOutputStream out, long v, int bytes) {
+    private static void be(LuaBytes out, long v, int bytes) {
         for (int k = bytes - 1; k >= 0; k--) {
             out.write((int) (v >>> (8 * k)));
         }
     }
 
-    static void encode(LuaValue v, ByteArrayOutputStream out, int level) {
+    static void encode(LuaValue v, LuaBytes out, int level) {
         switch (v.type()) {
             case LuaValue.TNIL -> out.write(0xc0);
             case LuaValue.TBOOLEAN -> out.write(v.toboolean() ? 0xc3 : 0xc2);
@@ -115,7 +114,7 @@ final class CmsgpackLib {
         }
     }
 
-    private static void header(ByteArrayOutputStream out, int n, int fix, int m16, int m32) {
+    private static void header(LuaBytes out, int n, int fix, int m16, int m32) {
         if (n <= 15) {
             out.write(fix | n);
         } else if (n <= 0xffff) {
@@ -146,7 +145,7 @@ final class CmsgpackLib {
         return max == count ? count : -1;
     }
 
-    private static void number(double d, ByteArrayOutputStream out) {
+    private static void number(double d, LuaBytes out) {
         if (d == Math.floor(d) && !Double.isInfinite(d) && Math.abs(d) < 9.2e18) {
             long v = (long) d;
             if (v >= 0) {
@@ -231,17 +230,114 @@ final class CmsgpackLib {
         }
         Cursor c = new Cursor(b, offset);
         List<LuaValue> out = new ArrayList<>();
+        int[] top = {1}; // the Lua stack slots lua-cmsgpack holds: the input string, then its results
         while (c.p < b.length && out.size() < limit) {
-            out.add(decode(c, 0));
+            out.add(decode(c, top));
         }
         if (withOffset) {
+            need(top, "in function mp_unpack_full");
             out.add(0, LuaValue.valueOf(c.p >= b.length ? -1 : c.p));
         }
         return LuaValue.varargsOf(out.toArray(new LuaValue[0]));
     }
 
-    private static LuaValue decode(Cursor c, int depth) {
+    private static final String TOO_MANY = "too many return values at once; use unpack_one or unpack_limit instead.";
+
+    /**
+     * lua-cmsgpack's luaL_checkstack(L, 1, why): decoding holds one Lua stack slot per value
+     * returned, per table being filled and per array index or map key pending, and Redis's Lua
+     * has 8,000 (so arrays nest 3,999 deep, and one call returns at most 7,999 values).
+     */
+    private static void need(int[] top, String why) {
+        if (top[0] + 1 > ScriptLimits.LUA_STACK) {
+            throw new LuaError("stack overflow (" + why + ")");
+        }
+    }
+
+    /** A table being filled by the decoder. */
+    private static final class Frame {
+        final LuaTable table = new LuaTable();
+        final boolean map;
+        long remaining; // elements (maps: pairs) still to read
+        int index;
+        LuaValue key;
+
+        Frame(boolean map, long remaining) {
+            this.map = map;
+            this.remaining = remaining;
+        }
+    }
+
+    /** Decodes one value, iteratively (nesting costs no Java stack), counting slots as lua-cmsgpack uses them. */
+    private static LuaValue decode(Cursor c, int[] top) {
+        java.util.ArrayDeque<Frame> frames = new java.util.ArrayDeque<>();
+        while (true) {
+            Frame parent = frames.peek();
+            if (parent != null && !parent.map) {
+                top[0]++; // the index pushed before each element
+            }
+            LuaValue v = start(c, frames, top);
+            while (v != null) {
+                Frame f = frames.peek();
+                if (f == null) {
+                    return v;
+                }
+                if (f.map && f.key == null) {
+                    f.key = v; // stays on the stack until its value is read
+                    break;
+                }
+                if (!f.map) {
+                    f.table.rawset(++f.index, v);
+                } else {
+                    if (!f.key.isnil()) {
+                        f.table.rawset(f.key, v);
+                    }
+                    f.key = null;
+                }
+                top[0] -= 2;
+                if (--f.remaining > 0) {
+                    break;
+                }
+                frames.pop();
+                v = f.table;
+            }
+        }
+    }
+
+    /** Reads a scalar, or the header of a table (pushing its frame unless it is empty, then null). */
+    private static LuaValue start(Cursor c, java.util.ArrayDeque<Frame> frames, int[] top) {
+        need(top, TOO_MANY);
         int t = c.u8();
+        long tableLen = -1;
+        boolean map = false;
+        if ((t & 0xf0) == 0x90) {
+            tableLen = t & 0x0f;
+        } else if ((t & 0xf0) == 0x80) {
+            tableLen = t & 0x0f;
+            map = true;
+        } else if (t == 0xdc || t == 0xdd || t == 0xde || t == 0xdf) {
+            tableLen = c.ube(t == 0xdc || t == 0xde ? 2 : 4);
+            map = t >= 0xde;
+        }
+        top[0]++;
+        if (tableLen < 0) {
+            return scalar(c, t);
+        }
+        if (!map) {
+            need(top, "in function mp_decode_to_lua_array");
+        }
+        if (tableLen > c.b.length - c.p) {
+            throw new LuaError("Missing bytes in input.");
+        }
+        Frame f = new Frame(map, tableLen);
+        if (tableLen == 0) {
+            return f.table;
+        }
+        frames.push(f);
+        return null;
+    }
+
+    private static LuaValue scalar(Cursor c, int t) {
         if (t <= 0x7f) {
             return LuaValue.valueOf(t);
         }
@@ -250,12 +346,6 @@ final class CmsgpackLib {
         }
         if ((t & 0xe0) == 0xa0) {
             return LuaString.valueOf(c.bytes(t & 0x1f));
-        }
-        if ((t & 0xf0) == 0x90) {
-            return array(c, t & 0x0f, depth);
-        }
-        if ((t & 0xf0) == 0x80) {
-            return map(c, t & 0x0f, depth);
         }
         return switch (t) {
             case 0xc0 -> LuaValue.NIL;
@@ -277,37 +367,7 @@ final class CmsgpackLib {
             case 0xd9, 0xc4 -> LuaString.valueOf(c.bytes(c.ube(1)));
             case 0xda, 0xc5 -> LuaString.valueOf(c.bytes(c.ube(2)));
             case 0xdb, 0xc6 -> LuaString.valueOf(c.bytes(c.ube(4)));
-            case 0xdc -> array(c, c.ube(2), depth);
-            case 0xdd -> array(c, c.ube(4), depth);
-            case 0xde -> map(c, c.ube(2), depth);
-            case 0xdf -> map(c, c.ube(4), depth);
             default -> throw new LuaError("Bad data format in input.");
         };
-    }
-
-    private static LuaValue array(Cursor c, long n, int depth) {
-        if (n > c.b.length - c.p) {
-            throw new LuaError("Missing bytes in input.");
-        }
-        LuaTable t = new LuaTable();
-        for (int i = 1; i <= n; i++) {
-            t.rawset(i, decode(c, depth + 1));
-        }
-        return t;
-    }
-
-    private static LuaValue map(Cursor c, long n, int depth) {
-        if (n > c.b.length - c.p) {
-            throw new LuaError("Missing bytes in input.");
-        }
-        LuaTable t = new LuaTable();
-        for (long i = 0; i < n; i++) {
-            LuaValue k = decode(c, depth + 1);
-            LuaValue v = decode(c, depth + 1);
-            if (!k.isnil()) {
-                t.rawset(k, v);
-            }
-        }
-        return t;
     }
 }

@@ -150,18 +150,22 @@ public final class FunctionRegistry {
             chunk = engine.globals().load(new ByteArrayInputStream(src), "@user_function", "t", env);
         } catch (LuaError e) {
             throw new ScriptException("ERR Error compiling function: " + engine.compileMessage(e, src));
+        } catch (VirtualMachineError | RuntimeException e) {
+            throw new ScriptException("ERR Error compiling function: " + engine.compilerFailure(e));
         }
         if (chunk instanceof LuaClosure c) {
             ScriptEngine.untailCalls(c.p);
         }
         try {
-            chunk.call();
+            engine.runLoader(chunk);
         } catch (LuaError e) {
             String msg = engine.errorText(e, "");
             msg = msg.substring(0, msg.lastIndexOf(" script: "));
             throw new ScriptException("ERR Error registering functions: " + msg);
-        } catch (StackOverflowError e) {
-            throw new ScriptException("ERR Error registering functions: stack overflow");
+        } catch (VirtualMachineError e) {
+            throw new ScriptException("ERR Error registering functions: " + ScriptEngine.jvmFailure(e));
+        } catch (RuntimeException e) {
+            throw new ScriptException("ERR Error registering functions: " + engine.compilerFailure(e));
         }
         if (registered.isEmpty()) {
             throw new ScriptException("ERR No functions registered");

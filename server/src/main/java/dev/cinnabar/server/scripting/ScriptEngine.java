@@ -3,7 +3,6 @@ package dev.cinnabar.server.scripting;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
-import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.Connection;
 import dev.cinnabar.server.util.Doubles;
@@ -23,9 +22,9 @@ import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.OrphanedThread;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
-import org.luaj.vm2.lib.CoroutineLib;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
@@ -49,6 +48,15 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * <p>{@code redis.call} runs commands through the same table and handlers as clients, on a
  * script client whose reply sink converts to Lua values; scripts run under the execution lock, so
  * they are atomic. Runs on the IO thread that received EVAL; not reentrant.
+ *
+ * <p>Failing cleanly: whatever a script runs into, its caller gets one error reply and the engine
+ * runs the next script. Lua errors are worded as Redis words them; errors of the JVM (out of
+ * memory, stack overflow) end the script with "Error running script ..., not enough memory" or
+ * "..., stack overflow" (Lua's own words; pcall does not catch them, so the memory is released at
+ * once); a Java exception from inside LuaJ or a library never shows its text, to the client or to
+ * the script (pcall, xpcall and coroutine.resume report our words instead). The return value is
+ * measured before a byte of the reply is written ({@link ReplyPlan}); strings, replies and
+ * coroutines have limits ({@link ScriptLimits}).
  */
 public final class ScriptEngine {
     /** One compiled script. */
@@ -60,17 +68,34 @@ public final class ScriptEngine {
     private final Map<String, Script> scripts = new LinkedHashMap<>();
     private final Client scriptClient;
     private Run run;
-    private static final Field FILELINE;
+    /** LuaError's position ("@user_script:1") and error() level; LuaJ keeps both protected. */
+    private static final Field FILELINE = luaErrorField("fileline");
+    private static final Field LEVEL = luaErrorField("level");
 
-    static {
-        Field f;
+    private static Field luaErrorField(String name) {
         try {
-            f = LuaError.class.getDeclaredField("fileline");
+            Field f = LuaError.class.getDeclaredField(name);
             f.setAccessible(true);
+            return f;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            f = null;
+            return null;
         }
-        FILELINE = f;
+    }
+
+    /**
+     * The message of error(msg, 0), which Lua gives no position (LuaJ adds one whatever the
+     * level); other messages unchanged.
+     */
+    private static String withoutPositionIfLevel0(LuaError e, String m) {
+        try {
+            if (LEVEL == null || FILELINE == null || LEVEL.getInt(e) != 0 || FILELINE.get(e) == null) {
+                return m;
+            }
+            String where = FILELINE.get(e) + " ";
+            return m.startsWith(where) ? m.substring(where.length()) : m;
+        } catch (IllegalAccessException ex) {
+            return m;
+        }
     }
 
     /** State of the script being run. */
@@ -91,6 +116,8 @@ public final class ScriptEngine {
     /** "user_script" for EVAL, "user_function" for FUNCTION libraries (chunk names in errors). */
     private final String src;
     private final ScriptWatchdog watchdog = new ScriptWatchdog();
+    private final ScriptLimits limits;
+    private final Coroutines coroutines;
     private volatile long dirtyAtStart;
 
     /** True for the FUNCTION engine (user_function), false for EVAL's. */
@@ -148,20 +175,22 @@ public final class ScriptEngine {
     public ScriptEngine(ServerContext server, String chunkName) {
         this.src = chunkName;
         this.server = server;
+        this.limits = new ScriptLimits(server.config());
         this.g = new SandboxGlobals();
+        this.coroutines = new Coroutines(g, this::luaMessage, e -> LuaValue.valueOf(javaFailure(e)));
         g.load(new JseBaseLib());
         g.load(new PackageLib()); // LuaJ's libraries register in package.loaded; removed below
         g.load(new TableLib());
         g.load(new StringLib());
         g.load(new JseMathLib());
-        g.load(new CoroutineLib());
         LoadState.install(g);
         LuaC.install(g);
         adaptTo51();
         g.set("bit", BitLib.create());
-        g.set("cjson", CjsonLib.create());
-        g.set("struct", StructLib.create());
-        g.set("cmsgpack", CmsgpackLib.create());
+        g.set("coroutine", coroutines.library());
+        g.set("cjson", CjsonLib.create(limits));
+        g.set("struct", StructLib.create(limits));
+        g.set("cmsgpack", CmsgpackLib.create(limits));
         g.set("redis", redisTable());
         for (String lib : new String[] {"string", "table", "math", "coroutine", "bit", "cjson", "struct", "cmsgpack",
             "redis"}) {
@@ -214,7 +243,15 @@ public final class ScriptEngine {
                         && chunk.checkstring().luaByte(0) == 0x1b) {
                     return LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf("attempt to load a binary chunk"));
                 }
-                return baseLoad.invoke(a);
+                try {
+                    Varargs r = baseLoad.invoke(a);
+                    return r.arg1().isnil() && r.arg(2).isstring()
+                            ? LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf(lua51Tokens(r.arg(2).tojstring()))) : r;
+                } catch (LuaError e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    return LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf(javaFailure(e)));
+                }
             }
         };
         g.set("load", load);
@@ -291,7 +328,7 @@ public final class ScriptEngine {
         string.set("format", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
-                return LuaFormat.format(a);
+                return LuaFormat.format(a, limits);
             }
         });
         LuaTable math = (LuaTable) g.get("math");
@@ -335,6 +372,7 @@ public final class ScriptEngine {
                 return baseTostring.invoke(a);
             }
         });
+        Lua51Functions.install(g, limits, this::luaMessage, ScriptEngine::javaFailure);
         g.set("gcinfo", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
@@ -522,7 +560,14 @@ public final class ScriptEngine {
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
         scriptClient.request(argv, n);
-        server.dispatcher().execute(scriptClient, cmd); // MONITOR shows it as [db lua]
+        try {
+            server.dispatcher().execute(scriptClient, cmd); // MONITOR shows it as [db lua]
+        } catch (LuaError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            server.log().warning("Internal error running '" + cmd.fullName() + "' from a script: " + e);
+            return fail(raise, "ERR Internal error running '" + cmd.fullName() + "' from script");
+        }
         LuaValue v = reply.result();
         if (raise && reply.isError()) {
             throw new LuaError(v);
@@ -625,6 +670,8 @@ public final class ScriptEngine {
             fn = g.load(new ByteArrayInputStream(src), "@" + this.src, "t", g);
         } catch (LuaError e) {
             throw new ScriptException("ERR Error compiling script (new function): " + compileMessage(e, src));
+        } catch (VirtualMachineError | RuntimeException e) {
+            throw new ScriptException("ERR Error compiling script (new function): " + compilerFailure(e));
         }
         if (fn instanceof org.luaj.vm2.LuaClosure closure) {
             untailCalls(closure.p);
@@ -673,8 +720,24 @@ public final class ScriptEngine {
     private static final java.util.regex.Pattern LUAJ_TYPE_ERROR = java.util.regex.Pattern.compile(
             "attempt to (call|index|perform arithmetic on|concatenate|compare) "
             + "(nil|boolean|table|string|number|function|userdata|thread)$");
+    /** LuaJ: "attempt to perform arithmetic __add on number and table" (5.1 names the operand at fault). */
+    private static final java.util.regex.Pattern LUAJ_ARITH_ERROR = java.util.regex.Pattern.compile(
+            "attempt to perform arithmetic __[a-z]+ on ([a-z]+)(?: and ([a-z]+))?$");
     private static final java.util.regex.Pattern UNEXPECTED =
             java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.)\\)");
+
+    /**
+     * LuaJ names the token of a syntax error by its code ("unexpected symbol 36 ($)", the end of
+     * input as token 286); Lua 5.1 says "unexpected symbol near '$'" / "near '<eof>'".
+     */
+    private static String lua51Tokens(String m) {
+        m = m.replace("unexpected symbol 286 (\u011e)", "unexpected symbol near '<eof>'");
+        return UNEXPECTED.matcher(m).replaceAll(r -> {
+            String tok = r.group(1);
+            String text = tok.length() == 1 && tok.charAt(0) < 128 ? "unexpected symbol near '" + tok + "'" : r.group();
+            return java.util.regex.Matcher.quoteReplacement(text); // the token may be '$' or '\\'
+        });
+    }
 
     String compileMessage(LuaError e, byte[] source) {
         String m = e.getMessage();
@@ -683,14 +746,7 @@ public final class ScriptEngine {
         }
         // LuaJ: "user_script:1: '=' expected near 'error'" (matches Lua 5.1's wording for most errors)
         m = m.replace("@" + src, src);
-        // LuaJ names the token by its code; Lua 5.1 says "near 'tok'"
-        // LuaJ reports the end of input as token 286 and drops the "near" part of its messages;
-        // restore Lua 5.1's wording where the token is known.
-        m = m.replace("unexpected symbol 286 (\u011e)", "unexpected symbol near '<eof>'");
-        m = UNEXPECTED.matcher(m).replaceAll(r -> {
-            String tok = r.group(1);
-            return tok.length() == 1 && tok.charAt(0) < 128 ? "unexpected symbol near '" + tok + "'" : r.group();
-        });
+        m = lua51Tokens(m);
         // An error on the last line whose token LuaJ dropped is, in practice, the end of input.
         java.util.regex.Matcher pos = position.matcher(m);
         if (pos.lookingAt() && Integer.parseInt(pos.group(1)) >= lastLine(source)) {
@@ -748,17 +804,134 @@ public final class ScriptEngine {
         scriptClient.select(caller.db().id());
         dirtyAtStart = server.dirty;
         watchdog.start(busyThresholdMillis());
+        LuaValue result = null;
+        String failure = null;
         try {
-            LuaValue result = body.get();
-            toReply(result, caller.reply(), r.resp);
+            result = body.get();
         } catch (LuaError e) {
-            caller.reply().error(errorText(e, label));
-        } catch (StackOverflowError e) {
-            caller.reply().error("ERR Error running script " + label + ", stack overflow");
+            failure = errorText(e, label);
+        } catch (VirtualMachineError e) {
+            failure = "ERR Error running script " + label + ", " + jvmFailure(e);
+        } catch (OrphanedThread e) { // LuaJ's answer to an interrupt while resuming a coroutine
+            failure = "ERR Error running script " + label + ", interrupted";
+        } catch (RuntimeException e) {
+            server.log().warning("Internal error running script " + label + ": " + e);
+            failure = "ERR Error running script " + label + ", internal error";
         } finally {
+            int stuck = coroutines.endAll();
+            if (stuck > 0) {
+                server.log().warning(stuck + " coroutine thread(s) of script " + label + " did not end");
+            }
             watchdog.stop();
             run = null;
         }
+        if (failure != null) {
+            caller.reply().error(failure);
+        } else {
+            reply(caller, label, result, r.resp);
+        }
+    }
+
+    /**
+     * Writes the script's result: measured first, so a reply over the limit is one error and a
+     * reply that cannot be measured is not started. Once writing has begun nothing can be taken
+     * back: if it fails (the JVM out of memory), the connection is closed rather than left with
+     * half a reply that later replies would be read as part of.
+     */
+    private void reply(Client caller, String label, LuaValue result, int resp) {
+        long max = limits.maxBytes();
+        try {
+            ReplyPlan.measure(result, resp, max);
+        } catch (ReplyPlan.TooLarge e) {
+            caller.reply().error("ERR Error running script " + label + ", reply too large (scripts are limited to "
+                    + max + " bytes)");
+            return;
+        } catch (VirtualMachineError e) {
+            caller.reply().error("ERR Error running script " + label + ", " + jvmFailure(e));
+            return;
+        }
+        try {
+            ReplyPlan.write(result, caller.reply(), resp);
+        } catch (VirtualMachineError | RuntimeException e) {
+            server.log().warning("Closing client after failing to write the reply of script " + label + ": " + e);
+            caller.closeAfterReply(true);
+        }
+    }
+
+    /** Lua's words for an error of the JVM a script ran into. */
+    static String jvmFailure(VirtualMachineError e) {
+        if (e instanceof OutOfMemoryError) {
+            return "not enough memory";
+        }
+        return e instanceof StackOverflowError ? "stack overflow" : "internal error";
+    }
+
+    /** Our words for a Java exception thrown inside LuaJ or a library (its text may name Java classes). */
+    static String javaFailure(Throwable e) {
+        return e instanceof NegativeArraySizeException || e instanceof OutOfMemoryError ? "not enough memory"
+                : "internal error of the Lua runtime";
+    }
+
+    /**
+     * Runs a function library's code (FUNCTION LOAD): for at most 500 ms, as Redis 7.0 allows
+     * ("FUNCTION LOAD timeout"), since the server answers nobody meanwhile.
+     */
+    void runLoader(LuaValue chunk) {
+        watchdog.startLoad();
+        try {
+            chunk.call();
+        } finally {
+            watchdog.stopLoad();
+        }
+    }
+
+    String compilerFailure(Throwable e) {
+        if (e instanceof VirtualMachineError vme) {
+            return jvmFailure(vme);
+        }
+        server.log().warning("Internal error of the Lua compiler: " + e);
+        return "internal error of the Lua compiler";
+    }
+
+    /** Whether LuaJ wrapped a Java exception (not a Lua error) thrown inside the VM or a library. */
+    private static boolean fromJava(LuaError e) {
+        Throwable cause = e.getCause();
+        return cause != null && !(cause instanceof LuaError);
+    }
+
+    /**
+     * The value a caught error gives Lua code (pcall, xpcall, coroutine.resume): the error's
+     * object, a message worded as Lua 5.1 words it ("user_script:1: msg"), or our words for a
+     * Java exception.
+     */
+    LuaValue luaMessage(LuaError e) {
+        if (fromJava(e)) {
+            String where = fileline(e);
+            String text = javaFailure(e.getCause());
+            return LuaValue.valueOf(where != null ? where + ": " + text : text);
+        }
+        LuaValue obj = e.getMessageObject();
+        if (obj == null) {
+            return LuaValue.NIL;
+        }
+        return obj.type() == LuaValue.TSTRING
+                ? LuaValue.valueOf(lua51Wording(withoutPositionIfLevel0(e, obj.tojstring()))) : obj;
+    }
+
+    /** LuaJ's "@user_script:1 attempt to call nil" as Lua 5.1's "user_script:1: attempt to call a nil value". */
+    private String lua51Wording(String m) {
+        if (m.endsWith("\n")) {
+            m = m.substring(0, m.length() - 1); // the (empty) traceback the watchdog appends
+        }
+        m = LUAJ_TYPE_ERROR.matcher(m).replaceAll("attempt to $1 a $2 value");
+        m = LUAJ_ARITH_ERROR.matcher(m).replaceAll(r -> "attempt to perform arithmetic on a "
+                + (r.group(2) == null || !r.group(1).equals("number") ? r.group(1) : r.group(2)) + " value");
+        m = m.replace("@" + src, src);
+        java.util.regex.Matcher pos = position.matcher(m);
+        if (pos.lookingAt()) {
+            m = src + ":" + pos.group(1) + ": " + m.substring(pos.end());
+        }
+        return m;
     }
 
     private long busyThresholdMillis() {
@@ -796,25 +969,19 @@ public final class ScriptEngine {
             }
         }
         String msg;
-        if (obj != null && obj.istable()) {
+        if (obj != null && obj.istable() && !fromJava(e)) {
             LuaValue err = obj.get("err");
             msg = err.isstring() ? err.tojstring() : "ERR unknown error";
         } else {
-            String m = obj != null && obj.isstring() ? obj.tojstring() : e.getMessage();
+            String m = fromJava(e) ? javaFailure(e.getCause())
+                    : obj != null && obj.isstring() ? obj.tojstring() : e.getMessage();
             if (m == null) {
                 m = "execution failure";
             }
-            if (m.endsWith("\n")) {
-                m = m.substring(0, m.length() - 1); // the (empty) traceback the watchdog appends
-            }
-            // LuaJ: "attempt to call nil"; Lua 5.1: "attempt to call a nil value"
-            m = LUAJ_TYPE_ERROR.matcher(m).replaceAll("attempt to $1 a $2 value");
-            // LuaJ writes the position as "src:line message"; Lua 5.1 as "src:line: message".
-            m = m.replace("@" + src, src);
-            java.util.regex.Matcher pos = position.matcher(m);
-            if (pos.lookingAt()) {
-                m = src + ":" + pos.group(1) + ": " + m.substring(pos.end());
-            } else if (fileline != null) {
+            String stripped = withoutPositionIfLevel0(e, m);
+            boolean level0 = !stripped.equals(m);
+            m = lua51Wording(stripped);
+            if (!level0 && !position.matcher(m).lookingAt() && fileline != null) {
                 m = src + ":" + line + ": " + m;
             }
             msg = "ERR " + m;
@@ -835,73 +1002,6 @@ public final class ScriptEngine {
             return f.startsWith(src + ":") ? f : null;
         } catch (IllegalAccessException ex) {
             return null;
-        }
-    }
-
-    /** Converts a script's return value to a reply (Redis's Lua → RESP rules). */
-    static void toReply(LuaValue v, Reply out, int resp) {
-        switch (v.type()) {
-            case LuaValue.TSTRING -> {
-                LuaString s = v.checkstring();
-                out.bulk(s.m_bytes, s.m_offset, s.m_length);
-            }
-            case LuaValue.TNUMBER -> out.integer((long) v.todouble());
-            case LuaValue.TBOOLEAN -> {
-                if (resp == 3) {
-                    out.bool(v.toboolean());
-                } else if (v.toboolean()) {
-                    out.integer(1);
-                } else {
-                    out.nullBulk();
-                }
-            }
-            case LuaValue.TTABLE -> tableToReply((LuaTable) v, out, resp);
-            default -> out.nullBulk();
-        }
-    }
-
-    private static void tableToReply(LuaTable t, Reply out, int resp) {
-        LuaValue err = t.rawget("err");
-        if (err.isstring()) {
-            out.error(err.tojstring());
-            return;
-        }
-        LuaValue ok = t.rawget("ok");
-        if (ok.isstring()) {
-            out.simple(ok.tojstring().replace('\r', ' ').replace('\n', ' '));
-            return;
-        }
-        LuaValue dbl = t.rawget("double");
-        if (dbl.type() == LuaValue.TNUMBER) {
-            out.dbl(dbl.todouble());
-            return;
-        }
-        LuaValue map = t.rawget("map");
-        if (map.istable()) {
-            List<LuaValue[]> pairs = LuaTables.pairs((LuaTable) map);
-            out.map(pairs.size());
-            for (LuaValue[] p : pairs) {
-                toReply(p[0], out, resp);
-                toReply(p[1], out, resp);
-            }
-            return;
-        }
-        LuaValue set = t.rawget("set");
-        if (set.istable()) {
-            List<LuaValue[]> members = LuaTables.pairs((LuaTable) set);
-            out.set(members.size());
-            for (LuaValue[] m : members) {
-                toReply(m[0], out, resp);
-            }
-            return;
-        }
-        int n = 0;
-        while (!t.rawget(n + 1).isnil()) {
-            n++;
-        }
-        out.array(n);
-        for (int i = 1; i <= n; i++) {
-            toReply(t.rawget(i), out, resp);
         }
     }
 }

@@ -13,14 +13,29 @@ import org.luaj.vm2.lib.DebugLib;
  * the clock (marking the script busy past busy-reply-threshold, as Redis starts answering BUSY)
  * and whether SCRIPT KILL / FUNCTION KILL asked it to stop, in which case it raises Redis's error.
  *
+ * <p>A kill, once seen, stays: from then on every instruction raises the error again, in whichever
+ * thread runs Lua (a coroutine's included), so neither pcall nor coroutine.resume can swallow it
+ * and carry on (Redis likewise re-raises it on every line).
+ *
+ * <p>While a FUNCTION LOAD runs the library's code ({@link #startLoad}), the same check ends it
+ * after 500 ms with Redis's "FUNCTION LOAD timeout" (Redis 7.0 limits loading likewise; the lock
+ * is held meanwhile, so loading must not hang the server).
+ *
  * <p>Installed as the globals' debug library without exposing a {@code debug} table to scripts;
  * it keeps no call stack (scripts cannot see one anyway), so it costs one counter increment per
  * instruction.
  */
 final class ScriptWatchdog extends DebugLib {
+    /** How long FUNCTION LOAD may run a library's code. */
+    static final long LOAD_TIMEOUT_MILLIS = 500;
     private int counter;
-    /** Set by this thread once a kill is seen: from then on every instruction raises it again. */
-    private boolean killing;
+    /**
+     * 1023 while running normally (check every 1024 instructions); 0 once the script must end
+     * (killed, or a FUNCTION LOAD past its time): from then on every instruction raises again.
+     */
+    private int mask = 1023;
+    private LuaError ending;
+    private volatile long loadDeadline;
     private volatile long startNanos;
     private volatile long thresholdNanos = Long.MAX_VALUE;
     private volatile boolean running;
@@ -34,7 +49,8 @@ final class ScriptWatchdog extends DebugLib {
 
     void start(long thresholdMillis) {
         counter = 0;
-        killing = false;
+        mask = 1023;
+        ending = null;
         killRequested = false;
         busy = false;
         thresholdNanos = thresholdMillis <= 0 ? Long.MAX_VALUE : thresholdMillis * 1_000_000L;
@@ -46,6 +62,24 @@ final class ScriptWatchdog extends DebugLib {
         running = false;
         busy = false;
         killRequested = false;
+        mask = 1023;
+        ending = null;
+    }
+
+    /** FUNCTION LOAD is about to run a library's code: it may run for LOAD_TIMEOUT_MILLIS. */
+    void startLoad() {
+        counter = 0;
+        mask = 1023;
+        ending = null;
+        busy = false;
+        thresholdNanos = Long.MAX_VALUE; // loading is never busy: the time limit ends it first
+        loadDeadline = System.nanoTime() + LOAD_TIMEOUT_MILLIS * 1_000_000;
+    }
+
+    void stopLoad() {
+        loadDeadline = 0;
+        mask = 1023;
+        ending = null;
     }
 
     /** True once the running script has exceeded busy-reply-threshold. */
@@ -68,18 +102,21 @@ final class ScriptWatchdog extends DebugLib {
 
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
-        if (killing) {
-            // a pcall caught the kill: raise it again at the next instruction, outside the pcall
-            throw killed();
-        }
-        if ((++counter & 1023) != 0) {
+        if ((++counter & mask) != 0) {
             return;
         }
-        if (killRequested) {
-            killing = true;
-            throw killed();
+        if (ending != null) {
+            // a pcall (or a coroutine) caught it: raise it again at the next instruction
+            throw ending();
         }
-        if (!busy && System.nanoTime() - startNanos > thresholdNanos) {
+        if (killRequested) {
+            end("ERR Script killed by user with SCRIPT KILL...");
+        }
+        long now = System.nanoTime();
+        if (loadDeadline != 0 && now - loadDeadline > 0) {
+            end("ERR FUNCTION LOAD timeout");
+        }
+        if (!busy && now - startNanos > thresholdNanos) {
             busy = true;
         }
         Runnable r = whileBusy;
@@ -88,9 +125,16 @@ final class ScriptWatchdog extends DebugLib {
         }
     }
 
-    private static LuaError killed() {
-        return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
-            LuaValue.valueOf("ERR Script killed by user with SCRIPT KILL...")}));
+    /** Raises Redis's error table now and at every instruction after. */
+    private void end(String error) {
+        ending = new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(error)}));
+        mask = 0;
+        throw ending();
+    }
+
+    /** A fresh error each time (LuaJ records the position on the error it catches). */
+    private LuaError ending() {
+        return new LuaError(ending.getMessageObject());
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.cinnabar.server.scripting;
 
-import java.io.ByteArrayOutputStream;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -38,7 +37,11 @@ final class StructLib {
             }
             int n = 0;
             while (i < f.length && f[i] >= '0' && f[i] <= '9') {
-                n = n * 10 + (f[i++] - '0');
+                int d = f[i++] - '0';
+                if (n > Integer.MAX_VALUE / 10 || n * 10 > Integer.MAX_VALUE - d) {
+                    throw new LuaError("integral size overflow");
+                }
+                n = n * 10 + d;
             }
             return n;
         }
@@ -71,12 +74,12 @@ final class StructLib {
         }
     }
 
-    static LuaTable create() {
+    static LuaTable create(ScriptLimits limits) {
         LuaTable t = new LuaTable();
         t.set("pack", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
-                return pack(a);
+                return pack(a, limits);
             }
         });
         t.set("unpack", new VarArgFunction() {
@@ -112,7 +115,7 @@ final class StructLib {
         }
     }
 
-    private static void putInt(ByteArrayOutputStream out, long v, int size, boolean little) {
+    private static void putInt(LuaBytes out, long v, int size, boolean little) {
         byte[] b = new byte[size];
         for (int k = 0; k < size; k++) {
             int idx = little ? k : size - 1 - k;
@@ -121,9 +124,9 @@ final class StructLib {
         out.writeBytes(b);
     }
 
-    private static Varargs pack(Varargs a) {
+    private static Varargs pack(Varargs a, ScriptLimits limits) {
         Fmt f = new Fmt(a.checkstring(1));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LuaBytes out = new LuaBytes(limits);
         int arg = 2;
         while (f.more()) {
             byte opt = f.f[f.i++];
@@ -163,7 +166,7 @@ final class StructLib {
                 default -> throw new LuaError("invalid format option '" + (char) opt + "'");
             }
         }
-        return LuaString.valueOf(out.toByteArray());
+        return out.toLuaString();
     }
 
     private static long getInt(byte[] b, int pos, int size, boolean little, boolean signed) {
