@@ -2,6 +2,11 @@ package dev.cinnabar.server.scripting;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
@@ -10,6 +15,7 @@ import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaThread;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.OrphanedThread;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.VarArgFunction;
 
@@ -39,6 +45,15 @@ import org.luaj.vm2.lib.VarArgFunction;
  * (out of memory, stack overflow), which ends the whole script instead of being reported to
  * Lua as the coroutine's error. {@code coroutine.running()} returns nil on the main thread, as in
  * Lua 5.1.
+ *
+ * <p>Busy scripts: past busy-reply-threshold the script's own thread (the owner, which holds the
+ * execution lock) serves the clients waiting for the lock from the watchdog's hook, and only the
+ * lock's holder may. A coroutine runs on another thread while the owner is parked inside LuaJ's
+ * resume, so a busy loop inside a coroutine would never serve them (no BUSY reply, no SCRIPT
+ * KILL: the server stuck). Hence the owner never parks inside LuaJ: it hands its resumes to a
+ * helper thread and waits at a desk, where a busy coroutine's hook asks it to serve
+ * ({@link #whileBusy}) and waits until it has; the coroutine and the owner never run at the same
+ * time. The helper thread ends with the script, like the coroutine threads.
  */
 final class Coroutines {
     /** The body returned this marker and the coroutine's error value: it failed. */
@@ -52,6 +67,16 @@ final class Coroutines {
     private final Function<RuntimeException, LuaValue> javaErrorValue;
     /** Coroutines started by the running script whose threads may still be alive. */
     private final List<Body> started = new ArrayList<>();
+    /** The thread running the script (it holds the execution lock), from {@link #begin}. */
+    private volatile Thread owner;
+    /** What the owner runs when a busy script must serve the clients waiting for the lock. */
+    private volatile Runnable serve = () -> { };
+    /** Runs the owner's resumes (created on the first one of a script, ended with it). */
+    private ExecutorService helper;
+    /** Where the owner waits while its resume runs, and a busy coroutine asks it to serve. */
+    private final Object desk = new Object();
+    private boolean ownerAtDesk; // guarded by desk
+    private boolean serviceAsked; // guarded by desk
 
     /**
      * errorValue turns a Lua error into the value Lua 5.1 gives its catcher; javaErrorValue does
@@ -62,6 +87,38 @@ final class Coroutines {
         this.globals = globals;
         this.errorValue = errorValue;
         this.javaErrorValue = javaErrorValue;
+    }
+
+    /** The script about to run runs on this thread; serve is what it runs for waiting clients when busy. */
+    void begin(Runnable serve) {
+        this.owner = Thread.currentThread();
+        this.serve = serve;
+    }
+
+    /**
+     * The watchdog's hook once the script is busy: serves the waiting clients on the owner's
+     * thread; on a coroutine's thread, asks the owner to and waits until it has.
+     */
+    void whileBusy() {
+        if (Thread.currentThread() == owner) {
+            serve.run();
+            return;
+        }
+        synchronized (desk) {
+            if (!ownerAtDesk) {
+                return;
+            }
+            serviceAsked = true;
+            desk.notifyAll();
+            while (serviceAsked && ownerAtDesk) {
+                try {
+                    desk.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /** A coroutine's function, run on the coroutine's thread. */
@@ -152,7 +209,7 @@ final class Coroutines {
         if (co.state.status == LuaThread.STATUS_INITIAL && co.state.function instanceof Body body) {
             admit(body);
         }
-        Varargs r = co.resume(args);
+        Varargs r = Thread.currentThread() == owner ? resumeAtDesk(co, args) : co.resume(args);
         if (r.arg1().toboolean() && r.narg() >= 2) {
             LuaValue marker = r.arg(2);
             if (marker == FAILED) {
@@ -163,6 +220,78 @@ final class Coroutines {
             }
         }
         return r;
+    }
+
+    /** The owner's resume: run by the helper thread while the owner waits at the desk, serving when asked. */
+    private Varargs resumeAtDesk(LuaThread co, Varargs args) {
+        if (helper == null) {
+            helper = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "cinnabar-lua-resume");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        FutureTask<Varargs> task = new FutureTask<>(() -> co.resume(args)) {
+            @Override
+            protected void done() {
+                synchronized (desk) {
+                    desk.notifyAll();
+                }
+            }
+        };
+        synchronized (desk) {
+            ownerAtDesk = true;
+        }
+        boolean interrupted = false;
+        try {
+            helper.execute(task);
+            while (true) {
+                synchronized (desk) {
+                    while (!serviceAsked && !task.isDone()) {
+                        try {
+                            desk.wait();
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (!serviceAsked) {
+                        break;
+                    }
+                }
+                try {
+                    serve.run(); // the asking coroutine waits meanwhile: never both at once
+                } finally {
+                    synchronized (desk) {
+                        serviceAsked = false;
+                        desk.notifyAll();
+                    }
+                }
+            }
+        } finally {
+            synchronized (desk) {
+                ownerAtDesk = false;
+                serviceAsked = false;
+                desk.notifyAll();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OrphanedThread();
+        }
     }
 
     /** Records a coroutine about to start its thread, within the limit. */
@@ -188,11 +317,14 @@ final class Coroutines {
      * and waits for them; returns how many did not end in time (then logged by the caller).
      */
     int endAll() {
+        owner = null;
+        ExecutorService h = helper;
+        helper = null;
+        if (h != null) {
+            h.shutdown(); // idle: the script's resumes are over
+        }
         List<Body> bodies;
         synchronized (started) {
-            if (started.isEmpty()) {
-                return 0;
-            }
             bodies = new ArrayList<>(started);
             started.clear();
         }
@@ -220,6 +352,14 @@ final class Coroutines {
             if (t.isAlive()) {
                 stuck++;
             }
+        }
+        try {
+            if (h != null && !h.awaitTermination(Math.max(1, (deadline - System.nanoTime()) / 1_000_000),
+                    TimeUnit.MILLISECONDS)) {
+                stuck++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return stuck;
     }

@@ -222,7 +222,7 @@ public final class ScriptEngine {
         g.setmetatable(ReadOnlyTable.copyOf(meta));
         g.seal();
         g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
-        watchdog.whileBusy = () -> server.lock().serveWaiters();
+        watchdog.whileBusy = coroutines::whileBusy; // serves the waiting clients, from a coroutine too
         this.scriptClient = new Client(server.clients().newId(), server, Connection.NONE, new LuaReply(2));
     }
 
@@ -803,6 +803,7 @@ public final class ScriptEngine {
         run = r;
         scriptClient.select(caller.db().id());
         dirtyAtStart = server.dirty;
+        coroutines.begin(() -> server.lock().serveWaiters());
         watchdog.start(busyThresholdMillis());
         LuaValue result = null;
         String failure = null;
