@@ -42,11 +42,10 @@ public final class Keyspace {
     }
 
     /**
-     * The server cron's keyspace work, once per tick: follow the maxmemory policy's LRU/LFU
-     * choice, run the active expire cycle, resize and rehash dicts.
+     * The server cron's keyspace work, once per tick: run the active expire cycle, resize and
+     * rehash dicts.
      */
-    public void databasesCron(int hz, int activeExpireEffort, boolean lfuPolicy) {
-        lfu = lfuPolicy;
+    public void databasesCron(int hz, int activeExpireEffort) {
         activeExpire.databasesCron(hz, activeExpireEffort);
     }
 

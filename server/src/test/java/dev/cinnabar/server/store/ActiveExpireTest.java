@@ -45,7 +45,7 @@ class ActiveExpireTest {
         fill(ks.db(7), "b", 500, 10);
         now += 20;
         for (int i = 0; i < 100 && ks.totalKeys() > 200; i++) {
-            ks.databasesCron(10, 1, false);
+            ks.databasesCron(10, 1);
         }
         assertThat(ks.db(0).size()).isEqualTo(200);
         assertThat(ks.db(0).expiresSize()).isEqualTo(100);
@@ -85,10 +85,10 @@ class ActiveExpireTest {
         fill(ks.db(0), "k", 10_000, 10);
         now += 20;
         ks.activeExpire().enabled(false);
-        ks.databasesCron(10, 10, false);
+        ks.databasesCron(10, 10);
         assertThat(ks.db(0).size()).as("disabled: nothing reclaimed").isEqualTo(10_000);
         ks.activeExpire().enabled(true);
-        ks.databasesCron(10, 10, false);
+        ks.databasesCron(10, 10);
         assertThat(ks.db(0).size()).isLessThan(10_000);
     }
 
@@ -107,7 +107,7 @@ class ActiveExpireTest {
         });
         replica.db(0).add(k("x"), "v");
         replica.db(0).setExpire(k("x"), now - 1);
-        replica.databasesCron(10, 1, false);
+        replica.databasesCron(10, 1);
         assertThat(replica.db(0).size()).isEqualTo(1);
         assertThat(replica.db(0).lookupRead(k("x"))).isNull(); // reads see it expired
         assertThat(replica.db(0).size()).isEqualTo(1);
@@ -118,7 +118,7 @@ class ActiveExpireTest {
         Db db = ks.db(3);
         fill(db, "k", 50_000, 0);
         for (int i = 0; i < 100 && db.dict().isRehashing(); i++) {
-            ks.databasesCron(10, 1, false);
+            ks.databasesCron(10, 1);
         }
         int big = db.dict().buckets();
         assertThat(big).isGreaterThanOrEqualTo(50_000);
@@ -126,7 +126,7 @@ class ActiveExpireTest {
             db.delete(k("k" + i));
         }
         for (int i = 0; i < 200 && (db.dict().buckets() > 16 || db.dict().isRehashing()); i++) {
-            ks.databasesCron(10, 1, false);
+            ks.databasesCron(10, 1);
         }
         assertThat(db.dict().buckets()).isEqualTo(16);
         for (int i = 0; i < 10; i++) {

@@ -57,8 +57,11 @@ final class ConfigCommands {
         };
         config.entry("lfu-log-factor").onApply(copy);
         config.entry("lfu-decay-time").onApply(copy);
+        // Redis reads the policy on every access: the switch takes effect with the CONFIG SET itself
+        config.entry("maxmemory-policy").onApply(v -> ctx.keyspace().lfuMode(config.maxmemoryPolicy.contains("lfu")));
         ctx.keyspace().lfuLogFactor = config.lfuLogFactor;
         ctx.keyspace().lfuDecayTime = config.lfuDecayTime;
+        ctx.keyspace().lfuMode(config.maxmemoryPolicy.contains("lfu"));
     }
 
     /**
