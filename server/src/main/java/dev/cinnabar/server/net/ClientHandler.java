@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -99,6 +100,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private final RespWriter pushWriter = new RespWriter();
     private final RequestParser parser = new RequestParser();
     private final ArrayList<byte[][]> batch = new ArrayList<>();
+    /** wire[i]: the bytes batch[i] took on the wire (Redis's query buffer holds them until it runs). */
+    private long[] wire = new long[16];
+    /** While runLocked runs: the wire bytes of the running request and of those after it. */
+    private long wireLeft;
+    /** The running request's share of qbuf (CLIENT LIST/INFO of itself): wireLeft while it runs. */
+    private volatile long runningQbuf;
     private final AtomicInteger owner = new AtomicInteger(LOOP);
     /**
      * Index in batch of the first request not run yet while the client is blocked (BLPOP...) or
@@ -113,6 +120,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private boolean waitScript;
     /** A resume (unblock, end of pause) arrived while the batch was away (loop thread only). */
     private boolean resumePending;
+    /**
+     * Set when CLIENT PAUSE ended and it is this connection's turn to run its postponed requests:
+     * the next postponed connection runs only once ours have (Redis runs them in arrival order).
+     */
+    private volatile boolean resumedTurn;
     /** A protocol error found after the requests before it: answered once those have run. */
     private ProtocolException protocolError;
     private ChannelHandlerContext ctx;
@@ -252,6 +264,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 byte[][] argv;
                 while ((argv = parser.next(cumulation)) != null) {
                     if (argv.length > 0) {
+                        int at = batch.size();
+                        if (at == wire.length) {
+                            wire = Arrays.copyOf(wire, 2 * at);
+                        }
+                        wire[at] = parser.lastRequestBytes();
                         batch.add(argv);
                         if (unauth) {
                             more = true;
@@ -274,6 +291,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 return;
             }
             if (!batch.isEmpty()) {
+                updateQbuf();
                 runBatch(0);
             }
         }
@@ -372,6 +390,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         inBatch = true;
         try {
             int n = batch.size();
+            wireLeft = 0;
+            for (int i = from; i < n; i++) {
+                wireLeft += wire[i];
+            }
             for (int i = from; i < n; i++) {
                 if (closing) {
                     break; // a client gone runs nothing more, as in Redis
@@ -388,23 +410,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 }
                 lookedUpArgv = null;
                 client.touch(server.clock().millis());
-                if (client.replyMode == Client.REPLY_SKIP) {
+                int before = client.replyMode;
+                if (before == Client.REPLY_SKIP) {
                     client.replyMode = Client.REPLY_ON; // the skipped command is over
-                } else if (client.replyMode == Client.REPLY_SKIP_NEXT) {
+                } else if (before == Client.REPLY_SKIP_NEXT) {
                     client.replyMode = Client.REPLY_SKIP; // skips this one command only
                 }
                 int mode = client.replyMode;
                 writer.muted(mode != Client.REPLY_ON);
+                runningQbuf = wireLeft;
                 server.dispatcher().call(client);
+                runningQbuf = 0;
+                wireLeft -= wire[i];
                 if (client.postponed) {
                     client.postponed = false;
+                    client.replyMode = before; // the command has not run: a SKIP still applies to it
+                    writer.muted(false);
                     hold(i); // CLIENT PAUSE: this command and the rest wait for the pause to end
                     return;
                 }
                 if (mode != Client.REPLY_ON) {
                     // A command run with replies off is silent (its pushes were not), unless it
-                    // turned them back on (CLIENT REPLY ON answers OK).
-                    if (mode == Client.REPLY_OFF && client.replyMode == Client.REPLY_ON) {
+                    // turned them back on (CLIENT REPLY ON answers OK, also right after a SKIP).
+                    if (client.replyMode == Client.REPLY_ON) {
                         writer.target().writeBytes(writer.mutedBytes());
                     }
                     writer.muted(false);
@@ -423,6 +451,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             batch.clear();
         } finally {
             inBatch = false;
+            runningQbuf = 0;
+            if (resumedTurn) {
+                resumedTurn = false;
+                server.clients().pause().turnDone(this); // the next postponed client may run
+            }
         }
     }
 
@@ -574,7 +607,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     /** Keeps batch[i..] for when the pause ends (runs under the lock); reading goes on, bounded. */
     private void hold(int i) {
         heldFrom = i;
-        server.clients().pause().await(() -> channel.eventLoop().execute(this::resume));
+        server.clients().pause().await(this, () -> {
+            resumedTurn = true;
+            try {
+                channel.eventLoop().execute(this::resume);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                resumedTurn = false; // the server is stopping: nothing will run here
+                server.clients().pause().turnDone(this);
+            }
+        });
     }
 
     @Override
@@ -592,6 +633,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         if (closing || heldFrom < 0 || client.blocked()) {
+            if (resumedTurn) { // nothing of ours to run: the next postponed client's turn
+                resumedTurn = false;
+                server.lock().runLocked(() -> server.clients().pause().turnDone(this));
+            }
             return;
         }
         int from = heldFrom;
@@ -790,7 +835,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public long queryBufferBytes() {
-        return qbufLen;
+        return qbufLen + runningQbuf;
     }
 
     @Override

@@ -55,6 +55,9 @@ public final class RequestParser {
     private static final ByteProcessor UNTIL_LF_OR_NUL = b -> b != '\n' && b != 0;
 
     private long maxBulkLen = 512L * 1024 * 1024;
+    /** Wire bytes consumed so far by the request being read, and by the last one returned. */
+    private long requestBytes;
+    private long lastRequestBytes;
     private boolean unauthenticated;
 
     /** Arguments of the current multibulk still to read; 0 between requests. */
@@ -99,6 +102,26 @@ public final class RequestParser {
      * the unconsumed bytes in front and appends new input after them.
      */
     public byte[][] next(ByteBuf in) throws ProtocolException {
+        int start = in.readerIndex();
+        byte[][] out;
+        try {
+            out = parse(in);
+        } finally {
+            requestBytes += in.readerIndex() - start;
+        }
+        if (out != null) {
+            lastRequestBytes = requestBytes;
+            requestBytes = 0;
+        }
+        return out;
+    }
+
+    /** The bytes the request {@link #next} returned last took on the wire (over all reads). */
+    public long lastRequestBytes() {
+        return lastRequestBytes;
+    }
+
+    private byte[][] parse(ByteBuf in) throws ProtocolException {
         if (multibulkLen == 0) {
             if (!in.isReadable()) {
                 return null;

@@ -2,6 +2,7 @@ package dev.cinnabar.server.session;
 
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,7 +21,14 @@ public final class ClientPause {
     private final CommandSpec exec;
     private Mode mode;
     private long endMillis;
-    private final List<Runnable> waiters = new ArrayList<>();
+    private final List<Waiter> waiters = new ArrayList<>();
+    /** Postponed clients released by the end of the pause that have not had their turn yet. */
+    private final ArrayDeque<Waiter> resuming = new ArrayDeque<>();
+    /** The released client running its postponed requests now, or null. */
+    private Object turn;
+
+    private record Waiter(Object owner, Runnable resume) {
+    }
 
     /** @param exec the EXEC command's spec (postponed when its queued commands write), or null */
     public ClientPause(CommandSpec exec) {
@@ -76,19 +84,43 @@ public final class ClientPause {
         return waiters.size();
     }
 
-    /** Registers a task that resumes a postponed client once the pause ends. */
-    public void await(Runnable resume) {
-        waiters.add(resume);
+    /**
+     * Registers a postponed client: {@code resume} is called (under the lock) when the pause has
+     * ended and it is the client's turn; the client then calls {@link #turnDone} with the same
+     * owner once its postponed requests have run (or it has nothing to run: closed).
+     */
+    public void await(Object owner, Runnable resume) {
+        waiters.add(new Waiter(owner, resume));
     }
 
-    /** Ends the pause now (CLIENT UNPAUSE) and resumes the postponed clients in arrival order. */
+    /**
+     * Ends the pause now (CLIENT UNPAUSE) and resumes the postponed clients one after the other in
+     * arrival order, as Redis does: each runs its postponed requests before the next one starts.
+     * Clients run on their own threads, so the order is kept by handing the turn on.
+     */
     public void unpause() {
         mode = null;
         endMillis = 0;
-        List<Runnable> w = new ArrayList<>(waiters);
+        resuming.addAll(waiters);
         waiters.clear();
-        for (Runnable r : w) {
-            r.run();
+        if (turn == null) {
+            next();
+        }
+    }
+
+    /** The owner's postponed requests have run: the next released client's turn. */
+    public void turnDone(Object owner) {
+        if (turn == owner) {
+            turn = null;
+            next();
+        }
+    }
+
+    private void next() {
+        Waiter w = resuming.poll();
+        if (w != null) {
+            turn = w.owner();
+            w.resume().run();
         }
     }
 

@@ -149,4 +149,72 @@ class ClientReplyTest {
             c0.send("GET", "a");
         });
     }
+
+    @Test
+    void onRightAfterSkipAnswersAndResetAfterSkipIsSilent() throws Exception {
+        same((c0, c1) -> {
+            c0.send("CLIENT", "REPLY", "SKIP");
+            c0.send("CLIENT", "REPLY", "ON"); // clears the skip of itself: +OK
+            c0.send("PING");
+            c0.send("CLIENT", "REPLY", "SKIP");
+            c0.send("RESET"); // RESET does not clear the skip of itself
+            c0.send("PING");
+            c0.send("CLIENT", "REPLY", "OFF");
+            c0.send("RESET"); // but it ends OFF: +RESET
+            c0.send("PING");
+        });
+    }
+
+    @Test
+    void aSkipStillAppliesToTheCommandHeldByAPause() throws Exception {
+        same((c0, c1) -> {
+            c1.call("CLIENT", "PAUSE", "100000", "WRITE");
+            c0.send("CLIENT", "REPLY", "SKIP");
+            c0.send("LPUSH", "l", "a"); // postponed; its reply is skipped when it runs
+            settle();
+            c1.call("CLIENT", "UNPAUSE");
+            c0.send("LLEN", "l");
+            settle();
+            c1.call("CLIENT", "PAUSE", "300", "ALL"); // (CLIENT UNPAUSE would be held too)
+            c0.send("CLIENT", "REPLY", "SKIP");
+            c0.send("MGET", "k", "n");
+            c0.send("LLEN", "l");
+            Thread.sleep(500);
+        });
+    }
+
+    @Test
+    void clientsHeldByAPauseRunInArrivalOrder() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            List<List<Resp>> want = held(redis.port());
+            List<List<Resp>> got = held(ours.port());
+            assertThat(got).isEqualTo(want);
+        }
+    }
+
+    /** Eight clients postponed one after the other by CLIENT PAUSE ALL each APPEND to one key. */
+    private static List<List<Resp>> held(int port) throws Exception {
+        List<RespClient> cs = new ArrayList<>();
+        try (RespClient admin = new RespClient(port)) {
+            admin.call("DEL", "k");
+            for (int i = 0; i < 8; i++) {
+                cs.add(new RespClient(port));
+            }
+            admin.call("CLIENT", "PAUSE", "400", "ALL"); // (CLIENT UNPAUSE would be held too)
+            for (RespClient c : cs) {
+                c.send("APPEND", "k", "x");
+                Thread.sleep(15);
+            }
+            Thread.sleep(400); // the pause is over
+            List<List<Resp>> out = new ArrayList<>();
+            for (RespClient c : cs) {
+                out.add(drain(c));
+            }
+            return out;
+        } finally {
+            for (RespClient c : cs) {
+                c.close();
+            }
+        }
+    }
 }

@@ -328,4 +328,29 @@ class IntrospectionTest {
             assertThat(writer.read()).isEqualTo(new Resp.Simple("PONG"));
         }
     }
+
+    /** qbuf as Redis counts it: the running request's bytes, and what follows it in the pipeline. */
+    @Test
+    void qbufHoldsTheRunningRequest() {
+        assertThat(qbuf(d.ours, false)).isEqualTo(qbuf(d.real, false)).isEqualTo("26");
+        assertThat(qbuf(d.ours, true)).isEqualTo(qbuf(d.real, true));
+    }
+
+    private static String qbuf(RespClient c, boolean pipelined) {
+        if (pipelined) {
+            c.writeRaw("*2\r\n$6\r\nclient\r\n$4\r\ninfo\r\n*1\r\n$4\r\nPING\r\n");
+        } else {
+            c.send("client", "info");
+        }
+        String info = ((Resp.Bulk) c.read()).text();
+        if (pipelined) {
+            c.read(); // PONG
+        }
+        for (String f : info.trim().split(" ")) {
+            if (f.startsWith("qbuf=")) {
+                return f.substring(5);
+            }
+        }
+        return null;
+    }
 }

@@ -190,7 +190,9 @@ public final class ConnectionCommands implements CommandFamily {
     void reset(Client c) {
         c.server().clients().reset(c);
         c.flags &= ~ClientFlags.READONLY;
-        c.replyMode = Client.REPLY_ON;
+        if (c.replyMode != Client.REPLY_SKIP) { // as Redis, RESET ends OFF but not a SKIP of itself
+            c.replyMode = Client.REPLY_ON;
+        }
         c.select(0);
         c.protocol(2);
         c.name(null);
