@@ -3,6 +3,7 @@ package dev.cinnabar.server.scripting;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.persistence.rdb.Crc64;
 import dev.cinnabar.server.persistence.rdb.RdbStrings;
+import dev.cinnabar.server.protocol.RequestParser;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.luaj.vm2.LuaClosure;
@@ -63,8 +65,13 @@ public final class FunctionRegistry {
         return engine;
     }
 
+    /** A function by name; Redis compares function names (not library names) case-insensitively. */
     public Function function(String name) {
-        return functions.get(name);
+        return functions.get(key(name));
+    }
+
+    private static String key(String functionName) {
+        return functionName.toLowerCase(Locale.ROOT);
     }
 
     public Collection<Library> libraries() {
@@ -85,7 +92,7 @@ public final class FunctionRegistry {
         if (lib == null) {
             return false;
         }
-        lib.functions().keySet().forEach(functions::remove);
+        lib.functions().keySet().forEach(n -> functions.remove(key(n)));
         return true;
     }
 
@@ -97,7 +104,7 @@ public final class FunctionRegistry {
             throw new ScriptException("ERR Library '" + lib.name() + "' already exists");
         }
         for (Function f : lib.functions().values()) {
-            Function existing = functions.get(f.name());
+            Function existing = functions.get(key(f.name()));
             if (existing != null && !existing.library().equals(lib.name())) {
                 throw new ScriptException("ERR Function " + f.name() + " already exists");
             }
@@ -106,30 +113,42 @@ public final class FunctionRegistry {
             delete(old.name());
         }
         libraries.put(lib.name(), lib);
-        functions.putAll(lib.functions());
+        lib.functions().values().forEach(f -> functions.put(key(f.name()), f));
         return lib.name();
     }
 
+    /**
+     * The library name of the metadata line ("#!lua name=mylib"), split into words as Redis splits
+     * it (quotes allowed, so name="x" names x); the engine word is "#!" and the engine's name,
+     * compared case-insensitively.
+     */
     private static String libraryName(String code) throws ScriptException {
         if (!code.startsWith("#!")) {
             throw new ScriptException("ERR Missing library metadata");
         }
         int nl = code.indexOf('\n');
-        String shebang = nl < 0 ? code : code.substring(0, nl);
-        String[] parts = shebang.substring(2).trim().split(" +");
-        if (!parts[0].equals("lua")) {
-            throw new ScriptException("ERR Engine '" + parts[0] + "' not found");
+        byte[][] parts = nl < 0 ? null : RequestParser.splitArgs(code.substring(0, nl).getBytes(StandardCharsets.UTF_8));
+        if (parts == null || parts.length == 0) {
+            throw new ScriptException("ERR Invalid library metadata");
         }
+        String engineName = new String(parts[0], StandardCharsets.UTF_8).substring(2);
         String name = null;
         for (int i = 1; i < parts.length; i++) {
-            if (parts[i].startsWith("name=")) {
-                name = parts[i].substring(5);
+            String part = new String(parts[i], StandardCharsets.UTF_8);
+            if (part.regionMatches(true, 0, "name=", 0, 5)) {
+                if (name != null) {
+                    throw new ScriptException("ERR Invalid metadata value, name argument was given multiple times");
+                }
+                name = part.substring(5);
             } else {
-                throw new ScriptException("ERR Invalid metadata value given: " + parts[i]);
+                throw new ScriptException("ERR Invalid metadata value given: " + part);
             }
         }
         if (name == null) {
             throw new ScriptException("ERR Library name was not given");
+        }
+        if (!engineName.equalsIgnoreCase("lua")) {
+            throw new ScriptException("ERR Engine '" + engineName + "' not found");
         }
         if (!NAME.matcher(name).matches()) {
             throw new ScriptException("ERR Library names can only contain letters, numbers, or underscores(_) "
@@ -144,7 +163,8 @@ public final class FunctionRegistry {
         src[0] = '-';
         src[1] = '-';
         Map<String, Function> registered = new LinkedHashMap<>();
-        LuaTable env = loadEnvironment(name, registered);
+        boolean[] loading = {true};
+        LuaTable env = loadEnvironment(name, registered, loading);
         LuaValue chunk;
         try {
             chunk = engine.globals().load(new ByteArrayInputStream(src), "@user_function", "t", env);
@@ -159,6 +179,7 @@ public final class FunctionRegistry {
         try {
             engine.runLoader(chunk);
         } catch (LuaError e) {
+            loading[0] = false;
             String msg = engine.errorText(e, "");
             msg = msg.substring(0, msg.lastIndexOf(" script: "));
             throw new ScriptException("ERR Error registering functions: " + msg);
@@ -167,6 +188,7 @@ public final class FunctionRegistry {
         } catch (RuntimeException e) {
             throw new ScriptException("ERR Error registering functions: " + engine.compilerFailure(e));
         }
+        loading[0] = false; // a callback that kept the load-time redis table cannot register later
         if (registered.isEmpty()) {
             throw new ScriptException("ERR No functions registered");
         }
@@ -180,7 +202,8 @@ public final class FunctionRegistry {
         return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf("ERR " + msg)}));
     }
 
-    private static LuaTable strict(LuaTable t) {
+    /** A metatable under which reading a missing key is Redis's nonexistent-global error. */
+    private static LuaTable strictMeta() {
         LuaTable meta = new LuaTable();
         meta.set(LuaValue.INDEX, new VarArgFunction() {
             @Override
@@ -189,12 +212,14 @@ public final class FunctionRegistry {
                         + "'");
             }
         });
-        t.setmetatable(meta);
-        return t;
+        return meta;
     }
 
-    /** The load-time environment: only redis.register_function, redis.log and constants. */
-    private LuaTable loadEnvironment(String library, Map<String, Function> registered) {
+    /**
+     * The load-time environment: only redis.register_function, redis.log and constants, in
+     * read-only tables (a callback that keeps a reference to them can change nothing later).
+     */
+    private LuaTable loadEnvironment(String library, Map<String, Function> registered, boolean[] loading) {
         LuaTable realRedis = (LuaTable) engine.globals().get("redis");
         LuaTable redis = new LuaTable();
         for (String k : new String[] {"log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION",
@@ -204,16 +229,21 @@ public final class FunctionRegistry {
         redis.rawset("register_function", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
+                if (!loading[0]) {
+                    throw libError("redis.register_function can only be called on FUNCTION LOAD command");
+                }
                 register(library, a, registered);
                 return LuaValue.NONE;
             }
         });
         // A Globals, not a plain table: LuaJ closures take their debug hook (the watchdog that
         // detects busy functions and FUNCTION KILL) from the Globals they were created under.
-        org.luaj.vm2.Globals env = new org.luaj.vm2.Globals();
+        SandboxGlobals env = new SandboxGlobals();
         env.debuglib = engine.globals().debuglib;
-        env.rawset("redis", strict(redis));
-        return strict(env);
+        env.rawset("redis", ReadOnlyTable.copyOf(redis, strictMeta()));
+        env.setmetatable(strictMeta());
+        env.seal();
+        return env;
     }
 
     private static void register(String library, Varargs a, Map<String, Function> registered) {
@@ -229,7 +259,12 @@ public final class FunctionRegistry {
             for (LuaValue[] kv : LuaTables.pairs(t)) {
                 String k = kv[0].tojstring();
                 switch (k) {
-                    case "function_name" -> nameV = kv[1];
+                    case "function_name" -> {
+                        if (!kv[1].isstring()) {
+                            throw libError("function_name argument given to redis.register_function must be a string");
+                        }
+                        nameV = kv[1];
+                    }
                     case "callback" -> callback = kv[1];
                     case "flags" -> flagsV = kv[1];
                     case "description" -> {
@@ -267,6 +302,9 @@ public final class FunctionRegistry {
                     }
                 }
             }
+        } else if (a.narg() == 1) {
+            throw libError("calling redis.register_function with a single argument is only applicable to Lua table "
+                    + "(representing named arguments).");
         } else if (a.narg() == 2) {
             if (!a.arg1().isstring()) {
                 throw libError("first argument to redis.register_function must be a string");
@@ -283,7 +321,7 @@ public final class FunctionRegistry {
             throw libError("Library names can only contain letters, numbers, or underscores(_) and must be at least "
                     + "one character long");
         }
-        if (registered.containsKey(name)) {
+        if (registered.containsKey(name)) { // case-sensitive within a library, unlike across libraries
             throw libError("Function already exists in the library");
         }
         ScriptFlags flags = new ScriptFlags(true, flagNames.contains("no-writes"), flagNames.contains("allow-oom"),

@@ -8,7 +8,15 @@ final class ReadOnlyTable extends LuaTable {
     private final Seal seal = new Seal();
 
     static ReadOnlyTable copyOf(LuaTable src) {
+        return copyOf(src, null);
+    }
+
+    /** A read-only copy of src with the given metatable (none when null). */
+    static ReadOnlyTable copyOf(LuaTable src, LuaTable meta) {
         ReadOnlyTable t = new ReadOnlyTable();
+        if (meta != null) {
+            t.setmetatable(meta);
+        }
         LuaValue k = LuaValue.NIL;
         while (true) {
             var n = src.next(k);

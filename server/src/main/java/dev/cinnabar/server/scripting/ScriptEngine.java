@@ -101,16 +101,35 @@ public final class ScriptEngine {
     /** State of the script being run. */
     private static final class Run {
         final Client caller;
+        final String label;
         final ScriptFlags flags;
         final boolean readOnly;
         int resp = 2;
         final long startNanos = System.nanoTime();
 
-        Run(Client caller, ScriptFlags flags, boolean readOnly) {
+        Run(Client caller, String label, ScriptFlags flags, boolean readOnly) {
             this.caller = caller;
+            this.label = label;
             this.flags = flags;
             this.readOnly = readOnly;
         }
+    }
+
+    /** The script or function being run: its name, its caller's command and its run time so far. */
+    public record Running(String name, List<byte[]> command, long durationMillis) {
+    }
+
+    /** What runs now (FUNCTION STATS), or null; read on the script's own thread, like every command. */
+    public Running current() {
+        Run r = run;
+        if (r == null) {
+            return null;
+        }
+        List<byte[]> command = new ArrayList<>(r.caller.argc());
+        for (int i = 0; i < r.caller.argc(); i++) {
+            command.add(r.caller.arg(i));
+        }
+        return new Running(r.label, command, (System.nanoTime() - r.startNanos) / 1_000_000);
     }
 
     /** "user_script" for EVAL, "user_function" for FUNCTION libraries (chunk names in errors). */
@@ -799,7 +818,7 @@ public final class ScriptEngine {
         if (monitor != null) {
             monitor.accept(caller);
         }
-        Run r = new Run(caller, flags, readOnly);
+        Run r = new Run(caller, label, flags, readOnly);
         run = r;
         scriptClient.select(caller.db().id());
         dirtyAtStart = server.dirty;

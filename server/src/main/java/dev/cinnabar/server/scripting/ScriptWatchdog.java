@@ -69,6 +69,7 @@ final class ScriptWatchdog extends DebugLib {
     /** FUNCTION LOAD is about to run a library's code: it may run for LOAD_TIMEOUT_MILLIS. */
     void startLoad() {
         counter = 0;
+        killRequested = false; // a kill that arrived as the last script ended must not end this load
         mask = 1023;
         ending = null;
         busy = false;

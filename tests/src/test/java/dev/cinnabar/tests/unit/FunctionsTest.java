@@ -123,4 +123,47 @@ class FunctionsTest {
         assertThat(d.ours.call("FUNCTION".getBytes(), "RESTORE".getBytes(), ((Resp.Bulk) theirs).value(),
                 "REPLACE".getBytes()).asText()).isEqualTo("OK");
     }
+
+    @Test
+    void metadataIsParsedAsRedisSplitsIt() {
+        fresh();
+        String body = "\nredis.register_function('Foo', function() return 1 end)";
+        d.both("FUNCTION", "LOAD", "#!LUA name=up" + body); // the engine name in any case
+        d.both("FUNCTION", "LOAD", "#!Lua name=\"quoted\"" + body.replace("Foo", "other"));
+        d.both("FUNCTION", "LOAD", "#! name=test" + body);
+        d.both("FUNCTION", "LOAD", "#!lua name=foo name=bar" + body);
+        d.both("FUNCTION", "LOAD", "#!lua NAME=x" + body);
+        d.both("FUNCTION", "LOAD", "#!lua name=\"unbalanced" + body);
+        d.both("FUNCTION", "LOAD", "#!lua name=nonewline");
+        d.both("FUNCTION", "LOAD", "#!lua" + body);
+    }
+
+    @Test
+    void functionNamesAreCaseInsensitiveLibraryNamesAreNot() {
+        fresh();
+        d.both("FUNCTION", "LOAD", "#!lua name=test\nredis.register_function('test', function() return 'lower' end)");
+        d.both("FCALL", "TEST", "0");
+        d.both("FCALL", "tEsT", "0");
+        d.both("FUNCTION", "LOAD", "#!lua name=TEST\nredis.register_function('other', function() return 1 end)");
+        d.both("FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function('TEST', function() return 1 end)");
+        d.both("FCALL", "test", "notanumber");
+        d.both("FUNCTION", "DELETE", "TEST");
+        d.both("FCALL", "other", "0");
+    }
+
+    @Test
+    void registrationRulesAndTheLoadTimeSandbox() {
+        fresh();
+        d.both("FUNCTION", "LOAD", "#!lua name=e\nredis.register_function('f1')");
+        d.both("FUNCTION", "LOAD", "#!lua name=e\nredis.register_function{function_name=function() end, "
+                + "callback=function() end}");
+        d.both("FUNCTION", "LOAD", "#!lua name=e\nredis.register_function{[1]='x', callback=function() end}");
+        d.both("FUNCTION", "LOAD", "#!lua name=e\na = 1");
+        d.both("FUNCTION", "LOAD", "#!lua name=e\nredis.math.random()");
+        d.both("FUNCTION", "LOAD", "#!lua name=lib1\nlocal lib = redis\n"
+                + "lib.register_function('f1', function() lib.redis = redis return {ok='OK'} end)\n"
+                + "lib.register_function('f2', function() lib.register_function('f3', function() end) end)");
+        d.both("FCALL", "f1", "0");
+        d.both("FCALL", "f2", "0");
+    }
 }

@@ -78,13 +78,26 @@ class ScriptTimeoutTest {
              RespClient runner = new RespClient(s.port());
              RespClient other = new RespClient(s.port())) {
             runner.call("FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('spin', function() while true do end end)");
-            CompletableFuture<Resp> call = CompletableFuture.supplyAsync(() -> runner.call("FCALL", "spin", "0"));
+            CompletableFuture<Resp> call = CompletableFuture.supplyAsync(() -> runner.call("FCALL", "SPIN", "0", "k"));
             awaitBusy(other);
+            // FUNCTION STATS names the running function, its caller's command and its run time
+            Resp.Agg stats = (Resp.Agg) other.call("FUNCTION", "STATS");
+            assertThat(stats.items().get(0).asText()).isEqualTo("running_script");
+            Resp.Agg running = (Resp.Agg) stats.items().get(1);
+            assertThat(running.items().subList(0, 4).toString()).isEqualTo(
+                    "[\"name\", \"spin\", \"command\", *[\"FCALL\", \"SPIN\", \"0\", \"k\"]]");
+            assertThat(running.items().get(4).asText()).isEqualTo("duration_ms");
+            assertThat(((Resp.Int) running.items().get(5)).value()).isGreaterThanOrEqualTo(100);
             assertThat(other.call("SCRIPT", "KILL")).isEqualTo(new Resp.Err(
                     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."));
             assertThat(other.call("FUNCTION", "KILL")).isEqualTo(new Resp.Simple("OK"));
             assertThat(((Resp.Err) call.get(5, TimeUnit.SECONDS)).message())
                     .isEqualTo("ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.");
+            assertThat(((Resp.Agg) other.call("FUNCTION", "STATS")).items().get(1)).isInstanceOf(Resp.Null.class);
+            // the kill ended with the function: loading and calling work again
+            assertThat(other.call("FUNCTION", "LOAD", "REPLACE",
+                    "#!lua name=spin\nredis.register_function('spin', function() return 1 end)").asText()).isEqualTo("spin");
+            assertThat(other.call("FCALL", "spin", "0")).isEqualTo(new Resp.Int(1));
         }
     }
 

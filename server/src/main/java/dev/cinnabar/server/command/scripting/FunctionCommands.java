@@ -7,6 +7,7 @@ import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.scripting.BusyScriptGate;
 import dev.cinnabar.server.scripting.FunctionRegistry;
+import dev.cinnabar.server.scripting.ScriptEngine;
 import dev.cinnabar.server.scripting.ScriptException;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Numbers;
@@ -41,7 +42,7 @@ public final class FunctionCommands implements CommandFamily {
         }
         Long numkeys = Numbers.parseLong(c.arg(2));
         if (numkeys == null) {
-            c.error(Errors.NOT_INTEGER);
+            c.error("ERR Bad number of keys provided");
             return;
         }
         if (numkeys > c.argc() - 3) {
@@ -210,11 +211,31 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void stats(Client c) {
+        ScriptEngine eval = c.server().scriptingIfCreated();
+        if (eval != null && eval.running()) {
+            // Redis answers only for functions; a running EVAL script gets the BUSY error
+            c.error(BusyScriptGate.busyError(false));
+            return;
+        }
         FunctionRegistry reg = c.server().functions();
         Reply r = c.reply();
         r.map(2);
         r.bulk("running_script");
-        r.nullBulk();
+        ScriptEngine.Running running = reg.engine().current();
+        if (running == null) {
+            r.nullBulk();
+        } else {
+            r.map(3);
+            r.bulk("name");
+            r.bulk(running.name());
+            r.bulk("command");
+            r.array(running.command().size());
+            for (byte[] arg : running.command()) {
+                r.bulk(arg);
+            }
+            r.bulk("duration_ms");
+            r.integer(running.durationMillis());
+        }
         r.bulk("engines");
         r.map(1);
         r.bulk("LUA");
