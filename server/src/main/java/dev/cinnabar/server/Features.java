@@ -15,7 +15,7 @@ final class Features {
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
         cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort));
-        dev.cinnabar.server.pubsub.PubSub.install(ctx); // after Transactions: its context check runs first
+        dev.cinnabar.server.pubsub.PubSub.install(ctx);
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
         dev.cinnabar.server.session.ClientsCron.install(ctx, cron);
         dev.cinnabar.server.tracking.Tracking.install(ctx, cron);

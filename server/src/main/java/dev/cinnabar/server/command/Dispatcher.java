@@ -9,33 +9,69 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The one gate every command passes, in a fixed order (as Redis's processCommand):
+ * The one gate every command passes, in Redis 7.0's processCommand order: lookup (unknown command
+ * / unknown subcommand), arity, authentication (by the NO_AUTH flag), then the {@link Stage}s in
+ * {@link #TOP_LEVEL} order, then execute ({@link #execute}: handler, statistics, and the
+ * {@link #observers} for propagation, slowlog and latency).
  *
- * <ol>
- *   <li>lookup (unknown command / unknown subcommand)
- *   <li>arity
- *   <li>authentication (by the NO_AUTH flag)
- *   <li>ACL ({@link #acl})
- *   <li>cluster redirection ({@link #cluster})
- *   <li>OOM / eviction for DENYOOM commands ({@link #memory})
- *   <li>busy script ({@link #busy}: BUSY for all but allow-busy commands)
- *   <li>server state: loading, stale replica, read-only replica ({@link #state})
- *   <li>CLIENT PAUSE: postpones the command without a reply ({@link #pause}; sets
- *       {@code Client.postponed}, the connection holds the request until the pause ends)
- *   <li>the RESP2 pub/sub context and MULTI queueing ({@link #context})
- *   <li>execute ({@link #execute}), then propagation, stats and slowlog ({@link #observers})
- * </ol>
- *
- * <p>Feature packages plug into the stages ({@link Check}) instead of adding branches here;
- * a stage returns true when it has replied and the command must not run. Called under the
- * execution lock.
+ * <p>The stages are data: one slot per {@link Stage}, filled by the feature that owns the check
+ * ({@link #install}), run in the fixed order of a list. A command called from a script passes the
+ * stages of {@link #SCRIPT_CALL} (Redis's scriptCall order) through {@link #admitFromScript}, so ACL,
+ * OOM and cluster checks are the same code there. Called under the execution lock.
  */
 public final class Dispatcher {
-    /** A gate stage. Returns true when the command was rejected (or queued) and a reply written. */
+    /**
+     * A gate stage: null lets the command pass; an error text refuses it (the gate replies and
+     * counts it, MULTI flags the transaction, a refused EXEC becomes EXECABORT); {@link #TAKEN}
+     * means the stage took the command without running it (postponed, queued) and replied itself
+     * if a reply was due.
+     */
     @FunctionalInterface
     public interface Check {
-        boolean reject(Client c, CommandSpec cmd);
+        String check(Client c, CommandSpec cmd);
     }
+
+    /** Returned by a {@link Check} that took the command (compared by identity). */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    public static final String TAKEN = new String("taken");
+
+    /** The gate's stages after lookup, arity and authentication. */
+    public enum Stage {
+        /** A NO_MULTI command inside MULTI (checked before ACL, as Redis). */
+        NO_MULTI,
+        ACL,
+        /** Cluster redirection (MOVED / ASK / CROSSSLOT). */
+        CLUSTER,
+        /** OOM for DENYOOM commands (and anything queued in MULTI) after eviction. */
+        OOM,
+        /** Writes refused: persistence error, min-replicas-to-write, read-only replica. */
+        WRITES_REFUSED,
+        /** A RESP2 connection with subscriptions runs only (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET. */
+        PUBSUB_CONTEXT,
+        /** Stale replica (replica-serve-stale-data no), loading. */
+        LOADING,
+        /** A busy script or function: BUSY for all but ALLOW_BUSY commands. */
+        BUSY,
+        /** CLIENT PAUSE: postpones the command ({@link #TAKEN}, sets Client.postponed). */
+        PAUSE,
+        /** Inside MULTI: queues the command and answers QUEUED ({@link #TAKEN}). */
+        MULTI_QUEUE,
+        /** From a script: NOSCRIPT commands are refused (built in, by flag). */
+        SCRIPT_DENIED,
+        /** From a script: the script's own write rule (read-only script, EVAL_RO...), given by the caller. */
+        SCRIPT_WRITE
+    }
+
+    /** Stages of a request from a connection, in Redis 7.0's processCommand order. */
+    public static final List<Stage> TOP_LEVEL = List.of(Stage.NO_MULTI, Stage.ACL, Stage.CLUSTER, Stage.OOM,
+            Stage.WRITES_REFUSED, Stage.PUBSUB_CONTEXT, Stage.LOADING, Stage.BUSY, Stage.PAUSE, Stage.MULTI_QUEUE);
+
+    /** Stages of a command called from a script (redis.call), in Redis 7.0's scriptCall order. */
+    public static final List<Stage> SCRIPT_CALL = List.of(Stage.SCRIPT_DENIED, Stage.ACL, Stage.SCRIPT_WRITE,
+            Stage.OOM, Stage.CLUSTER);
+
+    private static final Stage[] TOP_LEVEL_ORDER = TOP_LEVEL.toArray(new Stage[0]);
+    private static final Stage[] SCRIPT_CALL_ORDER = SCRIPT_CALL.toArray(new Stage[0]);
 
     /** Runs after each executed command (propagation, slowlog, latency, MONITOR is before). */
     @FunctionalInterface
@@ -43,26 +79,8 @@ public final class Dispatcher {
         void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty);
     }
 
-    /**
-     * A gate stage that refuses with an error text (null: the command passes). The gate writes
-     * the error through {@link #reject}, so MULTI flags the transaction and a refused EXEC
-     * becomes EXECABORT, as for the gate's own errors.
-     */
-    @FunctionalInterface
-    public interface Refusal {
-        String refuse(Client c, CommandSpec cmd);
-    }
-
     private final ServerContext server;
-    public volatile Refusal busy;
-    public volatile Check acl;
-    public volatile Check cluster;
-    public volatile Check memory;
-    public volatile Check state;
-    public volatile Check pause;
-    public volatile Check context;
-    /** Sees every command before it runs (MONITOR). */
-    public volatile Check monitor;
+    private final Check[] stages = new Check[Stage.values().length];
     public final List<Observer> observers = new CopyOnWriteArrayList<>();
     /**
      * Runs after each top-level command (not after the commands a MULTI/EXEC or a script runs
@@ -77,10 +95,7 @@ public final class Dispatcher {
         String rejected(Client c, CommandSpec cmd, String error);
     }
 
-    /**
-     * Sees every refusal: errors of the gate itself before they are written (the text may be
-     * replaced), errors written by a stage afterwards (the return value is then ignored).
-     */
+    /** Sees every refusal before its error is written (the text may be replaced). */
     public volatile RejectListener rejectListener;
     /** The client whose command is being processed (Redis's server.current_client), or null. */
     private Client current;
@@ -145,14 +160,8 @@ public final class Dispatcher {
             reject(c, cmd, Errors.NOAUTH);
             return;
         }
-        if (stage(acl, c, cmd) || stage(cluster, c, cmd) || stage(memory, c, cmd) || refused(busy, c, cmd)
-                || stage(state, c, cmd)
-                || stage(pause, c, cmd) || stage(context, c, cmd)) {
+        if (passStages(c, cmd)) {
             return;
-        }
-        Check m = monitor;
-        if (m != null) {
-            m.reject(c, cmd);
         }
         execute(c, cmd);
         if (depth == 0) {
@@ -162,32 +171,51 @@ public final class Dispatcher {
         }
     }
 
-    private boolean refused(Refusal s, Client c, CommandSpec cmd) {
-        String error = s == null ? null : s.refuse(c, cmd);
-        if (error == null) {
-            return false;
+    /** Fills a stage's slot (one feature per stage). */
+    public void install(Stage stage, Check check) {
+        if (stages[stage.ordinal()] != null) {
+            throw new IllegalStateException("gate stage " + stage + " installed twice");
         }
-        reject(c, cmd, error);
-        return true;
+        stages[stage.ordinal()] = check;
     }
 
-    private boolean stage(Check s, Client c, CommandSpec cmd) {
-        if (s == null) {
-            return false;
-        }
-        long before = c.reply().errorCount();
-        if (s.reject(c, cmd)) {
-            if (c.reply().errorCount() > before) {
-                cmd.rejectedCalls++;
-                server.stats().countError(c.reply().lastError());
-                RejectListener l = rejectListener;
-                if (l != null) {
-                    l.rejected(c, cmd, c.reply().lastError());
-                }
+    /** Runs the top-level stages; true when one refused or took the command. */
+    private boolean passStages(Client c, CommandSpec cmd) {
+        for (Stage st : TOP_LEVEL_ORDER) {
+            Check s = stages[st.ordinal()];
+            if (s == null) {
+                continue;
+            }
+            String verdict = s.check(c, cmd);
+            if (verdict == null) {
+                continue;
+            }
+            if (verdict != TAKEN) {
+                reject(c, cmd, verdict);
             }
             return true;
         }
         return false;
+    }
+
+    /**
+     * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it
+     * may run, else the error text for the script. {@code write} is the script's own write rule
+     * (a read-only script, EVAL_RO, FCALL_RO); NOSCRIPT commands are refused by flag.
+     */
+    public String admitFromScript(Client c, CommandSpec cmd, Check write) {
+        for (Stage st : SCRIPT_CALL_ORDER) {
+            Check s = switch (st) {
+                case SCRIPT_DENIED -> (cc, cm) -> cm.has(CommandFlag.NOSCRIPT) ? Errors.NOSCRIPT_COMMAND : null;
+                case SCRIPT_WRITE -> write;
+                default -> stages[st.ordinal()];
+            };
+            String verdict = s == null ? null : s.check(c, cmd);
+            if (verdict != null) {
+                return verdict;
+            }
+        }
+        return null;
     }
 
     /**

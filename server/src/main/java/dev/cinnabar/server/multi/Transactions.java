@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * MULTI/EXEC/WATCH (Redis's multi.c).
  *
- * <p>Queueing is a gate stage ({@link Dispatcher#context}): once a client is in MULTI, every
+ * <p>Queueing is a gate stage ({@link Dispatcher.Stage#MULTI_QUEUE}): once a client is in MULTI, every
  * command that passed the earlier stages is stored with its arguments and answered "+QUEUED",
  * except EXEC, DISCARD, MULTI, WATCH, QUIT and RESET, which run. Any refusal by the gate while in
  * MULTI (unknown command, arity, ACL, OOM, pub/sub context, NO_MULTI) flags the transaction so
@@ -61,8 +61,9 @@ public final class Transactions implements KeyspaceHooks {
         t.quit = ctx.commands().spec("quit");
         t.reset = ctx.commands().spec("reset");
         Dispatcher d = ctx.dispatcher();
-        Dispatcher.Check previous = d.context;
-        d.context = (c, cmd) -> (previous != null && previous.reject(c, cmd)) || t.queue(c, cmd);
+        d.install(Dispatcher.Stage.NO_MULTI, (c, cmd) ->
+                cmd.has(CommandFlag.NO_MULTI) && inMulti(c) && !c.inExec() ? Errors.NOT_IN_TRANSACTION : null);
+        d.install(Dispatcher.Stage.MULTI_QUEUE, t::queue);
         Dispatcher.RejectListener before = d.rejectListener;
         d.rejectListener = (c, cmd, error) -> t.rejected(c, cmd, before == null ? error : before.rejected(c, cmd, error));
         ctx.addKeyspaceListener(t);
@@ -119,17 +120,14 @@ public final class Transactions implements KeyspaceHooks {
 
     // ---- the gate
 
-    private boolean queue(Client c, CommandSpec cmd) {
+    /** The gate's MULTI_QUEUE stage: inside MULTI, queues the command and answers QUEUED. */
+    private String queue(Client c, CommandSpec cmd) {
         if (!(c.multiState instanceof MultiState m) || !m.inMulti || c.inExec()) {
-            return false;
-        }
-        if (cmd.has(CommandFlag.NO_MULTI)) {
-            c.error(Errors.NOT_IN_TRANSACTION);
-            return true;
+            return null;
         }
         CommandSpec top = cmd.parent() == null ? cmd : cmd.parent();
         if (top == exec || top == discard || top == multi || top == watch || top == quit || top == reset) {
-            return false;
+            return null;
         }
         int argc = c.argc();
         byte[][] argv = c.argv();
@@ -143,7 +141,7 @@ public final class Transactions implements KeyspaceHooks {
                     + c.id());
             discardTransaction(c);
             c.closeAfterReply(true);
-            return true;
+            return Dispatcher.TAKEN;
         }
         // Our own copy of the argument array: the transport may reuse its arrays between requests.
         m.queue.add(new MultiState.Queued(cmd, java.util.Arrays.copyOf(argv, argc), argc));
@@ -153,7 +151,7 @@ public final class Transactions implements KeyspaceHooks {
             c.multiMayReplicate = true;
         }
         c.reply().simple("QUEUED");
-        return true;
+        return Dispatcher.TAKEN;
     }
 
     private String rejected(Client c, CommandSpec cmd, String error) {

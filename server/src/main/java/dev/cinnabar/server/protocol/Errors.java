@@ -94,6 +94,8 @@ public final class Errors {
     public static final String DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI";
     public static final String WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
     public static final String NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction";
+    /** redis.call of a NOSCRIPT command. */
+    public static final String NOSCRIPT_COMMAND = "ERR This Redis command is not allowed from script";
     // pub/sub
     public static final String PUBSUB_CONTEXT =
             "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";

@@ -4,7 +4,6 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.multi.BytesKey;
-import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -69,7 +68,6 @@ public final class PubSub {
     private final Map<BytesKey, Set<Client>> patterns = new LinkedHashMap<>();
     private final Map<BytesKey, Set<Client>> shardChannels = new LinkedHashMap<>();
     private final Set<CommandSpec> allowedInContext = new java.util.HashSet<>();
-    private CommandSpec exec;
 
     private PubSub(ServerContext server) {
         this.server = server;
@@ -80,15 +78,10 @@ public final class PubSub {
         PubSub p = new PubSub(ctx);
         for (String n : List.of("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe",
                 "sunsubscribe", "ping", "quit", "reset")) {
-            CommandSpec s = ctx.commands().lookup(n);
-            if (s != null) {
-                p.allowedInContext.add(s);
-            }
+            p.allowedInContext.add(ctx.commands().spec(n)); // by identity: rename-command keeps them allowed
         }
-        p.exec = ctx.commands().spec("exec");
         Dispatcher d = ctx.dispatcher();
-        Dispatcher.Check next = d.context;
-        d.context = (c, cmd) -> p.context(c, cmd) || (next != null && next.reject(c, cmd));
+        d.install(Dispatcher.Stage.PUBSUB_CONTEXT, p::context);
         ctx.addClientCloseListener(p::reset);
         ctx.clients().addResetListener(p::reset);
         ctx.feature(PubSub.class, () -> p);
@@ -126,22 +119,17 @@ public final class PubSub {
         return subscriptionCount(c) + shardSubscriptionCount(c) > 0;
     }
 
-    private boolean context(Client c, CommandSpec cmd) {
+    /** The gate's PUBSUB_CONTEXT stage: the error for a command a RESP2 subscriber may not run. */
+    private String context(Client c, CommandSpec cmd) {
         if (c.protocol() != 2 || !isPubsubClient(c)) {
-            return false;
+            return null;
         }
         CommandSpec top = cmd.parent() == null ? cmd : cmd.parent();
         if (allowedInContext.contains(top)) {
-            return false; // PING itself answers ["pong", arg] in this context
+            return null; // PING itself answers ["pong", arg] in this context
         }
-        String error = Errors.pubsubContext(cmd.fullName());
-        if (top == exec) {
-            // A refused EXEC discards any transaction and says why, as any refused EXEC.
-            Transactions.of(server).discardTransaction(c);
-            error = Transactions.execAbort(error);
-        }
-        c.error(error);
-        return true;
+        // a refused EXEC becomes EXECABORT and discards the transaction, as any refusal of EXEC
+        return Errors.pubsubContext(cmd.fullName());
     }
 
     // ---- subscribe / unsubscribe

@@ -3,6 +3,7 @@ package dev.cinnabar.server.scripting;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 
@@ -22,7 +23,7 @@ public final class BusyScriptGate {
 
     /** Installs the stage (one line in Features). */
     public static void install(ServerContext ctx) {
-        ctx.dispatcher().busy = (c, cmd) -> refuse(ctx, c, cmd);
+        ctx.dispatcher().install(Dispatcher.Stage.BUSY, (c, cmd) -> refuse(ctx, c, cmd));
         // SHUTDOWN NOSAVE of a stopping server (or a closing embedded one): no script may outlive it
         ctx.addShutdownListener(() -> abortRunning(ctx));
     }

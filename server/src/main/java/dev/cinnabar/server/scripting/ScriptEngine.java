@@ -570,15 +570,16 @@ public final class ScriptEngine {
         if (!cmd.arityOk(n)) {
             return fail(raise, "ERR Wrong number of args calling Redis command from script");
         }
-        if (cmd.has(CommandFlag.NOSCRIPT)) {
-            return fail(raise, "ERR This Redis command is not allowed from script");
-        }
-        if (cmd.has(CommandFlag.WRITE) && (r.readOnly || r.flags.noWrites())) {
-            return fail(raise, "ERR Write commands are not allowed from read-only scripts.");
+        scriptClient.request(argv, n);
+        // the gate's script stages (NOSCRIPT, ACL, this script's write rule, OOM, cluster), in Redis's order
+        String refused = server.dispatcher().admitFromScript(scriptClient, cmd, (c, called) ->
+                (called.has(CommandFlag.WRITE) || called.has(CommandFlag.MAY_REPLICATE)) && (r.readOnly || r.flags.noWrites())
+                        ? "ERR Write commands are not allowed from read-only scripts." : null);
+        if (refused != null) {
+            return fail(raise, refused);
         }
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
-        scriptClient.request(argv, n);
         try {
             server.dispatcher().execute(scriptClient, cmd); // MONITOR shows it as [db lua]
         } catch (LuaError e) {

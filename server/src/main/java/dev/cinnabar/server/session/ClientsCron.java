@@ -2,6 +2,7 @@ package dev.cinnabar.server.session;
 
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerCron;
+import dev.cinnabar.server.command.Dispatcher;
 
 /**
  * The connection package's feature: the CLIENT PAUSE gate stage, and the cron work of Redis's
@@ -18,13 +19,13 @@ public final class ClientsCron {
         ctx.config().implemented("timeout");
         ctx.config().implemented("client-output-buffer-limit");
         ClientPause pause = ctx.clients().pause();
-        ctx.dispatcher().pause = (c, cmd) -> {
+        ctx.dispatcher().install(Dispatcher.Stage.PAUSE, (c, cmd) -> {
             if (pause.active() && pause.postpones(c, cmd)) {
                 c.postponed = true;
-                return true;
+                return Dispatcher.TAKEN;
             }
-            return false;
-        };
+            return null;
+        });
         cron.add(now -> {
             pause.expire(now);
             closeIdle(ctx, now);
