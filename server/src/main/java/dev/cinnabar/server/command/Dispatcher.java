@@ -198,6 +198,9 @@ public final class Dispatcher {
         return false;
     }
 
+    /** DEBUG SET-DISABLE-DENY-SCRIPTS: while true, scripts may call NOSCRIPT commands (a testing aid, as Redis). */
+    public volatile boolean scriptDenyDisabled;
+
     /**
      * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it
      * may run, else the error text for the script. {@code write} is the script's own write rule
@@ -206,7 +209,8 @@ public final class Dispatcher {
     public String admitFromScript(Client c, CommandSpec cmd, Check write) {
         for (Stage st : SCRIPT_CALL_ORDER) {
             Check s = switch (st) {
-                case SCRIPT_DENIED -> (cc, cm) -> cm.has(CommandFlag.NOSCRIPT) ? Errors.NOSCRIPT_COMMAND : null;
+                case SCRIPT_DENIED -> (cc, cm) -> cm.has(CommandFlag.NOSCRIPT) && !scriptDenyDisabled
+                        ? Errors.NOSCRIPT_COMMAND : null;
                 case SCRIPT_WRITE -> write;
                 default -> stages[st.ordinal()];
             };

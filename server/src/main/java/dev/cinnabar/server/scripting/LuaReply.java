@@ -14,7 +14,7 @@ import org.luaj.vm2.LuaValue;
  * <p>RESP2: integer → number, bulk → string, null bulk/array → false, array → table,
  * status → {ok=...}, error → {err=...}. RESP3 (after {@code redis.setresp(3)}): additionally
  * null → nil, map → {map={...}}, set → {set={...}}, double → {double=n}, boolean → boolean,
- * verbatim → {verbatim_string={format=..., string=...}}.
+ * verbatim → {verbatim_string={format=..., string=...}}, big number → {big_number="digits"}.
  */
 final class LuaReply implements Reply {
     private static final LuaString OK = LuaString.valueOf("ok");
@@ -214,6 +214,15 @@ final class LuaReply implements Reply {
             value(LuaValue.valueOf(b));
         } else {
             value(LuaValue.valueOf(b ? 1 : 0));
+        }
+    }
+
+    @Override
+    public void bigNumber(String digits) {
+        if (protocol == 3) {
+            value(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("big_number"), LuaValue.valueOf(digits)}));
+        } else {
+            value(LuaValue.valueOf(digits));
         }
     }
 

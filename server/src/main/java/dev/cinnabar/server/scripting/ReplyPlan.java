@@ -9,7 +9,8 @@ import org.luaj.vm2.Varargs;
 
 /**
  * Converts a script's return value to a reply by Redis's rules (string → bulk, number → integer,
- * {err=}, {ok=}, {double=}, {map=}, {set=}, array up to the first nil, anything else → null), in
+ * {err=}, {ok=}, {double=}, {big_number=}, {map=}, {set=}, {verbatim_string={format=, string=}},
+ * array up to the first nil, anything else → null), in
  * two passes over the same walk: the first only measures, the second writes. Everything that can
  * refuse a reply (its size) is known before a byte of it is written, so a refused reply is one
  * error and never an error in the middle of a half-written array.
@@ -32,6 +33,10 @@ final class ReplyPlan {
     private static final LuaString DOUBLE = LuaString.valueOf("double");
     private static final LuaString MAP = LuaString.valueOf("map");
     private static final LuaString SET = LuaString.valueOf("set");
+    private static final LuaString BIG_NUMBER = LuaString.valueOf("big_number");
+    private static final LuaString VERBATIM = LuaString.valueOf("verbatim_string");
+    private static final LuaString FORMAT = LuaString.valueOf("format");
+    private static final LuaString STRING = LuaString.valueOf("string");
     /** Bytes counted for a reply element besides a bulk string's own bytes (its header). */
     private static final int ELEMENT_BYTES = 16;
 
@@ -73,6 +78,10 @@ final class ReplyPlan {
         void simple(String s);
 
         void dbl(double d);
+
+        void bigNumber(String digits);
+
+        void verbatim(String format, String text);
 
         void array(int n);
 
@@ -176,6 +185,11 @@ final class ReplyPlan {
             out.dbl(dbl.todouble());
             return;
         }
+        LuaValue big = t.rawget(BIG_NUMBER);
+        if (big.type() == LuaValue.TSTRING) {
+            out.bigNumber(big.tojstring().replace('\r', ' ').replace('\n', ' '));
+            return;
+        }
         LuaValue map = t.rawget(MAP);
         if (map.istable()) {
             LuaTable m = (LuaTable) map;
@@ -189,6 +203,16 @@ final class ReplyPlan {
             out.set(count(s));
             stack.push(new Frame(s, '~', slot, 0));
             return;
+        }
+        LuaValue verbatim = t.rawget(VERBATIM);
+        if (verbatim.istable()) {
+            LuaValue format = verbatim.rawget(FORMAT);
+            LuaValue text = verbatim.rawget(STRING);
+            if (format.type() == LuaValue.TSTRING && text.type() == LuaValue.TSTRING
+                    && format.checkstring().m_length == 3) {
+                out.verbatim(format.tojstring(), text.tojstring());
+                return;
+            }
         }
         int n = 0;
         while (!t.rawget(n + 1).isnil()) {
@@ -259,6 +283,16 @@ final class ReplyPlan {
         }
 
         @Override
+        public void bigNumber(String digits) {
+            add(ELEMENT_BYTES + digits.length());
+        }
+
+        @Override
+        public void verbatim(String format, String text) {
+            add(ELEMENT_BYTES + format.length() + text.length());
+        }
+
+        @Override
         public void array(int n) {
             add(ELEMENT_BYTES);
         }
@@ -315,6 +349,16 @@ final class ReplyPlan {
         @Override
         public void dbl(double d) {
             out.dbl(d);
+        }
+
+        @Override
+        public void bigNumber(String digits) {
+            out.bigNumber(digits);
+        }
+
+        @Override
+        public void verbatim(String format, String text) {
+            out.verbatim(format, text);
         }
 
         @Override

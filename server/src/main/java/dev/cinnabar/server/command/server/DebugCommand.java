@@ -154,6 +154,14 @@ final class DebugCommand {
                     return;
                 }
             }
+            case "set-disable-deny-scripts" -> {
+                if (argc == 3) {
+                    // atoi as Redis: while on, scripts may call commands flagged noscript
+                    c.server().dispatcher().scriptDenyDisabled = atoi(Texts.str(c.arg(2))) != 0;
+                    c.reply().ok();
+                    return;
+                }
+            }
             case "pause-cron" -> {
                 if (argc == 3) {
                     // atoi as Redis: 0 (or no number) resumes, anything else pauses
