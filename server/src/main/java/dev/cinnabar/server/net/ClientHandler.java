@@ -174,6 +174,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         client = new Client(server.clients().newId(), server, this, writer);
+        if (channel.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress) {
+            client.flags |= ClientFlags.UNIX_SOCKET;
+        }
         parser.maxBulkLen(server.config().protoMaxBulkLen);
         server.clients().add(client);
         ctx.fireChannelActive();
@@ -725,14 +728,19 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         return String.valueOf(a);
     }
 
+    /** Both ends of a Unix socket connection print as Redis prints them: the socket's path and ":0". */
+    private String unixAddr() {
+        return server.config().unixsocket + ":0";
+    }
+
     @Override
     public String peerAddress() {
-        return addr(channel.remoteAddress());
+        return client != null && (client.flags & ClientFlags.UNIX_SOCKET) != 0 ? unixAddr() : addr(channel.remoteAddress());
     }
 
     @Override
     public String localAddress() {
-        return addr(channel.localAddress());
+        return client != null && (client.flags & ClientFlags.UNIX_SOCKET) != 0 ? unixAddr() : addr(channel.localAddress());
     }
 
     @Override

@@ -41,10 +41,12 @@ public final class ClientFlags {
     public static final int READONLY = 1 << 13;
     /** Excluded from client eviction (e). */
     public static final int NO_EVICT = 1 << 14;
+    /** Connected through the Unix domain socket (U). */
+    public static final int UNIX_SOCKET = 1 << 15;
 
     private static final int[] ORDER = {MASTER, PUBSUB, MULTI, BLOCKED, TRACKING, TRACKING_BROKEN_REDIR,
-        TRACKING_BCAST, DIRTY_CAS, CLOSE_AFTER_REPLY, UNBLOCKED, CLOSE_ASAP, READONLY, NO_EVICT};
-    private static final char[] LETTER = {'M', 'P', 'x', 'b', 't', 'R', 'B', 'd', 'c', 'u', 'A', 'r', 'e'};
+        TRACKING_BCAST, DIRTY_CAS, CLOSE_AFTER_REPLY, UNBLOCKED, CLOSE_ASAP, UNIX_SOCKET, READONLY, NO_EVICT};
+    private static final char[] LETTER = {'M', 'P', 'x', 'b', 't', 'R', 'B', 'd', 'c', 'u', 'A', 'U', 'r', 'e'};
 
     /** The flags field of CLIENT LIST. */
     public static String letters(int flags) {

@@ -369,6 +369,9 @@ class ConfigFileStartupTest {
             "--unixsocketperm", "700", "--logfile", tmp.resolve("unix.log").toString()}, NO_STDIN, false);
         try {
             assertThat(unixCall(sock, "PING")).isEqualTo("+PONG\r\n");
+            // as Redis 7.0 prints a Unix socket client: the path and ":0" at both ends, flag U
+            assertThat(unixCall(sock, "CLIENT", "INFO")).contains(" addr=" + sock + ":0 laddr=" + sock + ":0 ",
+                    " flags=U ");
             assertThat(Files.getPosixFilePermissions(sock)).isEqualTo(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             int port = Ports.free();

@@ -81,8 +81,14 @@ final class MonitorFeed implements Dispatcher.Observer {
         StringBuilder sb = new StringBuilder(64);
         sb.append(micros / 1_000_000).append('.').append(String.format(Locale.ROOT, "%06d", micros % 1_000_000));
         sb.append(" [").append(c.db().id()).append(' ');
-        sb.append(c.connection() == null || c.connection() == dev.cinnabar.server.session.Connection.NONE ? "lua"
-                : c.connection().peerAddress()).append(']');
+        if (c.connection() == null || c.connection() == dev.cinnabar.server.session.Connection.NONE) {
+            sb.append("lua");
+        } else if ((c.flags & dev.cinnabar.server.session.ClientFlags.UNIX_SOCKET) != 0) {
+            sb.append("unix:").append(server.config().unixsocket);
+        } else {
+            sb.append(c.connection().peerAddress());
+        }
+        sb.append(']');
         java.util.BitSet hide = Redaction.of(c);
         for (int i = 0; i < c.argc(); i++) {
             sb.append(' ');

@@ -80,8 +80,11 @@ public final class ServerCommands implements CommandFamily {
         if (c.connection() == null) {
             return true;
         }
+        if ((c.flags & dev.cinnabar.server.session.ClientFlags.UNIX_SOCKET) != 0) {
+            return true;
+        }
         String a = c.connection().peerAddress();
-        return a.startsWith("127.") || a.startsWith("0:0:0:0:0:0:0:1") || a.startsWith("::1") || a.startsWith("unix:");
+        return a.startsWith("127.") || a.startsWith("0:0:0:0:0:0:0:1") || a.startsWith("::1");
     }
 
     void time(Client c) {
