@@ -16,6 +16,12 @@ def cli(*args):
     return json.loads(subprocess.check_output(["redis-cli", "-p", port, "--json", *args]))
 
 info = cli("COMMAND")
+# Redis 7.0's COMMAND never shows the may_replicate flag, yet the flag decides what CLIENT PAUSE
+# WRITE postpones and what a read-only script may call. These are exactly the commands whose
+# src/commands/*.json in Redis 7.0 carry MAY_REPLICATE (checked against 7.0.15: these, and no
+# other command without the write flag, are postponed by CLIENT PAUSE WRITE). The server hides the
+# flag from COMMAND again (CommandFlag.reported), so COMMAND's output stays Redis's.
+MAY_REPLICATE = {"eval", "evalsha", "fcall", "publish", "spublish", "pfcount"}
 docs = cli("COMMAND DOCS".split()[0], "DOCS")
 here = os.path.dirname(os.path.abspath(__file__))
 out_dir = os.path.join(here, "..", "server", "src", "main", "resources", "dev", "cinnabar", "server", "command")
@@ -38,6 +44,8 @@ def strip_args(args):
 
 def convert(e, doc):
     name, arity, flags, first, last, step, acl, tips, keyspecs, subs = e
+    if name in MAY_REPLICATE and "may_replicate" not in flags:
+        flags = flags + ["may_replicate"]
     d = doc or {}
     c = {
         "name": name, "arity": arity, "flags": flags, "firstKey": first, "lastKey": last, "step": step,

@@ -21,5 +21,6 @@ final class Features {
         dev.cinnabar.server.tracking.Tracking.install(ctx, cron);
         dev.cinnabar.server.command.stream.StreamCommands.install(ctx);
         dev.cinnabar.server.scripting.BusyScriptGate.install(ctx);
+        dev.cinnabar.server.scripting.DeclaredFlags.install(ctx);
     }
 }

@@ -17,7 +17,9 @@ package dev.cinnabar.server.command;
  *   <li>ASKING: allowed on an importing slot (cluster).
  *   <li>FAST: O(1) or O(log N); used for latency accounting and the @fast category.
  *   <li>NO_AUTH: allowed before authentication.
- *   <li>MAY_REPLICATE: may produce replication traffic even if not a write (e.g. PUBLISH).
+ *   <li>MAY_REPLICATE: may produce replication traffic even if not a write (PUBLISH, EVAL...): CLIENT
+ *       PAUSE WRITE postpones it, read-only scripts may not call it. Redis 7.0's COMMAND does not
+ *       show it ({@link #reported}).
  *   <li>NO_MANDATORY_KEYS: may take zero keys despite having key specs.
  *   <li>NO_ASYNC_LOADING: refused during async loading.
  *   <li>NO_MULTI: refused inside MULTI.
@@ -29,6 +31,11 @@ public enum CommandFlag {
     WRITE, READONLY, DENYOOM, MODULE, ADMIN, PUBSUB, NOSCRIPT, BLOCKING, LOADING, STALE, SKIP_MONITOR,
     SKIP_SLOWLOG, ASKING, FAST, NO_AUTH, MAY_REPLICATE, SENTINEL, ONLY_SENTINEL, NO_MANDATORY_KEYS,
     PROTECTED, NO_ASYNC_LOADING, NO_MULTI, MOVABLEKEYS, ALLOW_BUSY;
+
+    /** False for a flag Redis 7.0's COMMAND does not show (may_replicate). */
+    public boolean reported() {
+        return this != MAY_REPLICATE;
+    }
 
     /** The name COMMAND prints, e.g. "no_auth". */
     public String wireName() {

@@ -23,6 +23,7 @@ public final class CommandSpec {
     final byte[] nameBytes;
     final int arity;
     final EnumSet<CommandFlag> flags;
+    private final EnumSet<CommandFlag> reportedFlags;
     final int firstKey;
     final int lastKey;
     final int step;
@@ -56,6 +57,8 @@ public final class CommandSpec {
         this.nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         this.arity = arity;
         this.flags = flags;
+        this.reportedFlags = EnumSet.copyOf(flags);
+        this.reportedFlags.removeIf(f -> !f.reported());
         this.firstKey = firstKey;
         this.lastKey = lastKey;
         this.step = step;
@@ -86,8 +89,9 @@ public final class CommandSpec {
         return flags.contains(f);
     }
 
+    /** The flags COMMAND shows (without may_replicate, which Redis 7.0 does not show); see {@link #has}. */
     public Set<CommandFlag> flags() {
-        return Collections.unmodifiableSet(flags);
+        return Collections.unmodifiableSet(reportedFlags);
     }
 
     public Set<AclCategory> aclCategories() {

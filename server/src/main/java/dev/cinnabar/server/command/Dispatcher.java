@@ -79,6 +79,15 @@ public final class Dispatcher {
         void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty);
     }
 
+    /** What a script or function declared about writing (see {@link #mayReplicate}). */
+    public enum Declared { UNDECLARED, NO_WRITES, WRITES }
+
+    /** Reads what the script of an EVAL* or the function of an FCALL* declared (installed by scripting). */
+    @FunctionalInterface
+    public interface ScriptDeclarations {
+        Declared declared(Client c, CommandSpec cmd);
+    }
+
     private final ServerContext server;
     private final Check[] stages = new Check[Stage.values().length];
     public final List<Observer> observers = new CopyOnWriteArrayList<>();
@@ -87,6 +96,8 @@ public final class Dispatcher {
      * inside it): serving clients blocked on keys that became ready (handleClientsBlockedOnKeys).
      */
     public final List<Runnable> afterCommand = new CopyOnWriteArrayList<>();
+    /** Set by the scripting feature; null when scripts declare nothing. */
+    public volatile ScriptDeclarations scriptDeclarations;
 
     /** Told of every command the gate refuses (see {@link #rejectListener}). */
     @FunctionalInterface
@@ -200,6 +211,23 @@ public final class Dispatcher {
 
     /** DEBUG SET-DISABLE-DENY-SCRIPTS: while true, scripts may call NOSCRIPT commands (a testing aid, as Redis). */
     public volatile boolean scriptDenyDisabled;
+
+    /**
+     * True when this call may write or replicate (Redis's is_may_replicate_command): the command is
+     * flagged WRITE or MAY_REPLICATE, or, for EVAL* and FCALL*, the script or function declared no
+     * no-writes flag (a declaration replaces the command's flags, as Redis). CLIENT PAUSE WRITE
+     * postpones such a call, and an EXEC whose queue holds one.
+     */
+    public boolean mayReplicate(Client c, CommandSpec cmd) {
+        ScriptDeclarations sd = scriptDeclarations;
+        if (cmd.runsScript() && sd != null && c.argc() > 1) {
+            Declared d = sd.declared(c, cmd);
+            if (d != Declared.UNDECLARED) {
+                return d == Declared.WRITES;
+            }
+        }
+        return cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE);
+    }
 
     /**
      * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it

@@ -147,7 +147,7 @@ public final class Transactions implements KeyspaceHooks {
         m.queue.add(new MultiState.Queued(cmd, java.util.Arrays.copyOf(argv, argc), argc));
         c.queuedCommands = m.queue.size();
         c.queuedBytes = m.queuedBytes;
-        if (cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE)) {
+        if (server.dispatcher().mayReplicate(c, cmd)) {
             c.multiMayReplicate = true;
         }
         c.reply().simple("QUEUED");

@@ -1,6 +1,5 @@
 package dev.cinnabar.server.session;
 
-import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -61,16 +60,16 @@ public final class ClientPause {
         return endMillis;
     }
 
-    /** True when this client's command must wait for the pause to end. */
-    public boolean postpones(Client c, CommandSpec cmd) {
+    /**
+     * True when this client's command must wait for the pause to end: any command under ALL; under
+     * WRITE one that may write or replicate ({@code mayReplicate}, from the gate), or an EXEC whose
+     * queue holds such a command. Replicas are never paused (a MONITOR replica is).
+     */
+    public boolean postpones(Client c, CommandSpec cmd, boolean mayReplicate) {
         if (mode == null || (c.flags & ClientFlags.REPLICA) != 0 && (c.flags & ClientFlags.MONITOR) == 0) {
             return false;
         }
-        if (mode == Mode.ALL) {
-            return true;
-        }
-        CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
-        if (cmd.has(CommandFlag.WRITE) || cmd.has(CommandFlag.MAY_REPLICATE) || top.has(CommandFlag.MAY_REPLICATE)) {
+        if (mode == Mode.ALL || mayReplicate) {
             return true;
         }
         return cmd == exec && c.multiMayReplicate;

@@ -20,7 +20,7 @@ public final class ClientsCron {
         ctx.config().implemented("client-output-buffer-limit");
         ClientPause pause = ctx.clients().pause();
         ctx.dispatcher().install(Dispatcher.Stage.PAUSE, (c, cmd) -> {
-            if (pause.active() && pause.postpones(c, cmd)) {
+            if (pause.active() && pause.postpones(c, cmd, ctx.dispatcher().mayReplicate(c, cmd))) {
                 c.postponed = true;
                 return Dispatcher.TAKEN;
             }

@@ -1,0 +1,70 @@
+package dev.cinnabar.server.scripting;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.Dispatcher;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.session.Client;
+
+/**
+ * What the script of an EVAL*, or the function of an FCALL*, declared about writing, read at the
+ * gate before the command runs (Redis's evalGetCommandFlags / fcallGetCommandFlags): a script with
+ * a shebang line and a function are judged by their flags (no-writes or not), a script without a
+ * shebang, an unknown SHA or function, or a malformed shebang by the command's own flags. CLIENT
+ * PAUSE WRITE and MULTI use it through {@link Dispatcher#mayReplicate}. Reads the script cache and
+ * the function table only (loads nothing, creates no engine).
+ */
+public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
+    private final ServerContext server;
+    private final CommandSpec fcall;
+    private final CommandSpec fcallRo;
+    private final CommandSpec evalsha;
+    private final CommandSpec evalshaRo;
+
+    private DeclaredFlags(ServerContext server) {
+        this.server = server;
+        this.fcall = server.commands().spec("fcall");
+        this.fcallRo = server.commands().spec("fcall_ro");
+        this.evalsha = server.commands().spec("evalsha");
+        this.evalshaRo = server.commands().spec("evalsha_ro");
+    }
+
+    /** Installs the look-up into the gate (one line in Features). */
+    public static void install(ServerContext ctx) {
+        ctx.dispatcher().scriptDeclarations = new DeclaredFlags(ctx);
+    }
+
+    @Override
+    public Dispatcher.Declared declared(Client c, CommandSpec cmd) {
+        byte[] first = c.arg(1);
+        if (cmd == fcall || cmd == fcallRo) {
+            FunctionRegistry functions = server.functionsIfCreated();
+            FunctionRegistry.Function f = functions == null ? null : functions.function(Texts.str(first));
+            return f == null ? Dispatcher.Declared.UNDECLARED : writes(f.flags());
+        }
+        boolean bySha = cmd == evalsha || cmd == evalshaRo;
+        if (bySha && first.length != 40) {
+            return Dispatcher.Declared.UNDECLARED;
+        }
+        ScriptEngine engine = server.scriptingIfCreated();
+        ScriptEngine.Script cached = engine == null ? null
+                : engine.lookup(bySha ? Texts.str(first) : ScriptEngine.sha1(first, 0, first.length));
+        ScriptFlags flags;
+        if (cached != null) {
+            flags = cached.flags();
+        } else if (bySha) {
+            return Dispatcher.Declared.UNDECLARED;
+        } else {
+            try {
+                flags = ScriptFlags.parseShebang(first);
+            } catch (ScriptException e) {
+                return Dispatcher.Declared.UNDECLARED; // the command fails when it runs
+            }
+        }
+        return flags.hasShebang() ? writes(flags) : Dispatcher.Declared.UNDECLARED;
+    }
+
+    private static Dispatcher.Declared writes(ScriptFlags f) {
+        return f.noWrites() ? Dispatcher.Declared.NO_WRITES : Dispatcher.Declared.WRITES;
+    }
+}
