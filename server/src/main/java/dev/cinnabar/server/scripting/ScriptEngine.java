@@ -418,11 +418,16 @@ public final class ScriptEngine {
         r.set("error_reply", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
+                // "-CODE message" (a leading '-' is optional) keeps its code; a text without a space
+                // has none, so it gets ERR, as Redis ("" -> "ERR ", "x" -> "ERR x")
                 String msg = a.checkjstring(1);
-                if (!msg.startsWith("-")) {
-                    msg = "-" + msg;
+                if (msg.startsWith("-")) {
+                    msg = msg.substring(1);
                 }
-                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg.substring(1))});
+                if (!msg.contains(" ")) {
+                    msg = "ERR " + msg;
+                }
+                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg)});
             }
         });
         r.set("status_reply", new VarArgFunction() {

@@ -217,4 +217,47 @@ class ScriptingTest {
         assertThat(sold).hasValue(100);
         assertThat(d.ours.call("GET", "stock").asText()).isEqualTo("0");
     }
+
+    @Test
+    void cjsonSettingsLastUntilChangedAndShapeEncodingAndDecoding() {
+        d.both("EVAL", "return {cjson.encode_invalid_numbers(), cjson.encode_keep_buffer(), cjson.encode_max_depth(),"
+                + " cjson.decode_max_depth(), cjson.encode_number_precision(), cjson.decode_invalid_numbers()}", "0");
+        d.both("EVAL", "return {cjson.encode_sparse_array()}", "0");
+        d.both("EVAL", "return cjson.encode_max_depth(0)", "0");
+        d.both("EVAL", "return cjson.encode_max_depth(1, 2)", "0");
+        d.both("EVAL", "return cjson.encode_invalid_numbers('bogus')", "0");
+        d.both("EVAL", "return cjson.encode_number_precision(15)", "0");
+        d.both("EVAL", "return {tostring(cjson.encode_invalid_numbers('null')), tostring(cjson.encode_invalid_numbers('on'))}",
+                "0");
+        // the setting made by the last script is still there
+        d.both("EVAL", "return cjson.encode({0/0, 1/0, -1/0, 0.0003, 1e20, 123456789012345678})", "0");
+        d.both("EVAL", "cjson.encode_invalid_numbers('null') return cjson.encode({0/0})", "0");
+        d.both("EVAL", "return tostring(cjson.encode_invalid_numbers(false))", "0");
+        d.both("EVAL", "return cjson.encode({0/0})", "0");
+        d.both("EVAL", "cjson.encode_number_precision(3) return cjson.encode({3.14159, 1234567})", "0");
+        d.both("EVAL", "return cjson.encode_number_precision(14)", "0");
+        d.both("EVAL", "return cjson.encode({[1]=1,[20]=2})", "0");
+        d.both("EVAL", "cjson.encode_sparse_array(true) local s = cjson.encode({[1]=1,[20]=2})"
+                + " cjson.encode_sparse_array(false) return s", "0");
+        d.both("EVAL", "cjson.encode_max_depth(2) local ok, e = pcall(cjson.encode, {{{1}}}) cjson.encode_max_depth(1000)"
+                + " return e", "0");
+        d.both("EVAL", "cjson.decode_max_depth(1) local ok, e = pcall(cjson.decode, '[[1]]') cjson.decode_max_depth(1000)"
+                + " return e", "0");
+        for (String json : new String[] {"[NaN, 0x10, Infinity, -inf, +1, 01, 1e5, null, nan]", "[1.5e]", "[-]", "[0x]",
+            "[.5]", "[5.]", "[1e+]", "[nul]", "[NAN]"}) {
+            d.both("EVAL", "local ok, e = pcall(cjson.decode, ARGV[1]) if not ok then return e end"
+                    + " cjson.encode_invalid_numbers(true) local s = cjson.encode(e) cjson.encode_invalid_numbers(false)"
+                    + " return s", "0", json);
+        }
+        d.both("EVAL", "cjson.decode_invalid_numbers(false) local r = {} for _, j in ipairs({'[01]', '[0x1]', '[inf]',"
+                + " '[-nan]', '[+1]', '[nan]'}) do local ok, e = pcall(cjson.decode, j) table.insert(r, tostring(e)) end"
+                + " cjson.decode_invalid_numbers(true) return r", "0");
+    }
+
+    @Test
+    void errorReplyGivesACodeWhenTheTextHasNone() {
+        for (String text : new String[] {"", "-", "x", "-x", "x y", "-x y", " x", "My Error"}) {
+            d.both("EVAL", "return redis.error_reply(ARGV[1])", "0", text);
+        }
+    }
 }
