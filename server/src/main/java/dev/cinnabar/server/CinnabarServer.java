@@ -1,6 +1,10 @@
 package dev.cinnabar.server;
 
+import dev.cinnabar.server.command.CommandFamily;
+import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.command.Families;
 import dev.cinnabar.server.config.ConfigException;
+import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.net.NettyServer;
 import dev.cinnabar.server.store.Clock;
@@ -55,9 +59,31 @@ public final class CinnabarServer implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * Assembles a server context: the command table of every family (Families), with the
+     * configuration's rename-command directives applied. Fails as Redis does on a bad rename.
+     */
+    public static ServerContext context(ServerConfig config, Clock clock) {
+        return context(config, clock, Families.all());
+    }
+
+    /** As {@link #context(ServerConfig, Clock)} with the given families only (tests). */
+    public static ServerContext context(ServerConfig config, Clock clock, List<CommandFamily> families) {
+        CommandTable commands = CommandTable.create(families);
+        for (ServerConfig.RenameCommand rc : config.renameCommands) {
+            try {
+                commands.rename(rc.from(), rc.to());
+            } catch (IllegalArgumentException e) {
+                // Redis rejects these while reading the file: the same fatal message, naming the line.
+                throw new IllegalStateException(ConfigFile.fatal(rc.line(), rc.text(), e.getMessage()).getMessage());
+            }
+        }
+        return new ServerContext(config, clock, commands);
+    }
+
     /** Starts a server with an already-populated configuration (used by the launcher). */
     public static CinnabarServer start(ServerConfig config, Clock clock) throws InterruptedException {
-        CinnabarServer s = new CinnabarServer(new ServerContext(config, clock));
+        CinnabarServer s = new CinnabarServer(context(config, clock));
         s.startInternal();
         return s;
     }
@@ -152,7 +178,7 @@ public final class CinnabarServer implements AutoCloseable {
             if (error != null) {
                 throw new IllegalArgumentException("Bad configuration: " + error.getMessage());
             }
-            return new CinnabarServer(new ServerContext(config, clock));
+            return new CinnabarServer(context(config, clock));
         }
 
         public CinnabarServer start() {

@@ -1,9 +1,7 @@
 package dev.cinnabar.server;
 
-import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.Dispatcher;
-import dev.cinnabar.server.command.Families;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.session.ClientRegistry;
 import dev.cinnabar.server.store.Clock;
@@ -48,11 +46,11 @@ public final class ServerContext implements KeyspaceHooks {
     private volatile Runnable shutdownHook;
     private final java.util.Map<Class<?>, Object> features = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public ServerContext(ServerConfig config, Clock clock) {
-        this(config, clock, Families.all());
-    }
-
-    public ServerContext(ServerConfig config, Clock clock, List<CommandFamily> families) {
+    /**
+     * A context over an assembled command table (see CinnabarServer.context, which binds the
+     * families and applies rename-command).
+     */
+    public ServerContext(ServerConfig config, Clock clock, CommandTable commands) {
         this.config = config;
         this.clock = clock;
         this.log = new Log(config);
@@ -64,16 +62,7 @@ public final class ServerContext implements KeyspaceHooks {
         this.cachedNow = startMillis;
         this.keyspace = new Keyspace(config.databases, this);
         this.keyspace.updateLruClock(startMillis);
-        this.commands = CommandTable.create(families);
-        for (ServerConfig.RenameCommand rc : config.renameCommands) {
-            try {
-                commands.rename(rc.from(), rc.to());
-            } catch (IllegalArgumentException e) {
-                // Redis rejects these while reading the file: the same fatal message, naming the line.
-                throw new IllegalStateException(
-                        dev.cinnabar.server.config.ConfigFile.fatal(rc.line(), rc.text(), e.getMessage()).getMessage());
-            }
-        }
+        this.commands = commands;
         this.clients = new ClientRegistry(this);
         this.dispatcher = new Dispatcher(this);
     }

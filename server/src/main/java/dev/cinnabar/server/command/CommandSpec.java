@@ -1,41 +1,22 @@
 package dev.cinnabar.server.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.charset.StandardCharsets;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One command's metadata (facts read off Redis 7.0 with COMMAND and COMMAND DOCS, kept in
- * commands.json) plus the handler bound to it and its runtime statistics.
- *
- * <p>Arity follows Redis's sign convention: positive = exactly that many arguments (name
- * included), negative = at least that many. Container commands (CLIENT, CONFIG, ...) have
- * subcommands, each a spec of its own with full name "container|sub".
+ * A command's entry in one server's table (Redis's struct redisCommand at run time): its
+ * immutable metadata ({@link CommandInfo}, shared by every server), the handler a family bound,
+ * and its statistics. Identity matters: internal code holds the entries it needs
+ * ({@link CommandTable#spec}) and compares them with {@code ==}, never by name, so rename-command
+ * cannot break it.
  */
 public final class CommandSpec {
-    final String name;
-    final String fullName;
-    final byte[] nameBytes;
-    final int arity;
-    final EnumSet<CommandFlag> flags;
-    private final EnumSet<CommandFlag> reportedFlags;
-    final int firstKey;
-    final int lastKey;
-    final int step;
-    final EnumSet<AclCategory> acl;
-    final List<String> tips;
-    final List<KeySpec> keySpecs;
-    final String group;
-    final String since;
-    final JsonNode docs; // summary, doc_flags, deprecated_since, replaced_by, arguments
-    final Map<String, CommandSpec> subcommands;
+    private final CommandInfo info;
+    final Map<String, CommandSpec> subcommands = new LinkedHashMap<>();
     final CommandSpec parent;
-    int id;
     CommandHandler handler;
     /** Runs a Lua script or function (EVAL*, FCALL*): executed off the event loops (see ClientHandler). */
     boolean runsScript;
@@ -48,94 +29,85 @@ public final class CommandSpec {
     /** Latency distribution for INFO latencystats / LATENCY HISTOGRAM; null until the first tracked call. */
     public LatencyHistogram latency;
 
-    CommandSpec(String name, CommandSpec parent, int arity, EnumSet<CommandFlag> flags, int firstKey, int lastKey,
-                int step, EnumSet<AclCategory> acl, List<String> tips, List<KeySpec> keySpecs, String group,
-                String since, JsonNode docs) {
-        this.name = name;
+    CommandSpec(CommandInfo info, CommandSpec parent) {
+        this.info = info;
         this.parent = parent;
-        this.fullName = parent == null ? name : parent.name + "|" + name;
-        this.nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-        this.arity = arity;
-        this.flags = flags;
-        this.reportedFlags = EnumSet.copyOf(flags);
-        this.reportedFlags.removeIf(f -> !f.reported());
-        this.firstKey = firstKey;
-        this.lastKey = lastKey;
-        this.step = step;
-        this.acl = acl;
-        this.tips = tips;
-        this.keySpecs = keySpecs;
-        this.group = group;
-        this.since = since;
-        this.docs = docs;
-        this.subcommands = new LinkedHashMap<>();
+        for (CommandInfo sub : info.subcommands().values()) {
+            subcommands.put(sub.name(), new CommandSpec(sub, this));
+        }
+    }
+
+    /** The metadata (arity, flags, key specs, ACL categories, docs). */
+    public CommandInfo info() {
+        return info;
     }
 
     /** The name as typed after the container, or the command name ("get", "list"). */
     public String name() {
-        return name;
+        return info.name();
     }
 
     /** "get", or "client|list" for a subcommand. */
     public String fullName() {
-        return fullName;
+        return info.fullName();
     }
 
     public int arity() {
-        return arity;
+        return info.arity();
     }
 
     public boolean has(CommandFlag f) {
-        return flags.contains(f);
+        return info.has(f);
     }
 
     /** The flags COMMAND shows (without may_replicate, which Redis 7.0 does not show); see {@link #has}. */
     public Set<CommandFlag> flags() {
-        return Collections.unmodifiableSet(reportedFlags);
+        return info.flags();
     }
 
     public Set<AclCategory> aclCategories() {
-        return Collections.unmodifiableSet(acl);
+        return info.aclCategories();
     }
 
     public int firstKey() {
-        return firstKey;
+        return info.firstKey();
     }
 
     public int lastKey() {
-        return lastKey;
+        return info.lastKey();
     }
 
     public int step() {
-        return step;
+        return info.step();
     }
 
     public List<String> tips() {
-        return tips;
+        return info.tips();
     }
 
     public List<KeySpec> keySpecs() {
-        return keySpecs;
+        return info.keySpecs();
     }
 
     public String group() {
-        return group;
+        return info.group();
     }
 
     public String since() {
-        return since;
+        return info.since();
     }
 
     public JsonNode docs() {
-        return docs;
+        return info.docs();
     }
 
     public CommandSpec parent() {
         return parent;
     }
 
-    public int id() {
-        return id;
+    /** The top-level command: itself, or the container of a subcommand. */
+    public CommandSpec top() {
+        return parent == null ? this : parent;
     }
 
     public CommandHandler handler() {
@@ -181,35 +153,16 @@ public final class CommandSpec {
 
     /** True when argc fits this command's arity. */
     public boolean arityOk(int argc) {
-        return arity > 0 ? argc == arity : argc >= -arity;
+        return info.arityOk(argc);
     }
 
-    /**
-     * The argument positions of the keys of this call, from the key specs (falling back to the
-     * legacy first/last/step triple). Used by COMMAND GETKEYS, ACL key checks, cluster routing and
-     * client tracking.
-     */
+    /** The argument positions of the keys of this call (see {@link CommandInfo#keyPositions}). */
     public List<Integer> keyPositions(byte[][] argv, int argc) {
-        java.util.ArrayList<Integer> out = new java.util.ArrayList<>();
-        if (!keySpecs.isEmpty()) {
-            for (KeySpec ks : keySpecs) {
-                if (!ks.keys(argv, argc, out)) {
-                    return null;
-                }
-            }
-            return out;
-        }
-        if (firstKey > 0) {
-            int last = lastKey < 0 ? argc + lastKey : lastKey;
-            for (int i = firstKey; i <= last && i < argc; i += Math.max(1, step)) {
-                out.add(i);
-            }
-        }
-        return out;
+        return info.keyPositions(argv, argc);
     }
 
     @Override
     public String toString() {
-        return fullName;
+        return info.fullName();
     }
 }

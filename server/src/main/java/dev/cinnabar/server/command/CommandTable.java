@@ -1,21 +1,15 @@
 package dev.cinnabar.server.command;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The command table: every command's metadata, loaded once from {@code commands.json} (generated
- * by tools/gen-command-table.py from a running Redis 7.0), with the handlers the families bind.
+ * One server's command table: an entry ({@link CommandSpec}) per command of the metadata
+ * ({@link CommandInfo}, loaded once from {@code commands.json}), with the handlers the families
+ * bind and the statistics. The server assembles it (CinnabarServer: the families, then
+ * rename-command) and hands it to the context.
  *
  * <p>This table is the single source for dispatch, arity checks, COMMAND and its subcommands, ACL
  * categories, key extraction (tracking, cluster routing, ACL key patterns), MULTI and replication
@@ -32,129 +26,22 @@ public final class CommandTable {
     private CommandSpec[] slots;
     private byte[][] keys;
     private int mask;
-    private int nextId;
 
     private CommandTable() {
     }
 
-    /** Loads the metadata and binds the given families' handlers. */
+    /** A table of every command's metadata ({@link CommandInfo#all}) with the given families' handlers bound. */
     public static CommandTable create(Collection<? extends CommandFamily> families) {
         CommandTable t = new CommandTable();
-        t.load();
+        for (CommandInfo info : CommandInfo.all().values()) {
+            t.all.put(info.name(), new CommandSpec(info, null));
+        }
         for (CommandFamily f : families) {
             f.register(t);
         }
         t.byName.putAll(t.all);
         t.index();
         return t;
-    }
-
-    private void load() {
-        ObjectMapper om = new ObjectMapper();
-        try (InputStream in = CommandTable.class.getResourceAsStream("commands.json")) {
-            if (in == null) {
-                throw new IllegalStateException("commands.json missing from the classpath");
-            }
-            for (JsonNode n : om.readTree(in)) {
-                CommandSpec s = parse(n, null);
-                all.put(s.name, s);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        loadExtra(om);
-    }
-
-    /**
-     * commands-extra.json: commands newer than Redis 7.0 that clients send on connect (e.g. CLIENT
-     * SETINFO, 7.2), in the same format; "container|sub" names add a subcommand to a 7.0 container.
-     */
-    private void loadExtra(ObjectMapper om) {
-        try (InputStream in = CommandTable.class.getResourceAsStream("commands-extra.json")) {
-            if (in == null) {
-                return;
-            }
-            for (JsonNode n : om.readTree(in)) {
-                String full = n.get("name").asText();
-                int bar = full.indexOf('|');
-                if (bar < 0) {
-                    CommandSpec s = parse(n, null);
-                    all.put(s.name, s);
-                } else {
-                    CommandSpec parent = all.get(full.substring(0, bar));
-                    CommandSpec s = parse(n, parent);
-                    parent.subcommands.put(s.name, s);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private CommandSpec parse(JsonNode n, CommandSpec parent) {
-        String full = n.get("name").asText();
-        String name = parent == null ? full : full.substring(full.indexOf('|') + 1);
-        EnumSet<CommandFlag> flags = EnumSet.noneOf(CommandFlag.class);
-        for (JsonNode f : n.get("flags")) {
-            flags.add(CommandFlag.parse(f.asText()));
-        }
-        EnumSet<AclCategory> acl = EnumSet.noneOf(AclCategory.class);
-        for (JsonNode a : n.get("acl")) {
-            acl.add(AclCategory.parse(a.asText()));
-        }
-        List<String> tips = new ArrayList<>();
-        for (JsonNode x : n.get("tips")) {
-            tips.add(x.asText());
-        }
-        List<KeySpec> specs = new ArrayList<>();
-        for (JsonNode k : n.get("keySpecs")) {
-            specs.add(parseKeySpec(k));
-        }
-        ObjectNode docs = ((ObjectNode) n).deepCopy();
-        docs.retain("summary", "doc_flags", "deprecated_since", "replaced_by", "arguments");
-        CommandSpec s = new CommandSpec(name, parent, n.get("arity").asInt(), flags, n.get("firstKey").asInt(),
-                n.get("lastKey").asInt(), n.get("step").asInt(), acl, tips, specs,
-                n.path("group").asText(null), n.path("since").asText(null), docs);
-        s.id = nextId++;
-        if (n.has("subcommands")) {
-            for (JsonNode sub : n.get("subcommands")) {
-                CommandSpec ss = parse(sub, s);
-                s.subcommands.put(ss.name, ss);
-            }
-        }
-        return s;
-    }
-
-    private static KeySpec parseKeySpec(JsonNode k) {
-        List<String> fl = new ArrayList<>();
-        for (JsonNode f : k.get("flags")) {
-            fl.add(f.asText());
-        }
-        JsonNode bs = k.get("begin_search");
-        JsonNode fk = k.get("find_keys");
-        String bsType = bs.get("type").asText();
-        int bsIndex = 0;
-        String kw = null;
-        if (bsType.equals("index")) {
-            bsIndex = bs.get("spec").get("index").asInt();
-        } else if (bsType.equals("keyword")) {
-            bsIndex = bs.get("spec").get("startfrom").asInt();
-            kw = bs.get("spec").get("keyword").asText();
-        }
-        String fkType = fk.get("type").asText();
-        int a = 0;
-        int b = 0;
-        int c = 0;
-        if (fkType.equals("range")) {
-            a = fk.get("spec").get("lastkey").asInt();
-            b = fk.get("spec").get("keystep").asInt();
-            c = fk.get("spec").get("limit").asInt();
-        } else if (fkType.equals("keynum")) {
-            a = fk.get("spec").get("keynumidx").asInt();
-            b = fk.get("spec").get("firstkey").asInt();
-            c = fk.get("spec").get("keystep").asInt();
-        }
-        return new KeySpec(List.copyOf(fl), bsType, bsIndex, kw, fkType, a, b, c, k.path("notes").asText(null));
     }
 
     /** Binds a handler to a top-level command. Fails fast on an unknown name or a double binding. */
@@ -184,7 +71,7 @@ public final class CommandTable {
 
     private static void bindTo(CommandSpec s, CommandHandler h) {
         if (s.handler != null) {
-            throw new IllegalStateException("command " + s.fullName + " bound twice");
+            throw new IllegalStateException("command " + s.fullName() + " bound twice");
         }
         s.handler = h;
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class BlockingManagerTest {
     private final ManualClock clock = new ManualClock(1_000_000);
-    private final ServerContext ctx = new ServerContext(new ServerConfig(), clock);
+    private final ServerContext ctx = dev.cinnabar.server.CinnabarServer.context(new ServerConfig(), clock);
     private final ServerCron cron = new ServerCron(ctx);
     private final BlockingManager bm;
     private long nextId = 1;

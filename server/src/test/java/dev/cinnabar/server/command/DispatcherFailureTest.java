@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * connection goes on.
  */
 class DispatcherFailureTest {
-    private final ServerContext ctx = new ServerContext(new ServerConfig(), new ManualClock(1_000_000), List.of(t -> {
+    private final ServerContext ctx = dev.cinnabar.server.CinnabarServer.context(new ServerConfig(), new ManualClock(1_000_000), List.of(t -> {
         t.bind("echo", c -> {
             c.reply().array(3);
             c.reply().bulk("half");

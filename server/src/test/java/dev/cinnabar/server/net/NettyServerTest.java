@@ -20,7 +20,7 @@ class NettyServerTest {
         c.portZeroPicksFreePort = zeroPicksFree;
         c.bind = List.of("127.0.0.1");
         c.loglevel = "warning";
-        return new ServerContext(c, Clock.SYSTEM);
+        return dev.cinnabar.server.CinnabarServer.context(c, Clock.SYSTEM);
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.luaj.vm2.lib.VarArgFunction;
  * injected through a global that only this test defines.
  */
 class ScriptBoundaryTest {
-    private final ServerContext ctx = new ServerContext(new ServerConfig(), new ManualClock(1_000_000));
+    private final ServerContext ctx = dev.cinnabar.server.CinnabarServer.context(new ServerConfig(), new ManualClock(1_000_000));
     private final RecordingConnection c = new RecordingConnection(ctx, 1, 2, " ");
 
     /** Defines the global fail(), which throws what the supplier makes, in the EVAL engine. */
