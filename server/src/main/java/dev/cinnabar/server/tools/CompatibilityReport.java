@@ -17,7 +17,9 @@ import java.util.TreeMap;
  * built with every feature installed: which of Redis 7.0's commands (and subcommands) are bound
  * to a handler, and which directives have behaviour versus being accepted and reported only.
  *
- * <p>Run: {@code tools/gen-compatibility.sh} (or this class's main with the output path).
+ * <p>Run: {@code tools/gen-compatibility.sh} (or this class's main with the output path). The
+ * hand-written notes on behaviour that differs from Redis (compatibility-notes.md, next to the
+ * output) are appended as they are.
  */
 public final class CompatibilityReport {
     private CompatibilityReport() {
@@ -88,7 +90,12 @@ public final class CompatibilityReport {
         try (CinnabarServer s = CinnabarServer.builder().build()) {
             String md = render(s);
             if (args.length > 0) {
-                Files.writeString(Path.of(args[0]), md, StandardCharsets.UTF_8);
+                Path out = Path.of(args[0]);
+                Path notes = out.resolveSibling("compatibility-notes.md");
+                if (Files.exists(notes)) {
+                    md = md + "\n" + Files.readString(notes, StandardCharsets.UTF_8);
+                }
+                Files.writeString(out, md, StandardCharsets.UTF_8);
             } else {
                 System.out.print(md);
             }

@@ -260,4 +260,26 @@ class ScriptingTest {
             d.both("EVAL", "return redis.error_reply(ARGV[1])", "0", text);
         }
     }
+
+    @Test
+    void scriptDebugArmsTheNextEvalWhichRefusesForWantOfADebugger() {
+        d.both("SCRIPT", "DEBUG", "bogus");
+        d.both("SCRIPT", "DEBUG", "no");
+        d.both("EVAL", "return 1", "0");
+        d.both("SCRIPT", "DEBUG", "sync");
+        d.both("EVALSHA", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0");
+        d.both("SCRIPT", "DEBUG", "no");
+        d.both("EVAL", "return 1", "0");
+        d.both("MULTI");
+        d.both("SCRIPT", "DEBUG", "no");
+        d.both("EXEC");
+        // Redis would start a debugging session here; Cinnabar has no debugger and says so
+        assertThat(d.ours.call("SCRIPT", "DEBUG", "YES")).isEqualTo(new Resp.Simple("OK"));
+        assertThat(d.ours.call("SET", "k", "v")).isEqualTo(new Resp.Simple("OK"));
+        assertThat(d.ours.call("EVAL", "redis.call('del', 'k') return 1", "0")).isEqualTo(new Resp.Err(
+                "ERR Lua debugging (SCRIPT DEBUG, redis-cli --ldb) is not supported by Cinnabar: the script was not run. "
+                        + "Run it without debugging."));
+        assertThat(d.ours.call("GET", "k").asText()).isEqualTo("v");
+        assertThat(d.ours.call("EVAL", "return 2", "0")).isEqualTo(new Resp.Int(2)); // one EVAL only
+    }
 }

@@ -10,10 +10,26 @@ import dev.cinnabar.server.scripting.ScriptException;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Numbers;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
-/** EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT. */
+/**
+ * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+ *
+ * <p>SCRIPT DEBUG: Cinnabar has no Lua debugger (Redis's LDB, which redis-cli --ldb drives). As
+ * in Redis, SCRIPT DEBUG YES|SYNC arms debugging for the client's next EVAL and NO disarms it; the
+ * armed EVAL cannot start a session, so it runs nothing and answers {@link #NO_DEBUGGER}, which is
+ * what redis-cli --ldb prints (it ignores SCRIPT DEBUG's own reply), and disarms the client, as the
+ * end of a session would. See docs/compatibility.md.
+ */
 public final class ScriptingCommands implements CommandFamily {
+    static final String NO_DEBUGGER = "ERR Lua debugging (SCRIPT DEBUG, redis-cli --ldb) is not supported by Cinnabar: "
+            + "the script was not run. Run it without debugging.";
+    /** Clients that sent SCRIPT DEBUG YES or SYNC (weak: a client that goes away leaves nothing). */
+    private final Map<Client, Boolean> debugArmed = Collections.synchronizedMap(new WeakHashMap<>());
+
     @Override
     public void register(CommandTable t) {
         t.bindScript("eval", c -> eval(c, false, false));
@@ -25,9 +41,17 @@ public final class ScriptingCommands implements CommandFamily {
         t.bind("script", "flush", this::scriptFlush);
         t.bind("script", "kill", this::scriptKill);
         t.bind("script", "help", this::scriptHelp);
+        t.bind("script", "debug", this::scriptDebug);
     }
 
     void eval(Client c, boolean bySha, boolean readOnly) {
+        if (!debugArmed.isEmpty() && debugArmed.remove(c) != null) {
+            c.error(bySha ? "ERR Please use EVAL instead of EVALSHA for debugging" : NO_DEBUGGER);
+            if (bySha) {
+                debugArmed.put(c, Boolean.TRUE); // Redis keeps the mode for the EVAL that follows
+            }
+            return;
+        }
         if (bySha && c.arg(1).length != 40) {
             c.error("NOSCRIPT No matching script. Please use EVAL."); // Redis checks the SHA's length first
             return;
@@ -103,6 +127,22 @@ public final class ScriptingCommands implements CommandFamily {
         BusyScriptGate.kill(c, true);
     }
 
+    void scriptDebug(Client c) {
+        if (c.inExec()) {
+            c.error("ERR SCRIPT DEBUG must be called outside a pipeline");
+            return;
+        }
+        if (Texts.is(c.arg(2), "no")) {
+            debugArmed.remove(c);
+        } else if (Texts.is(c.arg(2), "yes") || Texts.is(c.arg(2), "sync")) {
+            debugArmed.put(c, Boolean.TRUE);
+        } else {
+            c.error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+            return;
+        }
+        c.reply().ok();
+    }
+
     void scriptHelp(Client c) {
         String[] lines = {
             "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -112,6 +152,8 @@ public final class ScriptingCommands implements CommandFamily {
             "    Empty the script cache.",
             "KILL",
             "    Stop the script that is running, if it has not written yet.",
+            "DEBUG (YES|SYNC|NO)",
+            "    Lua debugging is not supported: the next EVAL after YES or SYNC answers an error.",
             "LOAD <script>",
             "    Compile a script into the script cache and return its SHA1.",
             "HELP",
