@@ -79,8 +79,9 @@ public final class ExecutionLock extends ReentrantLock {
         if (!waiters.isEmpty()) {
             wakeWaiters();
         }
-        // work deferred after our last look but before the release: run it now (the next holder would too)
-        if (!deferred.isEmpty() && tryLock()) {
+        // work deferred after our last look but before the release: run it now (the next holder
+        // would too); a nested release leaves it to the outermost one
+        if (!deferred.isEmpty() && !isHeldByCurrentThread() && tryLock()) {
             unlock();
         }
     }
@@ -134,6 +135,18 @@ public final class ExecutionLock extends ReentrantLock {
         }
         deferred.add(task);
         if (tryLock()) { // released meanwhile: our unlock runs it
+            unlock();
+        }
+    }
+
+    /**
+     * Runs a task under the lock once the current holder has finished its work: by the holder as
+     * it releases its outermost hold (Redis's beforeSleep: a batch's broadcast invalidations go
+     * after the batch's replies), at once when nobody holds the lock.
+     */
+    public void beforeRelease(Runnable task) {
+        deferred.add(task);
+        if (!isHeldByCurrentThread() && tryLock()) { // free (or released meanwhile): run it now
             unlock();
         }
     }

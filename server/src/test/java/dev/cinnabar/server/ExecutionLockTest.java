@@ -69,4 +69,21 @@ class ExecutionLockTest {
         assertThat(got.await(10, TimeUnit.SECONDS)).isTrue();
         waiter.join();
     }
+
+    @Test
+    void beforeReleaseRunsWhenTheOutermostHoldEndsOrAtOnceWhenFree() {
+        ExecutionLock lock = new ExecutionLock();
+        List<String> log = new ArrayList<>();
+        lock.lock();
+        lock.beforeRelease(() -> log.add("task held=" + lock.isHeldByCurrentThread()));
+        lock.lock(); // a nested hold and release (EXEC, a script) must not run it nor loop
+        lock.unlock();
+        log.add("inner released");
+        lock.unlock();
+        assertThat(log).containsExactly("inner released", "task held=true");
+        assertThat(lock.isLocked()).isFalse();
+        lock.beforeRelease(() -> log.add("free"));
+        assertThat(log).endsWith("free");
+        assertThat(lock.isLocked()).isFalse();
+    }
 }
