@@ -448,7 +448,7 @@ public final class BlockingManager implements KeyspaceHooks {
             }
             Outcome o;
             try {
-                o = st.waiter.serve(st.client, db, key.bytes());
+                o = server.dispatcher().runAs(st.client, () -> st.waiter.serve(st.client, db, key.bytes()));
             } catch (RuntimeException e) {
                 // A bug in a waiter must not fail the command that made the key ready, nor leave
                 // this client hanging: it gets its timeout reply and the others are still served.

@@ -134,6 +134,23 @@ public final class Dispatcher {
     }
 
     /**
+     * Runs work as c's own execution (serving a client blocked on keys: Redis makes the receiver
+     * the current client while it is served, so tracking holds its invalidations until after the
+     * served reply and NOLOOP / BCAST see the receiver as the writer).
+     */
+    public <T> T runAs(Client c, java.util.function.Supplier<T> work) {
+        Client previous = current;
+        current = c;
+        depth++;
+        try {
+            return work.get();
+        } finally {
+            depth--;
+            current = previous;
+        }
+    }
+
+    /**
      * How many handlers are running: 1 inside a top-level command's handler, 2 or more inside EXEC
      * or a script, 0 between commands (observers of a top-level command run at 0).
      */

@@ -95,6 +95,21 @@ public final class PubSub {
         });
     }
 
+    /** Channels with at least one subscriber (INFO pubsub_channels). */
+    public int channelCount() {
+        return channels.size();
+    }
+
+    /** Patterns with at least one subscriber (INFO pubsub_patterns). */
+    public int patternCount() {
+        return patterns.size();
+    }
+
+    /** Shard channels with at least one subscriber (INFO pubsubshard_channels). */
+    public int shardChannelCount() {
+        return shardChannels.size();
+    }
+
     private static State state(Client c) {
         State s = (State) c.pubsubState;
         if (s == null) {

@@ -8,6 +8,7 @@ import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.multi.BytesKey;
 import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.RespWriter;
 import dev.cinnabar.server.pubsub.PubSub;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
@@ -15,31 +16,41 @@ import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.KeyspaceHooks;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Server-assisted client-side caching (Redis's tracking.c).
  *
  * <p>Default mode: after a READONLY command of a tracking client, the keys it read (from the
  * command table's key specs) are remembered in the tracking table, key → client ids (ids, not
- * clients, so a closed client costs nothing until its keys change). When a key is modified
- * ({@link KeyspaceHooks#keyModified}) every remembered client gets an invalidation for it and the
- * entry is dropped. OPTIN/OPTOUT with CLIENT CACHING decide per command whether reads are
- * remembered. BCAST mode: no table; clients register key prefixes and receive, after each
- * top-level command (and each cron tick), the keys modified under their prefixes. NOLOOP: a
- * client is not told about its own changes.
+ * clients, so a closed client costs nothing until its keys change). A script (EVAL, FCALL and
+ * their _RO forms) is tracked as Redis 7.0 does: each read-only command it runs makes its caller
+ * track every key the script declared, whatever key the command read; a script that reads nothing
+ * tracks nothing. When a key is modified ({@link KeyspaceHooks#keyModified}) every remembered
+ * client gets an invalidation for it and the entry is dropped. OPTIN/OPTOUT with CLIENT CACHING
+ * decide per command whether reads are remembered. NOLOOP: a client is not told about its own
+ * changes (for BCAST, changes a script makes are not the caller's own, as in Redis).
+ *
+ * <p>BCAST mode: no table; clients register key prefixes. The keys modified under each prefix are
+ * collected, each once, and sent when the execution lock's holder has finished its work (a
+ * connection's batch of commands, a script, a cron tick), after the batch's replies: Redis's
+ * beforeSleep broadcast. Keys go out in byte order and prefixes in byte order, as Redis's radix
+ * trees give them.
  *
  * <p>Delivery: a RESP3 push {@code ["invalidate", [keys]]}, or, with REDIRECT to a client in
- * pub/sub mode, a RESP2 message on {@code __redis__:invalidate}; a flush sends a null key list.
- * Invalidations for the client whose command is running are held until that command (a whole
- * EXEC) has replied. A vanished redirect target yields {@code ["tracking-redir-broken", id]}
- * to RESP3 clients.
+ * pub/sub mode, a RESP2 message on {@code __redis__:invalidate}; a flush sends a null key list,
+ * written in the tracking client's protocol whatever the receiving connection speaks (as Redis).
+ * Invalidations for the client whose command is running (a client blocked on keys counts as
+ * running while it is served) are held until that command (a whole EXEC) has replied. A vanished
+ * redirect target yields {@code ["tracking-redir-broken", id]} to RESP3 clients.
  *
  * <p>Bounds: the table holds at most tracking-table-max-keys keys; the excess is evicted (with
  * invalidations) after each command and on the cron, as Redis does.
@@ -59,10 +70,17 @@ public final class Tracking implements KeyspaceHooks {
         final Set<BytesKey> prefixes = new LinkedHashSet<>();
     }
 
-    /** Keys modified under one BCAST prefix since the last broadcast, with the last modifier. */
+    /** Unsigned byte order, as Redis's radix trees iterate. */
+    private static final Comparator<BytesKey> BYTE_ORDER = (a, b) -> Arrays.compareUnsigned(a.bytes(), b.bytes());
+
+    /** Keys modified under one BCAST prefix since the last broadcast, with the last writer (null: a script). */
     private static final class Prefix {
         final Set<Client> clients = new LinkedHashSet<>();
-        final Map<BytesKey, Client> keys = new LinkedHashMap<>();
+        final TreeMap<BytesKey, Client> keys = new TreeMap<>(BYTE_ORDER);
+    }
+
+    /** An invalidation held until its target's running command has replied (key null: a flush). */
+    private record Pending(Client target, byte[] key) {
     }
 
     private static final byte[] INVALIDATE = "invalidate".getBytes(StandardCharsets.US_ASCII);
@@ -72,11 +90,15 @@ public final class Tracking implements KeyspaceHooks {
 
     private final ServerContext server;
     private final Map<BytesKey, Set<Long>> table = new HashMap<>();
-    private final Map<BytesKey, Prefix> prefixTable = new HashMap<>();
+    /** Client ids over all keys of the table (INFO tracking_total_items). */
+    private long items;
+    private final TreeMap<BytesKey, Prefix> prefixTable = new TreeMap<>(BYTE_ORDER);
     private final Set<Client> trackingClients = new LinkedHashSet<>();
-    /** Invalidations for the running client, sent after its reply; null element = flush. */
-    private final List<byte[]> pendingForCurrent = new ArrayList<>();
-    private boolean flushPending;
+    private final List<Pending> pending = new ArrayList<>();
+    /** The running command has flushed a database and told the clients: once per command. */
+    private boolean flushSent;
+    /** A broadcast waits for the lock holder's release. */
+    private boolean broadcastScheduled;
     private int evictionTimeouts;
     private CommandSpec client;
 
@@ -89,10 +111,14 @@ public final class Tracking implements KeyspaceHooks {
         t.client = ctx.commands().spec("client");
         ctx.addKeyspaceListener(t);
         ctx.dispatcher().observers.add(t::afterCall);
+        // After the blocking manager's serving (so it must exist first): a served client's
+        // invalidations follow its reply.
+        dev.cinnabar.server.blocking.BlockingManager.of(ctx);
+        ctx.dispatcher().afterCommand.add(t::sendPending);
         ctx.addClientCloseListener(t::disable);
         ctx.clients().addResetListener(t::disable);
         if (cron != null) {
-            cron.add(now -> t.afterTopLevel(null));
+            cron.add(now -> t.limitTable());
         }
         ctx.feature(Tracking.class, () -> t);
         return t;
@@ -116,6 +142,11 @@ public final class Tracking implements KeyspaceHooks {
     /** Number of clients with tracking on (INFO tracking_clients). */
     public int trackingClients() {
         return trackingClients.size();
+    }
+
+    /** Number of (key, client) pairs in the tracking table (INFO tracking_total_items). */
+    public long trackedItems() {
+        return items;
     }
 
     /** Number of BCAST prefixes (INFO tracking_total_prefixes). */
@@ -178,57 +209,60 @@ public final class Tracking implements KeyspaceHooks {
     // ---- remembering reads
 
     private void afterCall(Client c, CommandSpec cmd, long micros, boolean dirty) {
-        State s = state(c);
-        if (s != null && s.on && !s.bcast && cmd.has(CommandFlag.READONLY) && !cmd.has(CommandFlag.PUBSUB)) {
-            if (!((s.optin && !s.caching) || (s.optout && s.caching))) {
+        flushSent = false;
+        if (cmd.has(CommandFlag.READONLY) && !cmd.has(CommandFlag.PUBSUB)) {
+            Client caller = server.dispatcher().current();
+            if (caller != null && caller != c) {
+                // A command a script runs: its caller tracks the keys the script declared.
+                CommandSpec script = caller.cmd();
+                if (script != null) {
+                    remember(caller, script);
+                }
+            } else if (!cmd.runsScript()) { // EVAL_RO, FCALL_RO: only the reads inside count
                 remember(c, cmd);
             }
         }
         if (server.dispatcher().executionDepth() == 0) {
+            State s = state(c);
             if (s != null && !Transactions.inMulti(c)) {
                 CommandSpec top = cmd.parent() == null ? cmd : cmd.parent();
                 if (top != client) {
                     s.caching = false;
                 }
             }
-            afterTopLevel(c);
+            sendPending();
+            limitTable();
         }
     }
 
+    /** Remembers the keys of c's command cmd (its current arguments) for c, if c tracks reads now. */
     private void remember(Client c, CommandSpec cmd) {
+        State s = state(c);
+        if (s == null || !s.on || s.bcast || (s.optin && !s.caching) || (s.optout && s.caching)) {
+            return;
+        }
         List<Integer> pos = cmd.keyPositions(c.argv(), c.argc());
         if (pos == null) {
             return;
         }
         for (int i : pos) {
             BytesKey k = new BytesKey(c.arg(i));
-            table.computeIfAbsent(k, x -> new LinkedHashSet<>(2)).add(c.id());
+            if (table.computeIfAbsent(k, x -> new LinkedHashSet<>(2)).add(c.id())) {
+                items++;
+            }
         }
     }
 
-    /** After a top-level command (c) or a cron tick (null): pending messages, BCAST, the limit. */
-    private void afterTopLevel(Client c) {
-        if (flushPending) {
-            flushPending = false;
-            for (Client t : new ArrayList<>(trackingClients)) {
-                if (t == c) {
-                    pendingForCurrent.add(null);
-                } else {
-                    send(t, null);
-                }
-            }
+    /** Sends the held invalidations once no command is running (after a top-level command or a serve). */
+    private void sendPending() {
+        if (pending.isEmpty() || server.dispatcher().executionDepth() > 0) {
+            return;
         }
-        if (!pendingForCurrent.isEmpty()) {
-            List<byte[]> keys = new ArrayList<>(pendingForCurrent);
-            pendingForCurrent.clear();
-            if (c != null && state(c) != null) {
-                for (byte[] k : keys) {
-                    send(c, k == null ? null : List.of(k));
-                }
-            }
+        List<Pending> list = new ArrayList<>(pending);
+        pending.clear();
+        for (Pending p : list) {
+            send(p.target(), p.key() == null ? null : List.of(p.key()));
         }
-        broadcast();
-        limitTable();
     }
 
     // ---- invalidation
@@ -246,9 +280,13 @@ public final class Tracking implements KeyspaceHooks {
         Client current = server.dispatcher().current();
         BytesKey k = new BytesKey(key);
         if (!prefixTable.isEmpty()) {
+            // A script's writes are its own (Redis's script client), not its caller's: NOLOOP
+            // BCAST clients hear of them.
+            Client writer = current != null && current.cmd() != null && current.cmd().runsScript() ? null : current;
             for (Map.Entry<BytesKey, Prefix> e : prefixTable.entrySet()) {
                 if (startsWith(key, e.getKey().bytes())) {
-                    e.getValue().keys.put(k, current);
+                    e.getValue().keys.put(k, writer);
+                    scheduleBroadcast();
                 }
             }
         }
@@ -260,7 +298,8 @@ public final class Tracking implements KeyspaceHooks {
         if (ids == null) {
             return;
         }
-        for (long id : ids) {
+        items -= ids.size();
+        for (long id : redisOrder(ids)) {
             Client target = server.clients().get(id);
             State s = target == null ? null : state(target);
             if (s == null || !s.on || s.bcast) {
@@ -270,27 +309,62 @@ public final class Tracking implements KeyspaceHooks {
                 continue;
             }
             if (target == current && server.dispatcher().executionDepth() > 0) {
-                pendingForCurrent.add(k.bytes());
+                pending.add(new Pending(target, k.bytes()));
             } else {
                 send(target, List.of(k.bytes()));
             }
         }
     }
 
+    /**
+     * Ids in the order Redis walks them: its radix tree of ids is keyed by each id's in-memory
+     * (little-endian) bytes. It decides which invalidation a shared REDIRECT target gets first.
+     */
+    private static Iterable<Long> redisOrder(Set<Long> ids) {
+        if (ids.size() < 2) {
+            return ids;
+        }
+        List<Long> l = new ArrayList<>(ids);
+        l.sort((a, b) -> Long.compareUnsigned(Long.reverseBytes(a), Long.reverseBytes(b)));
+        return l;
+    }
+
     @Override
     public void dbChanged(Db db) {
-        // FLUSHDB/FLUSHALL: one null invalidation per tracking client per command, sent after
-        // the command (SWAPDB reaches here too: a conservative extra flush message).
-        if (!trackingClients.isEmpty()) {
-            flushPending = true;
+        // FLUSHDB/FLUSHALL: one null invalidation per tracking client per command, at once, but
+        // held for the running client until its reply. SWAPDB (the database is not empty
+        // afterwards) leaves tracking alone, as in Redis; a swap of two empty databases cannot be
+        // told from a flush and sends one, which is only conservative.
+        if (db.size() != 0) {
+            return;
         }
         table.clear();
-        if (server.dispatcher().current() == null) {
-            afterTopLevel(null);
+        items = 0;
+        if (flushSent || trackingClients.isEmpty()) {
+            return;
+        }
+        Client current = server.dispatcher().current();
+        flushSent = current != null;
+        List<Client> clients = new ArrayList<>(trackingClients);
+        clients.sort(Comparator.comparingLong(Client::id)); // Redis walks its client list
+        for (Client t : clients) {
+            if (t == current) {
+                pending.add(new Pending(t, null));
+            } else {
+                send(t, null);
+            }
+        }
+    }
+
+    private void scheduleBroadcast() {
+        if (!broadcastScheduled) {
+            broadcastScheduled = true;
+            server.lock().beforeRelease(this::broadcast);
         }
     }
 
     private void broadcast() {
+        broadcastScheduled = false;
         for (Prefix p : prefixTable.values()) {
             if (p.keys.isEmpty()) {
                 continue;
@@ -357,25 +431,37 @@ public final class Tracking implements KeyspaceHooks {
             }
             redirected = true;
         }
+        int nullProtocol = c.protocol();
         if (to.protocol() == 3) {
             to.deliver(r -> r.pushing(() -> {
                 r.push(2);
                 r.bulk(INVALIDATE);
-                keyList(r, keys);
+                keyList(r, keys, nullProtocol);
             }));
         } else if (redirected && PubSub.isPubsubClient(to)) {
             to.deliver(r -> r.pushing(() -> {
                 r.push(3);
                 r.bulk(MESSAGE);
                 r.bulk(CHANNEL);
-                keyList(r, keys);
+                keyList(r, keys, nullProtocol);
             }));
         }
     }
 
-    private static void keyList(Reply r, List<byte[]> keys) {
+    /** The key list, or for a flush a null in the tracking client's protocol (Redis's quirk). */
+    private static void keyList(Reply r, List<byte[]> keys, int nullProtocol) {
         if (keys == null) {
-            r.nullBulk();
+            if (r instanceof RespWriter w && w.protocol() != nullProtocol) {
+                int own = w.protocol();
+                w.protocol(nullProtocol);
+                try {
+                    w.nullBulk();
+                } finally {
+                    w.protocol(own);
+                }
+            } else {
+                r.nullBulk();
+            }
             return;
         }
         r.array(keys.size());

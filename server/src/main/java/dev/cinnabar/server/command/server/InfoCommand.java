@@ -299,6 +299,8 @@ final class InfoCommand {
     private static void stats(ServerContext s, Lines l) {
         ServerStats st = s.stats();
         KeyspaceStats ks = s.keyspace().stats();
+        dev.cinnabar.server.pubsub.PubSub pubsub = dev.cinnabar.server.pubsub.PubSub.of(s);
+        dev.cinnabar.server.tracking.Tracking tracking = dev.cinnabar.server.tracking.Tracking.of(s);
         l.add("total_connections_received", st.totalConnectionsReceived.get())
                 .add("total_commands_processed", st.totalCommandsProcessed)
                 .add("instantaneous_ops_per_sec", Math.round(st.opsPerSec.value()))
@@ -319,12 +321,14 @@ final class InfoCommand {
                 .add("current_eviction_exceeded_time", 0)
                 .add("keyspace_hits", ks.keyspaceHits)
                 .add("keyspace_misses", ks.keyspaceMisses)
-                .add("pubsub_channels", 0).add("pubsub_patterns", 0).add("pubsubshard_channels", 0)
+                .add("pubsub_channels", pubsub.channelCount()).add("pubsub_patterns", pubsub.patternCount())
+                .add("pubsubshard_channels", pubsub.shardChannelCount())
                 .add("latest_fork_usec", 0).add("total_forks", 0).add("migrate_cached_sockets", 0)
                 .add("slave_expires_tracked_keys", 0).add("active_defrag_hits", 0).add("active_defrag_misses", 0)
                 .add("active_defrag_key_hits", 0).add("active_defrag_key_misses", 0)
                 .add("total_active_defrag_time", 0).add("current_active_defrag_time", 0)
-                .add("tracking_total_keys", 0).add("tracking_total_items", 0).add("tracking_total_prefixes", 0)
+                .add("tracking_total_keys", tracking.trackedKeys()).add("tracking_total_items", tracking.trackedItems())
+                .add("tracking_total_prefixes", tracking.prefixes())
                 .add("unexpected_error_replies", st.unexpectedErrorReplies)
                 .add("total_error_replies", st.totalErrorReplies)
                 .add("dump_payload_sanitizations", 0)
