@@ -329,9 +329,10 @@ public final class SetCommands implements CommandFamily {
         c.server().dirty++;
         if (d.add(member, maxIntset(c))) {
             c.server().dirty++;
+            // only a real addition touches dst (a WATCH on it must not fail otherwise)
+            db.signalModified(dst);
             db.notify(Notify.SET, "sadd", dst);
         }
-        db.signalModified(dst);
         c.reply().integer(1);
     }
 

@@ -121,9 +121,15 @@ public final class BytesTable<N extends BytesTable.Node> {
         buckets = nb;
     }
 
+    /** Chain positions tried per random bucket: at load factor 1 chains longer than this are rare. */
+    private static final int RANDOM_CHAIN_SPAN = 8;
+
     /**
-     * A random node, or null when empty: a random non-empty bucket, then a random node of its chain
-     * (as Redis's dictGetRandomKey; chains are short at load factor at most 1).
+     * A random node, or null when empty, every node equally likely. Picking a random bucket and
+     * then a random node of its chain (as Redis's dictGetRandomKey) favours nodes in short chains;
+     * instead a (bucket, position) pair is drawn uniformly and redrawn when the bucket has no node
+     * at that position, which is exact for nodes within the first {@code RANDOM_CHAIN_SPAN} of a
+     * chain. After many misses (a table left sparse) it falls back to walking to a uniform index.
      */
     @SuppressWarnings("unchecked")
     public N random(Random rnd) {
@@ -131,19 +137,24 @@ public final class BytesTable<N extends BytesTable.Node> {
             return null;
         }
         int m = buckets.length - 1;
-        Node head;
-        do {
-            head = buckets[rnd.nextInt() & m];
-        } while (head == null);
-        int len = 0;
-        for (Node x = head; x != null; x = x.chain) {
-            len++;
+        for (int tries = 0; tries < 256; tries++) {
+            Node x = buckets[rnd.nextInt() & m];
+            for (int k = rnd.nextInt(RANDOM_CHAIN_SPAN); x != null && k > 0; k--) {
+                x = x.chain;
+            }
+            if (x != null) {
+                return (N) x;
+            }
         }
-        Node x = head;
-        for (int k = rnd.nextInt(len); k > 0; k--) {
-            x = x.chain;
+        int k = rnd.nextInt(size);
+        for (Node head : buckets) {
+            for (Node x = head; x != null; x = x.chain) {
+                if (k-- == 0) {
+                    return (N) x;
+                }
+            }
         }
-        return (N) x;
+        throw new IllegalStateException("size does not match the buckets");
     }
 
     /** Visits every node (the visitor must not modify the table). */

@@ -177,4 +177,32 @@ class RSetTest {
             assertThat(members(s)).hasSize(1000);
         }
     }
+
+    /**
+     * Random members of a hashtable set are uniform: chi-square over 200 members and 200,000 draws
+     * (df 199; 300 is five standard deviations above the mean). Picking a bucket then a chain slot
+     * scored in the thousands, since members sharing a bucket were drawn less often.
+     */
+    @Test
+    void randomMembersOfAHashtableAreUniform() {
+        RSet s = new RSet();
+        int members = 200;
+        for (int i = 0; i < members; i++) {
+            s.add(b("m" + i), 0);
+        }
+        assertThat(s.encoding()).isEqualTo("hashtable");
+        java.util.Map<String, Integer> hits = new java.util.HashMap<>();
+        Random rnd = new Random(42);
+        int draws = 200_000;
+        for (int i = 0; i < draws; i++) {
+            hits.merge(new String(s.random(rnd), StandardCharsets.UTF_8), 1, Integer::sum);
+        }
+        double expected = (double) draws / members;
+        double chi = 0;
+        for (int i = 0; i < members; i++) {
+            double d = hits.getOrDefault("m" + i, 0) - expected;
+            chi += d * d / expected;
+        }
+        assertThat(chi).isLessThan(300);
+    }
 }

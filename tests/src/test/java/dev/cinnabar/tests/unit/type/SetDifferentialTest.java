@@ -115,4 +115,13 @@ class SetDifferentialTest {
                 "SINTERSTORE dst a nokey", "EXISTS dst", "CONFIG SET set-max-intset-entries 2",
                 "SUNIONSTORE dst a b", "OBJECT ENCODING dst"));
     }
+
+    @Test
+    void smoveTouchesTheDestinationOnlyWhenItAddsTheMember() {
+        // a WATCH on the destination survives an SMOVE of a member it already holds
+        d.assertSame(Sequence.of("SADD src a b", "SADD dst a", "WATCH dst", "MULTI", "SADD dst c",
+                "c1 SMOVE src dst a", "EXEC", "SCARD dst", "SMEMBERS src"));
+        d.assertSame(Sequence.of("SADD src a b", "SADD dst x", "WATCH dst", "MULTI", "SADD dst c",
+                "c1 SMOVE src dst a", "EXEC", "SCARD dst"));
+    }
 }
