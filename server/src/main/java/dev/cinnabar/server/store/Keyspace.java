@@ -95,6 +95,24 @@ public final class Keyspace {
         e.lru = lfu ? (lfuMinutes() << 8) | LFU_INIT_VAL : lruClock;
     }
 
+    /**
+     * RESTORE's IDLETIME / FREQ: under an LFU policy a freq (0..255, -1 = none) becomes the
+     * entry's counter; otherwise an idle time in seconds (-1 = none) moves its LRU clock back.
+     */
+    public void setIdleOrFreq(Dict.Entry e, long idleSeconds, long freq) {
+        if (lfu) {
+            if (freq >= 0) {
+                e.lru = (lfuMinutes() << 8) | (int) freq;
+            }
+        } else if (idleSeconds >= 0) {
+            long abs = lruClock - idleSeconds;
+            if (abs < 0) {
+                abs = (lruClock + (LRU_CLOCK_MAX + 1L)) - idleSeconds;
+            }
+            e.lru = (int) Math.max(0, abs) & LRU_CLOCK_MAX;
+        }
+    }
+
     private int lfuMinutes() {
         return (int) ((hooks.now() / 60_000) & 0xffff);
     }

@@ -48,6 +48,7 @@ public final class KeyCommands implements CommandFamily {
         t.bind("object", "idletime", this::objectIdletime);
         t.bind("object", "freq", this::objectFreq);
         t.bind("object", "help", this::objectHelp);
+        new DumpCommands().register(t);
     }
 
     /** DEL and UNLINK: freeing is the garbage collector's job, so both delete at once. */

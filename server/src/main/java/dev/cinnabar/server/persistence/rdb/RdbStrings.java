@@ -95,6 +95,43 @@ public final class RdbStrings {
             }
         }
 
+        /** A length that must not be a special string encoding. */
+        public long lengthPlain() {
+            if (p < end && (b[p] & 0xc0) == 0xc0) {
+                throw new IllegalArgumentException("unexpected string encoding");
+            }
+            return length();
+        }
+
+        /** A little-endian 64-bit value (millisecond times in RDB). */
+        public long millis() {
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v |= (long) u8() << (8 * i);
+            }
+            return v;
+        }
+
+        /** An 8-byte little-endian IEEE 754 double (ZSET_2 scores). */
+        public double binaryDouble() {
+            return Double.longBitsToDouble(millis());
+        }
+
+        /** A double as the old ZSET type writes it: length byte (253 NaN, 254 +inf, 255 -inf), then ASCII. */
+        public double stringDouble() {
+            int len = u8();
+            switch (len) {
+                case 253:
+                    return Double.NaN;
+                case 254:
+                    return Double.POSITIVE_INFINITY;
+                case 255:
+                    return Double.NEGATIVE_INFINITY;
+                default:
+                    return RdbValues.parseScore(bytes(len));
+            }
+        }
+
         public byte[] bytes(long n) {
             if (n < 0 || n > end - p) {
                 throw new IllegalArgumentException("unexpected end of payload");
@@ -106,12 +143,13 @@ public final class RdbStrings {
     }
 
     public static void writeLength(ByteArrayOutputStream out, long len) {
-        if (len < 64) {
+        // lengths are unsigned 64-bit (a consumer group's unknown entries-read, -1, is 2^64-1)
+        if (len >= 0 && len < 64) {
             out.write((int) len);
-        } else if (len < 16384) {
+        } else if (len >= 0 && len < 16384) {
             out.write(0x40 | (int) (len >>> 8));
             out.write((int) len);
-        } else if (len <= 0xffffffffL) {
+        } else if (len >= 0 && len <= 0xffffffffL) {
             out.write(0x80);
             for (int i = 3; i >= 0; i--) {
                 out.write((int) (len >>> (8 * i)));

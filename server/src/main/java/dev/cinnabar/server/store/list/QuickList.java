@@ -191,6 +191,22 @@ public final class QuickList implements RValue {
         return n != null && !n.plain && !isLarge(v) && allowInsert(n, Listpack.entrySize(v.length), fill);
     }
 
+    /** Receives one node's elements (in order) and whether it is a plain node. */
+    public interface NodeVisitor {
+        void node(boolean plain, java.util.List<byte[]> elements);
+    }
+
+    /** Visits the nodes head to tail (RDB and DUMP serialise a list node by node). */
+    public void forEachNode(NodeVisitor v) {
+        for (Node n = head; n != null; n = n.next) {
+            java.util.List<byte[]> elements = new java.util.ArrayList<>(n.count());
+            for (int p = 0; p < n.used(); p = n.next(p)) {
+                elements.add(n.get(p));
+            }
+            v.node(n.plain, elements);
+        }
+    }
+
     public void pushHead(byte[] v, int fill) {
         if (!joins(head, v, fill)) {
             if (head != null && !head.plain) {

@@ -377,6 +377,84 @@ public final class Stream implements RValue {
         }
     }
 
+    /** Receives one node's entries, deleted ones included, for serialisation (RDB, DUMP). */
+    public interface NodeVisitor {
+        void node(StreamId[] ids, boolean[] deleted, byte[][][] fields);
+    }
+
+    /** Visits the nodes in ID order with every entry a node still holds (tombstones too). */
+    public void forEachNode(NodeVisitor v) {
+        for (Node n : nodes) {
+            StreamId[] ids = new StreamId[n.count];
+            boolean[] deleted = new boolean[n.count];
+            byte[][][] fields = new byte[n.count][][];
+            for (int i = 0; i < n.count; i++) {
+                ids[i] = n.id(i);
+                deleted[i] = n.deleted[i];
+                fields[i] = n.fields(i);
+            }
+            v.node(ids, deleted, fields);
+        }
+    }
+
+    /**
+     * Loading (RESTORE, RDB): appends a node holding these entries, deleted ones kept as
+     * tombstones. IDs must increase, across nodes too, and the node must hold a live entry;
+     * otherwise IllegalArgumentException and nothing changes.
+     */
+    public void loadNode(StreamId[] ids, boolean[] deleted, byte[][][] fields) {
+        StreamId prev = nodes.isEmpty() ? null : nodes.get(nodes.size() - 1).id(nodes.get(nodes.size() - 1).count - 1);
+        boolean anyLive = false;
+        for (int i = 0; i < ids.length; i++) {
+            if ((prev != null && ids[i].compareTo(prev) <= 0) || fields[i].length % 2 != 0) {
+                throw new IllegalArgumentException("stream entries out of order");
+            }
+            prev = ids[i];
+            anyLive |= !deleted[i];
+        }
+        if (!anyLive) {
+            throw new IllegalArgumentException("stream node without live entries");
+        }
+        Node n = new Node();
+        long bytes = 16;
+        for (int i = 0; i < ids.length; i++) {
+            n.add(ids[i], fields[i], 0, fields[i].length);
+            if (deleted[i]) {
+                n.deleted[i] = true;
+                n.live--;
+            } else {
+                length++;
+            }
+            for (byte[] f : fields[i]) {
+                bytes += f.length + 2;
+            }
+        }
+        nodes.add(n);
+        tailBytes = bytes;
+    }
+
+    /**
+     * Loading: the stream's counters after its nodes. False (the payload is inconsistent) when
+     * the length differs from the live entries loaded or the last ID is below the last entry.
+     */
+    public boolean loadCounters(long declaredLength, StreamId last, StreamId first, StreamId maxDeleted,
+            long added) {
+        if (declaredLength != length) {
+            return false;
+        }
+        if (!nodes.isEmpty()) {
+            Node t = nodes.get(nodes.size() - 1);
+            if (t.id(t.count - 1).compareTo(last) > 0) {
+                return false;
+            }
+        }
+        lastId = last;
+        firstId = length == 0 ? StreamId.MIN : first == null ? firstLiveId() : first;
+        maxDeletedId = maxDeleted;
+        entriesAdded = added;
+        return true;
+    }
+
     /** Deletes the entry with this ID; false when absent. Updates first and max-deleted IDs. */
     public boolean delete(StreamId id) {
         int ni = nodeFor(id);
