@@ -65,6 +65,11 @@ public final class Dialogs {
             return r;
         }
 
+        /** Adds a line of the scenario's own to the transcript (something it read off the server). */
+        public void note(String line) {
+            transcript.add(line);
+        }
+
         /** Sends on connection i without reading. */
         public void send(int i, String... cmd) {
             c(i).send(cmd);

@@ -330,11 +330,8 @@ public final class BlockingManager implements KeyspaceHooks {
         if (!(target.blockState instanceof BlockState st)) {
             return false;
         }
-        if (withError) {
-            target.deliver(r -> r.error(Errors.UNBLOCKED));
-        } else {
-            target.deliver(st.onTimeout);
-        }
+        // the gate accounts for the reply (errorstats, stats, SLOWLOG)
+        server.dispatcher().unblockByRequest(target, withError ? r -> r.error(Errors.UNBLOCKED) : st.onTimeout);
         unblock(target);
         return true;
     }
@@ -446,16 +443,19 @@ public final class BlockingManager implements KeyspaceHooks {
             if (st.client.blockState != st) {
                 continue; // served through another key meanwhile
             }
-            Outcome o;
-            try {
-                o = server.dispatcher().runAs(st.client, () -> st.waiter.serve(st.client, db, key.bytes()));
-            } catch (RuntimeException e) {
-                // A bug in a waiter must not fail the command that made the key ready, nor leave
-                // this client hanging: it gets its timeout reply and the others are still served.
-                server.log().warning("serving a blocked client failed: " + e);
-                st.client.deliver(st.onTimeout);
-                o = Outcome.SERVED;
-            }
+            // as the receiver's own execution; the gate accounts for the reply the waiter delivers
+            // (stats, errorstats, SLOWLOG)
+            Outcome o = server.dispatcher().serveBlocked(st.client, () -> {
+                try {
+                    return st.waiter.serve(st.client, db, key.bytes());
+                } catch (RuntimeException e) {
+                    // A bug in a waiter must not fail the command that made the key ready, nor leave
+                    // this client hanging: it gets its timeout reply and the others are still served.
+                    server.log().warning("serving a blocked client failed: " + e);
+                    st.client.deliver(st.onTimeout);
+                    return Outcome.SERVED;
+                }
+            });
             if (o == Outcome.SERVED) {
                 unblock(st.client);
             } else if (o == Outcome.EXHAUSTED) {

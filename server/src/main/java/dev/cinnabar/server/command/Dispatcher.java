@@ -7,6 +7,8 @@ import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one gate every command passes, in Redis 7.0's processCommand order: lookup (unknown command
@@ -73,10 +75,18 @@ public final class Dispatcher {
     private static final Stage[] TOP_LEVEL_ORDER = TOP_LEVEL.toArray(new Stage[0]);
     private static final Stage[] SCRIPT_CALL_ORDER = SCRIPT_CALL.toArray(new Stage[0]);
 
-    /** Runs after each executed command (propagation, slowlog, latency, MONITOR is before). */
+    /** Runs after each executed command (propagation, slowlog, latency, MONITOR). */
     @FunctionalInterface
     public interface Observer {
+        /** After a command ran (a blocking command that left its client blocked included: c.blocked()). */
         void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty);
+
+        /**
+         * After a blocked client's command ended (served, timed out): {@code durationMicros} is the
+         * whole command's (the blocking call's and the reply's), {@code replyMicros} the reply's.
+         */
+        default void afterUnblock(Client c, CommandSpec cmd, long durationMicros, long replyMicros) {
+        }
     }
 
     /** What a script or function declared about writing (see {@link #mayReplicate}). */
@@ -112,6 +122,10 @@ public final class Dispatcher {
     private Client current;
     /** Nesting of execute (EXEC and scripts run commands inside a command); time is frozen inside. */
     private int depth;
+    /** Errors written by the commands nested in the running one to the same reply (counted by them). */
+    private long nestedErrors;
+    /** The reply of the running command (execute's frame). */
+    private Reply frameReply;
 
     public Dispatcher(ServerContext server) {
         this.server = server;
@@ -308,6 +322,10 @@ public final class Dispatcher {
         Reply r = c.reply();
         long dirtyBefore = server.dirty;
         long errorsBefore = r.errorCount();
+        long outerNested = nestedErrors;
+        Reply outerReply = frameReply;
+        nestedErrors = 0;
+        frameReply = r;
         long t0 = System.nanoTime();
         long mark = r.mark();
         if (depth++ == 0) {
@@ -323,24 +341,102 @@ public final class Dispatcher {
         long nanos = System.nanoTime() - t0;
         long micros = nanos / 1000;
         cmd.calls++;
-        // as Redis: a call that left its client blocked is not a latency sample
-        if (server.config().latencyTracking && !c.blocked()) {
+        // as Redis: a call that left its client blocked is a latency sample when it ends (serveBlocked)
+        if (c.blocked()) {
+            c.blockedCallMicros = micros;
+        } else {
+            recordLatency(cmd, nanos);
+        }
+        cmd.microseconds += micros;
+        server.stats().totalCommandsProcessed++;
+        // Errors this command wrote to its reply, not counting those of the commands it ran (EXEC's):
+        // each error is counted once, by the command that wrote it, as Redis's afterErrorReply.
+        long written = c.reply() == r ? r.errorCount() - errorsBefore : 0;
+        if (written > nestedErrors) {
+            cmd.failedCalls++;
+            server.stats().countError(r.lastError());
+        }
+        nestedErrors = outerNested + (r == outerReply ? written : 0);
+        frameReply = outerReply;
+        boolean dirty = server.dirty != dirtyBefore;
+        for (Observer o : observers) {
+            o.afterCall(c, cmd, micros, dirty);
+        }
+    }
+
+    private void recordLatency(CommandSpec cmd, long nanos) {
+        if (server.config().latencyTracking) {
             LatencyHistogram h = cmd.latency;
             if (h == null) {
                 h = cmd.latency = new LatencyHistogram();
             }
             h.record(nanos);
         }
-        cmd.microseconds += micros;
-        server.stats().totalCommandsProcessed++;
-        Reply r2 = c.reply();
-        if (r2 == r && r.errorCount() > errorsBefore) {
-            cmd.failedCalls++;
-            server.stats().countError(r.lastError());
+    }
+
+    /**
+     * The blocking code's entry point when a blocked client is served from a key that became ready:
+     * runs {@code serve} as the client's own execution ({@link #runAs}), which writes the reply with {@code c.deliver} (or finds nothing to serve),
+     * and, if it delivered a reply, accounts for the command's end as Redis's updateStatsOnUnblock:
+     * errors in the reply go to errorstats and the command's failed calls, the duration (the
+     * blocking call's own plus the reply's) to its statistics and latency histogram, and the
+     * observers see it ({@link Observer#afterUnblock}: SLOWLOG, the latency monitor's
+     * command-unblocking event). A timeout is not accounted (Redis 7.0 does not). Under the lock.
+     */
+    public <T> T serveBlocked(Client c, Supplier<T> serve) {
+        return endBlocked(c, serve, false);
+    }
+
+    /**
+     * CLIENT UNBLOCK: delivers the reply that ends a blocked client's command (the timeout reply, or
+     * the UNBLOCKED error) and accounts for it as {@link #serveBlocked} does, always as a failed
+     * call (as Redis 7.0 does for either form).
+     */
+    public void unblockByRequest(Client c, Consumer<Reply> reply) {
+        endBlocked(c, () -> {
+            c.deliver(reply);
+            return null;
+        }, true);
+    }
+
+    private <T> T endBlocked(Client c, Supplier<T> serve, boolean failed) {
+        CommandSpec cmd = c.cmd();
+        long[] errors = {0};
+        String[] last = {null};
+        boolean[] delivered = {false};
+        c.deliveryWatch = (r, before) -> {
+            delivered[0] = true;
+            if (r.errorCount() > before) {
+                errors[0] += r.errorCount() - before;
+                last[0] = r.lastError();
+            }
+        };
+        long t0 = System.nanoTime();
+        T result;
+        try {
+            result = runAs(c, serve);
+        } finally {
+            c.deliveryWatch = null;
         }
-        boolean dirty = server.dirty != dirtyBefore;
-        for (Observer o : observers) {
-            o.afterCall(c, cmd, micros, dirty);
+        if (!delivered[0]) {
+            return result;
         }
+        long replyMicros = (System.nanoTime() - t0) / 1000;
+        if (errors[0] > 0) {
+            server.stats().countError(last[0]);
+        }
+        if (cmd != null) {
+            long totalMicros = c.blockedCallMicros + replyMicros;
+            cmd.microseconds += totalMicros;
+            if (failed || errors[0] > 0) {
+                cmd.failedCalls++;
+            }
+            recordLatency(cmd, totalMicros * 1000);
+            for (Observer o : observers) {
+                o.afterUnblock(c, cmd, totalMicros, replyMicros);
+            }
+        }
+        c.blockedCallMicros = 0;
+        return result;
     }
 }

@@ -261,10 +261,27 @@ public class Client {
      * does nothing; a client that does not read is closed by client-output-buffer-limit.
      */
     public void deliver(java.util.function.Consumer<Reply> message) {
+        java.util.function.ObjLongConsumer<Reply> watch = deliveryWatch;
+        if (watch != null) {
+            java.util.function.Consumer<Reply> m = message;
+            message = r -> {
+                long errorsBefore = r.errorCount();
+                m.accept(r);
+                watch.accept(r, errorsBefore);
+            };
+        }
         if (conn != null) {
             conn.deliver(message);
         }
     }
+
+    /**
+     * Set by Dispatcher.serveBlocked while the blocking code ends this client's blocked command:
+     * sees each delivery (the sink, and its error count before), so the reply is accounted for.
+     */
+    public java.util.function.ObjLongConsumer<Reply> deliveryWatch;
+    /** The duration of this client's blocking call that left it blocked (Redis's c->duration), in µs. */
+    public long blockedCallMicros;
 
     public boolean blocked() {
         return blocked;

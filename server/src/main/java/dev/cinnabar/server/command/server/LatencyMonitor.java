@@ -82,6 +82,11 @@ public final class LatencyMonitor implements Dispatcher.Observer {
         }
     }
 
+    @Override
+    public void afterUnblock(Client c, CommandSpec cmd, long durationMicros, long replyMicros) {
+        addSampleIfNeeded(server, "command-unblocking", replyMicros / 1000);
+    }
+
     private static final String[] HELP = {
         "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "DOCTOR",

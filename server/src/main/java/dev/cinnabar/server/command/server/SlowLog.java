@@ -36,6 +36,18 @@ final class SlowLog implements Dispatcher.Observer {
 
     @Override
     public void afterCall(Client c, CommandSpec cmd, long durationMicros, boolean dirty) {
+        if (c.blocked()) {
+            return; // logged when the blocked command ends, with its whole duration (afterUnblock)
+        }
+        log(c, cmd, durationMicros);
+    }
+
+    @Override
+    public void afterUnblock(Client c, CommandSpec cmd, long durationMicros, long replyMicros) {
+        log(c, cmd, durationMicros);
+    }
+
+    private void log(Client c, CommandSpec cmd, long durationMicros) {
         long threshold = server.config().slowlogLogSlowerThan;
         if (threshold < 0 || durationMicros < threshold || cmd.has(CommandFlag.SKIP_SLOWLOG)) {
             return;
