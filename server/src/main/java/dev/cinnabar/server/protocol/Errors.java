@@ -337,4 +337,10 @@ public final class Errors {
     public static final String INVALID_TTL = "ERR Invalid TTL value, must be >= 0";
     public static final String INVALID_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0";
     public static final String INVALID_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+
+    // DEBUG RELOAD
+    public static final String RELOAD_OPTIONS = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+    public static final String RELOAD_FAILED = "ERR Error trying to load the RDB dump, check server logs.";
+    /** Our own: NOSAVE loads the dump file, and no dump file is written here. */
+    public static final String RELOAD_NOSAVE = "ERR DEBUG RELOAD NOSAVE loads the dump file, and this server writes none";
 }

@@ -1,7 +1,6 @@
 package dev.cinnabar.server.command.generic;
 
 import dev.cinnabar.server.command.CommandTable;
-import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.persistence.rdb.DumpPayload;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Errors;
@@ -10,7 +9,6 @@ import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Dict;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
-import dev.cinnabar.server.store.zset.ZSet;
 
 /**
  * DUMP and RESTORE (Redis's cluster.c): a key's value as a payload in Redis's format
@@ -33,12 +31,6 @@ final class DumpCommands {
         } else {
             c.reply().bulk(payload);
         }
-    }
-
-    static RdbValues.Limits limits(ServerConfig cfg) {
-        return new RdbValues.Limits(cfg.listMaxListpackSize, cfg.setMaxIntsetEntries, cfg.hashMaxListpackEntries,
-                cfg.hashMaxListpackValue, new ZSet.Limits((int) Math.min(Integer.MAX_VALUE, cfg.zsetMaxListpackEntries),
-                        (int) Math.min(Integer.MAX_VALUE, cfg.zsetMaxListpackValue)));
     }
 
     void restore(Client c) {
@@ -102,7 +94,7 @@ final class DumpCommands {
         }
         Object value;
         try {
-            value = DumpPayload.restore(payload, limits(c.server().config()));
+            value = DumpPayload.restore(payload, RdbValues.Limits.of(c.server().config()));
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             c.error(Errors.BAD_DATA_FORMAT);
             return;

@@ -1,6 +1,8 @@
 package dev.cinnabar.server.command.server;
 
 import dev.cinnabar.server.config.ConfigFile;
+import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
@@ -15,7 +17,7 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, HELP). The others (crash, allocator, RDB/AOF reload, C
+ * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, RELOAD, HELP). The others (crash, allocator, AOF reload, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -44,6 +46,9 @@ final class DebugCommand {
         "PROTOCOL <type>",
         "    Reply with a sample value of a RESP type: string, integer, double, bignum, null, array, set,",
         "    map, attrib, push, verbatim, true, false.",
+        "RELOAD [MERGE] [NOFLUSH]",
+        "    Save the dataset as RDB, empty it (unless NOFLUSH) and load the RDB back (MERGE: loaded",
+        "    keys replace existing ones).",
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    List elements of at least <size> bytes (a memory value) get a node of their own; 0 restores",
         "    the 1gb default, at most 4gb.",
@@ -142,6 +147,10 @@ final class DebugCommand {
                     quicklist(c);
                     return;
                 }
+            }
+            case "reload" -> {
+                reload(c);
+                return;
             }
             case "quicklist-packed-threshold" -> {
                 if (argc == 3) {
@@ -455,5 +464,44 @@ final class DebugCommand {
 
     private static long lengthOfString(long len) {
         return (len < 64 ? 1 : len < 16384 ? 2 : 5) + len;
+    }
+
+    /**
+     * DEBUG RELOAD [MERGE] [NOFLUSH]: serialises the dataset to RDB ({@link RdbFile}), empties it
+     * (unless NOFLUSH) and loads the RDB back (MERGE: loaded keys replace existing ones), so every
+     * value comes back through the RDB encodings as after a restart. The file stays in memory:
+     * this server writes no dump file, so NOSAVE (load the file on disk) is refused.
+     */
+    private static void reload(Client c) {
+        boolean merge = false;
+        boolean flush = true;
+        for (int i = 2; i < c.argc(); i++) {
+            String opt = Texts.str(c.arg(i)).toLowerCase(Locale.ROOT);
+            switch (opt) {
+                case "merge" -> merge = true;
+                case "noflush" -> flush = false;
+                case "nosave" -> {
+                    c.error(Errors.RELOAD_NOSAVE);
+                    return;
+                }
+                default -> {
+                    c.error(Errors.RELOAD_OPTIONS);
+                    return;
+                }
+            }
+        }
+        dev.cinnabar.server.store.Keyspace ks = c.server().keyspace();
+        long now = c.server().now();
+        byte[] file = RdbFile.save(ks, now, MemoryReport.take(c.server()).used());
+        if (flush) {
+            ks.flushAll();
+        }
+        try {
+            RdbFile.load(file, ks, RdbValues.Limits.of(c.server().config()), now, merge);
+        } catch (IllegalArgumentException e) {
+            c.error(Errors.RELOAD_FAILED);
+            return;
+        }
+        c.reply().ok();
     }
 }

@@ -63,6 +63,12 @@ public final class RdbValues {
 
     /** The encoding limits loaded values are built with (from the configuration). */
     public record Limits(int listFill, long setMaxIntset, long hashMaxEntries, long hashMaxValue, ZSet.Limits zset) {
+        /** The limits the configuration sets now. */
+        public static Limits of(dev.cinnabar.server.config.ServerConfig cfg) {
+            return new Limits(cfg.listMaxListpackSize, cfg.setMaxIntsetEntries, cfg.hashMaxListpackEntries,
+                    cfg.hashMaxListpackValue, new ZSet.Limits((int) Math.min(Integer.MAX_VALUE, cfg.zsetMaxListpackEntries),
+                            (int) Math.min(Integer.MAX_VALUE, cfg.zsetMaxListpackValue)));
+        }
     }
 
     private RdbValues() {
