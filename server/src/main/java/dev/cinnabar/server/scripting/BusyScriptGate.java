@@ -23,12 +23,13 @@ public final class BusyScriptGate {
 
     /** Installs the stage (one line in Features). */
     public static void install(ServerContext ctx) {
-        ctx.dispatcher().install(Dispatcher.Stage.BUSY, (c, cmd) -> refuse(ctx, c, cmd));
+        CommandSpec shutdown = ctx.commands().spec("shutdown"); // by identity: rename-command keeps it
+        ctx.dispatcher().install(Dispatcher.Stage.BUSY, (c, cmd) -> refuse(ctx, c, cmd, shutdown));
         // SHUTDOWN NOSAVE of a stopping server (or a closing embedded one): no script may outlive it
         ctx.addShutdownListener(() -> abortRunning(ctx));
     }
 
-    static String refuse(ServerContext server, Client c, CommandSpec cmd) {
+    static String refuse(ServerContext server, Client c, CommandSpec cmd, CommandSpec shutdown) {
         ScriptEngine busy = server.busyScript();
         if (busy == null) {
             return null;
@@ -36,7 +37,7 @@ public final class BusyScriptGate {
         if (!cmd.has(CommandFlag.ALLOW_BUSY)) {
             return busyError(busy.isFunctionEngine());
         }
-        if (cmd.parent() == null && cmd.name().equals("shutdown")) {
+        if (cmd == shutdown) {
             if (!nosave(c)) {
                 return busyError(busy.isFunctionEngine());
             }
