@@ -46,7 +46,7 @@ public final class MemoryUsage {
         if (v instanceof byte[] b) {
             return array(b.length);
         }
-        if (v instanceof Long) {
+        if (v instanceof Long || v instanceof IntCounter) {
             return Strings.isShared(v) ? 0 : 16;
         }
         if (v instanceof RawString r) {

@@ -27,7 +27,7 @@ public final class Strings {
     }
 
     public static boolean isString(Object v) {
-        return v instanceof byte[] || v instanceof Long || v instanceof RawString;
+        return v instanceof byte[] || v instanceof Long || v instanceof RawString || v instanceof IntCounter;
     }
 
     /** The value to store for the given bytes: an int-encoded Long when it qualifies. */
@@ -54,6 +54,11 @@ public final class Strings {
         return new Long(v);
     }
 
+    /** True when v is one of the shared integers (0..9999), which are never changed in place. */
+    public static boolean isSharedValue(long v) {
+        return v >= 0 && v < SHARED.length;
+    }
+
     public static boolean isShared(Object v) {
         return v instanceof Long l && l >= 0 && l < SHARED.length && SHARED[(int) (long) l] == l;
     }
@@ -66,6 +71,9 @@ public final class Strings {
         if (v instanceof Long l) {
             return Long.toString(l).getBytes(StandardCharsets.US_ASCII);
         }
+        if (v instanceof IntCounter n) {
+            return Long.toString(n.get()).getBytes(StandardCharsets.US_ASCII);
+        }
         return ((RawString) v).toBytes();
     }
 
@@ -73,6 +81,9 @@ public final class Strings {
     public static Long toLong(Object v) {
         if (v instanceof Long l) {
             return l;
+        }
+        if (v instanceof IntCounter n) {
+            return n.get();
         }
         long[] out = new long[1];
         if (v instanceof byte[] b) {
@@ -89,11 +100,14 @@ public final class Strings {
         if (v instanceof Long l) {
             return Numbers.digits(l);
         }
+        if (v instanceof IntCounter n) {
+            return Numbers.digits(n.get());
+        }
         return ((RawString) v).length();
     }
 
     public static String encoding(Object v) {
-        if (v instanceof Long) {
+        if (v instanceof Long || v instanceof IntCounter) {
             return "int";
         }
         if (v instanceof byte[] b) {

@@ -22,13 +22,17 @@ public final class Values {
         return Strings.encoding(v);
     }
 
-    /** A deep copy of any stored value. Immutable encodings (byte[] never mutated, Long) are shared. */
+    /** A deep copy of any stored value. Immutable encodings (byte[] never mutated, Long) are shared;
+     * an {@link IntCounter} changes in place, so it is copied. */
     public static Object copy(Object v) {
         if (v instanceof RValue r) {
             return r.copy();
         }
         if (v instanceof RawString s) {
             return new RawString(s.toBytes());
+        }
+        if (v instanceof IntCounter n) {
+            return new IntCounter(n.get());
         }
         return v;
     }

@@ -67,7 +67,8 @@ public final class HyperLogLogCommands implements CommandFamily {
             c.error(Errors.WRONGTYPE);
             return false;
         }
-        if (v instanceof Long) {
+        if (!(v instanceof byte[]) && !(v instanceof RawString)) {
+            // an int-encoded string (Long or IntCounter) is never a valid HLL
             c.error(Errors.HLL_WRONGTYPE);
             return false;
         }

@@ -439,7 +439,8 @@ final class DebugCommand {
     }
 
     private static long serializedLength(Object v) {
-        if (v instanceof Long l) {
+        if (v instanceof Long || v instanceof dev.cinnabar.server.store.IntCounter) {
+            long l = dev.cinnabar.server.store.Strings.toLong(v);
             return l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE ? (l >= -128 && l <= 127 ? 2 : l >= -32768
                     && l <= 32767 ? 3 : 5) : lengthOfString(dev.cinnabar.server.store.Strings.length(v));
         }

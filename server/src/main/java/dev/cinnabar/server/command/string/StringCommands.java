@@ -5,6 +5,7 @@ import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.IntCounter;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.store.RawString;
@@ -303,7 +304,15 @@ public final class StringCommands implements CommandFamily {
             return;
         }
         value += incr;
-        storeResult(c, key, o != null, Strings.ofLong(value), "incrby");
+        if (Strings.isSharedValue(value)) {
+            storeResult(c, key, o != null, Strings.ofLong(value), "incrby");
+        } else if (o instanceof IntCounter n) {
+            // in place, as Redis changes an unshared int object: no allocation, same identity
+            n.set(value);
+            signalResult(c, key, "incrby");
+        } else {
+            storeResult(c, key, o != null, new IntCounter(value), "incrby");
+        }
         c.reply().integer(value);
     }
 
@@ -341,6 +350,11 @@ public final class StringCommands implements CommandFamily {
         } else {
             db.add(key, value);
         }
+        signalResult(c, key, event);
+    }
+
+    private static void signalResult(Client c, byte[] key, String event) {
+        Db db = c.db();
         db.signalModified(key);
         db.notify(Notify.STRING, event, key);
         c.server().dirty++;

@@ -100,8 +100,8 @@ public final class RdbValues {
     }
 
     private static void writeStringValue(ByteArrayOutputStream out, Object v) {
-        if (v instanceof Long l) {
-            writeLongAsString(out, l);
+        if (v instanceof Long || v instanceof dev.cinnabar.server.store.IntCounter) {
+            writeLongAsString(out, Strings.toLong(v));
         } else if (v instanceof RawString r) {
             writeString(out, r.toBytes());
         } else {
