@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.hash;
 
+import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
@@ -40,24 +41,17 @@ public final class HashCommands implements CommandFamily {
         t.bind("hscan", this::hscan);
     }
 
-    /** Sentinel for "the key holds another type" (WRONGTYPE was replied). */
-    private static final RHash WRONG = new RHash();
-
-    private static RHash checked(Client c, Object v) {
-        if (v == null || v instanceof RHash) {
-            return (RHash) v;
-        }
-        c.error(Errors.WRONGTYPE);
-        return WRONG;
-    }
+    private static final TypedLookup<RHash> HASHES = new TypedLookup<>(RHash.class, new RHash());
+    /** Marker for "the key holds another type" (WRONGTYPE was replied). */
+    private static final RHash WRONG = HASHES.wrong();
 
     private static RHash read(Client c, byte[] key) {
-        return checked(c, c.db().lookupRead(key));
+        return HASHES.read(c, key);
     }
 
     /** The hash at key for a write, created when missing (hashTypeLookupWriteOrCreate); WRONG after WRONGTYPE. */
     private static RHash writeOrCreate(Client c, byte[] key) {
-        RHash h = checked(c, c.db().lookupWrite(key));
+        RHash h = HASHES.write(c, key);
         if (h == null) {
             h = new RHash();
             c.db().add(key, h);
@@ -161,7 +155,7 @@ public final class HashCommands implements CommandFamily {
 
     void hdel(Client c) {
         byte[] key = c.arg(1);
-        RHash h = checked(c, c.db().lookupWrite(key));
+        RHash h = HASHES.write(c, key);
         if (h == WRONG) {
             return;
         }

@@ -4,6 +4,7 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.blocking.BlockingManager.Outcome;
+import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
@@ -62,29 +63,17 @@ public final class ListCommands implements CommandFamily {
         return c.server().config().listMaxListpackSize;
     }
 
-    private static void wrongType(Client c) {
-        c.error(Errors.WRONGTYPE);
-    }
+    private static final TypedLookup<QuickList> LISTS = new TypedLookup<>(QuickList.class, new QuickList());
+    /** Marker for "the key holds another type" (WRONGTYPE was replied). */
+    private static final Object WRONG = LISTS.wrong();
 
     /** The list at key for a write, null when missing; replies WRONGTYPE and returns WRONG otherwise. */
-    private static final Object WRONG = new Object();
-
     private static Object listForWrite(Client c, byte[] key) {
-        Object o = c.db().lookupWrite(key);
-        if (o != null && !(o instanceof QuickList)) {
-            wrongType(c);
-            return WRONG;
-        }
-        return o;
+        return LISTS.write(c, key);
     }
 
     private static Object listForRead(Client c, byte[] key) {
-        Object o = c.db().lookupRead(key);
-        if (o != null && !(o instanceof QuickList)) {
-            wrongType(c);
-            return WRONG;
-        }
-        return o;
+        return LISTS.read(c, key);
     }
 
     private static Long parseLong(Client c, byte[] arg) {

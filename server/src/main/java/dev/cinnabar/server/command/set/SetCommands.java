@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.set;
 
+import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
@@ -45,26 +46,20 @@ public final class SetCommands implements CommandFamily {
         t.bind("sscan", this::sscan);
     }
 
-    /** Sentinel for "the key holds another type" (WRONGTYPE was replied). */
-    static final RSet WRONG = new RSet();
+    static final TypedLookup<RSet> SETS = new TypedLookup<>(RSet.class, new RSet());
+    /** Marker for "the key holds another type" (WRONGTYPE was replied). */
+    static final RSet WRONG = SETS.wrong();
 
     private static RSet checked(Client c, Object v) {
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof RSet s) {
-            return s;
-        }
-        c.error(Errors.WRONGTYPE);
-        return WRONG;
+        return SETS.checked(c, v);
     }
 
     static RSet read(Client c, byte[] key) {
-        return checked(c, c.db().lookupRead(key));
+        return SETS.read(c, key);
     }
 
     static RSet write(Client c, byte[] key) {
-        return checked(c, c.db().lookupWrite(key));
+        return SETS.write(c, key);
     }
 
     static long maxIntset(Client c) {

@@ -1,6 +1,7 @@
 package dev.cinnabar.server.command.stream;
 
 import dev.cinnabar.server.blocking.BlockingManager;
+import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
@@ -40,18 +41,12 @@ public final class StreamCommands implements CommandFamily {
         ctx.config().implemented("stream-node-max-entries");
     }
 
-    /** Sentinel for "the key holds another type" (WRONGTYPE was replied). */
-    static final Stream WRONG = new Stream();
+    static final TypedLookup<Stream> STREAMS = new TypedLookup<>(Stream.class, new Stream());
+    /** Marker for "the key holds another type" (WRONGTYPE was replied). */
+    static final Stream WRONG = STREAMS.wrong();
 
     static Stream checked(Client c, Object v) {
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof Stream s) {
-            return s;
-        }
-        c.error(Errors.WRONGTYPE);
-        return WRONG;
+        return STREAMS.checked(c, v);
     }
 
     void xadd(Client c) {

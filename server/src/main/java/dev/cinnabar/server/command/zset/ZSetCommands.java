@@ -1,6 +1,7 @@
 package dev.cinnabar.server.command.zset;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
@@ -65,27 +66,17 @@ public final class ZSetCommands implements CommandFamily {
                 (int) Math.min(Integer.MAX_VALUE, cfg.zsetMaxListpackValue));
     }
 
-    /** Sentinel for "the key holds another type" (an error was replied). */
-    static final ZSet WRONG = new ZSet();
+    static final TypedLookup<ZSet> ZSETS = new TypedLookup<>(ZSet.class, new ZSet());
+    /** Marker for "the key holds another type" (WRONGTYPE was replied). */
+    static final ZSet WRONG = ZSETS.wrong();
 
     /** The sorted set at key for reading, null if missing, or {@link #WRONG} after a WRONGTYPE reply. */
     static ZSet read(Client c, byte[] key) {
-        return checked(c, c.db().lookupRead(key));
+        return ZSETS.read(c, key);
     }
 
     static ZSet write(Client c, byte[] key) {
-        return checked(c, c.db().lookupWrite(key));
-    }
-
-    private static ZSet checked(Client c, Object v) {
-        if (v == null) {
-            return null;
-        }
-        if (v instanceof ZSet z) {
-            return z;
-        }
-        c.error(Errors.WRONGTYPE);
-        return WRONG;
+        return ZSETS.write(c, key);
     }
 
     /** Deletes the key when the set became empty (firing "del"); true if deleted. */
