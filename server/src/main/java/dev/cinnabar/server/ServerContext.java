@@ -274,4 +274,11 @@ public final class ServerContext implements KeyspaceHooks {
             l.dbChanged(db);
         }
     }
+
+    @Override
+    public void dbsSwapped(Db a, Db b) {
+        for (KeyspaceHooks l : listeners) {
+            l.dbsSwapped(a, b);
+        }
+    }
 }

@@ -157,8 +157,7 @@ public final class Keyspace {
 
     public void swap(int a, int b) {
         dbs[a].swapWith(dbs[b]);
-        hooks.dbChanged(dbs[a]);
-        hooks.dbChanged(dbs[b]);
+        hooks.dbsSwapped(dbs[a], dbs[b]);
     }
 
     public long flushAll() {

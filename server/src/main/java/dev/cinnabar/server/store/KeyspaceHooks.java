@@ -34,5 +34,11 @@ public interface KeyspaceHooks {
     default void dbChanged(Db db) {
     }
 
+    /** SWAPDB exchanged the contents of a and b; by default the same as a change of each. */
+    default void dbsSwapped(Db a, Db b) {
+        dbChanged(a);
+        dbChanged(b);
+    }
+
     KeyspaceHooks NONE = System::currentTimeMillis;
 }

@@ -332,12 +332,7 @@ public final class Tracking implements KeyspaceHooks {
     @Override
     public void dbChanged(Db db) {
         // FLUSHDB/FLUSHALL: one null invalidation per tracking client per command, at once, but
-        // held for the running client until its reply. SWAPDB (the database is not empty
-        // afterwards) leaves tracking alone, as in Redis; a swap of two empty databases cannot be
-        // told from a flush and sends one, which is only conservative.
-        if (db.size() != 0) {
-            return;
-        }
+        // held for the running client until its reply.
         table.clear();
         items = 0;
         if (flushSent || trackingClients.isEmpty()) {
@@ -354,6 +349,11 @@ public final class Tracking implements KeyspaceHooks {
                 send(t, null);
             }
         }
+    }
+
+    @Override
+    public void dbsSwapped(Db a, Db b) {
+        // Redis's SWAPDB leaves tracking alone: keys are tracked by name, whatever their database.
     }
 
     private void scheduleBroadcast() {

@@ -206,6 +206,24 @@ class TrackingOrderTest {
     }
 
     @Test
+    void swapdbLeavesTrackingAlone() {
+        List<Resp> r = pair.same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            out.add(b.call("FLUSHALL"));
+            a.call("HELLO", "3");
+            out.add(a.call("CLIENT", "TRACKING", "on"));
+            out.add(a.call("GET", "swapped"));
+            out.add(b.call("SWAPDB", "0", "1"));
+            out.add(b.call("SWAPDB", "0", "1"));
+            out.add(b.call("SET", "swapped", "1")); // still tracked: no flush came before
+            out.add(a.read());
+            out.add(a.call("PING"));
+            return out;
+        });
+        assertThat(r.get(6).toString()).isEqualTo(">[\"invalidate\", *[\"swapped\"]]");
+    }
+
+    @Test
     void infoCountsTrackedKeysItemsPrefixesAndChannels() {
         pair.same((a, b) -> {
             List<Resp> out = new ArrayList<>();
