@@ -742,12 +742,6 @@ public final class ScriptEngine {
     }
 
     private final java.util.regex.Pattern position = java.util.regex.Pattern.compile("(?:user_script|user_function):(\\d+):? ");
-    private static final java.util.regex.Pattern LUAJ_TYPE_ERROR = java.util.regex.Pattern.compile(
-            "attempt to (call|index|perform arithmetic on|concatenate|compare) "
-            + "(nil|boolean|table|string|number|function|userdata|thread)$");
-    /** LuaJ: "attempt to perform arithmetic __add on number and table" (5.1 names the operand at fault). */
-    private static final java.util.regex.Pattern LUAJ_ARITH_ERROR = java.util.regex.Pattern.compile(
-            "attempt to perform arithmetic __[a-z]+ on ([a-z]+)(?: and ([a-z]+))?$");
     private static final java.util.regex.Pattern UNEXPECTED =
             java.util.regex.Pattern.compile("unexpected symbol \\d+ \\((.)\\)");
 
@@ -941,17 +935,15 @@ public final class ScriptEngine {
             return LuaValue.NIL;
         }
         return obj.type() == LuaValue.TSTRING
-                ? LuaValue.valueOf(lua51Wording(withoutPositionIfLevel0(e, obj.tojstring()))) : obj;
+                ? LuaValue.valueOf(lua51Wording(withoutPositionIfLevel0(e, obj.tojstring()), e)) : obj;
     }
 
     /** LuaJ's "@user_script:1 attempt to call nil" as Lua 5.1's "user_script:1: attempt to call a nil value". */
-    private String lua51Wording(String m) {
+    private String lua51Wording(String m, LuaError e) {
         if (m.endsWith("\n")) {
             m = m.substring(0, m.length() - 1); // the (empty) traceback the watchdog appends
         }
-        m = LUAJ_TYPE_ERROR.matcher(m).replaceAll("attempt to $1 a $2 value");
-        m = LUAJ_ARITH_ERROR.matcher(m).replaceAll(r -> "attempt to perform arithmetic on a "
-                + (r.group(2) == null || !r.group(1).equals("number") ? r.group(1) : r.group(2)) + " value");
+        m = Lua51Errors.reword(m, watchdog.errorSite(), errorLine(e));
         m = m.replace("@" + src, src);
         java.util.regex.Matcher pos = position.matcher(m);
         if (pos.lookingAt()) {
@@ -1006,13 +998,26 @@ public final class ScriptEngine {
             }
             String stripped = withoutPositionIfLevel0(e, m);
             boolean level0 = !stripped.equals(m);
-            m = lua51Wording(stripped);
+            m = lua51Wording(stripped, e);
             if (!level0 && !position.matcher(m).lookingAt() && fileline != null) {
                 m = src + ":" + line + ": " + m;
             }
             msg = "ERR " + m;
         }
         return msg + " script: " + label + ", on @" + src + ":" + line + ".";
+    }
+
+    /** The line of the error's position, or -1. */
+    private int errorLine(LuaError e) {
+        String f = fileline(e);
+        if (f == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(f.substring(f.lastIndexOf(':') + 1).trim());
+        } catch (NumberFormatException ex) {
+            return -1;
+        }
     }
 
     private String fileline(LuaError e) {

@@ -4,6 +4,7 @@ import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.DebugLib;
 
@@ -21,9 +22,13 @@ import org.luaj.vm2.lib.DebugLib;
  * after 500 ms with Redis's "FUNCTION LOAD timeout" (Redis 7.0 limits loading likewise; the lock
  * is held meanwhile, so loading must not hang the server).
  *
+ * <p>It also keeps, per Java thread that runs Lua (the script's, a coroutine's), the prototype and
+ * current instruction of each active Lua call, so that when an error is raised it can record where
+ * ({@link #errorSite}): Lua 5.1 names the value at fault from the failing instruction ("attempt to
+ * call field 'cal' (a nil value)", see {@link Lua51Errors}).
+ *
  * <p>Installed as the globals' debug library without exposing a {@code debug} table to scripts;
- * it keeps no call stack (scripts cannot see one anyway), so it costs one counter increment per
- * instruction.
+ * per instruction it costs a counter increment and one store of the pc.
  */
 final class ScriptWatchdog extends DebugLib {
     /** How long FUNCTION LOAD may run a library's code. */
@@ -47,7 +52,62 @@ final class ScriptWatchdog extends DebugLib {
      */
     volatile Runnable whileBusy;
 
+    /** The active Lua calls of one Java thread: each call's prototype (null for pcall) and pc. */
+    private static final class Frames {
+        final Thread owner;
+        Prototype[] protos = new Prototype[32];
+        int[] pcs = new int[32];
+        int depth = -1;
+
+        Frames(Thread owner) {
+            this.owner = owner;
+        }
+
+        void push(Prototype p) {
+            if (++depth == protos.length) {
+                protos = java.util.Arrays.copyOf(protos, depth * 2);
+                pcs = java.util.Arrays.copyOf(pcs, depth * 2);
+            }
+            protos[depth] = p;
+            pcs[depth] = -1;
+        }
+
+        void pop() {
+            if (depth >= 0) {
+                protos[depth--] = null;
+            }
+        }
+    }
+
+    /** The frames of the thread that ran Lua last (only one thread runs Lua at a time). */
+    private Frames current;
+    private final java.util.Map<Thread, Frames> framesByThread = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Lua51Errors.Site errorSite;
+
+    private Frames frames() {
+        Frames f = current;
+        Thread t = Thread.currentThread();
+        if (f == null || f.owner != t) {
+            f = framesByThread.computeIfAbsent(t, Frames::new);
+            current = f;
+        }
+        return f;
+    }
+
+    /** Forgets the frames of the last script (called as a script or a load starts). */
+    private void resetFrames() {
+        framesByThread.clear();
+        current = null;
+        errorSite = null;
+    }
+
+    /** Where the last error of this script was raised (prototype and instruction), or null. */
+    Lua51Errors.Site errorSite() {
+        return errorSite;
+    }
+
     void start(long thresholdMillis) {
+        resetFrames();
         counter = 0;
         mask = 1023;
         ending = null;
@@ -68,6 +128,7 @@ final class ScriptWatchdog extends DebugLib {
 
     /** FUNCTION LOAD is about to run a library's code: it may run for LOAD_TIMEOUT_MILLIS. */
     void startLoad() {
+        resetFrames();
         counter = 0;
         killRequested = false; // a kill that arrived as the last script ended must not end this load
         mask = 1023;
@@ -103,6 +164,13 @@ final class ScriptWatchdog extends DebugLib {
 
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
+        Frames f = current;
+        if (f == null || f.owner != Thread.currentThread()) {
+            f = frames();
+        }
+        if (f.depth >= 0) {
+            f.pcs[f.depth] = pc;
+        }
         if ((++counter & mask) != 0) {
             return;
         }
@@ -140,18 +208,29 @@ final class ScriptWatchdog extends DebugLib {
 
     @Override
     public void onCall(LuaFunction f) {
+        frames().push(null); // pcall / xpcall: a frame with no Lua code
     }
 
     @Override
     public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
+        frames().push(c.p);
     }
 
     @Override
     public void onReturn() {
+        frames().pop();
     }
 
+    /**
+     * Called by LuaJ as an error is raised, in the innermost Lua call that sees it (before that
+     * call is unwound): records the site. No traceback is given to scripts.
+     */
     @Override
     public String traceback(int level) {
+        Frames f = frames();
+        if (f.depth >= 0 && f.protos[f.depth] != null && f.pcs[f.depth] >= 0) {
+            errorSite = new Lua51Errors.Site(f.protos[f.depth], f.pcs[f.depth]);
+        }
         return "";
     }
 }

@@ -282,4 +282,24 @@ class ScriptingTest {
         assertThat(d.ours.call("GET", "k").asText()).isEqualTo("v");
         assertThat(d.ours.call("EVAL", "return 2", "0")).isEqualTo(new Resp.Int(2)); // one EVAL only
     }
+
+    @Test
+    void typeErrorsNameTheValueAtFaultAsLua51Does() {
+        for (String script : new String[] {"redis.cal('x')", "local t = {} t.x.y = 1", "local x; x()", "local x; return x.y",
+            "local a = {} return a.b.c", "local x; return x + 1", "local x; return 1 + x", "return {} + 1",
+            "local s = 'a'; return s:nope()", "local u; local function f() return u() end return f()",
+            "local t = {} t:m()", "return 1 .. {}", "local x = nil; for i in x do end", "return #nil",
+            "local x; return #x", "local t = nil; t[1] = 2", "return -{}", "local x; return -x", "return math.nope(1)",
+            "local x = KEYS.a.b", "local x = 'a' return x + 1", "local x = {} return x < 1", "return {} < {}",
+            "local t = {} local k; return t[k].z", "local t = {}\nlocal function f(x)\n  return x.y.z\nend\nreturn f(t)",
+            "local a = 1\nlocal b\nreturn a + b", "local t = {}\nreturn t.a .. 'x'", "local t = {} return 'a' .. 'b' .. t",
+            "local up = {}\nlocal function g() return up.a.b end\nreturn g()",
+            "local ok, e = pcall(function() local q = {} return q.w.e end) return e",
+            "local co = coroutine.create(function() local q; q() end) local ok, e = coroutine.resume(co) return e"}) {
+            d.both("EVAL", script, "0");
+        }
+        d.both("FUNCTION", "LOAD", "REPLACE", "#!lua name=inner\nredis.register_function('f1', function(keys, args)\n"
+                + " redis.register_function('f2', function() return 2 end)\n return 1\nend)");
+        d.both("FCALL", "f1", "0");
+    }
 }
