@@ -207,6 +207,11 @@ public final class ServerContext implements KeyspaceHooks {
         return replica;
     }
 
+    @Override
+    public boolean expiryPaused() {
+        return clients().pause().writesPaused();
+    }
+
     private final List<Runnable> shutdownListeners = new CopyOnWriteArrayList<>();
 
     /** Registers work to do first when the server stops (e.g. abort a running script). */

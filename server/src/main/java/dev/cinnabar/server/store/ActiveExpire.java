@@ -52,7 +52,7 @@ public final class ActiveExpire {
 
     /** One cron tick of database maintenance: the expire cycle, then dict resizing and rehashing. */
     public void databasesCron(int hz, int effort) {
-        if (enabled && !ks.hooks.isReplica()) {
+        if (enabled && !ks.hooks.isReplica() && !ks.hooks.expiryPaused()) {
             cycle(hz, effort);
         }
         resizeAndRehash();

@@ -201,14 +201,14 @@ public final class Db {
     }
 
     /**
-     * Lazy expiry: deletes the key if its TTL has passed (on a master), firing "expired" and
-     * propagating a DEL. Returns true if the key is (logically) expired.
+     * Lazy expiry: deletes the key if its TTL has passed (on a master whose writes are not
+     * paused), firing "expired" and propagating a DEL. Returns true if the key is (logically) expired.
      */
     public boolean expireIfNeeded(byte[] key) {
         if (!isExpired(key)) {
             return false;
         }
-        if (ks.hooks.isReplica()) {
+        if (ks.hooks.isReplica() || ks.hooks.expiryPaused()) {
             return true;
         }
         deleteExpired(key);

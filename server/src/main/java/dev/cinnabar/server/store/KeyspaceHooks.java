@@ -14,6 +14,15 @@ public interface KeyspaceHooks {
         return false;
     }
 
+    /**
+     * True while writes are paused (CLIENT PAUSE WRITE or ALL): expired keys read as missing but
+     * are not deleted, and the active expire cycle does not run (Redis's
+     * checkClientPauseTimeoutAndReturnIfPaused), so a paused server changes no data.
+     */
+    default boolean expiryPaused() {
+        return false;
+    }
+
     /** A key was modified (signalModifiedKey): invalidates WATCH and client-side caches. */
     default void keyModified(Db db, byte[] key) {
     }
