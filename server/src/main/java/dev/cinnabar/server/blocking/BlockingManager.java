@@ -6,6 +6,7 @@ import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.KeyspaceHooks;
+import dev.cinnabar.server.util.BytesKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -94,7 +95,7 @@ public final class BlockingManager implements KeyspaceHooks {
 
     private final ServerContext server;
     /** Per database: key → clients blocked on it, first blocked first. */
-    private final Map<BKey, LinkedHashSet<BlockState>>[] waiting;
+    private final Map<BytesKey, LinkedHashSet<BlockState>>[] waiting;
     /** Keys signalled ready since the last handling, each once, in signal order. */
     private LinkedHashMap<ReadyKey, ReadyKey> ready = new LinkedHashMap<>();
     /** All blocked clients (for timeouts and INFO). */
@@ -183,9 +184,9 @@ public final class BlockingManager implements KeyspaceHooks {
         }
         Db db = c.db();
         BlockState st = new BlockState(c, db, deadline, type, waiter, onTimeout, wakeOnDelete);
-        Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
+        Map<BytesKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         for (byte[] k : keys) {
-            BKey bk = new BKey(k);
+            BytesKey bk = new BytesKey(k);
             if (st.keys.contains(bk)) {
                 continue;
             }
@@ -278,7 +279,7 @@ public final class BlockingManager implements KeyspaceHooks {
     /** Number of distinct keys with blocked clients (INFO keyspace-ish stats: blocking_keys). */
     public int blockingKeys() {
         int n = 0;
-        for (Map<BKey, LinkedHashSet<BlockState>> m : waiting) {
+        for (Map<BytesKey, LinkedHashSet<BlockState>> m : waiting) {
             n += m.size();
         }
         return n;
@@ -303,8 +304,8 @@ public final class BlockingManager implements KeyspaceHooks {
 
     private void detach(BlockState st) {
         Client c = st.client;
-        Map<BKey, LinkedHashSet<BlockState>> m = waiting[st.db.id()];
-        for (BKey k : st.keys) {
+        Map<BytesKey, LinkedHashSet<BlockState>> m = waiting[st.db.id()];
+        for (BytesKey k : st.keys) {
             LinkedHashSet<BlockState> s = m.get(k);
             if (s != null) {
                 s.remove(st);
@@ -346,11 +347,11 @@ public final class BlockingManager implements KeyspaceHooks {
 
     /** Queues key for serving its waiters after the current command (signalKeyAsReady). */
     public void signalKeyAsReady(Db db, byte[] key) {
-        Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
+        Map<BytesKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         if (m.isEmpty()) {
             return;
         }
-        BKey bk = new BKey(key);
+        BytesKey bk = new BytesKey(key);
         if (!m.containsKey(bk)) {
             return;
         }
@@ -371,11 +372,11 @@ public final class BlockingManager implements KeyspaceHooks {
     @Override
     public void keyModified(Db db, byte[] key) {
         // A deletion or overwrite readies the key for waiters that must hear of it (XREADGROUP).
-        Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
+        Map<BytesKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         if (m.isEmpty()) {
             return;
         }
-        BKey bk = new BKey(key);
+        BytesKey bk = new BytesKey(key);
         LinkedHashSet<BlockState> set = m.get(bk);
         if (set != null && wantsDeletion(set)) {
             ReadyKey rk = new ReadyKey(db, bk);
@@ -396,12 +397,12 @@ public final class BlockingManager implements KeyspaceHooks {
     public void dbChanged(Db db) {
         // SWAPDB (and FLUSHDB, harmlessly): keys that now exist may serve their waiters, and keys
         // that may be gone are offered to the waiters that must hear of a deletion.
-        Map<BKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
+        Map<BytesKey, LinkedHashSet<BlockState>> m = waiting[db.id()];
         if (m.isEmpty()) {
             return;
         }
-        for (Map.Entry<BKey, LinkedHashSet<BlockState>> e : m.entrySet()) {
-            BKey k = e.getKey();
+        for (Map.Entry<BytesKey, LinkedHashSet<BlockState>> e : m.entrySet()) {
+            BytesKey k = e.getKey();
             if (wantsDeletion(e.getValue()) || db.exists(k.bytes())) {
                 ReadyKey rk = new ReadyKey(db, k);
                 ready.putIfAbsent(rk, rk);
@@ -432,7 +433,7 @@ public final class BlockingManager implements KeyspaceHooks {
         }
     }
 
-    private void serveKey(Db db, BKey key) {
+    private void serveKey(Db db, BytesKey key) {
         LinkedHashSet<BlockState> set = waiting[db.id()].get(key);
         if (set == null) {
             return;
@@ -466,7 +467,7 @@ public final class BlockingManager implements KeyspaceHooks {
 
     /** Clients currently blocked on the key (tests and debugging). */
     public int waitersOn(Db db, byte[] key) {
-        LinkedHashSet<BlockState> s = waiting[db.id()].get(new BKey(key));
+        LinkedHashSet<BlockState> s = waiting[db.id()].get(new BytesKey(key));
         return s == null ? 0 : s.size();
     }
 
@@ -483,7 +484,7 @@ public final class BlockingManager implements KeyspaceHooks {
         final Waiter waiter;
         final Consumer<dev.cinnabar.server.protocol.Reply> onTimeout;
         final boolean wakeOnDelete;
-        final List<BKey> keys = new ArrayList<>(2);
+        final List<BytesKey> keys = new ArrayList<>(2);
         ScheduledFuture<?> timer;
 
         BlockState(Client client, Db db, long deadline, String type, Waiter waiter,
@@ -498,6 +499,6 @@ public final class BlockingManager implements KeyspaceHooks {
         }
     }
 
-    private record ReadyKey(Db db, BKey key) {
+    private record ReadyKey(Db db, BytesKey key) {
     }
 }

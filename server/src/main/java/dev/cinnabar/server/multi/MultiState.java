@@ -2,6 +2,7 @@ package dev.cinnabar.server.multi;
 
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.util.BytesKey;
 import java.util.ArrayList;
 import java.util.List;
 

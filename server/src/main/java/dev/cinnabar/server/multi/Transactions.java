@@ -9,6 +9,7 @@ import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.KeyspaceHooks;
+import dev.cinnabar.server.util.BytesKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

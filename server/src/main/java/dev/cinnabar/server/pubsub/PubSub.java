@@ -3,7 +3,7 @@ package dev.cinnabar.server.pubsub;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
-import dev.cinnabar.server.multi.BytesKey;
+import dev.cinnabar.server.util.BytesKey;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;

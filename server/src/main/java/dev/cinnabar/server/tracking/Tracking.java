@@ -5,7 +5,7 @@ import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
-import dev.cinnabar.server.multi.BytesKey;
+import dev.cinnabar.server.util.BytesKey;
 import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RespWriter;

@@ -2,7 +2,7 @@ package dev.cinnabar.server.tracking;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
-import dev.cinnabar.server.multi.BytesKey;
+import dev.cinnabar.server.util.BytesKey;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;

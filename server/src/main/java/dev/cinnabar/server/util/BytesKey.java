@@ -1,12 +1,12 @@
-package dev.cinnabar.server.multi;
+package dev.cinnabar.server.util;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A byte-string usable as a hash-map key (keys, channels, patterns, prefixes). The array is
- * owned by the key once wrapped: callers pass arrays nobody mutates (request arguments are fresh
- * per request).
+ * A byte-string usable as a hash-map key (keys, channels, patterns, prefixes; byte[] has identity
+ * equality). The array is owned by the key once wrapped: callers pass arrays nobody mutates
+ * (request arguments are fresh per request).
  */
 public final class BytesKey {
     private final byte[] bytes;
