@@ -373,15 +373,35 @@ public final class Transactions implements KeyspaceHooks {
             return;
         }
         // Called after the db was emptied or swapped: a watched key is touched if it was there
-        // before (w.existed) or is there now (SWAPDB brought it in).
+        // before (w.existed) or is there now (SWAPDB brought it in), except where only stale
+        // keys are involved (Redis 7.0's touchAllWatchedKeysInDb): a key already expired when
+        // watched that is now gone, or replaced by another expired key, is no logical change;
+        // nor is a missing key replaced by an expired one (which then counts as watched stale).
         List<Client> dirty = new ArrayList<>();
         for (Map.Entry<BytesKey, List<Client>> e : byKey.entrySet()) {
-            boolean now = db.rawEntry(e.getKey().bytes()) != null;
+            byte[] key = e.getKey().bytes();
+            boolean now = db.rawEntry(key) != null;
+            boolean nowExpired = now && db.isExpired(key);
             for (Client c : e.getValue()) {
                 MultiState.Watched w = find((MultiState) c.multiState, db, e.getKey());
-                if (now || (w != null && w.existed)) {
-                    dirty.add(c);
+                if (w == null) {
+                    continue;
                 }
+                if (!now && !w.existed) {
+                    continue;
+                }
+                if (w.expired) {
+                    if (!now || nowExpired) {
+                        w.expired = now;
+                        w.existed = now;
+                        continue;
+                    }
+                } else if (!w.existed && nowExpired) {
+                    w.expired = true;
+                    w.existed = true;
+                    continue;
+                }
+                dirty.add(c);
             }
         }
         for (Client c : dirty) {
