@@ -420,7 +420,10 @@ public final class ScriptEngine {
             public Varargs invoke(Varargs a) {
                 // "-CODE message" (a leading '-' is optional) keeps its code; a text without a space
                 // has none, so it gets ERR, as Redis ("" -> "ERR ", "x" -> "ERR x")
-                String msg = a.checkjstring(1);
+                if (a.narg() != 1 || a.arg1().type() != LuaValue.TSTRING) {
+                    return argumentsError(); // returned, not raised, as Redis
+                }
+                String msg = a.arg1().tojstring();
                 if (msg.startsWith("-")) {
                     msg = msg.substring(1);
                 }
@@ -433,7 +436,10 @@ public final class ScriptEngine {
         r.set("status_reply", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs a) {
-                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("ok"), a.checkstring(1)});
+                if (a.narg() != 1 || a.arg1().type() != LuaValue.TSTRING) {
+                    return argumentsError(); // returned, not raised, as Redis
+                }
+                return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("ok"), a.arg1()});
             }
         });
         r.set("sha1hex", new VarArgFunction() {
@@ -442,8 +448,9 @@ public final class ScriptEngine {
                 if (a.narg() != 1) {
                     throw libError("wrong number of arguments");
                 }
-                return LuaValue.valueOf(sha1(a.checkstring(1).m_bytes, a.checkstring(1).m_offset,
-                        a.checkstring(1).m_length));
+                // a value that is not a string or a number hashes as "" (lua_tolstring gives nothing)
+                LuaString str = a.arg1().isstring() ? a.arg1().checkstring() : LuaString.valueOf("");
+                return LuaValue.valueOf(sha1(str.m_bytes, str.m_offset, str.m_length));
             }
         });
         r.set("log", new VarArgFunction() {
@@ -598,6 +605,12 @@ public final class ScriptEngine {
             throw new LuaError(v);
         }
         return v;
+    }
+
+    /** What redis.status_reply / error_reply return when not given one string. */
+    private static LuaTable argumentsError() {
+        return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"),
+            LuaValue.valueOf("ERR wrong number or type of arguments")});
     }
 
     /** Redis's error for rawset/setmetatable on a protected table (no script position). */
@@ -987,6 +1000,13 @@ public final class ScriptEngine {
             }
         }
         String msg;
+        if ("null\n".equals(e.getMessage()) && !fromJava(e)) {
+            obj = LuaValue.NIL; // error() / error(nil): LuaJ keeps no message, and adds "null" as the text
+        }
+        if (obj != null && (obj.isnil() || obj.isboolean()) && !fromJava(e)) {
+            // error(nil), error(true): Lua adds no position to a value that is not a string
+            return "ERR " + obj.tojstring() + " script: " + label + ", on @" + src + ":" + line + ".";
+        }
         if (obj != null && obj.istable() && !fromJava(e)) {
             LuaValue err = obj.get("err");
             msg = err.isstring() ? err.tojstring() : "ERR unknown error";

@@ -302,4 +302,15 @@ class ScriptingTest {
                 + " redis.register_function('f2', function() return 2 end)\n return 1\nend)");
         d.both("FCALL", "f1", "0");
     }
+
+    @Test
+    void errorValuesAndRedisLibraryArgumentsAsRedisReportsThem() {
+        for (String script : new String[] {"error()", "error(nil)", "error('null')", "error('null', 0)", "error(true)",
+            "error(12)", "error('x', 0)", "local ok, e = pcall(error) return tostring(e)", "return redis.status_reply()",
+            "return redis.error_reply()", "return redis.status_reply(12)", "return redis.error_reply({})",
+            "redis.status_reply() return 5", "return redis.sha1hex(nil)", "return redis.sha1hex(12)",
+            "return redis.sha1hex({})", "return redis.status_reply('x','y')", "return redis.sha1hex()"}) {
+            d.both("EVAL", script, "0");
+        }
+    }
 }
