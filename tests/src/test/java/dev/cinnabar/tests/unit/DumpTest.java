@@ -13,8 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * DUMP and RESTORE against real Redis 7.0 (Redis's tests/unit/dump.tcl covers the same ground):
- * payloads of values Redis writes without LZF compression or hash-table order are byte for byte
- * Redis's; payloads cross both ways (Redis's restored here, ours restored by Redis) and the
+ * payloads of values whose layout does not depend on Redis's hash-table order are byte for byte
+ * Redis's (LZF compression included); payloads cross both ways (Redis's restored here, ours restored by Redis) and the
  * values are then equal by DEBUG DIGEST-VALUE; errors and options reply as Redis's.
  */
 class DumpTest {
@@ -65,7 +65,12 @@ class DumpTest {
                 "RPUSH l a b c 1 2 300 -5 70000 9223372036854775807 -4097", "SADD ints 1 2 3 -5 100000",
                 "ZADD z 1 a 2.5 b -3 c", "HSET h f1 v1 f2 2", "XADD x 1-1 a 1 b 2", "XADD x 1-2 a 3 b 4",
                 "XADD x 2-1 c 5", "XDEL x 1-2", "XGROUP CREATE x g 0", "XADD empty 5-5 a b", "XDEL empty 5-5"));
-        for (String k : List.of("s", "i", "big", "neg", "l", "ints", "z", "h", "empty")) {
+        // over 20 bytes: LZF-compressed as Redis compresses (or left plain when it would not shrink)
+        setup(List.of("SET lzf " + "abc".repeat(50), "SET lzf2 " + "hello world, hello redis, hello world! ".repeat(9),
+                "SET nolzf 0123456789abcdefghijklmnopqrstuvwxyz", "RPUSH lzl " + "x".repeat(100) + " a " + "y".repeat(40),
+                "HSET lzh field " + "v".repeat(64), "XADD lzx 1-1 field " + "z".repeat(70)));
+        for (String k : List.of("s", "i", "big", "neg", "l", "ints", "z", "h", "empty", "lzf", "lzf2", "nolzf", "lzl",
+                "lzh", "lzx")) {
             d.both(b("DUMP"), b(k));
         }
         d.both("DUMP", "nokey");

@@ -1,9 +1,15 @@
 package dev.cinnabar.server.persistence.rdb;
 
 /**
- * LZF decompression (the format Redis uses for compressed RDB strings): a sequence of literal
- * runs (control byte &lt; 32: copy ctrl+1 bytes) and back-references (length in the top 3 bits,
- * extended by a following byte when 7, offset in the low 5 bits plus the next byte).
+ * LZF (the format Redis uses for compressed RDB strings): a sequence of literal runs (control
+ * byte &lt; 32: copy ctrl+1 bytes) and back-references (length in the top 3 bits, extended by a
+ * following byte when 7, offset in the low 5 bits plus the next byte).
+ *
+ * <p>{@link #compress} makes the same bytes as the liblzf build inside Redis (hash table of 2^16
+ * slots indexed by its "very fast" hash of the next three bytes, matches of 3 to 264 bytes at
+ * most 8 KB back, the two positions before the end of a match re-hashed), so DUMP payloads and
+ * RDB files are byte for byte Redis's. Redis leaves the hash table uninitialised; an empty slot
+ * here is position 0, which can never be a match, as Redis's stale slots never are in practice.
  */
 public final class Lzf {
     private Lzf() {
@@ -51,5 +57,115 @@ public final class Lzf {
             throw new IllegalArgumentException("corrupt LZF data");
         }
         return out;
+    }
+
+    private static final int HLOG = 16;
+    private static final int MAX_LIT = 1 << 5;
+    private static final int MAX_OFF = 1 << 13;
+    private static final int MAX_REF = (1 << 8) + (1 << 3);
+
+    private static int idx(int h) {
+        return ((h >>> (3 * 8 - HLOG)) - h * 5) & ((1 << HLOG) - 1);
+    }
+
+    /**
+     * Compresses in[0..len) into at most maxOut bytes; null when the result would not fit (Redis
+     * then stores the string uncompressed).
+     */
+    public static byte[] compress(byte[] in, int len, int maxOut) {
+        if (len < 3 || maxOut <= 0) {
+            return null;
+        }
+        int[] htab = new int[1 << HLOG];
+        byte[] out = new byte[maxOut + 4];
+        int ip = 0;
+        int op = 1; // the first literal run's control byte
+        int lit = 0;
+        int hval = ((in[0] & 0xff) << 8) | (in[1] & 0xff);
+        while (ip < len - 2) {
+            hval = (hval << 8) | (in[ip + 2] & 0xff);
+            int slot = idx(hval);
+            int ref = htab[slot];
+            htab[slot] = ip;
+            int off = ip - ref - 1;
+            if (off >= 0 && off < MAX_OFF && ip + 4 < len && ref > 0
+                    && in[ref] == in[ip] && in[ref + 1] == in[ip + 1] && in[ref + 2] == in[ip + 2]) {
+                int l = 2;
+                int maxlen = Math.min(len - ip - l, MAX_REF);
+                out[op - lit - 1] = (byte) (lit - 1); // close the literal run
+                if (lit == 0) {
+                    op--; // it was empty: drop its control byte
+                }
+                if (op + 3 + 1 >= maxOut) {
+                    return null;
+                }
+                boolean mismatch = false;
+                if (maxlen > 16) {
+                    // sixteen steps without the bound check, as the reference does
+                    for (int k = 0; k < 16; k++) {
+                        l++;
+                        if (in[ref + l] != in[ip + l]) {
+                            mismatch = true;
+                            break;
+                        }
+                    }
+                }
+                if (!mismatch) {
+                    do {
+                        l++;
+                    } while (l < maxlen && in[ref + l] == in[ip + l]);
+                }
+                l -= 2; // octets matched minus one
+                ip++;
+                if (l < 7) {
+                    out[op++] = (byte) ((off >>> 8) + (l << 5));
+                } else {
+                    out[op++] = (byte) ((off >>> 8) + (7 << 5));
+                    out[op++] = (byte) (l - 7);
+                }
+                out[op++] = (byte) off;
+                lit = 0;
+                op++; // the next literal run's control byte
+                ip += l + 1;
+                if (ip >= len - 2) {
+                    break;
+                }
+                ip -= 2;
+                hval = ((in[ip] & 0xff) << 8) | (in[ip + 1] & 0xff);
+                for (int k = 0; k < 2; k++) {
+                    hval = (hval << 8) | (in[ip + 2] & 0xff);
+                    htab[idx(hval)] = ip;
+                    ip++;
+                }
+            } else {
+                if (op >= maxOut) {
+                    return null;
+                }
+                lit++;
+                out[op++] = in[ip++];
+                if (lit == MAX_LIT) {
+                    out[op - lit - 1] = (byte) (lit - 1);
+                    lit = 0;
+                    op++;
+                }
+            }
+        }
+        if (op + 3 > maxOut) {
+            return null;
+        }
+        while (ip < len) {
+            lit++;
+            out[op++] = in[ip++];
+            if (lit == MAX_LIT) {
+                out[op - lit - 1] = (byte) (lit - 1);
+                lit = 0;
+                op++;
+            }
+        }
+        out[op - lit - 1] = (byte) (lit - 1);
+        if (lit == 0) {
+            op--;
+        }
+        return java.util.Arrays.copyOf(out, op);
     }
 }

@@ -72,7 +72,7 @@ public final class RdbFile {
                 }
                 byte[] v = value.toByteArray();
                 out.write(v[0]);
-                RdbStrings.writeString(out, e.key());
+                RdbStrings.writeRawString(out, e.key());
                 out.write(v, 1, v.length - 1);
             });
         }
@@ -84,8 +84,8 @@ public final class RdbFile {
 
     private static void aux(ByteArrayOutputStream out, String k, String v) {
         out.write(OP_AUX);
-        RdbStrings.writeString(out, k.getBytes(StandardCharsets.US_ASCII));
-        RdbStrings.writeString(out, v.getBytes(StandardCharsets.US_ASCII));
+        RdbStrings.writeRawString(out, k.getBytes(StandardCharsets.US_ASCII));
+        RdbStrings.writeRawString(out, v.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static void writeLe(ByteArrayOutputStream out, long v) {

@@ -167,4 +167,49 @@ public final class RdbStrings {
         writeLength(out, s.length);
         out.writeBytes(s);
     }
+
+    /**
+     * A string as Redis's rdbSaveRawString writes it: the canonical form of a 32-bit integer in
+     * up to 11 bytes as an RDB integer, over 20 bytes LZF-compressed when that saves at least 4
+     * bytes (rdbcompression, on by default), otherwise plain.
+     */
+    public static void writeRawString(ByteArrayOutputStream out, byte[] s) {
+        int n = s.length;
+        if (n > 0 && n <= 11) {
+            long[] v = new long[1];
+            if (dev.cinnabar.server.store.Numbers.parseLongStrict(s, 0, n, v)
+                    && v[0] >= Integer.MIN_VALUE && v[0] <= Integer.MAX_VALUE) {
+                writeInt(out, v[0]);
+                return;
+            }
+        }
+        if (n > 20) {
+            byte[] c = Lzf.compress(s, n, n - 4);
+            if (c != null) {
+                out.write(0xc3);
+                writeLength(out, c.length);
+                writeLength(out, n);
+                out.writeBytes(c);
+                return;
+            }
+        }
+        writeString(out, s);
+    }
+
+    /** An integer in the RDB string integer forms (8, 16 or 32 bits, little-endian). */
+    public static void writeInt(ByteArrayOutputStream out, long v) {
+        if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+            out.write(0xc0);
+            out.write((int) v);
+        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+            out.write(0xc1);
+            out.write((int) v);
+            out.write((int) (v >>> 8));
+        } else {
+            out.write(0xc2);
+            for (int i = 0; i < 4; i++) {
+                out.write((int) (v >>> (8 * i)));
+            }
+        }
+    }
 }

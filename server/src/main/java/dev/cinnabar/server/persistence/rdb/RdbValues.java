@@ -109,39 +109,17 @@ public final class RdbValues {
         }
     }
 
-    /** A string, as an RDB integer (8, 16 or 32 bits) when it is the canonical form of one. */
+    /** A string as Redis writes one (see {@link RdbStrings#writeRawString}). */
     static void writeString(ByteArrayOutputStream out, byte[] s) {
-        long[] v = new long[1];
-        if (s.length > 0 && s.length <= 11 && Numbers.parseLongStrict(s, 0, s.length, v)
-                && writeSmallInt(out, v[0])) {
-            return;
-        }
-        RdbStrings.writeString(out, s);
+        RdbStrings.writeRawString(out, s);
     }
 
     private static void writeLongAsString(ByteArrayOutputStream out, long v) {
-        if (!writeSmallInt(out, v)) {
-            RdbStrings.writeString(out, Long.toString(v).getBytes(StandardCharsets.US_ASCII));
-        }
-    }
-
-    private static boolean writeSmallInt(ByteArrayOutputStream out, long v) {
-        if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
-            out.write(0xc0);
-            out.write((int) v);
-        } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
-            out.write(0xc1);
-            out.write((int) v);
-            out.write((int) (v >>> 8));
-        } else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
-            out.write(0xc2);
-            for (int i = 0; i < 4; i++) {
-                out.write((int) (v >>> (8 * i)));
-            }
+        if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
+            RdbStrings.writeInt(out, v);
         } else {
-            return false;
+            writeString(out, Long.toString(v).getBytes(StandardCharsets.US_ASCII));
         }
-        return true;
     }
 
     private static void writeList(ByteArrayOutputStream out, QuickList q) {
@@ -149,10 +127,10 @@ public final class RdbValues {
         q.forEachNode((plain, elements) -> {
             if (plain) {
                 RdbStrings.writeLength(out, QUICKLIST_PLAIN);
-                RdbStrings.writeString(out, elements.get(0));
+                writeString(out, elements.get(0));
             } else {
                 RdbStrings.writeLength(out, QUICKLIST_PACKED);
-                RdbStrings.writeString(out, Listpacks.encode(elements));
+                writeString(out, Listpacks.encode(elements));
             }
         });
     }
@@ -165,7 +143,7 @@ public final class RdbValues {
             int[] i = {0};
             s.forEach(m -> values[i[0]++] = Numbers.parseLong(m));
             java.util.Arrays.sort(values);
-            RdbStrings.writeString(out, Ziplists.intsetBytes(values, width));
+            writeString(out, Ziplists.intsetBytes(values, width));
             return;
         }
         out.write(SET);
@@ -182,7 +160,7 @@ public final class RdbValues {
                 elements.add(formatScore(score));
                 return true;
             });
-            RdbStrings.writeString(out, Listpacks.encode(elements));
+            writeString(out, Listpacks.encode(elements));
             return;
         }
         out.write(ZSET_2);
@@ -218,7 +196,7 @@ public final class RdbValues {
                 elements.add(f);
                 elements.add(v);
             });
-            RdbStrings.writeString(out, Listpacks.encode(elements));
+            writeString(out, Listpacks.encode(elements));
             return;
         }
         out.write(HASH);
@@ -234,8 +212,8 @@ public final class RdbValues {
         s.forEachNode((ids, deleted, fields) -> nodes.add(new byte[][] {idBytes(ids[0]), streamNode(ids, deleted, fields)}));
         RdbStrings.writeLength(out, nodes.size());
         for (byte[][] n : nodes) {
-            RdbStrings.writeString(out, n[0]);
-            RdbStrings.writeString(out, n[1]);
+            writeString(out, n[0]);
+            writeString(out, n[1]);
         }
         RdbStrings.writeLength(out, s.length());
         writeId(out, s.lastId());
@@ -246,7 +224,7 @@ public final class RdbValues {
         RdbStrings.writeLength(out, groups.size());
         for (Map.Entry<byte[], StreamGroup> e : groups.entrySet()) {
             StreamGroup g = e.getValue();
-            RdbStrings.writeString(out, e.getKey());
+            writeString(out, e.getKey());
             writeId(out, g.lastId());
             RdbStrings.writeLength(out, g.entriesRead());
             RdbStrings.writeLength(out, g.pel().size());
@@ -257,7 +235,7 @@ public final class RdbValues {
             }
             RdbStrings.writeLength(out, g.consumers().size());
             for (StreamGroup.Consumer c : g.consumers().values()) {
-                RdbStrings.writeString(out, c.name());
+                writeString(out, c.name());
                 writeMillis(out, c.seenTime);
                 RdbStrings.writeLength(out, c.pel().size());
                 for (StreamId id : c.pel().keySet()) {
