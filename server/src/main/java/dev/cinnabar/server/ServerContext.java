@@ -80,48 +80,6 @@ public final class ServerContext implements KeyspaceHooks {
 
     /** Set by MONITOR support: shows a script-running command (EVAL, FCALL) before its script runs. */
     public volatile java.util.function.Consumer<dev.cinnabar.server.session.Client> scriptMonitor;
-    private volatile dev.cinnabar.server.scripting.ScriptEngine scripting;
-    private volatile dev.cinnabar.server.scripting.FunctionRegistry functions;
-
-    /** The script engine whose script has run past busy-reply-threshold, or null (read without the lock). */
-    public dev.cinnabar.server.scripting.ScriptEngine busyScript() {
-        var s = scripting;
-        if (s != null && s.busy()) {
-            return s;
-        }
-        var f = functions;
-        if (f != null && f.engine().busy()) {
-            return f.engine();
-        }
-        return null;
-    }
-
-    /** Redis 7.0 Functions (their own Lua state, created on first use). */
-    public dev.cinnabar.server.scripting.FunctionRegistry functions() {
-        if (functions == null) {
-            functions = new dev.cinnabar.server.scripting.FunctionRegistry(this);
-        }
-        return functions;
-    }
-
-    /** The EVAL engine if a script has been used, else null (INFO and MEMORY STATS do not create it). */
-    public dev.cinnabar.server.scripting.ScriptEngine scriptingIfCreated() {
-        return scripting;
-    }
-
-    /** The Functions registry if FUNCTION/FCALL has been used, else null. */
-    public dev.cinnabar.server.scripting.FunctionRegistry functionsIfCreated() {
-        return functions;
-    }
-
-    /** The Lua engine (created on first use: a server that never runs a script pays nothing). */
-    public dev.cinnabar.server.scripting.ScriptEngine scripting() {
-        if (scripting == null) {
-            scripting = new dev.cinnabar.server.scripting.ScriptEngine(this);
-        }
-        return scripting;
-    }
-
     public ServerConfig config() {
         return config;
     }
@@ -196,6 +154,20 @@ public final class ServerContext implements KeyspaceHooks {
     /** Per-server state of a feature (slowlog, latency monitor...), created on first use. */
     public <T> T feature(Class<T> type, java.util.function.Supplier<T> create) {
         return type.cast(features.computeIfAbsent(type, k -> create.get()));
+    }
+
+    /** A feature's state if it has been created, else null (creates nothing; safe without the lock). */
+    public <T> T featureIfCreated(Class<T> type) {
+        return type.cast(features.get(type));
+    }
+
+    /**
+     * Registers a feature's state unless one is registered already, and returns the registered one
+     * (for states whose construction uses other features, which {@link #feature} cannot nest).
+     */
+    public <T> T featureIfAbsent(Class<T> type, T state) {
+        Object previous = features.putIfAbsent(type, state);
+        return type.cast(previous == null ? state : previous);
     }
 
     public void replica(boolean v) {

@@ -30,7 +30,7 @@ public final class BusyScriptGate {
     }
 
     static String refuse(ServerContext server, Client c, CommandSpec cmd, CommandSpec shutdown) {
-        ScriptEngine busy = server.busyScript();
+        ScriptEngine busy = busyScript(server);
         if (busy == null) {
             return null;
         }
@@ -42,6 +42,19 @@ public final class BusyScriptGate {
                 return busyError(busy.isFunctionEngine());
             }
             busy.abort(); // the script's thread must come back for the server to stop
+        }
+        return null;
+    }
+
+    /** The engine whose script or function has run past busy-reply-threshold, or null (safe without the lock). */
+    public static ScriptEngine busyScript(ServerContext server) {
+        ScriptEngine s = ScriptEngine.ifCreated(server);
+        if (s != null && s.busy()) {
+            return s;
+        }
+        FunctionRegistry f = FunctionRegistry.ifCreated(server);
+        if (f != null && f.engine().busy()) {
+            return f.engine();
         }
         return null;
     }
@@ -60,11 +73,11 @@ public final class BusyScriptGate {
 
     /** Stops whatever script or function runs, whatever it wrote (the server is stopping). */
     public static void abortRunning(ServerContext server) {
-        ScriptEngine s = server.scriptingIfCreated();
+        ScriptEngine s = ScriptEngine.ifCreated(server);
         if (s != null) {
             s.abort();
         }
-        FunctionRegistry f = server.functionsIfCreated();
+        FunctionRegistry f = FunctionRegistry.ifCreated(server);
         if (f != null) {
             f.engine().abort();
         }
@@ -105,11 +118,11 @@ public final class BusyScriptGate {
     }
 
     private static ScriptEngine runningEngine(ServerContext server) {
-        ScriptEngine s = server.scriptingIfCreated();
+        ScriptEngine s = ScriptEngine.ifCreated(server);
         if (s != null && s.running()) {
             return s;
         }
-        FunctionRegistry f = server.functionsIfCreated();
+        FunctionRegistry f = FunctionRegistry.ifCreated(server);
         if (f != null && f.engine().running()) {
             return f.engine();
         }

@@ -38,7 +38,7 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
     public Dispatcher.Declared declared(Client c, CommandSpec cmd) {
         byte[] first = c.arg(1);
         if (cmd == fcall || cmd == fcallRo) {
-            FunctionRegistry functions = server.functionsIfCreated();
+            FunctionRegistry functions = FunctionRegistry.ifCreated(server);
             FunctionRegistry.Function f = functions == null ? null : functions.function(Texts.str(first));
             return f == null ? Dispatcher.Declared.UNDECLARED : writes(f.flags());
         }
@@ -46,7 +46,7 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
         if (bySha && first.length != 40) {
             return Dispatcher.Declared.UNDECLARED;
         }
-        ScriptEngine engine = server.scriptingIfCreated();
+        ScriptEngine engine = ScriptEngine.ifCreated(server);
         ScriptEngine.Script cached = engine == null ? null
                 : engine.lookup(bySha ? Texts.str(first) : ScriptEngine.sha1(first, 0, first.length));
         ScriptFlags flags;

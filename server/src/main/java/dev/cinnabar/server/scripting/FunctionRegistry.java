@@ -61,6 +61,17 @@ public final class FunctionRegistry {
         this.engine = new ScriptEngine(server, "user_function");
     }
 
+    /** The server's Functions (their own Lua state), created on first use. */
+    public static FunctionRegistry of(ServerContext server) {
+        FunctionRegistry r = server.featureIfCreated(FunctionRegistry.class);
+        return r != null ? r : server.featureIfAbsent(FunctionRegistry.class, new FunctionRegistry(server));
+    }
+
+    /** The Functions registry if FUNCTION/FCALL has been used, else null. */
+    public static FunctionRegistry ifCreated(ServerContext server) {
+        return server.featureIfCreated(FunctionRegistry.class);
+    }
+
     public ScriptEngine engine() {
         return engine;
     }

@@ -190,6 +190,17 @@ public final class ScriptEngine {
         this(server, "user_script");
     }
 
+    /** The server's EVAL engine, created on first use (a server that never runs a script pays nothing). */
+    public static ScriptEngine of(ServerContext server) {
+        ScriptEngine e = server.featureIfCreated(ScriptEngine.class);
+        return e != null ? e : server.featureIfAbsent(ScriptEngine.class, new ScriptEngine(server));
+    }
+
+    /** The EVAL engine if a script has been used, else null (INFO and MEMORY STATS do not create it). */
+    public static ScriptEngine ifCreated(ServerContext server) {
+        return server.featureIfCreated(ScriptEngine.class);
+    }
+
     /** An engine with its own Lua state; {@code chunkName} is "user_script" or "user_function". */
     public ScriptEngine(ServerContext server, String chunkName) {
         this.src = chunkName;

@@ -24,7 +24,7 @@ class ScriptBoundaryTest {
 
     /** Defines the global fail(), which throws what the supplier makes, in the EVAL engine. */
     private void failWith(Supplier<Throwable> t) {
-        ctx.scripting().globals().setInternal("fail", new VarArgFunction() {
+        ScriptEngine.of(ctx).globals().setInternal("fail", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
                 Throwable e = t.get();
@@ -97,7 +97,7 @@ class ScriptBoundaryTest {
 
     @Test
     void functionLibrariesLoadingOutOfMemoryAreErrors() {
-        FunctionRegistry reg = ctx.functions();
+        FunctionRegistry reg = FunctionRegistry.of(ctx);
         assertThat(c.call("FUNCTION", "LOAD", "#!lua name=big\nlocal s = ('x'):rep(2^31 - 1)"))
                 .startsWith("-ERR Error registering functions: ERR user_function:2: string too long (2147483647 bytes");
         assertThat(reg.libraries()).isEmpty();

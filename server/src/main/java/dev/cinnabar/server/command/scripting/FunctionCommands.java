@@ -34,7 +34,7 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void fcall(Client c, boolean readOnly) {
-        FunctionRegistry reg = c.server().functions();
+        FunctionRegistry reg = FunctionRegistry.of(c.server());
         FunctionRegistry.Function f = reg.function(Texts.str(c.arg(1)));
         if (f == null) {
             c.error("ERR Function not found");
@@ -86,7 +86,7 @@ public final class FunctionCommands implements CommandFamily {
             return;
         }
         try {
-            c.reply().bulk(c.server().functions().load(new String(c.arg(i), StandardCharsets.UTF_8), replace));
+            c.reply().bulk(FunctionRegistry.of(c.server()).load(new String(c.arg(i), StandardCharsets.UTF_8), replace));
             c.server().dirty++;
         } catch (ScriptException e) {
             c.error(e.getMessage());
@@ -94,7 +94,7 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void delete(Client c) {
-        if (!c.server().functions().delete(Texts.str(c.arg(2)))) {
+        if (!FunctionRegistry.of(c.server()).delete(Texts.str(c.arg(2)))) {
             c.error("ERR Library not found");
             return;
         }
@@ -111,7 +111,7 @@ public final class FunctionCommands implements CommandFamily {
             c.error(Errors.unknownSubcommandOrArgs(Texts.str(c.arg(1)), "function"));
             return;
         }
-        c.server().functions().flush();
+        FunctionRegistry.of(c.server()).flush();
         c.server().dirty++;
         c.reply().ok();
     }
@@ -142,7 +142,7 @@ public final class FunctionCommands implements CommandFamily {
             }
         }
         List<FunctionRegistry.Library> libs = new ArrayList<>();
-        for (FunctionRegistry.Library l : c.server().functions().libraries()) {
+        for (FunctionRegistry.Library l : FunctionRegistry.of(c.server()).libraries()) {
             if (pattern == null || Glob.matches(pattern, l.name())) {
                 libs.add(l);
             }
@@ -181,7 +181,7 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void dump(Client c) {
-        c.reply().bulk(c.server().functions().dump());
+        c.reply().bulk(FunctionRegistry.of(c.server()).dump());
     }
 
     void restore(Client c) {
@@ -202,7 +202,7 @@ public final class FunctionCommands implements CommandFamily {
             return;
         }
         try {
-            c.server().functions().restore(c.arg(2), policy);
+            FunctionRegistry.of(c.server()).restore(c.arg(2), policy);
             c.server().dirty++;
             c.reply().ok();
         } catch (ScriptException e) {
@@ -211,13 +211,13 @@ public final class FunctionCommands implements CommandFamily {
     }
 
     void stats(Client c) {
-        ScriptEngine eval = c.server().scriptingIfCreated();
+        ScriptEngine eval = ScriptEngine.ifCreated(c.server());
         if (eval != null && eval.running()) {
             // Redis answers only for functions; a running EVAL script gets the BUSY error
             c.error(BusyScriptGate.busyError(false));
             return;
         }
-        FunctionRegistry reg = c.server().functions();
+        FunctionRegistry reg = FunctionRegistry.of(c.server());
         Reply r = c.reply();
         r.map(2);
         r.bulk("running_script");

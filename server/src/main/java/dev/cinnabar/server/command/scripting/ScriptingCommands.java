@@ -69,7 +69,7 @@ public final class ScriptingCommands implements CommandFamily {
             c.error("ERR Number of keys can't be negative");
             return;
         }
-        ScriptEngine engine = c.server().scripting();
+        ScriptEngine engine = ScriptEngine.of(c.server());
         ScriptEngine.Script s;
         if (bySha) {
             s = engine.lookup(Texts.str(c.arg(1)));
@@ -99,14 +99,14 @@ public final class ScriptingCommands implements CommandFamily {
 
     void scriptLoad(Client c) {
         try {
-            c.reply().bulk(c.server().scripting().load(c.arg(2)).sha());
+            c.reply().bulk(ScriptEngine.of(c.server()).load(c.arg(2)).sha());
         } catch (ScriptException e) {
             c.error(e.getMessage());
         }
     }
 
     void scriptExists(Client c) {
-        ScriptEngine engine = c.server().scripting();
+        ScriptEngine engine = ScriptEngine.of(c.server());
         c.reply().array(c.argc() - 2);
         for (int i = 2; i < c.argc(); i++) {
             c.reply().integer(engine.exists(Texts.str(c.arg(i))) ? 1 : 0);
@@ -118,7 +118,7 @@ public final class ScriptingCommands implements CommandFamily {
             c.error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
             return;
         }
-        c.server().scripting().flush();
+        ScriptEngine.of(c.server()).flush();
         c.reply().ok();
     }
 

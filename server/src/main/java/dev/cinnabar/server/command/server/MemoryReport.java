@@ -31,7 +31,7 @@ record MemoryReport(long used, long peak, long startup, long committed, long rss
         }
         long lua = 0;
         int scripts = 0;
-        ScriptEngine eng = s.scriptingIfCreated();
+        ScriptEngine eng = ScriptEngine.ifCreated(s);
         if (eng != null) {
             scripts = eng.size();
             lua = eng.bodyBytes() + 64L * scripts;
@@ -39,7 +39,7 @@ record MemoryReport(long used, long peak, long startup, long committed, long rss
         long fn = 0;
         int functions = 0;
         int libraries = 0;
-        FunctionRegistry reg = s.functionsIfCreated();
+        FunctionRegistry reg = FunctionRegistry.ifCreated(s);
         if (reg != null) {
             functions = reg.functionCount();
             for (FunctionRegistry.Library lib : reg.libraries()) {
