@@ -48,12 +48,17 @@ public final class BusyScriptGate {
 
     /** The engine whose script or function has run past busy-reply-threshold, or null (safe without the lock). */
     public static ScriptEngine busyScript(ServerContext server) {
+        return engineWhere(server, ScriptEngine::busy);
+    }
+
+    /** The EVAL engine or the Functions engine, the first that exists and passes the test; else null. */
+    private static ScriptEngine engineWhere(ServerContext server, java.util.function.Predicate<ScriptEngine> test) {
         ScriptEngine s = ScriptEngine.ifCreated(server);
-        if (s != null && s.busy()) {
+        if (s != null && test.test(s)) {
             return s;
         }
         FunctionRegistry f = FunctionRegistry.ifCreated(server);
-        if (f != null && f.engine().busy()) {
+        if (f != null && test.test(f.engine())) {
             return f.engine();
         }
         return null;
@@ -118,14 +123,6 @@ public final class BusyScriptGate {
     }
 
     private static ScriptEngine runningEngine(ServerContext server) {
-        ScriptEngine s = ScriptEngine.ifCreated(server);
-        if (s != null && s.running()) {
-            return s;
-        }
-        FunctionRegistry f = FunctionRegistry.ifCreated(server);
-        if (f != null && f.engine().running()) {
-            return f.engine();
-        }
-        return null;
+        return engineWhere(server, ScriptEngine::running);
     }
 }
