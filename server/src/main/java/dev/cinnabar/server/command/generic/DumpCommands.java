@@ -95,7 +95,8 @@ final class DumpCommands {
         Object value;
         try {
             value = DumpPayload.restore(payload, RdbValues.Limits.of(c.server().config()));
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+        } catch (RuntimeException e) {
+            // any malformed payload: the value is rejected whole, nothing was stored
             c.error(Errors.BAD_DATA_FORMAT);
             return;
         }
