@@ -70,4 +70,27 @@ class DebugReloadTest {
         long ttl = ((dev.cinnabar.testkit.Resp.Int) d.ours.call("PTTL", "k")).value();
         org.assertj.core.api.Assertions.assertThat(ttl).isBetween(400_000L, 500_000L);
     }
+
+    private static long idle(dev.cinnabar.testkit.RespClient c) {
+        return ((dev.cinnabar.testkit.Resp.Int) c.call("OBJECT", "IDLETIME", "k")).value();
+    }
+
+    /** Idle times are saved only under an LRU policy: checked on both servers (seconds tick apart). */
+    @Test
+    void idleTimesSurviveOnlyUnderAnLruPolicy() throws InterruptedException {
+        both("SET k v");
+        Thread.sleep(2100);
+        both("DEBUG RELOAD");
+        org.assertj.core.api.Assertions.assertThat(idle(d.real)).as("Redis, noeviction").isLessThanOrEqualTo(1);
+        org.assertj.core.api.Assertions.assertThat(idle(d.ours)).as("noeviction: idle times restart").isLessThanOrEqualTo(1);
+        both("CONFIG SET maxmemory-policy allkeys-lru");
+        try {
+            Thread.sleep(2100);
+            both("DEBUG RELOAD");
+            org.assertj.core.api.Assertions.assertThat(idle(d.real)).as("Redis, LRU policy").isGreaterThanOrEqualTo(2);
+            org.assertj.core.api.Assertions.assertThat(idle(d.ours)).as("LRU policy").isGreaterThanOrEqualTo(2);
+        } finally {
+            both("CONFIG SET maxmemory-policy noeviction");
+        }
+    }
 }

@@ -493,7 +493,8 @@ final class DebugCommand {
         }
         dev.cinnabar.server.store.Keyspace ks = c.server().keyspace();
         long now = c.server().now();
-        byte[] file = RdbFile.save(ks, now, MemoryReport.take(c.server()).used());
+        byte[] file = RdbFile.save(ks, now, MemoryReport.take(c.server()).used(),
+                c.server().config().maxmemoryPolicy.contains("lru"));
         if (flush) {
             ks.flushAll();
         }

@@ -33,8 +33,11 @@ public final class RdbFile {
     private RdbFile() {
     }
 
-    /** The dataset as an RDB file's bytes. */
-    public static byte[] save(Keyspace ks, long nowMillis, long usedMemory) {
+    /**
+     * The dataset as an RDB file's bytes. As Redis, each key's LFU counter is kept under an LFU
+     * policy and its idle time only under an LRU one (lruPolicy).
+     */
+    public static byte[] save(Keyspace ks, long nowMillis, long usedMemory, boolean lruPolicy) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(("REDIS" + String.format("%04d", RdbValues.RDB_VERSION)).getBytes(StandardCharsets.US_ASCII));
         aux(out, "redis-ver", "7.0.15");
@@ -62,7 +65,7 @@ public final class RdbFile {
                 if (lfu) {
                     out.write(OP_FREQ);
                     out.write(ks.lfuDecrAndReturn(e));
-                } else {
+                } else if (lruPolicy) {
                     out.write(OP_IDLE);
                     RdbStrings.writeLength(out, ks.idleSeconds(e));
                 }

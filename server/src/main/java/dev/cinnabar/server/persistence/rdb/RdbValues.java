@@ -25,8 +25,9 @@ import java.util.Map;
  * sets as listpack (17) or ZSET_2 (5: binary doubles, highest rank first as Redis writes its
  * skiplist), hashes as listpack (16) or a plain hash (4), streams as STREAM_LISTPACKS_2 (19: one
  * listpack per node with Redis's master-entry layout, then the counters and the consumer groups).
- * Strings are written without LZF compression (valid for every reader; Redis compresses strings
- * over 20 bytes when rdbcompression is on, so our payloads are longer, not different in meaning).
+ * Strings are written as Redis writes them ({@link RdbStrings#writeRawString}: RDB integers,
+ * LZF over 20 bytes, as with rdbcompression on), so payloads are byte for byte Redis's except
+ * where Redis's hash-table order or list node boundaries differ from ours.
  *
  * <p>Read: all of the above plus the older forms Redis 7.0 still loads: linked lists (1), ZSET
  * with string scores (3), zipmap (9), ziplist lists, sorted sets and hashes (10, 12, 13),
