@@ -77,6 +77,22 @@ class DumpTest {
     }
 
     @Test
+    void listNodesSplitWhereRedisSplitsThem() {
+        // node limits are checked on Redis's listpack bytes, so multi-node payloads are Redis's
+        for (String fill : List.of("-1", "-2", "5")) {
+            List<String> script = new ArrayList<>(List.of("DEL l", "CONFIG SET list-max-listpack-size " + fill));
+            for (int i = 0; i < 400; i++) {
+                script.add((i % 3 == 0 ? "LPUSH l " : "RPUSH l ") + (i % 4 == 0 ? Integer.toString(i * 37 - 5000)
+                        : ("e" + i).repeat(1 + i % 30)));
+            }
+            script.addAll(List.of("LPOP l 7", "RPOP l 3"));
+            setup(script);
+            d.both("DUMP", "l");
+        }
+        setup(List.of("CONFIG SET list-max-listpack-size -2"));
+    }
+
+    @Test
     void payloadsCrossBothWaysForEveryEncoding() {
         List<String> script = new ArrayList<>();
         script.add("SET long " + "x".repeat(100));

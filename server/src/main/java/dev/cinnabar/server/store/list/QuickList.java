@@ -16,6 +16,33 @@ import java.util.function.Consumer;
  */
 public final class QuickList implements RValue {
     private static final int SAFETY_LIMIT = 8192;
+    /** Redis's listpack header (total bytes, count) and end byte. */
+    static final int LP_EMPTY = 7;
+    /** Redis's allowance for an entry's encoding overhead when checking a node's limit. */
+    private static final int SIZE_ESTIMATE_OVERHEAD = 8;
+
+    /**
+     * Bytes an element takes in a Redis listpack: the integer encodings (1 to 9 bytes) for the
+     * canonical decimal form of a 64-bit integer, else a 1, 2 or 5-byte length and the bytes;
+     * plus the back-length (1 to 5 bytes).
+     */
+    static int redisEntrySize(int len, byte[] b, int off) {
+        int enc;
+        long[] v = new long[1];
+        if (len > 0 && len <= 20 && dev.cinnabar.server.store.Numbers.parseLongStrict(b, off, len, v)) {
+            long x = v[0];
+            enc = x >= 0 && x <= 127 ? 1 : x >= -4096 && x <= 4095 ? 2 : x >= Short.MIN_VALUE && x <= Short.MAX_VALUE ? 3
+                    : x >= -(1 << 23) && x < (1 << 23) ? 4 : x >= Integer.MIN_VALUE && x <= Integer.MAX_VALUE ? 5 : 9;
+        } else {
+            enc = (len < 64 ? 1 : len < 4096 ? 2 : 5) + len;
+        }
+        int back = enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5;
+        return enc + back;
+    }
+
+    static int redisEntrySize(byte[] v) {
+        return redisEntrySize(v.length, v, 0);
+    }
     /** Redis's default packed threshold: elements of 1 GB or more get a node of their own. */
     public static final long DEFAULT_PACKED_THRESHOLD = 1L << 30;
     /** Highest threshold Redis accepts (just under 4 GB). */
@@ -28,6 +55,21 @@ public final class QuickList implements RValue {
         Node next;
         /** Holds one element of packedThreshold bytes or more; never takes another element. */
         boolean plain;
+        /**
+         * The size this node's elements take in Redis's listpack format (header and end byte
+         * included): node limits are checked on it, as Redis checks its listpack's bytes, so
+         * nodes split where Redis's split and RDB/DUMP carry the same nodes.
+         */
+        int lpBytes = LP_EMPTY;
+
+        /** Recomputes lpBytes after a change in the middle of the node. */
+        void recount() {
+            int b = LP_EMPTY;
+            for (int p = 0; p < used; p = next(p)) {
+                b += redisEntrySize(len(p), buf, dataOffset(p));
+            }
+            lpBytes = b;
+        }
 
         Node(int capacity) {
             super(capacity);
@@ -76,6 +118,7 @@ public final class QuickList implements RValue {
             c.used = src.used;
             c.count = src.count;
             c.plain = n.plain;
+            c.lpBytes = n.lpBytes;
             q.linkTail(c);
         }
         q.size = size;
@@ -105,16 +148,22 @@ public final class QuickList implements RValue {
         return b;
     }
 
-    static boolean allowInsert(Listpack n, int entrySize, int fill) {
-        if (n.count == 0) {
+    /**
+     * Whether a node of lpBytes (Redis listpack bytes) and count elements may take one more
+     * element of len bytes, by Redis's estimate (bytes + len + 8): under a negative fill the
+     * bytes are capped (-1 = 4 KB ... -5 = 64 KB), under a positive one the count, with 8 KB as a
+     * safety cap on bytes.
+     */
+    static boolean allowInsert(long lpBytes, int count, long len, int fill) {
+        if (count == 0) {
             return true;
         }
-        long newSize = (long) n.used + entrySize;
+        long newSize = lpBytes + len + SIZE_ESTIMATE_OVERHEAD;
         if (fill < 0) {
             int level = Math.min(-fill - 1, 4);
             return newSize <= (4096L << level);
         }
-        return newSize <= SAFETY_LIMIT && n.count < fill;
+        return newSize <= SAFETY_LIMIT && count < fill;
     }
 
     private void linkTail(Node n) {
@@ -188,7 +237,7 @@ public final class QuickList implements RValue {
 
     /** True when v may join node n (neither is plain, and n has room under fill). */
     private static boolean joins(Node n, byte[] v, int fill) {
-        return n != null && !n.plain && !isLarge(v) && allowInsert(n, Listpack.entrySize(v.length), fill);
+        return n != null && !n.plain && !isLarge(v) && allowInsert(n.lpBytes, n.count, v.length, fill);
     }
 
     /** Receives one node's elements (in order) and whether it is a plain node. */
@@ -215,6 +264,7 @@ public final class QuickList implements RValue {
             linkHead(nodeFor(v));
         }
         head.insert(0, v);
+        head.lpBytes += redisEntrySize(v);
         size++;
     }
 
@@ -226,6 +276,7 @@ public final class QuickList implements RValue {
             linkTail(nodeFor(v));
         }
         tail.insert(tail.used, v);
+        tail.lpBytes += redisEntrySize(v);
         size++;
     }
 
@@ -246,6 +297,7 @@ public final class QuickList implements RValue {
         int pos = fromHead ? 0 : n.last();
         byte[] v = n.get(pos);
         n.delete(pos);
+        n.lpBytes -= redisEntrySize(v);
         size--;
         if (n.count == 0) {
             unlink(n);
@@ -313,6 +365,7 @@ public final class QuickList implements RValue {
             int nextEnd = n.next(p);
             int prevPos = forward ? -1 : n.prev(p);
             n.deleteRange(p, nextEnd, 1);
+            n.recount();
             size--;
             if (lastInNode) {
                 unlink(n);
@@ -336,6 +389,7 @@ public final class QuickList implements RValue {
         /** Replaces the current element. */
         public void set(byte[] v) {
             node.replace(pos, v);
+            node.recount();
         }
     }
 
@@ -389,6 +443,7 @@ public final class QuickList implements RValue {
             // the element leaves or enters a node of its own
             Node own = isolate(n, c.pos);
             own.replace(0, v);
+            own.recount();
             own.plain = isLarge(v);
             return true;
         }
@@ -425,6 +480,8 @@ public final class QuickList implements RValue {
         n.used = at;
         n.count = index;
         n.trimToSize();
+        n.recount();
+        right.recount();
         linkAfter(n, right);
         return right;
     }
@@ -456,6 +513,7 @@ public final class QuickList implements RValue {
             } else {
                 int end = head.seek((int) n);
                 head.deleteRange(0, end, (int) n);
+                head.recount();
                 size -= n;
                 n = 0;
             }
@@ -472,6 +530,7 @@ public final class QuickList implements RValue {
             } else {
                 int from = tail.seek(tail.count - (int) n);
                 tail.deleteRange(from, tail.used, (int) n);
+                tail.recount();
                 size -= n;
                 n = 0;
             }
@@ -491,6 +550,7 @@ public final class QuickList implements RValue {
                         insertOwnNode(n, at, v);
                     } else {
                         n.insert(at, v);
+                        n.lpBytes += redisEntrySize(v);
                         splitIfNeeded(n, fill);
                     }
                     size++;
@@ -505,6 +565,7 @@ public final class QuickList implements RValue {
     private void insertOwnNode(Node n, int at, byte[] v) {
         Node own = nodeFor(v);
         own.insert(0, v);
+        own.lpBytes += redisEntrySize(v);
         if (at == 0) {
             linkBefore(n, own);
         } else {
@@ -518,10 +579,8 @@ public final class QuickList implements RValue {
         if (n.count < 2) {
             return;
         }
-        Listpack probe = new Listpack();
-        probe.used = n.used;
-        probe.count = n.count - 1;
-        if (allowInsert(probe, 0, fill)) {
+        // as if its last element were being added to the rest
+        if (allowInsert(n.lpBytes, n.count - 1, 0, fill)) {
             return;
         }
         splitAfter(n, n.seek(n.count / 2));
