@@ -9,11 +9,14 @@ public final class KeyspaceStats {
     public double expiredStalePerc;
     public long expiredTimeCapReachedCount;
     public long expireCycleCpuMillis;
+    /** Values and keys Redis would have freed in the background ({@link LazyFree}). */
+    public long lazyfreedObjects;
 
     public void reset() {
         keyspaceHits = keyspaceMisses = expiredKeys = evictedKeys = 0;
         expiredStalePerc = 0;
         expiredTimeCapReachedCount = 0;
         expireCycleCpuMillis = 0;
+        lazyfreedObjects = 0;
     }
 }

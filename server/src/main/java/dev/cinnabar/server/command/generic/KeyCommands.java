@@ -9,6 +9,7 @@ import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Dict;
 import dev.cinnabar.server.store.Keyspace;
+import dev.cinnabar.server.store.LazyFree;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.store.Strings;
@@ -27,8 +28,8 @@ import java.util.List;
 public final class KeyCommands implements CommandFamily {
     @Override
     public void register(CommandTable t) {
-        t.bind("del", this::del);
-        t.bind("unlink", this::del);
+        t.bind("del", c -> del(c, false));
+        t.bind("unlink", c -> del(c, true));
         t.bind("exists", this::exists);
         t.bind("type", this::type);
         t.bind("rename", this::rename);
@@ -51,14 +52,21 @@ public final class KeyCommands implements CommandFamily {
         new DumpCommands().register(t);
     }
 
-    /** DEL and UNLINK: freeing is the garbage collector's job, so both delete at once. */
-    void del(Client c) {
+    /**
+     * DEL and UNLINK: freeing is the garbage collector's job, so both delete at once; UNLINK
+     * counts in lazyfreed_objects what Redis would free in the background ({@link LazyFree}).
+     */
+    void del(Client c, boolean unlink) {
         Db db = c.db();
         long n = 0;
         for (int i = 1; i < c.argc(); i++) {
             byte[] k = c.arg(i);
             db.expireIfNeeded(k);
+            Dict.Entry e = unlink ? db.rawEntry(k) : null;
             if (db.delete(k)) {
+                if (e != null) {
+                    LazyFree.unlinked(c.server().keyspace(), e.value());
+                }
                 db.notify(Notify.GENERIC, "del", k);
                 c.server().dirty++;
                 n++;
@@ -194,11 +202,19 @@ public final class KeyCommands implements CommandFamily {
         return true;
     }
 
+    private static boolean isAsync(Client c) {
+        return c.argc() == 2 && Texts.is(c.arg(1), "async");
+    }
+
     void flushdb(Client c) {
         if (!flushFlagsOk(c)) {
             return;
         }
-        c.server().dirty += c.db().flush();
+        long keys = c.db().flush();
+        if (isAsync(c)) {
+            LazyFree.flushedAsync(c.server().keyspace(), keys);
+        }
+        c.server().dirty += keys;
         c.reply().ok();
     }
 
@@ -206,7 +222,11 @@ public final class KeyCommands implements CommandFamily {
         if (!flushFlagsOk(c)) {
             return;
         }
-        c.server().dirty += c.server().keyspace().flushAll();
+        long keys = c.server().keyspace().flushAll();
+        if (isAsync(c)) {
+            LazyFree.flushedAsync(c.server().keyspace(), keys);
+        }
+        c.server().dirty += keys;
         c.server().dirty++;
         c.reply().ok();
     }

@@ -271,7 +271,7 @@ final class InfoCommand {
                 .add("mem_allocator", "jvm-" + System.getProperty("java.vm.version"))
                 .add("active_defrag_running", 0)
                 .add("lazyfree_pending_objects", 0)
-                .add("lazyfreed_objects", 0);
+                .add("lazyfreed_objects", s.keyspace().stats().lazyfreedObjects);
     }
 
     private static void persistence(ServerContext s, Lines l) {

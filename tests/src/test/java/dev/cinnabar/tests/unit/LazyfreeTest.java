@@ -1,0 +1,68 @@
+package dev.cinnabar.tests.unit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.CinnabarExtension;
+import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * INFO's lazyfreed_objects against real Redis 7.0 (Redis's tests/unit/lazyfree.tcl): UNLINK
+ * counts values whose freeing Redis defers (more than 64 allocations), FLUSHDB/FLUSHALL ASYNC
+ * count the keys, DEL and synchronous flushes count nothing, CONFIG RESETSTAT clears it.
+ */
+class LazyfreeTest {
+    @RegisterExtension
+    static CinnabarExtension server = new CinnabarExtension();
+
+    @RegisterExtension
+    static DifferentialPair d = new DifferentialPair(server);
+
+    private static long lazyfreed(RespClient c) {
+        String info = ((Resp.Bulk) c.call("INFO", "memory")).text();
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("lazyfreed_objects:")) {
+                return Long.parseLong(line.substring("lazyfreed_objects:".length()));
+            }
+        }
+        throw new AssertionError("no lazyfreed_objects");
+    }
+
+    private void run(String... lines) {
+        for (String line : lines) {
+            d.both(line.split(" "));
+        }
+        assertThat(lazyfreed(d.ours)).as("after %s", String.join(" | ", lines)).isEqualTo(lazyfreed(d.real));
+    }
+
+    private static String many(String cmd, String key, int n, boolean pairs) {
+        List<String> parts = new ArrayList<>(List.of(cmd, key));
+        for (int i = 0; i < n; i++) {
+            if (pairs) {
+                parts.add(Integer.toString(i));
+            }
+            parts.add("m" + i);
+        }
+        return String.join(" ", parts);
+    }
+
+    @Test
+    void unlinkAndAsyncFlushesCountAsRedisCounts() {
+        run("CONFIG RESETSTAT");
+        run(many("SADD", "small", 64, false), many("SADD", "big", 65, false), many("SADD", "bigdel", 100, false));
+        run("UNLINK small", "UNLINK big", "DEL bigdel");
+        run(many("ZADD", "z", 200, true), many("HSET", "h", 300, true), "UNLINK z h");
+        run("CONFIG SET stream-node-max-entries 5");
+        for (int i = 1; i <= 400; i++) {
+            d.both("XADD", "s", i + "-1", "f", "v");
+        }
+        run("XGROUP CREATE s g 0", "XREADGROUP GROUP g c COUNT 3 STREAMS s >", "UNLINK s");
+        run("CONFIG SET stream-node-max-entries 100");
+        run("SET a 1", "SET b 2", "FLUSHDB ASYNC", "SET c 3", "FLUSHDB", "SET d 4", "FLUSHALL ASYNC");
+        run("CONFIG RESETSTAT");
+    }
+}
