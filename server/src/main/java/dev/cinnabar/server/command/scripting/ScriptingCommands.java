@@ -45,15 +45,15 @@ public final class ScriptingCommands implements CommandFamily {
     }
 
     void eval(Client c, boolean bySha, boolean readOnly) {
+        if (bySha && c.arg(1).length != 40) {
+            c.error("NOSCRIPT No matching script. Please use EVAL."); // Redis checks the SHA's length first, even before the debugging mode
+            return;
+        }
         if (!debugArmed.isEmpty() && debugArmed.remove(c) != null) {
             c.error(bySha ? "ERR Please use EVAL instead of EVALSHA for debugging" : NO_DEBUGGER);
             if (bySha) {
                 debugArmed.put(c, Boolean.TRUE); // Redis keeps the mode for the EVAL that follows
             }
-            return;
-        }
-        if (bySha && c.arg(1).length != 40) {
-            c.error("NOSCRIPT No matching script. Please use EVAL."); // Redis checks the SHA's length first
             return;
         }
         Long numkeys = Numbers.parseLong(c.arg(2));
