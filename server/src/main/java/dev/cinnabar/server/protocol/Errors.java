@@ -96,6 +96,8 @@ public final class Errors {
     public static final String NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction";
     /** redis.call of a NOSCRIPT command. */
     public static final String NOSCRIPT_COMMAND = "ERR This Redis command is not allowed from script";
+    /** EVAL_RO / FCALL_RO of a script or function that does not declare no-writes. */
+    public static final String RO_SCRIPT_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command.";
     // pub/sub
     public static final String PUBSUB_CONTEXT =
             "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";

@@ -4,6 +4,7 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.session.Connection;
 import dev.cinnabar.server.util.Doubles;
 import java.io.ByteArrayInputStream;
@@ -254,6 +255,7 @@ public final class ScriptEngine {
         g.debuglib = watchdog; // instruction hook for busy detection and SCRIPT KILL; no 'debug' table
         watchdog.whileBusy = coroutines::whileBusy; // serves the waiting clients, from a coroutine too
         this.scriptClient = new Client(server.clients().newId(), server, Connection.NONE, new LuaReply(2));
+        scriptClient.flags |= ClientFlags.SCRIPT;
     }
 
     /** Lua 5.2 (LuaJ) to Redis's Lua 5.1 names and removals. */

@@ -43,6 +43,8 @@ public final class ClientFlags {
     public static final int NO_EVICT = 1 << 14;
     /** Connected through the Unix domain socket (U). */
     public static final int UNIX_SOCKET = 1 << 15;
+    /** The client scripts run their redis.call commands as (not shown: Redis's CLIENT_SCRIPT). */
+    public static final int SCRIPT = 1 << 16;
 
     private static final int[] ORDER = {MASTER, PUBSUB, MULTI, BLOCKED, TRACKING, TRACKING_BROKEN_REDIR,
         TRACKING_BCAST, DIRTY_CAS, CLOSE_AFTER_REPLY, UNBLOCKED, CLOSE_ASAP, UNIX_SOCKET, READONLY, NO_EVICT};

@@ -64,6 +64,14 @@ class ScriptingTest {
     }
 
     @Test
+    void sortOfASetWithoutOrderIsSortedForScripts() {
+        d.both("SADD", "s", "c", "a", "b", "3", "1", "2", "10");
+        d.both("EVAL", "return redis.call('sort','s','by','nosort')", "0");
+        d.both("EVAL", "return redis.call('sort','s','by','nosort','desc')", "0");
+        d.both("EVAL", "return redis.call('sort','s','by','nosort','limit','1','3')", "0");
+    }
+
+    @Test
     void errorsAsRedisFormatsThem() {
         d.both("SET", "s", "abc");
         d.both("EVAL", "return redis.call('incr','s')", "0");
@@ -98,6 +106,10 @@ class ScriptingTest {
         d.both("EVAL", "#!lua flags=bogus\nreturn 1", "0");
         d.both("EVAL", "#!python\nreturn 1", "0");
         d.both("EVAL", "#!lua\nreturn 1", "0");
+        d.both("EVAL_RO", "#!lua\nreturn 1", "0");
+        d.both("EVAL_RO", "#!lua flags=no-writes\nreturn 1", "0");
+        d.both("SCRIPT", "LOAD", "#!lua\nreturn 2");
+        d.both("EVALSHA_RO", "327e60b78547ebb77ec450ead371d5bd10cbdd69", "0"); // the SHA1 of the script above
         d.both("EVAL", "#!lua\nerror('x')", "0");
         d.both("EVAL", "return redis.call('watch','x')", "0");
         d.both("EVAL", "return redis.call('multi')", "0");

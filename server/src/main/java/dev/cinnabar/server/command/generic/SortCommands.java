@@ -5,6 +5,7 @@ import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
@@ -118,8 +119,9 @@ public final class SortCommands implements CommandFamily {
         boolean dontSort = a.dontSort();
         boolean alpha = a.alpha();
         byte[] by = a.by();
-        if (dontSort && v instanceof RSet && a.store() != null) {
-            // An unsorted set would store in hash order; sort it so every replica stores the same list.
+        if (dontSort && v instanceof RSet && (a.store() != null || (c.flags & ClientFlags.SCRIPT) != 0)) {
+            // An unsorted set would store (or give a script) hash order; sort it so every replica
+            // stores the same list and a script's effects do not depend on the set's layout.
             dontSort = false;
             alpha = true;
             by = null;

@@ -54,7 +54,7 @@ public final class FunctionCommands implements CommandFamily {
             return;
         }
         if (readOnly && !f.flags().noWrites()) {
-            c.error("ERR Can not execute a script with write flag using *_ro command.");
+            c.error(Errors.RO_SCRIPT_WITH_WRITE_FLAG);
             return;
         }
         int nk = numkeys.intValue();

@@ -85,6 +85,11 @@ public final class ScriptingCommands implements CommandFamily {
                 return;
             }
         }
+        if (readOnly && s.flags().hasShebang() && !s.flags().noWrites()) {
+            // a script that declares its flags is judged by them, as FCALL_RO judges a function
+            c.error(Errors.RO_SCRIPT_WITH_WRITE_FLAG);
+            return;
+        }
         int nk = numkeys.intValue();
         List<byte[]> keys = new ArrayList<>(nk);
         for (int i = 0; i < nk; i++) {
