@@ -14,6 +14,7 @@ final class Features {
         dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
+        dev.cinnabar.server.propagate.Propagator.install(ctx); // expired keys propagate as DEL/UNLINK
         cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort));
         dev.cinnabar.server.pubsub.PubSub.install(ctx);
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);

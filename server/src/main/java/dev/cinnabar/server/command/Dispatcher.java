@@ -1,6 +1,7 @@
 package dev.cinnabar.server.command;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
@@ -127,8 +128,16 @@ public final class Dispatcher {
     /** The reply of the running command (execute's frame). */
     private Reply frameReply;
 
+    /** The propagation path: what each top-level execution changed, flushed to the sinks at depth 0. */
+    private final Propagator propagator;
+
     public Dispatcher(ServerContext server) {
         this.server = server;
+        this.propagator = new Propagator(server);
+    }
+
+    public Propagator propagator() {
+        return propagator;
     }
 
     /** Processes the request in c.argv()/c.argc(). */
@@ -316,11 +325,15 @@ public final class Dispatcher {
 
     /**
      * Runs a command that has passed the gate (also used by EXEC and scripts): the handler, then
-     * statistics and the observers.
+     * propagation (the call's changes join the running unit, flushed when the outermost call
+     * returns), statistics and the observers.
      */
     public void execute(Client c, CommandSpec cmd) {
         Reply r = c.reply();
         long dirtyBefore = server.dirty;
+        byte[][] outerRewrite = c.propagationRewrite();
+        int outerFlags = c.propagationFlags();
+        c.propagation(null, 0);
         long errorsBefore = r.errorCount();
         long outerNested = nestedErrors;
         Reply outerReply = frameReply;
@@ -338,6 +351,9 @@ public final class Dispatcher {
         } finally {
             depth--;
         }
+        long changes = server.dirty - dirtyBefore;
+        propagator.afterCall(c, cmd, changes, c.propagationFlags());
+        c.propagation(outerRewrite, outerFlags);
         long nanos = System.nanoTime() - t0;
         long micros = nanos / 1000;
         cmd.calls++;
@@ -358,9 +374,11 @@ public final class Dispatcher {
         }
         nestedErrors = outerNested + (r == outerReply ? written : 0);
         frameReply = outerReply;
-        boolean dirty = server.dirty != dirtyBefore;
         for (Observer o : observers) {
-            o.afterCall(c, cmd, micros, dirty);
+            o.afterCall(c, cmd, micros, changes != 0);
+        }
+        if (depth == 0) {
+            propagator.flush();
         }
     }
 
@@ -417,6 +435,9 @@ public final class Dispatcher {
             result = runAs(c, serve);
         } finally {
             c.deliveryWatch = null;
+            if (depth == 0) {
+                propagator.flush(); // a served client's effects are a unit of their own
+            }
         }
         if (!delivered[0]) {
             return result;

@@ -3,6 +3,7 @@ package dev.cinnabar.server.scripting;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.session.Connection;
@@ -106,6 +107,8 @@ public final class ScriptEngine {
         final ScriptFlags flags;
         final boolean readOnly;
         int resp = 2;
+        /** redis.set_repl: where the script's commands propagate (PropagationSink.AOF/REPL bits). */
+        int repl = Propagator.ALL;
         final long startNanos = System.nanoTime();
 
         Run(Client caller, String label, ScriptFlags flags, boolean readOnly) {
@@ -513,6 +516,10 @@ public final class ScriptEngine {
                 if ((v & ~3) != 0) {
                     throw libError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
                 }
+                Run r = run;
+                if (r != null) {
+                    r.repl = v; // REPL_AOF = 1 and REPL_REPLICA = 2 are PropagationSink's bits
+                }
                 return LuaValue.NONE;
             }
         });
@@ -605,6 +612,7 @@ public final class ScriptEngine {
         }
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
+        scriptClient.propagationMask(r.repl);
         try {
             server.dispatcher().execute(scriptClient, cmd); // MONITOR shows it as [db lua]
         } catch (LuaError e) {
@@ -846,6 +854,8 @@ public final class ScriptEngine {
         }
         Run r = new Run(caller, label, flags, readOnly);
         run = r;
+        // the script propagates by its effects: the commands it ran, not EVAL/FCALL itself
+        caller.preventPropagation();
         scriptClient.select(caller.db().id());
         dirtyAtStart = server.dirty;
         coroutines.begin(() -> server.lock().serveWaiters());

@@ -299,6 +299,90 @@ public class Client {
         }
     }
 
+    // ---- what the running call did, for persistence and propagation (dev.cinnabar.server.propagate)
+
+    /** The running call's propagated argv when a handler rewrote it, else null (the argv as is). */
+    private byte[][] propagateArgv;
+    /** Propagator.PREVENT and forced targets (PropagationSink.AOF/REPL) of the running call. */
+    private int propagateFlags;
+    /** Targets this client's calls may propagate to (a script's redis.set_repl); all by default. */
+    private int propagateMask = dev.cinnabar.server.propagate.Propagator.ALL;
+
+    /**
+     * The running command changed the dataset {@code n} times (Redis's server.dirty++): counted
+     * in the server's changes since the last save, and a call that changed anything is propagated.
+     */
+    public void dirty(long n) {
+        server.dirty += n;
+    }
+
+    /** Propagates this argv instead of the call's own (Redis's rewriteClientCommandVector). */
+    public void rewriteArgv(byte[]... rewritten) {
+        this.propagateArgv = rewritten;
+    }
+
+    /**
+     * Replaces argument {@code i} of the propagated argv, appending it when {@code i} is the
+     * current length (Redis's rewriteClientCommandArgument).
+     */
+    public void rewriteArgument(int i, byte[] value) {
+        byte[][] a = propagateArgv;
+        if (a == null) {
+            a = java.util.Arrays.copyOf(argv, Math.max(argc, i + 1));
+        } else if (i >= a.length) {
+            a = java.util.Arrays.copyOf(a, i + 1);
+        }
+        a[i] = value;
+        propagateArgv = a;
+    }
+
+    /** Propagates another command in this client's database, after what the unit holds so far (alsoPropagate). */
+    public void alsoPropagate(byte[]... command) {
+        server.dispatcher().propagator().also(db.id(), command, dev.cinnabar.server.propagate.Propagator.ALL);
+    }
+
+    /** The call's own argv is not propagated (it propagates other commands, or nothing). */
+    public void preventPropagation() {
+        propagateFlags |= dev.cinnabar.server.propagate.Propagator.PREVENT;
+    }
+
+    /** Propagates the call to these targets (PropagationSink.AOF/REPL) even if it changed nothing. */
+    public void forcePropagation(int targets) {
+        propagateFlags |= targets;
+    }
+
+    /** What the running call propagates if it propagates: its argv, or the handler's rewrite. */
+    public byte[][] propagatedArgv() {
+        if (propagateArgv != null) {
+            return propagateArgv;
+        }
+        return argc == argv.length ? argv : java.util.Arrays.copyOf(argv, argc);
+    }
+
+    public int propagationMask() {
+        return propagateMask;
+    }
+
+    /** Restricts where this client's own commands propagate (redis.set_repl for the script client). */
+    public void propagationMask(int targets) {
+        this.propagateMask = targets;
+    }
+
+    /** The propagation state of the running call (saved by the gate around a nested call). */
+    public byte[][] propagationRewrite() {
+        return propagateArgv;
+    }
+
+    public int propagationFlags() {
+        return propagateFlags;
+    }
+
+    /** Sets the propagation state (the gate: cleared before a call, restored after a nested one). */
+    public void propagation(byte[][] rewrite, int flags) {
+        this.propagateArgv = rewrite;
+        this.propagateFlags = flags;
+    }
+
     /** Convenience for handlers. */
     public void error(String msg) {
         reply.error(msg);

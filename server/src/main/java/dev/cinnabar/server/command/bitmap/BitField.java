@@ -160,7 +160,7 @@ final class BitField {
             Db db = c.db();
             db.signalModified(key);
             db.notify(Notify.STRING, "setbit", key);
-            c.server().dirty += changes;
+            c.dirty(changes);
         }
     }
 

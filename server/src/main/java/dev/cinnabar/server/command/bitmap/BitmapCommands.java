@@ -83,7 +83,7 @@ public final class BitmapCommands implements CommandFamily {
             Db db = c.db();
             db.signalModified(key);
             db.notify(Notify.STRING, "setbit", key);
-            c.server().dirty++;
+            c.dirty(1);
         }
         c.reply().integer(old);
     }
@@ -319,10 +319,10 @@ public final class BitmapCommands implements CommandFamily {
         if (maxLen > 0) {
             db.setKey(dest, new RawString(res), false);
             db.notify(Notify.STRING, "set", dest);
-            c.server().dirty++;
+            c.dirty(1);
         } else if (db.delete(dest)) {
             db.notify(Notify.GENERIC, "del", dest);
-            c.server().dirty++;
+            c.dirty(1);
         }
         c.reply().integer(maxLen);
     }

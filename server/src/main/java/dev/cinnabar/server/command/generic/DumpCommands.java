@@ -3,6 +3,7 @@ package dev.cinnabar.server.command.generic;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.persistence.rdb.DumpPayload;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
@@ -32,6 +33,9 @@ final class DumpCommands {
             c.reply().bulk(payload);
         }
     }
+
+    private static final byte[] DEL = Propagator.bytes("DEL");
+    private static final byte[] ABSTTL = Propagator.bytes("ABSTTL");
 
     void restore(Client c) {
         boolean replace = false;
@@ -109,7 +113,8 @@ final class DumpCommands {
             if (deleted) {
                 db.signalModified(key);
                 db.notify(Notify.GENERIC, "del", key);
-                c.server().dirty++;
+                c.dirty(1);
+                c.rewriteArgv(DEL, key);
             }
             c.reply().ok();
             return;
@@ -121,7 +126,12 @@ final class DumpCommands {
         c.server().keyspace().setIdleOrFreq(e, idle, freq);
         db.signalModified(key);
         db.notify(Notify.GENERIC, "restore", key);
-        c.server().dirty++;
+        c.dirty(1);
+        if (when != 0 && !absTtl) {
+            // a relative TTL replicates as the absolute time it gave
+            c.rewriteArgument(2, Propagator.bytes(when));
+            c.rewriteArgument(c.argc(), ABSTTL);
+        }
         c.reply().ok();
     }
 }

@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.generic;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
@@ -108,7 +109,8 @@ public final class ExpireCommands implements CommandFamily {
         if (db.alreadyExpired(when)) {
             db.delete(key);
             db.notify(Notify.GENERIC, "del", key);
-            c.server().dirty++;
+            c.dirty(1);
+            c.rewriteArgv(Propagator.deleteVerb(c.server(), "lazyfree-lazy-expire"), key);
             c.reply().integer(1);
             return;
         }
@@ -116,8 +118,15 @@ public final class ExpireCommands implements CommandFamily {
         c.reply().integer(1);
         db.signalModified(key);
         db.notify(Notify.GENERIC, "expire", key);
-        c.server().dirty++;
+        c.dirty(1);
+        // replicated as an absolute time in ms, the NX/XX/GT/LT options kept
+        if (basetime != 0 || seconds) {
+            c.rewriteArgument(0, PEXPIREAT);
+        }
+        c.rewriteArgument(2, Propagator.bytes(when));
     }
+
+    private static final byte[] PEXPIREAT = Propagator.bytes("PEXPIREAT");
 
     /** TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 no key, -1 no TTL. */
     private static void ttlGeneric(Client c, boolean ms, boolean absolute) {
@@ -147,7 +156,7 @@ public final class ExpireCommands implements CommandFamily {
         if (db.lookupWrite(key) != null && db.removeExpire(key)) {
             db.signalModified(key);
             db.notify(Notify.GENERIC, "persist", key);
-            c.server().dirty++;
+            c.dirty(1);
             c.reply().integer(1);
         } else {
             c.reply().integer(0);

@@ -3,6 +3,7 @@ package dev.cinnabar.server.command.generic;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
@@ -68,7 +69,7 @@ public final class KeyCommands implements CommandFamily {
                     LazyFree.unlinked(c.server().keyspace(), e.value());
                 }
                 db.notify(Notify.GENERIC, "del", k);
-                c.server().dirty++;
+                c.dirty(1);
                 n++;
             }
         }
@@ -132,7 +133,7 @@ public final class KeyCommands implements CommandFamily {
         db.signalModified(dst);
         db.notify(Notify.GENERIC, "rename_from", src);
         db.notify(Notify.GENERIC, "rename_to", dst);
-        c.server().dirty++;
+        c.dirty(1);
         if (nx) {
             c.reply().integer(1);
         } else {
@@ -214,7 +215,8 @@ public final class KeyCommands implements CommandFamily {
         if (isAsync(c)) {
             LazyFree.flushedAsync(c.server().keyspace(), keys);
         }
-        c.server().dirty += keys;
+        c.dirty(keys);
+        c.forcePropagation(Propagator.ALL); // an empty database's flush is replicated too
         c.reply().ok();
     }
 
@@ -226,8 +228,9 @@ public final class KeyCommands implements CommandFamily {
         if (isAsync(c)) {
             LazyFree.flushedAsync(c.server().keyspace(), keys);
         }
-        c.server().dirty += keys;
-        c.server().dirty++;
+        c.dirty(keys);
+        c.dirty(1);
+        c.forcePropagation(Propagator.ALL);
         c.reply().ok();
     }
 
@@ -273,7 +276,7 @@ public final class KeyCommands implements CommandFamily {
         if (!a.equals(b)) {
             ks.swap(a, b);
         }
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().ok();
     }
 
@@ -313,7 +316,7 @@ public final class KeyCommands implements CommandFamily {
         dst.signalModified(key);
         src.notify(Notify.GENERIC, "move_from", key);
         dst.notify(Notify.GENERIC, "move_to", key);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(1);
     }
 
@@ -371,7 +374,7 @@ public final class KeyCommands implements CommandFamily {
         }
         dst.signalModified(newKey);
         dst.notify(Notify.GENERIC, "copy_to", newKey);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(1);
     }
 

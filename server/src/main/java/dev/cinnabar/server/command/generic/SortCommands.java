@@ -219,10 +219,10 @@ public final class SortCommands implements CommandFamily {
         if (outLen > 0) {
             db.setKey(dst, out, false);
             db.notify(Notify.LIST, "sortstore", dst);
-            c.server().dirty += outLen;
+            c.dirty(outLen);
         } else if (db.delete(dst)) {
             db.notify(Notify.GENERIC, "del", dst);
-            c.server().dirty++;
+            c.dirty(1);
         }
         c.reply().integer(outLen);
     }

@@ -167,6 +167,7 @@ public final class GeoCommands implements CommandFamily {
         } finally {
             c.request(own, ownArgc);
         }
+        c.rewriteArgv(zadd); // replicated as the ZADD it ran, as Redis 7.0
     }
 
     /** Replies an array with one entry per member argument: present(score) or absent(). */

@@ -311,7 +311,7 @@ final class GeoSearch {
             out.fitToLimits(limits);
             db.setKey(storeKey, out, false);
             db.notify(Notify.ZSET, search ? "geosearchstore" : "georadiusstore", storeKey);
-            c.server().dirty += returned;
+            c.dirty(returned);
         } else {
             deleteStore(c, storeKey);
         }
@@ -326,7 +326,7 @@ final class GeoSearch {
     private static void deleteStore(Client c, byte[] key) {
         if (c.db().delete(key)) {
             c.db().notify(Notify.GENERIC, "del", key);
-            c.server().dirty++;
+            c.dirty(1);
         }
     }
 

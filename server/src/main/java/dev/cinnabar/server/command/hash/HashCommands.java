@@ -4,6 +4,7 @@ import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -75,10 +76,12 @@ public final class HashCommands implements CommandFamily {
         }
     }
 
+    private static final byte[] HSET = Propagator.bytes("HSET");
+
     private static void modified(Client c, byte[] key, String event, long dirty) {
         c.db().signalModified(key);
         c.db().notify(Notify.HASH, event, key);
-        c.server().dirty += dirty;
+        c.dirty(dirty);
     }
 
     void hset(Client c, boolean hmset) {
@@ -181,7 +184,7 @@ public final class HashCommands implements CommandFamily {
             if (keyRemoved) {
                 c.db().notify(Notify.GENERIC, "del", key);
             }
-            c.server().dirty += deleted;
+            c.dirty(deleted);
         }
         c.reply().integer(deleted);
     }
@@ -300,6 +303,7 @@ public final class HashCommands implements CommandFamily {
         h.set(field, result, maxEntries(c), maxValue(c));
         c.reply().bulk(result);
         modified(c, key, "hincrbyfloat", 1);
+        c.rewriteArgv(HSET, key, field, result); // the result is replicated, not the arithmetic
     }
 
     // ---- HRANDFIELD

@@ -119,7 +119,7 @@ public final class HyperLogLogCommands implements CommandFamily {
         if (updated > 0) {
             db.signalModified(key);
             db.notify(Notify.STRING, "pfadd", key);
-            c.server().dirty += updated;
+            c.dirty(updated);
         }
         c.reply().integer(updated > 0 ? 1 : 0);
     }
@@ -179,7 +179,7 @@ public final class HyperLogLogCommands implements CommandFamily {
             }
             HyperLogLog.setCachedCard(h.b, card);
             db.signalModified(key);
-            c.server().dirty++;
+            c.dirty(1);
         }
         c.reply().integer(card);
     }
@@ -215,7 +215,7 @@ public final class HyperLogLogCommands implements CommandFamily {
         store(c, key, h);
         db.signalModified(key);
         db.notify(Notify.STRING, "pfadd", key);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().ok();
     }
 
@@ -242,7 +242,7 @@ public final class HyperLogLogCommands implements CommandFamily {
                     return;
                 }
                 store(c, key, h);
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().array(HyperLogLog.REGISTERS);
             for (int i = 0; i < HyperLogLog.REGISTERS; i++) {
@@ -265,7 +265,7 @@ public final class HyperLogLogCommands implements CommandFamily {
                 }
                 store(c, key, h);
                 converted = true;
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().integer(converted ? 1 : 0);
         } else {

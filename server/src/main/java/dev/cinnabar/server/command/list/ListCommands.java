@@ -7,6 +7,7 @@ import dev.cinnabar.server.blocking.BlockingManager.Outcome;
 import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -172,7 +173,7 @@ public final class ListCommands implements CommandFamily {
         c.reply().integer(q.size());
         db.signalModified(key);
         db.notify(Notify.LIST, head ? "lpush" : "rpush", key);
-        c.server().dirty += c.argc() - 2;
+        c.dirty(c.argc() - 2);
     }
 
     void pop(Client c, boolean head) {
@@ -224,7 +225,7 @@ public final class ListCommands implements CommandFamily {
         db.notify(Notify.LIST, head ? "lpop" : "rpop", key);
         deleteIfEmpty(db, key, q);
         db.signalModified(key);
-        c.server().dirty += n;
+        c.dirty(n);
     }
 
     // ---- reading
@@ -279,7 +280,7 @@ public final class ListCommands implements CommandFamily {
         c.reply().ok();
         c.db().signalModified(key);
         c.db().notify(Notify.LIST, "lset", key);
-        c.server().dirty++;
+        c.dirty(1);
     }
 
     void lrange(Client c) {
@@ -335,7 +336,7 @@ public final class ListCommands implements CommandFamily {
         db.notify(Notify.LIST, "ltrim", key);
         deleteIfEmpty(db, key, q);
         db.signalModified(key);
-        c.server().dirty += ltrim + rtrim;
+        c.dirty(ltrim + rtrim);
         c.reply().ok();
     }
 
@@ -375,7 +376,7 @@ public final class ListCommands implements CommandFamily {
             db.notify(Notify.LIST, "lrem", key);
             deleteIfEmpty(db, key, q);
             db.signalModified(key);
-            c.server().dirty += removed;
+            c.dirty(removed);
         }
         c.reply().integer(removed);
     }
@@ -406,7 +407,7 @@ public final class ListCommands implements CommandFamily {
         }
         c.db().signalModified(key);
         c.db().notify(Notify.LIST, "linsert", key);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(q.size());
     }
 
@@ -535,25 +536,50 @@ public final class ListCommands implements CommandFamily {
         if (dobj == WRONG) {
             return;
         }
-        byte[] v = move(c.server(), c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead);
+        byte[] v = move(c, c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead);
         c.reply().bulk(v);
     }
 
+    /** What BLMOVE / BRPOPLPUSH propagate: their non-blocking form, with the user's LEFT/RIGHT words. */
+    private static byte[][] nonBlockingMove(Client c) {
+        return c.argc() == 4 ? new byte[][] {RPOPLPUSH, c.arg(1), c.arg(2)}
+                : new byte[][] {LMOVE, c.arg(1), c.arg(2), c.arg(3), c.arg(4)};
+    }
+
+    private static final byte[] LPOP = Propagator.bytes("LPOP");
+    private static final byte[] RPOP = Propagator.bytes("RPOP");
+    private static final byte[] LMOVE = Propagator.bytes("LMOVE");
+    private static final byte[] RPOPLPUSH = Propagator.bytes("RPOPLPUSH");
+
+    /**
+     * A pop propagated as LPOP/RPOP key [n] (BLPOP, LMPOP, BLMPOP with the count actually popped):
+     * a rewrite of the running call, or, for a served blocked client, a command of its own unit.
+     */
+    private static void propagatePop(Client c, boolean served, boolean head, byte[] key, long count) {
+        byte[][] argv = count < 0 ? new byte[][] {head ? LPOP : RPOP, key}
+                : new byte[][] {head ? LPOP : RPOP, key, Propagator.bytes(count)};
+        if (served) {
+            c.alsoPropagate(argv);
+        } else {
+            c.rewriteArgv(argv);
+        }
+    }
+
     /** Pops from src and pushes to dst (created when missing), with Redis's events; returns the element. */
-    static byte[] move(ServerContext server, Db db, byte[] src, QuickList sq, byte[] dst, QuickList dq,
+    static byte[] move(Client c, Db db, byte[] src, QuickList sq, byte[] dst, QuickList dq,
                        boolean fromHead, boolean toHead) {
         byte[] v = sq.pop(fromHead);
         if (dq == null) {
             dq = new QuickList();
             db.add(dst, dq);
         }
-        dq.push(v, toHead, server.config().listMaxListpackSize);
+        dq.push(v, toHead, c.server().config().listMaxListpackSize);
         db.signalModified(dst);
         db.notify(Notify.LIST, toHead ? "lpush" : "rpush", dst);
         db.notify(Notify.LIST, fromHead ? "lpop" : "rpop", src);
         deleteIfEmpty(db, src, sq);
         db.signalModified(src);
-        server.dirty++;
+        c.dirty(1);
         return v;
     }
 
@@ -623,7 +649,9 @@ public final class ListCommands implements CommandFamily {
                 return;
             }
             if (o != null) {
-                popRangeWithKey(c.server(), c.db(), c.reply(), key, (QuickList) o, a.fromHead(), a.count());
+                QuickList q = (QuickList) o;
+                propagatePop(c, false, a.fromHead(), key, Math.min(a.count(), q.size()));
+                popRangeWithKey(c, c.db(), c.reply(), key, q, a.fromHead(), a.count());
                 return;
             }
         }
@@ -637,13 +665,14 @@ public final class ListCommands implements CommandFamily {
                 return o;
             }
             QuickList q = (QuickList) w;
-            cl.deliver(r -> popRangeWithKey(cl.server(), db, r, key, q, a.fromHead(), a.count()));
+            propagatePop(cl, true, a.fromHead(), key, Math.min(a.count(), q.size()));
+            cl.deliver(r -> popRangeWithKey(cl, db, r, key, q, a.fromHead(), a.count()));
             return Outcome.SERVED;
         }, Reply::nullArray);
     }
 
     /** Pops up to count elements and replies [key, [elements]] (listPopRangeAndReplyWithKey). */
-    private static void popRangeWithKey(ServerContext server, Db db, Reply r, byte[] key, QuickList q,
+    private static void popRangeWithKey(Client c, Db db, Reply r, byte[] key, QuickList q,
                                         boolean fromHead, long count) {
         long n = Math.min(count, q.size());
         r.array(2);
@@ -655,7 +684,7 @@ public final class ListCommands implements CommandFamily {
         db.notify(Notify.LIST, fromHead ? "lpop" : "rpop", key);
         deleteIfEmpty(db, key, q);
         db.signalModified(key);
-        server.dirty += n;
+        c.dirty(n);
     }
 
     // ---- BLPOP / BRPOP
@@ -680,6 +709,7 @@ public final class ListCommands implements CommandFamily {
                 c.reply().bulk(key);
                 c.reply().bulk(v);
                 popped(c, db, key, q, head, 1);
+                propagatePop(c, false, head, key, -1);
                 return;
             }
         }
@@ -702,7 +732,8 @@ public final class ListCommands implements CommandFamily {
             d.notify(Notify.LIST, head ? "lpop" : "rpop", key);
             deleteIfEmpty(d, key, q);
             d.signalModified(key);
-            cl.server().dirty++;
+            cl.dirty(1);
+            propagatePop(cl, true, head, key, -1);
             return Outcome.SERVED;
         }, Reply::nullArray);
     }
@@ -737,6 +768,7 @@ public final class ListCommands implements CommandFamily {
             return;
         }
         if (so != null) {
+            c.rewriteArgv(nonBlockingMove(c));
             lmoveGeneric(c, fromHead, toHead);
             return;
         }
@@ -745,6 +777,7 @@ public final class ListCommands implements CommandFamily {
             return;
         }
         byte[] dst = c.arg(2);
+        byte[][] propagated = nonBlockingMove(c);
         bm.block(c, List.of(src), deadline, "list", (cl, db, key) -> {
             Object w = waitedList(db, key);
             if (w instanceof Outcome o) {
@@ -757,7 +790,8 @@ public final class ListCommands implements CommandFamily {
                 cl.deliver(r -> r.error(Errors.WRONGTYPE));
                 return Outcome.SERVED;
             }
-            byte[] v = move(cl.server(), db, key, q, dst, (QuickList) d, fromHead, toHead);
+            byte[] v = move(cl, db, key, q, dst, (QuickList) d, fromHead, toHead);
+            cl.alsoPropagate(propagated);
             cl.deliver(r -> r.bulk(v));
             return Outcome.SERVED;
         }, Reply::nullArray);

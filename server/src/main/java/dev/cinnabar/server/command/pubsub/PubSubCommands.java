@@ -3,6 +3,7 @@ package dev.cinnabar.server.command.pubsub;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.pubsub.PubSub;
+import dev.cinnabar.server.propagate.PropagationSink;
 import dev.cinnabar.server.session.Client;
 
 /**
@@ -34,10 +35,12 @@ public final class PubSubCommands implements CommandFamily {
 
     void publish(Client c) {
         c.reply().integer(ps(c).publish(c.arg(1), c.arg(2)));
+        c.forcePropagation(PropagationSink.REPL); // replicas' subscribers hear it too; the AOF does not keep it
     }
 
     void spublish(Client c) {
         c.reply().integer(ps(c).spublish(c.arg(1), c.arg(2)));
+        c.forcePropagation(PropagationSink.REPL);
     }
 
     /** PUBSUB HELP: our own wording of the subcommands. */

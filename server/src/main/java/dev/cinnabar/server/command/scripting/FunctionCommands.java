@@ -87,7 +87,7 @@ public final class FunctionCommands implements CommandFamily {
         }
         try {
             c.reply().bulk(FunctionRegistry.of(c.server()).load(new String(c.arg(i), StandardCharsets.UTF_8), replace));
-            c.server().dirty++;
+            c.dirty(1);
         } catch (ScriptException e) {
             c.error(e.getMessage());
         }
@@ -98,7 +98,7 @@ public final class FunctionCommands implements CommandFamily {
             c.error("ERR Library not found");
             return;
         }
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().ok();
     }
 
@@ -112,7 +112,7 @@ public final class FunctionCommands implements CommandFamily {
             return;
         }
         FunctionRegistry.of(c.server()).flush();
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().ok();
     }
 
@@ -203,7 +203,7 @@ public final class FunctionCommands implements CommandFamily {
         }
         try {
             FunctionRegistry.of(c.server()).restore(c.arg(2), policy);
-            c.server().dirty++;
+            c.dirty(1);
             c.reply().ok();
         } catch (ScriptException e) {
             c.error(e.getMessage());

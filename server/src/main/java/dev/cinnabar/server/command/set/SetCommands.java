@@ -4,6 +4,7 @@ import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -87,7 +88,7 @@ public final class SetCommands implements CommandFamily {
         if (added > 0) {
             db.signalModified(key);
             db.notify(Notify.SET, "sadd", key);
-            c.server().dirty += added;
+            c.dirty(added);
         }
         c.reply().integer(added);
     }
@@ -119,7 +120,7 @@ public final class SetCommands implements CommandFamily {
             if (keyRemoved) {
                 db.notify(Notify.GENERIC, "del", key);
             }
-            c.server().dirty += deleted;
+            c.dirty(deleted);
         }
         c.reply().integer(deleted);
     }
@@ -253,7 +254,8 @@ public final class SetCommands implements CommandFamily {
                 db.notify(Notify.GENERIC, "del", key);
             }
             db.signalModified(key);
-            c.server().dirty++;
+            c.dirty(1);
+            c.rewriteArgv(SREM, key, m); // the random choice is replicated, not redrawn
             c.reply().bulk(m);
             return;
         }
@@ -275,17 +277,26 @@ public final class SetCommands implements CommandFamily {
         if (count >= s.size()) {
             r.set(s.size());
             s.forEach(r::bulk);
-            c.server().dirty += s.size();
+            c.dirty(s.size());
             db.removeSilently(key);
             db.notify(Notify.GENERIC, "del", key);
+            c.rewriteArgv(DEL, key);
         } else {
             int n = count.intValue();
             r.set(n);
-            s.popMany(n, rnd, r::bulk);
-            c.server().dirty += n;
+            // one SREM per member popped, as Redis 7.0 (the unit is wrapped in MULTI/EXEC)
+            s.popMany(n, rnd, m -> {
+                r.bulk(m);
+                c.alsoPropagate(SREM, key, m);
+            });
+            c.preventPropagation();
+            c.dirty(n);
         }
         db.signalModified(key);
     }
+
+    private static final byte[] SREM = Propagator.bytes("SREM");
+    private static final byte[] DEL = Propagator.bytes("DEL");
 
     void smove(Client c) {
         Db db = c.db();
@@ -321,9 +332,9 @@ public final class SetCommands implements CommandFamily {
             db.add(dst, d);
         }
         db.signalModified(src);
-        c.server().dirty++;
+        c.dirty(1);
         if (d.add(member, maxIntset(c))) {
-            c.server().dirty++;
+            c.dirty(1);
             // only a real addition touches dst (a WATCH on it must not fail otherwise)
             db.signalModified(dst);
             db.notify(Notify.SET, "sadd", dst);
@@ -469,14 +480,14 @@ public final class SetCommands implements CommandFamily {
         if (result == null || result.isEmpty()) {
             if (db.delete(dst)) {
                 db.notify(Notify.GENERIC, "del", dst);
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().integer(0);
             return;
         }
         db.setKey(dst, result, false);
         db.notify(Notify.SET, event, dst);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(result.size());
     }
 

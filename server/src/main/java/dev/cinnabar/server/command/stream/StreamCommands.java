@@ -4,6 +4,7 @@ import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -92,11 +93,46 @@ public final class StreamCommands implements CommandFamily {
         c.reply().bulk(id.toBytes());
         db.signalModified(key);
         db.notify(Notify.STREAM, "xadd", key);
-        c.server().dirty++;
+        c.dirty(1);
+        if (a.id() == null || !a.seqGiven()) {
+            c.rewriteArgument(a.idIndex(), id.toBytes()); // the ID this server generated
+        }
         if (a.trim() && trim(s, a) > 0) {
             db.notify(Notify.STREAM, "xtrim", key);
         }
+        if (a.trim()) {
+            rewriteApproxTrim(c, s, a, a.idIndex());
+        }
         BlockingManager.of(c.server()).signalKeyAsReady(db, key);
+    }
+
+    private static final byte[] EXACT = Propagator.bytes("=");
+
+    /**
+     * An approximate trim (~) removed what node boundaries allowed: it replicates as the exact
+     * trim that leaves the same entries, "= length" for MAXLEN or "= first ID" for MINID
+     * (LIMIT kept, as Redis 7.0 does).
+     */
+    private static void rewriteApproxTrim(Client c, Stream s, TrimArgs a, int end) {
+        if (!a.approx()) {
+            return;
+        }
+        for (int i = 2; i + 1 < end; i++) {
+            if (c.arg(i).length == 1 && c.arg(i)[0] == '~') {
+                c.rewriteArgument(i, EXACT);
+                if (a.minId() == null) {
+                    c.rewriteArgument(i + 1, Propagator.bytes(s.length()));
+                } else {
+                    StreamId[] first = {StreamId.MAX};
+                    s.range(StreamId.MIN, StreamId.MAX, false, 1, (id, f) -> {
+                        first[0] = id;
+                        return true;
+                    });
+                    c.rewriteArgument(i + 1, first[0].toBytes());
+                }
+                return;
+            }
+        }
     }
 
     private static long trim(Stream s, TrimArgs a) {
@@ -229,7 +265,7 @@ public final class StreamCommands implements CommandFamily {
         if (deleted > 0) {
             db.signalModified(key);
             db.notify(Notify.STREAM, "xdel", key);
-            c.server().dirty += deleted;
+            c.dirty(deleted);
         }
         c.reply().integer(deleted);
     }
@@ -253,8 +289,9 @@ public final class StreamCommands implements CommandFamily {
         if (deleted > 0) {
             db.notify(Notify.STREAM, "xtrim", key);
             db.signalModified(key);
-            c.server().dirty += deleted;
+            c.dirty(deleted);
         }
+        rewriteApproxTrim(c, s, a, c.argc());
         c.reply().integer(deleted);
     }
 
@@ -318,7 +355,7 @@ public final class StreamCommands implements CommandFamily {
         c.reply().ok();
         db.signalModified(key);
         db.notify(Notify.STREAM, "xsetid", key);
-        c.server().dirty++;
+        c.dirty(1);
     }
 
     /** XREAD / XREADGROUP options, parsed in one loop as Redis does (errors in the same order). */
@@ -417,6 +454,7 @@ public final class StreamCommands implements CommandFamily {
      * yet, so nothing is propagated.
      */
     void xreadgroup(Client c) {
+        c.preventPropagation(); // what it changed in the group propagates as XCLAIM / XGROUP SETID
         read(c, true);
     }
 
@@ -496,10 +534,10 @@ public final class StreamCommands implements CommandFamily {
             served++;
             if (xg) {
                 // as Redis 7.0, the consumer is looked up (and created) only when this stream is served
-                StreamGroup.Consumer consumer = StreamGroupCommands.consumerFor(c, db, keys[k], groups[k], a.consumer());
-                List<GroupRead> got = readGroup(s, groups[k], consumer, gt, a.count(), a.noAck(), history, now);
+                StreamGroup.Consumer consumer = readerFor(c, db, keys[k], groups[k], a);
+                List<GroupRead> got = readGroup(c, keys[k], a, s, groups[k], consumer, gt, a.count(), history, now);
                 writeGroupRead(r, keys[k], got);
-                c.server().dirty++;
+                c.dirty(1);
             } else {
                 streamReply(r, keys[k], s, gt, a.count());
             }
@@ -577,9 +615,9 @@ public final class StreamCommands implements CommandFamily {
         if (s.lastId().compareTo(gt) <= 0) {
             return BlockingManager.Outcome.SKIP;
         }
-        StreamGroup.Consumer consumer = StreamGroupCommands.consumerFor(cl, db, key, g, a.consumer());
-        List<GroupRead> got = readGroup(s, g, consumer, gt, cnt, a.noAck(), false, cl.server().now());
-        cl.server().dirty++;
+        StreamGroup.Consumer consumer = readerFor(cl, db, key, g, a);
+        List<GroupRead> got = readGroup(cl, key, a, s, g, consumer, gt, cnt, false, cl.server().now());
+        cl.dirty(1);
         cl.deliver(out -> {
             openSingleStream(out);
             writeGroupRead(out, key, got);
@@ -596,6 +634,40 @@ public final class StreamCommands implements CommandFamily {
      * entries after gt never delivered to the group ("&gt;"), recorded in the group as delivered.
      * At most count entries (0 = all).
      */
+    /**
+     * The reading consumer, created when new; a NOACK reader's creation is propagated (no XCLAIM
+     * will create it on a replica), as Redis 7.0.
+     */
+    private static StreamGroup.Consumer readerFor(Client c, Db db, byte[] key, StreamGroup g, ReadArgs a) {
+        boolean exists = g.consumer(a.consumer()) != null;
+        StreamGroup.Consumer consumer = StreamGroupCommands.consumerFor(c, db, key, g, a.consumer());
+        if (!exists && a.noAck()) {
+            StreamGroupCommands.propagateCreateConsumer(c, key, a.group(), a.consumer());
+        }
+        return consumer;
+    }
+
+    /**
+     * As below, propagating new deliveries: each pending one as XCLAIM ... JUSTID, and the group's
+     * new position as XGROUP SETID after a NOACK read.
+     */
+    private static List<GroupRead> readGroup(Client c, byte[] key, ReadArgs a, Stream s, StreamGroup g,
+            StreamGroup.Consumer consumer, StreamId gt, long count, boolean history, long now) {
+        List<GroupRead> got = readGroup(s, g, consumer, gt, count, a.noAck(), history, now);
+        if (history || got.isEmpty()) {
+            return got;
+        }
+        if (a.noAck()) {
+            StreamGroupCommands.propagateSetId(c, key, a.group(), g);
+            return got;
+        }
+        // each claim carries the group's last ID as it was right after that delivery: the entry's
+        for (GroupRead e : got) {
+            StreamGroupCommands.propagateClaim(c, key, a.group(), e.id().toBytes(), g.pel().get(e.id()), e.id());
+        }
+        return got;
+    }
+
     private static List<GroupRead> readGroup(Stream s, StreamGroup g, StreamGroup.Consumer consumer, StreamId gt,
             long count, boolean noAck, boolean history, long now) {
         List<GroupRead> out = new java.util.ArrayList<>();

@@ -4,6 +4,7 @@ import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.server.ServerCommands;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
@@ -64,8 +65,46 @@ public final class StreamGroupCommands implements CommandFamily {
         }
         cons = g.createConsumer(name, now);
         db.notify(Notify.STREAM, "xgroup-createconsumer", key);
-        c.server().dirty++;
+        c.dirty(1);
         return cons;
+    }
+
+    // ---- propagation: a group's state travels as XCLAIM ... JUSTID and XGROUP SETID (Redis 7.0)
+
+    private static final byte[] XCLAIM = Propagator.bytes("XCLAIM");
+    private static final byte[] XGROUP = Propagator.bytes("XGROUP");
+    private static final byte[] SETID = Propagator.bytes("SETID");
+    private static final byte[] CREATECONSUMER = Propagator.bytes("CREATECONSUMER");
+    private static final byte[] ENTRIESREAD = Propagator.bytes("ENTRIESREAD");
+    private static final byte[] TIME = Propagator.bytes("TIME");
+    private static final byte[] RETRYCOUNT = Propagator.bytes("RETRYCOUNT");
+    private static final byte[] FORCE = Propagator.bytes("FORCE");
+    private static final byte[] JUSTID = Propagator.bytes("JUSTID");
+    private static final byte[] LASTID = Propagator.bytes("LASTID");
+    private static final byte[] ZERO = Propagator.bytes("0");
+
+    /**
+     * The pending entry {@code id} as it now is (owner, delivery time and count) with the group's
+     * last ID: XCLAIM key group owner 0 id TIME t RETRYCOUNT n FORCE JUSTID LASTID last. A replica
+     * running it gets the same PEL entry (or drops it when the entry was deleted).
+     */
+    static void propagateClaim(Client c, byte[] key, byte[] group, byte[] id, StreamGroup.Nack nack, StreamGroup g) {
+        propagateClaim(c, key, group, id, nack, g.lastId());
+    }
+
+    static void propagateClaim(Client c, byte[] key, byte[] group, byte[] id, StreamGroup.Nack nack, StreamId last) {
+        c.alsoPropagate(XCLAIM, key, group, nack.consumer().name(), ZERO, id, TIME, Propagator.bytes(nack.deliveryTime),
+                RETRYCOUNT, Propagator.bytes(nack.deliveryCount), FORCE, JUSTID, LASTID, last.toBytes());
+    }
+
+    /** XGROUP SETID key group last ENTRIESREAD n: the group's read position. */
+    static void propagateSetId(Client c, byte[] key, byte[] group, StreamGroup g) {
+        c.alsoPropagate(XGROUP, SETID, key, group, g.lastId().toBytes(), ENTRIESREAD, Propagator.bytes(g.entriesRead()));
+    }
+
+    /** XGROUP CREATECONSUMER key group consumer (a NOACK reader: no XCLAIM will create it). */
+    static void propagateCreateConsumer(Client c, byte[] key, byte[] group, byte[] consumer) {
+        c.alsoPropagate(XGROUP, CREATECONSUMER, key, group, consumer);
     }
 
     /** A stream with one of its groups. */
@@ -150,7 +189,7 @@ public final class StreamGroupCommands implements CommandFamily {
             }
             g.setId(id, entriesRead);
             c.reply().ok();
-            c.server().dirty++;
+            c.dirty(1);
             db.notify(Notify.STREAM, "xgroup-setid", key);
         } else if (sub.equalsIgnoreCase("destroy") && argc == 4) {
             if (g == null) {
@@ -159,7 +198,7 @@ public final class StreamGroupCommands implements CommandFamily {
             }
             s.destroyGroup(name);
             c.reply().integer(1);
-            c.server().dirty++;
+            c.dirty(1);
             db.notify(Notify.STREAM, "xgroup-destroy", key);
             // Readers blocked on this group fail with NOGROUP.
             BlockingManager.of(c.server()).signalKeyAsReady(db, key);
@@ -167,7 +206,7 @@ public final class StreamGroupCommands implements CommandFamily {
             StreamGroup.Consumer created = g.createConsumer(c.arg(4), c.server().now());
             if (created != null) {
                 db.notify(Notify.STREAM, "xgroup-createconsumer", key);
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().integer(created != null ? 1 : 0);
         } else if (sub.equalsIgnoreCase("delconsumer") && argc == 5) {
@@ -175,7 +214,7 @@ public final class StreamGroupCommands implements CommandFamily {
             long pending = 0;
             if (cons != null) {
                 pending = g.deleteConsumer(cons);
-                c.server().dirty++;
+                c.dirty(1);
                 db.notify(Notify.STREAM, "xgroup-delconsumer", key);
             }
             c.reply().integer(pending);
@@ -218,7 +257,7 @@ public final class StreamGroupCommands implements CommandFamily {
             return;
         }
         c.reply().ok();
-        c.server().dirty++;
+        c.dirty(1);
         db.notify(Notify.STREAM, "xgroup-create", key);
     }
 
@@ -246,7 +285,7 @@ public final class StreamGroupCommands implements CommandFamily {
         for (StreamId id : ids) {
             if (g.ack(id)) {
                 acked++;
-                c.server().dirty++;
+                c.dirty(1);
             }
         }
         c.reply().integer(acked);
@@ -401,6 +440,7 @@ public final class StreamGroupCommands implements CommandFamily {
             }
             ids.add(p.id());
         }
+        int firstId = 5;
         long now = c.server().now();
         long deliveryTime = -1;
         long retryCount = -1;
@@ -445,7 +485,13 @@ public final class StreamGroupCommands implements CommandFamily {
                 return;
             }
         }
-        g.raiseLastId(lastId);
+        // the claims propagate instead of XCLAIM itself; a raised LASTID alone goes as XGROUP SETID
+        c.preventPropagation();
+        boolean propagateLastId = false;
+        if (lastId.compareTo(g.lastId()) > 0) {
+            g.raiseLastId(lastId);
+            propagateLastId = true;
+        }
         if (deliveryTime < 0 || deliveryTime > now) {
             deliveryTime = now; // a bogus IDLE/TIME (or none) means "delivered now", as Redis
         }
@@ -453,13 +499,16 @@ public final class StreamGroupCommands implements CommandFamily {
         Object h = r.deferredArray();
         int n = 0;
         StreamGroup.Consumer cons = null;
-        for (StreamId id : ids) {
+        for (int i = 0; i < ids.size(); i++) {
+            StreamId id = ids.get(i);
             StreamGroup.Nack nack = g.pel().get(id);
             byte[][] fields = s.get(id);
             if (fields == null) {
                 if (nack != null) { // the entry was deleted: drop it from the PEL
+                    propagateClaim(c, key, c.arg(2), c.arg(firstId + i), nack, g);
+                    propagateLastId = false;
                     g.ack(id);
-                    c.server().dirty++;
+                    c.dirty(1);
                 }
                 continue;
             }
@@ -475,14 +524,20 @@ public final class StreamGroupCommands implements CommandFamily {
             if (cons == null) {
                 cons = consumerFor(c, db, key, g, c.arg(3));
             }
-            g.claim(id, cons, deliveryTime, retryCount, justId);
+            StreamGroup.Nack claimed = g.claim(id, cons, deliveryTime, retryCount, justId);
+            propagateClaim(c, key, c.arg(2), c.arg(firstId + i), claimed, g);
+            propagateLastId = false;
             if (justId) {
                 r.bulk(id.toBytes());
             } else {
                 StreamCommands.entry(r, id, fields);
             }
             n++;
-            c.server().dirty++;
+            c.dirty(1);
+        }
+        if (propagateLastId) {
+            propagateSetId(c, key, c.arg(2), g);
+            c.dirty(1);
         }
         r.finishDeferred(h, n);
     }
@@ -538,6 +593,7 @@ public final class StreamGroupCommands implements CommandFamily {
             return;
         }
         long attempts = count * 10;
+        c.preventPropagation(); // the claims propagate, as XCLAIM ... JUSTID
         long now = c.server().now();
         Reply r = c.reply();
         List<StreamId> deleted = new ArrayList<>();
@@ -559,18 +615,19 @@ public final class StreamGroupCommands implements CommandFamily {
             cursor = id.next();
             byte[][] fields = s.get(id);
             if (fields == null) {
+                propagateClaim(c, key, c.arg(2), id.toBytes(), e.getValue(), g); // drops it on a replica
                 g.ack(id);
                 deleted.add(id);
                 count--;
-                c.server().dirty++;
+                c.dirty(1);
             } else if (minIdle == 0 || now - e.getValue().deliveryTime >= minIdle) {
                 if (cons == null) {
                     cons = consumerFor(c, db, key, g, c.arg(3));
                 }
-                g.claim(id, cons, now, -1, justId);
+                propagateClaim(c, key, c.arg(2), id.toBytes(), g.claim(id, cons, now, -1, justId), g);
                 claimed.add(new Object[] {id, fields});
                 count--;
-                c.server().dirty++;
+                c.dirty(1);
             }
             if (cursor == null) {
                 next = null;

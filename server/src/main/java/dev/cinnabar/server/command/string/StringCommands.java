@@ -2,7 +2,9 @@ package dev.cinnabar.server.command.string;
 
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.IntCounter;
@@ -130,11 +132,17 @@ public final class StringCommands implements CommandFamily {
             return;
         }
         db.setKey(key, Strings.encode(value), a.has(SetArgs.KEEPTTL));
-        c.server().dirty++;
+        c.dirty(1);
         db.notify(Notify.STRING, "set", key);
         if (a.expireArg() != null) {
             db.setExpire(key, when);
             db.notify(Notify.GENERIC, "expire", key);
+        }
+        if (a.expireArg() != null) {
+            // any expiry replicates as the absolute time in ms it gave
+            c.rewriteArgv(SET, key, value, PXAT, Propagator.bytes(when));
+        } else if (a.has(SetArgs.GET)) {
+            c.rewriteArgv(withoutGet(c)); // the replica has no reply to give
         }
         if (!a.has(SetArgs.GET)) {
             if (intReplies) {
@@ -143,6 +151,23 @@ public final class StringCommands implements CommandFamily {
                 c.reply().ok();
             }
         }
+    }
+
+    private static final byte[] SET = Propagator.bytes("SET");
+    private static final byte[] PXAT = Propagator.bytes("PXAT");
+    private static final byte[] KEEPTTL = Propagator.bytes("KEEPTTL");
+    private static final byte[] PEXPIREAT = Propagator.bytes("PEXPIREAT");
+    private static final byte[] PERSIST = Propagator.bytes("PERSIST");
+
+    /** SET's argv without its GET options (no replica needs the old value). */
+    private static byte[][] withoutGet(Client c) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>(c.argc());
+        for (int j = 0; j < c.argc(); j++) {
+            if (j < 3 || !Texts.is(c.arg(j), "get")) {
+                out.add(c.arg(j));
+            }
+        }
+        return out.toArray(new byte[0][]);
     }
 
     void getex(Client c) {
@@ -167,16 +192,19 @@ public final class StringCommands implements CommandFamily {
         if (a.has(SetArgs.EXAT | SetArgs.PXAT) && db.alreadyExpired(when)) {
             db.delete(key);
             db.notify(Notify.GENERIC, "del", key);
-            c.server().dirty++;
+            c.dirty(1);
+            c.rewriteArgv(Propagator.deleteVerb(c.server(), "lazyfree-lazy-expire"), key);
         } else if (a.expireArg() != null) {
             db.setExpire(key, when);
             db.signalModified(key);
             db.notify(Notify.GENERIC, "expire", key);
-            c.server().dirty++;
+            c.dirty(1);
+            c.rewriteArgv(PEXPIREAT, key, Propagator.bytes(when));
         } else if (a.has(SetArgs.PERSIST) && db.removeExpire(key)) {
             db.signalModified(key);
             db.notify(Notify.GENERIC, "persist", key);
-            c.server().dirty++;
+            c.dirty(1);
+            c.rewriteArgv(PERSIST, key);
         }
     }
 
@@ -190,7 +218,8 @@ public final class StringCommands implements CommandFamily {
         replyValue(c, v);
         db.delete(key);
         db.notify(Notify.GENERIC, "del", key);
-        c.server().dirty++;
+        c.dirty(1);
+        c.rewriteArgv(Propagator.deleteVerb(c.server(), "lazyfree-lazy-user-del"), key);
     }
 
     void getset(Client c) {
@@ -201,7 +230,8 @@ public final class StringCommands implements CommandFamily {
         Db db = c.db();
         db.setKey(key, Strings.encode(c.arg(2)), false);
         db.notify(Notify.STRING, "set", key);
-        c.server().dirty++;
+        c.dirty(1);
+        c.rewriteArgument(0, SET); // replicated as SET, as Redis 7.0
     }
 
     void mget(Client c) {
@@ -243,7 +273,7 @@ public final class StringCommands implements CommandFamily {
             db.setKey(c.arg(j), Strings.encode(c.arg(j + 1)), false);
             db.notify(Notify.STRING, "set", c.arg(j));
         }
-        c.server().dirty += (c.argc() - 1) / 2;
+        c.dirty((c.argc() - 1) / 2);
         if (nx) {
             c.reply().integer(1);
         } else {
@@ -339,6 +369,8 @@ public final class StringCommands implements CommandFamily {
         }
         byte[] result = Numbers.formatLongDouble(sum).getBytes(StandardCharsets.US_ASCII);
         storeResult(c, key, o != null, result, "incrbyfloat");
+        // the float arithmetic is not replayed: the replica stores the result, keeping the TTL
+        c.rewriteArgv(SET, key, result, KEEPTTL);
         c.reply().bulk(result);
     }
 
@@ -357,7 +389,7 @@ public final class StringCommands implements CommandFamily {
         Db db = c.db();
         db.signalModified(key);
         db.notify(Notify.STRING, event, key);
-        c.server().dirty++;
+        c.dirty(1);
     }
 
     void append(Client c) {
@@ -388,7 +420,7 @@ public final class StringCommands implements CommandFamily {
         }
         db.signalModified(key);
         db.notify(Notify.STRING, "append", key);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(total);
     }
 
@@ -532,7 +564,7 @@ public final class StringCommands implements CommandFamily {
         }
         db.signalModified(key);
         db.notify(Notify.STRING, "setrange", key);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(r.length());
     }
 }

@@ -277,7 +277,7 @@ final class ZSetAlgebraCommands implements CommandFamily {
         if (result.isEmpty()) {
             if (db.delete(dst)) {
                 db.notify(Notify.GENERIC, "del", dst);
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().integer(0);
             return;
@@ -289,7 +289,7 @@ final class ZSetAlgebraCommands implements CommandFamily {
             case INTER -> "zinterstore";
             default -> "zdiffstore";
         }, dst);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(result.size());
     }
 }

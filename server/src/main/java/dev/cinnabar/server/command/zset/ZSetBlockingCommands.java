@@ -42,7 +42,7 @@ final class ZSetBlockingCommands implements CommandFamily {
     private static void popOne(Client c, Db db, Reply r, byte[] key, ZSet z, boolean max) {
         r.array(3);
         r.bulk(key);
-        ZSetCommands.popAndReply(c.server(), db, r, key, z, max, 1, ZSetCommands.PopShape.BARE);
+        ZSetCommands.popAndReply(c, db, r, key, z, max, 1, ZSetCommands.PopShape.BARE);
     }
 
     void bzpop(Client c, boolean max) {
@@ -59,6 +59,7 @@ final class ZSetBlockingCommands implements CommandFamily {
             }
             if (z != null && !z.isEmpty()) {
                 popOne(c, c.db(), c.reply(), key, z, max);
+                c.rewriteArgv(ZSetCommands.popCommand(max, key, -1));
                 return;
             }
         }
@@ -71,6 +72,7 @@ final class ZSetBlockingCommands implements CommandFamily {
             if (w instanceof Outcome o) {
                 return o;
             }
+            cl.alsoPropagate(ZSetCommands.popCommand(max, key, -1));
             cl.deliver(r -> popOne(cl, db, r, key, (ZSet) w, max));
             return Outcome.SERVED;
         }, Reply::nullArray);
@@ -98,10 +100,11 @@ final class ZSetBlockingCommands implements CommandFamily {
             if (w instanceof Outcome o) {
                 return o;
             }
+            cl.alsoPropagate(ZSetCommands.popCommand(a.max(), key, Math.min(a.count(), ((ZSet) w).size())));
             cl.deliver(r -> {
                 r.array(2);
                 r.bulk(key);
-                ZSetCommands.popAndReply(cl.server(), db, r, key, (ZSet) w, a.max(), a.count(),
+                ZSetCommands.popAndReply(cl, db, r, key, (ZSet) w, a.max(), a.count(),
                         ZSetCommands.PopShape.NESTED);
             });
             return Outcome.SERVED;

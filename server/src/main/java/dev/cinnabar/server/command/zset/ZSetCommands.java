@@ -6,6 +6,7 @@ import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
 import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
@@ -206,7 +207,7 @@ public final class ZSetCommands implements CommandFamily {
             Db db = c.db();
             db.signalModified(key);
             db.notify(Notify.ZSET, incr ? "zincr" : "zadd", key);
-            c.server().dirty += added + updated;
+            c.dirty(added + updated);
         }
     }
 
@@ -327,7 +328,7 @@ public final class ZSetCommands implements CommandFamily {
                 db.notify(Notify.GENERIC, "del", key);
             }
             db.signalModified(key);
-            c.server().dirty += deleted;
+            c.dirty(deleted);
         }
         c.reply().integer(deleted);
     }
@@ -434,7 +435,7 @@ public final class ZSetCommands implements CommandFamily {
         if (w.count() == 0) {
             if (db.delete(dst)) {
                 db.notify(Notify.GENERIC, "del", dst);
-                c.server().dirty++;
+                c.dirty(1);
             }
             c.reply().integer(0);
             return;
@@ -447,7 +448,7 @@ public final class ZSetCommands implements CommandFamily {
         });
         db.setKey(dst, out, false);
         db.notify(Notify.ZSET, "zrangestore", dst);
-        c.server().dirty++;
+        c.dirty(1);
         c.reply().integer(out.size());
     }
 
@@ -500,7 +501,7 @@ public final class ZSetCommands implements CommandFamily {
                 db.notify(Notify.GENERIC, "del", key);
             }
             db.signalModified(key);
-            c.server().dirty += w.count();
+            c.dirty(w.count());
         }
         c.reply().integer(w.count());
     }
@@ -546,11 +547,23 @@ public final class ZSetCommands implements CommandFamily {
      * (and "del" when emptied). Shared with ZMPOP and the blocking variants.
      */
     static void popAndReply(Client c, byte[] key, ZSet z, boolean max, long count, PopShape shape) {
-        popAndReply(c.server(), c.db(), c.reply(), key, z, max, count, shape);
+        popAndReply(c, c.db(), c.reply(), key, z, max, count, shape);
+    }
+
+    private static final byte[] ZPOPMIN = Propagator.bytes("ZPOPMIN");
+    private static final byte[] ZPOPMAX = Propagator.bytes("ZPOPMAX");
+
+    /**
+     * What a blocking or multi-key pop propagates: ZPOPMIN/ZPOPMAX key, with the count popped
+     * when count is not negative (ZMPOP, BZMPOP).
+     */
+    static byte[][] popCommand(boolean max, byte[] key, long count) {
+        return count < 0 ? new byte[][] {max ? ZPOPMAX : ZPOPMIN, key}
+                : new byte[][] {max ? ZPOPMAX : ZPOPMIN, key, Propagator.bytes(count)};
     }
 
     /** As above, for a reply sink that is not the executing client's (a served blocked client). */
-    static void popAndReply(ServerContext server, Db db, Reply r, byte[] key, ZSet z, boolean max, long count,
+    static void popAndReply(Client c, Db db, Reply r, byte[] key, ZSet z, boolean max, long count,
                             PopShape shape) {
         int n = (int) Math.min(count, z.size());
         int start = max ? z.size() - 1 : 0;
@@ -573,7 +586,7 @@ public final class ZSetCommands implements CommandFamily {
             db.notify(Notify.GENERIC, "del", key);
         }
         db.signalModified(key);
-        server.dirty += n;
+        c.dirty(n);
     }
 
     /** Parsed "numkeys key... MIN|MAX [COUNT count]" of ZMPOP/BZMPOP; null after an error reply. */
@@ -647,6 +660,7 @@ public final class ZSetCommands implements CommandFamily {
             if (z != null) {
                 c.reply().array(2);
                 c.reply().bulk(key);
+                c.rewriteArgv(popCommand(a.max(), key, Math.min(a.count(), z.size())));
                 popAndReply(c, key, z, a.max(), a.count(), PopShape.NESTED);
                 return true;
             }
