@@ -302,6 +302,12 @@ class PropagationDifferentialTest {
     }
 
     @Test
+    void activeExpiryPropagatesEachKeyAlone() {
+        assertThat(assertSameStream("set k 1 px 20", "sleep 400", "set other 1"))
+                .contains(List.of("DEL", "k"));
+    }
+
+    @Test
     void lazyExpiryJoinsTheUnitThatFoundTheKey() {
         assertSameStream("debug set-active-expire 0", "set e1 1 px 20", "set e2 1 px 20", "set e3 1 px 20",
                 "set e4 1 px 20", "set e5 1 px 20", "sleep 60", "get e1", "multi", "set m1 1", "get e2", "set m2 1",
