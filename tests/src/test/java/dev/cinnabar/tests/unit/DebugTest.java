@@ -20,6 +20,21 @@ class DebugTest {
     static DifferentialPair dLocked = new DifferentialPair(locked);
 
     @Test
+    void debugObjectSeesAKeyThatExpiredButWasNotDeletedYet() throws InterruptedException {
+        d.both("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+        try {
+            d.both("SET", "key", "value", "PX", "1");
+            Thread.sleep(5); // Redis's own clock must pass the expiry
+            assertThat(d.real.call("DEBUG", "OBJECT", "key").toString()).contains("encoding:embstr");
+            assertThat(d.ours.call("DEBUG", "OBJECT", "key").toString()).contains("encoding:embstr");
+            d.both("EVAL", "return redis.call('EXISTS', 'key')", "0");
+            d.both("EXISTS", "key");
+        } finally {
+            d.both("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+        }
+    }
+
+    @Test
     void disabledByDefault() {
         dLocked.both("DEBUG", "SLEEP", "0");
     }

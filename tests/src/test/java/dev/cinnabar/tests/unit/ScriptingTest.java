@@ -72,6 +72,14 @@ class ScriptingTest {
     }
 
     @Test
+    void streamReadsCannotBlockInScripts() {
+        d.both("EVAL", "return redis.pcall('xread','BLOCK',0,'STREAMS','s','$')", "1", "s");
+        d.both("EVAL", "return redis.pcall('xreadgroup','group','g','c','BLOCK',0,'STREAMS','s','>')", "1", "s");
+        d.both("EVAL", "return redis.pcall('xread','BLOCK','abc','STREAMS','s')", "1", "s");
+        d.both("EVAL", "return redis.pcall('xread','COUNT','1','STREAMS','s','0')", "1", "s");
+    }
+
+    @Test
     void errorsAsRedisFormatsThem() {
         d.both("SET", "s", "abc");
         d.both("EVAL", "return redis.call('incr','s')", "0");

@@ -8,6 +8,7 @@ import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Notify;
 import dev.cinnabar.server.store.Numbers;
@@ -371,6 +372,11 @@ public final class StreamCommands implements CommandFamily {
                 int more = c.argc() - i - 1;
                 String o = new String(c.arg(i), java.nio.charset.StandardCharsets.ISO_8859_1);
                 if (o.equalsIgnoreCase("block") && more > 0) {
+                    if ((c.flags & ClientFlags.SCRIPT) != 0) { // a script must not block, and not silently stop blocking
+                        c.error("ERR " + (xreadgroup ? "xreadgroup" : "xread")
+                                + " command is not allowed with BLOCK option from scripts");
+                        return null;
+                    }
                     i++;
                     Long v = Numbers.parseLong(c.arg(i));
                     if (v == null) {
