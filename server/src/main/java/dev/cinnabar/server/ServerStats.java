@@ -12,6 +12,8 @@ public final class ServerStats {
     public final java.util.concurrent.atomic.AtomicLong netOutputBytes = new java.util.concurrent.atomic.AtomicLong();
     public long totalErrorReplies;
     public long unexpectedErrorReplies;
+    /** Listpacks, ziplists, intsets and zipmaps RESTORE sanitized (sanitize-dump-payload yes/clients). */
+    public long dumpPayloadSanitizations;
     /**
      * Access denials by reason, as Redis's acl_info (INFO stats acl_access_denied_*, Redis 7.2+):
      * failed AUTH / HELLO AUTH attempts, and commands refused by ACL rules for the command, a key or
@@ -46,6 +48,7 @@ public final class ServerStats {
         netOutputBytes.set(0);
         totalErrorReplies = 0;
         unexpectedErrorReplies = 0;
+        dumpPayloadSanitizations = 0;
         errorCodes.clear();
     }
 

@@ -42,6 +42,7 @@ final class Defaults {
         c.bool("always-show-logo", v -> c.alwaysShowLogo = v, () -> c.alwaysShowLogo); // read by Main
         c.string("enable-debug-command", v -> c.enableDebugCommand = v, () -> c.enableDebugCommand);
         c.string("enable-protected-configs", v -> c.enableProtectedConfigs = v, () -> c.enableProtectedConfigs);
+        c.string("sanitize-dump-payload", v -> c.sanitizeDumpPayload = v, () -> c.sanitizeDumpPayload);
         c.integer("slowlog-log-slower-than", v -> c.slowlogLogSlowerThan = v, () -> c.slowlogLogSlowerThan);
         c.integer("slowlog-max-len", v -> c.slowlogMaxLen = (int) Math.min(Integer.MAX_VALUE, v),
                 () -> (long) c.slowlogMaxLen);

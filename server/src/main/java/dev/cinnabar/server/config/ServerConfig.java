@@ -80,6 +80,11 @@ public final class ServerConfig {
     public volatile String enableDebugCommand = "no";
     /** enable-protected-configs: "no", "yes" or "local". */
     public volatile String enableProtectedConfigs = "no";
+    /**
+     * sanitize-dump-payload: "no", "yes" or "clients". RESTORE always validates a payload whole
+     * (DumpPayload.read); the directive decides what INFO counts as dump_payload_sanitizations.
+     */
+    public volatile String sanitizeDumpPayload = "no";
     /** notify-keyspace-events as store/Notify bits (see {@link KeyspaceEvents}). */
     public volatile int notifyKeyspaceEvents = 0;
     /** save points: snapshot when at least changes writes happened within seconds. Empty = no RDB saves. */

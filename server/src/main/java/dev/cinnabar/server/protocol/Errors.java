@@ -336,6 +336,14 @@ public final class Errors {
     public static final String BUSYKEY = "BUSYKEY Target key name already exists.";
     public static final String DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
     public static final String BAD_DATA_FORMAT = "ERR Bad data format";
+    // MIGRATE
+    public static final String MIGRATE_KEYS_NOT_EMPTY =
+            "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string";
+    public static final String MIGRATE_CONNECT = "IOERR error or timeout connecting to the client";
+    public static final String MIGRATE_WRITE = "IOERR error or timeout writing to target instance";
+    public static final String MIGRATE_READ = "IOERR error or timeout reading to target instance";
+    /** Followed by the target's error line without its '-'. */
+    public static final String MIGRATE_TARGET_ERROR = "ERR Target instance replied with error: ";
     public static final String INVALID_TTL = "ERR Invalid TTL value, must be >= 0";
     public static final String INVALID_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0";
     public static final String INVALID_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255";

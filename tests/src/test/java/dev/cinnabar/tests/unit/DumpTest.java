@@ -148,4 +148,50 @@ class DumpTest {
         d.both(b("RESTORE"), b("idle"), b("0"), payload, b("IDLETIME"), b("1000"));
         d.both("OBJECT", "IDLETIME", "idle");
     }
+    private static long sanitizations(RespClient c) {
+        for (String l : ((Resp.Bulk) c.call("INFO", "stats")).text().split("\r\n")) {
+            if (l.startsWith("dump_payload_sanitizations:")) {
+                return Long.parseLong(l.substring(l.indexOf(':') + 1));
+            }
+        }
+        throw new AssertionError("no dump_payload_sanitizations in INFO");
+    }
+
+    /**
+     * sanitize-dump-payload: the same values and errors as Redis's, and INFO's
+     * dump_payload_sanitizations counts what Redis counts (each listpack, ziplist or intset of the
+     * payload under yes or clients, nothing under no) for Redis's own payloads of every type.
+     */
+    @Test
+    void sanitizeDumpPayloadCountsAsRedis() {
+        List<String> script = new ArrayList<>(List.of("CONFIG SET list-max-listpack-size 4",
+                "CONFIG SET stream-node-max-entries 2", "SET s hello", "RPUSH lp a b", "SADD si 1 2", "SADD sh a b",
+                "ZADD zl 1 a", "HSET hl f v"));
+        for (int i = 1; i < 12; i++) {
+            script.add("RPUSH ql e" + i);
+            script.add("XADD x " + i + "-1 f " + i);
+            script.add("ZADD zs " + i + " " + "m".repeat(70) + i);
+            script.add("HSET hs f" + i + " " + "v".repeat(70));
+        }
+        script.addAll(List.of("XGROUP CREATE x g 0", "XREADGROUP GROUP g c COUNT 2 STREAMS x >"));
+        setup(script);
+        try {
+            for (String mode : List.of("no", "yes", "clients")) {
+                d.both("CONFIG", "SET", "sanitize-dump-payload", mode);
+                d.both("CONFIG", "GET", "sanitize-dump-payload");
+                for (String k : List.of("s", "lp", "ql", "si", "sh", "zl", "zs", "hl", "hs", "x")) {
+                    byte[] payload = dump(d.real, k);
+                    long real0 = sanitizations(d.real);
+                    long ours0 = sanitizations(d.ours);
+                    d.both(b("RESTORE"), b(k + ":c"), b("0"), payload, b("REPLACE"));
+                    assertThat(sanitizations(d.ours) - ours0).as("%s under %s", k, mode)
+                            .isEqualTo(sanitizations(d.real) - real0);
+                }
+            }
+            d.both("CONFIG", "SET", "sanitize-dump-payload", "maybe");
+        } finally {
+            setup(List.of("CONFIG SET sanitize-dump-payload no", "CONFIG SET list-max-listpack-size -2",
+                    "CONFIG SET stream-node-max-entries 100"));
+        }
+    }
 }

@@ -6,6 +6,7 @@ import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Dict;
 import dev.cinnabar.server.store.Notify;
@@ -16,12 +17,17 @@ import dev.cinnabar.server.store.Numbers;
  * ({@link DumpPayload}), and a key made from one, with a TTL (relative, or absolute with ABSTTL),
  * REPLACE, and the LRU idle time or LFU counter (IDLETIME, FREQ). Payloads are interchangeable
  * with Redis 7.0's both ways; every payload is checked (checksum, version, then the whole value)
- * before the keyspace is touched.
+ * before the keyspace is touched, whatever sanitize-dump-payload says (a corrupt payload is
+ * refused with "Bad data format", never stored half-way). RESTORE-ASKING is RESTORE here (no
+ * cluster). MIGRATE is in {@link MigrateCommand}.
  */
 final class DumpCommands {
     void register(CommandTable t) {
         t.bind("dump", this::dump);
         t.bind("restore", this::restore);
+        // what a Redis Cluster node's MIGRATE sends; outside a cluster it is RESTORE
+        t.bind("restore-asking", this::restore);
+        new MigrateCommand().register(t);
     }
 
     void dump(Client c) {
@@ -36,6 +42,16 @@ final class DumpCommands {
 
     private static final byte[] DEL = Propagator.bytes("DEL");
     private static final byte[] ABSTTL = Propagator.bytes("ABSTTL");
+
+    /**
+     * Whether Redis would sanitize this RESTORE deeply (sanitize-dump-payload yes, or clients for a
+     * command that does not come from a master). We always validate the whole payload (see
+     * {@link DumpPayload#read}); the setting decides what INFO's dump_payload_sanitizations counts.
+     */
+    private static boolean sanitizes(Client c) {
+        String mode = c.server().config().sanitizeDumpPayload;
+        return mode.equals("yes") || (mode.equals("clients") && (c.flags & ClientFlags.MASTER) == 0);
+    }
 
     void restore(Client c) {
         boolean replace = false;
@@ -98,7 +114,11 @@ final class DumpCommands {
         }
         Object value;
         try {
-            value = DumpPayload.restore(payload, RdbValues.Limits.of(c.server().config()));
+            DumpPayload.Restored r = DumpPayload.read(payload, RdbValues.Limits.of(c.server().config()));
+            value = r.value();
+            if (sanitizes(c)) {
+                c.server().stats().dumpPayloadSanitizations += r.packedBlobs();
+            }
         } catch (RuntimeException e) {
             // any malformed payload: the value is rejected whole, nothing was stored
             c.error(Errors.BAD_DATA_FORMAT);

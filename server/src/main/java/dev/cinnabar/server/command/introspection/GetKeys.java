@@ -11,7 +11,7 @@ import java.util.List;
  * Finds the keys of a call the way COMMAND GETKEYS does in Redis 7.0: from the key specs
  * (index or keyword begin-search, range or keynum find-keys, with Redis's bounds checks), and for
  * the commands whose specs cannot say it all (an "unknown" or incomplete spec), the command's own
- * rule (SORT's STORE option). A result of null means "invalid arguments".
+ * rule (SORT's STORE option, MIGRATE's KEYS). A result of null means "invalid arguments".
  */
 final class GetKeys {
     private GetKeys() {
@@ -54,7 +54,38 @@ final class GetKeys {
         if (name.equals("sort") || name.equals("sort_ro")) {
             return sort(cmd, argv, argc);
         }
+        if (name.equals("migrate")) {
+            return migrate(argv, argc);
+        }
         return null;
+    }
+
+    /**
+     * MIGRATE's own rule, used when its incomplete KEYS spec matched: the key argument, or with
+     * KEYS (found skipping AUTH's and AUTH2's values) the rest, which needs an empty key argument.
+     */
+    private static List<Key> migrate(byte[][] argv, int argc) {
+        int first = 3;
+        int num = 1;
+        for (int i = 6; i < argc; i++) {
+            if (Texts.is(argv[i], "keys")) {
+                if (argv[3].length > 0) {
+                    return null;
+                }
+                first = i + 1;
+                num = argc - first;
+                break;
+            }
+            i += Texts.is(argv[i], "auth") ? 1 : Texts.is(argv[i], "auth2") ? 2 : 0;
+        }
+        if (num == 0) {
+            return null;
+        }
+        List<Key> out = new ArrayList<>();
+        for (int i = first; i < first + num; i++) {
+            out.add(new Key(i, List.of("RW", "access", "delete")));
+        }
+        return out;
     }
 
     /** Redis's getKeysUsingKeySpecs; false when a spec is invalid, unknown or incomplete. */

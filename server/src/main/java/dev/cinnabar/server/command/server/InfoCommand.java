@@ -323,7 +323,8 @@ final class InfoCommand {
                 .add("keyspace_misses", ks.keyspaceMisses)
                 .add("pubsub_channels", pubsub.channelCount()).add("pubsub_patterns", pubsub.patternCount())
                 .add("pubsubshard_channels", pubsub.shardChannelCount())
-                .add("latest_fork_usec", 0).add("total_forks", 0).add("migrate_cached_sockets", 0)
+                .add("latest_fork_usec", 0).add("total_forks", 0).add("migrate_cached_sockets",
+                        dev.cinnabar.server.command.generic.MigrateSockets.cachedCount(s))
                 .add("slave_expires_tracked_keys", 0).add("active_defrag_hits", 0).add("active_defrag_misses", 0)
                 .add("active_defrag_key_hits", 0).add("active_defrag_key_misses", 0)
                 .add("total_active_defrag_time", 0).add("current_active_defrag_time", 0)
@@ -331,7 +332,7 @@ final class InfoCommand {
                 .add("tracking_total_prefixes", tracking.prefixes())
                 .add("unexpected_error_replies", st.unexpectedErrorReplies)
                 .add("total_error_replies", st.totalErrorReplies)
-                .add("dump_payload_sanitizations", 0)
+                .add("dump_payload_sanitizations", st.dumpPayloadSanitizations)
                 .add("total_reads_processed", 0).add("total_writes_processed", 0)
                 .add("io_threaded_reads_processed", 0).add("io_threaded_writes_processed", 0)
                 .add("reply_buffer_shrinks", 0).add("reply_buffer_expands", 0)

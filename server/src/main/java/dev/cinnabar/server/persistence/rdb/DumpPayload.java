@@ -46,12 +46,27 @@ public final class DumpPayload {
      * the value is malformed or followed by extra bytes.
      */
     public static Object restore(byte[] p, RdbValues.Limits limits) {
+        return read(p, limits).value();
+    }
+
+    /** A restored value and the number of listpacks, ziplists, intsets and zipmaps it was read from. */
+    public record Restored(Object value, int packedBlobs) {
+    }
+
+    /**
+     * Reads a verified payload whole. Every element of the value is decoded and checked into our own
+     * structures (no serialized blob is kept as it came), so the result is either a value that
+     * answers every command, or IllegalArgumentException with nothing half-built: this is what
+     * Redis calls deep sanitization, and it is always done. {@link Restored#packedBlobs} is what
+     * Redis counts as sanitizations when sanitize-dump-payload asks for them.
+     */
+    public static Restored read(byte[] p, RdbValues.Limits limits) {
         RdbStrings.Reader r = new RdbStrings.Reader(p, 0, p.length - 10);
         int type = r.u8();
         Object v = RdbValues.read(r, type, limits);
         if (r.hasMore()) {
             throw new IllegalArgumentException("trailing bytes after the value");
         }
-        return v;
+        return new Restored(v, r.packedBlobs);
     }
 }

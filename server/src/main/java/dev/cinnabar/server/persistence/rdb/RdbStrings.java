@@ -16,6 +16,8 @@ public final class RdbStrings {
         private final byte[] b;
         private int p;
         private final int end;
+        /** Listpacks, ziplists, intsets and zipmaps read so far (each one validated whole). */
+        public int packedBlobs;
 
         public Reader(byte[] b, int off, int end) {
             this.b = b;

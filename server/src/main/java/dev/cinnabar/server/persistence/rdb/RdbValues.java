@@ -342,7 +342,7 @@ public final class RdbValues {
                 return q;
             }
             case LIST_ZIPLIST:
-                return listOf(Ziplists.ziplist(r.string()), lim);
+                return listOf(Ziplists.ziplist(packed(r)), lim);
             case LIST_QUICKLIST:
             case LIST_QUICKLIST_2: {
                 long nodes = r.lengthPlain();
@@ -356,6 +356,7 @@ public final class RdbValues {
                         continue;
                     }
                     check(container == QUICKLIST_PACKED, "bad quicklist container");
+                    r.packedBlobs++;
                     List<byte[]> elements = type == LIST_QUICKLIST ? Ziplists.ziplist(blob) : Listpacks.decode(blob);
                     check(!elements.isEmpty(), "empty quicklist node");
                     for (byte[] e : elements) {
@@ -375,7 +376,7 @@ public final class RdbValues {
             }
             case SET_INTSET: {
                 RSet s = new RSet();
-                for (long v : Ziplists.intset(r.string())) {
+                for (long v : Ziplists.intset(packed(r))) {
                     s.add(num(v), lim.setMaxIntset());
                 }
                 return s;
@@ -394,9 +395,9 @@ public final class RdbValues {
                 return z;
             }
             case ZSET_ZIPLIST:
-                return zsetOf(Ziplists.ziplist(r.string()), lim);
+                return zsetOf(Ziplists.ziplist(packed(r)), lim);
             case ZSET_LISTPACK:
-                return zsetOf(Listpacks.decode(r.string()), lim);
+                return zsetOf(Listpacks.decode(packed(r)), lim);
             case HASH: {
                 long n = r.lengthPlain();
                 check(n > 0, "empty hash");
@@ -407,17 +408,26 @@ public final class RdbValues {
                 return h;
             }
             case HASH_ZIPMAP:
-                return hashOf(Ziplists.zipmap(r.string()), lim);
+                return hashOf(Ziplists.zipmap(packed(r)), lim);
             case HASH_ZIPLIST:
-                return hashOf(Ziplists.ziplist(r.string()), lim);
+                return hashOf(Ziplists.ziplist(packed(r)), lim);
             case HASH_LISTPACK:
-                return hashOf(Listpacks.decode(r.string()), lim);
+                return hashOf(Listpacks.decode(packed(r)), lim);
             case STREAM_LISTPACKS:
             case STREAM_LISTPACKS_2:
                 return readStream(r, type == STREAM_LISTPACKS_2);
             default:
                 throw new IllegalArgumentException("unknown RDB type " + type);
         }
+    }
+
+    /**
+     * A string holding a listpack, ziplist, intset or zipmap: counted in the reader, as Redis
+     * counts each such blob it sanitizes (INFO's dump_payload_sanitizations).
+     */
+    private static byte[] packed(RdbStrings.Reader r) {
+        r.packedBlobs++;
+        return r.string();
     }
 
     private static QuickList listOf(List<byte[]> elements, Limits lim) {
@@ -493,7 +503,7 @@ public final class RdbValues {
         long nodes = r.lengthPlain();
         for (long k = 0; k < nodes; k++) {
             StreamId master = rawId(r.string());
-            List<byte[]> lp = Listpacks.decode(r.string());
+            List<byte[]> lp = Listpacks.decode(packed(r));
             check(!lp.isEmpty(), "empty stream node");
             int p = 0;
             long live = lpInt(lp, p++);
