@@ -6,7 +6,9 @@ import dev.cinnabar.server.CinnabarServer;
 import dev.cinnabar.server.store.ManualClock;
 import dev.cinnabar.testkit.CinnabarExtension;
 import dev.cinnabar.testkit.Ports;
+import dev.cinnabar.testkit.PropagationRecorder;
 import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.ReplicationStream;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.io.IOException;
@@ -493,5 +495,46 @@ class MigrateTest {
                 }
             }
         }
+    }
+    private static final List<String> MARKER = List.of("SET", "__marker__", "1");
+
+    /** Migrations from the source to dst, with one key busy on dst; ends with the marker. */
+    private static void replicatedScenario(RespClient s) {
+        try (RespClient t = dst.client()) {
+            t.call("FLUSHALL");
+            t.call("SET", "c", "busy");
+        }
+        String port = Integer.toString(dst.port());
+        s.call("MSET", "a", "1", "b", "2", "c", "3", "d", "4");
+        s.call("MIGRATE", "127.0.0.1", port, "a", "0", "5000");
+        s.call("MIGRATE", "127.0.0.1", port, "", "0", "5000", "COPY", "KEYS", "b", "d");
+        s.call("MIGRATE", "127.0.0.1", port, "", "0", "5000", "KEYS", "b", "c", "nokey", "d");
+        s.call("MIGRATE", "127.0.0.1", port, "nokey", "0", "5000");
+        s.call("MIGRATE", "127.0.0.1", Integer.toString(Ports.free()), "c", "0", "1000");
+        s.call("MSET", "e", "5", "f", "6");
+        s.call("MIGRATE", "127.0.0.1", port, "", "9", "5000", "KEYS", "e", "f");
+        s.call(MARKER);
+    }
+
+    /** What MIGRATE propagates is Redis's: DEL of the keys the target acknowledged, nothing else. */
+    @Test
+    void migrationReplicatesAsDelOfTheAcknowledgedKeys() {
+        List<List<String>> theirs;
+        try (RespClient s = src.client()) {
+            s.call("CONFIG", "SET", "repl-ping-replica-period", "3600");
+        }
+        try (ReplicationStream stream = ReplicationStream.attach(src.port()); RespClient s = src.client()) {
+            replicatedScenario(s);
+            theirs = stream.until(MARKER);
+        }
+        List<List<String>> mine;
+        try (PropagationRecorder rec = PropagationRecorder.attach(server.server());
+                RespClient s = new RespClient(server.port())) {
+            replicatedScenario(s);
+            mine = rec.take();
+        }
+        mine.remove(mine.size() - 1);
+        assertThat(theirs).anyMatch(c -> c.get(0).equalsIgnoreCase("DEL"));
+        assertThat(mine).isEqualTo(theirs);
     }
 }

@@ -23,7 +23,8 @@ import java.util.List;
  * expiry), and the replies are read in order. A key the target acknowledged is deleted here unless
  * COPY; the first error line from the target (AUTH, SELECT or a RESTORE) becomes "ERR Target
  * instance replied with error: ...", and a key whose RESTORE the target accepted after a failed
- * AUTH or SELECT is kept, as Redis keeps it. +NOKEY when none of the keys exists.
+ * AUTH or SELECT is kept, as Redis keeps it. +NOKEY when none of the keys exists. The command
+ * propagates as DEL of the keys it deleted (nothing when none was, or with COPY).
  *
  * <p>Failures of the connection: IOERR connecting / writing / reading. A socket error other than a
  * timeout, before any RESTORE reply was read, closes the cached connection and retries once on a
@@ -153,6 +154,8 @@ final class MigrateCommand {
 
     /** One attempt over one connection: build the pipeline, send it, read the replies. */
     private static final class Attempt {
+        private static final byte[] DEL = bytes("DEL");
+
         private final Client c;
         private final Args a;
         private final MigrateSockets.Target target;
@@ -227,6 +230,7 @@ final class MigrateCommand {
                 return e instanceof SocketTimeoutException ? Outcome.FAILED : Outcome.RETRY;
             }
             boolean errorFromTarget = false;
+            List<byte[]> deleted = new ArrayList<>();
             int j = 0;
             IOException socketError = null;
             for (; j < sent.size(); j++) {
@@ -251,8 +255,14 @@ final class MigrateCommand {
                     db.delete(k);
                     db.signalModified(k);
                     db.notify(Notify.GENERIC, "del", k);
-                    c.server().dirty++;
+                    c.dirty(1);
+                    deleted.add(k);
                 }
+            }
+            if (!deleted.isEmpty()) {
+                // replicas and the AOF delete what the target acknowledged, as Redis's rewrite to DEL
+                deleted.add(0, DEL);
+                c.rewriteArgv(deleted.toArray(new byte[0][]));
             }
             if (socketError != null) {
                 if (errorFromTarget) {
