@@ -60,12 +60,19 @@ public record Dialog(long seed, int clients, List<Step> body, List<Step> tail) {
         return new Dialog(seed, clients, body, new DialogModel(clients).tail(body));
     }
 
-    /** Parses the text form (see the class comment); the tail is derived, not parsed. */
+    /**
+     * Parses the text form (see the class comment). Lines may keep the step numbers of a report;
+     * the tail is derived, not parsed (a report's lines from "-- cleanup" on are ignored).
+     */
     public static Dialog parse(String... lines) {
         List<Step> body = new ArrayList<>();
         int clients = 1;
-        for (String line : lines) {
-            String[] head = line.strip().split(" ", 2);
+        for (String raw : lines) {
+            if (raw.contains("-- cleanup")) {
+                break;
+            }
+            String line = raw.strip().replaceFirst("^[0-9]+\\s+", "");
+            String[] head = line.split(" ", 2);
             String who = head[0];
             if (!who.matches("c[0-9][+~]?") || head.length < 2) {
                 throw new IllegalArgumentException("not a dialog line: " + line);

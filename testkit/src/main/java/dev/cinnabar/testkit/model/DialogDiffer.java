@@ -175,7 +175,7 @@ public final class DialogDiffer implements AutoCloseable {
         }
 
         private static String line(Transcript t, int k) {
-            StringBuilder sb = new StringBuilder(String.format("  c%d %-8s ", k, t.server()));
+            StringBuilder sb = new StringBuilder(String.format("  c%d %-8s %-6s ", k, t.server(), "#" + t.id(k)));
             if (t.events(k).isEmpty()) {
                 sb.append("(nothing)");
             }
@@ -262,6 +262,13 @@ public final class DialogDiffer implements AutoCloseable {
                             + ", cinnabar " + (b == null ? "<nothing>" : Transcript.cut(b.toString()))));
                     break;
                 }
+                if (early(d, cf.get(i).step(), rf.get(i).step())) {
+                    String what = answered != null ? "reply to '" + answered.commandLine() + "'" : "frame " + a;
+                    diffs.add(new Problem("early", answered != null ? Problem.nameOf(answered.args()) : null,
+                            "c" + k + " " + what + " (#" + i + ") came after step " + cf.get(i).step()
+                            + " on cinnabar, after step " + rf.get(i).step() + " on redis, which held it until then"));
+                    break;
+                }
             }
             boolean rc = r.closedAt(k) >= 0;
             boolean cc = c.closedAt(k) >= 0;
@@ -278,6 +285,27 @@ public final class DialogDiffer implements AutoCloseable {
             diffs.add(new Problem("stall", null, s));
         }
         return new Outcome(d, r, c, ra, ca, diffs);
+    }
+
+    /**
+     * A frame Cinnabar sent at an earlier step than Redis: Redis held it (a blocked or postponed
+     * command, a message not yet published) while Cinnabar did not. Two kinds of steps blur when
+     * frames are read, so a span touching one says nothing: steps sent without settling (during
+     * CLIENT PAUSE ALL), and SCRIPT KILL, after which Redis reads what the script's own connection
+     * sent meanwhile in some later event-loop turn (the connection is protected while its script
+     * runs).
+     */
+    private static boolean early(Dialog d, int cinnabarStep, int redisStep) {
+        if (cinnabarStep >= redisStep) {
+            return false;
+        }
+        for (int s = Math.max(0, cinnabarStep - 1); s <= redisStep; s++) {
+            Dialog.Step step = d.steps().get(s);
+            if (step.async() || step.commands().stream().anyMatch(c -> "script|kill".equals(Dialog.commandName(c)))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -72,6 +72,8 @@ public final class DialogModel {
         boolean everBlocked;
         boolean tracking;
         boolean bcast;
+        /** The connection this one's invalidations go to (CLIENT TRACKING ... REDIRECT), or -1. */
+        int redirect = -1;
 
         Conn(int index) {
             this.index = index;
@@ -79,11 +81,6 @@ public final class DialogModel {
 
         boolean subscribed() {
             return !channels.isEmpty() || !patterns.isEmpty() || !shardChannels.isEmpty();
-        }
-
-        /** Open, known, not blocked: its next command runs now. */
-        boolean ready() {
-            return open && !maybeClosed && blocked == null;
         }
 
         boolean usable() {
@@ -123,20 +120,12 @@ public final class DialogModel {
         return busyOwner >= 0;
     }
 
-    int busyOwner() {
-        return busyOwner;
-    }
-
     Pause pause() {
         return pause;
     }
 
     int asyncSteps() {
         return asyncSteps;
-    }
-
-    int listLength(String key) {
-        return lists.getOrDefault(key, 0);
     }
 
     // ---------------------------------------------------------------- generation rules
@@ -247,8 +236,7 @@ public final class DialogModel {
                 }
                 return othersBusy && silent ? "subscribe refusal with BUSY would be invisible" : null;
             case "publish", "spublish":
-                return multi && c.resp == 3 && c.subscribed()
-                        ? "Redis 7.0 writes a RESP3 push to itself inside EXEC's array" : null;
+                return multi && pushesToItself(c) ? PUSH_IN_EXEC : null;
             case "client|kill", "client|unblock", "client|pause", "client|unpause", "script|kill", "client|tracking":
                 if (multi) {
                     return name + " is not queued in dialogs";
@@ -266,16 +254,40 @@ public final class DialogModel {
                 if (name.equals("client|tracking") && sub2) {
                     return "CLIENT TRACKING would be refused";
                 }
+                if (name.equals("client|tracking") && cmd.indexOf("REDIRECT") > 0
+                        && target(cmd.get(cmd.indexOf("REDIRECT") + 1)) != null
+                        && target(cmd.get(cmd.indexOf("REDIRECT") + 1)).multi) {
+                    return PUSH_IN_EXEC;
+                }
                 return null;
             case "eval":
                 if (cmd.get(1).equals(BUSY_SCRIPT) && (multi || busyOwner >= 0 || pause != Pause.NONE)) {
                     return "a busy script only starts outside MULTI on an idle, unpaused server";
                 }
-                return multi && c.resp == 3 && c.subscribed() && cmd.get(1).contains("'publish'")
-                        ? "Redis 7.0 writes a RESP3 push to itself inside EXEC's array" : null;
+                return multi && pushesToItself(c) ? PUSH_IN_EXEC : null;
             default:
-                return null;
+                return multi && WRITES.contains(name) && pushesToItself(c) ? PUSH_IN_EXEC : null;
         }
+    }
+
+    static final String PUSH_IN_EXEC = "Redis 7.0 writes a message or invalidation for a connection inside its own"
+            + " EXEC array (a broken stream): no writes in MULTI from a subscriber or a tracking redirect target";
+
+    /**
+     * Whether a write queued by this connection could send a push to itself while its EXEC runs:
+     * it has subscriptions (or queued a subscribe), or another connection's invalidations are
+     * redirected to it.
+     */
+    private boolean pushesToItself(Conn c) {
+        if (c.subscribed() || c.queued.stream().anyMatch(q -> SUBSCRIBE_FAMILY.contains(Dialog.commandName(q)))) {
+            return true;
+        }
+        for (Conn x : conns) {
+            if (x.open && x.tracking && x.redirect == c.index) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Commands that may share a write with others (the rest are sent alone). */
@@ -485,12 +497,16 @@ public final class DialogModel {
             case "client|tracking" -> {
                 boolean on = cmd.get(2).equalsIgnoreCase("on");
                 boolean bcast = cmd.stream().anyMatch(a -> a.equalsIgnoreCase("bcast"));
+                int r = cmd.indexOf("REDIRECT");
                 if (!on) {
                     c.tracking = false;
                     c.bcast = false;
+                    c.redirect = -1;
                 } else if (!c.tracking || c.bcast == bcast) {
                     c.tracking = true;
                     c.bcast = bcast;
+                    Conn t = r > 0 ? target(cmd.get(r + 1)) : null;
+                    c.redirect = t == null ? -1 : t.index;
                 }
             }
             case "reset" -> {
@@ -505,6 +521,7 @@ public final class DialogModel {
                 c.skipNext = false;
                 c.tracking = false;
                 c.bcast = false;
+                c.redirect = -1;
             }
             case "quit" -> close(c);
             default -> {

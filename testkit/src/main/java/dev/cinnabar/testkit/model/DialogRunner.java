@@ -28,7 +28,11 @@ import java.util.List;
  * the reply timeout, until every connection has received as many frames as the reference had
  * after the same step (or was closed if the reference's was): a server that delivers replies,
  * pushes or wake-ups asynchronously is not judged by the round trip. A wait that times out is a
- * stall, recorded in {@link Transcript#stalls}.
+ * stall, recorded in {@link Transcript#stalls}. The step then settles into the reference's view:
+ * busy with a script or not ({@link #settle}), its scripts run ({@code EVAL_RO} of the harness's
+ * own behind them), and a step that answered nothing on the reference shown as run in CLIENT
+ * LIST ({@link #awaitShown}). A server that stops answering the admin connection within
+ * {@value #ADMIN_TIMEOUT_MS} ms is {@link Transcript#stuck}: the dialog is abandoned there.
  *
  * <p>Before a dialog: SCRIPT KILL and CLIENT UNPAUSE (both answers ignored: a failed previous
  * dialog may have left either), FLUSHALL, then one connection per dialog client plus the spare,
@@ -51,6 +55,8 @@ public final class DialogRunner implements AutoCloseable {
     private final int replyTimeoutMs;
     /** Waits in the current run: the reply timeout, then short once the run has already failed. */
     private int waitMs;
+    /** The client ids of the current run's connections on this server. */
+    private String[] ids;
     private RespClient admin;
 
     public DialogRunner(String name, int port, int replyTimeoutMs) {
@@ -78,7 +84,7 @@ public final class DialogRunner implements AutoCloseable {
         int i = -1;
         try {
             reset();
-            String[] ids = new String[conns.length];
+            ids = new String[conns.length];
             String[] addrs = new String[conns.length];
             for (i = 0; i < conns.length; i++) {
                 conns[i] = new Conn(new RespClient("127.0.0.1", port, replyTimeoutMs));
@@ -267,8 +273,31 @@ public final class DialogRunner implements AutoCloseable {
             if (!busy && holdsScript(s)) {
                 adminCall("EVAL_RO", "return 1", "0");
             }
+            int k = s.client();
+            if (!busy && expected.framesUpTo(k, step) == (step == 0 ? 0 : expected.framesUpTo(k, step - 1))) {
+                List<String> last = s.commands().get(s.commands().size() - 1);
+                awaitShown(ids[k], Dialog.commandName(last));
+            }
         }
         t.busyAfter(step, busy);
+    }
+
+    /**
+     * For a step that answered nothing on the reference (silent, blocked or held): polls CLIENT
+     * LIST, for at most 50 ms, until the connection shows the step's last command as its last one
+     * and no unread input. A server that runs a connection's input later than it acknowledges
+     * others' requests is given that time before the next step; past it the harness goes on (a
+     * blocked command may never show).
+     */
+    private void awaitShown(String id, String command) {
+        long deadline = System.nanoTime() + 50_000_000L;
+        while (System.nanoTime() < deadline) {
+            String line = " " + adminCall("CLIENT", "LIST", "ID", id).asText().trim() + " ";
+            if (line.contains(" cmd=" + command + " ") && line.contains(" qbuf=0 ")) {
+                return;
+            }
+            sleep(1);
+        }
     }
 
     /** The run has failed already: later waits only collect what is there. */

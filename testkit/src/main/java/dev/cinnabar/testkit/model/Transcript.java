@@ -179,23 +179,6 @@ public final class Transcript {
         timingMissed = true;
     }
 
-    /** Every connection's events, one line each. */
-    public String render() {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < events.size(); i++) {
-            sb.append("  c").append(i).append(' ').append(server).append(": ");
-            List<Event> ev = events.get(i);
-            if (ev.isEmpty()) {
-                sb.append("(nothing)");
-            }
-            for (Event e : ev) {
-                sb.append(cut(e.toString())).append("  ");
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
-    }
-
     static String cut(String s) {
         return s.length() <= 160 ? s : s.substring(0, 160) + "...";
     }

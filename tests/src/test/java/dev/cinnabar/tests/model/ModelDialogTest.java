@@ -1,6 +1,9 @@
 package dev.cinnabar.tests.model;
 
 import dev.cinnabar.testkit.RealRedis;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import dev.cinnabar.testkit.model.Dialog;
 import dev.cinnabar.testkit.model.DialogDiffer;
 import dev.cinnabar.testkit.model.DialogGenerator;
@@ -18,20 +21,27 @@ import org.junit.jupiter.api.Test;
  * its reply or a documented disconnect ({@code ReplyAccounting}).
  *
  * <p>System properties: {@code -Dmodel.seed=N} (default: fresh each run, printed; fixed in CI),
- * {@code -Dmodel.dialogs=N} (default 1500 in CI, 3000 otherwise), {@code -Dmodel.reports=N}
+ * {@code -Dmodel.dialogs=N} (default 1500 in CI, 2000 otherwise), {@code -Dmodel.reports=N}
  * (default 4: failures of different kinds reported, each shrunk), {@code -Dmodel.replyTimeout=ms}
  * (default 1000: how long Cinnabar may take for a frame Redis had sent). Dialog {@code i} uses
- * seed {@code seed + i}; a report gives the flags to rerun it alone.
+ * seed {@code seed + i}; a report gives the flags to rerun it alone. {@code -Dmodel.file=path}
+ * runs one hand-written dialog instead (the lines of a report: {@code c1 SET k v}, {@code c1+ ...}
+ * for the same write, {@code c1~ ...} unsettled; {@code #} comments), e.g. a shrunk one.
  */
 class ModelDialogTest {
     static final String RERUN = "mvn -o -B test -pl tests -am -Dsurefire.failIfNoSpecifiedTests=false"
             + " -Dtest=ModelDialogTest";
 
     @Test
-    void everyConnectionGetsRedisStreamAndEveryRequestItsReply() {
+    void everyConnectionGetsRedisStreamAndEveryRequestItsReply() throws IOException {
+        String file = System.getProperty("model.file");
+        if (file != null) {
+            runOne(Path.of(file));
+            return;
+        }
         boolean ci = RealRedis.inCi();
         long seed = Long.getLong("model.seed", ci ? 20261202L : System.nanoTime() ^ System.currentTimeMillis());
-        int dialogs = Integer.getInteger("model.dialogs", ci ? 1500 : 3000);
+        int dialogs = Integer.getInteger("model.dialogs", ci ? 1500 : 2000);
         int maxReports = Integer.getInteger("model.reports", 4);
         int replyTimeout = Integer.getInteger("model.replyTimeout", 1000);
         System.out.println("ModelDialogTest seed=" + seed + " dialogs=" + dialogs + " (rerun: " + RERUN
@@ -65,6 +75,18 @@ class ModelDialogTest {
             kinds.forEach((k, n) -> parts.add(n + " x " + k));
             throw new AssertionError("dialogs failed (seed=" + seed + "): " + parts + "\n\n"
                     + String.join("\n", reports.values()));
+        }
+    }
+
+    private static void runOne(Path file) throws IOException {
+        String[] lines = Files.readAllLines(file).stream().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toArray(String[]::new);
+        try (DialogDiffer d = DialogDiffer.start(Integer.getInteger("model.replyTimeout", 1000))) {
+            DialogDiffer.Outcome o = d.run(Dialog.parse(lines));
+            System.out.println(o.report(""));
+            if (o.failed()) {
+                throw new AssertionError(o.report(""));
+            }
         }
     }
 }
