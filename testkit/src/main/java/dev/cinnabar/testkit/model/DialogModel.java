@@ -760,13 +760,19 @@ public final class DialogModel {
 
     /** Whether every step of a body keeps the rules (used when shrinking). */
     public static boolean valid(int clients, List<Dialog.Step> body) {
+        return firstViolation(clients, body) == null;
+    }
+
+    /** The first step of a body that breaks the rules and why ("step 3: ..."), or null. */
+    public static String firstViolation(int clients, List<Dialog.Step> body) {
         DialogModel m = new DialogModel(clients);
-        for (Dialog.Step s : body) {
-            if (m.reject(s) != null) {
-                return false;
+        for (int i = 0; i < body.size(); i++) {
+            String why = m.reject(body.get(i));
+            if (why != null) {
+                return "step " + i + ": " + why;
             }
-            m.apply(s);
+            m.apply(body.get(i));
         }
-        return true;
+        return null;
     }
 }

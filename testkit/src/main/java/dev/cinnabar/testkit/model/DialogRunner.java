@@ -285,15 +285,17 @@ public final class DialogRunner implements AutoCloseable {
     /**
      * For a step that answered nothing on the reference (silent, blocked or held): polls CLIENT
      * LIST, for at most 50 ms, until the connection shows the step's last command as its last one
-     * and no unread input. A server that runs a connection's input later than it acknowledges
-     * others' requests is given that time before the next step; past it the harness goes on (a
-     * blocked command may never show).
+     * and no unread input, or shows it is blocked (flag b: a blocking pop or CLIENT PAUSE; what it
+     * sent after waits on every server). A server that runs a connection's input later than it
+     * acknowledges others' requests is given that time before the next step; past it the harness
+     * goes on.
      */
     private void awaitShown(String id, String command) {
         long deadline = System.nanoTime() + 50_000_000L;
         while (System.nanoTime() < deadline) {
             String line = " " + adminCall("CLIENT", "LIST", "ID", id).asText().trim() + " ";
-            if (line.contains(" cmd=" + command + " ") && line.contains(" qbuf=0 ")) {
+            if (line.contains(" cmd=" + command + " ") && line.contains(" qbuf=0 ")
+                    || line.matches(".* flags=[A-Za-z]*b[A-Za-z]* .*")) {
                 return;
             }
             sleep(1);
