@@ -103,6 +103,15 @@ public final class RespClient implements AutoCloseable {
         }
     }
 
+    /** Bytes that can be read without blocking (buffered here or waiting in the socket). */
+    public int available() {
+        try {
+            return in.available();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Reads one reply. Throws UncheckedIOException on EOF or timeout. */
     public Resp read() {
         try {

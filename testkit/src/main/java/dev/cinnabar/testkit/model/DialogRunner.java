@@ -2,9 +2,7 @@ package dev.cinnabar.testkit.model;
 
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -169,12 +167,10 @@ public final class DialogRunner implements AutoCloseable {
     /** One connection of the dialog. */
     private static final class Conn {
         final RespClient client;
-        final InputStream in;
         boolean closed;
 
         Conn(RespClient client) {
             this.client = client;
-            this.in = inputOf(client);
         }
     }
 
@@ -401,34 +397,8 @@ public final class DialogRunner implements AutoCloseable {
         }
     }
 
-    // RespClient has no non-blocking "is a reply waiting?" query; its buffered input stream
-    // answers it (bytes buffered plus bytes in the socket), so read it from the private field.
-    // A public RespClient.available() would make this go away.
-    private static final Field IN;
-
-    static {
-        try {
-            IN = RespClient.class.getDeclaredField("in");
-            IN.setAccessible(true);
-        } catch (NoSuchFieldException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    private static InputStream inputOf(RespClient c) {
-        try {
-            return (InputStream) IN.get(c);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static int available(Conn c) {
-        try {
-            return c.in.available();
-        } catch (java.io.IOException e) {
-            return 0;
-        }
+        return c.client.available();
     }
 
     @Override
