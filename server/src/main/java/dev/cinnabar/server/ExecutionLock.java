@@ -31,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class ExecutionLock extends ReentrantLock {
     /** About 5-20 microseconds of PAUSE instructions, depending on the CPU. */
     static final int SPINS = Integer.getInteger("cinnabar.lockSpins", 256);
+    /** How long before-sleep work may wait for released clients (see holdBeforeSleep). */
+    static final long MAX_SLEEP_HOLD_NANOS = 100_000_000L;
 
     /** Something that waits for the lock without blocking a thread (a connection's pending batch). */
     public interface Waiter {
@@ -47,6 +49,12 @@ public final class ExecutionLock extends ReentrantLock {
 
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
+    /** Work for the end of the "event-loop iteration" (beforeRelease), see holdBeforeSleep. */
+    private final ConcurrentLinkedQueue<Runnable> beforeSleep = new ConcurrentLinkedQueue<>();
+    /** Holds on the before-sleep work (written under the lock, read on release). */
+    private volatile int sleepHolds;
+    /** When before-sleep work was first found held (nanoTime), 0 when none is held. */
+    private long heldSince;
 
     @Override
     public void lock() {
@@ -72,7 +80,7 @@ public final class ExecutionLock extends ReentrantLock {
 
     @Override
     public void unlock() {
-        if (getHoldCount() == 1 && !deferred.isEmpty()) {
+        if (getHoldCount() == 1 && (!deferred.isEmpty() || !beforeSleep.isEmpty())) {
             runDeferred();
         }
         super.unlock();
@@ -81,7 +89,7 @@ public final class ExecutionLock extends ReentrantLock {
         }
         // work deferred after our last look but before the release: run it now (the next holder
         // would too); a nested release leaves it to the outermost one
-        if (!deferred.isEmpty() && !isHeldByCurrentThread() && tryLock()) {
+        if ((!deferred.isEmpty() || sleepReady()) && !isHeldByCurrentThread() && tryLock()) {
             unlock();
         }
     }
@@ -142,25 +150,78 @@ public final class ExecutionLock extends ReentrantLock {
     /**
      * Runs a task under the lock once the current holder has finished its work: by the holder as
      * it releases its outermost hold (Redis's beforeSleep: a batch's broadcast invalidations go
-     * after the batch's replies), at once when nobody holds the lock.
+     * after the batch's replies), at once when nobody holds the lock; while held
+     * ({@link #holdBeforeSleep}), by the holder that releases the last hold.
      */
     public void beforeRelease(Runnable task) {
-        deferred.add(task);
+        beforeSleep.add(task);
         if (!isHeldByCurrentThread() && tryLock()) { // free (or released meanwhile): run it now
             unlock();
         }
     }
 
+    /**
+     * Holds the before-sleep work (under the lock): clients released from a block or a pause
+     * still have to run what their input holds, which Redis does before its beforeSleep work.
+     * Each hold is ended by one {@link #releaseBeforeSleep}. A hold lasting past
+     * {@link #MAX_SLEEP_HOLD_NANOS} no longer delays the work (clients released one after the
+     * other without pause must not starve the broadcast of invalidations).
+     */
+    public void holdBeforeSleep() {
+        sleepHolds++;
+    }
+
+    /** Ends a hold (under the lock); the release of the lock then runs the work. */
+    public void releaseBeforeSleep() {
+        sleepHolds--;
+        if (sleepHolds == 0) {
+            heldSince = 0;
+        }
+    }
+
+    private boolean sleepReady() {
+        return sleepHolds == 0 && !beforeSleep.isEmpty();
+    }
+
+    /** Under the lock: whether the before-sleep work may run now. */
+    private boolean sleepDue() {
+        if (beforeSleep.isEmpty()) {
+            return false;
+        }
+        if (sleepHolds == 0) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (heldSince == 0) {
+            heldSince = now;
+            return false;
+        }
+        return now - heldSince > MAX_SLEEP_HOLD_NANOS;
+    }
+
     private void runDeferred() {
-        Runnable r;
-        while ((r = deferred.poll()) != null) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                // a failed clean-up must not cost the holder its own work
-                Thread t = Thread.currentThread();
-                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+        while (true) {
+            Runnable r = deferred.poll();
+            if (r != null) {
+                runSafely(r);
+            } else if (sleepDue()) {
+                while ((r = beforeSleep.poll()) != null) {
+                    runSafely(r);
+                }
+                heldSince = 0;
+            } else {
+                return;
             }
+        }
+    }
+
+    private static void runSafely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            // a failed clean-up must not cost the holder its own work
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, e);
         }
     }
 }

@@ -76,7 +76,23 @@ public final class Dialogs {
             transcript.add("c" + i + " " + String.join(" ", cmd) + " (sent)");
         }
 
-        /** Reads the next reply of connection i and records it. */
+        /** Sends the commands on connection i in one write (the server reads them as one batch). */
+        public void pipeline(int i, String[]... cmds) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            StringBuilder line = new StringBuilder("c" + i + " pipeline");
+            for (String[] cmd : cmds) {
+                byte[][] args = new byte[cmd.length][];
+                for (int j = 0; j < cmd.length; j++) {
+                    args[j] = cmd[j].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                b.writeBytes(RespClient.encode(args));
+                line.append(" | ").append(String.join(" ", cmd));
+            }
+            c(i).writeRaw(b.toByteArray());
+            transcript.add(line.toString());
+        }
+
+                /** Reads the next reply of connection i and records it. */
         public Resp read(int i) {
             Resp r = c(i).read();
             transcript.add("c" + i + " <- " + r);

@@ -49,6 +49,11 @@ public final class RealRedisPair implements BeforeAllCallback, AfterAllCallback 
         return r.get(1);
     }
 
+    /** Runs a dialog of any number of connections on both servers, asserting equal transcripts. */
+    public List<String> dialog(Dialogs.Scenario scenario) {
+        return Dialogs.same(redis.port(), server.port(), scenario);
+    }
+
     /** Sends a command and reads n replies (SUBSCRIBE answers once per channel). */
     public static List<Resp> call(RespClient c, int n, String... cmd) {
         c.send(cmd);

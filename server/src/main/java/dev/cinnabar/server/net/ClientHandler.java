@@ -27,6 +27,7 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -121,10 +122,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     /** A resume (unblock, end of pause) arrived while the batch was away (loop thread only). */
     private boolean resumePending;
     /**
-     * Set when CLIENT PAUSE ended and it is this connection's turn to run its postponed requests:
-     * the next postponed connection runs only once ours have (Redis runs them in arrival order).
+     * This connection has its turn in the server's ResumeQueue (released from a block or a pause):
+     * the next released connection runs once this one has run what its input holds (loop thread).
      */
-    private volatile boolean resumedTurn;
+    private boolean resumeTurn;
+    /** This batch holds the lock's before-sleep work (holdSleep; under the lock). */
+    private boolean sleepHold;
+    /** Replies of a released client wait for the end of the sequence (flushOut; loop thread). */
+    private boolean flushHeld;
+    /** How long at most a released client's replies wait for the others (ms). */
+    private static final long FLUSH_HOLD_MS = 100;
     /** A protocol error found after the requests before it: answered once those have run. */
     private ProtocolException protocolError;
     private ChannelHandlerContext ctx;
@@ -189,6 +196,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (c != null) {
             // never wait for the lock here: a busy script may hold it for long
             server.lock().runLocked(() -> {
+                releaseSleep();
                 server.clients().remove(c);
                 server.clientClosed(c);
             });
@@ -403,6 +411,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 }
                 if (i > from && mustOffload(i)) {
                     handOver(SCRIPT, i); // runs once this batch's lock is released
+                    holdSleep(); // the rest of the batch runs before the before-sleep work
                     return;
                 }
                 byte[][] argv = batch.get(i);
@@ -455,10 +464,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         } finally {
             inBatch = false;
             runningQbuf = 0;
-            if (resumedTurn) {
-                resumedTurn = false;
-                server.clients().pause().turnDone(this); // the next postponed client may run
+            if (transfer != SCRIPT) {
+                releaseSleep();
             }
+        }
+    }
+
+    /**
+     * A batch whose script goes to the script thread holds the lock's before-sleep work (BCAST
+     * invalidations) until its rest has run, as Redis runs a client's whole pipeline before its
+     * beforeSleep: the invalidations of a pipelined {@code INCR n} and {@code EVAL} follow both
+     * replies. Under the lock; a close releases it too.
+     */
+    private void holdSleep() {
+        if (!sleepHold) {
+            sleepHold = true;
+            server.lock().holdBeforeSleep();
+        }
+    }
+
+    private void releaseSleep() {
+        if (sleepHold) {
+            sleepHold = false;
+            server.lock().releaseBeforeSleep();
         }
     }
 
@@ -550,15 +578,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
         if (closing) {
             batch.clear();
-            return;
-        }
-        if (waitScript) {
+        } else if (waitScript) {
             handOver(SCRIPT, waitFrom);
             startTransfer();
-            return;
+        } else {
+            drive(waitFrom);
+            flushOut();
         }
-        drive(waitFrom);
-        ctx.flush();
+        idle();
     }
 
     @Override
@@ -594,58 +621,103 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (closing) {
             out.release();
             batch.clear();
+        } else {
+            emit(out);
+            writeDeliveries();
+            if (!resumePending && heldFrom < 0 && !client.closeAfterReply()) {
+                drive(-1);
+            }
+            flushOut();
+        }
+        idle();
+    }
+
+    /**
+     * Called on the loop whenever it is done with this connection for now: runs a resume that
+     * arrived while the batch was away, else, when nothing of ours runs any more (no batch away or
+     * waiting), ends our turn in the ResumeQueue so the next released client runs.
+     */
+    private void idle() {
+        if (owner.get() != LOOP || transfer != NONE) {
             return;
         }
-        emit(out);
-        writeDeliveries();
         if (resumePending) {
             resumePending = false;
             resume();
-        } else if (heldFrom < 0 && !client.closeAfterReply()) {
-            drive(-1);
+            return;
         }
-        ctx.flush();
+        if (resumeTurn) {
+            resumeTurn = false;
+            if (flushHeld) {
+                // fallback: a long turn of a client behind us (a busy script) must not hold our replies
+                channel.eventLoop().schedule(this::releaseFlush, FLUSH_HOLD_MS, TimeUnit.MILLISECONDS);
+            }
+            boolean held = flushHeld;
+            server.lock().runLocked(() -> server.clients().resumes().done(this,
+                    held ? () -> execute(this::releaseFlush) : null));
+        }
+    }
+
+    /**
+     * Flushes the replies written so far, unless this connection has run during the current
+     * sequence of released clients (ResumeQueue): Redis writes their replies only once all of them
+     * have run, so a client killed meanwhile loses them (its command ran, its reply never left).
+     */
+    private void flushOut() {
+        if (resumeTurn || flushHeld) {
+            flushHeld = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
+    /** The released clients have all run (or the fallback delay passed): flush (loop thread). */
+    private void releaseFlush() {
+        if (flushHeld && !resumeTurn) {
+            flushHeld = false;
+            ctx.flush();
+        }
     }
 
     /** Keeps batch[i..] for when the pause ends (runs under the lock); reading goes on, bounded. */
     private void hold(int i) {
         heldFrom = i;
-        server.clients().pause().await(this, () -> {
-            resumedTurn = true;
-            try {
-                channel.eventLoop().execute(this::resume);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                resumedTurn = false; // the server is stopping: nothing will run here
-                server.clients().pause().turnDone(this);
-            }
-        });
+        server.clients().pause().await(this, this::startTurn);
     }
 
     @Override
     public void resumeAfterBlock() {
-        channel.eventLoop().execute(this::resume);
+        server.clients().resumes().schedule(this, this::startTurn);
+    }
+
+    /** Our turn in the ResumeQueue (under the lock): resume on the loop. */
+    private void startTurn() {
+        try {
+            channel.eventLoop().execute(() -> {
+                resumeTurn = true;
+                resume();
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            server.clients().resumes().done(this, null); // the server is stopping: nothing will run here
+        }
     }
 
     /**
      * Runs the requests that waited behind a blocking command or a pause, then what arrived
-     * meanwhile (on this connection's thread).
+     * meanwhile (on this connection's thread, during its turn in the ResumeQueue).
      */
     private void resume() {
         if (owner.get() != LOOP) {
             resumePending = true; // the batch's return runs it
             return;
         }
-        if (closing || heldFrom < 0 || client.blocked()) {
-            if (resumedTurn) { // nothing of ours to run: the next postponed client's turn
-                resumedTurn = false;
-                server.lock().runLocked(() -> server.clients().pause().turnDone(this));
-            }
-            return;
+        if (!closing && heldFrom >= 0 && !client.blocked()) {
+            int from = heldFrom;
+            heldFrom = -1;
+            drive(from);
+            flushOut();
         }
-        int from = heldFrom;
-        heldFrom = -1;
-        drive(from);
-        ctx.flush();
+        idle();
     }
 
     private void emit(ByteBuf out) {
@@ -752,7 +824,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     public void close() {
         if (channel.eventLoop().inEventLoop()) {
             closing = true;
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            channel.close(); // what was not flushed is dropped, as Redis's freeClient drops it
         } else {
             channel.eventLoop().execute(this::close);
         }
@@ -813,7 +885,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             pendingTaskScheduled = false;
         }
         if (writeDeliveries()) {
-            ctx.flush();
+            flushOut();
         }
     }
 

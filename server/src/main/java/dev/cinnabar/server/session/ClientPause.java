@@ -1,7 +1,6 @@
 package dev.cinnabar.server.session;
 
 import dev.cinnabar.server.command.CommandSpec;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +8,8 @@ import java.util.List;
  * CLIENT PAUSE state. While a pause is active, commands of non-replica clients that it covers
  * (all of them for ALL; those flagged write or may-replicate for WRITE) are postponed, not refused:
  * the connection holds the request and everything after it, stops reading, and runs them when the
- * pause ends (CLIENT UNPAUSE, or its deadline, checked by the cron).
+ * pause ends (CLIENT UNPAUSE, or its deadline, checked by the cron), in the order they were
+ * postponed, through the {@link ResumeQueue}.
  *
  * <p>All methods run under the execution lock. Waiters are resumed on their own IO threads.
  */
@@ -21,17 +21,18 @@ public final class ClientPause {
     private Mode mode;
     private long endMillis;
     private final List<Waiter> waiters = new ArrayList<>();
-    /** Postponed clients released by the end of the pause that have not had their turn yet. */
-    private final ArrayDeque<Waiter> resuming = new ArrayDeque<>();
-    /** The released client running its postponed requests now, or null. */
-    private Object turn;
+    private final ResumeQueue resumes;
 
     private record Waiter(Object owner, Runnable resume) {
     }
 
-    /** @param exec the EXEC command's spec (postponed when its queued commands write), or null */
-    public ClientPause(CommandSpec exec) {
+    /**
+     * @param exec the EXEC command's spec (postponed when its queued commands write), or null
+     * @param resumes where postponed clients go when the pause ends
+     */
+    public ClientPause(CommandSpec exec, ResumeQueue resumes) {
         this.exec = exec;
+        this.resumes = resumes;
     }
 
     /** Starts or extends a pause: as Redis, a later deadline wins and ALL wins over WRITE. */
@@ -85,41 +86,24 @@ public final class ClientPause {
 
     /**
      * Registers a postponed client: {@code resume} is called (under the lock) when the pause has
-     * ended and it is the client's turn; the client then calls {@link #turnDone} with the same
-     * owner once its postponed requests have run (or it has nothing to run: closed).
+     * ended and it is the client's turn in the {@link ResumeQueue}; the client then calls
+     * {@link ResumeQueue#done} with the same owner.
      */
     public void await(Object owner, Runnable resume) {
         waiters.add(new Waiter(owner, resume));
     }
 
     /**
-     * Ends the pause now (CLIENT UNPAUSE) and resumes the postponed clients one after the other in
-     * arrival order, as Redis does: each runs its postponed requests before the next one starts.
-     * Clients run on their own threads, so the order is kept by handing the turn on.
+     * Ends the pause now (CLIENT UNPAUSE) and releases the postponed clients in arrival order, as
+     * Redis does: each runs its postponed requests (and what followed them) before the next one.
      */
     public void unpause() {
         mode = null;
         endMillis = 0;
-        resuming.addAll(waiters);
+        List<Waiter> released = new ArrayList<>(waiters);
         waiters.clear();
-        if (turn == null) {
-            next();
-        }
-    }
-
-    /** The owner's postponed requests have run: the next released client's turn. */
-    public void turnDone(Object owner) {
-        if (turn == owner) {
-            turn = null;
-            next();
-        }
-    }
-
-    private void next() {
-        Waiter w = resuming.poll();
-        if (w != null) {
-            turn = w.owner();
-            w.resume().run();
+        for (Waiter w : released) {
+            resumes.schedule(w.owner(), w.resume());
         }
     }
 

@@ -14,12 +14,14 @@ public final class ClientRegistry {
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, Client> clients = new ConcurrentHashMap<>();
 
+    private final ResumeQueue resumes;
     private final ClientPause pause;
     private final List<Consumer<Client>> resetListeners = new CopyOnWriteArrayList<>();
     private volatile Authenticator authenticator;
 
     public ClientRegistry(ServerContext server) {
-        this.pause = new ClientPause(server.commands().spec("exec"));
+        this.resumes = new ResumeQueue(server.lock());
+        this.pause = new ClientPause(server.commands().spec("exec"), resumes);
         this.authenticator = Authenticator.requirepass(server.config());
     }
 
@@ -30,6 +32,11 @@ public final class ClientRegistry {
 
     public void authenticator(Authenticator a) {
         this.authenticator = a;
+    }
+
+    /** Clients released from a blocking command or a pause, run one after the other. */
+    public ResumeQueue resumes() {
+        return resumes;
     }
 
     /** CLIENT PAUSE state. */

@@ -51,7 +51,10 @@ public interface Connection {
     /** Flushes replies written so far; safe from any thread. */
     void flush();
 
-    /** Closes after pending replies are written; safe from any thread. */
+    /**
+     * Closes the connection (CLIENT KILL, timeout); safe from any thread. As Redis's freeClient,
+     * replies not flushed to the socket yet are dropped.
+     */
     void close();
 
     /** Bytes of replies queued but not yet written to the socket (omem in CLIENT LIST). */

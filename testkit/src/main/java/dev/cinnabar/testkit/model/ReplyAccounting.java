@@ -22,6 +22,8 @@ import java.util.Set;
  *   <li>one confirmation per channel for (P|S)SUBSCRIBE and (P|S)UNSUBSCRIBE outside MULTI (the
  *       number of current subscriptions of that kind, at least one, when it names none),
  *       whatever the reply mode, or one error when refused;
+ *   <li>for an EXEC whose reply is suppressed, the confirmations of the (P|S)(UN)SUBSCRIBE it
+ *       ran (Redis writes pushes whatever the reply mode), none if it was refused;
  *   <li>one frame for CLIENT REPLY ON whatever the reply mode, and for RESET unless it is the
  *       command after CLIENT REPLY SKIP (RESET turns OFF off before answering, SKIP still applies);
  *   <li>otherwise one frame (an error is a reply).
@@ -125,8 +127,13 @@ public final class ReplyAccounting {
             boolean refusedByContext = st.resp == 2 && st.subscribed() && !DialogModel.RESP2_SUBSCRIBED.contains(r.name);
             boolean queues = st.multi && !DialogModel.NOT_QUEUED.contains(r.name);
             boolean confirms = !queues && DialogModel.SUBSCRIBE_FAMILY.contains(r.name);
+            // a silent EXEC still pushes the confirmations of the subscribe commands it runs
+            List<String> pushed = r.name.equals("exec") && st.multi && silent && !refusedByContext
+                    ? confirmations(st) : null;
             int count;
-            if (confirms) {
+            if (pushed != null) {
+                count = pushed.size();
+            } else if (confirms) {
                 int named = r.args.size() - 1;
                 count = named > 0 ? named : Math.max(1, st.kind(r.name).size());
             } else if (r.name.equals("reset")) {
@@ -142,6 +149,9 @@ public final class ReplyAccounting {
             Resp first = null;
             for (int j = 0; j < count; j++) {
                 fi = nextReply(frames, fi);
+                if (pushed != null && (fi >= frames.size() || !isConfirmation(frames.get(fi).reply(), pushed.get(j)))) {
+                    break; // the EXEC was refused (EXECABORT, suppressed): it ran nothing
+                }
                 if (fi >= frames.size()) {
                     unanswered = r;
                     break outer;
@@ -291,6 +301,26 @@ public final class ReplyAccounting {
                 }
             }
         }
+    }
+
+    /** The confirmations (by command name) that EXEC of st's queue pushes, in order. */
+    private static List<String> confirmations(State st) {
+        State copy = new State();
+        copy.channels.addAll(st.channels);
+        copy.patterns.addAll(st.patterns);
+        copy.shard.addAll(st.shard);
+        List<String> names = new ArrayList<>();
+        for (Request q : st.queued) {
+            if (DialogModel.SUBSCRIBE_FAMILY.contains(q.name)) {
+                int named = q.args.size() - 1;
+                int n = named > 0 ? named : Math.max(1, copy.kind(q.name).size());
+                for (int i = 0; i < n; i++) {
+                    names.add(q.name);
+                }
+                subscribe(copy, q);
+            }
+        }
+        return names;
     }
 
     private static void subscribe(State st, Request r) {
