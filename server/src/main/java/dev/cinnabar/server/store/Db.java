@@ -7,7 +7,9 @@ package dev.cinnabar.server.store;
  *
  * <p>Every write path goes through this class so the hooks (WATCH, tracking, notifications,
  * blocked clients) cannot be forgotten by a command: handlers call {@link #setKey},
- * {@link #add}, {@link #delete} and {@link #signalModified}.
+ * {@link #add}, {@link #delete} and {@link #signalModified}. Every mutation first passes the
+ * keyspace's {@link WriteBarrier} (before the dicts change, and before a value is handed out by a
+ * write look-up for in-place change), so a running snapshot sees each key as it was.
  */
 public final class Db {
     public static final int LOOKUP_NONE = 0;
@@ -81,6 +83,11 @@ public final class Db {
         if ((flags & (LOOKUP_NOSTATS | LOOKUP_WRITE)) == 0) {
             ks.stats.keyspaceHits++;
         }
+        if ((flags & LOOKUP_WRITE) != 0) {
+            ks.barrier.beforeWrite(this, key); // the caller may change the value in place
+        } else {
+            ks.barrier.beforeLookup(this, key);
+        }
         if ((flags & LOOKUP_NOTOUCH) == 0) {
             ks.touch(e);
         }
@@ -99,6 +106,10 @@ public final class Db {
 
     /** Adds a new key (the caller checked it is absent); fires keyReady for blocking types. */
     public Dict.Entry add(byte[] key, Object value) {
+        if (keys.wouldForceGrow()) {
+            ks.barrier.beforeWholeDb(this); // the table's buckets are about to be redistributed
+        }
+        ks.barrier.beforeWrite(this, key);
         Dict.Entry e = keys.addNew(key, value);
         ks.touchNew(e);
         ks.hooks.notify(Notify.NEW, "new", key, id);
@@ -115,6 +126,7 @@ public final class Db {
         if (e == null) {
             add(key, value);
         } else {
+            ks.barrier.beforeWrite(this, key);
             e.value = value;
             ks.touch(e);
             if (!keepTtl) {
@@ -130,6 +142,7 @@ public final class Db {
         if (e == null) {
             throw new IllegalStateException("overwrite of a missing key");
         }
+        ks.barrier.beforeWrite(this, key);
         e.value = value;
     }
 
@@ -144,6 +157,7 @@ public final class Db {
 
     /** Removes a key without signalling (the caller signals or fires its own events). */
     public boolean removeSilently(byte[] key) {
+        ks.barrier.beforeWrite(this, key);
         if (expires.size() > 0) {
             expires.remove(key);
         }
@@ -173,6 +187,7 @@ public final class Db {
         if (e == null) {
             throw new IllegalStateException("expire on a missing key");
         }
+        ks.barrier.beforeWrite(this, key);
         Dict.Entry x = expires.find(key);
         if (x != null) {
             x.value = whenMillis;
@@ -183,7 +198,11 @@ public final class Db {
 
     /** Removes the TTL; true if the key had one. */
     public boolean removeExpire(byte[] key) {
-        return expires.size() > 0 && expires.remove(key) != null;
+        if (expires.size() == 0 || expires.find(key) == null) {
+            return false;
+        }
+        ks.barrier.beforeWrite(this, key);
+        return expires.remove(key) != null;
     }
 
     /**
@@ -251,6 +270,7 @@ public final class Db {
      * here: the garbage collector frees the entries, so FLUSHDB ASYNC and SYNC do the same.
      */
     public long flush() {
+        ks.barrier.beforeWholeDb(this);
         long n = keys.size();
         keys.clear();
         expires.clear();

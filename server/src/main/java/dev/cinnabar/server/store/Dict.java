@@ -85,6 +85,37 @@ public final class Dict {
         resizeAllowed = v;
     }
 
+    /**
+     * True when the next insertion will grow the table although resizing is suspended (the load
+     * factor passed 5): the buckets are about to be redistributed.
+     */
+    public boolean wouldForceGrow() {
+        return !resizeAllowed && rehashIdx < 0 && t0.length > 0 && used0 >= t0.length
+                && used0 / t0.length > FORCE_RESIZE_RATIO;
+    }
+
+    /** Completes a rehash in progress, so every entry is in the main table. */
+    public void finishRehash() {
+        while (rehash(1024)) {
+            // each call moves up to 1024 buckets
+        }
+    }
+
+    /** Bucket count of the main table (while not rehashing, the only table). */
+    public int tableLength() {
+        return t0.length;
+    }
+
+    /** The main-table bucket key falls in (meaningful while not rehashing). */
+    public int bucketOf(byte[] key) {
+        return t0.length == 0 ? 0 : Hashing.hash(key) & (t0.length - 1);
+    }
+
+    /** Visits the entries of one main-table bucket (no modification during the visit). */
+    public void forEachInBucket(int bucket, Consumer<Entry> visitor) {
+        emit(t0[bucket], visitor);
+    }
+
     public Entry find(byte[] key) {
         if (size() == 0) {
             return null;

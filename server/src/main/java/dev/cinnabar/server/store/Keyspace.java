@@ -7,6 +7,8 @@ package dev.cinnabar.server.store;
 public final class Keyspace {
     final KeyspaceHooks hooks;
     final KeyspaceStats stats = new KeyspaceStats();
+    /** Told before every mutation (see {@link WriteBarrier}); NONE when nobody observes. */
+    WriteBarrier barrier = WriteBarrier.NONE;
     private final Db[] dbs;
     private final ActiveExpire activeExpire = new ActiveExpire(this);
     /** LRU clock in seconds resolution, 24 bits, as Redis's LRU_CLOCK. Updated by the cron. */
@@ -34,6 +36,15 @@ public final class Keyspace {
 
     public KeyspaceHooks hooks() {
         return hooks;
+    }
+
+    /** Installs the write barrier (one at a time: the snapshot while it runs), or NONE. */
+    public void barrier(WriteBarrier b) {
+        barrier = b == null ? WriteBarrier.NONE : b;
+    }
+
+    public WriteBarrier barrier() {
+        return barrier;
     }
 
     /** The active expire cycle (DEBUG SET-ACTIVE-EXPIRE switches it). */
@@ -156,6 +167,8 @@ public final class Keyspace {
     }
 
     public void swap(int a, int b) {
+        barrier.beforeWholeDb(dbs[a]);
+        barrier.beforeWholeDb(dbs[b]);
         dbs[a].swapWith(dbs[b]);
         hooks.dbsSwapped(dbs[a], dbs[b]);
     }

@@ -1,0 +1,41 @@
+package dev.cinnabar.server.store;
+
+/**
+ * The one place every mutation of a database passes through before it happens: {@link Db} calls
+ * it before a key is added or removed, before a value is replaced or handed out for an in-place
+ * change ({@link Db#lookupWrite} and write look-ups), before an expiry is set or removed, and
+ * {@link Keyspace} before a whole database changes at once (flush, SWAPDB, a forced resize of its
+ * table while resizing is suspended).
+ *
+ * <p>Used by the forkless snapshot (persistence/Snapshot: a writer about to touch a bucket the
+ * snapshot has not reached serialises that bucket first); later by memory accounting and cluster
+ * slots. Called under the execution lock; an implementation must be cheap when it has nothing to
+ * do, since it runs on every write.
+ */
+public interface WriteBarrier {
+    /** The barrier of a keyspace nobody observes. */
+    WriteBarrier NONE = new WriteBarrier() {
+        @Override
+        public void beforeWrite(Db db, byte[] key) {
+        }
+
+        @Override
+        public void beforeWholeDb(Db db) {
+        }
+    };
+
+    /** Before key's entry in db changes: added, removed, value replaced or mutated, expiry changed. */
+    void beforeWrite(Db db, byte[] key);
+
+    /**
+     * Before a value found by a read look-up is handed out. Some commands change values they
+     * looked up for reading (XACK, XGROUP and XREADGROUP change a stream's groups after a read
+     * look-up, as Redis's own code does), so an observer that must see every change before it
+     * happens (the snapshot) treats this as {@link #beforeWrite}; others ignore it.
+     */
+    default void beforeLookup(Db db, byte[] key) {
+    }
+
+    /** Before db's whole content changes at once (flush, swap with another db, forced table growth). */
+    void beforeWholeDb(Db db);
+}
