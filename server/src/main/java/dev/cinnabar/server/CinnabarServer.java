@@ -7,7 +7,11 @@ import dev.cinnabar.server.config.ConfigException;
 import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.net.NettyServer;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.store.Clock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -138,12 +142,19 @@ public final class CinnabarServer implements AutoCloseable {
         private final ServerConfig config = new ServerConfig();
         private Clock clock = Clock.SYSTEM;
         private ConfigException error;
+        private boolean dirGiven;
 
+        /**
+         * Embedded servers differ from redis-server's defaults in persistence: no save points, and,
+         * unless "dir" is given, a private temporary directory (deleted at close) for the files
+         * SAVE, BGSAVE and DEBUG RELOAD write, so embedded servers never share a dump file.
+         */
         private Builder() {
             config.port = 0;
             config.portZeroPicksFreePort = true;
             config.bind = List.of("127.0.0.1");
             config.loglevel = "warning";
+            config.save = List.of();
         }
 
         /** The port to listen on; 0 (the default) picks a free one. */
@@ -154,6 +165,7 @@ public final class CinnabarServer implements AutoCloseable {
 
         /** Any redis.conf directive, e.g. setting("maxmemory", "100mb"). */
         public Builder setting(String name, String... args) {
+            dirGiven |= name.equalsIgnoreCase("dir");
             try {
                 config.set(name, List.of(args));
             } catch (ConfigException e) {
@@ -178,18 +190,50 @@ public final class CinnabarServer implements AutoCloseable {
             if (error != null) {
                 throw new IllegalArgumentException("Bad configuration: " + error.getMessage());
             }
-            return new CinnabarServer(context(config, clock));
+            Path temp = null;
+            if (!dirGiven) {
+                try {
+                    temp = Files.createTempDirectory("cinnabar-");
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot create a data directory: " + e.getMessage());
+                }
+                config.dir = temp.toString();
+            }
+            CinnabarServer s = new CinnabarServer(context(config, clock));
+            if (temp != null) {
+                Path dir = temp;
+                s.closeWith(() -> deleteTree(dir));
+            }
+            return s;
         }
 
+        /**
+         * Builds and starts the server, then loads dir/dbfilename if it exists.
+         *
+         * @throws IllegalStateException when the dump file cannot be loaded (the reason is logged)
+         */
         public CinnabarServer start() {
             CinnabarServer s = build();
             try {
                 s.startInternal();
+                Persistence.of(s.context()).loadAtStartup();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                s.close();
                 throw new IllegalStateException(e);
+            } catch (Persistence.FatalLoadError e) {
+                s.close();
+                throw new IllegalStateException(e.getMessage());
             }
             return s;
+        }
+
+        private static void deleteTree(Path dir) throws IOException {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

@@ -23,5 +23,6 @@ final class Features {
         dev.cinnabar.server.command.stream.StreamCommands.install(ctx);
         dev.cinnabar.server.scripting.BusyScriptGate.install(ctx);
         dev.cinnabar.server.scripting.DeclaredFlags.install(ctx);
+        dev.cinnabar.server.persistence.Persistence.install(ctx, cron);
     }
 }

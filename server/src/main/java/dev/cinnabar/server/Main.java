@@ -2,6 +2,7 @@ package dev.cinnabar.server;
 
 import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.store.Clock;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,7 +71,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!server.isClosed()) {
                 log.warning("Received SIGTERM scheduling shutdown...");
-                stop(server, false);
+                stopWithFinalSave(server);
             }
         }, "cinnabar-sigterm"));
         Thread.currentThread().join();
@@ -177,6 +178,13 @@ public final class Main {
             slog.notice(unbuilt.noticeLine());
         }
         writePidfile(config, slog);
+        try {
+            // after the PID line, as Redis: clients may connect and get LOADING meanwhile
+            Persistence.of(server.context()).loadAtStartup();
+        } catch (Persistence.FatalLoadError e) {
+            server.close();
+            throw new IllegalStateException(e.getMessage());
+        }
         server.context().shutdownHook(() -> new Thread(() -> {
             stop(server, exitOnShutdown);
             stopped.complete(null);
@@ -231,6 +239,23 @@ public final class Main {
             sb.append(String.format("%-32s", art[i])).append(text[i]).append('\n');
         }
         log.raw(sb.toString());
+    }
+
+    /**
+     * SIGTERM / SIGINT: stops the server, then makes the final save when save points exist (with
+     * the listeners closed and a busy script aborted, so the save sees the last write). A JVM that
+     * is terminating cannot stay up, so a failed save is logged and the process still exits.
+     */
+    static void stopWithFinalSave(CinnabarServer server) {
+        ServerContext ctx = server.context();
+        server.close();
+        ctx.lock().lock();
+        try {
+            Persistence.of(ctx).shutdownSave(false, false);
+        } finally {
+            ctx.lock().unlock();
+        }
+        stop(server, false);
     }
 
     /** Stops the server as Redis's prepareForShutdown/finishShutdown log it, removing the pid file. */

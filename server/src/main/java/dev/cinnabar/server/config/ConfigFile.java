@@ -40,7 +40,6 @@ public final class ConfigFile {
      * not built, start-up warns; given that value, nothing is said (the server does what was asked).
      */
     private static final java.util.Map<String, String[]> SAFETY = java.util.Map.ofEntries(
-            java.util.Map.entry("save", new String[] {"", "no RDB snapshot is ever written"}),
             java.util.Map.entry("appendonly", new String[] {"no", "no append-only file is written"}),
             java.util.Map.entry("replicaof", new String[] {"", "this server does not replicate from a master"}),
             java.util.Map.entry("masterauth", new String[] {"", "this server does not replicate from a master"}),

@@ -71,7 +71,18 @@ final class Defaults {
         planned(c, "hll-sparse-max-bytes", v -> c.hllSparseMaxBytes = v, () -> c.hllSparseMaxBytes);
         c.special("notify-keyspace-events", args -> KeyspaceEvents.parse(ServerConfig.single(args)),
                 v -> c.notifyKeyspaceEvents = (Integer) v, () -> KeyspaceEvents.format(c.notifyKeyspaceEvents), true);
-        c.planned("save", SaveParam::parse, v -> c.save = castSave(v), () -> SaveParam.format(c.save));
+        // RDB persistence (persistence.Persistence reads them)
+        c.special("save", SaveParam::parse, v -> c.save = castSave(v), () -> SaveParam.format(c.save), true);
+        c.special("dbfilename", Specials::parseDbfilename, v -> c.dbfilename = (String) v, () -> c.dbfilename, true);
+        c.bool("rdbcompression", v -> c.rdbcompression = v, () -> c.rdbcompression);
+        c.bool("rdbchecksum", v -> c.rdbchecksum = v, () -> c.rdbchecksum);
+        c.bool("stop-writes-on-bgsave-error", v -> c.stopWritesOnBgsaveError = v, () -> c.stopWritesOnBgsaveError);
+        // only replication writes sync-only RDB files: with none, every value is already honoured
+        c.bool("rdb-del-sync-files", v -> c.rdbDelSyncFiles = v, () -> c.rdbDelSyncFiles);
+        c.integer("rdb-key-save-delay", v -> c.rdbKeySaveDelay = v.intValue(), () -> (long) c.rdbKeySaveDelay);
+        c.integer("key-load-delay", v -> c.keyLoadDelay = v.intValue(), () -> (long) c.keyLoadDelay);
+        c.integer("loading-process-events-interval-bytes", v -> c.loadingProcessEventsIntervalBytes = v,
+                () -> c.loadingProcessEventsIntervalBytes);
         c.planned("client-output-buffer-limit", args -> c.clientOutputBufferLimits.with(args),
                 v -> c.clientOutputBufferLimits = (ClientOutputBufferLimits) v,
                 () -> c.clientOutputBufferLimits.format());
@@ -143,6 +154,15 @@ final class Defaults {
             }
             // bind "" (no address: no TCP listener) is allowed, as Redis
             return List.copyOf(l);
+        }
+
+        /** dbfilename: a file name inside dir, never a path (Redis's check). */
+        static Object parseDbfilename(List<String> args) throws ConfigException {
+            String v = ServerConfig.single(args);
+            if (v.contains("/") || v.contains("\\")) {
+                throw new ConfigException("dbfilename can't be a path, just a filename");
+            }
+            return v;
         }
 
         static Object parseDir(List<String> args) throws ConfigException {

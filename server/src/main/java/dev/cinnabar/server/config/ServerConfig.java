@@ -89,6 +89,22 @@ public final class ServerConfig {
     public volatile int notifyKeyspaceEvents = 0;
     /** save points: snapshot when at least changes writes happened within seconds. Empty = no RDB saves. */
     public volatile List<SaveParam> save = SaveParam.DEFAULTS;
+    // --- RDB persistence (read by persistence.Persistence)
+    /** The dump file's name, inside dir (a name, never a path). */
+    public volatile String dbfilename = "dump.rdb";
+    public volatile boolean rdbcompression = true;
+    /** Write a CRC-64 at the end of RDB files (0 when off) and check it when loading. */
+    public volatile boolean rdbchecksum = true;
+    /** Refuse writes (MISCONF) while the last background save failed and save points exist. */
+    public volatile boolean stopWritesOnBgsaveError = true;
+    /** Delete RDB files used only for replication when persistence is off (no such file exists without replication). */
+    public volatile boolean rdbDelSyncFiles = false;
+    /** Test aid (hidden, as Redis): microseconds slept per key saved (negative: nanoseconds). */
+    public volatile int rdbKeySaveDelay = 0;
+    /** Test aid (hidden, as Redis): microseconds slept per key loaded (negative: nanoseconds). */
+    public volatile int keyLoadDelay = 0;
+    /** How often (in file bytes) start-up loading reports progress. */
+    public volatile long loadingProcessEventsIntervalBytes = 2 * 1024 * 1024;
     public volatile int[] oomScoreAdjValues = {0, 200, 800};
     /** oom-score-adj: "no", "yes" (relative), "relative" or "absolute" (see OomScoreAdj). */
     public volatile String oomScoreAdj = "no";

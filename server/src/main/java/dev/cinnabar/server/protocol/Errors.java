@@ -351,6 +351,15 @@ public final class Errors {
     // DEBUG RELOAD
     public static final String RELOAD_OPTIONS = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
     public static final String RELOAD_FAILED = "ERR Error trying to load the RDB dump, check server logs.";
-    /** Our own: NOSAVE loads the dump file, and no dump file is written here. */
-    public static final String RELOAD_NOSAVE = "ERR DEBUG RELOAD NOSAVE loads the dump file, and this server writes none";
+
+    // RDB persistence (SAVE, BGSAVE, SHUTDOWN, the gate's LOADING and MISCONF refusals)
+    /** Redis's shared.err: a save that failed (the reason is in the log). */
+    public static final String ERR = "ERR";
+    public static final String BGSAVE_IN_PROGRESS = "ERR Background save already in progress";
+    public static final String SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
+    public static final String LOADING = "LOADING Redis is loading the dataset in memory";
+    public static final String MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently "
+            + "unable to persist to disk. Commands that may modify the data set are disabled, because this instance "
+            + "is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error "
+            + "option). Please check the Redis logs for details about the RDB error.";
 }

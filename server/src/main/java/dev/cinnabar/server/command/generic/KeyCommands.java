@@ -224,7 +224,10 @@ public final class KeyCommands implements CommandFamily {
         if (!flushFlagsOk(c)) {
             return;
         }
+        var persistence = dev.cinnabar.server.persistence.Persistence.of(c.server());
+        persistence.beforeFlushAll(); // stops a running BGSAVE, as Redis kills its child
         long keys = c.server().keyspace().flushAll();
+        persistence.afterFlushAll(); // saves the empty dataset when save points exist (dirty kept)
         if (isAsync(c)) {
             LazyFree.flushedAsync(c.server().keyspace(), keys);
         }

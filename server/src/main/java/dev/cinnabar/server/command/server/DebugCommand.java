@@ -1,7 +1,8 @@
 package dev.cinnabar.server.command.server;
 
 import dev.cinnabar.server.config.ConfigFile;
-import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.persistence.Persistence;
+import dev.cinnabar.server.persistence.rdb.RdbBuffer;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -407,11 +408,8 @@ final class DebugCommand {
 
     /**
      * DEBUG OBJECT key: Redis's one-line status. "Value at" is the value's identity hash (there is no
-     * address to show), serializedlength the uncompressed RDB length of a string (Redis may LZF-
-     * compress long strings; for hashes, lists, sets and sorted sets it is the length of their
-     * elements written as RDB strings (Redis writes small ones as one listpack blob instead), and
-     * streams count only the header),
-     * lru/lru_seconds_idle come from the entry's access clock, and lists add their node figures.
+     * address to show), serializedlength the length of the value's RDB encoding as SAVE would write
+     * it (with rdbcompression's setting), lru/lru_seconds_idle come from the entry's access clock, and lists add their node figures.
      */
     private static void object(Client c) {
         var db = c.db();
@@ -424,7 +422,7 @@ final class DebugCommand {
         StringBuilder sb = new StringBuilder("Value at:0x").append(Integer.toHexString(System.identityHashCode(v)))
                 .append(" refcount:").append(dev.cinnabar.server.store.Strings.isShared(v) ? Integer.MAX_VALUE : 1)
                 .append(" encoding:").append(dev.cinnabar.server.store.Values.encoding(v))
-                .append(" serializedlength:").append(serializedLength(v))
+                .append(" serializedlength:").append(serializedLength(c, v))
                 .append(" lru:").append(e.lru())
                 .append(" lru_seconds_idle:").append(c.server().keyspace().idleSeconds(e));
         if (v instanceof dev.cinnabar.server.store.list.QuickList q) {
@@ -433,77 +431,50 @@ final class DebugCommand {
                     .append(" ql_avg_node:").append(String.format(Locale.ROOT, "%.2f", (double) q.size() / nodes))
                     .append(" ql_listpack_max:").append(c.server().config().get("list-max-listpack-size"))
                     .append(" ql_compressed:0")
-                    .append(" ql_uncompressed_size:").append(serializedLength(v));
+                    .append(" ql_uncompressed_size:").append(uncompressedLength(v));
         }
         c.reply().simple(sb.toString());
     }
 
-    private static long serializedLength(Object v) {
-        if (v instanceof Long || v instanceof dev.cinnabar.server.store.IntCounter) {
-            long l = dev.cinnabar.server.store.Strings.toLong(v);
-            return l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE ? (l >= -128 && l <= 127 ? 2 : l >= -32768
-                    && l <= 32767 ? 3 : 5) : lengthOfString(dev.cinnabar.server.store.Strings.length(v));
-        }
-        if (dev.cinnabar.server.store.Strings.isString(v)) {
-            return lengthOfString(dev.cinnabar.server.store.Strings.length(v));
-        }
-        long[] sum = {lengthOfString(0) - 1}; // the element-count prefix, added below
-        if (v instanceof dev.cinnabar.server.store.hash.RHash h) {
-            h.forEach((f, val) -> sum[0] += lengthOfString(f.length) + lengthOfString(val.length));
-        } else if (v instanceof dev.cinnabar.server.store.list.QuickList q) {
-            q.forEach(el -> sum[0] += lengthOfString(el.length));
-        } else if (v instanceof dev.cinnabar.server.store.set.RSet set) {
-            set.forEach(m -> sum[0] += lengthOfString(m.length));
-        } else if (v instanceof dev.cinnabar.server.store.zset.ZSet z) {
-            z.forEach((m, score) -> {
-                sum[0] += lengthOfString(m.length) + 8;
-                return true;
-            });
-        }
-        return sum[0] + 5;
+    /** ql_uncompressed_size: the value's RDB length without LZF (list-compress-depth is not applied here). */
+    private static long uncompressedLength(Object v) {
+        RdbBuffer out = new RdbBuffer(false);
+        return RdbValues.write(out, v) ? out.size() - 1 : 0;
     }
 
-    private static long lengthOfString(long len) {
-        return (len < 64 ? 1 : len < 16384 ? 2 : 5) + len;
+    /** The length of the value's RDB encoding (without type byte and key), as Redis's rdbSavedObjectLen. */
+    private static long serializedLength(Client c, Object v) {
+        RdbBuffer out = new RdbBuffer(c.server().config().rdbcompression);
+        return RdbValues.write(out, v) ? out.size() - 1 : 0;
     }
+
 
     /**
-     * DEBUG RELOAD [MERGE] [NOFLUSH]: serialises the dataset to RDB ({@link RdbFile}), empties it
-     * (unless NOFLUSH) and loads the RDB back (MERGE: loaded keys replace existing ones), so every
-     * value comes back through the RDB encodings as after a restart. The file stays in memory:
-     * this server writes no dump file, so NOSAVE (load the file on disk) is refused.
+     * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: saves the dataset to the dump file (unless NOSAVE),
+     * empties it (unless NOFLUSH) and loads the file back (MERGE: loaded keys replace existing
+     * ones), so every value comes back through the RDB encodings as after a restart.
      */
     private static void reload(Client c) {
         boolean merge = false;
         boolean flush = true;
+        boolean nosave = false;
         for (int i = 2; i < c.argc(); i++) {
             String opt = Texts.str(c.arg(i)).toLowerCase(Locale.ROOT);
             switch (opt) {
                 case "merge" -> merge = true;
                 case "noflush" -> flush = false;
-                case "nosave" -> {
-                    c.error(Errors.RELOAD_NOSAVE);
-                    return;
-                }
+                case "nosave" -> nosave = true;
                 default -> {
                     c.error(Errors.RELOAD_OPTIONS);
                     return;
                 }
             }
         }
-        dev.cinnabar.server.store.Keyspace ks = c.server().keyspace();
-        long now = c.server().now();
-        byte[] file = RdbFile.save(ks, now, MemoryReport.take(c.server()).used(),
-                c.server().config().maxmemoryPolicy.contains("lru"));
-        if (flush) {
-            ks.flushAll();
+        String err = Persistence.of(c.server()).debugReload(nosave, flush, merge);
+        if (err != null) {
+            c.error(err);
+        } else {
+            c.reply().ok();
         }
-        try {
-            RdbFile.load(file, ks, RdbValues.Limits.of(c.server().config()), now, merge);
-        } catch (IllegalArgumentException e) {
-            c.error(Errors.RELOAD_FAILED);
-            return;
-        }
-        c.reply().ok();
     }
 }

@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.server;
 
 import dev.cinnabar.server.Main;
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.ServerStats;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.LatencyHistogram;
@@ -275,16 +276,36 @@ final class InfoCommand {
     }
 
     private static void persistence(ServerContext s, Lines l) {
-        long last = s.stats().lastSaveSeconds;
-        l.add("loading", 0).add("async_loading", 0).add("current_cow_peak", 0).add("current_cow_size", 0)
-                .add("current_cow_size_age", 0).add("current_fork_perc", "0.00").add("current_save_keys_processed", 0)
-                .add("current_save_keys_total", 0)
+        Persistence p = Persistence.of(s);
+        l.add("loading", p.loading() ? 1 : 0).add("async_loading", 0);
+        if (p.loading()) {
+            // [start time (s), total bytes, used-mem of the file, bytes loaded]
+            long[] f = p.loadingFigures();
+            double perc = f[1] == 0 ? 0 : 100.0 * f[3] / f[1];
+            long elapsed = s.clock().millis() / 1000 - f[0];
+            long eta = elapsed == 0 || f[3] == 0 ? 1 : (long) ((f[1] - f[3]) / (f[3] / (double) elapsed));
+            l.add("loading_start_time", f[0]).add("loading_total_bytes", f[1]).add("loading_rdb_used_mem", f[2])
+                    .add("loading_loaded_bytes", f[3]).add("loading_loaded_perc", String.format(Locale.ROOT, "%.2f", perc))
+                    .add("loading_eta_seconds", eta);
+        }
+        long[] keys = p.currentSaveKeys();
+        long[] cow = p.cow();
+        // current_cow_*: bytes the running snapshot serialised ahead of its walk because writers
+        // touched buckets it had not reached (the forkless counterpart of copy-on-write pages)
+        l.add("current_cow_peak", cow[0]).add("current_cow_size", cow[0])
+                .add("current_cow_size_age", 0)
+                .add("current_fork_perc", String.format(Locale.ROOT, "%.2f", keys[1] == 0 ? 0.0 : 100.0 * keys[0] / keys[1]))
+                .add("current_save_keys_processed", keys[0])
+                .add("current_save_keys_total", keys[1])
                 .add("rdb_changes_since_last_save", s.dirty)
-                .add("rdb_bgsave_in_progress", 0)
-                .add("rdb_last_save_time", last >= 0 ? last : s.startMillis() / 1000)
-                .add("rdb_last_bgsave_status", "ok").add("rdb_last_bgsave_time_sec", -1)
-                .add("rdb_current_bgsave_time_sec", -1).add("rdb_saves", 0).add("rdb_last_cow_size", 0)
-                .add("rdb_last_load_keys_expired", 0).add("rdb_last_load_keys_loaded", 0)
+                .add("rdb_bgsave_in_progress", p.bgsaveInProgress() ? 1 : 0)
+                .add("rdb_last_save_time", p.lastSave())
+                .add("rdb_last_bgsave_status", p.lastBgsaveOk() ? "ok" : "err")
+                .add("rdb_last_bgsave_time_sec", p.lastBgsaveSeconds())
+                .add("rdb_current_bgsave_time_sec", p.currentBgsaveSeconds()).add("rdb_saves", p.saves())
+                .add("rdb_last_cow_size", cow[1])
+                .add("rdb_last_load_keys_expired", p.lastLoadKeysExpired())
+                .add("rdb_last_load_keys_loaded", p.lastLoadKeysLoaded())
                 .add("aof_enabled", 0).add("aof_rewrite_in_progress", 0).add("aof_rewrite_scheduled", 0)
                 .add("aof_last_rewrite_time_sec", -1).add("aof_current_rewrite_time_sec", -1)
                 .add("aof_last_bgrewrite_status", "ok").add("aof_rewrites", 0)

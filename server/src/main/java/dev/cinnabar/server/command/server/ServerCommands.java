@@ -3,6 +3,7 @@ package dev.cinnabar.server.command.server;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
@@ -12,8 +13,8 @@ import java.util.Iterator;
 import java.util.Locale;
 
 /**
- * Server administration: CONFIG (see ConfigCommands), INFO (InfoCommand), TIME, LASTSAVE,
- * SHUTDOWN, SLOWLOG (SlowLog). {@link #install} adds the observers this family needs to a server.
+ * Server administration: CONFIG (see ConfigCommands), INFO (InfoCommand), TIME, SAVE, BGSAVE,
+ * LASTSAVE, SHUTDOWN (persistence.Persistence does the saving), SLOWLOG (SlowLog). {@link #install} adds the observers this family needs to a server.
  */
 public final class ServerCommands implements CommandFamily {
     private static final String[] SLOWLOG_HELP = {
@@ -45,6 +46,8 @@ public final class ServerCommands implements CommandFamily {
         MemoryCommands.bind(t);
         t.bind("time", this::time);
         t.bind("lastsave", this::lastsave);
+        t.bind("save", this::save);
+        t.bind("bgsave", this::bgsave);
         t.bind("shutdown", this::shutdown);
         t.bind("slowlog", "get", this::slowlogGet);
         t.bind("slowlog", "len", c -> c.reply().integer(SlowLog.of(c.server()).size()));
@@ -96,20 +99,51 @@ public final class ServerCommands implements CommandFamily {
     }
 
     void lastsave(Client c) {
-        long t = c.server().stats().lastSaveSeconds;
-        c.reply().integer(t >= 0 ? t : c.server().startMillis() / 1000);
+        c.reply().integer(Persistence.of(c.server()).lastSave());
+    }
+
+    /** SAVE: writes the dump file now, blocking every client (refused while a BGSAVE runs). */
+    void save(Client c) {
+        Persistence p = Persistence.of(c.server());
+        if (p.bgsaveInProgress()) {
+            c.error(Errors.BGSAVE_IN_PROGRESS);
+        } else if (p.save()) {
+            c.reply().ok();
+        } else {
+            c.error(Errors.ERR);
+        }
+    }
+
+    /**
+     * BGSAVE [SCHEDULE]: starts a forkless snapshot. SCHEDULE matters in Redis only while an AOF
+     * rewrite runs; with no AOF here it is the same as BGSAVE (an error while one runs, as Redis).
+     */
+    void bgsave(Client c) {
+        if (c.argc() > 2 || (c.argc() == 2 && !Texts.is(c.arg(1), "schedule"))) {
+            c.error(Errors.SYNTAX);
+            return;
+        }
+        String err = Persistence.of(c.server()).bgsave();
+        if (err != null) {
+            c.error(err);
+        } else {
+            c.reply().simple("Background saving started");
+        }
     }
 
     void shutdown(Client c) {
         boolean nosave = false;
         boolean save = false;
         boolean abort = false;
-        int flags = 0;
+        boolean force = false;
         for (int i = 1; i < c.argc(); i++) {
             switch (Texts.str(c.arg(i)).toLowerCase(Locale.ROOT)) {
                 case "nosave" -> nosave = true;
                 case "save" -> save = true;
-                case "now", "force" -> flags++;
+                case "now" -> {
+                    // no replicas to wait for here
+                }
+                case "force" -> force = true;
                 case "abort" -> abort = true;
                 default -> {
                     c.error(Errors.SYNTAX);
@@ -128,8 +162,10 @@ public final class ServerCommands implements CommandFamily {
         }
         ServerContext s = c.server();
         s.log().warning("User requested shutdown...");
-        if (save || (!nosave && !s.config().save.isEmpty())) {
-            s.log().warning("Not saving the final RDB snapshot: this server has no RDB persistence.");
+        if (!Persistence.of(s).shutdownSave(save, nosave) && !force) {
+            s.log().warning("Errors trying to shut down the server. Check the logs for more information.");
+            c.error(Errors.SHUTDOWN_FAILED);
+            return;
         }
         Runnable hook = s.shutdownHook();
         if (hook != null) {

@@ -6,7 +6,9 @@ import dev.cinnabar.server.store.Keyspace;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A whole dataset in Redis 7.0's RDB file format (version 10): "REDIS0010", auxiliary fields,
@@ -38,51 +40,86 @@ public final class RdbFile {
      * policy and its idle time only under an LRU one (lruPolicy).
      */
     public static byte[] save(Keyspace ks, long nowMillis, long usedMemory, boolean lruPolicy) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RdbBuffer out = new RdbBuffer(true);
+        writeHeader(out, nowMillis, usedMemory);
+        for (int i = 0; i < ks.count(); i++) {
+            Db db = ks.db(i);
+            if (db.size() > 0) {
+                writeSelectDb(out, i, db.size(), db.expiresSize());
+                db.dict().forEach(e -> writeKey(out, ks, db, e, lruPolicy));
+            }
+        }
+        out.write(OP_EOF);
+        byte[] body = out.toByteArray();
+        writeLe(out, Crc64.of(body, 0, body.length));
+        return out.toByteArray();
+    }
+
+    /** The signature, version and aux fields that open a file. */
+    public static void writeHeader(ByteArrayOutputStream out, long nowMillis, long usedMemory) {
         out.writeBytes(("REDIS" + String.format("%04d", RdbValues.RDB_VERSION)).getBytes(StandardCharsets.US_ASCII));
         aux(out, "redis-ver", "7.0.15");
         aux(out, "redis-bits", "64");
         aux(out, "ctime", Long.toString(nowMillis / 1000));
         aux(out, "used-mem", Long.toString(usedMemory));
         aux(out, "aof-base", "0");
-        boolean lfu = ks.lfuMode();
-        for (int i = 0; i < ks.count(); i++) {
-            Db db = ks.db(i);
-            if (db.size() == 0) {
-                continue;
-            }
-            out.write(OP_SELECTDB);
-            RdbStrings.writeLength(out, i);
+    }
+
+    /**
+     * SELECTDB id, then RESIZEDB with the sizes when size >= 0 (a hint to the loader; a file may
+     * select the same database again later, which every loader accepts).
+     */
+    public static void writeSelectDb(ByteArrayOutputStream out, int id, long size, long expires) {
+        out.write(OP_SELECTDB);
+        RdbStrings.writeLength(out, id);
+        if (size >= 0) {
             out.write(OP_RESIZEDB);
-            RdbStrings.writeLength(out, db.size());
-            RdbStrings.writeLength(out, db.expiresSize());
-            db.dict().forEach(e -> {
-                long when = db.getExpire(e.key());
-                if (when != -1) {
-                    out.write(OP_EXPIRETIME_MS);
-                    writeLe(out, when);
-                }
-                if (lfu) {
-                    out.write(OP_FREQ);
-                    out.write(ks.lfuDecrAndReturn(e));
-                } else if (lruPolicy) {
-                    out.write(OP_IDLE);
-                    RdbStrings.writeLength(out, ks.idleSeconds(e));
-                }
-                ByteArrayOutputStream value = new ByteArrayOutputStream();
-                if (!RdbValues.write(value, e.value())) {
-                    throw new IllegalStateException("value of no RDB type");
-                }
-                byte[] v = value.toByteArray();
-                out.write(v[0]);
-                RdbStrings.writeRawString(out, e.key());
-                out.write(v, 1, v.length - 1);
-            });
+            RdbStrings.writeLength(out, size);
+            RdbStrings.writeLength(out, expires);
         }
-        out.write(OP_EOF);
-        byte[] body = out.toByteArray();
-        writeLe(out, Crc64.of(body, 0, body.length));
-        return out.toByteArray();
+    }
+
+    /** One key: [EXPIRETIME_MS] [FREQ | IDLE] type key value. */
+    public static void writeKey(ByteArrayOutputStream out, Keyspace ks, Db db, Dict.Entry e, boolean lruPolicy) {
+        long when = db.getExpire(e.key());
+        if (when != -1) {
+            out.write(OP_EXPIRETIME_MS);
+            writeLe(out, when);
+        }
+        if (ks.lfuMode()) {
+            out.write(OP_FREQ);
+            out.write(ks.lfuDecrAndReturn(e));
+        } else if (lruPolicy) {
+            out.write(OP_IDLE);
+            RdbStrings.writeLength(out, ks.idleSeconds(e));
+        }
+        int at = out.size();
+        if (!RdbValues.write(out, e.value())) {
+            throw new IllegalStateException("value of no RDB type");
+        }
+        // the type byte comes first, then the key, then the value: move the value after the key
+        byte[] all = out instanceof RdbBuffer b ? b.array() : out.toByteArray();
+        int type = all[at] & 0xff;
+        byte[] value = java.util.Arrays.copyOfRange(all, at + 1, out.size());
+        truncate(out, at);
+        out.write(type);
+        RdbStrings.writeRawString(out, e.key());
+        out.writeBytes(value);
+    }
+
+    private static void truncate(ByteArrayOutputStream out, int size) {
+        if (out instanceof RdbBuffer b) {
+            b.truncate(size);
+        } else {
+            byte[] keep = java.util.Arrays.copyOf(out.toByteArray(), size);
+            out.reset();
+            out.writeBytes(keep);
+        }
+    }
+
+    /** The EOF opcode (the caller appends the checksum). */
+    public static int eofOpcode() {
+        return OP_EOF;
     }
 
     private static void aux(ByteArrayOutputStream out, String k, String v) {
@@ -91,14 +128,48 @@ public final class RdbFile {
         RdbStrings.writeRawString(out, v.getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static void writeLe(ByteArrayOutputStream out, long v) {
+    static void writeLe(ByteArrayOutputStream out, long v) {
         for (int i = 0; i < 8; i++) {
             out.write((int) (v >>> (8 * i)));
         }
     }
 
     /** A key read from a file, not yet in the keyspace. */
-    private record Loaded(int db, byte[] key, Object value, long expire, long idle, long freq) {
+    public record Loaded(int db, byte[] key, Object value, long expire, long idle, long freq) {
+    }
+
+    /** A whole file read and validated: its keys in file order and its aux fields. */
+    public record Parsed(List<Loaded> keys, Map<String, String> aux, boolean checksumSkipped) {
+    }
+
+    /** How many keys a load put in the keyspace and how many it skipped as already expired. */
+    public record Counts(long loaded, long expired) {
+    }
+
+    /** Told after each key read (start-up loading reports its progress and applies key-load-delay). */
+    @FunctionalInterface
+    public interface Progress {
+        Progress NONE = offset -> { };
+
+        void keyRead(long offset);
+
+        /** An aux field was read (start-up logs the version, age and memory of the file). */
+        default void aux(String key, String value) {
+        }
+    }
+
+    /** Why a file was refused; {@code offset} is where reading stopped. */
+    public static final class LoadError extends IllegalArgumentException {
+        public enum Kind { SIGNATURE, VERSION, TRUNCATED, CHECKSUM, CORRUPT }
+
+        public final Kind kind;
+        public final long offset;
+
+        LoadError(Kind kind, long offset, String message) {
+            super(message, null);
+            this.kind = kind;
+            this.offset = offset;
+        }
     }
 
     /**
@@ -108,7 +179,20 @@ public final class RdbFile {
      * a duplicate key.
      */
     public static long load(byte[] file, Keyspace ks, RdbValues.Limits limits, long nowMillis, boolean replace) {
-        List<Loaded> keys = parse(file, ks.count(), limits);
+        return insert(parse(file, ks.count(), limits, true, Progress.NONE), ks, nowMillis, replace).loaded();
+    }
+
+    /**
+     * Puts parsed keys in the keyspace, skipping those already expired (as a master loads). With
+     * replace, keys present are overwritten; otherwise a key already present fails before anything
+     * changes.
+     */
+    public static Counts insert(Parsed parsed, Keyspace ks, long nowMillis, boolean replace) {
+        return insert(parsed.keys(), ks, nowMillis, replace);
+    }
+
+    /** As {@link #insert(Parsed, Keyspace, long, boolean)} for some of a file's keys. */
+    public static Counts insert(List<Loaded> keys, Keyspace ks, long nowMillis, boolean replace) {
         if (!replace) {
             for (Loaded k : keys) {
                 if (ks.db(k.db()).dict().find(k.key()) != null) {
@@ -117,8 +201,10 @@ public final class RdbFile {
             }
         }
         long n = 0;
+        long expired = 0;
         for (Loaded k : keys) {
             if (k.expire() != -1 && k.expire() < nowMillis) {
+                expired++;
                 continue;
             }
             Db db = ks.db(k.db());
@@ -130,23 +216,54 @@ public final class RdbFile {
             ks.setIdleOrFreq(e, k.idle(), k.freq());
             n++;
         }
-        return n;
+        return new Counts(n, expired);
     }
 
-    private static List<Loaded> parse(byte[] file, int databases, RdbValues.Limits limits) {
-        if (file.length < 9 + 1 + 8 || !new String(file, 0, 5, StandardCharsets.US_ASCII).equals("REDIS")) {
-            throw new IllegalArgumentException("not an RDB file");
+    /**
+     * Reads and validates a whole file, in order as Redis reads one: signature, version, then
+     * opcodes and keys up to EOF, then (version 5 and later) the CRC-64 of everything before it,
+     * checked when verifyChecksum and not zero (a file saved with rdbchecksum no). Bytes after the
+     * checksum are ignored, as Redis does. Throws {@link LoadError} on any problem.
+     */
+    public static Parsed parse(byte[] file, int databases, RdbValues.Limits limits, boolean verifyChecksum,
+                               Progress progress) {
+        if (file.length < 9) {
+            throw new LoadError(LoadError.Kind.TRUNCATED, file.length, "Unexpected EOF reading RDB file");
         }
-        int version = Integer.parseInt(new String(file, 5, 4, StandardCharsets.US_ASCII));
+        if (!new String(file, 0, 5, StandardCharsets.US_ASCII).equals("REDIS")) {
+            throw new LoadError(LoadError.Kind.SIGNATURE, 0, "Wrong signature trying to load DB from file");
+        }
+        int version = atoi(file, 5, 4);
         if (version < 1 || version > RdbValues.RDB_VERSION) {
-            throw new IllegalArgumentException("unsupported RDB version " + version);
+            throw new LoadError(LoadError.Kind.VERSION, 5, "Can't handle RDB format version " + version);
         }
-        long crc = Listpacks.le(file, file.length - 8, 8);
-        if (version >= 5 && crc != 0 && Crc64.of(file, 0, file.length - 8) != crc) {
-            throw new IllegalArgumentException("RDB checksum mismatch");
+        RdbStrings.Reader r = new RdbStrings.Reader(file, 9, file.length);
+        try {
+            return parseBody(r, file, version, databases, limits, verifyChecksum, progress);
+        } catch (LoadError e) {
+            throw e;
+        } catch (RdbStrings.Truncated e) {
+            throw new LoadError(LoadError.Kind.TRUNCATED, r.position(), "Unexpected EOF reading RDB file");
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | ArithmeticException
+                 | NegativeArraySizeException e) {
+            throw new LoadError(LoadError.Kind.CORRUPT, r.position(), e.getMessage() == null ? "Bad data format"
+                    : e.getMessage());
         }
-        RdbStrings.Reader r = new RdbStrings.Reader(file, 9, file.length - 8);
+    }
+
+    /** C's atoi over a fixed field: leading digits, 0 when there are none. */
+    private static int atoi(byte[] b, int off, int len) {
+        int v = 0;
+        for (int i = off; i < off + len && b[i] >= '0' && b[i] <= '9'; i++) {
+            v = v * 10 + (b[i] - '0');
+        }
+        return v;
+    }
+
+    private static Parsed parseBody(RdbStrings.Reader r, byte[] file, int version, int databases,
+                                    RdbValues.Limits limits, boolean verifyChecksum, Progress progress) {
         List<Loaded> keys = new ArrayList<>();
+        Map<String, String> aux = new LinkedHashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         int db = 0;
         long expire = -1;
@@ -156,15 +273,30 @@ public final class RdbFile {
             int type = r.u8();
             switch (type) {
                 case OP_EOF -> {
-                    if (r.hasMore()) {
-                        throw new IllegalArgumentException("bytes after EOF");
+                    boolean skipped = false;
+                    if (version >= 5) {
+                        int end = r.position();
+                        long stored = r.millis();
+                        if (verifyChecksum) {
+                            if (stored == 0) {
+                                skipped = true;
+                            } else {
+                                long computed = Crc64.of(file, 0, end);
+                                if (computed != stored) {
+                                    throw new LoadError(LoadError.Kind.CHECKSUM, 0, "Wrong RDB checksum expected: ("
+                                            + Long.toHexString(computed) + ") but got (" + Long.toHexString(stored)
+                                            + "). Aborting now.");
+                                }
+                            }
+                        }
                     }
-                    return keys;
+                    return new Parsed(keys, aux, skipped);
                 }
                 case OP_SELECTDB -> {
                     long id = r.lengthPlain();
-                    if (id >= databases) {
-                        throw new IllegalArgumentException("database " + id + " out of range");
+                    if (id < 0 || id >= databases) {
+                        throw new LoadError(LoadError.Kind.CORRUPT, r.position(), "FATAL: Data file was created with a "
+                                + "Redis server configured to handle more than " + databases + " databases. Exiting");
                     }
                     db = (int) id;
                 }
@@ -173,30 +305,36 @@ public final class RdbFile {
                     r.lengthPlain();
                 }
                 case OP_AUX -> {
-                    r.string();
-                    r.string();
+                    byte[] k = r.string();
+                    byte[] v = r.string();
+                    String ak = new String(k, StandardCharsets.ISO_8859_1);
+                    String av = new String(v, StandardCharsets.ISO_8859_1);
+                    aux.put(ak, av);
+                    progress.aux(ak, av);
                 }
                 case OP_EXPIRETIME_MS -> expire = r.millis();
                 case OP_EXPIRETIME -> {
-                    long s = 0;
+                    long sec = 0;
                     for (int i = 0; i < 4; i++) {
-                        s |= (long) r.u8() << (8 * i);
+                        sec |= (long) r.u8() << (8 * i);
                     }
-                    expire = s * 1000;
+                    expire = sec * 1000;
                 }
                 case OP_IDLE -> idle = r.lengthPlain();
                 case OP_FREQ -> freq = r.u8();
-                case OP_FUNCTION2, OP_MODULE_AUX -> throw new IllegalArgumentException("functions and modules are not loaded");
+                case OP_FUNCTION2, OP_MODULE_AUX -> throw new IllegalArgumentException(
+                        "functions and modules are not loaded");
                 default -> {
                     byte[] key = r.string();
                     Object value = RdbValues.read(r, type, limits);
                     if (!seen.add(db + ":" + new String(key, StandardCharsets.ISO_8859_1))) {
-                        throw new IllegalArgumentException("duplicate key in file");
+                        throw new IllegalArgumentException("Duplicate key found in RDB file");
                     }
                     keys.add(new Loaded(db, key, value, expire, idle, freq));
                     expire = -1;
                     idle = -1;
                     freq = -1;
+                    progress.keyRead(r.position());
                 }
             }
         }

@@ -11,6 +11,13 @@ public final class RdbStrings {
     private RdbStrings() {
     }
 
+    /** Reading went past the end of the input (a truncated file or payload). */
+    public static final class Truncated extends IllegalArgumentException {
+        public Truncated() {
+            super("unexpected end of payload", null);
+        }
+    }
+
     /** A cursor over a byte array, for parsing payloads. */
     public static final class Reader {
         private final byte[] b;
@@ -29,9 +36,14 @@ public final class RdbStrings {
             return p < end;
         }
 
+        /** The offset of the next byte to read. */
+        public int position() {
+            return p;
+        }
+
         public int u8() {
             if (p >= end) {
-                throw new IllegalArgumentException("unexpected end of payload");
+                throw new Truncated();
             }
             return b[p++] & 0xff;
         }
@@ -138,8 +150,11 @@ public final class RdbStrings {
         }
 
         public byte[] bytes(long n) {
-            if (n < 0 || n > end - p) {
-                throw new IllegalArgumentException("unexpected end of payload");
+            if (n < 0) {
+                throw new IllegalArgumentException("negative length");
+            }
+            if (n > end - p) {
+                throw new Truncated();
             }
             byte[] r = java.util.Arrays.copyOfRange(b, p, p + (int) n);
             p += (int) n;
@@ -176,7 +191,8 @@ public final class RdbStrings {
     /**
      * A string as Redis's rdbSaveRawString writes it: the canonical form of a 32-bit integer in
      * up to 11 bytes as an RDB integer, over 20 bytes LZF-compressed when that saves at least 4
-     * bytes (rdbcompression, on by default), otherwise plain.
+     * bytes (rdbcompression, on by default: an {@link RdbBuffer} made without compression turns
+     * it off), otherwise plain.
      */
     public static void writeRawString(ByteArrayOutputStream out, byte[] s) {
         int n = s.length;
@@ -188,7 +204,7 @@ public final class RdbStrings {
                 return;
             }
         }
-        if (n > 20) {
+        if (n > 20 && !(out instanceof RdbBuffer b && !b.compression())) {
             byte[] c = Lzf.compress(s, n, n - 4);
             if (c != null) {
                 out.write(0xc3);

@@ -1,0 +1,557 @@
+package dev.cinnabar.server.persistence;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.ServerCron;
+import dev.cinnabar.server.command.CommandFlag;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.Dispatcher;
+import dev.cinnabar.server.config.SaveParam;
+import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.persistence.rdb.RdbBuffer;
+import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.persistence.rdb.RdbValues;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.Keyspace;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * RDB persistence of one server, as Redis 7.0 does it: SAVE (synchronous, under the execution
+ * lock), BGSAVE (a forkless {@link Snapshot} on its own thread), the save points checked by the
+ * cron, the final save of SHUTDOWN and SIGTERM, FLUSHALL's save, DEBUG RELOAD through the file,
+ * and loading dir/dbfilename at start-up while clients get LOADING errors. It also owns two gate
+ * stages: LOADING (refuses commands without the loading flag while the dataset loads) and
+ * WRITES_REFUSED (MISCONF while the last background save failed, save points exist and
+ * stop-writes-on-bgsave-error is on).
+ *
+ * <p>State is read and changed under the execution lock, except the loading figures, which the
+ * start-up loader thread publishes through volatile fields while it parses without the lock.
+ */
+public final class Persistence {
+    /** Seconds a failed background save waits before a save point may try again (Redis's 5). */
+    static final int BGSAVE_RETRY_DELAY = 5;
+
+    private final ServerContext server;
+    private final long pid = ProcessHandle.current().pid();
+
+    /** Unix time (s) of the last successful save; the start time until one happens. */
+    private volatile long lastSave;
+    private volatile boolean lastBgsaveOk = true;
+    private volatile long lastBgsaveTry;
+    private volatile long lastBgsaveSeconds = -1;
+    private volatile long saves;
+    private volatile long lastCowBytes;
+    /** The background save running, or null. */
+    private volatile Snapshot running;
+
+    private volatile boolean loading;
+    private volatile long loadingStartMillis;
+    private volatile long loadingTotalBytes;
+    private volatile long loadingLoadedBytes;
+    private volatile long loadingRdbUsedMem;
+    private volatile long lastLoadKeysLoaded;
+    private volatile long lastLoadKeysExpired;
+
+    private Persistence(ServerContext server) {
+        this.server = server;
+        this.lastSave = server.startMillis() / 1000;
+    }
+
+    /** The persistence state of a server (created on first use). */
+    public static Persistence of(ServerContext s) {
+        return s.feature(Persistence.class, () -> new Persistence(s));
+    }
+
+    /** Installs the gate stages, the save-point cron task and the stop of a running BGSAVE at shutdown. */
+    public static void install(ServerContext ctx, ServerCron cron) {
+        Persistence p = of(ctx);
+        ctx.dispatcher().install(Dispatcher.Stage.LOADING, p::loadingCheck);
+        CommandSpec ping = ctx.commands().spec("ping");
+        ctx.dispatcher().install(Dispatcher.Stage.WRITES_REFUSED, (c, cmd) -> p.writesRefused(c, cmd, ping));
+        cron.add(p::cron);
+        ctx.addShutdownListener(() -> {
+            Snapshot s = p.running;
+            if (s != null) {
+                s.abortAsync();
+            }
+        });
+    }
+
+    private String loadingCheck(Client c, CommandSpec cmd) {
+        return loading && !cmd.has(CommandFlag.LOADING) ? Errors.LOADING : null;
+    }
+
+    /** Redis's writeCommandsDeniedByDiskError for RDB: write commands and PING get MISCONF. */
+    private String writesRefused(Client c, CommandSpec cmd, CommandSpec ping) {
+        if (lastBgsaveOk || !config().stopWritesOnBgsaveError || config().save.isEmpty()) {
+            return null;
+        }
+        if (cmd == ping || cmd.has(CommandFlag.WRITE)) {
+            return Errors.MISCONF;
+        }
+        // a script that declared it writes counts as a write command (shebang flags, as Redis)
+        Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
+        if (cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES) {
+            return Errors.MISCONF;
+        }
+        return null;
+    }
+
+    ServerConfig config() {
+        return server.config();
+    }
+
+    ServerContext server() {
+        return server;
+    }
+
+    Path file() {
+        return Path.of(config().dir).resolve(config().dbfilename);
+    }
+
+    // ------------------------------------------------------------------ state for INFO and LASTSAVE
+
+    public long lastSave() {
+        return lastSave;
+    }
+
+    public boolean bgsaveInProgress() {
+        return running != null;
+    }
+
+    public boolean lastBgsaveOk() {
+        return lastBgsaveOk;
+    }
+
+    public long lastBgsaveSeconds() {
+        return lastBgsaveSeconds;
+    }
+
+    /** Seconds the running BGSAVE has taken so far, or -1. */
+    public long currentBgsaveSeconds() {
+        Snapshot s = running;
+        return s == null ? -1 : (System.currentTimeMillis() - s.startMillis()) / 1000;
+    }
+
+    public long saves() {
+        return saves;
+    }
+
+    /** Keys the running snapshot has serialised so far and its total (0 and 0 when none runs). */
+    public long[] currentSaveKeys() {
+        Snapshot s = running;
+        return s == null ? new long[] {0, 0} : new long[] {s.keysProcessed(), s.keysTotal()};
+    }
+
+    /**
+     * Bytes the running snapshot serialised ahead of its walk because writers touched buckets it
+     * had not reached (our counterpart of fork's copy-on-write; 0 when none runs), and that figure
+     * for the last finished snapshot.
+     */
+    public long[] cow() {
+        Snapshot s = running;
+        return new long[] {s == null ? 0 : s.aheadBytes(), lastCowBytes};
+    }
+
+    /** Most bytes the running snapshot held waiting for the file so far (0 when none runs). */
+    public long currentBufferPeak() {
+        Snapshot s = running;
+        return s == null ? 0 : s.peakPending();
+    }
+
+    public boolean loading() {
+        return loading;
+    }
+
+    public long[] loadingFigures() {
+        return new long[] {loadingStartMillis / 1000, loadingTotalBytes, loadingRdbUsedMem, loadingLoadedBytes};
+    }
+
+    public long lastLoadKeysLoaded() {
+        return lastLoadKeysLoaded;
+    }
+
+    public long lastLoadKeysExpired() {
+        return lastLoadKeysExpired;
+    }
+
+    // ------------------------------------------------------------------ SAVE
+
+    /**
+     * Writes the dataset to dir/dbfilename now (Redis's rdbSave), under the execution lock: temp
+     * file, fsync, rename. Resets the change counter and LASTSAVE on success; false (logged,
+     * nothing on disk changed) on failure.
+     */
+    public boolean save() {
+        Path temp = Path.of(config().dir).resolve("temp-" + pid + ".rdb");
+        RdbSink sink;
+        try {
+            sink = RdbSink.create(temp);
+        } catch (IOException e) {
+            server.log().warning("Failed opening the temp RDB file " + temp.getFileName() + " (in server root dir "
+                    + config().dir + ") for saving: " + reason(e));
+            return false;
+        }
+        try {
+            writeDataset(sink);
+            sink.finish(config().rdbchecksum);
+            sink.commit(file());
+        } catch (IOException | RuntimeException e) {
+            sink.discard();
+            server.log().warning("Write error saving DB on disk: " + reason(e));
+            return false;
+        }
+        server.log().notice("DB saved on disk");
+        server.dirty = 0;
+        lastSave = System.currentTimeMillis() / 1000;
+        lastBgsaveOk = true;
+        saves++;
+        return true;
+    }
+
+    private void writeDataset(RdbSink sink) throws IOException {
+        Keyspace ks = server.keyspace();
+        boolean lru = lruPolicy();
+        RdbBuffer buf = new RdbBuffer(config().rdbcompression);
+        RdbFile.writeHeader(buf, System.currentTimeMillis(), usedMemory());
+        int delay = config().rdbKeySaveDelay;
+        for (int i = 0; i < ks.count(); i++) {
+            Db db = ks.db(i);
+            if (db.size() == 0) {
+                continue;
+            }
+            RdbFile.writeSelectDb(buf, i, db.size(), db.expiresSize());
+            IOException[] failed = {null};
+            db.dict().forEach(e -> {
+                if (failed[0] != null) {
+                    return;
+                }
+                RdbFile.writeKey(buf, ks, db, e, lru);
+                if (buf.size() >= 1 << 16) {
+                    try {
+                        sink.write(buf.array(), 0, buf.size());
+                    } catch (IOException x) {
+                        failed[0] = x;
+                    }
+                    buf.reset();
+                }
+                if (delay != 0) {
+                    delay(delay);
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+        }
+        sink.write(buf.array(), 0, buf.size());
+    }
+
+    boolean lruPolicy() {
+        return config().maxmemoryPolicy.contains("lru");
+    }
+
+    static long usedMemory() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /** Redis's debugDelay: microseconds, or nanoseconds when negative. */
+    static void delay(int usec) {
+        LockSupport.parkNanos(usec > 0 ? usec * 1000L : -(long) usec);
+    }
+
+    static String reason(Throwable e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (e instanceof NoSuchFileException) {
+            return "No such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    // ------------------------------------------------------------------ BGSAVE
+
+    /** BGSAVE [SCHEDULE]: null when started, else the error to reply. */
+    public String bgsave() {
+        if (running != null) {
+            return Errors.BGSAVE_IN_PROGRESS;
+        }
+        startBgsave();
+        return null;
+    }
+
+    private void startBgsave() {
+        lastBgsaveTry = System.currentTimeMillis() / 1000;
+        Snapshot s = new Snapshot(this, server.dirty);
+        running = s;
+        server.log().notice("Background saving started");
+        s.start();
+    }
+
+    /** Called by the snapshot under the execution lock when it ends (ok, failed or aborted). */
+    void bgsaveDone(Snapshot s, boolean ok, boolean aborted, long dirtyAtStart) {
+        if (running == s) {
+            running = null;
+        }
+        lastBgsaveSeconds = (System.currentTimeMillis() - s.startMillis()) / 1000;
+        lastCowBytes = s.aheadBytes();
+        if (aborted) {
+            return;
+        }
+        if (ok) {
+            server.log().notice("Background saving terminated with success");
+            server.dirty = Math.max(0, server.dirty - dirtyAtStart);
+            lastSave = System.currentTimeMillis() / 1000;
+            lastBgsaveOk = true;
+            saves++;
+        } else {
+            server.log().warning("Background saving error");
+            lastBgsaveOk = false;
+        }
+    }
+
+    /** Stops a running BGSAVE, deleting its temp file (FLUSHALL, SHUTDOWN). Under the lock. */
+    public void abortBgsave() {
+        Snapshot s = running;
+        if (s != null) {
+            s.abort();
+            running = null;
+        }
+    }
+
+    /** The save points, checked once per cron tick with Redis's rules. */
+    private void cron(long nowMillis) {
+        List<SaveParam> points = config().save;
+        if (running != null || points.isEmpty() || loading) {
+            return;
+        }
+        long now = System.currentTimeMillis() / 1000;
+        for (SaveParam sp : points) {
+            if (server.dirty >= sp.changes() && now - lastSave > sp.seconds()
+                    && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY || lastBgsaveOk)) {
+                server.log().notice(sp.changes() + " changes in " + sp.seconds() + " seconds. Saving...");
+                startBgsave();
+                return;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ FLUSHALL, SHUTDOWN
+
+    /** Before FLUSHALL empties the dataset: a running BGSAVE is stopped, as Redis kills its child. */
+    public void beforeFlushAll() {
+        abortBgsave();
+    }
+
+    /** After FLUSHALL: with save points, the empty dataset is saved (the change counter is kept). */
+    public void afterFlushAll() {
+        if (!config().save.isEmpty()) {
+            long dirty = server.dirty;
+            save();
+            server.dirty = dirty;
+        }
+    }
+
+    /**
+     * The final save of SHUTDOWN or a signal: stops a running BGSAVE, then saves when asked
+     * (save) or when save points exist and nosave was not given. False when the save failed.
+     */
+    public boolean shutdownSave(boolean save, boolean nosave) {
+        if (running != null) {
+            server.log().warning("There is a child saving an .rdb. Killing it!");
+            abortBgsave();
+        }
+        if (save || (!nosave && !config().save.isEmpty())) {
+            server.log().notice("Saving the final RDB snapshot before exiting.");
+            if (!save()) {
+                server.log().warning("Error trying to save the DB, can't exit.");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ DEBUG RELOAD
+
+    /**
+     * DEBUG RELOAD: saves (unless nosave), empties the dataset (unless noflush) and loads the file
+     * back (merge: loaded keys replace existing ones). Null on success, else the error to reply.
+     */
+    public String debugReload(boolean nosave, boolean flush, boolean merge) {
+        if (!nosave && !save()) {
+            return Errors.ERR;
+        }
+        byte[] data;
+        try {
+            data = Files.readAllBytes(file());
+        } catch (IOException e) {
+            server.log().warning("Error loading the RDB file " + file() + ": " + reason(e));
+            return Errors.RELOAD_FAILED;
+        }
+        RdbFile.Parsed parsed;
+        try {
+            parsed = RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
+                    config().rdbchecksum, RdbFile.Progress.NONE);
+        } catch (RdbFile.LoadError e) {
+            server.log().warning(e.getMessage());
+            return Errors.RELOAD_FAILED;
+        }
+        if (flush) {
+            server.keyspace().flushAll();
+        }
+        try {
+            RdbFile.insert(parsed, server.keyspace(), server.now(), merge);
+        } catch (IllegalArgumentException e) {
+            server.log().warning("Error loading the RDB file: " + e.getMessage());
+            return Errors.RELOAD_FAILED;
+        }
+        server.log().notice("DB reloaded by DEBUG RELOAD");
+        return null;
+    }
+
+    // ------------------------------------------------------------------ start-up load
+
+    /** A start-up load that failed: the reason is logged in Redis's words; the server must exit with 1. */
+    public static final class FatalLoadError extends RuntimeException {
+        FatalLoadError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Loads dir/dbfilename at start-up, if it exists, as Redis's loadDataFromDisk: the file is read
+     * and parsed on this thread without the execution lock (clients get LOADING meanwhile and INFO
+     * shows the progress), then its keys go into the keyspace under the lock, in slices. Nothing is
+     * put in the keyspace unless the whole file is valid.
+     *
+     * @throws FatalLoadError after logging Redis's message, when the file cannot be read or is corrupt
+     */
+    public void loadAtStartup() {
+        Path f = file();
+        if (!Files.exists(f)) {
+            return;
+        }
+        long start = System.nanoTime();
+        byte[] data;
+        try {
+            data = Files.readAllBytes(f);
+        } catch (IOException | OutOfMemoryError e) {
+            String msg = "Fatal error loading the DB: " + reason(e) + ". Exiting.";
+            server.log().warning(msg);
+            throw new FatalLoadError(msg);
+        }
+        loadingStartMillis = System.currentTimeMillis();
+        loadingTotalBytes = data.length;
+        loadingLoadedBytes = 0;
+        loadingRdbUsedMem = 0;
+        loading = true;
+        RdbFile.Parsed parsed;
+        try {
+            parsed = RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
+                    config().rdbchecksum, new LoadProgress());
+        } catch (RdbFile.LoadError e) {
+            loading = false;
+            throw fatal(e);
+        } catch (OutOfMemoryError e) {
+            loading = false;
+            String msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
+            server.log().warning(msg);
+            throw new FatalLoadError(msg);
+        }
+        if (parsed.checksumSkipped()) {
+            server.log().warning("RDB file was saved with checksum disabled: no check performed.");
+        }
+        data = null;
+        long loaded = 0;
+        long expired = 0;
+        List<RdbFile.Loaded> keys = parsed.keys();
+        for (int from = 0; from < keys.size(); from += 65536) {
+            List<RdbFile.Loaded> slice = keys.subList(from, Math.min(keys.size(), from + 65536));
+            server.lock().lock();
+            try {
+                RdbFile.Counts n = RdbFile.insert(slice, server.keyspace(), System.currentTimeMillis(), true);
+                loaded += n.loaded();
+                expired += n.expired();
+            } finally {
+                server.lock().unlock();
+            }
+        }
+        lastLoadKeysLoaded = loaded;
+        lastLoadKeysExpired = expired;
+        loading = false;
+        server.log().notice("Done loading RDB, keys loaded: " + loaded + ", keys expired: " + expired + ".");
+        server.log().notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds",
+                (System.nanoTime() - start) / 1e9));
+    }
+
+    private FatalLoadError fatal(RdbFile.LoadError e) {
+        String msg = switch (e.kind) {
+            case SIGNATURE, VERSION -> {
+                server.log().warning(e.getMessage());
+                yield "Fatal error loading the DB: Invalid argument. Exiting.";
+            }
+            case TRUNCATED -> {
+                server.log().warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+                yield "Internal error in RDB reading offset " + e.offset + " -> " + e.getMessage();
+            }
+            case CHECKSUM -> {
+                server.log().warning(e.getMessage());
+                yield "Internal error in RDB reading offset " + e.offset + " -> RDB CRC error";
+            }
+            case CORRUPT -> "Internal error in RDB reading offset " + e.offset + " -> " + e.getMessage();
+        };
+        server.log().warning(msg);
+        return new FatalLoadError(msg);
+    }
+
+    /** Publishes the loader's position, logs the aux fields as Redis does, applies key-load-delay. */
+    private final class LoadProgress implements RdbFile.Progress {
+        @Override
+        public void keyRead(long offset) {
+            loadingLoadedBytes = offset;
+            int d = config().keyLoadDelay;
+            if (d != 0) {
+                delay(d);
+            }
+        }
+
+        @Override
+        public void aux(String key, String value) {
+            switch (key) {
+                case "redis-ver" -> server.log().notice("Loading RDB produced by version " + value);
+                case "ctime" -> {
+                    try {
+                        long age = System.currentTimeMillis() / 1000 - Long.parseLong(value);
+                        server.log().notice("RDB age " + Math.max(0, age) + " seconds");
+                    } catch (NumberFormatException e) {
+                        // Redis logs nothing for an unreadable ctime either
+                    }
+                }
+                case "used-mem" -> {
+                    try {
+                        long mem = Long.parseLong(value);
+                        loadingRdbUsedMem = mem;
+                        server.log().notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb",
+                                mem / 1024.0 / 1024.0));
+                    } catch (NumberFormatException e) {
+                        // as above
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+    }
+}
