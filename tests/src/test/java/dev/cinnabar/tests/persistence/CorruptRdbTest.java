@@ -83,10 +83,13 @@ class CorruptRdbTest {
     void aServerStartedOnACorruptFileExitsWithRedisMessageAndNoStackTrace() throws Exception {
         String launcher = ServerProcess.repositoryRoot().resolve("bin/cinnabar-server").toString();
         byte[] badCrc = good.clone();
-        badCrc[good.length / 2] ^= 0x10;
+        badCrc[good.length - 3] ^= 0x10; // the stored checksum itself, as Redis's test corrupts it
+        byte[] flipped = good.clone();
+        flipped[good.length / 2] ^= 0x10; // a value or the checksum: found where reading stops
         byte[] cut = Arrays.copyOf(good, good.length / 3);
         byte[] notRdb = "XEDIS0010garbage".getBytes();
         for (Object[] c : List.of(new Object[] {badCrc, "RDB CRC error"},
+                new Object[] {flipped, "Internal error in RDB reading offset"},
                 new Object[] {cut, "Short read or OOM loading DB. Unrecoverable error, aborting now."},
                 new Object[] {notRdb, "Wrong signature trying to load DB from file"})) {
             Files.write(dir.resolve("dump.rdb"), (byte[]) c[0]);
