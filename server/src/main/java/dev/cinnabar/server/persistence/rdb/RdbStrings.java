@@ -99,7 +99,10 @@ public final class RdbStrings {
                     long ulen = length();
                     // a back-reference of 3 bytes expands to at most 264: a claimed length beyond
                     // that ratio is corrupt, and must not make us allocate it
-                    if (clen < 0 || ulen < 0 || clen > end - p || ulen > Integer.MAX_VALUE - 8
+                    if (clen >= 0 && clen > end - p) {
+                        throw new Truncated();
+                    }
+                    if (clen < 0 || ulen < 0 || ulen > Integer.MAX_VALUE - 8
                             || ulen > clen * 90 + 64) {
                         throw new IllegalArgumentException("bad compressed string");
                     }
