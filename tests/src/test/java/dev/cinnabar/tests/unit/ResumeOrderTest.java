@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * order they were released, each running everything its input holds before the next; a client a
  * released one serves comes after them; their replies are written once all have run (so one killed
  * meanwhile never gets them, though its command ran); and BCAST invalidations go out after all of
- * it, in one batch, as they do after a connection's whole pipeline.
+ * it, in one batch, as they do after a connection's whole pipeline. A served BLPOP/BLMOVE does
+ * not signal the key it pops from again (BCAST NOLOOP sees the pusher's change).
  */
 class ResumeOrderTest {
     @RegisterExtension
@@ -115,6 +116,26 @@ class ResumeOrderTest {
             d.read(0); // the script's reply before the invalidation of n
             d.read(0);
             d.call(0, "PING");
+        });
+    }
+
+    @Test
+    void aServedPopLeavesTheKeysInvalidationToThePusherForNoloop() {
+        // BLPOP and BLMOVE do not signal the key they are served from (the push did); BLMPOP does
+        same(d -> {
+            d.call(2, "FLUSHALL");
+            hello3(d, 1);
+            d.call(1, "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP");
+            for (String[] pop : List.of(cmd("BLPOP", "l", "0"), cmd("BLMOVE", "l", "l2", "LEFT", "RIGHT", "0"),
+                    cmd("BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"))) {
+                d.send(1, pop);
+                d.awaitBlocked(1);
+                d.call(0, "RPUSH", "l", "a", "b", "c");
+                d.read(1);
+                d.call(1, "PING"); // the invalidation of l (not of l2) comes first, if at all
+                d.call(0, "DEL", "l", "l2");
+                d.call(1, "PING");
+            }
         });
     }
 

@@ -103,6 +103,14 @@ public final class ListCommands implements CommandFamily {
     }
 
     /** After removing elements: deletes the emptied list with the "del" event. */
+    /*
+     * SERVED_POP: serving a blocked BLPOP/BRPOP/BLMOVE pops from the key that readied it without
+     * signalling that key again, as Redis 7.0 (the push that readied it has signalled it: WATCH,
+     * tracking); a served BLMPOP does signal it. Observable through BCAST NOLOOP: the invalidation
+     * of the key stays attributed to the pusher, so a NOLOOP client served from it still hears of
+     * it after a BLPOP or BLMOVE, and not after a BLMPOP (checked against Redis 7.0.15).
+     */
+
     private static void deleteIfEmpty(Db db, byte[] key, QuickList q) {
         if (q.isEmpty()) {
             db.removeSilently(key);
@@ -536,7 +544,7 @@ public final class ListCommands implements CommandFamily {
         if (dobj == WRONG) {
             return;
         }
-        byte[] v = move(c, c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead);
+        byte[] v = move(c, c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead, false);
         c.reply().bulk(v);
     }
 
@@ -565,9 +573,12 @@ public final class ListCommands implements CommandFamily {
         }
     }
 
-    /** Pops from src and pushes to dst (created when missing), with Redis's events; returns the element. */
+    /**
+     * Pops from src and pushes to dst (created when missing), with Redis's events; returns the
+     * element. {@code served}: for a blocked BLMOVE, where src is not signalled (see SERVED_POP).
+     */
     static byte[] move(Client c, Db db, byte[] src, QuickList sq, byte[] dst, QuickList dq,
-                       boolean fromHead, boolean toHead) {
+                       boolean fromHead, boolean toHead, boolean served) {
         byte[] v = sq.pop(fromHead);
         if (dq == null) {
             dq = new QuickList();
@@ -578,7 +589,9 @@ public final class ListCommands implements CommandFamily {
         db.notify(Notify.LIST, toHead ? "lpush" : "rpush", dst);
         db.notify(Notify.LIST, fromHead ? "lpop" : "rpop", src);
         deleteIfEmpty(db, src, sq);
-        db.signalModified(src);
+        if (!served) {
+            db.signalModified(src);
+        }
         c.dirty(1);
         return v;
     }
@@ -666,6 +679,7 @@ public final class ListCommands implements CommandFamily {
             }
             QuickList q = (QuickList) w;
             propagatePop(cl, true, a.fromHead(), key, Math.min(a.count(), q.size()));
+            // BLMPOP served does signal the key (Redis 7.0 pops with signal on here, unlike SERVED_POP)
             cl.deliver(r -> popRangeWithKey(cl, db, r, key, q, a.fromHead(), a.count()));
             return Outcome.SERVED;
         }, Reply::nullArray);
@@ -730,8 +744,7 @@ public final class ListCommands implements CommandFamily {
                 r.bulk(v);
             });
             d.notify(Notify.LIST, head ? "lpop" : "rpop", key);
-            deleteIfEmpty(d, key, q);
-            d.signalModified(key);
+            deleteIfEmpty(d, key, q); // not signalled: see SERVED_POP
             cl.dirty(1);
             propagatePop(cl, true, head, key, -1);
             return Outcome.SERVED;
@@ -790,7 +803,7 @@ public final class ListCommands implements CommandFamily {
                 cl.deliver(r -> r.error(Errors.WRONGTYPE));
                 return Outcome.SERVED;
             }
-            byte[] v = move(cl, db, key, q, dst, (QuickList) d, fromHead, toHead);
+            byte[] v = move(cl, db, key, q, dst, (QuickList) d, fromHead, toHead, true);
             cl.alsoPropagate(propagated);
             cl.deliver(r -> r.bulk(v));
             return Outcome.SERVED;
