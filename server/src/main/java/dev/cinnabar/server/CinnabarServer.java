@@ -216,12 +216,15 @@ public final class CinnabarServer implements AutoCloseable {
             CinnabarServer s = build();
             try {
                 s.startInternal();
-                Persistence.of(s.context()).loadAtStartup();
+                // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
+                if (!dev.cinnabar.server.persistence.aof.Aof.of(s.context()).loadAtStartup()) {
+                    Persistence.of(s.context()).loadAtStartup();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 s.close();
                 throw new IllegalStateException(e);
-            } catch (Persistence.FatalLoadError e) {
+            } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
                 s.close();
                 throw new IllegalStateException(e.getMessage());
             }

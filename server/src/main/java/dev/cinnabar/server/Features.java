@@ -24,5 +24,6 @@ final class Features {
         dev.cinnabar.server.scripting.BusyScriptGate.install(ctx);
         dev.cinnabar.server.scripting.DeclaredFlags.install(ctx);
         dev.cinnabar.server.persistence.Persistence.install(ctx, cron);
+        dev.cinnabar.server.persistence.aof.Aof.install(ctx, cron);
     }
 }

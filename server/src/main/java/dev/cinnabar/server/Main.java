@@ -180,8 +180,11 @@ public final class Main {
         writePidfile(config, slog);
         try {
             // after the PID line, as Redis: clients may connect and get LOADING meanwhile
-            Persistence.of(server.context()).loadAtStartup();
-        } catch (Persistence.FatalLoadError e) {
+            // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
+            if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
+                Persistence.of(server.context()).loadAtStartup();
+            }
+        } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
             server.close();
             throw new IllegalStateException(e.getMessage());
         }

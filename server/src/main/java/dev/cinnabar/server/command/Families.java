@@ -20,6 +20,7 @@ public final class Families {
                 new dev.cinnabar.server.command.geo.GeoCommands(),
                 new dev.cinnabar.server.command.generic.ExpireCommands(),
                 new dev.cinnabar.server.command.server.ServerCommands(),
+                new dev.cinnabar.server.command.server.AofCommands(),
                 new dev.cinnabar.server.command.zset.ZSetCommands(),
                 new dev.cinnabar.server.command.set.SetCommands(),
                 new dev.cinnabar.server.command.transaction.TransactionCommands(),

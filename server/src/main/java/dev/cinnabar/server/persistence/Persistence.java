@@ -40,6 +40,8 @@ public final class Persistence {
     static final int BGSAVE_RETRY_DELAY = 5;
 
     private final ServerContext server;
+    /** The AOF's state, looked up on first use (features cannot be created inside each other). */
+    private dev.cinnabar.server.persistence.aof.Aof aof;
     private final long pid = ProcessHandle.current().pid();
 
     /** Unix time (s) of the last successful save; the start time until one happens. */
@@ -91,18 +93,28 @@ public final class Persistence {
 
     /** Redis's writeCommandsDeniedByDiskError for RDB: write commands and PING get MISCONF. */
     private String writesRefused(Client c, CommandSpec cmd, CommandSpec ping) {
-        if (lastBgsaveOk || !config().stopWritesOnBgsaveError || config().save.isEmpty()) {
+        // the RDB's error first, else the AOF's (a failed write or fsync: persistence.aof)
+        String error = !lastBgsaveOk && config().stopWritesOnBgsaveError && !config().save.isEmpty() ? Errors.MISCONF
+                : aof().writeError();
+        if (error == null) {
             return null;
         }
         if (cmd == ping || cmd.has(CommandFlag.WRITE)) {
-            return Errors.MISCONF;
+            return error;
         }
         // a script that declared it writes counts as a write command (shebang flags, as Redis)
         Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
         if (cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES) {
-            return Errors.MISCONF;
+            return error;
         }
         return null;
+    }
+
+    private dev.cinnabar.server.persistence.aof.Aof aof() {
+        if (aof == null) {
+            aof = dev.cinnabar.server.persistence.aof.Aof.of(server);
+        }
+        return aof;
     }
 
     ServerConfig config() {
@@ -553,5 +565,28 @@ public final class Persistence {
                 }
             }
         }
+    }
+
+    // ------------------------------------------------------------------ loading by another source
+
+    /**
+     * Another loader (the AOF, persistence.aof) starts reading totalBytes: clients get LOADING and
+     * INFO shows the progress, as for an RDB file.
+     */
+    public void beginLoading(long totalBytes) {
+        loadingStartMillis = System.currentTimeMillis();
+        loadingTotalBytes = totalBytes;
+        loadingLoadedBytes = 0;
+        loadingRdbUsedMem = 0;
+        loading = true;
+    }
+
+    /** Bytes the other loader has read so far. */
+    public void loadingProgress(long loadedBytes) {
+        loadingLoadedBytes = loadedBytes;
+    }
+
+    public void endLoading() {
+        loading = false;
     }
 }

@@ -362,4 +362,11 @@ public final class Errors {
             + "unable to persist to disk. Commands that may modify the data set are disabled, because this instance "
             + "is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error "
             + "option). Please check the Redis logs for details about the RDB error.";
+
+    // AOF (BGREWRITEAOF, DEBUG LOADAOF, the gate's MISCONF for a failed AOF write)
+    public static final String AOF_REWRITE_IN_PROGRESS = "ERR Background append only file rewriting already in progress";
+    public static final String AOF_REWRITE_FAILED = "ERR Can't execute an AOF background rewriting. Please check the "
+            + "server logs for more information.";
+    /** Followed by the reason of the failed write (strerror's text, e.g. "No space left on device"). */
+    public static final String MISCONF_AOF = "MISCONF Errors writing to the AOF file: ";
 }

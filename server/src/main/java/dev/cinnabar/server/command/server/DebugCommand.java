@@ -18,7 +18,7 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, RELOAD, HELP). The others (crash, allocator, AOF reload, C
+ * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, RELOAD, LOADAOF, HELP). The others (crash, allocator, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -33,6 +33,8 @@ final class DebugCommand {
         "    A signature of the value (and whether it has a TTL) of each key.",
         "ERROR <string>",
         "    Reply with <string> as an error.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk, empty the dataset and reload it from the append-only file.",
         "LISTPACK <key>",
         "    Print the entries of a listpack-encoded value on the server's standard output.",
         "LOG <message>",
@@ -151,6 +153,15 @@ final class DebugCommand {
             }
             case "reload" -> {
                 reload(c);
+                return;
+            }
+            case "loadaof" -> {
+                // persistence.aof: flush, empty, replay the manifest's files (Redis's shared.err on failure)
+                if (dev.cinnabar.server.persistence.aof.Aof.of(c.server()).debugLoadAof()) {
+                    c.reply().ok();
+                } else {
+                    c.error(Errors.ERR);
+                }
                 return;
             }
             case "quicklist-packed-threshold" -> {

@@ -268,7 +268,7 @@ final class InfoCommand {
                 .add("mem_clients_slaves", 0)
                 .add("mem_clients_normal", clientsMem)
                 .add("mem_cluster_links", 0)
-                .add("mem_aof_buffer", 0)
+                .add("mem_aof_buffer", dev.cinnabar.server.persistence.aof.Aof.of(s).bufferLength())
                 .add("mem_allocator", "jvm-" + System.getProperty("java.vm.version"))
                 .add("active_defrag_running", 0)
                 .add("lazyfree_pending_objects", 0)
@@ -305,12 +305,12 @@ final class InfoCommand {
                 .add("rdb_current_bgsave_time_sec", p.currentBgsaveSeconds()).add("rdb_saves", p.saves())
                 .add("rdb_last_cow_size", cow[1])
                 .add("rdb_last_load_keys_expired", p.lastLoadKeysExpired())
-                .add("rdb_last_load_keys_loaded", p.lastLoadKeysLoaded())
-                .add("aof_enabled", 0).add("aof_rewrite_in_progress", 0).add("aof_rewrite_scheduled", 0)
-                .add("aof_last_rewrite_time_sec", -1).add("aof_current_rewrite_time_sec", -1)
-                .add("aof_last_bgrewrite_status", "ok").add("aof_rewrites", 0)
-                .add("aof_rewrites_consecutive_failures", 0).add("aof_last_write_status", "ok")
-                .add("aof_last_cow_size", 0).add("module_fork_in_progress", 0).add("module_fork_last_cow_size", 0);
+                .add("rdb_last_load_keys_loaded", p.lastLoadKeysLoaded());
+        // the aof_* fields are persistence.aof's (the last ones only while the AOF is on)
+        dev.cinnabar.server.persistence.aof.Aof aof = dev.cinnabar.server.persistence.aof.Aof.of(s);
+        aof.info().forEach(l::add);
+        l.add("module_fork_in_progress", 0).add("module_fork_last_cow_size", 0);
+        aof.infoWhenOn().forEach(l::add);
     }
 
     private static String kbps(double bytesPerSec) {

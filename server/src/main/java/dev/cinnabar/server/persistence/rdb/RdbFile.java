@@ -138,8 +138,11 @@ public final class RdbFile {
     public record Loaded(int db, byte[] key, Object value, long expire, long idle, long freq) {
     }
 
-    /** A whole file read and validated: its keys in file order and its aux fields. */
-    public record Parsed(List<Loaded> keys, Map<String, String> aux, boolean checksumSkipped) {
+    /**
+     * A whole file read and validated: its keys in file order and its aux fields; end is the
+     * offset after the checksum (an old AOF with an RDB preamble goes on with commands there).
+     */
+    public record Parsed(List<Loaded> keys, Map<String, String> aux, boolean checksumSkipped, int end) {
     }
 
     /** How many keys a load put in the keyspace and how many it skipped as already expired. */
@@ -290,7 +293,7 @@ public final class RdbFile {
                             }
                         }
                     }
-                    return new Parsed(keys, aux, skipped);
+                    return new Parsed(keys, aux, skipped, r.position());
                 }
                 case OP_SELECTDB -> {
                     long id = r.lengthPlain();
