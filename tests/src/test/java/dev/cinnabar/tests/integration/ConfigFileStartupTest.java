@@ -305,12 +305,12 @@ class ConfigFileStartupTest {
         Path log = tmp.resolve("u.log");
         int port = Ports.free();
         Main.Launched l = Main.launch(new String[] {conf.toString(), "--port", Integer.toString(port), "--bind",
-            "127.0.0.1", "--logfile", log.toString(), "--maxmemory", "1mb", "--appendonly", "yes"}, NO_STDIN, false);
+            "127.0.0.1", "--logfile", log.toString(), "--maxmemory", "1mb", "--min-replicas-to-write", "1"}, NO_STDIN, false);
         l.server().close();
         String text = Files.readString(log);
         assertThat(text).contains("# WARNING: 1 'user' line was accepted but ACL users are not implemented yet",
                 "# WARNING: 'maxmemory 1048576' was accepted but its behaviour is not implemented yet",
-                "# WARNING: 'appendonly yes' was accepted but its behaviour is not implemented yet",
+                "# WARNING: 'min-replicas-to-write 1' was accepted but its behaviour is not implemented yet",
                 "* Directives accepted but not implemented yet (their values are kept and reported): "
                         + "lazyfree-lazy-eviction\n")
                 .doesNotContain("'save", "timeout,", "notify-keyspace-events,");

@@ -100,12 +100,12 @@ public final class AofManifest {
 
     /**
      * After a rewrite: every incremental file but the one being written (the last, when
-     * {@code keepLast}) becomes history, the newest first, as Redis orders them.
+     * {@code keepLast}) becomes history, ahead of the old base, oldest first, as Redis orders them.
      */
     void markRewrittenIncrAsHistory(boolean keepLast) {
         int n = incr.size() - (keepLast && !incr.isEmpty() ? 1 : 0);
-        for (int i = 0; i < n; i++) {
-            history.add(0, incr.remove(0).as(Info.HISTORY));
+        for (int i = n - 1; i >= 0; i--) { // from the newest: the oldest ends first, as Redis lists them
+            history.add(0, incr.remove(i).as(Info.HISTORY));
         }
     }
 
