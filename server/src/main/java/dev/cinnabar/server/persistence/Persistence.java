@@ -456,19 +456,20 @@ public final class Persistence {
             return;
         }
         long start = System.nanoTime();
+        loadingStartMillis = System.currentTimeMillis();
+        loadingLoadedBytes = 0;
+        loadingRdbUsedMem = 0;
         byte[] data;
         try {
+            loadingTotalBytes = Files.size(f);
+            loading = true; // reading the file is part of loading: clients get LOADING from now on
             data = Files.readAllBytes(f);
         } catch (IOException | OutOfMemoryError e) {
+            loading = false;
             String msg = "Fatal error loading the DB: " + reason(e) + ". Exiting.";
             server.log().warning(msg);
             throw new FatalLoadError(msg);
         }
-        loadingStartMillis = System.currentTimeMillis();
-        loadingTotalBytes = data.length;
-        loadingLoadedBytes = 0;
-        loadingRdbUsedMem = 0;
-        loading = true;
         RdbFile.Parsed parsed;
         try {
             parsed = RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
