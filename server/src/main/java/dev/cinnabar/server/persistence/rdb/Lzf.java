@@ -64,6 +64,18 @@ public final class Lzf {
     private static final int MAX_OFF = 1 << 13;
     private static final int MAX_REF = (1 << 8) + (1 << 3);
 
+    /**
+     * The match table, reused per thread: a fresh 256 KB table per call cost more than the
+     * compression of a short string. Positions are stored offset by a per-call base, so entries of
+     * earlier calls read as empty and the output is exactly that of a zeroed table.
+     */
+    private static final class Table {
+        final int[] slots = new int[1 << HLOG];
+        int base;
+    }
+
+    private static final ThreadLocal<Table> TABLE = ThreadLocal.withInitial(Table::new);
+
     private static int idx(int h) {
         return ((h >>> (3 * 8 - HLOG)) - h * 5) & ((1 << HLOG) - 1);
     }
@@ -76,7 +88,14 @@ public final class Lzf {
         if (len < 3 || maxOut <= 0) {
             return null;
         }
-        int[] htab = new int[1 << HLOG];
+        Table t = TABLE.get();
+        if (t.base > Integer.MAX_VALUE - len - 2) {
+            java.util.Arrays.fill(t.slots, 0);
+            t.base = 0;
+        }
+        int[] htab = t.slots;
+        int base = t.base; // slots written by earlier calls hold values <= base: they read as empty
+        t.base += len + 1;
         byte[] out = new byte[maxOut + 4];
         int ip = 0;
         int op = 1; // the first literal run's control byte
@@ -85,8 +104,8 @@ public final class Lzf {
         while (ip < len - 2) {
             hval = (hval << 8) | (in[ip + 2] & 0xff);
             int slot = idx(hval);
-            int ref = htab[slot];
-            htab[slot] = ip;
+            int ref = Math.max(0, htab[slot] - base);
+            htab[slot] = base + ip;
             int off = ip - ref - 1;
             if (off >= 0 && off < MAX_OFF && ip + 4 < len && ref > 0
                     && in[ref] == in[ip] && in[ref + 1] == in[ip + 1] && in[ref + 2] == in[ip + 2]) {
@@ -134,7 +153,7 @@ public final class Lzf {
                 hval = ((in[ip] & 0xff) << 8) | (in[ip + 1] & 0xff);
                 for (int k = 0; k < 2; k++) {
                     hval = (hval << 8) | (in[ip + 2] & 0xff);
-                    htab[idx(hval)] = ip;
+                    htab[idx(hval)] = base + ip;
                     ip++;
                 }
             } else {

@@ -36,4 +36,24 @@ class LzfTest {
         new Random(1).nextBytes(noise);
         assertThat(Lzf.compress(noise, noise.length, noise.length - 4)).isNull();
     }
+
+    @Test
+    void theReusedTableGivesTheOutputOfAFreshOne() throws Exception {
+        Random r = new Random(3);
+        byte[][] inputs = new byte[200][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = new byte[3 + r.nextInt(3000)];
+            for (int k = 0; k < inputs[i].length; k++) {
+                inputs[i][k] = (byte) r.nextInt(1 + i % 5);
+            }
+        }
+        for (byte[] in : inputs) {
+            byte[] afterOthers = Lzf.compress(in, in.length, in.length + 64);
+            byte[][] fresh = new byte[1][];
+            Thread t = new Thread(() -> fresh[0] = Lzf.compress(in, in.length, in.length + 64)); // a new thread's table
+            t.start();
+            t.join();
+            assertThat(afterOthers).isEqualTo(fresh[0]);
+        }
+    }
 }

@@ -1,0 +1,93 @@
+package dev.cinnabar.tests.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.server.CinnabarServer;
+import dev.cinnabar.testkit.Ports;
+import dev.cinnabar.testkit.RespClient;
+import dev.cinnabar.testkit.stress.ServerProcess;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restarts of a real server process: SIGTERM saves when save points exist, and a server loading a
+ * large file answers LOADING (with INFO's loading_* progress) until the dataset is in.
+ */
+class RestartTest {
+    private final Path dir = Servers.tempDir();
+
+    @AfterEach
+    void clean() {
+        Servers.delete(dir);
+    }
+
+    @Test
+    void sigtermSavesWhenSavePointsExist() throws Exception {
+        try (ServerProcess s = ServerProcess.cinnabar("--dir", dir.toString(), "--save", "3600 1");
+             RespClient c = s.client()) {
+            c.call("SET", "kept", "across a SIGTERM");
+            s.terminate();
+            assertThat(s.awaitExit(60_000)).isTrue();
+            assertThat(s.output()).contains("Saving the final RDB snapshot before exiting.").contains("DB saved on disk");
+        }
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            assertThat(c.call("GET", "kept").asText()).isEqualTo("across a SIGTERM");
+        }
+    }
+
+    @Test
+    void clientsGetLoadingErrorsAndProgressWhileTheDatasetLoads() throws Exception {
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            c.call("DEBUG", "POPULATE", "20000");
+            c.call("SAVE");
+        }
+        int port = Ports.free();
+        String launcher = ServerProcess.repositoryRoot().resolve("bin/cinnabar-server").toString();
+        Process p = new ProcessBuilder(List.of(launcher, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--dir", dir.toString(), "--save", "", "--key-load-delay", "300", "--logfile",
+                dir.resolve("server.log").toString())).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        try {
+            boolean sawLoading = false;
+            boolean sawProgress = false;
+            long deadline = System.currentTimeMillis() + 240_000;
+            while (System.currentTimeMillis() < deadline) {
+                assertThat(p.isAlive()).as("server alive").isTrue();
+                String reply;
+                String info;
+                try (RespClient c = new RespClient("127.0.0.1", port, 5000)) {
+                    reply = c.call("GET", "key:1").toString();
+                    info = c.call("INFO", "persistence").asText();
+                } catch (RuntimeException notListeningYet) {
+                    Thread.sleep(50);
+                    continue;
+                }
+                if (reply.equals("-LOADING Redis is loading the dataset in memory")) {
+                    sawLoading = true;
+                    assertThat(info).contains("loading:1").contains("loading_total_bytes:")
+                            .contains("loading_eta_seconds:");
+                    sawProgress |= info.matches("(?s).*loading_loaded_perc:(?!0\\.00)\\d+\\.\\d\\d.*");
+                    Thread.sleep(100);
+                    continue;
+                }
+                assertThat(reply).isEqualTo("\"value:1\"");
+                assertThat(info).contains("loading:0").contains("rdb_last_load_keys_loaded:20000");
+                break;
+            }
+            assertThat(sawLoading).as("LOADING seen while loading").isTrue();
+            assertThat(sawProgress).as("loading_loaded_perc moved").isTrue();
+            assertThat(Files.readString(dir.resolve("server.log")))
+                    .contains("Loading RDB produced by version 7.0.15")
+                    .contains("Done loading RDB, keys loaded: 20000, keys expired: 0.")
+                    .containsPattern("DB loaded from disk: \\d+\\.\\d{3} seconds");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor();
+        }
+    }
+}
