@@ -483,6 +483,7 @@ public final class Persistence {
             server.log().warning(msg);
             throw new FatalLoadError(msg);
         }
+        long parsedAt = System.nanoTime();
         if (parsed.checksumSkipped()) {
             server.log().warning("RDB file was saved with checksum disabled: no check performed.");
         }
@@ -490,13 +491,30 @@ public final class Persistence {
         long loaded = 0;
         long expired = 0;
         List<RdbFile.Loaded> keys = parsed.keys();
+        int[] perDb = new int[server.keyspace().count()];
+        int[] ttlPerDb = new int[perDb.length];
+        for (RdbFile.Loaded k : keys) {
+            perDb[k.db()]++;
+            ttlPerDb[k.db()] += k.expire() != -1 ? 1 : 0;
+        }
+        server.lock().lock();
+        try {
+            for (int i = 0; i < perDb.length; i++) {
+                server.keyspace().db(i).presize(perDb[i], ttlPerDb[i]);
+            }
+        } finally {
+            server.lock().unlock();
+        }
         for (int from = 0; from < keys.size(); from += 65536) {
             List<RdbFile.Loaded> slice = keys.subList(from, Math.min(keys.size(), from + 65536));
             server.lock().lock();
             try {
-                RdbFile.Counts n = RdbFile.insert(slice, server.keyspace(), System.currentTimeMillis(), true);
+                RdbFile.Counts n = RdbFile.insert(slice, server.keyspace(), System.currentTimeMillis(), false, false);
                 loaded += n.loaded();
                 expired += n.expired();
+            } catch (IllegalArgumentException e) {
+                server.log().warning(e.getMessage()); // a key twice in the file: the server stops
+                throw new FatalLoadError("Duplicated key found in RDB file");
             } finally {
                 server.lock().unlock();
             }
@@ -504,6 +522,8 @@ public final class Persistence {
         lastLoadKeysLoaded = loaded;
         lastLoadKeysExpired = expired;
         loading = false;
+        server.log().verbose(String.format(Locale.ROOT, "RDB read and checked in %.3f s, keys inserted in %.3f s",
+                (parsedAt - start) / 1e9, (System.nanoTime() - parsedAt) / 1e9));
         server.log().notice("Done loading RDB, keys loaded: " + loaded + ", keys expired: " + expired + ".");
         server.log().notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds",
                 (System.nanoTime() - start) / 1e9));

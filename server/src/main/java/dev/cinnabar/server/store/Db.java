@@ -56,6 +56,12 @@ public final class Db {
         return expires;
     }
 
+    /** Before loading n keys (and expiresCount TTLs) into an empty database: sizes its dicts at once. */
+    public void presize(int n, int expiresCount) {
+        keys.presize(n);
+        expires.presize(expiresCount);
+    }
+
     /** Looks up a key for reading: lazy expiry, hit/miss statistics, LRU update. */
     public Object lookupRead(byte[] key) {
         return lookup(key, LOOKUP_NONE);

@@ -94,6 +94,17 @@ public final class Dict {
                 && used0 / t0.length > FORCE_RESIZE_RATIO;
     }
 
+    /** Sizes an empty table for n entries at once (a load knows its key count), so it does not grow step by step. */
+    public void presize(int n) {
+        if (size() == 0 && rehashIdx < 0 && n > t0.length) {
+            int len = INITIAL;
+            while (len < n && len < (1 << 30)) {
+                len <<= 1;
+            }
+            t0 = new Entry[len];
+        }
+    }
+
     /** Completes a rehash in progress, so every entry is in the main table. */
     public void finishRehash() {
         while (rehash(1024)) {

@@ -187,8 +187,9 @@ public final class RdbFile {
 
     /**
      * Puts parsed keys in the keyspace, skipping those already expired (as a master loads). With
-     * replace, keys present are overwritten; otherwise a key already present fails before anything
-     * changes.
+     * replace, keys present are overwritten; otherwise a key already in the keyspace fails before
+     * anything changes, and a key the file holds twice fails when its second copy comes (Redis
+     * stops there too).
      */
     public static Counts insert(Parsed parsed, Keyspace ks, long nowMillis, boolean replace) {
         return insert(parsed.keys(), ks, nowMillis, replace);
@@ -196,7 +197,15 @@ public final class RdbFile {
 
     /** As {@link #insert(Parsed, Keyspace, long, boolean)} for some of a file's keys. */
     public static Counts insert(List<Loaded> keys, Keyspace ks, long nowMillis, boolean replace) {
-        if (!replace) {
+        return insert(keys, ks, nowMillis, replace, !replace);
+    }
+
+    /**
+     * As above; checkFirst=false skips the look-up of every key before the first change (for a
+     * keyspace known to hold none of them: a start-up load).
+     */
+    public static Counts insert(List<Loaded> keys, Keyspace ks, long nowMillis, boolean replace, boolean checkFirst) {
+        if (checkFirst) {
             for (Loaded k : keys) {
                 if (ks.db(k.db()).dict().find(k.key()) != null) {
                     throw new IllegalArgumentException("duplicate key");
@@ -211,7 +220,13 @@ public final class RdbFile {
                 continue;
             }
             Db db = ks.db(k.db());
-            db.removeSilently(k.key());
+            if (db.rawEntry(k.key()) != null) {
+                if (!replace) {
+                    throw new IllegalArgumentException("RDB has duplicated key '"
+                            + new String(k.key(), StandardCharsets.ISO_8859_1) + "' in DB " + k.db());
+                }
+                db.removeSilently(k.key());
+            }
             Dict.Entry e = db.add(k.key(), k.value());
             if (k.expire() != -1) {
                 db.setExpire(k.key(), k.expire());
@@ -267,7 +282,6 @@ public final class RdbFile {
                                     RdbValues.Limits limits, boolean verifyChecksum, Progress progress) {
         List<Loaded> keys = new ArrayList<>();
         Map<String, String> aux = new LinkedHashMap<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
         int db = 0;
         long expire = -1;
         long idle = -1;
@@ -330,9 +344,6 @@ public final class RdbFile {
                 default -> {
                     byte[] key = r.string();
                     Object value = RdbValues.read(r, type, limits);
-                    if (!seen.add(db + ":" + new String(key, StandardCharsets.ISO_8859_1))) {
-                        throw new IllegalArgumentException("Duplicate key found in RDB file");
-                    }
                     keys.add(new Loaded(db, key, value, expire, idle, freq));
                     expire = -1;
                     idle = -1;
