@@ -25,5 +25,6 @@ final class Features {
         dev.cinnabar.server.scripting.DeclaredFlags.install(ctx);
         dev.cinnabar.server.persistence.Persistence.install(ctx, cron);
         dev.cinnabar.server.persistence.aof.Aof.install(ctx, cron);
+        dev.cinnabar.server.replication.Replication.install(ctx, cron); // after Persistence: NOREPLICAS after MISCONF
     }
 }

@@ -230,6 +230,25 @@ public final class Dispatcher {
         stages[stage.ordinal()] = check;
     }
 
+    /**
+     * Adds a check to a stage another feature may fill too (WRITES_REFUSED: MISCONF, then
+     * NOREPLICAS, then READONLY; LOADING: MASTERDOWN before loading): with {@code first} it runs
+     * before the stage's current check, else after; the first verdict that is not null wins.
+     */
+    public void extend(Stage stage, Check check, boolean first) {
+        Check current = stages[stage.ordinal()];
+        if (current == null) {
+            stages[stage.ordinal()] = check;
+            return;
+        }
+        Check a = first ? check : current;
+        Check b = first ? current : check;
+        stages[stage.ordinal()] = (c, cmd) -> {
+            String v = a.check(c, cmd);
+            return v != null ? v : b.check(c, cmd);
+        };
+    }
+
     /** Runs the top-level stages; true when one refused or took the command. */
     private boolean passStages(Client c, CommandSpec cmd) {
         for (Stage st : TOP_LEVEL_ORDER) {

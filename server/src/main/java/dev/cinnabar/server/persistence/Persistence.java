@@ -312,11 +312,38 @@ public final class Persistence {
         s.start();
     }
 
+    /** Told when a background save ends (replication ships the file it wrote). */
+    @FunctionalInterface
+    public interface BgsaveListener {
+        /**
+         * Under the execution lock, right after the snapshot ended: ok when the file at
+         * {@code file} now holds it (open it now: a later save may replace it), aborted when
+         * FLUSHALL or SHUTDOWN stopped it.
+         */
+        void bgsaveEnded(boolean ok, boolean aborted, Path file);
+    }
+
+    private final List<BgsaveListener> bgsaveListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void addBgsaveListener(BgsaveListener l) {
+        bgsaveListeners.add(l);
+    }
+
     /** Called by the snapshot under the execution lock when it ends (ok, failed or aborted). */
     void bgsaveDone(Snapshot s, boolean ok, boolean aborted, long dirtyAtStart) {
         if (running == s) {
             running = null;
         }
+        try {
+            bgsaveDoneStats(s, ok, aborted, dirtyAtStart);
+        } finally {
+            for (BgsaveListener l : bgsaveListeners) {
+                l.bgsaveEnded(ok, aborted, file());
+            }
+        }
+    }
+
+    private void bgsaveDoneStats(Snapshot s, boolean ok, boolean aborted, long dirtyAtStart) {
         lastBgsaveSeconds = (System.currentTimeMillis() - s.startMillis()) / 1000;
         lastCowBytes = s.aheadBytes();
         if (aborted) {

@@ -369,4 +369,22 @@ public final class Errors {
             + "server logs for more information.";
     /** Followed by the reason of the failed write (strerror's text, e.g. "No space left on device"). */
     public static final String MISCONF_AOF = "MISCONF Errors writing to the AOF file: ";
+
+    // Replication (SYNC, PSYNC, REPLCONF, WAIT, REPLICAOF, the gate's NOREPLICAS, READONLY and MASTERDOWN)
+    public static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
+    public static final String READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+    public static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    public static final String NOMASTERLINK = "NOMASTERLINK Can't SYNC while not connected with my master";
+    public static final String WAIT_ON_REPLICA = "ERR WAIT cannot be used with replica instances. Please also note that "
+            + "since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas "
+            + "are just local and are not propagated.";
+    public static final String REPLICAOF_CLUSTER = "ERR REPLICAOF not allowed in cluster mode.";
+
+    public static String unrecognizedReplconf(String option) {
+        return "ERR Unrecognized REPLCONF option: " + option;
+    }
+
+    public static String replconfIpTooLong(int len) {
+        return "ERR REPLCONF ip-address provided by replica instance is too long: " + len + " bytes";
+    }
 }

@@ -123,6 +123,15 @@ public interface Reply {
         return false;
     }
 
+    /**
+     * Bytes written as they are, outside RESP framing: the replication stream a master sends a
+     * replica (the RDB payload, its EOF marker, the newline keep-alives, the propagated
+     * commands, already RESP-encoded). Only a socket's sink can.
+     */
+    default void raw(byte[] b, int off, int len) {
+        throw new UnsupportedOperationException("this reply sink carries no raw bytes");
+    }
+
     default void ok() {
         simple("OK");
     }

@@ -148,6 +148,11 @@ public final class RespWriter implements Reply {
     private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
 
     @Override
+    public void raw(byte[] b, int off, int len) {
+        out.writeBytes(b, off, len);
+    }
+
+    @Override
     public void ok() {
         out.writeBytes(OK);
     }

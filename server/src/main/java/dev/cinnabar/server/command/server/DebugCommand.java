@@ -193,7 +193,7 @@ final class DebugCommand {
             }
             case "change-repl-id" -> {
                 if (argc == 2) {
-                    InfoCommand.state(c.server()).newReplId();
+                    dev.cinnabar.server.replication.Replication.of(c.server()).changeReplicationId();
                     c.server().log().warning("Changing replication IDs after receiving DEBUG change-repl-id");
                     c.reply().ok();
                     return;

@@ -15,9 +15,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -43,19 +41,11 @@ final class InfoCommand {
 
     /** Per-server values fixed at start-up. */
     static final class State {
-        volatile String replId;
         final long startupMemory;
         long peakMemory;
 
         State() {
-            newReplId();
             startupMemory = heapUsed();
-        }
-
-        void newReplId() {
-            byte[] r = new byte[20];
-            new SecureRandom().nextBytes(r);
-            replId = HexFormat.of().formatHex(r);
         }
     }
 
@@ -263,7 +253,7 @@ final class InfoCommand {
                 .add("mem_fragmentation_ratio", ratio(rss, used))
                 .add("mem_fragmentation_bytes", rss - used)
                 .add("mem_not_counted_for_evict", 0)
-                .add("mem_replication_backlog", 0)
+                .add("mem_replication_backlog", dev.cinnabar.server.replication.Replication.of(s).backlogMemory())
                 .add("mem_total_replication_buffers", 0)
                 .add("mem_clients_slaves", 0)
                 .add("mem_clients_normal", clientsMem)
@@ -322,6 +312,7 @@ final class InfoCommand {
         KeyspaceStats ks = s.keyspace().stats();
         dev.cinnabar.server.pubsub.PubSub pubsub = dev.cinnabar.server.pubsub.PubSub.of(s);
         dev.cinnabar.server.tracking.Tracking tracking = dev.cinnabar.server.tracking.Tracking.of(s);
+        dev.cinnabar.server.replication.Replication repl = dev.cinnabar.server.replication.Replication.of(s);
         l.add("total_connections_received", st.totalConnectionsReceived.get())
                 .add("total_commands_processed", st.totalCommandsProcessed)
                 .add("instantaneous_ops_per_sec", Math.round(st.opsPerSec.value()))
@@ -332,7 +323,8 @@ final class InfoCommand {
                 .add("instantaneous_output_kbps", kbps(st.outputKbps.value()))
                 .add("instantaneous_input_repl_kbps", "0.00").add("instantaneous_output_repl_kbps", "0.00")
                 .add("rejected_connections", st.rejectedConnections.get())
-                .add("sync_full", 0).add("sync_partial_ok", 0).add("sync_partial_err", 0)
+                .add("sync_full", repl.syncFull()).add("sync_partial_ok", repl.syncPartialOk())
+                .add("sync_partial_err", repl.syncPartialErr())
                 .add("expired_keys", ks.expiredKeys)
                 .add("expired_stale_perc", String.format(Locale.ROOT, "%.2f", ks.expiredStalePerc * 100))
                 .add("expired_time_cap_reached_count", ks.expiredTimeCapReachedCount)
@@ -365,12 +357,7 @@ final class InfoCommand {
     }
 
     private static void replication(ServerContext s, Lines l) {
-        l.add("role", "master").add("connected_slaves", 0).add("master_failover_state", "no-failover")
-                .add("master_replid", state(s).replId)
-                .add("master_replid2", "0000000000000000000000000000000000000000")
-                .add("master_repl_offset", 0).add("second_repl_offset", -1).add("repl_backlog_active", 0)
-                .add("repl_backlog_size", s.config().get("repl-backlog-size"))
-                .add("repl_backlog_first_byte_offset", 0).add("repl_backlog_histlen", 0);
+        dev.cinnabar.server.replication.Replication.of(s).info(l::add);
     }
 
     private static void cpu(Lines l) {

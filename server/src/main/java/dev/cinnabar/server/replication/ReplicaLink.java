@@ -1,0 +1,86 @@
+package dev.cinnabar.server.replication;
+
+import dev.cinnabar.server.session.Client;
+import java.util.ArrayDeque;
+
+/**
+ * The master's side of one replica connection (Redis's client fields slave_*, repl_*): what the
+ * replica announced with REPLCONF, where its sync stands, what it acknowledged, and the stream it
+ * has not been sent yet (accumulated from the point of its RDB until the RDB has been sent).
+ *
+ * <p>Fields are read and written under the execution lock, except {@link #closed}, which the
+ * transfer thread reads without it.
+ */
+final class ReplicaLink {
+    /** Redis's SLAVE_STATE_*: where the full sync stands. */
+    enum State {
+        /** Waiting for a snapshot to start (another one runs, or the diskless delay). */
+        WAIT_BGSAVE_START("wait_bgsave"),
+        /** Its snapshot runs; the stream from the snapshot's point accumulates. */
+        WAIT_BGSAVE_END("wait_bgsave"),
+        /** The RDB is being sent. */
+        SEND_BULK("send_bulk"),
+        ONLINE("online");
+
+        final String info;
+
+        State(String info) {
+            this.info = info;
+        }
+    }
+
+    /** REPLCONF capa eof: the replica reads an RDB delimited by an EOF mark (diskless). */
+    static final int CAPA_EOF = 1;
+    /** REPLCONF capa psync2: the replica understands +CONTINUE with a replication ID. */
+    static final int CAPA_PSYNC2 = 2;
+
+    final Client client;
+    int capa;
+    int listeningPort;
+    String announcedIp;
+    boolean rdbOnly;
+    /** Attached by SYNC/PSYNC (in the replicas list). */
+    boolean attached;
+    /** Attached with SYNC (no PSYNC): no +FULLRESYNC line, never acknowledges. */
+    boolean prePsync;
+    State state;
+    /** Its snapshot is the BGSAVE file (else the serialised RDB sent with an EOF mark). */
+    boolean diskTarget;
+    /** The master offset its RDB corresponds to. */
+    long psyncInitialOffset;
+    /** Online after a diskless transfer: the stream starts with its first REPLCONF ACK. */
+    boolean putOnlineOnAck;
+    /** The stream goes straight to the socket (else it accumulates in {@link #held}). */
+    boolean streaming;
+    final ArrayDeque<byte[]> held = new ArrayDeque<>();
+    long heldBytes;
+    long ackOffset;
+    /** When it last acknowledged (ms), or when it went online. */
+    long ackMillis;
+    /** When it started waiting for a snapshot (diskless delay). */
+    long waitingSince;
+    volatile boolean closed;
+
+    ReplicaLink(Client client) {
+        this.client = client;
+    }
+
+    /** The replica's address for INFO, ROLE and the log: the announced IP, else the peer's. */
+    String ip() {
+        if (announcedIp != null) {
+            return announcedIp;
+        }
+        String peer = client.connection().peerAddress();
+        int i = peer.lastIndexOf(':');
+        return i < 0 ? peer : peer.substring(0, i);
+    }
+
+    /** Redis's replicationGetSlaveName. */
+    String name() {
+        String ip = ip();
+        if (ip.isEmpty()) {
+            return "client id #" + client.id();
+        }
+        return listeningPort != 0 ? ip + ":" + listeningPort : ip + ":<unknown-replica-port>";
+    }
+}

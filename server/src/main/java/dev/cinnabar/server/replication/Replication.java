@@ -1,0 +1,885 @@
+package dev.cinnabar.server.replication;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.ServerCron;
+import dev.cinnabar.server.blocking.BlockingManager;
+import dev.cinnabar.server.command.CommandFlag;
+import dev.cinnabar.server.command.CommandSpec;
+import dev.cinnabar.server.command.Dispatcher;
+import dev.cinnabar.server.config.ClientOutputBufferLimits;
+import dev.cinnabar.server.persistence.Persistence;
+import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.propagate.PropagationSink;
+import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.store.Numbers;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Replication, master side (Redis 7.0's protocol, so real Redis replicas attach): replication IDs
+ * and offset, the backlog, SYNC / PSYNC with full and partial resynchronisation, REPLCONF, the
+ * replicas' acknowledgements, WAIT, min-replicas-to-write.
+ *
+ * <p><b>The stream.</b> While a backlog exists (from the first replica on, until
+ * repl-backlog-ttl after the last one left) a REPL sink on the propagation path ({@link Feed})
+ * encodes every propagated command as RESP, with SELECT when the database changes, and appends
+ * it to the backlog and to every replica. master_repl_offset counts the bytes fed.
+ *
+ * <p><b>Full sync.</b> A replica is sent an RDB of one point of the dataset, then the stream from
+ * that point. Disk-based (repl-diskless-sync no, or a replica without capa eof): a BGSAVE, the
+ * forkless snapshot of the persistence package (writers keep running), is started at that point;
+ * the replica's stream accumulates until the file is written, then the file is sent as
+ * {@code $<size>\r\n<bytes>} and the accumulated stream after it. Diskless: the RDB is
+ * serialised with {@link RdbFile#save} under the execution lock (an interim design: it blocks
+ * writers for the serialisation time; the snapshot cannot write to sockets yet) and sent as
+ * {@code $EOF:<40 chars>\r\n<bytes><the same 40 chars>}; the stream then starts with the replica's
+ * first REPLCONF ACK. RDB bytes are sent by a transfer thread in slices, each under the lock,
+ * waiting while the socket has more than {@link #TRANSFER_WINDOW} bytes queued.
+ *
+ * <p>Everything runs under the execution lock except the transfer threads' waits and file reads.
+ */
+public final class Replication {
+    static final int TRANSFER_WINDOW = 1 << 20;
+    private static final int TRANSFER_SLICE = 64 << 10;
+    static final String NO_REPLID = "0000000000000000000000000000000000000000";
+    private static final byte[] SELECT = "SELECT".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NEWLINE = {'\n'};
+
+    private final ServerContext server;
+    String replId = newReplId();
+    String replId2 = NO_REPLID;
+    long secondReplOffset = -1;
+    long masterReplOffset;
+    ReplicationBacklog backlog;
+    private final Feed feed = new Feed();
+    /** Every connection that sent REPLCONF or SYNC/PSYNC. */
+    final Map<Client, ReplicaLink> links = new IdentityHashMap<>();
+    /** Attached replicas (Redis's server.slaves), in attach order. */
+    final List<ReplicaLink> replicas = new ArrayList<>();
+    /** The master offset after each client's last propagated write (Redis's c->woff, for WAIT). */
+    private final Map<Client, Long> writeOffsets = new IdentityHashMap<>();
+    /** Clients blocked in WAIT, with the offset and the count they wait for. */
+    private final Map<Client, long[]> waiting = new IdentityHashMap<>();
+    volatile long syncFull;
+    volatile long syncPartialOk;
+    volatile long syncPartialErr;
+    /** When the last replica left (ms), 0 while some are attached. */
+    private long noReplicasSince;
+    /** Replicas online whose lag is at most min-replicas-max-lag (Redis's repl_good_slaves_count). */
+    int goodReplicas;
+    /** A BGSAVE started for replicas is running. */
+    private boolean diskSnapshotRunning;
+    private long lastPingMillis = System.currentTimeMillis();
+    private long lastSecondMillis;
+
+    private Replication(ServerContext server) {
+        this.server = server;
+    }
+
+    public static Replication of(ServerContext s) {
+        return s.feature(Replication.class, () -> new Replication(s));
+    }
+
+    /** Installs the gate checks, the cron, the close listener and the BGSAVE listener (one line in Features). */
+    public static void install(ServerContext ctx, ServerCron cron) {
+        Replication r = of(ctx);
+        ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::writesRefused, false);
+        ctx.addClientCloseListener(r::clientClosed);
+        Persistence.of(ctx).addBgsaveListener(r::bgsaveEnded);
+        cron.add(r::cron);
+        for (String name : List.of("repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync",
+                "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-ping-replica-period",
+                "repl-timeout", "min-replicas-to-write", "min-replicas-max-lag")) {
+            ctx.config().implemented(name);
+        }
+        ctx.config().entry("repl-backlog-size").onApply(v -> {
+            if (r.backlog != null) {
+                r.backlog.resize(backlogSize(ctx));
+            }
+        });
+    }
+
+    static String newReplId() {
+        byte[] b = new byte[20];
+        new SecureRandom().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    // ------------------------------------------------------------------ configuration
+
+    long cfg(String name) {
+        return Long.parseLong(server.config().get(name));
+    }
+
+    boolean cfgYes(String name) {
+        return "yes".equals(server.config().get(name));
+    }
+
+    private static int backlogSize(ServerContext s) {
+        return (int) Math.min(Integer.MAX_VALUE - 16, Long.parseLong(s.config().get("repl-backlog-size")));
+    }
+
+    // ------------------------------------------------------------------ the stream
+
+    /** The REPL sink: encodes the propagated commands and feeds them to the backlog and the replicas. */
+    private final class Feed implements PropagationSink {
+        int selected = -1;
+
+        @Override
+        public int targets() {
+            return REPL;
+        }
+
+        @Override
+        public void append(int dbId, byte[][] argv) {
+            if (dbId != selected && dbId >= 0) {
+                feedBytes(encode(new byte[][] {SELECT, Integer.toString(dbId).getBytes(StandardCharsets.US_ASCII)}));
+                selected = dbId;
+            }
+            feedBytes(encode(argv));
+            Client cur = server.dispatcher().current();
+            if (cur != null) {
+                writeOffsets.put(cur, masterReplOffset);
+            }
+        }
+    }
+
+    static byte[] encode(byte[][] argv) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+        header(out, '*', argv.length);
+        for (byte[] a : argv) {
+            header(out, '$', a.length);
+            out.writeBytes(a);
+            out.write('\r');
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
+    private static void header(ByteArrayOutputStream out, char type, long n) {
+        out.write(type);
+        out.writeBytes(Long.toString(n).getBytes(StandardCharsets.US_ASCII));
+        out.write('\r');
+        out.write('\n');
+    }
+
+    /** A command for the replicas only, in no particular database (PING, REPLCONF GETACK). */
+    void feedCommand(byte[][] argv) {
+        if (backlog != null) {
+            feedBytes(encode(argv));
+        }
+    }
+
+    private void feedBytes(byte[] b) {
+        backlog.append(b);
+        masterReplOffset += b.length;
+        for (int i = 0; i < replicas.size(); i++) {
+            ReplicaLink l = replicas.get(i);
+            if (l.state != ReplicaLink.State.WAIT_BGSAVE_START) {
+                stream(l, b);
+            }
+        }
+    }
+
+    private void stream(ReplicaLink l, byte[] b) {
+        if (l.streaming) {
+            l.client.deliver(r -> r.raw(b, 0, b.length));
+            return;
+        }
+        l.held.add(b);
+        l.heldBytes += b.length;
+        ClientOutputBufferLimits.Limit lim = server.config().clientOutputBufferLimits.replica();
+        if (lim.hardBytes() > 0 && l.heldBytes >= lim.hardBytes()) {
+            server.log().warning("Client " + l.name() + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+            l.client.connection().close();
+        }
+    }
+
+    /** DEBUG CHANGE-REPL-ID: a new replication ID, no secondary one. */
+    public void changeReplicationId() {
+        replId = newReplId();
+        replId2 = NO_REPLID;
+        secondReplOffset = -1;
+    }
+
+    private void createBacklog() {
+        replId = newReplId();
+        replId2 = NO_REPLID;
+        secondReplOffset = -1;
+        backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+        feed.selected = -1;
+        server.dispatcher().propagator().addSink(feed);
+        server.log().notice("Replication backlog created, my new replication IDs are '" + replId + "' and '"
+                + replId2 + "'");
+    }
+
+    private void freeBacklog() {
+        server.dispatcher().propagator().removeSink(feed);
+        backlog = null;
+    }
+
+    // ------------------------------------------------------------------ REPLCONF, SYNC, PSYNC
+
+    /** SYNC (replid null) or PSYNC replid offset. */
+    public void syncCommand(Client c, String psyncReplId, long offset) {
+        if (isReplicaRole() && !masterLinkUp()) {
+            c.error(Errors.NOMASTERLINK);
+            return;
+        }
+        sync(c, psyncReplId, offset);
+    }
+
+    /** REPLCONF option value ...: ACK and GETACK reply nothing. */
+    public void replconf(Client c) {
+        if (c.argc() % 2 == 0) {
+            c.error(Errors.SYNTAX);
+            return;
+        }
+        ReplicaLink l = link(c);
+        for (int j = 1; j < c.argc(); j += 2) {
+            byte[] opt = c.arg(j);
+            byte[] val = c.arg(j + 1);
+            if (Texts.is(opt, "listening-port")) {
+                Long port = Numbers.parseLong(val);
+                if (port == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return;
+                }
+                l.listeningPort = port.intValue();
+            } else if (Texts.is(opt, "ip-address")) {
+                if (val.length >= 256) {
+                    c.error(Errors.replconfIpTooLong(val.length));
+                    return;
+                }
+                l.announcedIp = Texts.str(val);
+            } else if (Texts.is(opt, "capa")) {
+                if (Texts.is(val, "eof")) {
+                    l.capa |= ReplicaLink.CAPA_EOF;
+                } else if (Texts.is(val, "psync2")) {
+                    l.capa |= ReplicaLink.CAPA_PSYNC2;
+                }
+            } else if (Texts.is(opt, "ack")) {
+                Long off = Numbers.parseLong(val);
+                if (l.attached && off != null) {
+                    ack(l, off);
+                }
+                return;
+            } else if (Texts.is(opt, "getack")) {
+                getAckRequested();
+                return;
+            } else if (Texts.is(opt, "rdb-only")) {
+                Long v = Numbers.parseLong(val);
+                if (v == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return;
+                }
+                if (v < 0 || v > 1) {
+                    c.error("ERR value is out of range, value must between 0 and 1");
+                    return;
+                }
+                l.rdbOnly = v == 1;
+            } else {
+                c.error(Errors.unrecognizedReplconf(Texts.str(opt)));
+                return;
+            }
+        }
+        c.reply().ok();
+    }
+
+    /** REPLCONF GETACK from our master: acknowledge at once (the replica side). */
+    void getAckRequested() {
+    }
+
+    /** True while our link to our master is up (the replica side). */
+    boolean masterLinkUp() {
+        return false;
+    }
+
+    /** True while this server replicates from a master. */
+    public boolean replicaRole() {
+        return isReplicaRole();
+    }
+
+    /** ROLE. */
+    public void role(Client c) {
+        roleAsMaster(c);
+    }
+
+    ReplicaLink link(Client c) {
+        return links.computeIfAbsent(c, ReplicaLink::new);
+    }
+
+    /** True when c is an attached replica. */
+    public boolean isReplica(Client c) {
+        ReplicaLink l = links.get(c);
+        return l != null && l.attached;
+    }
+
+    /** REPLCONF ACK from an attached replica. */
+    void ack(ReplicaLink l, long offset) {
+        if (offset > l.ackOffset) {
+            l.ackOffset = offset;
+        }
+        l.ackMillis = server.clock().millis();
+        if (l.putOnlineOnAck && l.state == ReplicaLink.State.ONLINE) {
+            putOnline(l);
+        }
+        serveWaiters();
+    }
+
+    /**
+     * SYNC or PSYNC (replid, offset given): a partial resynchronisation when the backlog holds the
+     * replica's history from its offset, else a full one.
+     */
+    void sync(Client c, String psyncReplId, long psyncOffset) {
+        ReplicaLink l = link(c);
+        if (l.attached) {
+            return; // a replica repeating SYNC is ignored, as Redis does
+        }
+        boolean psync = psyncReplId != null;
+        if (psync) {
+            if (tryPartial(l, psyncReplId, psyncOffset)) {
+                syncPartialOk++;
+                return;
+            }
+            if (!"?".equals(psyncReplId)) {
+                syncPartialErr++;
+            }
+        } else {
+            l.prePsync = true;
+        }
+        syncFull++;
+        server.log().notice("Replica " + l.name() + " asks for synchronization");
+        if (psync && !"?".equals(psyncReplId)) {
+            server.log().notice("Full resync requested by replica " + l.name());
+        }
+        attach(l, ReplicaLink.State.WAIT_BGSAVE_START);
+        if (backlog == null) {
+            createBacklog();
+        }
+        ReplicaLink companion = null;
+        if (diskSnapshotRunning) {
+            for (ReplicaLink o : replicas) {
+                if (o != l && o.state == ReplicaLink.State.WAIT_BGSAVE_END && o.diskTarget) {
+                    companion = o;
+                    break;
+                }
+            }
+        }
+        boolean diskless = cfgYes("repl-diskless-sync") && (l.capa & ReplicaLink.CAPA_EOF) != 0;
+        if (companion != null && !diskless) {
+            // share the running snapshot: the companion's accumulated stream is ours too
+            l.held.addAll(companion.held);
+            l.heldBytes = companion.heldBytes;
+            l.diskTarget = true;
+            setupFullResync(l, companion.psyncInitialOffset);
+            server.log().notice("Waiting for end of BGSAVE for SYNC");
+        } else if (Persistence.of(server).bgsaveInProgress()) {
+            server.log().notice("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
+        } else if (diskless && cfg("repl-diskless-sync-delay") > 0) {
+            server.log().notice("Delay next BGSAVE for diskless SYNC");
+        } else {
+            startSnapshot();
+        }
+    }
+
+    private void attach(ReplicaLink l, ReplicaLink.State state) {
+        l.attached = true;
+        l.state = state;
+        l.waitingSince = server.clock().millis();
+        l.ackMillis = l.waitingSince;
+        l.client.flags |= ClientFlags.REPLICA;
+        replicas.add(l);
+        noReplicasSince = 0;
+    }
+
+    private boolean tryPartial(ReplicaLink l, String id, long offset) {
+        if (backlog == null) {
+            return false;
+        }
+        boolean sameHistory = id.equalsIgnoreCase(replId)
+                || (id.equalsIgnoreCase(replId2) && offset <= secondReplOffset);
+        if (!sameHistory) {
+            if (!"?".equals(id)) {
+                if (!id.equalsIgnoreCase(replId2)) {
+                    server.log().notice("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '"
+                            + id + "', my replication IDs are '" + replId + "' and '" + replId2 + "')");
+                } else {
+                    server.log().notice("Partial resynchronization not accepted: Requested offset for second ID was "
+                            + offset + ", but I can reply up to " + secondReplOffset);
+                }
+            }
+            return false;
+        }
+        if (!backlog.covers(offset)) {
+            server.log().notice("Unable to partial resync with replica " + l.name() + " for lack of backlog (Replica request was: "
+                    + offset + ").");
+            return false;
+        }
+        attach(l, ReplicaLink.State.ONLINE);
+        l.streaming = true;
+        String line = (l.capa & ReplicaLink.CAPA_PSYNC2) != 0 ? "+CONTINUE " + replId + "\r\n" : "+CONTINUE\r\n";
+        byte[] head = line.getBytes(StandardCharsets.US_ASCII);
+        byte[] data = backlog.from(offset);
+        l.client.deliver(r -> {
+            r.raw(head, 0, head.length);
+            r.raw(data, 0, data.length);
+        });
+        refreshGoodReplicas();
+        server.log().notice("Partial resynchronization request from " + l.name() + " accepted. Sending " + data.length
+                + " bytes of backlog starting from offset " + offset + ".");
+        return true;
+    }
+
+    /** Tells the replica its sync point (+FULLRESYNC, not for SYNC) and starts accumulating its stream. */
+    private void setupFullResync(ReplicaLink l, long offset) {
+        l.psyncInitialOffset = offset;
+        l.state = ReplicaLink.State.WAIT_BGSAVE_END;
+        feed.selected = -1; // the stream after a snapshot starts with SELECT
+        if (!l.prePsync) {
+            String line = "FULLRESYNC " + replId + " " + offset;
+            l.client.deliver(r -> r.simple(line));
+        }
+    }
+
+    /** Starts the snapshot for the replicas waiting for one (Redis's startBgsaveForReplication). */
+    private void startSnapshot() {
+        int mincapa = -1;
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+                mincapa = mincapa == -1 ? l.capa : mincapa & l.capa;
+            }
+        }
+        if (mincapa == -1) {
+            return;
+        }
+        boolean socket = cfgYes("repl-diskless-sync") && (mincapa & ReplicaLink.CAPA_EOF) != 0;
+        if (!socket) {
+            String err = Persistence.of(server).bgsave();
+            if (err != null) {
+                return; // another save runs: its end starts ours
+            }
+            server.log().notice("Starting BGSAVE for SYNC with target: disk");
+            diskSnapshotRunning = true;
+            for (ReplicaLink l : replicas) {
+                if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+                    l.diskTarget = true;
+                    setupFullResync(l, masterReplOffset);
+                }
+            }
+            return;
+        }
+        server.log().notice("Starting BGSAVE for SYNC with target: replicas sockets");
+        byte[] rdb = RdbFile.save(server.keyspace(), server.clock().millis(), Runtime.getRuntime().totalMemory()
+                - Runtime.getRuntime().freeMemory(), lruPolicy());
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+                l.diskTarget = false;
+                setupFullResync(l, masterReplOffset);
+                l.state = ReplicaLink.State.SEND_BULK;
+                String mark = newReplId();
+                byte[] head = ("$EOF:" + mark + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                byte[] tail = mark.getBytes(StandardCharsets.US_ASCII);
+                startTransfer(l, send -> {
+                    send.send(head, head.length);
+                    for (int off = 0; off < rdb.length; off += TRANSFER_SLICE) {
+                        int n = Math.min(TRANSFER_SLICE, rdb.length - off);
+                        byte[] slice = java.util.Arrays.copyOfRange(rdb, off, off + n);
+                        send.send(slice, n);
+                    }
+                    send.send(tail, tail.length);
+                }, true);
+            }
+        }
+    }
+
+    private boolean lruPolicy() {
+        String p = server.config().maxmemoryPolicy;
+        return p.contains("lru");
+    }
+
+    /** BGSAVE ended (under the lock): ship the file to the replicas waiting for it, start the next one. */
+    private void bgsaveEnded(boolean ok, boolean aborted, Path file) {
+        diskSnapshotRunning = false;
+        for (ReplicaLink l : new ArrayList<>(replicas)) {
+            if (l.state != ReplicaLink.State.WAIT_BGSAVE_END || !l.diskTarget) {
+                continue;
+            }
+            if (!ok) {
+                server.log().warning("SYNC failed. BGSAVE child returned an error");
+                l.client.connection().close();
+                continue;
+            }
+            FileChannel ch;
+            long size;
+            try {
+                ch = FileChannel.open(file, StandardOpenOption.READ);
+                size = ch.size();
+            } catch (IOException e) {
+                server.log().warning("SYNC failed. Can't open/stat DB after BGSAVE: " + e.getMessage());
+                l.client.connection().close();
+                continue;
+            }
+            l.state = ReplicaLink.State.SEND_BULK;
+            byte[] head = ("$" + size + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            startTransfer(l, send -> {
+                try (FileChannel in = ch) {
+                    send.send(head, head.length);
+                    long left = size;
+                    while (left > 0) {
+                        ByteBuffer bb = ByteBuffer.allocate((int) Math.min(TRANSFER_SLICE, left));
+                        while (bb.hasRemaining()) {
+                            if (in.read(bb) < 0) {
+                                throw new IOException("premature EOF");
+                            }
+                        }
+                        left -= bb.capacity();
+                        send.send(bb.array(), bb.capacity());
+                    }
+                }
+            }, false);
+        }
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+                startSnapshot();
+                break;
+            }
+        }
+    }
+
+    /** Sends one slice of a transfer to its replica. */
+    @FunctionalInterface
+    private interface Sender {
+        void send(byte[] bytes, int length);
+    }
+
+    /** What a transfer sends, slice by slice, in order. */
+    @FunctionalInterface
+    private interface Transfer {
+        void run(Sender send) throws IOException;
+    }
+
+    /** Raised inside a transfer when its replica went away or the server stops. */
+    private static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void startTransfer(ReplicaLink l, Transfer t, boolean socketTarget) {
+        Thread th = new Thread(() -> {
+            boolean done = false;
+            try {
+                t.run((bytes, n) -> sendSlice(l, bytes, n));
+                done = true;
+            } catch (IOException e) {
+                server.log().warning("Read error sending DB to replica: " + e.getMessage());
+            } catch (Stop e) {
+                // the replica went away
+            }
+            finishTransfer(l, done, socketTarget);
+        }, "cinnabar-repl-transfer");
+        th.setDaemon(true);
+        th.start();
+    }
+
+    private void sendSlice(ReplicaLink l, byte[] bytes, int n) {
+        while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        server.lock().lock();
+        try {
+            if (l.closed) {
+                throw new Stop();
+            }
+            l.client.deliver(r -> r.raw(bytes, 0, n));
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    private void finishTransfer(ReplicaLink l, boolean done, boolean socketTarget) {
+        server.lock().lock();
+        try {
+            if (l.closed) {
+                return;
+            }
+            if (!done) {
+                l.client.connection().close();
+                return;
+            }
+            if (l.rdbOnly) {
+                server.log().notice("Replica " + l.name() + " got the RDB it asked for (rdb-only): closing it");
+                l.client.connection().close();
+                return;
+            }
+            l.state = ReplicaLink.State.ONLINE;
+            l.ackMillis = server.clock().millis();
+            if (socketTarget && !l.prePsync) {
+                server.log().notice("Streamed RDB transfer with replica " + l.name()
+                        + " succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming");
+                l.putOnlineOnAck = true;
+            } else {
+                putOnline(l);
+            }
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** The replica gets the stream from now on, starting with what accumulated (Redis's replicaPutOnline). */
+    private void putOnline(ReplicaLink l) {
+        l.state = ReplicaLink.State.ONLINE;
+        l.putOnlineOnAck = false;
+        l.streaming = true;
+        l.ackMillis = server.clock().millis();
+        while (!l.held.isEmpty()) {
+            byte[] b = l.held.poll();
+            l.client.deliver(r -> r.raw(b, 0, b.length));
+        }
+        l.heldBytes = 0;
+        refreshGoodReplicas();
+        server.log().notice("Synchronization with replica " + l.name() + " succeeded");
+    }
+
+    private void clientClosed(Client c) {
+        writeOffsets.remove(c);
+        waiting.remove(c);
+        ReplicaLink l = links.remove(c);
+        if (l == null) {
+            return;
+        }
+        l.closed = true;
+        if (l.attached) {
+            replicas.remove(l);
+            server.log().notice("Connection with replica " + l.name() + " lost.");
+            if (replicas.isEmpty()) {
+                noReplicasSince = server.clock().millis();
+            }
+            refreshGoodReplicas();
+        }
+    }
+
+    // ------------------------------------------------------------------ cron
+
+    private void cron(long now) {
+        long ms = server.clock().millis();
+        long period = cfg("repl-ping-replica-period") * 1000;
+        if (!replicas.isEmpty() && ms - lastPingMillis >= period) {
+            lastPingMillis = ms;
+            feedCommand(new byte[][] {"PING".getBytes(StandardCharsets.US_ASCII)});
+        }
+        if (ms - lastSecondMillis >= 1000) {
+            lastSecondMillis = ms;
+            everySecond(ms);
+        }
+        // the diskless delay: start once the oldest waiting replica waited long enough, or enough wait
+        int waitingCount = 0;
+        long oldest = Long.MAX_VALUE;
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+                waitingCount++;
+                oldest = Math.min(oldest, l.waitingSince);
+            }
+        }
+        if (waitingCount > 0 && !Persistence.of(server).bgsaveInProgress()) {
+            long max = cfg("repl-diskless-sync-max-replicas");
+            if (ms - oldest >= cfg("repl-diskless-sync-delay") * 1000 || (max > 0 && waitingCount >= max)) {
+                startSnapshot();
+            }
+        }
+    }
+
+    private void everySecond(long ms) {
+        long timeout = cfg("repl-timeout") * 1000;
+        for (ReplicaLink l : new ArrayList<>(replicas)) {
+            boolean beforeTransfer = l.state == ReplicaLink.State.WAIT_BGSAVE_START
+                    || (l.state == ReplicaLink.State.WAIT_BGSAVE_END && l.diskTarget);
+            if (beforeTransfer) {
+                // a newline keeps the replica's link alive while it waits (not part of the stream)
+                l.client.deliver(r -> r.raw(NEWLINE, 0, 1));
+            }
+            if (l.state == ReplicaLink.State.ONLINE && !l.prePsync && ms - l.ackMillis > timeout) {
+                server.log().warning("Disconnecting timedout replica (streaming sync): " + l.name());
+                l.client.connection().close();
+            }
+        }
+        long ttl = cfg("repl-backlog-ttl") * 1000;
+        if (backlog != null && replicas.isEmpty() && ttl > 0 && noReplicasSince > 0 && ms - noReplicasSince > ttl
+                && !isReplicaRole()) {
+            replId = newReplId();
+            replId2 = NO_REPLID;
+            secondReplOffset = -1;
+            freeBacklog();
+            server.log().notice("Replication backlog freed after " + ttl / 1000 + " seconds without connected replicas.");
+        }
+        refreshGoodReplicas();
+    }
+
+    /** True while this server replicates from a master (the replica side). */
+    boolean isReplicaRole() {
+        return false;
+    }
+
+    private void refreshGoodReplicas() {
+        long maxLag = cfg("min-replicas-max-lag");
+        long now = server.clock().millis();
+        int good = 0;
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.ONLINE && (now - l.ackMillis) / 1000 <= maxLag) {
+                good++;
+            }
+        }
+        goodReplicas = good;
+    }
+
+    // ------------------------------------------------------------------ the gate
+
+    /** min-replicas-to-write: write commands get NOREPLICAS while too few replicas are good. */
+    private String writesRefused(Client c, CommandSpec cmd) {
+        long min = cfg("min-replicas-to-write");
+        if (min <= 0 || cfg("min-replicas-max-lag") <= 0 || isReplicaRole() || goodReplicas >= min) {
+            return null;
+        }
+        return isWrite(c, cmd) ? Errors.NOREPLICAS : null;
+    }
+
+    private boolean isWrite(Client c, CommandSpec cmd) {
+        if (cmd.has(CommandFlag.WRITE)) {
+            return true;
+        }
+        if (cmd == server.commands().spec("exec")) {
+            return c.multiMayReplicate;
+        }
+        Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
+        return cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES;
+    }
+
+    // ------------------------------------------------------------------ WAIT
+
+    /** Replicas whose acknowledged offset reached {@code offset} (Redis's replicationCountAcksByOffset). */
+    int acked(long offset) {
+        int n = 0;
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.ONLINE && l.ackOffset >= offset) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** WAIT numreplicas timeout (validated by the command). */
+    public void waitFor(Client c, long numReplicas, long deadline) {
+        long offset = writeOffsets.getOrDefault(c, 0L);
+        int n = acked(offset);
+        BlockingManager bm = BlockingManager.of(server);
+        if (n >= numReplicas || !bm.canBlock(c)) {
+            c.reply().integer(n);
+            return;
+        }
+        waiting.put(c, new long[] {offset, numReplicas});
+        bm.block(c, List.of(), deadline, "wait", (cl, db, key) -> BlockingManager.Outcome.SKIP, r -> {
+            long[] w = waiting.remove(c);
+            r.integer(acked(w == null ? offset : w[0]));
+        });
+        feedCommand(new byte[][] {bytes("REPLCONF"), bytes("GETACK"), bytes("*")});
+    }
+
+    private void serveWaiters() {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<Client, long[]> e : new ArrayList<>(waiting.entrySet())) {
+            Client c = e.getKey();
+            long[] w = e.getValue();
+            int n = acked(w[0]);
+            if (n >= w[1]) {
+                waiting.remove(c);
+                server.dispatcher().serveBlocked(c, () -> {
+                    c.deliver(r -> r.integer(n));
+                    return null;
+                });
+                BlockingManager.of(server).unblock(c);
+            }
+        }
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    // ------------------------------------------------------------------ INFO, ROLE
+
+    /** INFO replication's fields, in Redis 7.0's order. */
+    public void info(BiConsumer<String, Object> field) {
+        field.accept("role", isReplicaRole() ? "slave" : "master");
+        field.accept("connected_slaves", replicas.size());
+        long now = server.clock().millis();
+        int i = 0;
+        for (ReplicaLink l : replicas) {
+            field.accept("slave" + i++, "ip=" + l.ip() + ",port=" + l.listeningPort + ",state=" + l.state.info
+                    + ",offset=" + l.ackOffset + ",lag=" + (now - l.ackMillis) / 1000);
+        }
+        field.accept("master_failover_state", "no-failover");
+        field.accept("master_replid", replId);
+        field.accept("master_replid2", replId2);
+        field.accept("master_repl_offset", masterReplOffset);
+        field.accept("second_repl_offset", secondReplOffset);
+        field.accept("repl_backlog_active", backlog != null ? 1 : 0);
+        field.accept("repl_backlog_size", cfg("repl-backlog-size"));
+        field.accept("repl_backlog_first_byte_offset", backlog != null ? backlog.firstByteOffset() : 0);
+        field.accept("repl_backlog_histlen", backlog != null ? backlog.histlen() : 0);
+    }
+
+    public long syncFull() {
+        return syncFull;
+    }
+
+    public long syncPartialOk() {
+        return syncPartialOk;
+    }
+
+    public long syncPartialErr() {
+        return syncPartialErr;
+    }
+
+    /** Bytes of the backlog (INFO memory mem_replication_backlog). */
+    public long backlogMemory() {
+        return backlog == null ? 0 : backlog.size();
+    }
+
+    /** ROLE on a master: offset and the online replicas (ip, port, acknowledged offset). */
+    void roleAsMaster(Client c) {
+        List<ReplicaLink> online = new ArrayList<>();
+        for (ReplicaLink l : replicas) {
+            if (l.state == ReplicaLink.State.ONLINE) {
+                online.add(l);
+            }
+        }
+        c.reply().array(3);
+        c.reply().bulk("master");
+        c.reply().integer(masterReplOffset);
+        c.reply().array(online.size());
+        for (ReplicaLink l : online) {
+            c.reply().array(3);
+            c.reply().bulk(l.ip());
+            c.reply().bulk(Integer.toString(l.listeningPort));
+            c.reply().bulk(Long.toString(l.ackOffset));
+        }
+    }
+}

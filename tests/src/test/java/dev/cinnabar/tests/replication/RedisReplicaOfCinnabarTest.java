@@ -1,0 +1,65 @@
+package dev.cinnabar.tests.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.server.CinnabarServer;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.RespClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A real Redis 7.0 replica of a Cinnabar master: full sync (diskless, the EOF-marked transfer
+ * Redis replicas ask for, and disk-based from the BGSAVE file), a write load of every family
+ * followed through the stream, a partial resynchronisation after CLIENT KILL TYPE replica, and the
+ * same DEBUG DIGEST on both sides.
+ */
+class RedisReplicaOfCinnabarTest {
+
+    @ParameterizedTest(name = "repl-diskless-sync {0}")
+    @ValueSource(strings = {"yes", "no"})
+    void fullSyncStreamAndPartialResync(String diskless) throws Exception {
+        RealRedis.assumeAvailable();
+        Path dir = Files.createTempDirectory("repl-master");
+        try (CinnabarServer master = CinnabarServer.builder().setting("dir", dir.toString())
+                .setting("enable-debug-command", "yes").setting("save", "")
+                .setting("repl-diskless-sync", diskless).setting("repl-diskless-sync-delay", "0").start();
+             RespClient m = new RespClient(master.port())) {
+            Random rnd = new Random(12);
+            for (int i = 0; i < 300; i++) {
+                Replicas.randomWrite(m, rnd);
+            }
+            try (RealRedis replica = RealRedis.start("--replicaof", "127.0.0.1", Integer.toString(master.port()),
+                    "--enable-debug-command", "yes");
+                 RespClient r = replica.client()) {
+                Replicas.awaitInSync(m, r);
+                for (int i = 0; i < 500; i++) {
+                    Replicas.randomWrite(m, rnd);
+                }
+                Replicas.settle(m, r);
+                assertThat(r.call("DEBUG", "DIGEST").asText()).isEqualTo(m.call("DEBUG", "DIGEST").asText());
+                assertThat(Replicas.info(m, "stats", "sync_full")).isEqualTo("1");
+                assertThat(Replicas.info(m, "replication", "slave0")).contains("state=online");
+                assertThat(m.call("CLIENT", "LIST", "TYPE", "replica").asText()).contains("flags=S ");
+                m.call("SET", "w", "1");
+                assertThat(m.call("WAIT", "1", "5000").asText()).isEqualTo("1");
+                assertThat(m.call("WAIT", "2", "100").asText()).isEqualTo("1");
+                assertThat(m.call("ROLE").toString()).contains("master").contains(Integer.toString(replica.port()));
+
+                // the link drops: the replica continues from its offset with the backlog
+                m.call("CLIENT", "KILL", "TYPE", "replica");
+                for (int i = 0; i < 200; i++) {
+                    Replicas.randomWrite(m, rnd);
+                }
+                Replicas.settle(m, r);
+                assertThat(Replicas.info(m, "stats", "sync_partial_ok")).isEqualTo("1");
+                assertThat(Replicas.info(m, "stats", "sync_full")).isEqualTo("1");
+                assertThat(r.call("DEBUG", "DIGEST").asText()).isEqualTo(m.call("DEBUG", "DIGEST").asText());
+                assertThat(r.call("DBSIZE").asText()).isEqualTo(m.call("DBSIZE").asText());
+            }
+        }
+    }
+}

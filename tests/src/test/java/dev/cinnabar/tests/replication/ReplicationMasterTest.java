@@ -1,0 +1,104 @@
+package dev.cinnabar.tests.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.server.CinnabarServer;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.ReplicationStream;
+import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
+import dev.cinnabar.testkit.diff.Differ;
+import dev.cinnabar.testkit.diff.Sequence;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The master's commands as Redis 7.0 answers them (REPLCONF, PSYNC, WAIT, ROLE, min-replicas),
+ * and the stream a SYNC connection receives, compared with a real Redis's.
+ */
+class ReplicationMasterTest {
+
+    @Test
+    void commandsAnswerAsRedis() {
+        try (Differ d = Differ.start()) {
+            d.assertSame(Sequence.of(
+                    "ROLE",
+                    "REPLCONF",
+                    "REPLCONF foo",
+                    "REPLCONF foo bar",
+                    "REPLCONF listening-port abc",
+                    "REPLCONF listening-port 5 capa foo capa eof",
+                    "REPLCONF ip-address " + "a".repeat(300),
+                    "REPLCONF rdb-only 5",
+                    "REPLCONF rdb-only x",
+                    "PSYNC a b",
+                    "WAIT x 1",
+                    "WAIT 1 x",
+                    "WAIT 1 -1",
+                    "WAIT 0 0",
+                    "WAIT 1 10",
+                    "MULTI",
+                    "WAIT 1 0",
+                    "EXEC"));
+        }
+    }
+
+    @Test
+    void minReplicasToWriteRefusesWritesAsRedis() {
+        try (Differ d = Differ.start()) {
+            d.assertSame(Sequence.of(
+                    "SET a 1",
+                    "CONFIG SET min-replicas-to-write 1",
+                    "SET a 2",
+                    "GET a",
+                    "EVAL \"return 1\" 0",
+                    "EVAL \"#!lua\nreturn redis.call('set','a','3')\" 0",
+                    "MULTI",
+                    "INCR a",
+                    "EXEC",
+                    "CONFIG SET min-replicas-max-lag 0",
+                    "SET a 4",
+                    "CONFIG SET min-replicas-max-lag 10",
+                    "CONFIG SET min-replicas-to-write 0",
+                    "SET a 5"));
+        }
+    }
+
+    private static final List<String> MARKER = List.of("set", "__marker__", "1");
+
+    @Test
+    void syncStreamIsRedisStream() throws Exception {
+        String[][] commands = {
+            {"SET", "a", "1"},
+            {"SELECT", "2"},
+            {"INCR", "n"},
+            {"GETSET", "a", "2"},
+            {"MULTI"}, {"LPUSH", "l", "x"}, {"SELECT", "0"}, {"RPUSH", "l", "y"}, {"EXEC"},
+            {"EVAL", "redis.call('set', KEYS[1], 'v'); return redis.call('incr', KEYS[2])", "2", "k", "n"},
+            {"PUBLISH", "ch", "hello"},
+            {"DEL", "nothing"},
+            {"FLUSHDB"},
+            {"set", "__marker__", "1"},
+        };
+        Path dir = Files.createTempDirectory("repl-sync");
+        try (RealRedis redis = RealRedis.start();
+             CinnabarServer ours = CinnabarServer.builder().setting("dir", dir.toString()).setting("save", "").start()) {
+            assertThat(stream(ours.port(), commands)).isEqualTo(stream(redis.port(), commands));
+        }
+    }
+
+    private static List<List<String>> stream(int port, String[][] commands) {
+        try (RespClient c = new RespClient(port)) {
+            c.call("CONFIG", "SET", "repl-ping-replica-period", "3600");
+            try (ReplicationStream s = ReplicationStream.attach(port)) {
+                for (String[] cmd : commands) {
+                    Resp r = c.call(cmd);
+                    assertThat(r).isNotNull();
+                }
+                return s.until(MARKER);
+            }
+        }
+    }
+}
