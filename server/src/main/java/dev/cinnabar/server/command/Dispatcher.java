@@ -97,6 +97,11 @@ public final class Dispatcher {
     @FunctionalInterface
     public interface ScriptDeclarations {
         Declared declared(Client c, CommandSpec cmd);
+
+        /** Whether this EVAL* / FCALL* call may grow memory (OOM stage), first being its script or function name. */
+        default boolean denyOom(CommandSpec cmd, byte[] first) {
+            return cmd.has(CommandFlag.DENYOOM);
+        }
     }
 
     private final ServerContext server;
@@ -290,8 +295,9 @@ public final class Dispatcher {
 
     /**
      * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it
-     * may run, else the error text for the script. {@code write} is the script's own write rule
-     * (a read-only script, EVAL_RO, FCALL_RO); NOSCRIPT commands are refused by flag.
+     * may run, else the error text for the script (counted as a rejected call and in errorstats).
+     * {@code write} is the script's own write rule (a read-only script, EVAL_RO, FCALL_RO); NOSCRIPT
+     * commands are refused by flag.
      */
     public String admitFromScript(Client c, CommandSpec cmd, Check write) {
         for (Stage st : SCRIPT_CALL_ORDER) {
@@ -303,6 +309,9 @@ public final class Dispatcher {
             };
             String verdict = s == null ? null : s.check(c, cmd);
             if (verdict != null) {
+                // counted as Redis's scriptCall does: a rejected call of cmd, and the error in errorstats
+                cmd.rejectedCalls++;
+                server.stats().countError(verdict);
                 return verdict;
             }
         }

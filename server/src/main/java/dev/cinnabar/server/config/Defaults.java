@@ -55,9 +55,14 @@ final class Defaults {
         // notifications and client tracking
         c.integer("active-expire-effort", v -> c.activeExpireEffort = v.intValue(), () -> (long) c.activeExpireEffort);
         plannedBool(c, "dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz);
-        planned(c, "maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
-        plannedString(c, "maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
-        planned(c, "maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
+        // read by memory.Eviction
+        c.integer("maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
+        c.string("maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
+        c.integer("maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
+        // our own directive (hidden, so CONFIG GET * lists Redis's table only): memory.HeapGuard
+        c.add(new ConfigEntry("heap-safety-margin", List.of(), ConfigEntry.Type.INT, true, false, true, 5, 90, null,
+                "20", false));
+        c.integer("heap-safety-margin", v -> c.heapSafetyMargin = v.intValue(), () -> (long) c.heapSafetyMargin);
         planned(c, "hash-max-listpack-entries", v -> c.hashMaxListpackEntries = v, () -> c.hashMaxListpackEntries);
         planned(c, "hash-max-listpack-value", v -> c.hashMaxListpackValue = v, () -> c.hashMaxListpackValue);
         c.integer("set-max-intset-entries", v -> c.setMaxIntsetEntries = v, () -> c.setMaxIntsetEntries);

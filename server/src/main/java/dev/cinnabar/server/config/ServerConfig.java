@@ -68,6 +68,8 @@ public final class ServerConfig {
     public volatile long maxmemory = 0;
     public volatile String maxmemoryPolicy = "noeviction";
     public volatile int maxmemorySamples = 5;
+    /** Percent of the maximum heap the memory guard keeps free (our own directive, hidden: memory.HeapGuard). */
+    public volatile int heapSafetyMargin = 20;
     /** LFU counter: logarithm factor and decay period in minutes (copied to the keyspace). */
     public volatile int lfuLogFactor = 10;
     public volatile int lfuDecayTime = 1;

@@ -109,6 +109,19 @@ public final class Transactions implements KeyspaceHooks {
     }
 
 
+    /** True when a command queued in the client's MULTI passes the test (command, argv): EXEC's OOM rule. */
+    public static boolean queues(Client c, java.util.function.BiPredicate<CommandSpec, byte[][]> test) {
+        if (!inMulti(c)) {
+            return false;
+        }
+        for (MultiState.Queued q : ((MultiState) c.multiState).queue) {
+            if (test.test(q.cmd(), q.argv())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Commands queued (CLIENT LIST multi=N), or -1 when the client is not in MULTI. */
     public static int queuedCount(Client c) {
         return inMulti(c) ? ((MultiState) c.multiState).queue.size() : -1;

@@ -36,15 +36,30 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
 
     @Override
     public Dispatcher.Declared declared(Client c, CommandSpec cmd) {
-        byte[] first = c.arg(1);
+        ScriptFlags f = flags(cmd, c.arg(1));
+        return f == null ? Dispatcher.Declared.UNDECLARED : writes(f);
+    }
+
+    /**
+     * Redis's scriptFlagsToCmdFlags for the OOM rule: a declared script or function may grow memory
+     * unless it declared allow-oom or no-writes; an undeclared one is judged by the command's flags.
+     */
+    @Override
+    public boolean denyOom(CommandSpec cmd, byte[] first) {
+        ScriptFlags f = flags(cmd, first);
+        return f == null ? cmd.has(dev.cinnabar.server.command.CommandFlag.DENYOOM) : !f.allowOom() && !f.noWrites();
+    }
+
+    /** The flags the script or function declared, or null when it declared none (or is unknown). */
+    private ScriptFlags flags(CommandSpec cmd, byte[] first) {
         if (cmd == fcall || cmd == fcallRo) {
             FunctionRegistry functions = FunctionRegistry.ifCreated(server);
             FunctionRegistry.Function f = functions == null ? null : functions.function(Texts.str(first));
-            return f == null ? Dispatcher.Declared.UNDECLARED : writes(f.flags());
+            return f == null ? null : f.flags();
         }
         boolean bySha = cmd == evalsha || cmd == evalshaRo;
         if (bySha && first.length != 40) {
-            return Dispatcher.Declared.UNDECLARED;
+            return null;
         }
         ScriptEngine engine = ScriptEngine.ifCreated(server);
         ScriptEngine.Script cached = engine == null ? null
@@ -53,15 +68,15 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
         if (cached != null) {
             flags = cached.flags();
         } else if (bySha) {
-            return Dispatcher.Declared.UNDECLARED;
+            return null;
         } else {
             try {
                 flags = ScriptFlags.parseShebang(first);
             } catch (ScriptException e) {
-                return Dispatcher.Declared.UNDECLARED; // the command fails when it runs
+                return null; // the command fails when it runs
             }
         }
-        return flags.hasShebang() ? writes(flags) : Dispatcher.Declared.UNDECLARED;
+        return flags.hasShebang() ? flags : null;
     }
 
     private static Dispatcher.Declared writes(ScriptFlags f) {

@@ -173,6 +173,12 @@ public final class ScriptEngine {
         return watchdog.running();
     }
 
+    /** The flags the running script or function declared (the OOM rule of redis.call), or null. */
+    public ScriptFlags runningFlags() {
+        Run r = run;
+        return r == null ? null : r.flags;
+    }
+
     /** True when the running script has written to the dataset (SCRIPT KILL then refuses). */
     public boolean wroteSinceStart() {
         return server.dirty != dirtyAtStart;

@@ -26,6 +26,8 @@ public final class Db {
     long expireCursor;
     /** Running estimate used by INFO (avg_ttl). */
     public long avgTtl;
+    /** Heap bytes the memory accounting attributes to this database's keys ({@link MemoryAccounting}). */
+    long accountedBytes;
 
     Db(int id, Keyspace ks) {
         this.id = id;
@@ -282,6 +284,7 @@ public final class Db {
         expires.clear();
         expireCursor = 0;
         avgTtl = 0;
+        accountedBytes = 0;
         ks.hooks.dbChanged(this);
         return n;
     }
@@ -317,5 +320,8 @@ public final class Db {
         long a = avgTtl;
         avgTtl = other.avgTtl;
         other.avgTtl = a;
+        long m = accountedBytes;
+        accountedBytes = other.accountedBytes;
+        other.accountedBytes = m;
     }
 }

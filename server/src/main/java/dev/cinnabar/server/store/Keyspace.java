@@ -7,8 +7,13 @@ package dev.cinnabar.server.store;
 public final class Keyspace {
     final KeyspaceHooks hooks;
     final KeyspaceStats stats = new KeyspaceStats();
-    /** Told before every mutation (see {@link WriteBarrier}); NONE when nobody observes. */
+    /**
+     * Told before every mutation (see {@link WriteBarrier}): the permanent observers (memory
+     * accounting) composed with the installed barrier (the snapshot while it runs).
+     */
     WriteBarrier barrier = WriteBarrier.NONE;
+    private WriteBarrier installed = WriteBarrier.NONE;
+    private WriteBarrier observers = WriteBarrier.NONE;
     private final Db[] dbs;
     private final ActiveExpire activeExpire = new ActiveExpire(this);
     /** LRU clock in seconds resolution, 24 bits, as Redis's LRU_CLOCK. Updated by the cron. */
@@ -40,11 +45,19 @@ public final class Keyspace {
 
     /** Installs the write barrier (one at a time: the snapshot while it runs), or NONE. */
     public void barrier(WriteBarrier b) {
-        barrier = b == null ? WriteBarrier.NONE : b;
+        installed = b == null ? WriteBarrier.NONE : b;
+        barrier = WriteBarrier.both(installed, observers);
     }
 
+    /** The installed barrier (not the permanent observers). */
     public WriteBarrier barrier() {
-        return barrier;
+        return installed;
+    }
+
+    /** Adds a barrier that observes every mutation for the keyspace's whole life (memory accounting). */
+    public void observe(WriteBarrier b) {
+        observers = WriteBarrier.both(observers, b);
+        barrier = WriteBarrier.both(installed, observers);
     }
 
     /** The active expire cycle (DEBUG SET-ACTIVE-EXPIRE switches it). */

@@ -41,6 +41,20 @@ public final class MemoryUsage {
         return keyOverhead(key) + value(value, samples);
     }
 
+    /** An entry of the expires dict: the entry (32), its bucket slot and the boxed expiry time. */
+    static final long EXPIRE_ENTRY = 32 + 4 + 16;
+
+    /**
+     * What the memory accounting charges for a key: key, entry and value as {@link #of} with a
+     * bounded sample (a list's nodes sampled too), plus its expires entry. Bounded cost whatever
+     * the value's size; deterministic for a given state, so charges taken before and after a
+     * write telescope to the estimate of what is stored now.
+     */
+    static long accounted(byte[] key, Object value, boolean hasExpire, int samples) {
+        long v = value instanceof QuickList l ? 40 + l.bytesSampled(samples) : value(value, samples);
+        return keyOverhead(key) + v + (hasExpire ? EXPIRE_ENTRY : 0);
+    }
+
     /** The value's own bytes. */
     public static long value(Object v, int samples) {
         if (v instanceof byte[] b) {

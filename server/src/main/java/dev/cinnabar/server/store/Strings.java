@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 public final class Strings {
     public static final int EMBSTR_MAX = 44;
     public static final byte[] EMPTY = new byte[0];
-    private static final Long[] SHARED = new Long[10000];
+    /** How many small integers are shared (Redis's OBJ_SHARED_INTEGERS). */
+    public static final int SHARED_INTEGERS = 10000;
+    private static final Long[] SHARED = new Long[SHARED_INTEGERS];
 
     static {
         for (int i = 0; i < SHARED.length; i++) {

@@ -8,8 +8,9 @@ package dev.cinnabar.server.store;
  * table while resizing is suspended).
  *
  * <p>Used by the forkless snapshot (persistence/Snapshot: a writer about to touch a bucket the
- * snapshot has not reached serialises that bucket first); later by memory accounting and cluster
- * slots. Called under the execution lock; an implementation must be cheap when it has nothing to
+ * snapshot has not reached serialises that bucket first), installed while it runs, and by the
+ * memory accounting ({@link MemoryAccounting}), always observing; {@link Keyspace} composes them
+ * ({@link #both}). Called under the execution lock; an implementation must be cheap when it has nothing to
  * do, since it runs on every write.
  */
 public interface WriteBarrier {
@@ -38,4 +39,33 @@ public interface WriteBarrier {
 
     /** Before db's whole content changes at once (flush, swap with another db, forced table growth). */
     void beforeWholeDb(Db db);
+
+    /** Both barriers, first then second (NONE on either side gives the other one back). */
+    static WriteBarrier both(WriteBarrier first, WriteBarrier second) {
+        if (first == NONE) {
+            return second;
+        }
+        if (second == NONE) {
+            return first;
+        }
+        return new WriteBarrier() {
+            @Override
+            public void beforeWrite(Db db, byte[] key) {
+                first.beforeWrite(db, key);
+                second.beforeWrite(db, key);
+            }
+
+            @Override
+            public void beforeLookup(Db db, byte[] key) {
+                first.beforeLookup(db, key);
+                second.beforeLookup(db, key);
+            }
+
+            @Override
+            public void beforeWholeDb(Db db) {
+                first.beforeWholeDb(db);
+                second.beforeWholeDb(db);
+            }
+        };
+    }
 }

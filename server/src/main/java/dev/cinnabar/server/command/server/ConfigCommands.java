@@ -224,6 +224,7 @@ final class ConfigCommands {
     static void resetStats(ServerContext s) {
         s.stats().reset();
         s.keyspace().stats().reset();
+        dev.cinnabar.server.memory.Eviction.of(s).resetStats();
         for (CommandSpec cmd : s.commands().commands()) {
             clear(cmd);
             for (CommandSpec sub : cmd.subcommands()) {

@@ -4,6 +4,8 @@ import dev.cinnabar.server.Main;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.ServerStats;
+import dev.cinnabar.server.memory.Eviction;
+import dev.cinnabar.server.memory.UsedMemory;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.LatencyHistogram;
 import dev.cinnabar.server.config.ServerConfig;
@@ -26,9 +28,11 @@ import java.util.TreeMap;
 /**
  * INFO [section ...]: Redis 7.0's sections, field names and order, with values measured here.
  *
- * <p>Memory: a JVM has no malloc to ask, so used_memory is the heap in use (total minus free,
- * including garbage not yet collected), allocator_active the committed heap and
- * used_memory_rss the process's resident set from /proc. Features that do not exist yet
+ * <p>Memory: used_memory is the memory accounting's figure (memory.UsedMemory: the dataset's
+ * estimate kept through the store's write barrier, client buffers, script caches), the one
+ * maxmemory is enforced against; allocator_allocated is the heap in use (garbage not yet collected
+ * included), allocator_active the committed heap and used_memory_rss the process's resident set
+ * from /proc. Features that do not exist yet
  * (persistence, replication, Lua, pub/sub) report the values Redis reports when they are unused:
  * no RDB/AOF activity, a master without replicas, no scripts.
  */
@@ -38,20 +42,6 @@ final class InfoCommand {
             "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace");
     private static final Set<String> DEFAULT = Set.of("server", "clients", "memory", "persistence", "stats",
             "replication", "cpu", "modules", "errorstats", "cluster", "keyspace");
-
-    /** Per-server values fixed at start-up. */
-    static final class State {
-        final long startupMemory;
-        long peakMemory;
-
-        State() {
-            startupMemory = heapUsed();
-        }
-    }
-
-    static State state(ServerContext s) {
-        return s.feature(State.class, State::new);
-    }
 
     void info(Client c) {
         Set<String> sections = new LinkedHashSet<>();
@@ -203,6 +193,7 @@ final class InfoCommand {
         MemoryReport m = MemoryReport.take(s);
         long used = m.used();
         long committed = m.committed();
+        long heap = m.heap();
         long rss = m.rss();
         long totalSystem = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
@@ -222,7 +213,7 @@ final class InfoCommand {
                 .add("used_memory_startup", m.startup())
                 .add("used_memory_dataset", dataset)
                 .add("used_memory_dataset_perc", String.format(Locale.ROOT, "%.2f%%", m.datasetPercentage()))
-                .add("allocator_allocated", used)
+                .add("allocator_allocated", heap)
                 .add("allocator_active", committed)
                 .add("allocator_resident", rss)
                 .add("total_system_memory", totalSystem)
@@ -244,18 +235,18 @@ final class InfoCommand {
                 .add("maxmemory", maxmemory)
                 .add("maxmemory_human", human(maxmemory))
                 .add("maxmemory_policy", s.config().maxmemoryPolicy)
-                .add("allocator_frag_ratio", ratio(committed, used))
-                .add("allocator_frag_bytes", committed - used)
+                .add("allocator_frag_ratio", ratio(committed, heap))
+                .add("allocator_frag_bytes", committed - heap)
                 .add("allocator_rss_ratio", ratio(rss, committed))
                 .add("allocator_rss_bytes", rss - committed)
                 .add("rss_overhead_ratio", ratio(rss, rss))
                 .add("rss_overhead_bytes", 0)
                 .add("mem_fragmentation_ratio", ratio(rss, used))
                 .add("mem_fragmentation_bytes", rss - used)
-                .add("mem_not_counted_for_evict", 0)
+                .add("mem_not_counted_for_evict", UsedMemory.of(s).notCountedForEvict())
                 .add("mem_replication_backlog", dev.cinnabar.server.replication.Replication.of(s).backlogMemory())
-                .add("mem_total_replication_buffers", 0)
-                .add("mem_clients_slaves", 0)
+                .add("mem_total_replication_buffers", m.clientsReplicas())
+                .add("mem_clients_slaves", m.clientsReplicas())
                 .add("mem_clients_normal", clientsMem)
                 .add("mem_cluster_links", 0)
                 .add("mem_aof_buffer", dev.cinnabar.server.persistence.aof.Aof.of(s).bufferLength())
@@ -330,8 +321,9 @@ final class InfoCommand {
                 .add("expired_time_cap_reached_count", ks.expiredTimeCapReachedCount)
                 .add("expire_cycle_cpu_milliseconds", ks.expireCycleCpuMillis)
                 .add("evicted_keys", ks.evictedKeys)
-                .add("evicted_clients", 0).add("total_eviction_exceeded_time", 0)
-                .add("current_eviction_exceeded_time", 0)
+                .add("evicted_clients", 0)
+                .add("total_eviction_exceeded_time", Eviction.of(s).totalEvictionExceededMillis())
+                .add("current_eviction_exceeded_time", Eviction.of(s).currentEvictionExceededMillis())
                 .add("keyspace_hits", ks.keyspaceHits)
                 .add("keyspace_misses", ks.keyspaceMisses)
                 .add("pubsub_channels", pubsub.channelCount()).add("pubsub_patterns", pubsub.patternCount())

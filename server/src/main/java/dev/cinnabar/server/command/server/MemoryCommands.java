@@ -88,7 +88,7 @@ final class MemoryCommands {
         r.bulk("replication.backlog");
         r.integer(0);
         r.bulk("clients.slaves");
-        r.integer(0);
+        r.integer(m.clientsReplicas());
         r.bulk("clients.normal");
         r.integer(m.clientsNormal());
         r.bulk("cluster.links");
@@ -122,15 +122,15 @@ final class MemoryCommands {
         r.bulk("peak.percentage");
         r.dbl(m.peakPercentage());
         r.bulk("allocator.allocated");
-        r.integer(m.used());
+        r.integer(m.heap());
         r.bulk("allocator.active");
         r.integer(m.committed());
         r.bulk("allocator.resident");
         r.integer(m.rss());
         r.bulk("allocator-fragmentation.ratio");
-        r.dbl(ratio(m.committed(), m.used()));
+        r.dbl(ratio(m.committed(), m.heap()));
         r.bulk("allocator-fragmentation.bytes");
-        r.integer(m.committed() - m.used());
+        r.integer(m.committed() - m.heap());
         r.bulk("allocator-rss.ratio");
         r.dbl(ratio(m.rss(), m.committed()));
         r.bulk("allocator-rss.bytes");
@@ -155,13 +155,13 @@ final class MemoryCommands {
         StringBuilder sb = new StringBuilder();
         if (m.used() < 5L << 20) {
             sb.append("This instance holds very little data (").append(InfoCommand.human(m.used()))
-                    .append(" of heap in use), too little for a memory analysis to say anything useful.\n");
+                    .append(" of used memory), too little for a memory analysis to say anything useful.\n");
             c.reply().verbatim("txt", sb.toString());
             return;
         }
         int n = 0;
         if (m.peak() > m.used() * 3 / 2) {
-            sb.append(++n).append(". Peak memory: the heap in use once reached ").append(InfoCommand.human(m.peak()))
+            sb.append(++n).append(". Peak memory: used memory once reached ").append(InfoCommand.human(m.peak()))
                     .append(", more than 150% of today's ").append(InfoCommand.human(m.used()))
                     .append(". Memory freed since is reused by the JVM; MEMORY PURGE runs a full collection.\n");
         }
@@ -177,7 +177,7 @@ final class MemoryCommands {
         }
         long max = c.server().config().maxmemory;
         if (max > 0 && m.used() > max * 9 / 10) {
-            sb.append(++n).append(". Maxmemory: the heap in use is within 10% of maxmemory (")
+            sb.append(++n).append(". Maxmemory: used memory is within 10% of maxmemory (")
                     .append(InfoCommand.human(max)).append("); expect evictions or OOM errors per maxmemory-policy.\n");
         }
         if (n == 0) {

@@ -64,7 +64,6 @@ public final class ServerCommands implements CommandFamily {
         ctx.dispatcher().observers.add(MonitorFeed.of(ctx));
         ctx.dispatcher().observers.add(LatencyMonitor.of(ctx));
         WallClock.micros(ctx);
-        InfoCommand.state(ctx);
         ConfigCommands.installOomScoreAdj(ctx);
         ConfigCommands.installLfu(ctx);
     }

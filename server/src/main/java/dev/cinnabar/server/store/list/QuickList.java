@@ -149,6 +149,27 @@ public final class QuickList implements RValue {
     }
 
     /**
+     * Bytes held by the nodes, estimated from at most {@code maxNodes} of them (half at each end,
+     * where pushes and pops happen) when the list has more: the memory accounting's per-write
+     * estimate, bounded whatever the list's length. Deterministic for a given list state.
+     */
+    public long bytesSampled(int maxNodes) {
+        if (nodes <= maxNodes) {
+            return bytes();
+        }
+        int half = Math.max(1, maxNodes / 2);
+        long b = 0;
+        int seen = 0;
+        for (Node n = head; n != null && seen < half; n = n.next, seen++) {
+            b += n.capacity() + 48;
+        }
+        for (Node n = tail; n != null && seen < 2 * half; n = n.prev, seen++) {
+            b += n.capacity() + 48;
+        }
+        return (long) ((double) b / seen * nodes);
+    }
+
+    /**
      * Whether a node of lpBytes (Redis listpack bytes) and count elements may take one more
      * element of len bytes, by Redis's estimate (bytes + len + 8): under a negative fill the
      * bytes are capped (-1 = 4 KB ... -5 = 64 KB), under a positive one the count, with 8 KB as a

@@ -1,0 +1,164 @@
+package dev.cinnabar.server.memory;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.scripting.FunctionRegistry;
+import dev.cinnabar.server.scripting.ScriptEngine;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.store.MemoryAccounting;
+import dev.cinnabar.server.store.Strings;
+
+/**
+ * used_memory and its parts, as INFO memory, MEMORY STATS and maxmemory read them. A JVM has no
+ * allocator counter, and the heap in use includes garbage not yet collected, so used_memory is
+ * the sum of what the server's structures are estimated to hold:
+ *
+ * <ul>
+ *   <li>the dataset: every key, dict entry, value and expiry, kept incrementally by the store's
+ *       {@link MemoryAccounting} (O(1) per write, never a walk);
+ *   <li>the databases' bucket arrays (O(databases) to read);
+ *   <li>client output buffers, the script and function caches, the AOF buffer and the replication
+ *       backlog: refreshed by the cron and by each report (they need a walk of the clients or the
+ *       libraries, so not per command).
+ * </ul>
+ *
+ * <p>used_memory_startup is that figure right after start-up plus the structures every server holds
+ * whatever its data (the shared small integers, the databases, the command table); the JVM's own
+ * classes, thread stacks and buffer pools are not counted, as Redis does not count its binary.
+ * Each connected client is charged {@link #CLIENT_BYTES} besides its pending output. Under the
+ * execution lock.
+ */
+public final class UsedMemory {
+    /** A connection's own state (client object, session, handler), an estimate. */
+    static final long CLIENT_BYTES = 1024;
+    /** Per command table entry (the spec, its statistics, its name), an estimate. */
+    private static final long COMMAND_BYTES = 256;
+    /** Per database (the Db and its two dict objects). */
+    private static final long DB_BYTES = 144;
+    private final ServerContext server;
+    private final MemoryAccounting accounting;
+    private final long startup;
+    private long peak;
+    private long clientsNormal;
+    private long clientsReplicas;
+    private long scriptsEval;
+    private long scriptsFunctions;
+    private long aofBuffer;
+    private long backlog;
+
+    UsedMemory(ServerContext server, MemoryAccounting accounting) {
+        this.server = server;
+        this.accounting = accounting;
+        long shared = Strings.SHARED_INTEGERS * 16L + 16 + 4L * Strings.SHARED_INTEGERS;
+        this.startup = accounting.keysBytes() + accounting.tablesBytes() + shared
+                + DB_BYTES * server.keyspace().count() + COMMAND_BYTES * server.commands().commands().size();
+        this.peak = startup;
+    }
+
+    /** The server's figures (installed by {@link Eviction#install}). */
+    public static UsedMemory of(ServerContext s) {
+        return Eviction.of(s).used();
+    }
+
+    /** Walks the clients and the script caches (cron, reports). */
+    void refresh() {
+        long normal = 0;
+        long replicas = 0;
+        for (Client c : server.clients().all()) {
+            if (c.connection() == null) {
+                continue;
+            }
+            long b = CLIENT_BYTES + c.connection().pendingOutputBytes();
+            if ((c.flags & dev.cinnabar.server.session.ClientFlags.REPLICA) != 0) {
+                replicas += b;
+            } else {
+                normal += b;
+            }
+        }
+        clientsNormal = normal;
+        clientsReplicas = replicas;
+        ScriptEngine eng = ScriptEngine.ifCreated(server);
+        scriptsEval = eng == null ? 0 : eng.bodyBytes() + 64L * eng.size();
+        long fn = 0;
+        FunctionRegistry reg = FunctionRegistry.ifCreated(server);
+        if (reg != null) {
+            for (FunctionRegistry.Library lib : reg.libraries()) {
+                fn += 64 + 2L * lib.code().length() + 64L * lib.functions().size();
+            }
+        }
+        scriptsFunctions = fn;
+        aofBuffer = dev.cinnabar.server.persistence.aof.Aof.of(server).bufferLength();
+        backlog = dev.cinnabar.server.replication.Replication.of(server).backlogMemory();
+    }
+
+    /** used_memory: every part below (settles the accounting first). */
+    public long used() {
+        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal + clientsReplicas + scriptsEval
+                + scriptsFunctions + aofBuffer + backlog;
+        if (u > peak) {
+            peak = u;
+        }
+        return u;
+    }
+
+    /** used_memory with the client and script figures refreshed first (INFO, MEMORY STATS). */
+    public long usedNow() {
+        refresh();
+        return used();
+    }
+
+    /**
+     * mem_not_counted_for_evict: memory eviction must not count (Redis: AOF buffer and the
+     * replication buffers beyond the backlog), so that propagating DELs cannot feed eviction.
+     * Replica output buffers and the AOF buffer are such memory here.
+     */
+    public long notCountedForEvict() {
+        return clientsReplicas + aofBuffer;
+    }
+
+    public long startup() {
+        return startup;
+    }
+
+    public long peak() {
+        return peak;
+    }
+
+    public long clientsNormal() {
+        return clientsNormal;
+    }
+
+    public long clientsReplicas() {
+        return clientsReplicas;
+    }
+
+    public long scriptsEval() {
+        return scriptsEval;
+    }
+
+    public long scriptsFunctions() {
+        return scriptsFunctions;
+    }
+
+    /** The dataset's bytes (keys, entries, values, expiries). */
+    public long keys() {
+        return accounting.keysBytes();
+    }
+
+    /**
+     * used_memory_overhead, Redis's composition: start-up, client buffers, script caches, and per
+     * database its dict entries and bucket arrays.
+     */
+    public long overhead() {
+        long o = startup + clientsNormal + clientsReplicas + scriptsEval + scriptsFunctions + aofBuffer + backlog
+                + accounting.tablesBytes();
+        // (the start-up figure includes the empty tables; as in Redis, both are counted)
+        for (int i = 0; i < server.keyspace().count(); i++) {
+            o += MemoryAccounting.entriesBytes(server.keyspace().db(i));
+        }
+        return o;
+    }
+
+    public MemoryAccounting accounting() {
+        return accounting;
+    }
+}

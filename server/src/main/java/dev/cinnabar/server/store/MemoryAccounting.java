@@ -1,0 +1,117 @@
+package dev.cinnabar.server.store;
+
+import java.util.Arrays;
+
+/**
+ * The dataset's heap bytes, kept up to date incrementally through the {@link WriteBarrier}: the
+ * figure behind used_memory and maxmemory (a JVM has no malloc counter to read, and the heap in
+ * use includes garbage, so it cannot drive eviction).
+ *
+ * <p>How: before a key changes, the barrier charges what the key costs now (its estimate by
+ * {@link MemoryUsage#accounted}) to a pending list; when the change is complete ({@link #settle}:
+ * after each command, before any reading of the total, before a whole database changes) the key is
+ * estimated again and the difference goes to its database's {@code accountedBytes}. Since the
+ * estimate is a deterministic function of the stored state, the deltas telescope: each database's
+ * total is the sum of the current estimates of its keys, without ever walking it. FLUSHDB and
+ * SWAPDB move whole totals ({@link Db#flush}, {@link Db#swapWith}).
+ *
+ * <p>Cost per write: two estimates of the key, each bounded by {@link #SAMPLES} elements for
+ * aggregates (compact encodings are measured whole; they are small by the encoding thresholds).
+ * A command touching more than {@link #MAX_PENDING} keys settles the oldest ones early; a value
+ * changed by a read look-up (XREADGROUP adding to a consumer group) is re-estimated at its next
+ * write. Under the execution lock only.
+ */
+public final class MemoryAccounting implements WriteBarrier {
+    /** Elements sampled per aggregate value per estimate. */
+    public static final int SAMPLES = 16;
+    static final int MAX_PENDING = 64;
+
+    private final Keyspace ks;
+    private final Db[] dbs = new Db[MAX_PENDING];
+    private final byte[][] keys = new byte[MAX_PENDING][];
+    private final long[] before = new long[MAX_PENDING];
+    private int pending;
+
+    private MemoryAccounting(Keyspace ks) {
+        this.ks = ks;
+    }
+
+    /** Creates the accounting of ks and makes it observe every write from now on (start-up, empty keyspace). */
+    public static MemoryAccounting attach(Keyspace ks) {
+        MemoryAccounting a = new MemoryAccounting(ks);
+        ks.observe(a);
+        return a;
+    }
+
+    @Override
+    public void beforeWrite(Db db, byte[] key) {
+        for (int i = pending - 1; i >= 0; i--) {
+            if (dbs[i] == db && (keys[i] == key || Arrays.equals(keys[i], key))) {
+                return; // already charged at its state before this command
+            }
+        }
+        if (pending == MAX_PENDING) {
+            settle();
+        }
+        dbs[pending] = db;
+        keys[pending] = key;
+        before[pending] = estimate(db, key);
+        pending++;
+    }
+
+    @Override
+    public void beforeWholeDb(Db db) {
+        settle();
+    }
+
+    /** Applies the pending changes to the databases' totals. */
+    public void settle() {
+        for (int i = 0; i < pending; i++) {
+            Db db = dbs[i];
+            db.accountedBytes += estimate(db, keys[i]) - before[i];
+            dbs[i] = null;
+            keys[i] = null;
+        }
+        pending = 0;
+    }
+
+    private static long estimate(Db db, byte[] key) {
+        Dict.Entry e = db.keys.find(key);
+        if (e == null) {
+            return 0;
+        }
+        boolean expires = db.expires.size() > 0 && db.expires.find(key) != null;
+        return MemoryUsage.accounted(e.key, e.value, expires, SAMPLES);
+    }
+
+    /** The dataset's bytes: every key, entry, value and expiry (settles first). */
+    public long keysBytes() {
+        settle();
+        long b = 0;
+        for (int i = 0; i < ks.count(); i++) {
+            b += ks.db(i).accountedBytes;
+        }
+        return b;
+    }
+
+    /** The databases' bucket arrays: 4 bytes per slot of both dicts (Redis counts them as overhead). */
+    public long tablesBytes() {
+        long b = 0;
+        for (int i = 0; i < ks.count(); i++) {
+            Db db = ks.db(i);
+            b += 4L * (db.keys.buckets() + db.expires.buckets());
+        }
+        return b;
+    }
+
+    /** The main and expires dicts' entries of db (32 bytes each), part of Redis's overhead figure. */
+    public static long entriesBytes(Db db) {
+        return 32L * db.keys.size() + MemoryUsage.EXPIRE_ENTRY * db.expires.size();
+    }
+
+    /** What this database's keys are charged (settles first). */
+    public long bytesOf(Db db) {
+        settle();
+        return db.accountedBytes;
+    }
+}
