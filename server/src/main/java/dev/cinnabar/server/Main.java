@@ -178,16 +178,6 @@ public final class Main {
             slog.notice(unbuilt.noticeLine());
         }
         writePidfile(config, slog);
-        try {
-            // after the PID line, as Redis: clients may connect and get LOADING meanwhile
-            // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
-            if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
-                Persistence.of(server.context()).loadAtStartup();
-            }
-        } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
-            server.close();
-            throw new IllegalStateException(e.getMessage());
-        }
         server.context().shutdownHook(() -> new Thread(() -> {
             stop(server, exitOnShutdown);
             stopped.complete(null);
@@ -195,6 +185,17 @@ public final class Main {
         if (exitOnShutdown) {
             // a dead event loop or cron leaves no working server: exit so a supervisor restarts it
             Crash.of(server.context()).onCrash(reason -> Runtime.getRuntime().halt(1));
+        }
+        try {
+            // after the PID line and the shutdown hook, as Redis: clients may connect meanwhile, get
+            // LOADING, and SHUTDOWN stops the process
+            // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
+            if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
+                Persistence.of(server.context()).loadAtStartup();
+            }
+        } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
+            server.close();
+            throw new IllegalStateException(e.getMessage());
         }
         return server;
     }

@@ -405,9 +405,13 @@ public final class Persistence {
 
     /**
      * The final save of SHUTDOWN or a signal: stops a running BGSAVE, then saves when asked
-     * (save) or when save points exist and nosave was not given. False when the save failed.
+     * (save) or when save points exist and nosave was not given; never while the dataset is still
+     * loading. False when the save failed.
      */
     public boolean shutdownSave(boolean save, boolean nosave) {
+        if (loading) {
+            return true; // as Redis: a dataset still loading is never saved over the file it comes from
+        }
         if (running != null) {
             server.log().warning("There is a child saving an .rdb. Killing it!");
             abortBgsave();
