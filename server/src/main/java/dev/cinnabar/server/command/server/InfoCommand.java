@@ -328,7 +328,7 @@ final class InfoCommand {
                 .add("keyspace_misses", ks.keyspaceMisses)
                 .add("pubsub_channels", pubsub.channelCount()).add("pubsub_patterns", pubsub.patternCount())
                 .add("pubsubshard_channels", pubsub.shardChannelCount())
-                .add("latest_fork_usec", 0).add("total_forks", 0).add("migrate_cached_sockets",
+                .add("latest_fork_usec", dev.cinnabar.server.persistence.aof.Aof.of(s).lastSnapshotMicros()).add("total_forks", 0).add("migrate_cached_sockets",
                         dev.cinnabar.server.command.generic.MigrateSockets.cachedCount(s))
                 .add("slave_expires_tracked_keys", 0).add("active_defrag_hits", 0).add("active_defrag_misses", 0)
                 .add("active_defrag_key_hits", 0).add("active_defrag_key_misses", 0)

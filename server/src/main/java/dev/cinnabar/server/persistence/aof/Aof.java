@@ -853,6 +853,14 @@ public final class Aof {
         return m;
     }
 
+    /**
+     * Microseconds the last rewrite's start held the execution lock to take its snapshot (the
+     * counterpart of Redis's fork time, INFO stats latest_fork_usec), 0 before the first.
+     */
+    public long lastSnapshotMicros() {
+        return lastSnapshotMicros;
+    }
+
     /** Bytes waiting in the AOF buffer (INFO memory's mem_aof_buffer). */
     public long bufferLength() {
         return buf.length();

@@ -30,13 +30,15 @@ import java.util.concurrent.locks.LockSupport;
  * MULTI's commands are kept until its EXEC and then run together; a MULTI with no EXEC at the end
  * of the file is dropped as a short read. Annotations ('#' lines) are skipped.
  *
- * <p>The commands run under the execution lock in slices of {@link #SLICE} commands, the lock
- * released between slices so clients are answered (LOADING) while a large file loads, as Redis
- * serves events every 1024 commands.
+ * <p>The commands run under the execution lock in slices of at most {@link #SLICE} commands or
+ * about 20 ms, the lock released between slices so clients are answered (LOADING) while a large
+ * file loads, as Redis serves events every 1024 commands.
  */
 final class AofLoader {
     /** Commands replayed per hold of the execution lock. */
     static final int SLICE = 1024;
+    /** Longest hold of the lock between two slices (clients wait at most about this long). */
+    private static final long MAX_HOLD_NANOS = 20_000_000L;
     /** Longest line Redis reads with fgets when it expects a header or an annotation. */
     private static final int LINE_MAX = 1024;
 
@@ -149,14 +151,16 @@ final class AofLoader {
         long badAt = -1;
         int inSlice = 0;
         server.lock().lock();
+        long heldSince = System.nanoTime();
         try {
             while (true) {
-                if (inSlice++ >= SLICE) {
+                if (++inSlice >= SLICE || (inSlice % 64 == 0 && System.nanoTime() - heldSince > MAX_HOLD_NANOS)) {
                     inSlice = 0;
                     progress.bytes(in.pos - reported);
                     reported = in.pos;
                     server.lock().unlock(); // let clients in (they get LOADING)
                     server.lock().lock();
+                    heldSince = System.nanoTime();
                 }
                 long cmdStart = in.pos;
                 byte[] line = in.line(LINE_MAX);
@@ -237,7 +241,13 @@ final class AofLoader {
                 validUpTo = in.pos;
                 int delay = server.config().keyLoadDelay;
                 if (delay != 0) {
+                    // key-load-delay (tests): the pause is taken without the lock, so clients are answered
+                    progress.bytes(in.pos - reported);
+                    reported = in.pos;
+                    server.lock().unlock();
                     LockSupport.parkNanos(delay > 0 ? delay * 1000L : -(long) delay);
+                    server.lock().lock();
+                    heldSince = System.nanoTime();
                 }
             }
         } finally {
