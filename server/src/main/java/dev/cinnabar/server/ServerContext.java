@@ -180,6 +180,12 @@ public final class ServerContext implements KeyspaceHooks {
     }
 
     @Override
+    public boolean servingMaster() {
+        dev.cinnabar.server.session.Client c = dispatcher.current();
+        return c != null && (c.flags & dev.cinnabar.server.session.ClientFlags.MASTER) != 0;
+    }
+
+    @Override
     public boolean expiryPaused() {
         return clients().pause().writesPaused();
     }

@@ -403,7 +403,9 @@ public final class BlockingManager implements KeyspaceHooks {
         }
         for (Map.Entry<BytesKey, LinkedHashSet<BlockState>> e : m.entrySet()) {
             BytesKey k = e.getKey();
-            if (wantsDeletion(e.getValue()) || db.exists(k.bytes())) {
+            // the dict as is, as Redis's scanDatabaseForReadyKeys: a lookup here would delete an
+            // expired key and propagate its DEL before the SWAPDB that moved it
+            if (wantsDeletion(e.getValue()) || db.dict().find(k.bytes()) != null) {
                 ReadyKey rk = new ReadyKey(db, k);
                 ready.putIfAbsent(rk, rk);
             }

@@ -304,7 +304,13 @@ public final class Dispatcher {
             Check s = switch (st) {
                 case SCRIPT_DENIED -> (cc, cm) -> cm.has(CommandFlag.NOSCRIPT) && !scriptDenyDisabled
                         ? Errors.NOSCRIPT_COMMAND : null;
-                case SCRIPT_WRITE -> write;
+                // the script's own rule, then (for a write command) the server's refusals: read-only
+                // replica, MISCONF, NOREPLICAS (Redis's scriptVerifyWriteCommandAllow)
+                case SCRIPT_WRITE -> (cc, cm) -> {
+                    String v = write == null ? null : write.check(cc, cm);
+                    Check refused = stages[Stage.WRITES_REFUSED.ordinal()];
+                    return v != null || refused == null || !cm.has(CommandFlag.WRITE) ? v : refused.check(cc, cm);
+                };
                 default -> stages[st.ordinal()];
             };
             String verdict = s == null ? null : s.check(c, cmd);

@@ -15,6 +15,7 @@ import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
+import dev.cinnabar.server.command.CommandFlag;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -87,8 +88,25 @@ public final class Replication {
     private long lastPingMillis = System.currentTimeMillis();
     private long lastSecondMillis;
 
+    // ------------------------------------------------------------------ the replica side's state
+    /** Our master (REPLICAOF / replicaof), or null on a master. */
+    volatile String masterHost;
+    volatile int masterPort;
+    /** The current link to our master (one per connection attempt), or null on a master. */
+    volatile MasterLink link;
+    /** Our dataset has a history (replId, masterReplOffset) a master may continue with PSYNC. */
+    private boolean psyncCapable;
+    /** When the link went down (ms), 0 if it was never up. */
+    private long linkDownSince;
+    /** The next time a lost link is retried (ms). */
+    private long reconnectAt;
+
     private Replication(ServerContext server) {
         this.server = server;
+    }
+
+    ServerContext server() {
+        return server;
     }
 
     public static Replication of(ServerContext s) {
@@ -99,10 +117,23 @@ public final class Replication {
     public static void install(ServerContext ctx, ServerCron cron) {
         Replication r = of(ctx);
         ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::writesRefused, false);
+        ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::readOnlyReplica, false);
+        ctx.dispatcher().extend(Dispatcher.Stage.LOADING, r::staleReplica, true);
+        ctx.addShutdownListener(r::serverStopping);
         ctx.addClientCloseListener(r::clientClosed);
         Persistence.of(ctx).addBgsaveListener(r::bgsaveEnded);
         cron.add(r::cron);
-        for (String name : List.of("repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync",
+        String replicaof = ctx.config().get("replicaof");
+        if (replicaof != null && !replicaof.isBlank()) {
+            String[] hp = replicaof.trim().split("\\s+");
+            r.masterHost = hp[0];
+            r.masterPort = Integer.parseInt(hp[1]);
+            ctx.replica(true);
+            r.link = new MasterLink(r, r.masterHost, r.masterPort); // connected by the first cron
+        }
+        for (String name : List.of("replicaof", "masterauth", "masteruser", "replica-read-only",
+                "replica-serve-stale-data", "repl-disable-tcp-nodelay", "replica-announce-ip", "replica-announce-port",
+                "repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync",
                 "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-ping-replica-period",
                 "repl-timeout", "min-replicas-to-write", "min-replicas-max-lag")) {
             ctx.config().implemented(name);
@@ -180,7 +211,7 @@ public final class Replication {
 
     /** A command for the replicas only, in no particular database (PING, REPLCONF GETACK). */
     void feedCommand(byte[][] argv) {
-        if (backlog != null) {
+        if (backlog != null && !isReplicaRole()) { // a replica's replicas get its master's stream only
             feedBytes(encode(argv));
         }
     }
@@ -223,7 +254,9 @@ public final class Replication {
         secondReplOffset = -1;
         backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
         feed.selected = -1;
-        server.dispatcher().propagator().addSink(feed);
+        if (!isReplicaRole()) {
+            server.dispatcher().propagator().addSink(feed);
+        }
         server.log().notice("Replication backlog created, my new replication IDs are '" + replId + "' and '"
                 + replId2 + "'");
     }
@@ -303,11 +336,17 @@ public final class Replication {
 
     /** REPLCONF GETACK from our master: acknowledge at once (the replica side). */
     void getAckRequested() {
+        MasterLink l = link;
+        Client cur = server.dispatcher().current();
+        if (l != null && cur != null && cur == l.master) {
+            l.send("REPLCONF", "ACK", Long.toString(l.appliedOffset));
+        }
     }
 
     /** True while our link to our master is up (the replica side). */
     boolean masterLinkUp() {
-        return false;
+        MasterLink l = link;
+        return l != null && l.state == MasterLink.State.CONNECTED;
     }
 
     /** True while this server replicates from a master. */
@@ -317,7 +356,17 @@ public final class Replication {
 
     /** ROLE. */
     public void role(Client c) {
-        roleAsMaster(c);
+        MasterLink l = link;
+        if (!isReplicaRole() || l == null) {
+            roleAsMaster(c);
+            return;
+        }
+        c.reply().array(5);
+        c.reply().bulk("slave");
+        c.reply().bulk(l.host);
+        c.reply().integer(l.port);
+        c.reply().bulk(l.state.role);
+        c.reply().integer(l.master != null ? l.appliedOffset : -1);
     }
 
     ReplicaLink link(Client c) {
@@ -729,11 +778,12 @@ public final class Replication {
             server.log().notice("Replication backlog freed after " + ttl / 1000 + " seconds without connected replicas.");
         }
         refreshGoodReplicas();
+        replicaCron(ms);
     }
 
     /** True while this server replicates from a master (the replica side). */
     boolean isReplicaRole() {
-        return false;
+        return masterHost != null;
     }
 
     private void refreshGoodReplicas() {
@@ -823,11 +873,323 @@ public final class Replication {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
+
+    // ------------------------------------------------------------------ the replica side
+
+    /** REPLICAOF host port (Redis's replicationSetMaster); under the lock. */
+    public void setMaster(String host, int port) {
+        boolean wasMaster = !isReplicaRole();
+        MasterLink old = link;
+        link = null;
+        if (old != null) {
+            old.stop();
+            dropMasterClient(old);
+        }
+        masterHost = host;
+        masterPort = port;
+        server.replica(true);
+        server.dispatcher().propagator().removeSink(feed);
+        if (wasMaster) {
+            psyncCapable = true; // our own history: a master that has it (our promoted replica) may continue it
+        }
+        linkDownSince = 0;
+        reconnectAt = 0;
+        connect();
+    }
+
+    public String masterHost() {
+        return masterHost;
+    }
+
+    public int masterPort() {
+        return masterPort;
+    }
+
+    /** REPLICAOF NO ONE (Redis's replicationUnsetMaster); under the lock. */
+    public void unsetMaster() {
+        MasterLink old = link;
+        link = null;
+        masterHost = null;
+        if (old != null) {
+            old.stop();
+            dropMasterClient(old);
+        }
+        server.replica(false);
+        // a new history; the old ID stays valid up to our offset, so our replicas continue partially
+        replId2 = replId;
+        secondReplOffset = masterReplOffset + 1;
+        replId = newReplId();
+        server.log().warning("Setting secondary replication ID to " + replId2 + ", valid up to offset: "
+                + secondReplOffset + ". New replication ID is " + replId);
+        disconnectReplicas();
+        feed.selected = -1;
+        if (backlog != null) {
+            server.dispatcher().propagator().addSink(feed);
+        }
+        noReplicasSince = server.clock().millis();
+    }
+
+    private void connect() {
+        MasterLink l = new MasterLink(this, masterHost, masterPort);
+        link = l;
+        l.start();
+    }
+
+    /** Closes every replica connection (they reconnect and resync with our new history). */
+    private void disconnectReplicas() {
+        for (ReplicaLink l : new ArrayList<>(replicas)) {
+            l.client.connection().close();
+        }
+    }
+
+    /** What PSYNC asks: our ID and the next offset when we have a history, else a full sync. */
+    String[] psyncRequest() {
+        server.lock().lock();
+        try {
+            return psyncCapable ? new String[] {replId, Long.toString(masterReplOffset + 1)} : new String[] {"?", "-1"};
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    void fullSyncStarting(MasterLink l) {
+    }
+
+    /** The master's RDB, read and parsed whole: replaces our dataset in one step (under the lock). */
+    void loadFullSync(MasterLink l, RdbFile.Parsed parsed, String masterReplId, long offset) {
+        server.lock().lock();
+        try {
+            if (link != l || l.stopped()) {
+                return;
+            }
+            server.log().notice("MASTER <-> REPLICA sync: Flushing old data");
+            disconnectReplicas(); // they must resync with the new history
+            if (backlog != null) {
+                freeBacklog();
+            }
+            Persistence.of(server).beforeFlushAll();
+            server.keyspace().flushAll();
+            server.log().notice("MASTER <-> REPLICA sync: Loading DB in memory");
+            RdbFile.Counts n = RdbFile.insert(parsed, server.keyspace(), Long.MIN_VALUE, true);
+            server.dirty++;
+            server.log().notice("Done loading RDB, keys loaded: " + n.loaded() + ", keys expired: " + n.expired() + ".");
+            replId = masterReplId;
+            replId2 = NO_REPLID;
+            secondReplOffset = -1;
+            masterReplOffset = offset;
+            backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+            psyncCapable = true;
+            attachMasterClient(l, offset);
+            server.log().notice("MASTER <-> REPLICA sync: Finished with success");
+        } finally {
+            server.lock().unlock();
+        }
+        l.send("REPLCONF", "ACK", Long.toString(offset)); // puts us online on a diskless master at once
+    }
+
+    /** +CONTINUE [replid]: the stream continues from our offset (under the lock). */
+    void partialSyncAccepted(MasterLink l, String newReplId) {
+        server.lock().lock();
+        try {
+            if (link != l || l.stopped()) {
+                return;
+            }
+            if (!newReplId.isEmpty() && !newReplId.equals(replId)) {
+                replId2 = replId;
+                secondReplOffset = masterReplOffset + 1;
+                replId = newReplId;
+                server.log().warning("Master replication ID changed to " + newReplId);
+                disconnectReplicas();
+            }
+            if (backlog == null) {
+                backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+            }
+            attachMasterClient(l, masterReplOffset);
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    private void attachMasterClient(MasterLink l, long offset) {
+        Client c = l.createMasterClient();
+        l.appliedOffset = offset;
+        l.readOffset = offset;
+        l.master = c;
+        l.state = MasterLink.State.CONNECTED;
+        l.lastIoMillis = System.currentTimeMillis();
+        server.clients().add(c);
+    }
+
+    private void dropMasterClient(MasterLink l) {
+        Client c = l.master;
+        if (c == null) {
+            return;
+        }
+        l.master = null;
+        server.clients().remove(c);
+        server.clientClosed(c);
+    }
+
+    /** Commands from our master, in order: run as the master client, their bytes then fed as is. */
+    void applyFromMaster(MasterLink l, List<MasterLink.StreamParser.Command> batch) {
+        server.lock().lock();
+        try {
+            Client c = l.master;
+            if (link != l || c == null) {
+                return;
+            }
+            for (MasterLink.StreamParser.Command cmd : batch) {
+                if (cmd.argv().length == 0) {
+                    continue;
+                }
+                c.request(cmd.argv(), cmd.argv().length);
+                try {
+                    server.dispatcher().call(c);
+                } catch (RuntimeException e) {
+                    server.log().warning("Error applying a command from the master: " + e);
+                }
+                c.connection().flush();
+                l.appliedOffset += cmd.raw().length;
+                feedFromMaster(cmd.raw());
+            }
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** The master's bytes, as they came: to our backlog and our replicas (chained replication). */
+    private void feedFromMaster(byte[] raw) {
+        if (backlog == null) {
+            backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+        }
+        feedBytes(raw);
+    }
+
+    /** The link's thread ended (error, drop, stop): the cron retries unless it was stopped. */
+    void linkEnded(MasterLink l) {
+        server.lock().lock();
+        try {
+            boolean wasConnected = l.master != null;
+            dropMasterClient(l);
+            if (link != l || l.stopped()) {
+                return;
+            }
+            l.state = MasterLink.State.CONNECT;
+            if (wasConnected) {
+                linkDownSince = System.currentTimeMillis();
+                server.log().notice("Connection with master lost.");
+                server.log().notice("Caching the disconnected master state.");
+            }
+            reconnectAt = System.currentTimeMillis() + 1000;
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** Every second on a replica: reconnect, acknowledge, time out a silent master. */
+    private void replicaCron(long ms) {
+        MasterLink l = link;
+        if (l == null) {
+            return;
+        }
+        long timeout = cfg("repl-timeout") * 1000;
+        long wall = System.currentTimeMillis();
+        switch (l.state) {
+            case CONNECT -> {
+                if (wall >= reconnectAt && !l.stopped()) {
+                    connect();
+                }
+            }
+            case CONNECTING, HANDSHAKE -> {
+                if (wall - l.lastIoMillis > timeout && l.lastIoMillis > 0) {
+                    server.log().warning("Timeout connecting to the MASTER...");
+                    l.drop();
+                }
+            }
+            case TRANSFER -> {
+                if (wall - l.transferLastIoMillis > timeout && l.transferLastIoMillis > 0) {
+                    server.log().warning("Timeout receiving bulk data from MASTER... If the problem persists try to set "
+                            + "the 'repl-timeout' parameter in redis.conf to a larger value.");
+                    l.drop();
+                }
+            }
+            case CONNECTED -> {
+                if (wall - l.lastIoMillis > timeout) {
+                    server.log().warning("MASTER timeout: no data nor PING received...");
+                    l.drop();
+                } else {
+                    l.send("REPLCONF", "ACK", Long.toString(l.appliedOffset));
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** replica-read-only: writes from clients (not from our master) get READONLY. */
+    private String readOnlyReplica(Client c, CommandSpec cmd) {
+        if (!isReplicaRole() || (c.flags & ClientFlags.MASTER) != 0 || !cfgYes("replica-read-only")) {
+            return null;
+        }
+        return isWrite(c, cmd) ? Errors.READONLY_REPLICA : null;
+    }
+
+    /** replica-serve-stale-data no: while the link is down only commands flagged stale run (MASTERDOWN). */
+    private String staleReplica(Client c, CommandSpec cmd) {
+        if (!isReplicaRole() || masterLinkUp() || cfgYes("replica-serve-stale-data")) {
+            return null;
+        }
+        CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
+        return cmd.has(CommandFlag.STALE) || top.has(CommandFlag.STALE) ? null : Errors.MASTERDOWN;
+    }
+
+    private void replicaInfo(BiConsumer<String, Object> field) {
+        MasterLink l = link;
+        long now = System.currentTimeMillis();
+        boolean up = l != null && l.state == MasterLink.State.CONNECTED;
+        field.accept("master_host", masterHost);
+        field.accept("master_port", masterPort);
+        field.accept("master_link_status", up ? "up" : "down");
+        field.accept("master_last_io_seconds_ago", up ? (now - l.lastIoMillis) / 1000 : -1);
+        boolean syncing = l != null && l.state == MasterLink.State.TRANSFER;
+        field.accept("master_sync_in_progress", syncing ? 1 : 0);
+        long applied = up ? l.appliedOffset : (psyncCapable ? masterReplOffset : 1);
+        field.accept("slave_read_repl_offset", up ? l.readOffset : applied);
+        field.accept("slave_repl_offset", applied);
+        if (syncing) {
+            long total = l.transferSize;
+            long read = l.transferRead;
+            field.accept("master_sync_total_bytes", total);
+            field.accept("master_sync_read_bytes", read);
+            field.accept("master_sync_left_bytes", total < 0 ? -1 : total - read);
+            field.accept("master_sync_perc", String.format(java.util.Locale.ROOT, "%.2f",
+                    total <= 0 ? 0.0 : read * 100.0 / total));
+            field.accept("master_sync_last_io_seconds_ago", (now - l.transferLastIoMillis) / 1000);
+        }
+        if (!up) {
+            field.accept("master_link_down_since_seconds", linkDownSince == 0 ? -1 : (now - linkDownSince) / 1000);
+        }
+        field.accept("slave_priority", server.config().get("replica-priority"));
+        field.accept("slave_read_only", cfgYes("replica-read-only") ? 1 : 0);
+        field.accept("replica_announced", cfgYes("replica-announced") ? 1 : 0);
+    }
+
+    /** Stops the link when the server stops. */
+    private void serverStopping() {
+        MasterLink l = link;
+        if (l != null) {
+            l.stop();
+        }
+    }
+
     // ------------------------------------------------------------------ INFO, ROLE
 
     /** INFO replication's fields, in Redis 7.0's order. */
     public void info(BiConsumer<String, Object> field) {
         field.accept("role", isReplicaRole() ? "slave" : "master");
+        if (isReplicaRole()) {
+            replicaInfo(field);
+        }
         field.accept("connected_slaves", replicas.size());
         long now = server.clock().millis();
         int i = 0;

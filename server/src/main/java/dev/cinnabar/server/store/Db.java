@@ -235,6 +235,9 @@ public final class Db {
         if (!isExpired(key)) {
             return false;
         }
+        if (ks.hooks.isReplica() && ks.hooks.servingMaster()) {
+            return false;
+        }
         if (ks.hooks.isReplica() || ks.hooks.expiryPaused()) {
             return true;
         }

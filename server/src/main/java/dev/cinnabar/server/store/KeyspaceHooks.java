@@ -15,6 +15,15 @@ public interface KeyspaceHooks {
     }
 
     /**
+     * True on a replica while the command being executed comes from its master: a key whose TTL
+     * passed by the replica's clock still exists for it (the master has not expired it yet, and
+     * its DEL will follow), as Redis's expireIfNeeded.
+     */
+    default boolean servingMaster() {
+        return false;
+    }
+
+    /**
      * True while writes are paused (CLIENT PAUSE WRITE or ALL): expired keys read as missing but
      * are not deleted, and the active expire cycle does not run (Redis's
      * checkClientPauseTimeoutAndReturnIfPaused), so a paused server changes no data.

@@ -29,16 +29,12 @@ class RedisReplicaOfCinnabarTest {
                 .setting("repl-diskless-sync", diskless).setting("repl-diskless-sync-delay", "0").start();
              RespClient m = new RespClient(master.port())) {
             Random rnd = new Random(12);
-            for (int i = 0; i < 300; i++) {
-                Replicas.randomWrite(m, rnd);
-            }
+            Replicas.randomWrites(m, rnd, 300);
             try (RealRedis replica = RealRedis.start("--replicaof", "127.0.0.1", Integer.toString(master.port()),
                     "--enable-debug-command", "yes");
                  RespClient r = replica.client()) {
                 Replicas.awaitInSync(m, r);
-                for (int i = 0; i < 500; i++) {
-                    Replicas.randomWrite(m, rnd);
-                }
+                Replicas.randomWrites(m, rnd, 500);
                 Replicas.settle(m, r);
                 assertThat(r.call("DEBUG", "DIGEST").asText()).isEqualTo(m.call("DEBUG", "DIGEST").asText());
                 assertThat(Replicas.info(m, "stats", "sync_full")).isEqualTo("1");
@@ -51,9 +47,7 @@ class RedisReplicaOfCinnabarTest {
 
                 // the link drops: the replica continues from its offset with the backlog
                 m.call("CLIENT", "KILL", "TYPE", "replica");
-                for (int i = 0; i < 200; i++) {
-                    Replicas.randomWrite(m, rnd);
-                }
+                Replicas.randomWrites(m, rnd, 200);
                 Replicas.settle(m, r);
                 assertThat(Replicas.info(m, "stats", "sync_partial_ok")).isEqualTo("1");
                 assertThat(Replicas.info(m, "stats", "sync_full")).isEqualTo("1");

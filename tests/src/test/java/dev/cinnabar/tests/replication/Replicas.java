@@ -52,6 +52,13 @@ final class Replicas {
         awaitInSync(master, replica);
     }
 
+    /** n random writes. */
+    static void randomWrites(RespClient c, Random rnd, int n) {
+        for (int i = 0; i < n; i++) {
+            randomWrite(c, rnd);
+        }
+    }
+
     /** One random write of some family (keys in a small space, so writes collide). */
     static void randomWrite(RespClient c, Random rnd) {
         String k = "k" + rnd.nextInt(40);

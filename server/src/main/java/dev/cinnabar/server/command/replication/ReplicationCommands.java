@@ -6,6 +6,7 @@ import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.replication.Replication;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientInfo;
 import dev.cinnabar.server.store.Numbers;
 
 /**
@@ -20,6 +21,8 @@ public final class ReplicationCommands implements CommandFamily {
         t.bind("replconf", c -> repl(c).replconf(c));
         t.bind("role", c -> repl(c).role(c));
         t.bind("wait", this::waitCommand);
+        t.bind("replicaof", this::replicaof);
+        t.bind("slaveof", this::replicaof);
     }
 
     private static Replication repl(Client c) {
@@ -33,6 +36,39 @@ public final class ReplicationCommands implements CommandFamily {
             return;
         }
         repl(c).syncCommand(c, Texts.str(c.arg(1)), offset);
+    }
+
+    /** REPLICAOF host port | NO ONE (and its old name SLAVEOF). */
+    void replicaof(Client c) {
+        Replication r = repl(c);
+        if (Texts.is(c.arg(1), "no") && Texts.is(c.arg(2), "one")) {
+            if (r.replicaRole()) {
+                r.unsetMaster();
+                c.server().log().notice("MASTER MODE enabled (user request from '" + ClientInfo.describe(c) + "')");
+            }
+            c.reply().ok();
+            return;
+        }
+        if (r.isReplica(c)) {
+            c.error("ERR Command is not valid when client is a replica.");
+            return;
+        }
+        Long port = Numbers.parseLong(c.arg(2));
+        if (port == null) {
+            c.error(Errors.NOT_INTEGER);
+            return;
+        }
+        String host = Texts.str(c.arg(1));
+        if (r.replicaRole() && host.equalsIgnoreCase(r.masterHost()) && port == r.masterPort()) {
+            c.server().log().notice("REPLICAOF would result into synchronization with the master we are already "
+                    + "connected with. No operation performed.");
+            c.reply().simple("OK Already connected to specified master");
+            return;
+        }
+        r.setMaster(host, port.intValue());
+        c.server().log().notice("REPLICAOF " + host + ":" + port + " enabled (user request from '" + ClientInfo.describe(c)
+                + "')");
+        c.reply().ok();
     }
 
     /** WAIT numreplicas timeout (ms). */

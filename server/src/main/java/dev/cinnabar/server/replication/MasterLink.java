@@ -1,0 +1,572 @@
+package dev.cinnabar.server.replication;
+
+import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.persistence.rdb.RdbValues;
+import dev.cinnabar.server.protocol.Reply;
+import dev.cinnabar.server.protocol.RespWriter;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
+import dev.cinnabar.server.session.Connection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The replica side of one connection to our master (Redis 7.0's syncWithMaster and
+ * readSyncBulkPayload, our code): connect, the handshake (PING, AUTH with masteruser/masterauth,
+ * REPLCONF listening-port / ip-address / capa eof psync2, PSYNC with our replication ID and
+ * offset), then either +CONTINUE (the stream follows) or +FULLRESYNC and an RDB, plain
+ * ({@code $<len>}) or EOF-marked ({@code $EOF:<mark>}), then the stream.
+ *
+ * <p>One thread per link does the blocking socket reads. The RDB is read whole and parsed before
+ * anything changes: a transfer cut short, a corrupt file, a wrong checksum change nothing (the
+ * old data stays, the link is retried). A complete one replaces the dataset under the execution
+ * lock in one step. The stream is parsed outside the lock; each batch of complete commands runs
+ * under the lock as the master client (flag M, no replies, its commands propagate to the AOF
+ * only) and its exact bytes then go to our backlog and our own replicas (chained replicas get
+ * the master's stream as is). The cron sends REPLCONF ACK every second.
+ */
+final class MasterLink {
+    /** Redis's repl_state names, as ROLE shows them. */
+    enum State {
+        CONNECT("connect"), CONNECTING("connecting"), HANDSHAKE("handshake"), TRANSFER("sync"), CONNECTED("connected");
+
+        final String role;
+
+        State(String role) {
+            this.role = role;
+        }
+    }
+
+    /** A protocol or transfer failure: its message is logged and the link retried. */
+    private static final class LinkError extends Exception {
+        LinkError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final Replication repl;
+    private final ServerContext server;
+    final String host;
+    final int port;
+    volatile State state = State.CONNECT;
+    private volatile boolean stopped;
+    private volatile Socket socket;
+    private OutputStream out;
+    private Thread thread;
+    /** The master client (created once the sync is done), or null. */
+    volatile Client master;
+    volatile long lastIoMillis;
+    volatile long transferSize = -1;
+    volatile long transferRead;
+    volatile long transferLastIoMillis;
+    /** Bytes of the stream read (slave_read_repl_offset) and applied (slave_repl_offset). */
+    volatile long readOffset;
+    volatile long appliedOffset;
+
+    MasterLink(Replication repl, String host, int port) {
+        this.repl = repl;
+        this.server = repl.server();
+        this.host = host;
+        this.port = port;
+    }
+
+    /** Starts connecting (Redis's connectWithMaster). */
+    void start() {
+        state = State.CONNECTING;
+        thread = new Thread(this::run, "cinnabar-replica-link");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Closes the link (REPLICAOF NO ONE, another master, shutdown); safe from any thread. */
+    void stop() {
+        stopped = true;
+        closeSocket();
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Drops the connection (CLIENT KILL TYPE master, a timeout): the link is retried. */
+    void drop() {
+        closeSocket();
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing is all we want
+            }
+        }
+    }
+
+    /** Sends a command to the master (REPLCONF ACK); from the cron or the link thread. */
+    synchronized void send(String... args) {
+        OutputStream o = out;
+        if (o == null) {
+            return;
+        }
+        byte[][] argv = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        try {
+            o.write(Replication.encode(argv));
+            o.flush();
+        } catch (IOException e) {
+            closeSocket();
+        }
+    }
+
+    private void run() {
+        try {
+            connectAndSync();
+        } catch (LinkError e) {
+            if (!stopped) {
+                server.log().warning(e.getMessage());
+            }
+        } catch (IOException e) {
+            if (!stopped) {
+                server.log().warning(state == State.CONNECTED ? "Connection with master lost."
+                        : "Error condition on socket for SYNC: " + reason(e));
+            }
+        } catch (RuntimeException e) {
+            server.log().warning("Replication link failed: " + e);
+        } finally {
+            closeSocket();
+            repl.linkEnded(this);
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof SocketTimeoutException) {
+            return "Connection timed out";
+        }
+        if (e instanceof EOFException) {
+            return "Connection closed";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private void connectAndSync() throws IOException, LinkError {
+        server.log().notice("Connecting to MASTER " + host + ":" + port);
+        Socket s = new Socket();
+        socket = s;
+        if (stopped) {
+            return;
+        }
+        int timeoutMs = (int) Math.min(Integer.MAX_VALUE, repl.cfg("repl-timeout") * 1000);
+        s.connect(new InetSocketAddress(host, port), timeoutMs);
+        s.setTcpNoDelay(!repl.cfgYes("repl-disable-tcp-nodelay"));
+        s.setSoTimeout(timeoutMs);
+        server.log().notice("MASTER <-> REPLICA sync started");
+        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+        synchronized (this) {
+            out = s.getOutputStream();
+        }
+        lastIoMillis = System.currentTimeMillis();
+        state = State.HANDSHAKE;
+        handshake(in);
+        String[] psync = repl.psyncRequest();
+        server.log().notice(psync[0].equals("?") ? "Partial resynchronization not possible (no cached master)"
+                : "Trying a partial resynchronization (request " + psync[0] + ":" + psync[1] + ").");
+        send("PSYNC", psync[0], psync[1]);
+        String reply = line(in);
+        while (reply.isEmpty()) {
+            reply = line(in); // newlines while the master prepares
+        }
+        if (reply.startsWith("+FULLRESYNC")) {
+            String[] f = reply.split(" ");
+            if (f.length < 3) {
+                throw new LinkError("Master replied with wrong +FULLRESYNC syntax.");
+            }
+            String replId = f[1];
+            long offset;
+            try {
+                offset = Long.parseLong(f[2]);
+            } catch (NumberFormatException e) {
+                throw new LinkError("Master replied with wrong +FULLRESYNC syntax.");
+            }
+            server.log().notice("Full resync from master: " + replId + ":" + offset);
+            fullSync(in, replId, offset);
+        } else if (reply.startsWith("+CONTINUE")) {
+            String newId = reply.length() > 10 ? reply.substring(10).trim() : "";
+            server.log().notice("Successful partial resynchronization with master.");
+            repl.partialSyncAccepted(this, newId);
+            server.log().notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
+        } else if (reply.startsWith("-NOMASTERLINK") || reply.startsWith("-LOADING")) {
+            throw new LinkError("Master is currently unable to PSYNC but should be in the future: " + reply);
+        } else {
+            throw new LinkError("Unexpected reply to PSYNC from master: " + reply);
+        }
+        stream(in);
+    }
+
+    private void handshake(InputStream in) throws IOException, LinkError {
+        send("PING");
+        String pong = line(in);
+        if (pong.startsWith("-") && !pong.startsWith("-NOAUTH") && !pong.startsWith("-NOPERM")
+                && !pong.startsWith("-ERR operation not permitted")) {
+            throw new LinkError("Error reply to PING from master: '" + pong.substring(1) + "'");
+        }
+        server.log().notice("Master replied to PING, replication can continue...");
+        String auth = server.config().get("masterauth");
+        if (auth != null && !auth.isEmpty()) {
+            String user = server.config().get("masteruser");
+            if (user != null && !user.isEmpty()) {
+                send("AUTH", user, auth);
+            } else {
+                send("AUTH", auth);
+            }
+            String r = line(in);
+            if (r.startsWith("-")) {
+                throw new LinkError("Unable to AUTH to MASTER: " + r);
+            }
+        }
+        long announcedPort = repl.cfg("replica-announce-port");
+        send("REPLCONF", "listening-port", Long.toString(announcedPort != 0 ? announcedPort : server.config().port));
+        String r = line(in);
+        if (r.startsWith("-")) {
+            server.log().notice("(Non critical) Master does not understand REPLCONF listening-port: " + r);
+        }
+        String ip = server.config().get("replica-announce-ip");
+        if (ip != null && !ip.isEmpty()) {
+            send("REPLCONF", "ip-address", ip);
+            r = line(in);
+            if (r.startsWith("-")) {
+                server.log().notice("(Non critical) Master does not understand REPLCONF ip-address: " + r);
+            }
+        }
+        send("REPLCONF", "capa", "eof", "capa", "psync2");
+        r = line(in);
+        if (r.startsWith("-")) {
+            server.log().notice("(Non critical) Master does not understand REPLCONF capa: " + r);
+        }
+    }
+
+    /** Reads the RDB (whole, before anything changes), then hands it to Replication to load. */
+    private void fullSync(InputStream in, String replId, long offset) throws IOException, LinkError {
+        state = State.TRANSFER;
+        repl.fullSyncStarting(this);
+        String header;
+        do {
+            header = line(in); // newlines are the master's keep-alives
+            transferLastIoMillis = System.currentTimeMillis();
+        } while (header.isEmpty());
+        if (header.startsWith("-")) {
+            throw new LinkError("MASTER aborted replication with an error: " + header.substring(1));
+        }
+        if (!header.startsWith("$")) {
+            throw new LinkError("Bad protocol from MASTER, the first byte is not '$' (we received '" + header
+                    + "'), are you sure the host and port are right?");
+        }
+        byte[] rdb;
+        if (header.startsWith("$EOF:")) {
+            byte[] mark = header.substring(5).getBytes(StandardCharsets.US_ASCII);
+            if (mark.length != 40) {
+                throw new LinkError("Bad EOF mark from MASTER: '" + header + "'");
+            }
+            server.log().notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory");
+            rdb = readUntilMark(in, mark);
+        } else {
+            long size;
+            try {
+                size = Long.parseLong(header.substring(1));
+            } catch (NumberFormatException e) {
+                throw new LinkError("Bad protocol from MASTER, wrong bulk length: '" + header + "'");
+            }
+            if (size < 0 || size > Integer.MAX_VALUE - 16) {
+                throw new LinkError("Bad protocol from MASTER, wrong bulk length: '" + header + "'");
+            }
+            server.log().notice("MASTER <-> REPLICA sync: receiving " + size + " bytes from master to memory");
+            transferSize = size;
+            rdb = new byte[(int) size];
+            int got = 0;
+            while (got < size) {
+                int n = in.read(rdb, got, (int) size - got);
+                if (n < 0) {
+                    throw new LinkError("I/O error trying to sync with MASTER: connection lost after " + got + " of "
+                            + size + " bytes: nothing of the transfer was loaded");
+                }
+                got += n;
+                transferRead = got;
+                transferLastIoMillis = System.currentTimeMillis();
+            }
+        }
+        RdbFile.Parsed parsed;
+        try {
+            parsed = RdbFile.parse(rdb, server.keyspace().count(), RdbValues.Limits.of(server.config()), true,
+                    RdbFile.Progress.NONE);
+        } catch (RdbFile.LoadError e) {
+            throw new LinkError("Failed trying to load the MASTER synchronization DB from memory, check server logs. ("
+                    + e.getMessage() + "): nothing of the transfer was loaded");
+        }
+        if (stopped) {
+            return;
+        }
+        repl.loadFullSync(this, parsed, replId, offset);
+        transferSize = -1;
+        transferRead = 0;
+    }
+
+    private byte[] readUntilMark(InputStream in, byte[] mark) throws IOException, LinkError {
+        byte[] buf = new byte[1 << 16];
+        int size = 0;
+        while (true) {
+            if (size == buf.length) {
+                if (buf.length > Integer.MAX_VALUE / 2 - 16) {
+                    throw new LinkError("MASTER sent an RDB larger than this replica can load: nothing was loaded");
+                }
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            int n = in.read(buf, size, buf.length - size);
+            if (n < 0) {
+                throw new LinkError("I/O error trying to sync with MASTER: connection lost after " + size
+                        + " bytes of the EOF-marked transfer: nothing of the transfer was loaded");
+            }
+            size += n;
+            transferRead = size;
+            transferLastIoMillis = System.currentTimeMillis();
+            if (size >= mark.length && Arrays.equals(buf, size - mark.length, size, mark, 0, mark.length)) {
+                return Arrays.copyOf(buf, size - mark.length);
+            }
+        }
+    }
+
+    /** The master client: flag M, replies dropped, its commands propagate to the AOF only. */
+    Client createMasterClient() {
+        ByteBuf sink = Unpooled.buffer(256);
+        RespWriter w = new RespWriter();
+        w.target(sink);
+        Client c = new Client(server.clients().newId(), server, new LinkConnection(sink), w);
+        c.flags |= ClientFlags.MASTER;
+        c.authenticated(true);
+        c.propagationMask(dev.cinnabar.server.propagate.PropagationSink.AOF);
+        return c;
+    }
+
+    /** Reads the stream and applies it batch by batch. */
+    private void stream(InputStream in) throws IOException {
+        StreamParser parser = new StreamParser();
+        byte[] chunk = new byte[1 << 16];
+        while (!stopped) {
+            int n;
+            try {
+                n = in.read(chunk);
+            } catch (SocketTimeoutException e) {
+                continue; // the cron decides about timeouts (repl-timeout)
+            }
+            if (n < 0) {
+                throw new EOFException();
+            }
+            lastIoMillis = System.currentTimeMillis();
+            readOffset += n;
+            parser.feed(chunk, n);
+            List<StreamParser.Command> batch = parser.commands();
+            if (!batch.isEmpty()) {
+                repl.applyFromMaster(this, batch); // what came before a protocol error is applied, as Redis
+            }
+            if (parser.error() != null) {
+                server.log().warning("Protocol error from master (" + parser.error() + "): closing the link");
+                return;
+            }
+        }
+    }
+
+    private String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+            if (b.size() > 1 << 16) {
+                throw new IOException("line too long from master");
+            }
+        }
+        if (c == -1) {
+            throw new EOFException();
+        }
+        lastIoMillis = System.currentTimeMillis();
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The master client's transport: our socket to the master; replies go nowhere. */
+    private final class LinkConnection implements Connection {
+        private final ByteBuf sink;
+
+        LinkConnection(ByteBuf sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public String peerAddress() {
+            return host + ":" + port;
+        }
+
+        @Override
+        public String localAddress() {
+            Socket s = socket;
+            return s == null || s.getLocalSocketAddress() == null ? ""
+                    : s.getLocalAddress().getHostAddress() + ":" + s.getLocalPort();
+        }
+
+        @Override
+        public void flush() {
+            sink.clear();
+        }
+
+        @Override
+        public void close() {
+            drop();
+        }
+
+        @Override
+        public long pendingOutputBytes() {
+            return 0;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public void deliver(java.util.function.Consumer<Reply> message) {
+            // nothing is sent to a master but REPLCONF ACK
+        }
+    }
+
+    /**
+     * Splits the stream into commands (arrays of bulk strings, the only form a master sends),
+     * keeping each command's exact bytes for the backlog.
+     */
+    static final class StreamParser {
+        record Command(byte[][] argv, byte[] raw) {
+        }
+
+        private byte[] buf = new byte[1 << 16];
+        private int len;
+        private String error;
+
+        void feed(byte[] b, int n) {
+            if (len + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+            }
+            System.arraycopy(b, 0, buf, len, n);
+            len += n;
+        }
+
+        String error() {
+            return error;
+        }
+
+        List<Command> commands() {
+            List<Command> out = new ArrayList<>();
+            int pos = 0;
+            while (pos < len && error == null) {
+                int end = parseOne(pos, out);
+                if (end < 0) {
+                    break;
+                }
+                pos = end;
+            }
+            System.arraycopy(buf, pos, buf, 0, len - pos);
+            len -= pos;
+            return out;
+        }
+
+        /** Parses one command at pos; returns the position after it, or -1 when incomplete. */
+        private int parseOne(int pos, List<Command> out) {
+            if (buf[pos] != '*') {
+                error = "expected '*', got '" + (char) buf[pos] + "'";
+                return -1;
+            }
+            int[] p = {pos + 1};
+            long n = number(p);
+            if (n == Long.MIN_VALUE) {
+                return -1;
+            }
+            if (n < 0 || n > 1024 * 1024) {
+                error = "invalid multibulk length";
+                return -1;
+            }
+            byte[][] argv = new byte[(int) n][];
+            for (int i = 0; i < n; i++) {
+                if (p[0] >= len) {
+                    return -1;
+                }
+                if (buf[p[0]] != '$') {
+                    error = "expected '$', got '" + (char) buf[p[0]] + "'";
+                    return -1;
+                }
+                p[0]++;
+                long l = number(p);
+                if (l == Long.MIN_VALUE) {
+                    return -1;
+                }
+                if (l < 0 || l > 512L * 1024 * 1024) {
+                    error = "invalid bulk length";
+                    return -1;
+                }
+                if (p[0] + l + 2 > len) {
+                    return -1;
+                }
+                argv[i] = Arrays.copyOfRange(buf, p[0], p[0] + (int) l);
+                p[0] += (int) l + 2;
+            }
+            out.add(new Command(argv, Arrays.copyOfRange(buf, pos, p[0])));
+            return p[0];
+        }
+
+        /** A decimal number ended by CRLF at p[0]; Long.MIN_VALUE when incomplete. */
+        private long number(int[] p) {
+            int i = p[0];
+            long v = 0;
+            boolean neg = false;
+            if (i < len && buf[i] == '-') {
+                neg = true;
+                i++;
+            }
+            int digits = 0;
+            while (i < len && buf[i] >= '0' && buf[i] <= '9') {
+                v = v * 10 + (buf[i] - '0');
+                i++;
+                if (++digits > 18) {
+                    error = "number too long";
+                    return Long.MIN_VALUE;
+                }
+            }
+            if (i + 1 >= len) {
+                return Long.MIN_VALUE;
+            }
+            if (buf[i] != '\r' || buf[i + 1] != '\n' || digits == 0) {
+                error = "malformed length";
+                return Long.MIN_VALUE;
+            }
+            p[0] = i + 2;
+            return neg ? -v : v;
+        }
+    }
+}
