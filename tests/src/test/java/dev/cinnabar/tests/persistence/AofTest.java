@@ -342,6 +342,25 @@ class AofTest {
     }
 
     @Test
+    void anOldSingleFileWithAnRdbPreambleLoadsItsTail() throws Exception {
+        try (CinnabarServer s = start(); RespClient c = Servers.client(s)) {
+            ok(c, "SET", "in-preamble", "1");
+            ok(c, "BGREWRITEAOF");
+            awaitRewrite(c);
+        }
+        byte[] rdb = Files.readAllBytes(aofDir.resolve("appendonly.aof.2.base.rdb"));
+        Servers.delete(aofDir);
+        byte[] tail = TWO_SETS.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] old = java.util.Arrays.copyOf(rdb, rdb.length + tail.length);
+        System.arraycopy(tail, 0, old, rdb.length, tail.length);
+        Files.write(dir.resolve("appendonly.aof"), old);
+        try (CinnabarServer s = start(); RespClient c = Servers.client(s)) {
+            assertThat(texts(c.call("MGET", "in-preamble", "foo", "bar"))).containsExactly("1", "hello", "world");
+        }
+        assertThat(log()).contains("Reading RDB preamble from AOF file...").contains("Reading the remaining AOF tail...");
+    }
+
+    @Test
     void timestampAnnotationsAreWrittenAndSkipped() throws Exception {
         try (CinnabarServer s = start("aof-timestamp-enabled", "yes"); RespClient c = Servers.client(s)) {
             ok(c, "SET", "a", "1");
