@@ -404,7 +404,9 @@ public final class Dispatcher {
         long written = c.reply() == r ? r.errorCount() - errorsBefore : 0;
         if (written > nestedErrors) {
             cmd.failedCalls++;
-            server.stats().countError(r.lastError());
+            if (!r.lastErrorCounted()) {
+                server.stats().countError(r.lastError());
+            }
         }
         nestedErrors = outerNested + (r == outerReply ? written : 0);
         frameReply = outerReply;

@@ -110,6 +110,20 @@ public interface Reply {
     /** The last error text written, or null. */
     String lastError();
 
+    /**
+     * Writes an error whose errorstats entry was already counted where it arose (a script returning
+     * the error of a command it called: Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE). The calling command
+     * still counts it as a failed call.
+     */
+    default void errorCounted(String msg) {
+        error(msg);
+    }
+
+    /** True when the last error written came through {@link #errorCounted}. */
+    default boolean lastErrorCounted() {
+        return false;
+    }
+
     /** A position to come back to with {@link #resetTo} (what was written after it is dropped). */
     default long mark() {
         return -1;

@@ -29,6 +29,7 @@ public final class RespWriter implements Reply {
     private int protocol = 2;
     private long errors;
     private String lastError;
+    private boolean lastErrorCounted;
 
     /** The connection's buffer; {@link #out} is it, or {@link #sink} while muted. */
     private ByteBuf target;
@@ -175,9 +176,21 @@ public final class RespWriter implements Reply {
     }
 
     @Override
+    public void errorCounted(String msg) {
+        error(msg);
+        lastErrorCounted = true;
+    }
+
+    @Override
+    public boolean lastErrorCounted() {
+        return lastErrorCounted;
+    }
+
+    @Override
     public void error(String msg) {
         errors++;
         lastError = msg;
+        lastErrorCounted = false;
         out.writeByte('-');
         // An error line may not contain CR or LF; Redis replaces them with spaces.
         if (msg.indexOf('\r') >= 0 || msg.indexOf('\n') >= 0) {

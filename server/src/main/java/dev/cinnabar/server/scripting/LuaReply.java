@@ -130,7 +130,7 @@ final class LuaReply implements Reply {
     public void error(String msg) {
         errors++;
         lastError = msg;
-        value(LuaValue.tableOf(new LuaValue[] {ERR, LuaValue.valueOf(msg)}));
+        value(ScriptEngine.countedError(msg));
     }
 
     @Override

@@ -75,6 +75,11 @@ final class ReplyPlan {
 
         void error(String msg);
 
+        /** An error already in errorstats (see Reply#errorCounted). */
+        default void errorCounted(String msg) {
+            error(msg);
+        }
+
         void simple(String s);
 
         void dbl(double d);
@@ -172,7 +177,11 @@ final class ReplyPlan {
     private static void table(LuaTable t, int slot, Sink out, ArrayDeque<Frame> stack) {
         LuaValue err = t.rawget(ERR);
         if (err.type() == LuaValue.TSTRING) {
-            out.error(err.tojstring());
+            if (ScriptEngine.isCounted(t)) {
+                out.errorCounted(err.tojstring());
+            } else {
+                out.error(err.tojstring());
+            }
             return;
         }
         LuaValue ok = t.rawget(OK);
@@ -339,6 +348,11 @@ final class ReplyPlan {
         @Override
         public void error(String msg) {
             out.error(msg);
+        }
+
+        @Override
+        public void errorCounted(String msg) {
+            out.errorCounted(msg);
         }
 
         @Override

@@ -603,10 +603,13 @@ public final class ScriptEngine {
             cmd = cmd.subcommand(argv[1]);
         }
         if (cmd == null) {
-            return fail(raise, "ERR Unknown Redis command called from script");
+            server.stats().countError(UNKNOWN_FROM_SCRIPT);
+            return refuse(raise, countedError(UNKNOWN_FROM_SCRIPT));
         }
         if (!cmd.arityOk(n)) {
-            return fail(raise, "ERR Wrong number of args calling Redis command from script");
+            server.stats().countError(ARITY_FROM_SCRIPT);
+            cmd.rejectedCalls++;
+            return refuse(raise, countedError(ARITY_FROM_SCRIPT));
         }
         scriptClient.request(argv, n);
         // the gate's script stages (NOSCRIPT, ACL, this script's write rule, OOM, cluster), in Redis's order
@@ -614,7 +617,7 @@ public final class ScriptEngine {
                 (called.has(CommandFlag.WRITE) || called.has(CommandFlag.MAY_REPLICATE)) && (r.readOnly || r.flags.noWrites())
                         ? "ERR Write commands are not allowed from read-only scripts." : null);
         if (refused != null) {
-            return fail(raise, refused);
+            return refuse(raise, countedError(refused)); // admitFromScript counted it
         }
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
@@ -649,6 +652,32 @@ public final class ScriptEngine {
     /** An error raised by the redis library itself: {err="ERR msg"}, reported without position. */
     private static LuaError libError(String msg) {
         return new LuaError(LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf("ERR " + msg)}));
+    }
+
+    private static final String UNKNOWN_FROM_SCRIPT = "ERR Unknown Redis command called from script";
+    private static final String ARITY_FROM_SCRIPT = "ERR Wrong number of args calling Redis command from script";
+
+    /** Marks an error table whose errorstats were counted where it arose (Redis's field, visible to scripts). */
+    static final LuaString COUNTED = LuaString.valueOf("ignore_error_stats_update");
+
+    /**
+     * The table redis.call / redis.pcall give for an error a called command replied or the gate
+     * refused: already in errorstats, so the script's own reply does not count it again.
+     */
+    static LuaTable countedError(String msg) {
+        return LuaValue.tableOf(new LuaValue[] {LuaValue.valueOf("err"), LuaValue.valueOf(msg), COUNTED, LuaValue.TRUE});
+    }
+
+    static boolean isCounted(LuaValue v) {
+        return v.istable() && v.rawget(COUNTED).toboolean();
+    }
+
+    /** A refusal of the script gate (unknown command, arity, ACL, OOM, write rule...), as Redis's scriptCall. */
+    private static Varargs refuse(boolean raise, LuaTable err) {
+        if (raise) {
+            throw new LuaError(err);
+        }
+        return err;
     }
 
     private static Varargs fail(boolean raise, String msg) {
@@ -868,10 +897,12 @@ public final class ScriptEngine {
         watchdog.start(busyThresholdMillis());
         LuaValue result = null;
         String failure = null;
+        boolean counted = false;
         try {
             result = body.get();
         } catch (LuaError e) {
             failure = errorText(e, label);
+            counted = isCounted(e.getMessageObject());
         } catch (VirtualMachineError e) {
             failure = "ERR Error running script " + label + ", " + jvmFailure(e);
         } catch (OrphanedThread e) { // LuaJ's answer to an interrupt while resuming a coroutine
@@ -888,7 +919,11 @@ public final class ScriptEngine {
             run = null;
         }
         if (failure != null) {
-            caller.reply().error(failure);
+            if (counted) {
+                caller.reply().errorCounted(failure);
+            } else {
+                caller.reply().error(failure);
+            }
         } else {
             reply(caller, label, result, r.resp);
         }

@@ -79,6 +79,39 @@ class ScriptingTest {
         d.both("EVAL", "return redis.pcall('xread','COUNT','1','STREAMS','s','0')", "1", "s");
     }
 
+    /** errorstats and each command's calls / rejected / failed counts (not the timings). */
+    private static String errorStats(dev.cinnabar.testkit.RespClient c) {
+        String info = ((Resp.Bulk) c.call("INFO", "errorstats")).text()
+                + ((Resp.Bulk) c.call("INFO", "commandstats")).text();
+        java.util.TreeSet<String> sb = new java.util.TreeSet<>(); // commandstats come in hash order in Redis
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("errorstat_")) {
+                sb.add(line);
+            } else if (line.startsWith("cmdstat_") && !line.startsWith("cmdstat_info:")) {
+                sb.add(line.substring(0, line.indexOf(':')) + line.replaceAll(".*(,rejected_calls=\\d+,failed_calls=\\d+)", "$1")
+                        + line.replaceAll(".*(calls=\\d+),usec=.*", " $1"));
+            }
+        }
+        return String.join("\n", sb);
+    }
+
+    @Test
+    void scriptErrorsAreCountedOnceWhereTheyArise() {
+        d.both("SET", "s", "abc");
+        String[][] scripts = {
+            {"return redis.call('incr','s')"}, {"return redis.pcall('incr','s')"},
+            {"local t = redis.pcall('incr','s'); return t['ignore_error_stats_update']"},
+            {"return redis.pcall('nosuchcmd')"}, {"return redis.call('get')"}, {"return redis.pcall('get')"},
+            {"return {err='My Error'}"}, {"error('x')"}, {"return redis.error_reply('FOO bar')"},
+            {"return {1, redis.pcall('incr','s')}"}, {"return redis.call()"},
+        };
+        for (String[] script : scripts) {
+            d.both("CONFIG", "RESETSTAT");
+            d.both("EVAL", script[0], "0");
+            assertThat(errorStats(d.ours)).as("stats after %s", script[0]).isEqualTo(errorStats(d.real));
+        }
+    }
+
     @Test
     void errorsAsRedisFormatsThem() {
         d.both("SET", "s", "abc");
