@@ -11,6 +11,7 @@ final class Features {
     static void install(ServerContext ctx, ServerCron cron) {
         // features add themselves here, e.g. ActiveExpire.install(ctx, cron);
         dev.cinnabar.server.command.server.ServerCommands.install(ctx);
+        dev.cinnabar.server.acl.Acl.install(ctx); // users, AUTH, the gate's ACL stage
         dev.cinnabar.server.command.hyperloglog.HyperLogLogCommands.install(ctx);
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking

@@ -212,7 +212,16 @@ public final class Dispatcher {
             reject(c, cmd, Errors.wrongArgs(cmd.fullName()));
             return;
         }
-        if (!c.authenticated() && !cmd.has(CommandFlag.NO_AUTH)) {
+        Check protectedCheck = protectedCommands;
+        if (protectedCheck != null) {
+            String refused = protectedCheck.check(c, cmd); // before authentication, as Redis 7.0
+            if (refused != null) {
+                reject(c, cmd, refused);
+                return;
+            }
+        }
+        // as Redis's authRequired: a default user that became nopass lets unauthenticated clients in
+        if (!c.authenticated() && !cmd.has(CommandFlag.NO_AUTH) && !server.clients().authenticator().defaultUserImplicit()) {
             reject(c, cmd, Errors.NOAUTH);
             return;
         }
@@ -226,6 +235,13 @@ public final class Dispatcher {
             }
         }
     }
+
+    /**
+     * Refuses the commands Redis flags protected (DEBUG, MODULE; COMMAND does not show that flag, so
+     * the check knows them by identity) when enable-debug-command / enable-module-command do not
+     * allow them for this client; checked after arity and before authentication, as Redis 7.0.
+     */
+    public volatile Check protectedCommands;
 
     /** Fills a stage's slot (one feature per stage). */
     public void install(Stage stage, Check check) {

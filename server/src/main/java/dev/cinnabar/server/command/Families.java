@@ -12,6 +12,7 @@ public final class Families {
                 new dev.cinnabar.server.command.scripting.ScriptingCommands(),
                 new dev.cinnabar.server.command.scripting.FunctionCommands(),
                 new dev.cinnabar.server.command.connection.ConnectionCommands(),
+                new dev.cinnabar.server.acl.AclCommands(),
                 new dev.cinnabar.server.command.introspection.IntrospectionCommands(),
                 new dev.cinnabar.server.command.string.StringCommands(),
                 new dev.cinnabar.server.command.generic.KeyCommands(),

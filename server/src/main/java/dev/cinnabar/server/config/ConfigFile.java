@@ -279,7 +279,7 @@ public final class ConfigFile {
                 if (args.isEmpty()) {
                     break;
                 }
-                config.users.add(String.join(" ", args));
+                config.users.add(List.copyOf(args));
                 given.add(USER);
                 return null;
             }

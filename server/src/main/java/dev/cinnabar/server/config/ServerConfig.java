@@ -137,8 +137,8 @@ public final class ServerConfig {
     /** One rename-command line: {@code to} empty removes the command; line and text locate errors. */
     public record RenameCommand(String from, String to, int line, String text) {
     }
-    /** "user" lines from the configuration file, kept for the ACL feature. */
-    public final List<String> users = new ArrayList<>();
+    /** "user" lines from the configuration file (each: the name, then the rules), applied by the ACL feature. */
+    public final List<List<String>> users = new ArrayList<>();
     private volatile boolean usersImplemented;
 
     public ServerConfig() {

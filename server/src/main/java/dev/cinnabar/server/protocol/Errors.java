@@ -16,6 +16,68 @@ public final class Errors {
     public static final String NOAUTH = "NOAUTH Authentication required.";
     public static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
     public static final String NO_SUCH_KEY = "ERR no such key";
+    // ---- ACL (acl package, ACL command, the gate's ACL stage)
+    public static final String NOPERM_KEYS = "NOPERM this user has no permissions to access one of the keys used as arguments";
+    public static final String NOPERM_CHANNELS =
+            "NOPERM this user has no permissions to access one of the channels used as arguments";
+    public static final String SCRIPT_NOPERM_COMMAND = "ERR The user executing the script can't run this command or subcommand";
+    public static final String SCRIPT_NOPERM_KEYS = "ERR The user executing the script can't access at least one of the keys"
+            + " mentioned in the command arguments";
+    public static final String SCRIPT_NOPERM_CHANNELS =
+            "ERR The user executing the script can't publish to the channel mentioned in the command";
+    public static final String EXEC_NOPERM = "NOPERM ACLs rules changed between the moment the transaction was accumulated"
+            + " and its execution";
+    public static final String ACL_RULE_WRONG_FORMAT = "Wrong format";
+    public static final String ACL_RULE_UNKNOWN = "Unknown command or category name in ACL";
+    public static final String ACL_RULE_SYNTAX = "Syntax error";
+    public static final String ACL_RULE_KEY_AFTER_ALL = "Adding a pattern after the * pattern (or the 'allkeys' flag) is not"
+            + " valid and does not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    public static final String ACL_RULE_CHANNEL_AFTER_ALL = "Adding a pattern after the * pattern (or the 'allchannels' flag)"
+            + " is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels";
+    public static final String ACL_RULE_NO_SUCH_PASSWORD = "The password you are trying to remove from the user does not exist";
+    public static final String ACL_RULE_BAD_HASH = "The password hash must be exactly 64 characters and contain only"
+            + " lowercase hexadecimal characters";
+    public static final String ACL_RULE_DUPLICATE_USER = "Duplicate user found. A user can only be defined once in config files";
+    public static final String ACL_RULE_FIRST_ARG_OF_SUBCOMMAND = "Allowing first-arg of a subcommand is not supported";
+    public static final String ACL_USERNAME_SPACES = "ERR Usernames can't contain spaces or null characters";
+    public static final String ACL_DELETE_DEFAULT = "ERR The 'default' user cannot be removed";
+    public static final String ACL_NO_FILE = "ERR This Redis instance is not configured to use an ACL file. You may want to"
+            + " specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis"
+            + " configuration file set) in order to store users in the Redis configuration.";
+    public static final String ACL_SAVE_FAILED = "ERR There was an error trying to save the ACLs. Please check the server"
+            + " logs for more information";
+    public static final String ACL_GENPASS_BITS = "ERR ACL GENPASS argument must be the number of bits for the output"
+            + " password, a positive number up to 4096";
+
+    public static String nopermCommand(String fullName) {
+        return "NOPERM this user has no permissions to run the '" + fullName + "' command";
+    }
+
+    public static String aclSetuserModifier(String op, String problem) {
+        return "ERR Error in ACL SETUSER modifier '" + op + "': " + problem;
+    }
+
+    public static String aclUnmatchedParenthesis(String arg) {
+        return "ERR Unmatched parenthesis in acl selector starting at '" + arg + "'.";
+    }
+
+    /** ACL LOAD: every problem of the file, each naming its line (see Acl.loadFile). */
+    public static String aclLoadFailed(String problems) {
+        return "ERR " + problems;
+    }
+
+    public static String aclUnknownCategory(String name) {
+        return "ERR Unknown category '" + name + "'";
+    }
+
+    public static String aclDryrunNoUser(String name) {
+        return "ERR User '" + name + "' not found";
+    }
+
+    public static String aclDryrunNoCommand(String name) {
+        return "ERR Command '" + name + "' not found";
+    }
+
     public static final String INVALID_DB = "ERR DB index is out of range";
     public static final String SAME_OBJECT = "ERR source and destination objects are the same";
     public static final String INVALID_EXPIRE = "ERR invalid expire time in '%s' command";

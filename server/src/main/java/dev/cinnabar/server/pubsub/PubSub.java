@@ -129,6 +129,18 @@ public final class PubSub {
         return c.pubsubState instanceof State s ? s.shardChannels.size() : 0;
     }
 
+    /**
+     * The client's subscriptions: channels, patterns and shard channels, in that order (ACL
+     * disconnects a subscriber whose user lost the right to one of them).
+     */
+    public static List<List<byte[]>> subscriptions(Client c) {
+        if (!(c.pubsubState instanceof State s)) {
+            return List.of(List.of(), List.of(), List.of());
+        }
+        return List.of(s.channels.stream().map(BytesKey::bytes).toList(), s.patterns.stream().map(BytesKey::bytes).toList(),
+                s.shardChannels.stream().map(BytesKey::bytes).toList());
+    }
+
     /** True when the client has any subscription (Redis's CLIENT_PUBSUB: client class "pubsub"). */
     public static boolean isPubsubClient(Client c) {
         return subscriptionCount(c) + shardSubscriptionCount(c) > 0;

@@ -27,6 +27,18 @@ public interface Authenticator {
         return user.equals("default");
     }
 
+    /** Called when c authenticated as user (AUTH, HELLO AUTH): the ACL feature binds c to the user. */
+    default void loggedIn(Client c, String user) {
+    }
+
+    /** Called when c failed to authenticate as user; {@code command} is what it sent (AUTH, HELLO). */
+    default void failed(Client c, String user, String command) {
+    }
+
+    /** Called when c goes back to the default user (RESET). */
+    default void reset(Client c) {
+    }
+
     /** True when the default user may run commands without authenticating (new connections, RESET). */
     default boolean defaultUserImplicit() {
         return defaultUserHasNoPassword();

@@ -39,6 +39,8 @@ public class Client {
     public Object pubsubState;
     public Object blockState;
     public Object trackingState;
+    /** The ACL user this connection runs as (set by the ACL feature; null: the default user). */
+    public Object aclUser;
     /** True while EXEC runs this client's queued commands: blocking commands must not block. */
     private boolean inExec;
     /** True while blocked on keys (BLPOP...): the connection runs none of its further requests. */

@@ -111,7 +111,7 @@ class ConfigFileTest {
         assertThat(c.get("replicaof")).isEqualTo("10.0.0.1 6380");
         assertThat(c.get("slaveof")).isEqualTo("10.0.0.1 6380");
         assertThat(c.hashMaxListpackEntries).isEqualTo(7);
-        assertThat(c.users).containsExactly("alice on >pw ~* +@all");
+        assertThat(c.users).containsExactly(java.util.List.of("alice", "on", ">pw", "~*", "+@all"));
         assertThat(c.get("oom-score-adj-values")).isEqualTo("1 2 3");
         assertThat(load("save \"\"").save).isEmpty();
         assertThat(load("save 1 1\nsave \"\"\nsave 2 2").save).containsExactly(new SaveParam(2, 2));

@@ -112,13 +112,16 @@ public final class ConnectionCommands implements CommandFamily {
 
     /** Checks credentials; on success the client is authenticated as user, else WRONGPASS is sent. */
     private static boolean authenticate(Client c, String user, byte[] password) {
-        if (c.server().clients().authenticator().check(user, password) != Authenticator.Result.OK) {
+        Authenticator auth = c.server().clients().authenticator();
+        if (auth.check(user, password) != Authenticator.Result.OK) {
             c.server().stats().aclDeniedAuth++;
+            auth.failed(c, user, Texts.str(c.arg(0)));
             c.error(Errors.WRONGPASS);
             return false;
         }
         c.authenticated(true);
         c.user(user);
+        auth.loggedIn(c, user);
         return true;
     }
 
@@ -197,6 +200,7 @@ public final class ConnectionCommands implements CommandFamily {
         c.protocol(2);
         c.name(null);
         c.user("default");
+        c.server().clients().authenticator().reset(c);
         c.authenticated(c.server().clients().authenticator().defaultUserImplicit());
         c.reply().simple("RESET");
     }

@@ -13,15 +13,15 @@ import java.util.List;
  * the commands whose specs cannot say it all (an "unknown" or incomplete spec), the command's own
  * rule (SORT's STORE option, MIGRATE's KEYS). A result of null means "invalid arguments".
  */
-final class GetKeys {
+public final class GetKeys {
     private GetKeys() {
     }
 
     /** One key found: its argument index and the flags of the spec that found it. */
-    record Key(int pos, List<String> flags) {
+    public record Key(int pos, List<String> flags) {
     }
 
-    static List<Key> find(CommandSpec cmd, byte[][] argv, int argc) {
+    public static List<Key> find(CommandSpec cmd, byte[][] argv, int argc) {
         String name = cmd.fullName();
         // Specs with variable flags: the command's own rule gives the flags (SET's GET, BITFIELD's writes).
         if (name.equals("set")) {

@@ -65,12 +65,13 @@ final class DebugCommand {
         "    Print this help.",
     };
 
-    void debug(Client c) {
+    /** The gate's check of enable-debug-command ("no", "yes", "local": loopback clients only). */
+    static String refusal(Client c) {
         String mode = c.server().config().enableDebugCommand;
-        if (mode.equals("no") || (mode.equals("local") && !ServerCommands.isLocal(c))) {
-            c.error(Errors.DEBUG_NOT_ALLOWED);
-            return;
-        }
+        return mode.equals("no") || (mode.equals("local") && !ServerCommands.isLocal(c)) ? Errors.DEBUG_NOT_ALLOWED : null;
+    }
+
+    void debug(Client c) {
         String sub = Texts.str(c.arg(1)).toLowerCase(Locale.ROOT);
         int argc = c.argc();
         switch (sub) {

@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.server;
 
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
+import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.protocol.Errors;
@@ -66,6 +67,8 @@ public final class ServerCommands implements CommandFamily {
         WallClock.micros(ctx);
         ConfigCommands.installOomScoreAdj(ctx);
         ConfigCommands.installLfu(ctx);
+        CommandSpec debug = ctx.commands().spec("debug");
+        ctx.dispatcher().protectedCommands = (c, cmd) -> cmd == debug ? DebugCommand.refusal(c) : null;
     }
 
     /** Replies with a help text as Redis's addReplyHelp: status lines. */
