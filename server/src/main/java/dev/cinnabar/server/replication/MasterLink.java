@@ -188,7 +188,11 @@ final class MasterLink {
         String[] psync = repl.psyncRequest();
         server.log().notice(psync[0].equals("?") ? "Partial resynchronization not possible (no cached master)"
                 : "Trying a partial resynchronization (request " + psync[0] + ":" + psync[1] + ").");
-        send("PSYNC", psync[0], psync[1]);
+        if (repl.failoverInProgressLocked()) {
+            send("PSYNC", psync[0], psync[1], "FAILOVER");
+        } else {
+            send("PSYNC", psync[0], psync[1]);
+        }
         String reply = line(in);
         while (reply.isEmpty()) {
             reply = line(in); // newlines while the master prepares

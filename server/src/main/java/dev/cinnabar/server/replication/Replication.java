@@ -15,6 +15,8 @@ import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
+import dev.cinnabar.server.session.ClientInfo;
+import dev.cinnabar.server.session.ClientPause;
 import dev.cinnabar.server.command.CommandFlag;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,6 +89,14 @@ public final class Replication {
     private boolean diskSnapshotRunning;
     private long lastPingMillis = System.currentTimeMillis();
     private long lastSecondMillis;
+
+    // ------------------------------------------------------------------ FAILOVER
+    /** Redis's failover_state: no-failover, waiting-for-sync, failover-in-progress. */
+    private String failoverState = "no-failover";
+    private String failoverHost;
+    private int failoverPort;
+    private long failoverEnd;
+    private boolean failoverForce;
 
     // ------------------------------------------------------------------ the replica side's state
     /** Our master (REPLICAOF / replicaof), or null on a master. */
@@ -270,6 +280,19 @@ public final class Replication {
 
     /** SYNC (replid null) or PSYNC replid offset. */
     public void syncCommand(Client c, String psyncReplId, long offset) {
+        if (psyncReplId != null && c.argc() > 3 && Texts.is(c.arg(3), "failover")) {
+            if (!psyncReplId.equals(replId)) {
+                c.error("ERR PSYNC FAILOVER replid must match my replid.");
+                return;
+            }
+            server.log().warning("Failover request received for replid " + psyncReplId + ".");
+            unsetMaster();
+            server.log().notice("MASTER MODE enabled (failover request from '" + ClientInfo.describe(c) + "')");
+        }
+        if (!"no-failover".equals(failoverState)) {
+            c.error("NOMASTERLINK Can't SYNC while failing over");
+            return;
+        }
         if (isReplicaRole() && !masterLinkUp()) {
             c.error(Errors.NOMASTERLINK);
             return;
@@ -728,8 +751,9 @@ public final class Replication {
 
     private void cron(long now) {
         long ms = server.clock().millis();
+        failoverCron(ms);
         long period = cfg("repl-ping-replica-period") * 1000;
-        if (!replicas.isEmpty() && ms - lastPingMillis >= period) {
+        if (!replicas.isEmpty() && ms - lastPingMillis >= period && !("waiting-for-sync".equals(failoverState) && failoverEnd != 0)) {
             lastPingMillis = ms;
             feedCommand(new byte[][] {"PING".getBytes(StandardCharsets.US_ASCII)});
         }
@@ -847,7 +871,9 @@ public final class Replication {
             long[] w = waiting.remove(c);
             r.integer(acked(w == null ? offset : w[0]));
         });
-        feedCommand(new byte[][] {bytes("REPLCONF"), bytes("GETACK"), bytes("*")});
+        if (!server.clients().pause().writesPaused()) { // it would move the offset while writes are held
+            feedCommand(new byte[][] {bytes("REPLCONF"), bytes("GETACK"), bytes("*")});
+        }
     }
 
     private void serveWaiters() {
@@ -980,6 +1006,7 @@ public final class Replication {
             backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
             psyncCapable = true;
             attachMasterClient(l, offset);
+            failoverDone();
             server.log().notice("MASTER <-> REPLICA sync: Finished with success");
         } finally {
             server.lock().unlock();
@@ -1005,6 +1032,7 @@ public final class Replication {
                 backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
             }
             attachMasterClient(l, masterReplOffset);
+            failoverDone();
         } finally {
             server.lock().unlock();
         }
@@ -1072,6 +1100,10 @@ public final class Replication {
             boolean wasConnected = l.master != null;
             dropMasterClient(l);
             if (link != l || l.stopped()) {
+                return;
+            }
+            if (failoverInProgress()) {
+                failoverRejected();
                 return;
             }
             l.state = MasterLink.State.CONNECT;
@@ -1182,6 +1214,191 @@ public final class Replication {
         }
     }
 
+
+    // ------------------------------------------------------------------ FAILOVER
+
+    /** FAILOVER [TO host port [FORCE]] [TIMEOUT ms] | ABORT (Redis 7.0's failoverCommand). */
+    public void failover(Client c) {
+        if (c.argc() == 2 && Texts.is(c.arg(1), "abort")) {
+            if ("no-failover".equals(failoverState)) {
+                c.error("ERR No failover in progress.");
+                return;
+            }
+            abortFailover("Failover manually aborted");
+            c.reply().ok();
+            return;
+        }
+        long timeout = 0;
+        boolean force = false;
+        String host = null;
+        long port = 0;
+        for (int j = 1; j < c.argc(); j++) {
+            if (Texts.is(c.arg(j), "timeout") && j + 1 < c.argc() && timeout == 0) {
+                Long t = Numbers.parseLong(c.arg(j + 1));
+                if (t == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return;
+                }
+                if (t <= 0) {
+                    c.error("ERR FAILOVER timeout must be greater than 0");
+                    return;
+                }
+                timeout = t;
+                j++;
+            } else if (Texts.is(c.arg(j), "to") && j + 2 < c.argc() && host == null) {
+                Long p = Numbers.parseLong(c.arg(j + 2));
+                if (p == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return;
+                }
+                host = Texts.str(c.arg(j + 1));
+                port = p;
+                j += 2;
+            } else if (Texts.is(c.arg(j), "force") && !force) {
+                force = true;
+            } else {
+                c.error(Errors.SYNTAX);
+                return;
+            }
+        }
+        if (!"no-failover".equals(failoverState)) {
+            c.error("ERR FAILOVER already in progress.");
+            return;
+        }
+        if (isReplicaRole()) {
+            c.error("ERR FAILOVER is not valid when server is a replica.");
+            return;
+        }
+        if (replicas.isEmpty()) {
+            c.error("ERR FAILOVER requires connected replicas.");
+            return;
+        }
+        if (force && (timeout == 0 || host == null)) {
+            c.error("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+            return;
+        }
+        if (host != null) {
+            ReplicaLink target = findReplica(host, (int) port);
+            if (target == null) {
+                c.error("ERR FAILOVER target HOST and PORT is not a replica.");
+                return;
+            }
+            if (target.state != ReplicaLink.State.ONLINE) {
+                c.error("ERR FAILOVER target replica is not online.");
+                return;
+            }
+            failoverHost = host;
+            failoverPort = (int) port;
+            server.log().notice("FAILOVER requested to " + host + ":" + port + ".");
+        } else {
+            server.log().notice("FAILOVER requested to any replica.");
+        }
+        failoverEnd = timeout == 0 ? 0 : server.clock().millis() + timeout;
+        failoverForce = force;
+        failoverState = "waiting-for-sync";
+        server.clients().pause().pause(ClientPause.Mode.WRITE, Long.MAX_VALUE);
+        c.reply().ok();
+    }
+
+    private ReplicaLink findReplica(String host, int port) {
+        for (ReplicaLink l : replicas) {
+            if (l.ip().equalsIgnoreCase(host) && l.listeningPort == port) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** Each cron tick while waiting: fail over once the target acknowledged everything (updateFailoverStatus). */
+    private void failoverCron(long ms) {
+        if (!"waiting-for-sync".equals(failoverState)) {
+            return;
+        }
+        if (failoverEnd != 0 && failoverEnd <= ms) {
+            if (failoverForce) {
+                server.log().notice("FAILOVER to " + failoverHost + ":" + failoverPort + " time out exceeded, failing over.");
+                startFailover();
+            } else {
+                abortFailover("Replica never caught up before timeout");
+            }
+            return;
+        }
+        // no GETACK while writes are paused (it would move the offset the target must reach): the
+        // replicas' ACK every second brings their offsets, as Redis
+        ReplicaLink target = null;
+        if (failoverHost != null) {
+            target = findReplica(failoverHost, failoverPort);
+        } else {
+            for (ReplicaLink l : replicas) {
+                if (l.state == ReplicaLink.State.ONLINE && l.ackOffset == masterReplOffset) {
+                    target = l;
+                    failoverHost = l.ip();
+                    failoverPort = l.listeningPort;
+                    break;
+                }
+            }
+        }
+        if (target != null && target.ackOffset == masterReplOffset) {
+            server.log().notice("Failover target " + failoverHost + ":" + failoverPort + " is synced, failing over.");
+            startFailover();
+        }
+    }
+
+    private void startFailover() {
+        failoverState = "failover-in-progress";
+        setMaster(failoverHost, failoverPort);
+    }
+
+    /** {@link #failoverInProgress} from the link's thread. */
+    boolean failoverInProgressLocked() {
+        server.lock().lock();
+        try {
+            return failoverInProgress();
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** True while our link must ask PSYNC ... FAILOVER. */
+    boolean failoverInProgress() {
+        return "failover-in-progress".equals(failoverState);
+    }
+
+    /** The target answered our PSYNC: the switch is done (clearFailoverState). */
+    void failoverDone() {
+        if (failoverInProgress()) {
+            clearFailover();
+        }
+    }
+
+    private void abortFailover(String why) {
+        if ("no-failover".equals(failoverState)) {
+            return;
+        }
+        server.log().notice(failoverHost != null ? "FAILOVER to " + failoverHost + ":" + failoverPort + " aborted: " + why
+                : "FAILOVER to any replica aborted: " + why);
+        if (failoverInProgress()) {
+            unsetMaster();
+        }
+        clearFailover();
+    }
+
+    /** The link failed while failing over: we stay the master (under the lock). */
+    void failoverRejected() {
+        if (failoverInProgress()) {
+            abortFailover("Failover target rejected psync request");
+        }
+    }
+
+    private void clearFailover() {
+        failoverState = "no-failover";
+        failoverHost = null;
+        failoverPort = 0;
+        failoverEnd = 0;
+        failoverForce = false;
+        server.clients().pause().unpause();
+    }
+
     // ------------------------------------------------------------------ INFO, ROLE
 
     /** INFO replication's fields, in Redis 7.0's order. */
@@ -1197,7 +1414,7 @@ public final class Replication {
             field.accept("slave" + i++, "ip=" + l.ip() + ",port=" + l.listeningPort + ",state=" + l.state.info
                     + ",offset=" + l.ackOffset + ",lag=" + (now - l.ackMillis) / 1000);
         }
-        field.accept("master_failover_state", "no-failover");
+        field.accept("master_failover_state", failoverState);
         field.accept("master_replid", replId);
         field.accept("master_replid2", replId2);
         field.accept("master_repl_offset", masterReplOffset);

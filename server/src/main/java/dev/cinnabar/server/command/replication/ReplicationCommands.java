@@ -23,6 +23,7 @@ public final class ReplicationCommands implements CommandFamily {
         t.bind("wait", this::waitCommand);
         t.bind("replicaof", this::replicaof);
         t.bind("slaveof", this::replicaof);
+        t.bind("failover", c -> repl(c).failover(c));
     }
 
     private static Replication repl(Client c) {
