@@ -79,6 +79,12 @@ final class Defaults {
         // RDB persistence (persistence.Persistence reads them)
         c.special("save", SaveParam::parse, v -> c.save = castSave(v), () -> SaveParam.format(c.save), true);
         c.special("dbfilename", Specials::parseDbfilename, v -> c.dbfilename = (String) v, () -> c.dbfilename, true);
+        // AOF file names (persistence.aof reads them through the entries), checked as Redis checks them
+        String[] aofNames = {"appendonly.aof", "appendonlydir"};
+        c.special("appendfilename", args -> Specials.parseAofName(args, "appendfilename", "filename"),
+                v -> aofNames[0] = (String) v, () -> aofNames[0], true);
+        c.special("appenddirname", args -> Specials.parseAofName(args, "appenddirname", "dirname"),
+                v -> aofNames[1] = (String) v, () -> aofNames[1], true);
         c.bool("rdbcompression", v -> c.rdbcompression = v, () -> c.rdbcompression);
         c.bool("rdbchecksum", v -> c.rdbchecksum = v, () -> c.rdbchecksum);
         c.bool("stop-writes-on-bgsave-error", v -> c.stopWritesOnBgsaveError = v, () -> c.stopWritesOnBgsaveError);
@@ -159,6 +165,18 @@ final class Defaults {
             }
             // bind "" (no address: no TCP listener) is allowed, as Redis
             return List.copyOf(l);
+        }
+
+        /** appendfilename / appenddirname: not empty, never a path (Redis's checks and texts). */
+        static Object parseAofName(List<String> args, String name, String what) throws ConfigException {
+            String v = ServerConfig.single(args);
+            if (v.isEmpty()) {
+                throw new ConfigException(name + " can't be empty");
+            }
+            if (v.contains("/")) {
+                throw new ConfigException(name + " can't be a path, just a " + what);
+            }
+            return v;
         }
 
         /** dbfilename: a file name inside dir, never a path (Redis's check). */

@@ -361,6 +361,15 @@ class AofTest {
     }
 
     @Test
+    void aofNamesMustNotBePathsAsInRedis() {
+        assertThatThrownBy(() -> start("appendfilename", "a/b")).hasMessageContaining(
+                "appendfilename can't be a path, just a filename");
+        assertThatThrownBy(() -> start("appenddirname", "x/y")).hasMessageContaining(
+                "appenddirname can't be a path, just a dirname");
+        assertThatThrownBy(() -> start("appenddirname", "")).hasMessageContaining("appenddirname can't be empty");
+    }
+
+    @Test
     void timestampAnnotationsAreWrittenAndSkipped() throws Exception {
         try (CinnabarServer s = start("aof-timestamp-enabled", "yes"); RespClient c = Servers.client(s)) {
             ok(c, "SET", "a", "1");
