@@ -347,6 +347,13 @@ public final class Acl implements Authenticator {
             case AclLog.KEY -> server.stats().aclDeniedKey++;
             default -> server.stats().aclDeniedChannel++;
         }
+        if (c.inExec()) {
+            return switch (v.reason()) {
+                case AclLog.CMD -> Errors.EXEC_NOPERM_COMMAND;
+                case AclLog.KEY -> Errors.EXEC_NOPERM_KEYS;
+                default -> Errors.EXEC_NOPERM_CHANNELS;
+            };
+        }
         if (script) {
             return switch (v.reason()) {
                 case AclLog.CMD -> Errors.SCRIPT_NOPERM_COMMAND;
@@ -511,10 +518,18 @@ public final class Acl implements Authenticator {
                 errors.append(name).append(':').append(lineNo).append(": Unmatched parenthesis in selector definition.");
                 continue;
             }
-            for (String op : merged.rules()) {
-                String problem = u.apply(strip(op, "\t\r\n"), allChannels);
-                if (problem != null) {
+            // as Redis 7.0.15: an unknown command names its rule every time; of the other problems
+            // only a line's first is told (it may be the cause of the next ones)
+            boolean told = false;
+            for (String word : merged.rules()) {
+                String op = strip(word, "\t\r\n");
+                String problem = u.apply(op, allChannels);
+                if (problem == Errors.ACL_RULE_UNKNOWN) {
+                    errors.append(name).append(':').append(lineNo).append(": Error in applying operation '").append(op)
+                            .append("': ").append(problem).append(". ");
+                } else if (problem != null && !told) {
                     errors.append(name).append(':').append(lineNo).append(": ").append(problem).append(". ");
+                    told = true;
                 }
             }
         }

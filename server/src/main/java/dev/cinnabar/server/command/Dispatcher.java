@@ -270,6 +270,15 @@ public final class Dispatcher {
         };
     }
 
+    /**
+     * Runs one stage's check again (EXEC re-checks ACL for each queued command, as Redis 7.0, in
+     * case the rules changed since it was queued); null when the stage is empty or passes.
+     */
+    public String recheck(Stage stage, Client c, CommandSpec cmd) {
+        Check s = stages[stage.ordinal()];
+        return s == null ? null : s.check(c, cmd);
+    }
+
     /** Runs the top-level stages; true when one refused or took the command. */
     private boolean passStages(Client c, CommandSpec cmd) {
         for (Stage st : TOP_LEVEL_ORDER) {

@@ -289,6 +289,11 @@ public final class Transactions implements KeyspaceHooks {
             for (MultiState.Queued e : q) {
                 c.request(e.argv(), e.argc());
                 c.cmd(e.cmd());
+                String denied = d.recheck(Dispatcher.Stage.ACL, c, e.cmd()); // rules may have changed since queued
+                if (denied != null) {
+                    c.error(denied);
+                    continue;
+                }
                 d.execute(c, e.cmd());
             }
         } finally {

@@ -25,8 +25,12 @@ public final class Errors {
             + " mentioned in the command arguments";
     public static final String SCRIPT_NOPERM_CHANNELS =
             "ERR The user executing the script can't publish to the channel mentioned in the command";
-    public static final String EXEC_NOPERM = "NOPERM ACLs rules changed between the moment the transaction was accumulated"
-            + " and its execution";
+    private static final String EXEC_NOPERM = "NOPERM ACLs rules changed between the moment the transaction was"
+            + " accumulated and the EXEC call. This command is no longer allowed for the following reason: ";
+    public static final String EXEC_NOPERM_COMMAND = EXEC_NOPERM + "no permission to execute the command or subcommand";
+    public static final String EXEC_NOPERM_KEYS = EXEC_NOPERM + "no permission to touch the specified keys";
+    public static final String EXEC_NOPERM_CHANNELS = EXEC_NOPERM + "no permission to access one of the channels used as"
+            + " arguments";
     public static final String ACL_RULE_WRONG_FORMAT = "Wrong format";
     public static final String ACL_RULE_UNKNOWN = "Unknown command or category name in ACL";
     public static final String ACL_RULE_SYNTAX = "Syntax error";

@@ -235,6 +235,20 @@ class AclDifferentialTest {
     }
 
     @Test
+    void execChecksAgainTheRulesOfTheTimeOfExecution() {
+        both("ACL", "SETUSER", "bob", "on", "nopass", "~*", "&*", "+@all");
+        try (RespClient r = redis.client(); RespClient o = server.client()) {
+            for (String line : List.of("AUTH bob x", "MULTI", "GET a", "SET b 1", "PUBLISH ch x", "EVAL return(1) 0")) {
+                String[] cmd = line.split(" ");
+                assertThat(o.call(cmd)).as(line).isEqualTo(r.call(cmd));
+            }
+            both("ACL", "SETUSER", "bob", "-get", "resetkeys", "~a", "resetchannels", "-eval");
+            assertThat(o.call("EXEC")).isEqualTo(r.call("EXEC"));
+        }
+        both("ACL", "LOG", "100");
+    }
+
+    @Test
     void scriptsRunAsTheirCallersUser() {
         both("ACL", "SETUSER", "bob", "on", "nopass", "~a*", "&c*", "+@all", "-del");
         try (RespClient r = redis.client(); RespClient o = server.client()) {
