@@ -139,6 +139,7 @@ public final class Replication {
             r.masterHost = hp[0];
             r.masterPort = Integer.parseInt(hp[1]);
             ctx.replica(true);
+            ctx.log().role('S');
             r.link = new MasterLink(r, r.masterHost, r.masterPort); // connected by the first cron
         }
         for (String name : List.of("replicaof", "masterauth", "masteruser", "replica-read-only",
@@ -914,6 +915,7 @@ public final class Replication {
         masterHost = host;
         masterPort = port;
         server.replica(true);
+        server.log().role('S');
         server.dispatcher().propagator().removeSink(feed);
         if (wasMaster) {
             psyncCapable = true; // our own history: a master that has it (our promoted replica) may continue it
@@ -941,6 +943,7 @@ public final class Replication {
             dropMasterClient(old);
         }
         server.replica(false);
+        server.log().role('M');
         // a new history; the old ID stays valid up to our offset, so our replicas continue partially
         replId2 = replId;
         secondReplOffset = masterReplOffset + 1;

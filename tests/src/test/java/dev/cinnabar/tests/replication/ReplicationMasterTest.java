@@ -89,6 +89,34 @@ class ReplicationMasterTest {
         }
     }
 
+    @Test
+    void aReplicaThatStopsReadingIsDroppedAtItsOutputLimit() throws Exception {
+        Path dir = Files.createTempDirectory("repl-obuf");
+        try (CinnabarServer ours = CinnabarServer.builder().setting("dir", dir.toString()).setting("save", "")
+                .setting("client-output-buffer-limit", "replica", "1mb", "0", "0").start();
+             RespClient c = new RespClient(ours.port());
+             java.net.Socket lazy = new java.net.Socket()) {
+            lazy.setReceiveBufferSize(4096);
+            lazy.connect(new java.net.InetSocketAddress("127.0.0.1", ours.port()));
+            lazy.getOutputStream().write("SYNC\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            long deadline = System.currentTimeMillis() + 5000;
+            while (!"1".equals(Replicas.info(c, "replication", "connected_slaves")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(Replicas.info(c, "replication", "connected_slaves")).isEqualTo("1");
+            String big = "x".repeat(100_000);
+            for (int i = 0; i < 300 && "1".equals(Replicas.info(c, "replication", "connected_slaves")); i++) {
+                c.call("SET", "k" + i, big);
+            }
+            deadline = System.currentTimeMillis() + 5000;
+            while (!"0".equals(Replicas.info(c, "replication", "connected_slaves")) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(Replicas.info(c, "replication", "connected_slaves")).isEqualTo("0");
+            assertThat(c.call("PING").asText()).isEqualTo("PONG");
+        }
+    }
+
     private static List<List<String>> stream(int port, String[][] commands) {
         try (RespClient c = new RespClient(port)) {
             c.call("CONFIG", "SET", "repl-ping-replica-period", "3600");
