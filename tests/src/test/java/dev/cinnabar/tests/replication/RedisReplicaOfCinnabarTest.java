@@ -43,6 +43,11 @@ class RedisReplicaOfCinnabarTest {
                 m.call("SET", "w", "1");
                 assertThat(m.call("WAIT", "1", "5000").asText()).isEqualTo("1");
                 assertThat(m.call("WAIT", "2", "100").asText()).isEqualTo("1");
+                m.call("CONFIG", "SET", "min-replicas-to-write", "1");
+                assertThat(m.call("SET", "w", "2").asText()).isEqualTo("OK");
+                m.call("CONFIG", "SET", "min-replicas-to-write", "2");
+                assertThat(m.call("SET", "w", "3").toString()).contains("NOREPLICAS Not enough good replicas to write.");
+                m.call("CONFIG", "SET", "min-replicas-to-write", "0");
                 assertThat(m.call("ROLE").toString()).contains("master").contains(Integer.toString(replica.port()));
 
                 // the link drops: the replica continues from its offset with the backlog
