@@ -33,7 +33,9 @@ if [ "$mode" = external ] || [ "$mode" = all ]; then
 redis-cli -p $port shutdown nosave >/dev/null 2>&1 || true
 pkill -f -- "--port $port --save" >/dev/null 2>&1 || true
 sleep 0.5
-cd "$root" && nohup bin/cinnabar-server --port $port --save "" --appendonly no --enable-debug-command yes \
+# a private, empty data directory: DEBUG RELOAD writes dump.rdb there, and the next unit must not load it
+rm -rf "$out/data" && mkdir -p "$out/data"
+cd "$root" && nohup bin/cinnabar-server --port $port --save "" --appendonly no --enable-debug-command yes --dir "$out/data" \
   >> "$out/external-server.log" 2>&1 &
 for i in \$(seq 1 80); do [ "\$(redis-cli -p $port ping 2>/dev/null)" = PONG ] && exit 0; sleep 0.25; done
 exit 1
