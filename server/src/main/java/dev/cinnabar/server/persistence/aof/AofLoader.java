@@ -158,8 +158,7 @@ final class AofLoader {
                     inSlice = 0;
                     progress.bytes(in.pos - reported);
                     reported = in.pos;
-                    server.lock().unlock(); // let clients in (they get LOADING)
-                    server.lock().lock();
+                    letClientsIn();
                     heldSince = System.nanoTime();
                 }
                 long cmdStart = in.pos;
@@ -244,9 +243,16 @@ final class AofLoader {
                     // key-load-delay (tests): the pause is taken without the lock, so clients are answered
                     progress.bytes(in.pos - reported);
                     reported = in.pos;
-                    server.lock().unlock();
+                    boolean nested = server.lock().getHoldCount() > 1;
+                    if (!nested) {
+                        server.lock().unlock();
+                    }
                     LockSupport.parkNanos(delay > 0 ? delay * 1000L : -(long) delay);
-                    server.lock().lock();
+                    if (nested) {
+                        server.lock().serveWaiters();
+                    } else {
+                        server.lock().lock();
+                    }
                     heldSince = System.nanoTime();
                 }
             }
@@ -268,6 +274,21 @@ final class AofLoader {
             validUpTo = validBeforeMulti;
         }
         return shortRead(path, name, validUpTo, truncatedOk);
+    }
+
+    /**
+     * Lets waiting clients be answered (LOADING, or INFO and the other commands allowed while
+     * loading): the lock is released for a moment at start-up; under DEBUG LOADAOF, whose command
+     * holds the lock around the load, the waiters are served from here, as Redis processes events
+     * while it loads.
+     */
+    private void letClientsIn() {
+        if (server.lock().getHoldCount() > 1) {
+            server.lock().serveWaiters();
+        } else {
+            server.lock().unlock();
+            server.lock().lock();
+        }
     }
 
     private Result shortRead(Path path, String name, long validUpTo, boolean truncatedOk) {
