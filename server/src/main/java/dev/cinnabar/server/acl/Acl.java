@@ -368,6 +368,11 @@ public final class Acl implements Authenticator {
         };
     }
 
+    /** True when c's user may run the call (redis.acl_check_cmd); nothing is logged or counted. */
+    public boolean permits(Client c, CommandSpec cmd, byte[][] argv) {
+        return check(userOf(c, this), cmd, argv, argv.length).reason() == 0;
+    }
+
     private static int contextOf(Client c) {
         return (c.flags & ClientFlags.MULTI) != 0 ? AclLog.MULTI : AclLog.TOPLEVEL;
     }

@@ -553,11 +553,20 @@ public final class ScriptEngine {
                 if (a.narg() == 0) {
                     throw libError("Please specify at least one argument for this redis lib call");
                 }
-                CommandSpec cmd = server.commands().lookup(a.checkstring(1).tojstring());
+                byte[][] argv = argv(a);
+                if (argv == null) {
+                    throw libError("Lua redis lib command arguments must be strings or integers");
+                }
+                CommandSpec cmd = server.commands().lookup(argv[0]);
+                if (cmd != null && cmd.hasSubcommands() && argv.length >= 2) {
+                    cmd = cmd.subcommand(argv[1]);
+                }
                 if (cmd == null) {
                     throw libError("Invalid command passed to redis.acl_check_cmd()");
                 }
-                return LuaValue.TRUE; // no ACL users yet: the default user may run everything
+                Run r = run;
+                // the user of the client running the script, as Redis; nothing is logged
+                return LuaValue.valueOf(r == null || dev.cinnabar.server.acl.Acl.of(server).permits(r.caller, cmd, argv));
             }
         });
         r.set("LOG_DEBUG", 0);
@@ -576,15 +585,9 @@ public final class ScriptEngine {
 
     // ---- redis.call / redis.pcall
 
-    private Varargs redisCall(Varargs a, boolean raise) {
-        Run r = run;
-        if (r == null) {
-            throw new LuaError("redis.call() may only be used while a script runs");
-        }
+    /** The command a redis.call / acl_check_cmd names: strings and numbers (%.17g); null for other types. */
+    private static byte[][] argv(Varargs a) {
         int n = a.narg();
-        if (n == 0) {
-            return fail(raise, "ERR Please specify at least one argument for this redis lib call");
-        }
         byte[][] argv = new byte[n][];
         for (int i = 1; i <= n; i++) {
             LuaValue v = a.arg(i);
@@ -595,8 +598,24 @@ public final class ScriptEngine {
                 argv[i - 1] = new byte[s.m_length];
                 System.arraycopy(s.m_bytes, s.m_offset, argv[i - 1], 0, s.m_length);
             } else {
-                return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
+                return null;
             }
+        }
+        return argv;
+    }
+
+    private Varargs redisCall(Varargs a, boolean raise) {
+        Run r = run;
+        if (r == null) {
+            throw new LuaError("redis.call() may only be used while a script runs");
+        }
+        int n = a.narg();
+        if (n == 0) {
+            return fail(raise, "ERR Please specify at least one argument for this redis lib call");
+        }
+        byte[][] argv = argv(a);
+        if (argv == null) {
+            return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
         }
         CommandSpec cmd = server.commands().lookup(argv[0]);
         if (cmd != null && cmd.hasSubcommands() && n >= 2) {

@@ -258,7 +258,12 @@ class AclDifferentialTest {
                     new String[] {"EVAL", "return redis.pcall('get','zz')", "0"},
                     new String[] {"EVAL", "return redis.call('publish','zz','x')", "0"},
                     new String[] {"EVAL", "return redis.call('get','a1')", "0"},
-                    new String[] {"EVAL", "return redis.call('get','zz')", "1", "zz"})) {
+                    new String[] {"EVAL", "return redis.call('get','zz')", "1", "zz"},
+                    new String[] {"EVAL", "return redis.acl_check_cmd('get','a1')", "0"},
+                    new String[] {"EVAL", "return redis.acl_check_cmd('get','zz')", "0"},
+                    new String[] {"EVAL", "return redis.acl_check_cmd('del','a1')", "0"},
+                    new String[] {"EVAL", "return redis.acl_check_cmd('client','list')", "0"},
+                    new String[] {"EVAL", "return redis.acl_check_cmd('nosuch','x')", "0"})) {
                 assertThat(o.call(cmd)).as(Arrays.toString(cmd)).isEqualTo(r.call(cmd));
             }
         }
