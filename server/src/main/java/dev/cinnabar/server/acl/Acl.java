@@ -82,6 +82,7 @@ public final class Acl implements Authenticator {
         for (String name : List.of("aclfile", "acllog-max-len", "acl-pubsub-default", "user")) {
             config.implemented(name);
         }
+        config.userLines = acl::configLines;
         ctx.clients().authenticator(acl);
         ctx.dispatcher().install(Dispatcher.Stage.ACL, acl::check);
         ctx.feature(Acl.class, () -> acl);
@@ -467,6 +468,17 @@ public final class Acl implements Authenticator {
         }
         log.add(new AclLog.Entry(reason, context, object, username, server.clock().millis(), ClientInfo.describe(real)),
                 logMaxLen());
+    }
+
+    /** CONFIG REWRITE's user lines: every user, or none when the users live in an aclfile (as Redis). */
+    private List<String> configLines() {
+        List<String> out = new ArrayList<>();
+        if (aclFile().isEmpty()) {
+            for (User u : users.values()) {
+                out.add("user " + u.name + " " + u.describe());
+            }
+        }
+        return out;
     }
 
     // ---- the ACL file

@@ -62,7 +62,12 @@ public final class ConfigRewrite {
             if (parts == null || parts.length == 0) {
                 continue;
             }
-            ConfigEntry e = config.entry(new String(parts[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT));
+            String directive = new String(parts[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+            if (directive.equals(ConfigFile.USER)) {
+                positions.computeIfAbsent(ConfigFile.USER, k -> new ArrayDeque<>()).add(i);
+                continue;
+            }
+            ConfigEntry e = config.entry(directive);
             if (e != null) {
                 positions.computeIfAbsent(e.name(), k -> new ArrayDeque<>()).add(i);
             }
@@ -79,6 +84,20 @@ public final class ConfigRewrite {
                     lines.set(pos, w.text);
                 } else if (w.force) {
                     appended.add(w.text);
+                }
+            }
+            drop.addAll(at);
+        }
+        java.util.function.Supplier<List<String>> users = config.userLines;
+        if (users != null) {
+            // as Redis: every ACL user as a "user" line (none when an aclfile keeps them)
+            ArrayDeque<Integer> at = positions.getOrDefault(ConfigFile.USER, new ArrayDeque<>());
+            for (String u : users.get()) {
+                Integer pos = at.poll();
+                if (pos != null) {
+                    lines.set(pos, u);
+                } else {
+                    appended.add(u);
                 }
             }
             drop.addAll(at);

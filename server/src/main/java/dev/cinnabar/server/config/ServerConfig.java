@@ -140,6 +140,11 @@ public final class ServerConfig {
     /** "user" lines from the configuration file (each: the name, then the rules), applied by the ACL feature. */
     public final List<List<String>> users = new ArrayList<>();
     private volatile boolean usersImplemented;
+    /**
+     * The "user" lines CONFIG REWRITE writes (set by the ACL feature: every user, or none when an
+     * aclfile holds them); null keeps the file's user lines as they are.
+     */
+    public volatile java.util.function.Supplier<List<String>> userLines;
 
     public ServerConfig() {
         load();
