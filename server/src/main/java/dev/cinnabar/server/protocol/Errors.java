@@ -444,7 +444,7 @@ public final class Errors {
     public static final String WAIT_ON_REPLICA = "ERR WAIT cannot be used with replica instances. Please also note that "
             + "since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas "
             + "are just local and are not propagated.";
-    public static final String REPLICAOF_CLUSTER = "ERR REPLICAOF not allowed in cluster mode.";
+    public static final String INVALID_MASTER_PORT = "ERR Invalid master port";
 
     public static String unrecognizedReplconf(String option) {
         return "ERR Unrecognized REPLCONF option: " + option;

@@ -289,6 +289,7 @@ final class MasterLink {
                 throw new LinkError("Bad EOF mark from MASTER: '" + header + "'");
             }
             server.log().notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory");
+            transferSize = 0; // unknown, as Redis shows it
             rdb = readUntilMark(in, mark);
         } else {
             long size;

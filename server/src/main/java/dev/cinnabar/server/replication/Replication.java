@@ -1192,11 +1192,11 @@ public final class Replication {
         field.accept("slave_read_repl_offset", up ? l.readOffset : applied);
         field.accept("slave_repl_offset", applied);
         if (syncing) {
-            long total = l.transferSize;
+            long total = Math.max(0, l.transferSize);
             long read = l.transferRead;
             field.accept("master_sync_total_bytes", total);
             field.accept("master_sync_read_bytes", read);
-            field.accept("master_sync_left_bytes", total < 0 ? -1 : total - read);
+            field.accept("master_sync_left_bytes", total - read);
             field.accept("master_sync_perc", String.format(java.util.Locale.ROOT, "%.2f",
                     total <= 0 ? 0.0 : read * 100.0 / total));
             field.accept("master_sync_last_io_seconds_ago", (now - l.transferLastIoMillis) / 1000);

@@ -66,6 +66,33 @@ class ReplicationMasterTest {
         }
     }
 
+    @Test
+    void replicaWithoutItsMasterAnswersAsRedis() {
+        try (Differ d = Differ.start()) {
+            d.assertSame(Sequence.of(
+                    "SET a 1",
+                    "REPLICAOF 127.0.0.1 x",
+                    "REPLICAOF 127.0.0.1 1",
+                    "REPLICAOF 127.0.0.1 1",
+                    "GET a",
+                    "SET a 2",
+                    "EVAL \"return redis.call('set','a','3')\" 0",
+                    "WAIT 1 1",
+                    "FAILOVER",
+                    "CONFIG SET replica-serve-stale-data no",
+                    "GET a",
+                    "SET a 2",
+                    "PING",
+                    "CONFIG SET replica-read-only no",
+                    "SET a 4",
+                    "CONFIG SET replica-read-only yes",
+                    "CONFIG SET replica-serve-stale-data yes",
+                    "REPLICAOF NO ONE",
+                    "SET a 5",
+                    "GET a"));
+        }
+    }
+
     private static final List<String> MARKER = List.of("set", "__marker__", "1");
 
     @Test

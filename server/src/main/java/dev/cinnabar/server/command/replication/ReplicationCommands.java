@@ -55,8 +55,8 @@ public final class ReplicationCommands implements CommandFamily {
             return;
         }
         Long port = Numbers.parseLong(c.arg(2));
-        if (port == null) {
-            c.error(Errors.NOT_INTEGER);
+        if (port == null || port < 0 || port > 65535) {
+            c.error(Errors.INVALID_MASTER_PORT);
             return;
         }
         String host = Texts.str(c.arg(1));
