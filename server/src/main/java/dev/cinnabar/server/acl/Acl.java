@@ -250,6 +250,7 @@ public final class Acl implements Authenticator {
         }
         boolean superset = true;
         for (Selector s : original.selectors) {
+            superset &= !s.has(Selector.ALLCHANNELS); // every channel was allowed; now some are not
             for (Selector.Channel ch : s.channels) {
                 superset &= upcoming.stream().anyMatch(x -> x.text().equals(ch.text()));
             }
@@ -367,6 +368,25 @@ public final class Acl implements Authenticator {
             case AclLog.KEY -> Errors.NOPERM_KEYS;
             default -> Errors.NOPERM_CHANNELS;
         };
+    }
+
+    /**
+     * True when one of the user's selectors allows the call and reading any key (allkeys, or a
+     * "*" pattern with read permission): SORT ... BY / GET patterns need it, as Redis 7.0's
+     * ACLUserCheckCmdWithUnrestrictedKeyAccess. A script's call is judged for the script's caller.
+     */
+    public boolean readsAnyKey(Client c, CommandSpec cmd) {
+        User u = subject(c);
+        for (Selector s : u.selectors) {
+            boolean anyKey = s.has(Selector.ALLKEYS);
+            for (Selector.KeyPattern k : s.keys) {
+                anyKey |= (k.perms & Selector.READ) != 0 && k.text.equals("*");
+            }
+            if (anyKey && checkSelector(s, cmd, cmd.info(), c.argv(), c.argc(), new int[1], new ArrayList<>(1)) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when c's user may run the call (redis.acl_check_cmd); nothing is logged or counted. */

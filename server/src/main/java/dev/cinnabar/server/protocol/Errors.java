@@ -31,6 +31,8 @@ public final class Errors {
     public static final String EXEC_NOPERM_KEYS = EXEC_NOPERM + "no permission to touch the specified keys";
     public static final String EXEC_NOPERM_CHANNELS = EXEC_NOPERM + "no permission to access one of the channels used as"
             + " arguments";
+    public static final String SORT_BY_ACL = "ERR BY option of SORT denied due to insufficient ACL permissions.";
+    public static final String SORT_GET_ACL = "ERR GET option of SORT denied due to insufficient ACL permissions.";
     public static final String ACL_RULE_WRONG_FORMAT = "Wrong format";
     public static final String ACL_RULE_UNKNOWN = "Unknown command or category name in ACL";
     public static final String ACL_RULE_SYNTAX = "Syntax error";

@@ -209,6 +209,36 @@ class AclDifferentialTest {
     }
 
     @Test
+    void sortByAndGetPatternsNeedReadAccessToEveryKey() {
+        both("RPUSH", "mylist", "1");
+        both("SET", "v1", "1");
+        for (String rules : List.of("(+sort ~mylist)", "(+sort ~mylist ~v*)", "(+sort ~mylist %W~*)",
+                "(+sort ~mylist %R~*)", "(+sort allkeys)")) {
+            both("ACL", "SETUSER", "alice", "reset", "on", "nopass", rules);
+            try (RespClient r = redis.client(); RespClient o = server.client()) {
+                for (String line : List.of("AUTH alice x", "SORT mylist BY v*", "SORT mylist BY nosort", "SORT mylist GET #",
+                        "SORT mylist GET v*", "SORT mylist BY v", "EVAL return(redis.pcall('sort','mylist','by','v*')) 0")) {
+                    String[] cmd = line.startsWith("EVAL") ? new String[] {"EVAL",
+                        "return redis.pcall('sort','mylist','by','v*')", "0"} : line.split(" ");
+                    assertThat(o.call(cmd)).as(rules + " " + line).isEqualTo(r.call(cmd));
+                }
+            }
+        }
+    }
+
+    @Test
+    void subscribersLosingAllchannelsAreDisconnected() {
+        both("ACL", "SETUSER", "bob", "on", "nopass", "~*", "+@all", "allchannels");
+        try (RespClient sub = server.client()) {
+            sub.call("AUTH", "bob", "x");
+            sub.call("PSUBSCRIBE", "foo");
+            assertThat(ours.call("ACL", "SETUSER", "bob", "resetchannels")).isEqualTo(new Resp.Simple("OK"));
+            sub.timeout(2000);
+            assertThat(sub.isClosedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void channelsAreCheckedForPublishAndSubscribe() {
         both("ACL", "SETUSER", "bob", "on", "nopass", "~*", "+@all", "resetchannels", "&news.*", "&exact");
         try (RespClient r = redis.client(); RespClient o = server.client()) {

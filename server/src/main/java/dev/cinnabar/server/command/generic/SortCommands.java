@@ -94,7 +94,16 @@ public final class SortCommands implements CommandFamily {
                 } else if (opt.equalsIgnoreCase("by") && left >= 1) {
                     by = c.arg(++j);
                     dontSort = indexOf(by, (byte) '*', 0) < 0;
+                    // a BY pattern reads keys no key spec names: only for users who may read every key
+                    if (!dontSort && !readsAnyKey(c)) {
+                        c.error(Errors.SORT_BY_ACL);
+                        return null;
+                    }
                 } else if (opt.equalsIgnoreCase("get") && left >= 1) {
+                    if (!readsAnyKey(c)) {
+                        c.error(Errors.SORT_GET_ACL);
+                        return null;
+                    }
                     gets.add(c.arg(++j));
                 } else {
                     c.error(Errors.SYNTAX);
@@ -103,6 +112,12 @@ public final class SortCommands implements CommandFamily {
             }
             return new SortArgs(desc, alpha, start, count, store, by, dontSort, gets);
         }
+    }
+
+    /** True when the client's ACL user may read any key with this call (Redis 7.0's rule for BY and GET). */
+    private static boolean readsAnyKey(Client c) {
+        // the spec called (a script's client has no current command set)
+        return dev.cinnabar.server.acl.Acl.of(c.server()).readsAnyKey(c, c.server().commands().lookup(c.arg(0)));
     }
 
     void sort(Client c, boolean readOnly) {
