@@ -828,7 +828,11 @@ public final class Replication {
     /** min-replicas-to-write: write commands get NOREPLICAS while too few replicas are good. */
     private String writesRefused(Client c, CommandSpec cmd) {
         long min = cfg("min-replicas-to-write");
-        if (min <= 0 || cfg("min-replicas-max-lag") <= 0 || isReplicaRole() || goodReplicas >= min) {
+        if (min <= 0 || cfg("min-replicas-max-lag") <= 0 || isReplicaRole()) {
+            return null;
+        }
+        refreshGoodReplicas(); // a few replicas: counted now, so CONFIG SET and ACKs take effect at once
+        if (goodReplicas >= min) {
             return null;
         }
         return isWrite(c, cmd) ? Errors.NOREPLICAS : null;
