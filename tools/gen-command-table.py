@@ -22,6 +22,9 @@ info = cli("COMMAND")
 # other command without the write flag, are postponed by CLIENT PAUSE WRITE). The server hides the
 # flag from COMMAND again (CommandFlag.reported), so COMMAND's output stays Redis's.
 MAY_REPLICATE = {"eval", "evalsha", "fcall", "publish", "spublish", "pfcount"}
+# Also hidden by COMMAND: the commands that may delete (lazily expire) keys they did not name, whose
+# deletions Redis propagates without a MULTI/EXEC around them (src/commands: scan, randomkey).
+TOUCHES_ARBITRARY_KEYS = {"scan", "randomkey"}
 docs = cli("COMMAND DOCS".split()[0], "DOCS")
 here = os.path.dirname(os.path.abspath(__file__))
 out_dir = os.path.join(here, "..", "server", "src", "main", "resources", "dev", "cinnabar", "server", "command")
@@ -46,6 +49,8 @@ def convert(e, doc):
     name, arity, flags, first, last, step, acl, tips, keyspecs, subs = e
     if name in MAY_REPLICATE and "may_replicate" not in flags:
         flags = flags + ["may_replicate"]
+    if name in TOUCHES_ARBITRARY_KEYS and "touches_arbitrary_keys" not in flags:
+        flags = flags + ["touches_arbitrary_keys"]
     d = doc or {}
     c = {
         "name": name, "arity": arity, "flags": flags, "firstKey": first, "lastKey": last, "step": step,

@@ -30,11 +30,11 @@ package dev.cinnabar.server.command;
 public enum CommandFlag {
     WRITE, READONLY, DENYOOM, MODULE, ADMIN, PUBSUB, NOSCRIPT, BLOCKING, LOADING, STALE, SKIP_MONITOR,
     SKIP_SLOWLOG, ASKING, FAST, NO_AUTH, MAY_REPLICATE, SENTINEL, ONLY_SENTINEL, NO_MANDATORY_KEYS,
-    PROTECTED, NO_ASYNC_LOADING, NO_MULTI, MOVABLEKEYS, ALLOW_BUSY;
+    PROTECTED, NO_ASYNC_LOADING, NO_MULTI, MOVABLEKEYS, ALLOW_BUSY, TOUCHES_ARBITRARY_KEYS;
 
-    /** False for a flag Redis 7.0's COMMAND does not show (may_replicate). */
+    /** False for a flag Redis 7.0's COMMAND does not show (may_replicate, touches_arbitrary_keys). */
     public boolean reported() {
-        return this != MAY_REPLICATE;
+        return this != MAY_REPLICATE && this != TOUCHES_ARBITRARY_KEYS;
     }
 
     /** The name COMMAND prints, e.g. "no_auth". */

@@ -439,7 +439,7 @@ public final class Dispatcher {
             o.afterCall(c, cmd, micros, changes != 0);
         }
         if (depth == 0) {
-            propagator.flush();
+            propagator.flush(cmd);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.cinnabar.server.propagate;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
@@ -135,18 +136,27 @@ public final class Propagator implements KeyspaceHooks {
 
     /** Redis's propagatePendingCommands: hands the collected unit to the sinks. */
     public void flush() {
+        flush(null);
+    }
+
+    /**
+     * As {@link #flush()} after the top-level command top: the lazy-expiry deletions of a command
+     * that touches arbitrary keys (SCAN, RANDOMKEY) go without MULTI/EXEC, as active expiry's.
+     */
+    public void flush(CommandSpec top) {
         int n = pending.size();
         if (n == 0) {
             return;
         }
+        boolean transaction = n > 1 && (top == null || !top.has(CommandFlag.TOUCHES_ARBITRARY_KEYS));
         try {
-            if (n > 1) {
+            if (transaction) {
                 emit(pending.get(0).dbId, new byte[][] {MULTI}, ALL);
             }
             for (Op op : pending) {
                 emit(op.dbId, op.argv, op.targets);
             }
-            if (n > 1) {
+            if (transaction) {
                 emit(pending.get(n - 1).dbId, new byte[][] {EXEC}, ALL);
             }
         } finally {
