@@ -158,7 +158,9 @@ class ScriptingLimitsTest {
     void stringRepAndUnpackFollowLua51() {
         d.both("EVAL", "return string.rep('x', -1)", "0");
         d.both("EVAL", "return string.rep('ab', 0)", "0");
-        d.both("EVAL", "return string.rep('', 2^31-1)", "0");
+        d.both("EVAL", "return string.rep('', 2^24)", "0");
+        // Redis's Lua loops 2^31 times for this (seconds, more on a loaded machine): ours alone
+        assertThat(d.ours.call("EVAL", "return string.rep('', 2^31-1)", "0")).isEqualTo(d.ours.call("EVAL", "return ''", "0"));
         d.both("EVAL", "return string.rep('x', 2^53)", "0");
         d.both("EVAL", "return string.rep('ab', 3)", "0");
         d.both("EVAL", "return ('ab'):rep(2)", "0");
