@@ -7,6 +7,7 @@ import dev.cinnabar.server.command.CommandFlag;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
+import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.propagate.PropagationSink;
@@ -1178,8 +1179,18 @@ public final class Replication {
         if (!isReplicaRole() || masterLinkUp() || cfgYes("replica-serve-stale-data")) {
             return null;
         }
+        if (cmd == server.commands().spec("exec")) {
+            // EXEC runs only if every queued command may run on a stale replica: the link may have
+            // gone down after they were queued (the gate then answers EXECABORT ... MASTERDOWN).
+            return Transactions.queues(c, (q, argv) -> !staleAllowed(q))
+                    ? Errors.MASTERDOWN : null;
+        }
+        return staleAllowed(cmd) ? null : Errors.MASTERDOWN;
+    }
+
+    private static boolean staleAllowed(CommandSpec cmd) {
         CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
-        return cmd.has(CommandFlag.STALE) || top.has(CommandFlag.STALE) ? null : Errors.MASTERDOWN;
+        return cmd.has(CommandFlag.STALE) || top.has(CommandFlag.STALE);
     }
 
     private void replicaInfo(BiConsumer<String, Object> field) {

@@ -93,6 +93,34 @@ class ReplicationMasterTest {
         }
     }
 
+    @Test
+    void execOfCommandsQueuedBeforeTheReplicaWentStaleAnswersAsRedis() {
+        // Queued while a master, EXEC'd once another client made the server a replica with no link:
+        // a queue holding a command not allowed on a stale replica aborts with MASTERDOWN.
+        try (Differ d = Differ.start()) {
+            d.assertSame(Sequence.of(
+                    "CONFIG SET replica-serve-stale-data no",
+                    "SET xx 1",
+                    "MULTI",
+                    "GET xx",
+                    "c1 REPLICAOF 127.0.0.1 1",
+                    "EXEC",
+                    "c1 REPLICAOF NO ONE",
+                    "MULTI",
+                    "PING",
+                    "c1 REPLICAOF 127.0.0.1 1",
+                    "EXEC",
+                    "MULTI",
+                    "CONFIG GET replica-serve-stale-data",
+                    "EXEC",
+                    "MULTI",
+                    "c1 REPLICAOF NO ONE",
+                    "GET xx",
+                    "EXEC",
+                    "CONFIG SET replica-serve-stale-data yes"));
+        }
+    }
+
     private static final List<String> MARKER = List.of("set", "__marker__", "1");
 
     @Test
