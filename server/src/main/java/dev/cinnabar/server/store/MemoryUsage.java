@@ -4,7 +4,6 @@ import dev.cinnabar.server.store.hash.RHash;
 import dev.cinnabar.server.store.list.QuickList;
 import dev.cinnabar.server.store.set.RSet;
 import dev.cinnabar.server.store.stream.Stream;
-import dev.cinnabar.server.store.stream.StreamId;
 import dev.cinnabar.server.store.zset.ZSet;
 
 /**
@@ -108,9 +107,8 @@ public final class MemoryUsage {
     private static long hash(RHash h, int samples) {
         Sample s = new Sample(h.isListpack() ? 0 : samples);
         if (h.isListpack()) {
-            // listpack entries: the bytes plus about 2 bytes of header and back-length each
-            h.forEach((f, v) -> s.add(f.length + v.length + 4));
-            return 16 + 24 + array(s.bytes + 6);
+            // the hash and listpack objects, and the listpack's array with its spare room
+            return 16 + 24 + array(h.listpackCapacity());
         }
         // hashtable: a field node (32), a bucket slot, and the field's and value's arrays
         long cursor = 0;
@@ -141,26 +139,32 @@ public final class MemoryUsage {
     }
 
     private static long zset(ZSet z, int samples) {
-        boolean compact = z.isCompact();
-        Sample s = new Sample(compact ? 0 : samples);
-        z.walk(0, compact || samples == 0 ? z.size() : samples, false, (m, score) -> s.add(compact
-                ? m.length + 10 // member bytes, a score of up to 8 bytes, entry headers
-                // skiplist node (32) with its level array (~24), the member index entry (36), member bytes
-                : 32 + 24 + 36 + array(m.length)));
-        return compact ? 16 + 24 + array(s.bytes) : 16 + 64 + s.extrapolate(z.size());
+        if (z.isCompact()) {
+            return 16 + array(z.packLength()); // the set object and its packed array
+        }
+        Sample s = new Sample(samples);
+        // a skiplist node with its two inline levels (a quarter of the nodes have an upper array)
+        // doubling as the member index's entry (64), its index bucket slots (8), the member bytes
+        z.walk(0, samples == 0 ? z.size() : samples, false, (m, score) -> s.add(64 + 8 + array(m.length)));
+        return 16 + 64 + s.extrapolate(z.size());
     }
 
     private static long stream(Stream st, int samples) {
-        Sample s = new Sample(samples);
-        st.range(StreamId.MIN, StreamId.MAX, false, samples == 0 ? 0 : samples, (id, fields) -> {
-            long b = 8 + 8 + 4 + 1 + 1; // id (ms, seq), offset, deleted flag, element count
-            for (byte[] f : fields) {
-                b += 1 + f.length;
+        // the stream object and its node list, then the nodes: the last one measured, the others
+        // (full nodes of stream-node-max-entries entries) estimated from the first, or each
+        // measured when samples is 0
+        int nodes = st.nodeCount();
+        long b = 64 + 16 + 4L * nodes;
+        if (nodes > 0) {
+            if (samples == 0) {
+                for (int i = 0; i < nodes; i++) {
+                    b += st.nodeBytes(i);
+                }
+            } else {
+                b += st.nodeBytes(nodes - 1) + (nodes > 1 ? (nodes - 1) * st.nodeBytes(0) : 0);
             }
-            return s.add(b);
-        });
-        // each node: the object and five arrays' headers; the stream object, its node list
-        return 64 + st.nodeCount() * (64L + 5 * 16) + s.extrapolate(st.length()) + groups(st);
+        }
+        return b + groups(st);
     }
 
     /**

@@ -186,6 +186,16 @@ public final class Stream implements RValue {
         return nodes.size();
     }
 
+    /**
+     * Heap bytes of node i (memory accounting): the object and its five arrays at their capacities
+     * (they grow by doubling).
+     */
+    public long nodeBytes(int i) {
+        Node n = nodes.get(i);
+        return 40 + 16 + 8L * n.ms.length + 16 + 8L * n.seq.length + 16 + 4L * n.off.length + 16 + n.deleted.length
+                + 16 + n.data.length + 8;
+    }
+
     // ---- consumer groups
 
     /** The group with this name, or null. */

@@ -591,4 +591,9 @@ public final class ZSet implements RValue {
     public boolean isCompact() {
         return packed();
     }
+
+    /** Length of the small encoding's array (memory accounting); 0 in the skiplist form. */
+    public int packLength() {
+        return packed() ? pack().length : 0;
+    }
 }
