@@ -404,7 +404,7 @@ public final class Eviction {
 
     private void cron() {
         used.refresh();
-        heap.cron();
+        heap.cron(used);
         if (running) {
             running = false;
             if (limited()) {

@@ -2,10 +2,16 @@ package dev.cinnabar.server.memory;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
@@ -23,14 +29,26 @@ import javax.management.openmbean.CompositeData;
  *       {@code (max heap - baseline) * (100 - margin) / 100}, where the baseline is the heap the
  *       server held at start-up, before any data. Deterministic and cheap (no GC involved), it
  *       acts as an implicit maxmemory when maxmemory is 0 or larger;
- *   <li><b>the heap itself</b>: after every garbage collection the heap still in use is compared
- *       with {@code max heap * (100 - margin / 2) / 100}; above it the heap is "critical" and every
+ *   <li><b>the heap itself</b>: after a full collection the heap still in use is compared with
+ *       {@code max heap * (100 - margin / 2) / 100}; above it the heap is "critical" and every
  *       denyoom command is refused until a later collection finds it below (this catches what the
- *       estimate misses: query buffers, replies, values estimated low).
+ *       estimate misses: values estimated low, garbage the collector cannot keep up with). Young
+ *       collections only clear the state: the heap they leave in use includes the old
+ *       generation's garbage, so it overstates the live data. When memory was freed since the
+ *       heap went critical (the estimate fell), the cron asks for a collection, at most once a
+ *       second, so that writes are accepted again without waiting for the next natural one.
  * </ul>
  *
- * The margin leaves room for the transient allocations of a command (its argv, its reply) and for
- * the collector to work without thrashing.
+ * <p>Client buffers (the JVM's, not Redis's limits): the input every connection holds (query
+ * buffer and the arguments of a request read partly) is summed in {@link #inputChanged} as it
+ * grows; beyond the <b>buffer budget</b>, {@code max heap * margin / 200}, a connection holding
+ * more than {@link #SMALL_CLIENT} is closed as its read arrives. A batch of pipelined requests
+ * stops, closing its client, once its replies pass an eighth of the budget (never after its
+ * first command: one reply is bounded by the data). The cron closes the largest holders when the
+ * buffers of all clients (input and pending replies) pass twice the budget.
+ *
+ * <p>The margin leaves room for the transient allocations of a command (its argv, its reply) and
+ * for the collector to work without thrashing.
  */
 public final class HeapGuard {
     private final ServerContext server;
@@ -39,6 +57,13 @@ public final class HeapGuard {
     /** Set from the GC notification thread, read under the execution lock. */
     private volatile boolean critical;
     private volatile long usedAfterLastGc;
+    /** Connections below this much input or output are never closed by the guard. */
+    public static final long SMALL_CLIENT = 64 * 1024;
+    /** Input held by all connections (query buffers and partly read arguments). */
+    private final AtomicLong input = new AtomicLong();
+    /** The estimate when the heap was found critical, and when a collection was last requested. */
+    private long usedAtCritical = -1;
+    private long lastRequestedGc;
 
     private HeapGuard(ServerContext server, long maxHeap, long baseline) {
         this.server = server;
@@ -86,7 +111,12 @@ public final class HeapGuard {
             }
         }
         usedAfterLastGc = used;
-        critical = maxHeap > 0 && used > criticalBytes();
+        boolean above = maxHeap > 0 && used > criticalBytes();
+        if (!above) {
+            critical = false;
+        } else if (info.getGcAction().contains("major")) {
+            critical = true; // only a full collection knows the live data
+        }
     }
 
     private static boolean isHeapPool(String name) {
@@ -129,6 +159,93 @@ public final class HeapGuard {
         return maxHeap;
     }
 
-    void cron() {
+    /** The guard of a server, or null when none is installed (embedded servers without the feature). */
+    public static HeapGuard of(ServerContext s) {
+        Eviction e = Eviction.of(s);
+        return e == null ? null : e.heap();
+    }
+
+    /** The buffer budget (see the class comment); Long.MAX_VALUE with an unbounded heap. */
+    public long bufferBudget() {
+        return maxHeap == 0 ? Long.MAX_VALUE : maxHeap * margin() / 200;
+    }
+
+    /** The replies a batch of pipelined requests may pile up before its client is closed. */
+    public long batchReplyCap() {
+        return maxHeap == 0 ? Long.MAX_VALUE : Math.max(SMALL_CLIENT, bufferBudget() / 8);
+    }
+
+    /**
+     * A connection's input grew or shrank by delta (negative when it closes). Returns false when
+     * the connection, holding {@code held} bytes, must be closed: all input is over the budget.
+     * Any thread.
+     */
+    public boolean inputChanged(long delta, long held) {
+        long total = delta == 0 ? input.get() : input.addAndGet(delta);
+        return total <= bufferBudget() || held < SMALL_CLIENT;
+    }
+
+    /** Input held by all connections. */
+    public long inputBytes() {
+        return input.get();
+    }
+
+    /** Under the execution lock. */
+    void cron(UsedMemory used) {
+        if (maxHeap == 0) {
+            return;
+        }
+        if (critical) {
+            long u = used.used();
+            if (usedAtCritical < 0) {
+                usedAtCritical = u;
+            } else if (usedAtCritical - u > maxHeap * margin() / 400) {
+                long now = System.nanoTime();
+                if (now - lastRequestedGc > 1_000_000_000L) {
+                    lastRequestedGc = now;
+                    usedAtCritical = u;
+                    System.gc(); // memory was freed: let a collection say whether writes may resume
+                }
+            }
+        } else {
+            usedAtCritical = -1;
+        }
+        dropLargestClients();
+    }
+
+    /** Closes the clients holding most buffers while all clients hold more than twice the budget. */
+    private void dropLargestClients() {
+        long total = 0;
+        List<Client> big = new ArrayList<>();
+        for (Client c : server.clients().all()) {
+            if (c.connection() == null) {
+                continue;
+            }
+            long b = buffers(c);
+            total += b;
+            if (b >= SMALL_CLIENT) {
+                big.add(c);
+            }
+        }
+        long budget = bufferBudget();
+        if (total <= 2 * budget) {
+            return;
+        }
+        big.sort(Comparator.comparingLong(HeapGuard::buffers).reversed());
+        for (Client c : big) {
+            if (total <= budget) {
+                break;
+            }
+            long b = buffers(c);
+            server.log().warning("Closing client that holds " + b + " bytes of buffers: the buffers of all clients"
+                    + " passed the heap's budget (heap-safety-margin): " + ClientInfo.describe(c));
+            c.connection().close();
+            total -= b;
+        }
+    }
+
+    private static long buffers(Client c) {
+        var conn = c.connection();
+        return conn.queryBufferBytes() + conn.pendingArgvBytes() + conn.pendingOutputBytes();
     }
 }

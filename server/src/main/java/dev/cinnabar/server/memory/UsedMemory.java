@@ -24,8 +24,8 @@ import dev.cinnabar.server.store.Strings;
  * <p>used_memory_startup is that figure right after start-up plus the structures every server holds
  * whatever its data (the shared small integers, the databases, the command table); the JVM's own
  * classes, thread stacks and buffer pools are not counted, as Redis does not count its binary.
- * Each connected client is charged {@link #CLIENT_BYTES} besides its pending output. Under the
- * execution lock.
+ * Each connected client is charged {@link #CLIENT_BYTES} besides its buffers (query buffer,
+ * partly read arguments, pending replies, MULTI queue). Under the execution lock.
  */
 public final class UsedMemory {
     /** A connection's own state (client object, session, handler), an estimate. */
@@ -67,7 +67,7 @@ public final class UsedMemory {
             if (c.connection() == null) {
                 continue;
             }
-            long b = CLIENT_BYTES + c.connection().pendingOutputBytes();
+            long b = clientBytes(c);
             if ((c.flags & dev.cinnabar.server.session.ClientFlags.REPLICA) != 0) {
                 replicas += b;
             } else {
@@ -88,6 +88,18 @@ public final class UsedMemory {
         scriptsFunctions = fn;
         aofBuffer = dev.cinnabar.server.persistence.aof.Aof.of(server).bufferLength();
         backlog = dev.cinnabar.server.replication.Replication.of(server).backlogMemory();
+    }
+
+    /**
+     * What a connected client holds, as Redis's getClientMemoryUsage: its own state, the query
+     * buffer, the arguments of a request read only partly, queued replies and the commands queued
+     * in MULTI. (The free room of the query buffer is not counted: it is a pooled direct buffer,
+     * off the heap.)
+     */
+    static long clientBytes(Client c) {
+        var conn = c.connection();
+        return CLIENT_BYTES + conn.queryBufferBytes() + conn.pendingArgvBytes()
+                + conn.pendingOutputBytes() + c.queuedBytes;
     }
 
     /** used_memory: every part below (settles the accounting first). */

@@ -4,6 +4,7 @@ import dev.cinnabar.server.ExecutionLock;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
+import dev.cinnabar.server.memory.HeapGuard;
 import dev.cinnabar.server.protocol.ProtocolException;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RequestParser;
@@ -147,6 +148,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private volatile int qbufCap;
     private volatile long qbufPeak;
     private volatile long argvMem;
+    /** The heap guard (null without one) and the input of this connection it was last told of (loop thread). */
+    private HeapGuard heapGuard;
+    private long reportedInput;
     /** Deliveries not written yet; guarded by pendingLock (written under the execution lock too). */
     private final Object pendingLock = new Object();
     private ByteBuf pending;
@@ -185,6 +189,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             client.flags |= ClientFlags.UNIX_SOCKET;
         }
         parser.maxBulkLen(server.config().protoMaxBulkLen);
+        heapGuard = HeapGuard.of(server);
         server.clients().add(client);
         ctx.fireChannelActive();
     }
@@ -205,6 +210,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             cumulation.release();
             cumulation = null;
         }
+        forgetInput();
         if (owner.get() == LOOP) {
             batch.clear(); // else its owner (the away thread, or whoever claims the waiter) drops it
         }
@@ -232,11 +238,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 : ByteToMessageDecoder.COMPOSITE_CUMULATOR).cumulate(ctx.alloc(), cumulation, in);
         if (!runnable) {
             // Not ours to run now: keep reading (a disconnect must be noticed) within the limit.
-            updateQbuf();
+            boolean withinHeap = updateQbuf();
             if (queryBufferLength() > server.config().clientQueryBufferLimit) {
                 server.log().warning("Closing client that reached max query buffer length: "
                         + ClientInfo.describe(client));
                 closeNow();
+            } else if (!withinHeap) {
+                closeForHeap();
             }
             return;
         }
@@ -301,6 +309,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 closeNow();
                 return;
             }
+            if (!updateQbuf()) {
+                out.release();
+                writer.target(null);
+                batch.clear();
+                closeForHeap();
+                return;
+            }
             if (!batch.isEmpty()) {
                 updateQbuf();
                 runBatch(0);
@@ -337,7 +352,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         return (c == null ? 0 : c.readableBytes()) + parser.partialBulkBytes();
     }
 
-    private void updateQbuf() {
+    /**
+     * Updates the query buffer figures and tells the heap guard what input this connection holds;
+     * false when the guard wants the connection closed (loop thread).
+     */
+    private boolean updateQbuf() {
         ByteBuf c = cumulation;
         long partial = parser.partialBulkBytes();
         qbufLen = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.readableBytes()) + partial);
@@ -346,6 +365,29 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             qbufPeak = qbufCap;
         }
         argvMem = parser.pendingBytes() - partial;
+        HeapGuard g = heapGuard;
+        if (g == null) {
+            return true;
+        }
+        long held = (c == null ? 0 : c.readableBytes()) + parser.pendingBytes();
+        long delta = closing ? -reportedInput : held - reportedInput;
+        reportedInput += delta;
+        return g.inputChanged(delta, held);
+    }
+
+    /** Issue 13 item 4: the input of all clients passed the heap guard's budget. */
+    private void closeForHeap() {
+        server.log().warning("Closing client whose input would exhaust the heap (the input of all clients passed "
+                + "the budget heap-safety-margin leaves): " + ClientInfo.describe(client));
+        closeNow();
+    }
+
+    /** The heap guard forgets this connection's input (it is closed; loop thread). */
+    private void forgetInput() {
+        if (heapGuard != null && reportedInput != 0) {
+            heapGuard.inputChanged(-reportedInput, 0);
+            reportedInput = 0;
+        }
     }
 
     /**
@@ -433,6 +475,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 runningQbuf = wireLeft;
                 server.dispatcher().call(client);
                 runningQbuf = 0;
+                if (i > from && heapGuard != null && writer.target().readableBytes() > heapGuard.batchReplyCap()) {
+                    server.log().warning("Closing client whose pipelined replies would exhaust the heap (over "
+                            + heapGuard.batchReplyCap() + " bytes in one batch, heap-safety-margin): "
+                            + ClientInfo.describe(client));
+                    closing = true; // nothing more of the batch runs
+                    close();
+                }
                 wireLeft -= wire[i];
                 if (client.postponed) {
                     client.postponed = false;
@@ -784,6 +833,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 cumulation.release();
                 cumulation = null;
             }
+            forgetInput();
             channel.close();
         } else {
             channel.eventLoop().execute(this::closeNow);

@@ -51,17 +51,26 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts {@code bin/cinnabar-server} with extra directives (e.g. "--io-threads", "2"). */
     public static ServerProcess cinnabar(String... extraArgs) {
+        return cinnabarWithJavaOpts(null, extraArgs);
+    }
+
+    /**
+     * Starts {@code bin/cinnabar-server} with the JVM options given (CINNABAR_JAVA_OPTS, e.g. a
+     * small "-Xmx128m"); null keeps the launcher's defaults.
+     */
+    public static ServerProcess cinnabarWithJavaOpts(String javaOpts, String... extraArgs) {
         Path root = repositoryRoot();
-        return start("cinnabar", root, List.of(root.resolve("bin/cinnabar-server").toString()), extraArgs);
+        return start("cinnabar", root, List.of(root.resolve("bin/cinnabar-server").toString()), javaOpts, extraArgs);
     }
 
     /** Starts the reference redis-server (skips the test when absent outside CI, fails in CI). */
     public static ServerProcess redis(String... extraArgs) {
         RealRedis.assumeAvailable();
-        return start("redis", Path.of(System.getProperty("user.dir")), List.of(RealRedis.binary()), extraArgs);
+        return start("redis", Path.of(System.getProperty("user.dir")), List.of(RealRedis.binary()), null, extraArgs);
     }
 
-    private static ServerProcess start(String name, Path workDir, List<String> program, String... extraArgs) {
+    private static ServerProcess start(String name, Path workDir, List<String> program, String javaOpts,
+            String... extraArgs) {
         int port = Ports.free();
         try {
             Path dir = Files.createTempDirectory("stress-" + name);
@@ -69,9 +78,13 @@ public final class ServerProcess implements AutoCloseable {
             cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
                     "--appendonly", "no", "--dir", dir.toString(), "--logfile", dir.resolve("server.log").toString()));
             cmd.addAll(Arrays.asList(extraArgs));
-            Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("stdout.log").toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            if (javaOpts != null) {
+                pb.environment().put("CINNABAR_JAVA_OPTS", javaOpts);
+            }
+            Process p = pb.start();
             ServerProcess s = new ServerProcess(name, p, port, dir);
             s.awaitReady();
             return s;
