@@ -473,11 +473,18 @@ public final class Persistence {
         }
     }
 
+    /** Keys per batch handed from the parsing thread to the inserting one. */
+    private static final int LOAD_BATCH = 8192;
+    /** Batches parsed ahead of the insertion at most (bounds the memory of parsed, not yet inserted, keys). */
+    private static final int LOAD_AHEAD = 8;
+
     /**
-     * Loads dir/dbfilename at start-up, if it exists, as Redis's loadDataFromDisk: the file is read
-     * and parsed on this thread without the execution lock (clients get LOADING meanwhile and INFO
-     * shows the progress), then its keys go into the keyspace under the lock, in slices. Nothing is
-     * put in the keyspace unless the whole file is valid.
+     * Loads dir/dbfilename at start-up, if it exists, as Redis's loadDataFromDisk: the file is read,
+     * then parsed on a thread of its own while this thread puts the keys parsed so far into the
+     * keyspace, a batch at a time under the execution lock (clients get LOADING meanwhile and INFO
+     * shows the progress), so parsing and inserting overlap and parsed keys do not pile up. As in
+     * Redis, a file found corrupt part-way (or failing its checksum at the end) stops the server
+     * with the keys read so far in memory, never served.
      *
      * @throws FatalLoadError after logging Redis's message, when the file cannot be read or is corrupt
      */
@@ -501,63 +508,152 @@ public final class Persistence {
             server.log().warning(msg);
             throw new FatalLoadError(msg);
         }
-        RdbFile.Parsed parsed;
+        long readAt = System.nanoTime();
+        ParallelLoad load = new ParallelLoad(data);
         try {
-            parsed = RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
-                    config().rdbchecksum, new LoadProgress());
-        } catch (RdbFile.LoadError e) {
+            load.run();
+        } finally {
             loading = false;
-            throw fatal(e);
-        } catch (OutOfMemoryError e) {
-            loading = false;
-            String msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
-            server.log().warning(msg);
-            throw new FatalLoadError(msg);
         }
-        long parsedAt = System.nanoTime();
-        if (parsed.checksumSkipped()) {
+        lastLoadKeysLoaded = load.loaded;
+        lastLoadKeysExpired = load.expired;
+        if (load.parsed.checksumSkipped()) {
             server.log().warning("RDB file was saved with checksum disabled: no check performed.");
         }
-        data = null;
-        long loaded = 0;
-        long expired = 0;
-        List<RdbFile.Loaded> keys = parsed.keys();
-        int[] perDb = new int[server.keyspace().count()];
-        int[] ttlPerDb = new int[perDb.length];
-        for (RdbFile.Loaded k : keys) {
-            perDb[k.db()]++;
-            ttlPerDb[k.db()] += k.expire() != -1 ? 1 : 0;
-        }
-        server.lock().lock();
-        try {
-            for (int i = 0; i < perDb.length; i++) {
-                server.keyspace().db(i).presize(perDb[i], ttlPerDb[i]);
-            }
-        } finally {
-            server.lock().unlock();
-        }
-        for (int from = 0; from < keys.size(); from += 65536) {
-            List<RdbFile.Loaded> slice = keys.subList(from, Math.min(keys.size(), from + 65536));
-            server.lock().lock();
-            try {
-                RdbFile.Counts n = RdbFile.insert(slice, server.keyspace(), System.currentTimeMillis(), false, false);
-                loaded += n.loaded();
-                expired += n.expired();
-            } catch (IllegalArgumentException e) {
-                server.log().warning(e.getMessage()); // a key twice in the file: the server stops
-                throw new FatalLoadError("Duplicated key found in RDB file");
-            } finally {
-                server.lock().unlock();
-            }
-        }
-        lastLoadKeysLoaded = loaded;
-        lastLoadKeysExpired = expired;
-        loading = false;
-        server.log().verbose(String.format(Locale.ROOT, "RDB read and checked in %.3f s, keys inserted in %.3f s",
-                (parsedAt - start) / 1e9, (System.nanoTime() - parsedAt) / 1e9));
-        server.log().notice("Done loading RDB, keys loaded: " + loaded + ", keys expired: " + expired + ".");
+        server.log().verbose(String.format(Locale.ROOT, "RDB read in %.3f s, parsed and inserted in %.3f s "
+                        + "(inserting %.3f s of it)", (readAt - start) / 1e9, (System.nanoTime() - readAt) / 1e9,
+                load.insertNanos / 1e9));
+        server.log().notice("Done loading RDB, keys loaded: " + load.loaded + ", keys expired: " + load.expired + ".");
         server.log().notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds",
                 (System.nanoTime() - start) / 1e9));
+    }
+
+    /**
+     * One start-up load: a parsing thread hands batches of keys (and RESIZEDB hints, which size a
+     * database's tables before its first key) through a bounded queue to the calling thread, which
+     * inserts them. The end of the file, or the parser's failure, comes through the queue last.
+     */
+    private final class ParallelLoad implements RdbFile.Sink {
+        private final byte[] data;
+        private final java.util.concurrent.BlockingQueue<Object> queue =
+                new java.util.concurrent.ArrayBlockingQueue<>(LOAD_AHEAD);
+        private volatile boolean cancelled;
+        RdbFile.Parsed parsed;
+        long loaded;
+        long expired;
+        long insertNanos;
+
+        ParallelLoad(byte[] data) {
+            this.data = data;
+        }
+
+        private record Resize(int db, long size, long expires) {
+        }
+
+        private record End(RdbFile.Parsed parsed, RuntimeException failure, Error error) {
+        }
+
+        @Override
+        public void resizeDb(int db, long size, long expires) {
+            put(new Resize(db, size, expires));
+        }
+
+        @Override
+        public void keys(List<RdbFile.Loaded> keys) {
+            put(keys);
+        }
+
+        private void put(Object o) {
+            try {
+                while (!queue.offer(o, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (cancelled) {
+                        throw new java.util.concurrent.CancellationException();
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException();
+            }
+        }
+
+        private void parse() {
+            End end;
+            try {
+                end = new End(RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
+                        config().rdbchecksum, new LoadProgress(), this, LOAD_BATCH), null, null);
+            } catch (java.util.concurrent.CancellationException e) {
+                return; // the inserting side failed and stopped listening
+            } catch (RuntimeException e) {
+                end = new End(null, e, null);
+            } catch (OutOfMemoryError e) {
+                end = new End(null, null, e);
+            }
+            try {
+                put(end);
+            } catch (java.util.concurrent.CancellationException e) {
+                // nobody listens any more
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        void run() {
+            Thread parser = new Thread(this::parse, "cinnabar-rdb-load");
+            parser.setDaemon(true);
+            parser.start();
+            try {
+                while (true) {
+                    Object o;
+                    try {
+                        o = queue.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new FatalLoadError("Loading interrupted");
+                    }
+                    if (o instanceof End e) {
+                        finish(e);
+                        return;
+                    }
+                    long t = System.nanoTime();
+                    server.lock().lock();
+                    try {
+                        if (o instanceof Resize r) {
+                            long cap = Math.min(data.length, Integer.MAX_VALUE - 8);
+                            server.keyspace().db(r.db()).presize((int) Math.min(r.size(), cap),
+                                    (int) Math.min(r.expires(), cap));
+                        } else {
+                            RdbFile.Counts n = RdbFile.insert((List<RdbFile.Loaded>) o, server.keyspace(),
+                                    System.currentTimeMillis(), false, false);
+                            loaded += n.loaded();
+                            expired += n.expired();
+                        }
+                    } catch (IllegalArgumentException e) {
+                        server.log().warning(e.getMessage()); // a key twice in the file: the server stops
+                        throw new FatalLoadError("Duplicated key found in RDB file");
+                    } finally {
+                        server.lock().unlock();
+                    }
+                    insertNanos += System.nanoTime() - t;
+                }
+            } finally {
+                cancelled = true;
+                queue.clear();
+            }
+        }
+
+        private void finish(End e) {
+            if (e.failure() instanceof RdbFile.LoadError le) {
+                throw fatal(le);
+            }
+            if (e.failure() != null) {
+                throw e.failure();
+            }
+            if (e.error() != null) {
+                String msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
+                server.log().warning(msg);
+                throw new FatalLoadError(msg);
+            }
+            parsed = e.parsed();
+        }
     }
 
     private FatalLoadError fatal(RdbFile.LoadError e) {

@@ -1,7 +1,6 @@
 package dev.cinnabar.server.persistence.rdb;
 
 import dev.cinnabar.server.store.Numbers;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,31 +24,57 @@ public final class Listpacks {
 
     /** Encodes the elements as Redis's lpAppend would (strings that are integers stored as integers). */
     public static byte[] encode(List<byte[]> elements) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RdbBuffer out = new RdbBuffer(true, 256);
+        begin(out);
+        for (byte[] e : elements) {
+            append(out, e, 0, e.length);
+        }
+        end(out, elements.size());
+        return out.toByteArray();
+    }
+
+    /** Starts a listpack in an empty buffer (room for the header {@link #end} fills in). */
+    static void begin(RdbBuffer out) {
         for (int i = 0; i < 6; i++) {
             out.write(0);
         }
-        long[] v = new long[1];
-        for (byte[] e : elements) {
-            int start = out.size();
-            if (e.length > 0 && e.length <= 20 && Numbers.parseLongStrict(e, 0, e.length, v)) {
-                writeInt(out, v[0]);
-            } else {
-                writeStringHeader(out, e.length);
-                out.writeBytes(e);
-            }
-            writeBacklen(out, out.size() - start);
-        }
-        out.write(0xff);
-        byte[] b = out.toByteArray();
-        putU32(b, 0, b.length);
-        int n = Math.min(elements.size(), 65535);
-        b[4] = (byte) n;
-        b[5] = (byte) (n >>> 8);
-        return b;
     }
 
-    private static void writeInt(ByteArrayOutputStream out, long v) {
+    /** Appends b[off..off+len) as lpAppend does: as an integer when it is one's canonical form. */
+    static void append(RdbBuffer out, byte[] b, int off, int len) {
+        if (len > 0 && len <= 20 && (b[off] == '-' || (b[off] >= '0' && b[off] <= '9'))) {
+            long[] x = new long[1];
+            if (Numbers.parseLongStrict(b, off, len, x)) {
+                appendInt(out, x[0]);
+                return;
+            }
+        }
+        int start = out.size();
+        writeStringHeader(out, len);
+        out.write(b, off, len);
+        writeBacklen(out, out.size() - start);
+    }
+
+    /** Appends an integer entry. */
+    static void appendInt(RdbBuffer out, long v) {
+        int start = out.size();
+        writeInt(out, v);
+        writeBacklen(out, out.size() - start);
+    }
+
+    /** Ends a listpack of count entries started with {@link #begin}: terminator, then the header. */
+    static void end(RdbBuffer out, int count) {
+        out.write(0xff);
+        int size = out.size();
+        for (int i = 0; i < 4; i++) {
+            out.put(i, size >>> (8 * i));
+        }
+        int n = Math.min(count, 65535);
+        out.put(4, n);
+        out.put(5, n >>> 8);
+    }
+
+    private static void writeInt(RdbBuffer out, long v) {
         if (v >= 0 && v <= 127) {
             out.write((int) v);
         } else if (v >= -4096 && v <= 4095) {
@@ -71,7 +96,7 @@ public final class Listpacks {
         }
     }
 
-    private static void writeStringHeader(ByteArrayOutputStream out, int len) {
+    private static void writeStringHeader(RdbBuffer out, int len) {
         if (len < 64) {
             out.write(0x80 | len);
         } else if (len < 4096) {
@@ -83,7 +108,7 @@ public final class Listpacks {
         }
     }
 
-    private static void writeBacklen(ByteArrayOutputStream out, int l) {
+    private static void writeBacklen(RdbBuffer out, int l) {
         if (l <= 127) {
             out.write(l);
         } else if (l < 16383) {
@@ -107,15 +132,9 @@ public final class Listpacks {
         }
     }
 
-    private static void writeLe(ByteArrayOutputStream out, long v, int n) {
+    private static void writeLe(RdbBuffer out, long v, int n) {
         for (int i = 0; i < n; i++) {
             out.write((int) (v >>> (8 * i)));
-        }
-    }
-
-    private static void putU32(byte[] b, int p, long v) {
-        for (int i = 0; i < 4; i++) {
-            b[p + i] = (byte) (v >>> (8 * i));
         }
     }
 

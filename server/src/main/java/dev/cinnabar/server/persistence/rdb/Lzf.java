@@ -88,6 +88,19 @@ public final class Lzf {
         if (len < 3 || maxOut <= 0) {
             return null;
         }
+        byte[] out = new byte[maxOut + 4];
+        int n = compress(in, 0, len, out, maxOut);
+        return n < 0 ? null : java.util.Arrays.copyOf(out, n);
+    }
+
+    /**
+     * Compresses in[inOff..inOff+len) into out (at least maxOut + 4 bytes long), using at most
+     * maxOut bytes; returns the compressed length, or -1 when the result would not fit.
+     */
+    public static int compress(byte[] in, int inOff, int len, byte[] out, int maxOut) {
+        if (len < 3 || maxOut <= 0) {
+            return -1;
+        }
         Table t = TABLE.get();
         if (t.base > Integer.MAX_VALUE - len - 2) {
             java.util.Arrays.fill(t.slots, 0);
@@ -96,19 +109,19 @@ public final class Lzf {
         int[] htab = t.slots;
         int base = t.base; // slots written by earlier calls hold values <= base: they read as empty
         t.base += len + 1;
-        byte[] out = new byte[maxOut + 4];
         int ip = 0;
         int op = 1; // the first literal run's control byte
         int lit = 0;
-        int hval = ((in[0] & 0xff) << 8) | (in[1] & 0xff);
+        int hval = ((in[inOff] & 0xff) << 8) | (in[inOff + 1] & 0xff);
         while (ip < len - 2) {
-            hval = (hval << 8) | (in[ip + 2] & 0xff);
+            hval = (hval << 8) | (in[inOff + ip + 2] & 0xff);
             int slot = idx(hval);
             int ref = Math.max(0, htab[slot] - base);
             htab[slot] = base + ip;
             int off = ip - ref - 1;
             if (off >= 0 && off < MAX_OFF && ip + 4 < len && ref > 0
-                    && in[ref] == in[ip] && in[ref + 1] == in[ip + 1] && in[ref + 2] == in[ip + 2]) {
+                    && in[inOff + ref] == in[inOff + ip] && in[inOff + ref + 1] == in[inOff + ip + 1]
+                    && in[inOff + ref + 2] == in[inOff + ip + 2]) {
                 int l = 2;
                 int maxlen = Math.min(len - ip - l, MAX_REF);
                 out[op - lit - 1] = (byte) (lit - 1); // close the literal run
@@ -116,14 +129,14 @@ public final class Lzf {
                     op--; // it was empty: drop its control byte
                 }
                 if (op + 3 + 1 >= maxOut) {
-                    return null;
+                    return -1;
                 }
                 boolean mismatch = false;
                 if (maxlen > 16) {
                     // sixteen steps without the bound check, as the reference does
                     for (int k = 0; k < 16; k++) {
                         l++;
-                        if (in[ref + l] != in[ip + l]) {
+                        if (in[inOff + ref + l] != in[inOff + ip + l]) {
                             mismatch = true;
                             break;
                         }
@@ -132,7 +145,7 @@ public final class Lzf {
                 if (!mismatch) {
                     do {
                         l++;
-                    } while (l < maxlen && in[ref + l] == in[ip + l]);
+                    } while (l < maxlen && in[inOff + ref + l] == in[inOff + ip + l]);
                 }
                 l -= 2; // octets matched minus one
                 ip++;
@@ -150,18 +163,18 @@ public final class Lzf {
                     break;
                 }
                 ip -= 2;
-                hval = ((in[ip] & 0xff) << 8) | (in[ip + 1] & 0xff);
+                hval = ((in[inOff + ip] & 0xff) << 8) | (in[inOff + ip + 1] & 0xff);
                 for (int k = 0; k < 2; k++) {
-                    hval = (hval << 8) | (in[ip + 2] & 0xff);
+                    hval = (hval << 8) | (in[inOff + ip + 2] & 0xff);
                     htab[idx(hval)] = base + ip;
                     ip++;
                 }
             } else {
                 if (op >= maxOut) {
-                    return null;
+                    return -1;
                 }
                 lit++;
-                out[op++] = in[ip++];
+                out[op++] = in[inOff + ip++];
                 if (lit == MAX_LIT) {
                     out[op - lit - 1] = (byte) (lit - 1);
                     lit = 0;
@@ -170,11 +183,11 @@ public final class Lzf {
             }
         }
         if (op + 3 > maxOut) {
-            return null;
+            return -1;
         }
         while (ip < len) {
             lit++;
-            out[op++] = in[ip++];
+            out[op++] = in[inOff + ip++];
             if (lit == MAX_LIT) {
                 out[op - lit - 1] = (byte) (lit - 1);
                 lit = 0;
@@ -185,6 +198,6 @@ public final class Lzf {
         if (lit == 0) {
             op--;
         }
-        return java.util.Arrays.copyOf(out, op);
+        return op;
     }
 }

@@ -93,28 +93,14 @@ public final class RdbFile {
             out.write(OP_IDLE);
             RdbStrings.writeLength(out, ks.idleSeconds(e));
         }
-        int at = out.size();
-        if (!RdbValues.write(out, e.value())) {
+        Object v = e.value();
+        int type = RdbValues.typeOf(v);
+        if (type < 0) {
             throw new IllegalStateException("value of no RDB type");
         }
-        // the type byte comes first, then the key, then the value: move the value after the key
-        byte[] all = out instanceof RdbBuffer b ? b.array() : out.toByteArray();
-        int type = all[at] & 0xff;
-        byte[] value = java.util.Arrays.copyOfRange(all, at + 1, out.size());
-        truncate(out, at);
         out.write(type);
         RdbStrings.writeRawString(out, e.key());
-        out.writeBytes(value);
-    }
-
-    private static void truncate(ByteArrayOutputStream out, int size) {
-        if (out instanceof RdbBuffer b) {
-            b.truncate(size);
-        } else {
-            byte[] keep = java.util.Arrays.copyOf(out.toByteArray(), size);
-            out.reset();
-            out.writeBytes(keep);
-        }
+        RdbValues.writeValue(out, v, type);
     }
 
     /** The EOF opcode (the caller appends the checksum). */
@@ -159,6 +145,18 @@ public final class RdbFile {
         /** An aux field was read (start-up logs the version, age and memory of the file). */
         default void aux(String key, String value) {
         }
+    }
+
+    /**
+     * Takes a file's keys as they are read (a start-up load inserts them while the rest of the file
+     * is parsed, instead of holding every key of the file before the first insert).
+     */
+    public interface Sink {
+        /** A RESIZEDB hint: the database's key and TTL counts (before any of its keys). */
+        void resizeDb(int db, long size, long expires);
+
+        /** The next keys, in file order (the list is the sink's to keep). */
+        void keys(List<Loaded> keys);
     }
 
     /** Why a file was refused; {@code offset} is where reading stopped. */
@@ -245,6 +243,16 @@ public final class RdbFile {
      */
     public static Parsed parse(byte[] file, int databases, RdbValues.Limits limits, boolean verifyChecksum,
                                Progress progress) {
+        return parse(file, databases, limits, verifyChecksum, progress, null, 0);
+    }
+
+    /**
+     * As above, handing the keys to sink in lists of batch keys as they are read (the returned
+     * Parsed then has none); a RESIZEDB hint goes to the sink after the keys before it. The checksum
+     * is checked at the end, after the sink has had every key, as Redis checks it after loading.
+     */
+    public static Parsed parse(byte[] file, int databases, RdbValues.Limits limits, boolean verifyChecksum,
+                               Progress progress, Sink sink, int batch) {
         if (file.length < 9) {
             throw new LoadError(LoadError.Kind.TRUNCATED, file.length, "Unexpected EOF reading RDB file");
         }
@@ -257,7 +265,7 @@ public final class RdbFile {
         }
         RdbStrings.Reader r = new RdbStrings.Reader(file, 9, file.length);
         try {
-            return parseBody(r, file, version, databases, limits, verifyChecksum, progress);
+            return parseBody(r, file, version, databases, limits, verifyChecksum, progress, sink, batch);
         } catch (LoadError e) {
             throw e;
         } catch (RdbStrings.Truncated e) {
@@ -279,8 +287,9 @@ public final class RdbFile {
     }
 
     private static Parsed parseBody(RdbStrings.Reader r, byte[] file, int version, int databases,
-                                    RdbValues.Limits limits, boolean verifyChecksum, Progress progress) {
-        List<Loaded> keys = new ArrayList<>();
+                                    RdbValues.Limits limits, boolean verifyChecksum, Progress progress,
+                                    Sink sink, int batch) {
+        List<Loaded> keys = new ArrayList<>(sink == null ? 16 : batch);
         Map<String, String> aux = new LinkedHashMap<>();
         int db = 0;
         long expire = -1;
@@ -307,6 +316,10 @@ public final class RdbFile {
                             }
                         }
                     }
+                    if (sink != null && !keys.isEmpty()) {
+                        sink.keys(keys);
+                        keys = new ArrayList<>();
+                    }
                     return new Parsed(keys, aux, skipped, r.position());
                 }
                 case OP_SELECTDB -> {
@@ -318,8 +331,15 @@ public final class RdbFile {
                     db = (int) id;
                 }
                 case OP_RESIZEDB -> {
-                    r.lengthPlain();
-                    r.lengthPlain();
+                    long size = r.lengthPlain();
+                    long expires = r.lengthPlain();
+                    if (sink != null) {
+                        if (!keys.isEmpty()) {
+                            sink.keys(keys);
+                            keys = new ArrayList<>(batch);
+                        }
+                        sink.resizeDb(db, size, expires);
+                    }
                 }
                 case OP_AUX -> {
                     byte[] k = r.string();
@@ -345,6 +365,10 @@ public final class RdbFile {
                     byte[] key = r.string();
                     Object value = RdbValues.read(r, type, limits);
                     keys.add(new Loaded(db, key, value, expire, idle, freq));
+                    if (sink != null && keys.size() >= batch) {
+                        sink.keys(keys);
+                        keys = new ArrayList<>(batch);
+                    }
                     expire = -1;
                     idle = -1;
                     freq = -1;

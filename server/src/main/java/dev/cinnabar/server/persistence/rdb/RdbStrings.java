@@ -198,26 +198,35 @@ public final class RdbStrings {
      * it off), otherwise plain.
      */
     public static void writeRawString(ByteArrayOutputStream out, byte[] s) {
-        int n = s.length;
+        writeRawString(out, s, 0, s.length);
+    }
+
+    /** As {@link #writeRawString(ByteArrayOutputStream, byte[])} for s[off..off+n). */
+    public static void writeRawString(ByteArrayOutputStream out, byte[] s, int off, int n) {
         if (n > 0 && n <= 11) {
             long[] v = new long[1];
-            if (dev.cinnabar.server.store.Numbers.parseLongStrict(s, 0, n, v)
+            if (dev.cinnabar.server.store.Numbers.parseLongStrict(s, off, n, v)
                     && v[0] >= Integer.MIN_VALUE && v[0] <= Integer.MAX_VALUE) {
                 writeInt(out, v[0]);
                 return;
             }
         }
-        if (n > 20 && !(out instanceof RdbBuffer b && !b.compression())) {
-            byte[] c = Lzf.compress(s, n, n - 4);
-            if (c != null) {
-                out.write(0xc3);
-                writeLength(out, c.length);
-                writeLength(out, n);
-                out.writeBytes(c);
-                return;
+        if (n > 20) {
+            RdbBuffer rb = out instanceof RdbBuffer b ? b : null;
+            if (rb == null || rb.compression()) {
+                byte[] c = rb != null ? rb.lzfSpace(n) : new byte[n + 4];
+                int clen = Lzf.compress(s, off, n, c, n - 4);
+                if (clen >= 0) {
+                    out.write(0xc3);
+                    writeLength(out, clen);
+                    writeLength(out, n);
+                    out.write(c, 0, clen);
+                    return;
+                }
             }
         }
-        writeString(out, s);
+        writeLength(out, n);
+        out.write(s, off, n);
     }
 
     /** An integer in the RDB string integer forms (8, 16 or 32 bits, little-endian). */

@@ -79,25 +79,44 @@ public final class RdbValues {
 
     /** Writes the type byte and the value; false (nothing written) for a value of no RDB type. */
     public static boolean write(ByteArrayOutputStream out, Object v) {
-        if (Strings.isString(v)) {
-            out.write(STRING);
-            writeStringValue(out, v);
-        } else if (v instanceof QuickList q) {
-            out.write(LIST_QUICKLIST_2);
-            writeList(out, q);
-        } else if (v instanceof RSet s) {
-            writeSet(out, s);
-        } else if (v instanceof ZSet z) {
-            writeZset(out, z);
-        } else if (v instanceof RHash h) {
-            writeHash(out, h);
-        } else if (v instanceof Stream s) {
-            out.write(STREAM_LISTPACKS_2);
-            writeStream(out, s);
-        } else {
+        int type = typeOf(v);
+        if (type < 0) {
             return false;
         }
+        out.write(type);
+        writeValue(out, v, type);
         return true;
+    }
+
+    /** The RDB type a value is written as, -1 for a value of no RDB type. */
+    public static int typeOf(Object v) {
+        if (Strings.isString(v)) {
+            return STRING;
+        } else if (v instanceof QuickList) {
+            return LIST_QUICKLIST_2;
+        } else if (v instanceof RSet s) {
+            return s.intsetWidth() > 0 ? SET_INTSET : SET;
+        } else if (v instanceof ZSet z) {
+            return z.encoding().equals("listpack") ? ZSET_LISTPACK : ZSET_2;
+        } else if (v instanceof RHash h) {
+            return h.isListpack() ? HASH_LISTPACK : HASH;
+        } else if (v instanceof Stream) {
+            return STREAM_LISTPACKS_2;
+        }
+        return -1;
+    }
+
+    /** Writes a value (without its type byte) as the type {@link #typeOf} gave. */
+    public static void writeValue(ByteArrayOutputStream out, Object v, int type) {
+        switch (type) {
+            case STRING -> writeStringValue(out, v);
+            case LIST_QUICKLIST_2 -> writeList(out, (QuickList) v);
+            case SET_INTSET, SET -> writeSet(out, (RSet) v, type);
+            case ZSET_LISTPACK, ZSET_2 -> writeZset(out, (ZSet) v, type);
+            case HASH_LISTPACK, HASH -> writeHash(out, (RHash) v, type);
+            case STREAM_LISTPACKS_2 -> writeStream(out, (Stream) v);
+            default -> throw new IllegalArgumentException("not a type we write: " + type);
+        }
     }
 
     private static void writeStringValue(ByteArrayOutputStream out, Object v) {
@@ -136,10 +155,9 @@ public final class RdbValues {
         });
     }
 
-    private static void writeSet(ByteArrayOutputStream out, RSet s) {
-        int width = s.intsetWidth();
-        if (width > 0) {
-            out.write(SET_INTSET);
+    private static void writeSet(ByteArrayOutputStream out, RSet s, int type) {
+        if (type == SET_INTSET) {
+            int width = s.intsetWidth();
             long[] values = new long[s.size()];
             int[] i = {0};
             s.forEach(m -> values[i[0]++] = Numbers.parseLong(m));
@@ -147,24 +165,29 @@ public final class RdbValues {
             writeString(out, Ziplists.intsetBytes(values, width));
             return;
         }
-        out.write(SET);
         RdbStrings.writeLength(out, s.size());
         s.forEach(m -> writeString(out, m));
     }
 
-    private static void writeZset(ByteArrayOutputStream out, ZSet z) {
-        if (z.encoding().equals("listpack")) {
-            out.write(ZSET_LISTPACK);
-            List<byte[]> elements = new ArrayList<>(2 * z.size());
-            z.forEach((m, score) -> {
-                elements.add(m);
-                elements.add(formatScore(score));
+    private static void writeZset(ByteArrayOutputStream out, ZSet z, int type) {
+        if (type == ZSET_LISTPACK) {
+            // encoded straight from the set's own array into a reused buffer
+            RdbBuffer lp = RdbBuffer.scratchFor(out);
+            Listpacks.begin(lp);
+            z.walkSlices(0, z.size(), false, (buf, off, len, score) -> {
+                Listpacks.append(lp, buf, off, len);
+                if (score == Math.rint(score) && Math.abs(score) < 1e17) {
+                    Listpacks.appendInt(lp, (long) score);
+                } else {
+                    byte[] f = formatScore(score);
+                    Listpacks.append(lp, f, 0, f.length);
+                }
                 return true;
             });
-            writeString(out, Listpacks.encode(elements));
+            Listpacks.end(lp, 2 * z.size());
+            RdbStrings.writeRawString(out, lp.array(), 0, lp.size());
             return;
         }
-        out.write(ZSET_2);
         RdbStrings.writeLength(out, z.size());
         z.walk(z.size() - 1, z.size(), true, (m, score) -> {
             writeString(out, m);
@@ -189,22 +212,22 @@ public final class RdbValues {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static void writeHash(ByteArrayOutputStream out, RHash h) {
-        if (h.isListpack()) {
-            out.write(HASH_LISTPACK);
-            List<byte[]> elements = new ArrayList<>(2 * h.size());
-            h.forEach((f, v) -> {
-                elements.add(f);
-                elements.add(v);
+    private static void writeHash(ByteArrayOutputStream out, RHash h, int type) {
+        if (type == HASH_LISTPACK) {
+            RdbBuffer lp = RdbBuffer.scratchFor(out);
+            Listpacks.begin(lp);
+            h.forEachSlice((f, fo, fl, v, vo, vl) -> {
+                Listpacks.append(lp, f, fo, fl);
+                Listpacks.append(lp, v, vo, vl);
             });
-            writeString(out, Listpacks.encode(elements));
+            Listpacks.end(lp, 2 * h.size());
+            RdbStrings.writeRawString(out, lp.array(), 0, lp.size());
             return;
         }
-        out.write(HASH);
         RdbStrings.writeLength(out, h.size());
-        h.forEach((f, v) -> {
-            writeString(out, f);
-            writeString(out, v);
+        h.forEachSlice((f, fo, fl, v, vo, vl) -> {
+            RdbStrings.writeRawString(out, f, fo, fl);
+            RdbStrings.writeRawString(out, v, vo, vl);
         });
     }
 

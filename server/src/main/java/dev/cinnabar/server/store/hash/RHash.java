@@ -185,6 +185,29 @@ public final class RHash implements RValue {
         }
     }
 
+    /** Receives a field and its value as slices of arrays it must not keep. */
+    @FunctionalInterface
+    public interface SliceVisitor {
+        void visit(byte[] f, int fOff, int fLen, byte[] v, int vOff, int vLen);
+    }
+
+    /**
+     * As {@link #forEach}, without copying: in the listpack encoding the slices are of the
+     * listpack's own array (the RDB writer encodes straight from them).
+     */
+    public void forEachSlice(SliceVisitor visitor) {
+        if (table != null) {
+            table.forEach(x -> visitor.visit(x.member(), 0, x.member().length, x.value, 0, x.value.length));
+            return;
+        }
+        byte[] b = lp.array();
+        for (int p = 0; p < lp.used(); ) {
+            int v = lp.next(p);
+            visitor.visit(b, lp.dataOffset(p), lp.len(p), b, lp.dataOffset(v), lp.len(v));
+            p = lp.next(v);
+        }
+    }
+
     /**
      * One HSCAN step of the hashtable encoding (fields and values alternate in out); returns the
      * next cursor. The listpack encoding is scanned whole by the caller with forEach.
