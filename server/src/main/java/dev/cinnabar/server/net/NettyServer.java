@@ -1,6 +1,9 @@
 package dev.cinnabar.server.net;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.config.ConfigException;
+import dev.cinnabar.server.net.tls.PlainPortGuard;
+import dev.cinnabar.server.net.tls.Tls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -33,6 +36,10 @@ import java.util.List;
  * anywhere"). unixsocket adds a Unix domain socket listener (native transport only) whose
  * connections are served exactly like TCP ones. An acceptor or event loop thread that terminates while the
  * server is not closing is reported to {@link Crash}.
+ *
+ * <p>tls-port adds TLS listeners on the same addresses (net.tls): their connections start with the
+ * TLS engine, then are served as any other; plain connections start with {@link PlainPortGuard}.
+ * CONFIG SET bind moves both sets of listeners, CONFIG SET tls-port the TLS ones.
  */
 public final class NettyServer implements AutoCloseable {
     private final ServerContext server;
@@ -45,9 +52,15 @@ public final class NettyServer implements AutoCloseable {
     private volatile boolean closing;
     private Channel unixListener;
     private Path unixPath;
+    private final Tls tls;
+    private ServerBootstrap tlsBootstrap;
+    private final List<Channel> tlsListeners = new ArrayList<>();
+    private volatile int tlsBoundPort;
+    private List<String> tlsAddresses = List.of();
 
     public NettyServer(ServerContext server) {
         this.server = server;
+        this.tls = Tls.install(server, v -> rebindTls());
     }
 
     /**
@@ -81,22 +94,38 @@ public final class NettyServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         keepalive(ch);
-                        ch.pipeline().addLast(new ClientHandler(server));
+                        ch.pipeline().addLast(new PlainPortGuard(server), new ClientHandler(server));
                     }
                 });
         this.bootstrap = b;
+        this.tlsBootstrap = b.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                keepalive(ch);
+                tls.addServerHandlers(ch);
+                ch.pipeline().addLast(new ClientHandler(server));
+            }
+        });
         watch(boss, "the accept thread");
         watch(workers, "an io thread");
         String unix = server.config().unixsocket;
+        int tlsPort = tlsPort();
         try {
+            tls.configureAtStartup();
             boolean noTcp = noListener(server.config().port, server.config().bind);
-            if (noTcp && unix.isEmpty()) {
+            boolean noTls = tlsPort == 0 || server.config().bind.isEmpty();
+            if (noTcp && noTls && unix.isEmpty()) {
                 throw new IllegalStateException("Configured to not listen anywhere, exiting.");
             }
             if (!noTcp) {
                 listeners.addAll(bindAll(server.config().port, server.config().bind));
             } else {
                 boundAddresses = List.copyOf(server.config().bind);
+            }
+            if (!noTls) {
+                tlsListeners.addAll(bindAll(tlsBootstrap, tlsPort, server.config().bind));
+                tlsBoundPort = tlsPort;
+                tlsAddresses = List.copyOf(server.config().bind);
             }
             if (!unix.isEmpty()) {
                 listenUnix(unix, epoll);
@@ -108,6 +137,9 @@ public final class NettyServer implements AutoCloseable {
         if (!listeners.isEmpty()) {
             server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
                     + " io thread" + (threads == 1 ? "" : "s") + ")");
+        }
+        if (!tlsListeners.isEmpty()) {
+            server.log().notice("Ready to accept connections tls (port " + tlsBoundPort + ", " + tls.providerName() + ")");
         }
         if (unixListener != null) {
             server.log().notice("The server is now ready to accept connections at " + unix);
@@ -186,6 +218,18 @@ public final class NettyServer implements AutoCloseable {
      * far are closed and the exception says which address failed.
      */
     private List<Channel> bindAll(int port, List<String> binds) {
+        List<Channel> bound = bindAll(bootstrap, port, binds);
+        if (port == 0 && !bound.isEmpty()) {
+            port = ((InetSocketAddress) bound.get(0).localAddress()).getPort();
+        }
+        boundPort = port;
+        boundAddresses = List.copyOf(binds);
+        server.config().port = port;
+        return bound;
+    }
+
+    /** bindAll for one bootstrap (plain or TLS), leaving the bound port and addresses to the caller. */
+    private static List<Channel> bindAll(ServerBootstrap bootstrap, int port, List<String> binds) {
         List<Channel> bound = new ArrayList<>();
         for (String addr : binds) {
             boolean optional = addr.startsWith("-");
@@ -216,9 +260,6 @@ public final class NettyServer implements AutoCloseable {
                         + ": " + e.getMessage(), e);
             }
         }
-        boundPort = port;
-        boundAddresses = List.copyOf(binds);
-        server.config().port = port;
         return bound;
     }
 
@@ -250,6 +291,65 @@ public final class NettyServer implements AutoCloseable {
             }
             throw e;
         }
+        if (!binds.equals(oldBinds)) {
+            try {
+                moveTls(tlsBoundPort, binds); // Redis's bind moves the TLS listener too
+            } catch (IllegalStateException e) {
+                rebind(oldPort, oldBinds);
+                throw e;
+            }
+        }
+    }
+
+    /** CONFIG SET tls-port: the TLS listeners move (0 closes them); Redis's error when it fails. */
+    private synchronized void rebindTls() throws ConfigException {
+        if (tlsBootstrap == null) {
+            return; // not started: start() binds it
+        }
+        try {
+            moveTls(tlsPort(), boundAddresses);
+        } catch (IllegalStateException e) {
+            server.log().warning(e.getMessage());
+            throw new ConfigException("Unable to listen on this port. Check server logs.");
+        }
+    }
+
+    /** Closes the TLS listeners and binds them at port on binds; on failure the old ones come back. */
+    private void moveTls(int port, List<String> binds) {
+        int oldPort = tlsBoundPort;
+        List<String> oldBinds = tlsAddresses;
+        if (port == oldPort && binds.equals(oldBinds)) {
+            return;
+        }
+        for (Channel c : tlsListeners) {
+            c.close().syncUninterruptibly();
+        }
+        tlsListeners.clear();
+        tlsBoundPort = 0;
+        if (port == 0 || binds.isEmpty()) {
+            tlsAddresses = List.copyOf(binds);
+            return;
+        }
+        try {
+            tlsListeners.addAll(bindAll(tlsBootstrap, port, binds));
+            tlsBoundPort = port;
+            tlsAddresses = List.copyOf(binds);
+        } catch (IllegalStateException e) {
+            if (oldPort != 0 && !oldBinds.isEmpty()) {
+                tlsListeners.addAll(bindAll(tlsBootstrap, oldPort, oldBinds));
+                tlsBoundPort = oldPort;
+            }
+            throw e;
+        }
+    }
+
+    private int tlsPort() {
+        return Integer.parseInt(server.config().entry("tls-port").get());
+    }
+
+    /** The port of the TLS listeners, 0 when there are none. */
+    public int tlsBoundPort() {
+        return tlsBoundPort;
     }
 
     public int port() {
@@ -268,6 +368,10 @@ public final class NettyServer implements AutoCloseable {
             c.close().syncUninterruptibly();
         }
         listeners.clear();
+        for (Channel c : tlsListeners) {
+            c.close().syncUninterruptibly();
+        }
+        tlsListeners.clear();
         if (unixListener != null) {
             unixListener.close().syncUninterruptibly();
             unixListener = null;

@@ -177,10 +177,13 @@ final class MasterLink {
         s.connect(new InetSocketAddress(host, port), timeoutMs);
         s.setTcpNoDelay(!repl.cfgYes("repl-disable-tcp-nodelay"));
         s.setSoTimeout(timeoutMs);
+        // tls-replication: the link runs over TLS (net.tls); socket stays the plain one, for closing
+        Socket io = dev.cinnabar.server.net.tls.Tls.replicationEnabled(server)
+                ? dev.cinnabar.server.net.tls.Tls.of(server).clientSocket(s, host, port) : s;
         server.log().notice("MASTER <-> REPLICA sync started");
-        InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+        InputStream in = new BufferedInputStream(io.getInputStream(), 1 << 16);
         synchronized (this) {
-            out = s.getOutputStream();
+            out = io.getOutputStream();
         }
         lastIoMillis = System.currentTimeMillis();
         state = State.HANDSHAKE;
@@ -246,7 +249,8 @@ final class MasterLink {
             }
         }
         long announcedPort = repl.cfg("replica-announce-port");
-        send("REPLCONF", "listening-port", Long.toString(announcedPort != 0 ? announcedPort : server.config().port));
+        send("REPLCONF", "listening-port", Long.toString(announcedPort != 0 ? announcedPort
+                : dev.cinnabar.server.net.tls.Tls.replicationPort(server)));
         String r = line(in);
         if (r.startsWith("-")) {
             server.log().notice("(Non critical) Master does not understand REPLCONF listening-port: " + r);
