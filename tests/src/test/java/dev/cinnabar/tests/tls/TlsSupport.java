@@ -17,13 +17,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
 /** Helpers of the TLS tests: a server with a TLS listener, clients' TLS contexts, the server log. */
-final class TlsSupport {
+public final class TlsSupport {
     private TlsSupport() {
     }
 
     /** A started server: a plain port, a TLS port, the test certificates, its log in a file. */
-    record Server(CinnabarServer server, int tlsPort, Path log) implements AutoCloseable {
-        int port() {
+    public record Server(CinnabarServer server, int tlsPort, Path log) implements AutoCloseable {
+        public int port() {
             return server.port();
         }
 
@@ -42,14 +42,14 @@ final class TlsSupport {
     }
 
     /** The settings of a TLS server with the test certificates (tls-port, cert, key, CA). */
-    static List<String> settings(int tlsPort) {
+    public static List<String> settings(int tlsPort) {
         TlsCertificates c = TlsCertificates.get();
         return new ArrayList<>(List.of("tls-port", Integer.toString(tlsPort), "tls-cert-file", c.serverCert.toString(),
                 "tls-key-file", c.serverKey.toString(), "tls-ca-cert-file", c.caCert.toString()));
     }
 
     /** Starts a server with the test certificates and the extra settings (name, value pairs). */
-    static Server start(String... extra) {
+    public static Server start(String... extra) {
         int tlsPort = Ports.free();
         List<String> s = settings(tlsPort);
         s.addAll(Arrays.asList(extra));
