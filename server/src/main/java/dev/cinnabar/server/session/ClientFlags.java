@@ -45,6 +45,17 @@ public final class ClientFlags {
     public static final int UNIX_SOCKET = 1 << 15;
     /** The client scripts run their redis.call commands as (not shown: Redis's CLIENT_SCRIPT). */
     public static final int SCRIPT = 1 << 16;
+    /** The client the AOF is replayed through (not shown: Redis's CLIENT_ID_AOF). */
+    public static final int AOF_LOADER = 1 << 17;
+
+    /**
+     * Redis's mustObeyClient: commands from our master or from the AOF being loaded were already
+     * accepted once and carry their rewritten, deterministic form, so they run without the limits
+     * a user's command gets (an XADD's trimming LIMIT, RESTORE's payload sanitising).
+     */
+    public static boolean mustObey(int flags) {
+        return (flags & (MASTER | AOF_LOADER)) != 0;
+    }
 
     private static final int[] ORDER = {MASTER, PUBSUB, MULTI, BLOCKED, TRACKING, TRACKING_BROKEN_REDIR,
         TRACKING_BCAST, DIRTY_CAS, CLOSE_AFTER_REPLY, UNBLOCKED, CLOSE_ASAP, UNIX_SOCKET, READONLY, NO_EVICT};

@@ -50,7 +50,7 @@ final class DumpCommands {
      */
     private static boolean sanitizes(Client c) {
         String mode = c.server().config().sanitizeDumpPayload;
-        return mode.equals("yes") || (mode.equals("clients") && (c.flags & ClientFlags.MASTER) == 0);
+        return mode.equals("yes") || (mode.equals("clients") && !ClientFlags.mustObey(c.flags));
     }
 
     void restore(Client c) {

@@ -2,6 +2,7 @@ package dev.cinnabar.server.command.stream;
 
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.session.Client;
+import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Numbers;
 import dev.cinnabar.server.store.stream.StreamId;
 
@@ -109,7 +110,11 @@ record TrimArgs(long maxLen, StreamId minId, boolean trim, boolean approx, long 
             c.error(Errors.XTRIM_NO_STRATEGY);
             return null;
         }
-        if (limitGiven) {
+        if (ClientFlags.mustObey(c.flags)) {
+            // From our master or the AOF: the threshold was rewritten to the exact result ("=" and
+            // the count or id reached), so it is applied whole, whatever LIMIT said.
+            limit = 0;
+        } else if (limitGiven) {
             if (!approx) {
                 c.error(Errors.STREAM_LIMIT_NO_APPROX);
                 return null;

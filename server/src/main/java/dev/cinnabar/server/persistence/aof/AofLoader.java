@@ -62,6 +62,7 @@ final class AofLoader {
         RespWriter w = new RespWriter();
         w.target(sink);
         this.client = new Client(server.clients().newId(), server, Connection.NONE, w);
+        this.client.flags |= dev.cinnabar.server.session.ClientFlags.AOF_LOADER;
         this.client.propagationMask(0); // replayed history is not propagated again (Redis calls the commands directly)
         this.multi = server.commands().spec("multi");
         this.exec = server.commands().spec("exec");
