@@ -46,7 +46,6 @@ public final class ConfigFile {
             java.util.Map.entry("masteruser", new String[] {"", "this server does not replicate from a master"}),
             java.util.Map.entry("min-replicas-to-write", new String[] {"0", "writes are accepted without replicas"}),
             java.util.Map.entry("maxmemory", new String[] {"0", "memory use is not bounded and nothing is evicted"}),
-            java.util.Map.entry("maxmemory-clients", new String[] {"0", "client memory is not bounded"}),
             java.util.Map.entry("tls-cluster", new String[] {"no", "the cluster bus does not use TLS"}),
             java.util.Map.entry("cluster-enabled", new String[] {"no", "the server runs standalone"}),
             java.util.Map.entry("aclfile", new String[] {"", "no user is loaded from it; only the default user exists"}),

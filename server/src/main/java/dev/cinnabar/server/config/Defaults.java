@@ -57,6 +57,8 @@ final class Defaults {
         plannedBool(c, "dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz);
         // read by memory.Eviction
         c.integer("maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
+        // read by session.ClientMemory (client eviction)
+        c.integer("maxmemory-clients", v -> c.maxmemoryClients = v, () -> c.maxmemoryClients);
         c.string("maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
         c.integer("maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
         // our own directive (hidden, so CONFIG GET * lists Redis's table only): memory.HeapGuard

@@ -66,6 +66,8 @@ public final class ServerConfig {
     /** Print the start-up banner even when the log is not a terminal. */
     public volatile boolean alwaysShowLogo = false;
     public volatile long maxmemory = 0;
+    /** maxmemory-clients: bytes, or a percentage of maxmemory stored as its negative (-N for "N%"); 0: off. */
+    public volatile long maxmemoryClients = 0;
     public volatile String maxmemoryPolicy = "noeviction";
     public volatile int maxmemorySamples = 5;
     /** Percent of the maximum heap the memory guard keeps free (our own directive, hidden: memory.HeapGuard). */

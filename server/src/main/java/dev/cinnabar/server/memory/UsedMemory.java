@@ -3,7 +3,6 @@ package dev.cinnabar.server.memory;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.scripting.FunctionRegistry;
 import dev.cinnabar.server.scripting.ScriptEngine;
-import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.MemoryAccounting;
 import dev.cinnabar.server.store.Strings;
 
@@ -24,12 +23,11 @@ import dev.cinnabar.server.store.Strings;
  * <p>used_memory_startup is that figure right after start-up plus the structures every server holds
  * whatever its data (the shared small integers, the databases, the command table); the JVM's own
  * classes, thread stacks and buffer pools are not counted, as Redis does not count its binary.
- * Each connected client is charged {@link #CLIENT_BYTES} besides its buffers (query buffer,
- * partly read arguments, pending replies, MULTI queue). Under the execution lock.
+ * Each connected client is charged its memory as client eviction accounts it
+ * ({@link dev.cinnabar.server.session.ClientMemory}: buffers, arguments, MULTI, subscriptions). Under the
+ * execution lock.
  */
 public final class UsedMemory {
-    /** A connection's own state (client object, session, handler), an estimate. */
-    static final long CLIENT_BYTES = 1024;
     /** Per command table entry (the spec, its statistics, its name), an estimate. */
     private static final long COMMAND_BYTES = 256;
     /** Per database (the Db and its two dict objects). */
@@ -61,21 +59,11 @@ public final class UsedMemory {
 
     /** Walks the clients and the script caches (cron, reports). */
     void refresh() {
-        long normal = 0;
-        long replicas = 0;
-        for (Client c : server.clients().all()) {
-            if (c.connection() == null) {
-                continue;
-            }
-            long b = clientBytes(c);
-            if ((c.flags & dev.cinnabar.server.session.ClientFlags.REPLICA) != 0) {
-                replicas += b;
-            } else {
-                normal += b;
-            }
-        }
-        clientsNormal = normal;
-        clientsReplicas = replicas;
+        // client memory as the session package accounts it (tot-mem of every client)
+        dev.cinnabar.server.session.ClientMemory cm = server.clients().memory();
+        cm.updateAll();
+        clientsNormal = cm.normalClients();
+        clientsReplicas = cm.replicaClients();
         ScriptEngine eng = ScriptEngine.ifCreated(server);
         scriptsEval = eng == null ? 0 : eng.bodyBytes() + 64L * eng.size();
         long fn = 0;
@@ -88,18 +76,6 @@ public final class UsedMemory {
         scriptsFunctions = fn;
         aofBuffer = dev.cinnabar.server.persistence.aof.Aof.of(server).bufferLength();
         backlog = dev.cinnabar.server.replication.Replication.of(server).backlogMemory();
-    }
-
-    /**
-     * What a connected client holds, as Redis's getClientMemoryUsage: its own state, the query
-     * buffer, the arguments of a request read only partly, queued replies and the commands queued
-     * in MULTI. (The free room of the query buffer is not counted: it is a pooled direct buffer,
-     * off the heap.)
-     */
-    static long clientBytes(Client c) {
-        var conn = c.connection();
-        return CLIENT_BYTES + conn.queryBufferBytes() + conn.pendingArgvBytes()
-                + conn.pendingOutputBytes() + c.queuedBytes;
     }
 
     /** used_memory: every part below (settles the accounting first). */

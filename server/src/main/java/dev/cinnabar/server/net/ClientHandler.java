@@ -13,6 +13,7 @@ import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.session.ClientInfo;
+import dev.cinnabar.server.session.ClientMemory;
 import dev.cinnabar.server.session.Connection;
 import dev.cinnabar.server.session.OutputBufferLimits;
 import io.netty.buffer.ByteBuf;
@@ -143,7 +144,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     /** True while this connection runs its own batch (under the lock). */
     private boolean inBatch;
     /** When pending output went over the soft limit (ms), 0 when under it. */
-    private long softLimitSince;
+    private volatile long softLimitSince;
+    /** The reply buffer of the batch being run, until it is handed to the socket (counted in omem). */
+    private volatile ByteBuf batchOut;
+    /** The session's clean-up has run (under the lock): by a free (eviction) or after the disconnect. */
+    private boolean freed;
     private volatile int qbufLen;
     private volatile int qbufCap;
     private volatile long qbufPeak;
@@ -200,11 +205,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         Client c = client;
         if (c != null) {
             // never wait for the lock here: a busy script may hold it for long
-            server.lock().runLocked(() -> {
-                releaseSleep();
-                server.clients().remove(c);
-                server.clientClosed(c);
-            });
+            server.lock().runLocked(this::cleanUp);
         }
         if (cumulation != null) {
             cumulation.release();
@@ -221,6 +222,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             }
         }
         ctx.fireChannelInactive();
+    }
+
+    /** The session's clean-up, once (under the lock): registry, memory accounting, features' state. */
+    private void cleanUp() {
+        if (freed) {
+            return;
+        }
+        freed = true;
+        releaseSleep();
+        server.clients().remove(client);
+        server.clientClosed(client);
+    }
+
+    @Override
+    public void free() {
+        closing = true;
+        cleanUp();
+        close();
     }
 
     @Override
@@ -243,9 +262,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 server.log().warning("Closing client that reached max query buffer length: "
                         + ClientInfo.describe(client));
                 closeNow();
+                return;
             } else if (!withinHeap) {
                 closeForHeap();
+                return;
             }
+            inputGrew();
             return;
         }
         drive(-1);
@@ -263,6 +285,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      */
     private void drive(int from) {
         ByteBuf out = ctx.alloc().ioBuffer(256);
+        batchOut = out;
         writer.target(out);
         if (from >= 0) {
             if (from < batch.size()) {
@@ -339,7 +362,37 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         updateQbuf();
         writer.target(null);
         emit(out);
+        if (cumulation != null || parser.midRequest()) {
+            inputGrew(); // a request still arriving holds input: account it, evict if need be
+        }
         startTransfer();
+    }
+
+    /**
+     * Input is held for a request not complete yet, or not run yet (loop thread): when the
+     * client's memory changed it is accounted again, and client eviction runs if it is on, as Redis
+     * does after a read.
+     */
+    private void inputGrew() {
+        ClientMemory mem = server.clients().memory();
+        if (closing || mem.usage(client) == client.accountedMemory()) {
+            return;
+        }
+        mem.changed(client);
+        if (mem.limit() > 0) {
+            server.lock().runLocked(() -> mem.evict(null));
+        }
+    }
+
+    /** Replies went to the socket (loop thread): a client whose memory changed is accounted again. */
+    private void written() {
+        Client c = client;
+        if (c != null && !closing) {
+            ClientMemory mem = server.clients().memory();
+            if (mem.usage(c) != c.accountedMemory()) {
+                mem.changed(c);
+            }
+        }
     }
 
     /**
@@ -360,7 +413,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         ByteBuf c = cumulation;
         long partial = parser.partialBulkBytes();
         qbufLen = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.readableBytes()) + partial);
-        qbufCap = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.capacity()) + partial);
+        // the capacity: the input buffer's, and the array a large argument is received into
+        qbufCap = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.capacity())
+                + Math.max(partial, parser.partialBulkCapacity()));
         if (qbufCap > qbufPeak) {
             qbufPeak = qbufCap;
         }
@@ -471,6 +526,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                     client.replyMode = Client.REPLY_SKIP; // skips this one command only
                 }
                 int mode = client.replyMode;
+                // client eviction before each command, as Redis's processCommand: a client that
+                // evicts itself runs nothing more
+                ClientMemory mem = server.clients().memory();
+                if (mem.limit() > 0 && mem.evict(client)) {
+                    break;
+                }
                 writer.muted(mode != Client.REPLY_ON);
                 runningQbuf = wireLeft;
                 server.dispatcher().call(client);
@@ -483,6 +544,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                     close();
                 }
                 wireLeft -= wire[i];
+                if (checkOutputLimits()) {
+                    break; // over its output buffer limit: closed, the rest of its input is not run
+                }
                 if (client.postponed) {
                     client.postponed = false;
                     client.replyMode = before; // the command has not run: a SKIP still applies to it
@@ -513,9 +577,26 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         } finally {
             inBatch = false;
             runningQbuf = 0;
+            afterBatch();
             if (transfer != SCRIPT) {
                 releaseSleep();
             }
+        }
+    }
+
+    /**
+     * The end of a batch (under the lock): the client is accounted with the replies it has not
+     * been sent, then client eviction runs if it is on (Redis's updateClientMemUsage after the
+     * command and evictClients before sleeping).
+     */
+    private void afterBatch() {
+        if (closing) {
+            return;
+        }
+        ClientMemory mem = server.clients().memory();
+        mem.update(client);
+        if (mem.limit() > 0) {
+            mem.evict(null);
         }
     }
 
@@ -592,6 +673,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     /** Runs a handed-over batch on the script thread, then gives it back to the loop. */
     private void runOnScriptThread(ScriptThread st, int from) {
         ByteBuf out = channel.alloc().ioBuffer(256);
+        batchOut = out;
         ExecutionLock lock = server.lock();
         lock.lock();
         try {
@@ -643,6 +725,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return; // woken meanwhile: its loop runs it
         }
         ByteBuf out = channel.alloc().ioBuffer(256);
+        batchOut = out;
         writer.target(out);
         try {
             if (closing) {
@@ -717,6 +800,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             flushHeld = true;
         } else {
             ctx.flush();
+            written();
         }
     }
 
@@ -725,6 +809,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (flushHeld && !resumeTurn) {
             flushHeld = false;
             ctx.flush();
+            written();
         }
     }
 
@@ -770,6 +855,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     }
 
     private void emit(ByteBuf out) {
+        if (batchOut == out) {
+            batchOut = null;
+        }
+        if (closing) {
+            out.release(); // closed meanwhile (output limit, eviction, kill): its replies are dropped
+            return;
+        }
         if (out.isReadable()) {
             server.stats().netOutputBytes.addAndGet(out.readableBytes());
             if (client.closeAfterReply()) {
@@ -779,6 +871,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             }
             ctx.write(out, ctx.voidPromise());
             checkOutputLimits();
+            pauseReadingIfUnbounded();
         } else {
             out.release();
             if (client.closeAfterReply()) {
@@ -789,32 +882,71 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
     }
 
-    /** client-output-buffer-limit: closes the client when its pending output is over a limit. */
-    private void checkOutputLimits() {
+    /**
+     * client-output-buffer-limit, as Redis's closeClientOnOutputBufferLimitReached with async
+     * close: a client whose pending output reached its class's hard limit, or has stayed over the
+     * soft limit for longer than its seconds, is closed; the replies it has not been sent are
+     * dropped, and it no longer counts for client eviction. Under the lock or on the loop.
+     */
+    @Override
+    public boolean checkOutputLimits() {
+        if (closing || client == null) {
+            return closing;
+        }
         ClientOutputBufferLimits.Limit limit = OutputBufferLimits.limit(server.config().clientOutputBufferLimits,
                 ClientFlags.type(client.flags));
         if (!OutputBufferLimits.active(limit)) {
-            return;
+            softLimitSince = 0;
+            return false;
         }
         long r = OutputBufferLimits.check(limit, pendingOutputBytes(), server.clock().millis(), softLimitSince);
         if (r >= 0) {
             softLimitSince = r;
-            return;
+            return false;
         }
         server.log().warning("Client " + ClientInfo.describe(client)
                 + " scheduled to be closed ASAP for overcoming of output buffer limits.");
         client.flags |= ClientFlags.CLOSE_ASAP;
         closeNow();
+        server.lock().runLocked(() -> server.clients().memory().remove(client));
+        return true;
+    }
+
+    /**
+     * Back-pressure where Redis has none to offer: a client whose output no limit bounds (its
+     * class has no output buffer limit, and client eviction is off or it is NO-EVICT) stops being
+     * read once {@link OutputBufferLimits#UNBOUNDED_PAUSE} bytes wait for it, so a client that
+     * sends without reading cannot grow the server's memory without bound. Reading resumes when
+     * the socket drains (channelWritabilityChanged). Clients some limit bounds are read on, as
+     * Redis reads them, and closed by their limit.
+     */
+    private void pauseReadingIfUnbounded() {
+        if (!channel.isWritable() && channel.config().isAutoRead() && !boundedByLimits()
+                && pendingOutputBytes() >= OutputBufferLimits.UNBOUNDED_PAUSE) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    private boolean boundedByLimits() {
+        Client c = client;
+        return c != null && (OutputBufferLimits.active(OutputBufferLimits.limit(server.config().clientOutputBufferLimits,
+                ClientFlags.type(c.flags))) || server.clients().memory().evictable(c));
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ctx.flush();
+        written();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        if (ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(true);
+            written();
+        } else {
+            pauseReadingIfUnbounded();
+        }
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -883,8 +1015,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public long pendingOutputBytes() {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
-        ByteBuf p = pending; // a racy read is fine for a figure
-        return (ob == null ? 0 : ob.totalPendingWriteBytes()) + (p == null ? 0 : p.readableBytes());
+        ByteBuf p = pending; // racy reads are fine for a figure
+        ByteBuf b = batchOut;
+        return (ob == null ? 0 : ob.totalPendingWriteBytes()) + (p == null ? 0 : p.readableBytes())
+                + (b == null ? 0 : b.writerIndex());
     }
 
     @Override
@@ -926,7 +1060,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (schedule) {
             channel.eventLoop().execute(this::flushDeliveries);
         }
-        checkOutputLimits();
+        if (!checkOutputLimits()) {
+            server.clients().memory().update(client); // as Redis after a pub/sub, tracking or MONITOR message
+        }
     }
 
     /** Writes and flushes the deliveries made since the last batch (on this connection's thread). */

@@ -275,6 +275,12 @@ public final class RequestParser {
         return bulkFilled;
     }
 
+    /** The capacity of the array holding the bulk being received (0 when none): real query buffer memory. */
+    public long partialBulkCapacity() {
+        byte[] b = bulk;
+        return b == null ? 0 : b.length;
+    }
+
     /**
      * Bytes of arrays held for the current request: argv slots (8 bytes each), the arguments read
      * and the partial bulk's capacity. For tests that bound what an announced length can allocate.

@@ -58,6 +58,14 @@ public class Client {
     public int queuedCommands = -1;
     /** Bytes of queued MULTI arguments (CLIENT LIST multi-mem). */
     public long queuedBytes;
+    /** Client memory accounting (ClientMemory, under the execution lock): the figure last accounted, its type and bucket. */
+    long memAccounted;
+    ClientFlags.Type memType;
+    int memBucket = -1;
+    /** No longer accounted: closing (evicted, killed, over its output buffer limit, gone). */
+    boolean memRemoved;
+    /** Queued for accounting by its event loop (ClientMemory.changed). */
+    volatile boolean memQueued;
     /** Client-side caching redirection: -1 when tracking is off, else the target id or 0 (CLIENT LIST redir). */
     public long trackingRedirect = -1;
     /** Set by the pause stage when this client's current command waits for CLIENT PAUSE to end. */
@@ -97,6 +105,11 @@ public class Client {
 
     public long id() {
         return id;
+    }
+
+    /** The memory accounted for this client when it was last accounted (ClientMemory). */
+    public long accountedMemory() {
+        return memAccounted;
     }
 
     public ServerContext server() {

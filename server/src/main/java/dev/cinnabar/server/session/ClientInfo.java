@@ -12,7 +12,8 @@ import dev.cinnabar.server.command.CommandSpec;
  * oll counts reply buffers queued for the socket and omem their bytes; fd is the socket's
  * descriptor with the native transport and -1 otherwise. argv-mem is, as in Redis, the bytes of
  * the arguments the client holds: those of the command it is running or blocked in, plus those of
- * a request still being received.
+ * a request still being received. multi-mem counts the commands queued in MULTI and the WATCHed
+ * keys, tot-mem is the client's whole memory as client eviction accounts it ({@link ClientMemory}).
  */
 public final class ClientInfo {
     private ClientInfo() {
@@ -23,12 +24,14 @@ public final class ClientInfo {
         long now = c.server().clock().millis();
         long qbuf = conn == null ? 0 : conn.queryBufferBytes();
         long qfree = conn == null ? 0 : conn.queryBufferFree();
-        long argvMem = (conn == null ? 0 : conn.pendingArgvBytes()) + heldArgvBytes(c);
+        ClientMemory mem = c.server().clients().memory();
+        long argvMem = ClientMemory.argvBytes(c);
+        long multiMem = mem.multiBytes(c);
         long omem = conn == null ? 0 : conn.pendingOutputBytes();
         int oll = conn == null ? 0 : conn.pendingOutputBuffers();
         long rbs = qbuf + qfree;
         long rbp = conn == null ? 0 : Math.max(rbs, conn.readBufferPeak());
-        long totMem = rbs + argvMem + omem + c.queuedBytes;
+        long totMem = mem.usage(c);
         CommandSpec last = c.lastCmd();
         StringBuilder sb = new StringBuilder(300);
         sb.append("id=").append(c.id())
@@ -47,7 +50,7 @@ public final class ClientInfo {
                 .append(" qbuf=").append(qbuf)
                 .append(" qbuf-free=").append(qfree)
                 .append(" argv-mem=").append(argvMem)
-                .append(" multi-mem=").append(c.queuedBytes)
+                .append(" multi-mem=").append(multiMem)
                 .append(" rbs=").append(rbs)
                 .append(" rbp=").append(rbp)
                 .append(" obl=0")
@@ -60,18 +63,5 @@ public final class ClientInfo {
                 .append(" redir=").append(c.trackingRedirect)
                 .append(" resp=").append(c.protocol());
         return sb.toString();
-    }
-
-    /** The bytes of the arguments of the command c is running or blocked in (0 between commands). */
-    private static long heldArgvBytes(Client c) {
-        byte[][] argv = c.argv();
-        if (argv == null || (c.server().dispatcher().current() != c && !c.blocked())) {
-            return 0;
-        }
-        long n = 0;
-        for (int i = 0; i < c.argc(); i++) {
-            n += argv[i].length;
-        }
-        return n;
     }
 }

@@ -18,11 +18,18 @@ public final class ClientRegistry {
     private final ClientPause pause;
     private final List<Consumer<Client>> resetListeners = new CopyOnWriteArrayList<>();
     private volatile Authenticator authenticator;
+    private final ClientMemory memory;
 
     public ClientRegistry(ServerContext server) {
         this.resumes = new ResumeQueue(server.lock());
         this.pause = new ClientPause(server.commands().spec("exec"), resumes);
         this.authenticator = Authenticator.requirepass(server.config());
+        this.memory = new ClientMemory(server);
+    }
+
+    /** Client memory accounting and client eviction (maxmemory-clients). */
+    public ClientMemory memory() {
+        return memory;
     }
 
     /** Who checks AUTH / HELLO AUTH credentials (requirepass until ACL replaces it). */
@@ -68,8 +75,10 @@ public final class ClientRegistry {
         clients.put(c.id(), c);
     }
 
+    /** c is gone (under the execution lock): it leaves the registry and the memory accounting. */
     public void remove(Client c) {
         clients.remove(c.id());
+        memory.remove(c);
     }
 
     public Client get(long id) {

@@ -18,6 +18,13 @@ public final class ClientsCron {
     public static void install(ServerContext ctx, ServerCron cron) {
         ctx.config().implemented("timeout");
         ctx.config().implemented("client-output-buffer-limit");
+        ctx.config().implemented("maxmemory-clients");
+        ClientMemory mem = ctx.clients().memory();
+        mem.counters(c -> dev.cinnabar.server.multi.Transactions.watchedCount(c),
+                c -> dev.cinnabar.server.tracking.Tracking.prefixCount(c));
+        // a lower limit (or maxmemory under a percentage) evicts at once, as Redis's apply function
+        ctx.config().entry("maxmemory-clients").onApply(v -> mem.evict(null));
+        ctx.config().entry("maxmemory").onApply(v -> mem.evict(null));
         ClientPause pause = ctx.clients().pause();
         ctx.dispatcher().install(Dispatcher.Stage.PAUSE, (c, cmd) -> {
             if (pause.active() && pause.postpones(c, cmd, ctx.dispatcher().mayReplicate(c, cmd))) {
@@ -29,7 +36,27 @@ public final class ClientsCron {
         cron.add(now -> {
             pause.expire(now);
             closeIdle(ctx, now);
+            checkClients(ctx);
         });
+    }
+
+    /**
+     * Redis's clientsCron per client, then its evictClients: output buffer limits checked without
+     * traffic (a soft limit's seconds run out while nothing is written), every client's memory
+     * accounted again, and client eviction.
+     */
+    static void checkClients(ServerContext ctx) {
+        for (Client c : ctx.clients().all()) {
+            Connection conn = c.connection();
+            if (conn != null) {
+                conn.checkOutputLimits();
+            }
+        }
+        ClientMemory mem = ctx.clients().memory();
+        mem.updateAll();
+        if (mem.limit() > 0) {
+            mem.evict(null);
+        }
     }
 
     static final int NEVER_IDLE = ClientFlags.REPLICA | ClientFlags.MASTER | ClientFlags.BLOCKED | ClientFlags.PUBSUB;

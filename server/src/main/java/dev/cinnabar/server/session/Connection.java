@@ -57,6 +57,23 @@ public interface Connection {
      */
     void close();
 
+    /**
+     * Frees the client now, as Redis's freeClient (client eviction): under the execution lock,
+     * the session leaves the registry and its features' state (pub/sub, blocking, WATCH...) at
+     * once; the socket closes on its own thread. Replies not written are dropped.
+     */
+    default void free() {
+        close();
+    }
+
+    /**
+     * Applies client-output-buffer-limit to what waits for the socket now (the cron's check of soft
+     * limits when no traffic comes); true when the client was closed for it.
+     */
+    default boolean checkOutputLimits() {
+        return false;
+    }
+
     /** Bytes of replies queued but not yet written to the socket (omem in CLIENT LIST). */
     long pendingOutputBytes();
 

@@ -13,6 +13,13 @@ public final class OutputBufferLimits {
     private OutputBufferLimits() {
     }
 
+    /**
+     * Pending output at which a client that no limit bounds (no output buffer limit for its class,
+     * no client eviction for it) stops being read until its socket drains: our bound where Redis
+     * would let its output grow without one.
+     */
+    public static final long UNBOUNDED_PAUSE = 64L << 20;
+
     /** The limits of a client type, or null for masters. */
     public static ClientOutputBufferLimits.Limit limit(ClientOutputBufferLimits all, ClientFlags.Type t) {
         return switch (t) {

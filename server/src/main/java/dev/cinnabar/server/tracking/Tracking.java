@@ -130,6 +130,11 @@ public final class Tracking implements KeyspaceHooks {
         });
     }
 
+    /** How many BCAST prefixes c registered (its tracking prefixes, counted in its memory); racy reads are fine. */
+    public static int prefixCount(Client c) {
+        return c.trackingState instanceof State s ? s.prefixes.size() : 0;
+    }
+
     static State state(Client c) {
         return c.trackingState instanceof State s ? s : null;
     }

@@ -225,6 +225,7 @@ final class ConfigCommands {
         s.stats().reset();
         s.keyspace().stats().reset();
         dev.cinnabar.server.memory.Eviction.of(s).resetStats();
+        s.clients().memory().resetStats(); // evicted_clients
         for (CommandSpec cmd : s.commands().commands()) {
             clear(cmd);
             for (CommandSpec sub : cmd.subcommands()) {

@@ -321,7 +321,7 @@ final class InfoCommand {
                 .add("expired_time_cap_reached_count", ks.expiredTimeCapReachedCount)
                 .add("expire_cycle_cpu_milliseconds", ks.expireCycleCpuMillis)
                 .add("evicted_keys", ks.evictedKeys)
-                .add("evicted_clients", 0)
+                .add("evicted_clients", s.clients().memory().evictedClients())
                 .add("total_eviction_exceeded_time", Eviction.of(s).totalEvictionExceededMillis())
                 .add("current_eviction_exceeded_time", Eviction.of(s).currentEvictionExceededMillis())
                 .add("keyspace_hits", ks.keyspaceHits)
