@@ -16,7 +16,13 @@ final class Features {
         dev.cinnabar.server.multi.Transactions.install(ctx);
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
         dev.cinnabar.server.propagate.Propagator.install(ctx); // expired keys propagate as DEL/UNLINK
-        cron.add(now -> ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort));
+        cron.add(now -> {
+            ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort);
+            long micros = ctx.keyspace().activeExpire().lastCycleMicros();
+            if (micros >= 0) {
+                dev.cinnabar.server.command.server.LatencyMonitor.addSampleIfNeeded(ctx, "expire-cycle", micros / 1000);
+            }
+        });
         dev.cinnabar.server.pubsub.PubSub.install(ctx);
         dev.cinnabar.server.pubsub.KeyspaceNotifications.install(ctx);
         dev.cinnabar.server.session.ClientsCron.install(ctx, cron);

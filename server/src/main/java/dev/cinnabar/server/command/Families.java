@@ -32,7 +32,8 @@ public final class Families {
                 new dev.cinnabar.server.command.generic.SortCommands(),
                 new dev.cinnabar.server.command.stream.StreamCommands(),
                 new dev.cinnabar.server.command.stream.StreamGroupCommands(),
-                new dev.cinnabar.server.command.replication.ReplicationCommands()
+                new dev.cinnabar.server.command.replication.ReplicationCommands(),
+                new dev.cinnabar.server.command.cluster.ClusterCommands()
         );
     }
 }

@@ -442,6 +442,8 @@ public final class Errors {
     public static final String NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
     public static final String READONLY_REPLICA = "READONLY You can't write against a read only replica.";
     public static final String MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    /** CLUSTER, READONLY, READWRITE, ASKING on a server with cluster-enabled no. */
+    public static final String CLUSTER_DISABLED = "ERR This instance has cluster support disabled";
     public static final String NOMASTERLINK = "NOMASTERLINK Can't SYNC while not connected with my master";
     public static final String WAIT_ON_REPLICA = "ERR WAIT cannot be used with replica instances. Please also note that "
             + "since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas "

@@ -52,11 +52,22 @@ public final class ActiveExpire {
 
     /** One cron tick of database maintenance: the expire cycle, then dict resizing and rehashing. */
     public void databasesCron(int hz, int effort) {
+        lastCycleMicros = -1;
         if (enabled && !ks.hooks.isReplica() && !ks.hooks.expiryPaused()) {
             cycle(hz, effort);
         }
         resizeAndRehash();
     }
+
+    /**
+     * How long the last {@link #databasesCron}'s expire cycle took, in microseconds; -1 when that
+     * tick ran none (the latency monitor's expire-cycle event).
+     */
+    public long lastCycleMicros() {
+        return lastCycleMicros;
+    }
+
+    private long lastCycleMicros = -1;
 
     /** One slow expire cycle. */
     public void cycle(int hz, int effort) {
@@ -121,7 +132,8 @@ public final class ActiveExpire {
                 repeat = sampled == 0 || expired * 100 / sampled > acceptableStale;
             } while (repeat);
         }
-        cycleMicros += (System.nanoTime() - start) / 1000;
+        lastCycleMicros = (System.nanoTime() - start) / 1000;
+        cycleMicros += lastCycleMicros;
         ks.stats.expireCycleCpuMillis = cycleMicros / 1000;
         double current = totalSampled == 0 ? 0 : (double) totalExpired / totalSampled;
         ks.stats.expiredStalePerc = current * 0.05 + ks.stats.expiredStalePerc * 0.95;

@@ -133,6 +133,27 @@ class IntrospectionTest {
     }
 
     @Test
+    void clusterCommandsOfAStandaloneServerAnswerAsRedis() {
+        d.both("CLUSTER", "HELP");
+        d.both("CLUSTER", "INFO");
+        d.both("CLUSTER", "NOSUCH");
+        d.both("CLUSTER", "KEYSLOT");
+        d.both("CLUSTER", "KEYSLOT", "k");
+        d.both("CLUSTER");
+        d.both("READONLY");
+        d.both("READWRITE");
+        d.both("ASKING");
+        d.both("READONLY", "x");
+        d.both("EVAL", "return redis.call('cluster','reset','hard')", "0");
+        d.both("EVAL", "return redis.call('cluster','info')", "0");
+        // Redis lists them in its dict's order: compare as sets.
+        assertThat(new HashSet<>(((Resp.Agg) d.ours.call("COMMAND", "LIST", "FILTERBY", "PATTERN", "cluster|*")).items()))
+                .isEqualTo(new HashSet<>(((Resp.Agg) d.real.call("COMMAND", "LIST", "FILTERBY", "PATTERN", "cluster|*")).items()))
+                .hasSize(27);
+        d.both("COMMAND", "GETKEYS", "CLUSTER", "INFO");
+    }
+
+    @Test
     void getkeysMatchesRedis() {
         Set<String> ours = new HashSet<>(ourCommands(d.ours));
         String[][] calls = {
