@@ -108,6 +108,11 @@ public final class RdbFile {
         return OP_EOF;
     }
 
+    /** One aux field (the replication fields after the header: repl-stream-db, repl-id, repl-offset). */
+    public static void writeAux(ByteArrayOutputStream out, String k, String v) {
+        aux(out, k, v);
+    }
+
     private static void aux(ByteArrayOutputStream out, String k, String v) {
         out.write(OP_AUX);
         RdbStrings.writeRawString(out, k.getBytes(StandardCharsets.US_ASCII));
