@@ -51,8 +51,10 @@ public final class Persistence {
     private volatile long lastBgsaveSeconds = -1;
     private volatile long saves;
     private volatile long lastCowBytes;
-    /** The background save running, or null. */
+    /** The snapshot running (a BGSAVE, a diskless sync or an AOF rewrite), or null. */
     private volatile Snapshot running;
+    /** BGSAVE SCHEDULE waits for the running AOF rewrite (Redis's rdb_bgsave_scheduled). */
+    private volatile boolean bgsaveScheduled;
 
     private volatile boolean loading;
     private volatile long loadingStartMillis;
@@ -135,8 +137,15 @@ public final class Persistence {
         return lastSave;
     }
 
+    /** An RDB snapshot runs (BGSAVE or a diskless sync; Redis's rdb_child_pid). */
     public boolean bgsaveInProgress() {
-        return running != null;
+        Snapshot s = running;
+        return s != null && s.kind() != Snapshot.Kind.AOF_REWRITE;
+    }
+
+    /** The running snapshot, or null. */
+    public Snapshot running() {
+        return running;
     }
 
     public boolean lastBgsaveOk() {
@@ -150,7 +159,7 @@ public final class Persistence {
     /** Seconds the running BGSAVE has taken so far, or -1. */
     public long currentBgsaveSeconds() {
         Snapshot s = running;
-        return s == null ? -1 : (System.currentTimeMillis() - s.startMillis()) / 1000;
+        return s == null || s.kind() == Snapshot.Kind.AOF_REWRITE ? -1 : (System.currentTimeMillis() - s.startMillis()) / 1000;
     }
 
     public long saves() {
@@ -233,7 +242,7 @@ public final class Persistence {
         Keyspace ks = server.keyspace();
         boolean lru = lruPolicy();
         RdbBuffer buf = new RdbBuffer(config().rdbcompression);
-        RdbFile.writeHeader(buf, System.currentTimeMillis(), usedMemory());
+        buf.writeBytes(rdbHeader());
         int delay = config().rdbKeySaveDelay;
         for (int i = 0; i < ks.count(); i++) {
             Db db = ks.db(i);
@@ -295,22 +304,176 @@ public final class Persistence {
 
     // ------------------------------------------------------------------ BGSAVE
 
-    /** BGSAVE [SCHEDULE]: null when started, else the error to reply. */
+    /** What BGSAVE [SCHEDULE] did. */
+    public enum Bgsave {
+        STARTED,
+        /** Another snapshot (an AOF rewrite) runs or EXEC is running: it starts once possible. */
+        SCHEDULED,
+        /** A BGSAVE (or a diskless sync) runs. */
+        IN_PROGRESS,
+        /** An AOF rewrite runs and SCHEDULE was not given. */
+        CHILD_ACTIVE
+    }
+
+    /** BGSAVE (the disk-based full sync's too): null when started, else the error to reply. */
     public String bgsave() {
-        if (running != null) {
-            return Errors.BGSAVE_IN_PROGRESS;
+        Bgsave b = bgsave(false);
+        return b == Bgsave.STARTED ? null : b == Bgsave.IN_PROGRESS ? Errors.BGSAVE_IN_PROGRESS : Errors.CHILD_ACTIVE_BGSAVE;
+    }
+
+    /**
+     * BGSAVE [SCHEDULE] as Redis 7.0's bgsaveCommand: refused while an RDB snapshot runs; while an
+     * AOF rewrite runs (or inside EXEC), scheduled when asked, else refused.
+     */
+    public Bgsave bgsave(boolean schedule) {
+        Snapshot s = running;
+        if (s != null && s.kind() != Snapshot.Kind.AOF_REWRITE) {
+            return Bgsave.IN_PROGRESS;
+        }
+        if (s != null || server.dispatcher().executionDepth() > 1) {
+            if (schedule || s == null) {
+                bgsaveScheduled = true;
+                return Bgsave.SCHEDULED;
+            }
+            return Bgsave.CHILD_ACTIVE;
         }
         startBgsave();
-        return null;
+        return Bgsave.STARTED;
     }
 
     private void startBgsave() {
         lastBgsaveTry = System.currentTimeMillis() / 1000;
-        Snapshot s = new Snapshot(this, server.dirty);
-        running = s;
+        bgsaveScheduled = false;
+        FileTarget t = new FileTarget(server.dirty);
+        Snapshot s = startSnapshot(Snapshot.Kind.BGSAVE, rdbHeader(), Snapshot.rdbFormat(lruPolicy()), t);
+        t.snapshot = s;
         server.log().notice("Background saving started");
-        s.start();
     }
+
+    /**
+     * Starts a snapshot of the dataset (under the lock) unless one runs (Redis's one child at a
+     * time): null then. The target gets header first, then every key in format.
+     */
+    public Snapshot startSnapshot(Snapshot.Kind kind, byte[] header, Snapshot.Format format, Snapshot.Target target) {
+        if (running != null) {
+            return null;
+        }
+        Snapshot s = new Snapshot(this, kind, header, format, target);
+        running = s;
+        lastStartMicros = s.startMicros();
+        s.start();
+        return s;
+    }
+
+    private volatile long lastStartMicros;
+
+    /** Microseconds the last snapshot's start held the lock (Redis's latest_fork_usec). */
+    public long lastStartMicros() {
+        return lastStartMicros;
+    }
+
+    /** A snapshot of any kind runs (Redis's hasActiveChildProcess). */
+    public boolean childActive() {
+        return running != null;
+    }
+
+    /** The replication state an RDB header records (repl-stream-db, repl-id, repl-offset). */
+    public record ReplInfo(int streamDb, String replId, long offset) {
+    }
+
+    private volatile java.util.function.Supplier<ReplInfo> replInfo = () -> null;
+
+    /** Replication tells what goes in the RDB header's aux fields (null: nothing, as Redis without a backlog). */
+    public void replInfoSource(java.util.function.Supplier<ReplInfo> source) {
+        replInfo = source;
+    }
+
+    /** The header of an RDB file of this server now, with the replication aux fields when there are some. */
+    public byte[] rdbHeader() {
+        RdbBuffer header = new RdbBuffer(config().rdbcompression);
+        RdbFile.writeHeader(header, System.currentTimeMillis(), usedMemory());
+        ReplInfo ri = replInfo.get();
+        if (ri != null) {
+            RdbFile.writeAux(header, "repl-stream-db", Integer.toString(ri.streamDb()));
+            RdbFile.writeAux(header, "repl-id", ri.replId());
+            RdbFile.writeAux(header, "repl-offset", Long.toString(ri.offset()));
+        }
+        return header.toByteArray();
+    }
+
+    /** BGSAVE's target: the temp file renamed over dir/dbfilename, then the stats and the listeners. */
+    private final class FileTarget implements Snapshot.Target {
+        private final long dirtyAtStart;
+        private final Path temp;
+        private RdbSink sink;
+        private IOException openFailure;
+        Snapshot snapshot;
+
+        FileTarget(long dirtyAtStart) {
+            this.dirtyAtStart = dirtyAtStart;
+            // as Redis names the temp file after the saving child's pid, ours is named after a counter of saves
+            this.temp = Path.of(config().dir).resolve("temp-" + pid + "-" + TEMP_IDS.incrementAndGet() + ".rdb");
+            try {
+                sink = RdbSink.create(temp);
+            } catch (IOException e) {
+                openFailure = e;
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (openFailure != null) {
+                throw openFailure;
+            }
+            sink.write(b, off, len);
+        }
+
+        @Override
+        public void finish() throws IOException {
+            if (openFailure != null) {
+                server.log().warning("Failed opening the temp RDB file " + temp.getFileName() + " (in server root dir "
+                        + config().dir + ") for saving: " + reason(openFailure));
+                throw openFailure;
+            }
+            sink.finish(config().rdbchecksum);
+        }
+
+        @Override
+        public boolean commit() {
+            try {
+                sink.commit(file());
+            } catch (IOException e) {
+                server.log().warning("Error moving temp DB file " + temp.getFileName() + " on the final destination "
+                        + config().dbfilename + " (in server root dir " + config().dir + "): " + reason(e));
+                return false;
+            }
+            server.log().notice("DB saved on disk");
+            // our counterpart of Redis's "Fork CoW for RDB" line: what writes cost this snapshot
+            server.log().notice(String.format(Locale.ROOT, "Snapshot buffer: peak %.2f MB, serialised ahead of the walk %.2f MB",
+                    snapshot.peakPending() / 1048576.0, snapshot.aheadBytes() / 1048576.0));
+            return true;
+        }
+
+        @Override
+        public void ended(boolean ok, boolean aborted) {
+            try {
+                bgsaveDoneStats(snapshot, ok, aborted, dirtyAtStart);
+            } finally {
+                for (BgsaveListener l : bgsaveListeners) {
+                    l.bgsaveEnded(ok, aborted, file());
+                }
+            }
+        }
+
+        @Override
+        public void discard() {
+            if (sink != null) {
+                sink.discard();
+            }
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong TEMP_IDS = new java.util.concurrent.atomic.AtomicLong();
 
     /** Told when a background save ends (replication ships the file it wrote). */
     @FunctionalInterface
@@ -329,23 +492,28 @@ public final class Persistence {
         bgsaveListeners.add(l);
     }
 
-    /** Called by the snapshot under the execution lock when it ends (ok, failed or aborted). */
-    void bgsaveDone(Snapshot s, boolean ok, boolean aborted, long dirtyAtStart) {
+    private final List<Runnable> snapshotEndListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told (under the lock) when a snapshot of any kind ended, so work waiting for one may start. */
+    public void addSnapshotEndListener(Runnable l) {
+        snapshotEndListeners.add(l);
+    }
+
+    /** Called by a snapshot under the execution lock when it ends (ok, failed or aborted). */
+    void snapshotEnded(Snapshot s, boolean ok, boolean aborted) {
         if (running == s) {
             running = null;
         }
-        try {
-            bgsaveDoneStats(s, ok, aborted, dirtyAtStart);
-        } finally {
-            for (BgsaveListener l : bgsaveListeners) {
-                l.bgsaveEnded(ok, aborted, file());
-            }
+        if (s.kind() != Snapshot.Kind.AOF_REWRITE) {
+            lastBgsaveSeconds = (System.currentTimeMillis() - s.startMillis()) / 1000;
+            lastCowBytes = s.aheadBytes();
+        }
+        for (Runnable l : snapshotEndListeners) {
+            l.run();
         }
     }
 
     private void bgsaveDoneStats(Snapshot s, boolean ok, boolean aborted, long dirtyAtStart) {
-        lastBgsaveSeconds = (System.currentTimeMillis() - s.startMillis()) / 1000;
-        lastCowBytes = s.aheadBytes();
         if (aborted) {
             return;
         }
@@ -364,19 +532,22 @@ public final class Persistence {
     /** Stops a running BGSAVE, deleting its temp file (FLUSHALL, SHUTDOWN). Under the lock. */
     public void abortBgsave() {
         Snapshot s = running;
-        if (s != null) {
+        if (s != null && s.kind() == Snapshot.Kind.BGSAVE) {
             s.abort();
-            running = null;
         }
     }
 
     /** The save points, checked once per cron tick with Redis's rules. */
     private void cron(long nowMillis) {
         List<SaveParam> points = config().save;
-        if (running != null || points.isEmpty() || loading) {
+        if (running != null || loading) {
             return;
         }
         long now = System.currentTimeMillis() / 1000;
+        if (bgsaveScheduled && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY || lastBgsaveOk)) {
+            startBgsave(); // BGSAVE SCHEDULE, or a BGSAVE refused during an AOF rewrite or EXEC
+            return;
+        }
         for (SaveParam sp : points) {
             if (server.dirty >= sp.changes() && now - lastSave > sp.seconds()
                     && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY || lastBgsaveOk)) {
@@ -412,9 +583,9 @@ public final class Persistence {
         if (loading) {
             return true; // as Redis: a dataset still loading is never saved over the file it comes from
         }
-        if (running != null) {
+        if (bgsaveInProgress()) {
             server.log().warning("There is a child saving an .rdb. Killing it!");
-            abortBgsave();
+            running.abort();
         }
         if (save || (!nosave && !config().save.isEmpty())) {
             server.log().notice("Saving the final RDB snapshot before exiting.");
@@ -597,6 +768,16 @@ public final class Persistence {
 
         @SuppressWarnings("unchecked")
         void run() {
+            StartupLoadHooks hooks = loadHooks;
+            boolean master = true;
+            if (hooks != null) {
+                server.lock().lock();
+                try {
+                    master = hooks.beforeKeys();
+                } finally {
+                    server.lock().unlock();
+                }
+            }
             Thread parser = new Thread(this::parse, "cinnabar-rdb-load");
             parser.setDaemon(true);
             parser.start();
@@ -611,6 +792,14 @@ public final class Persistence {
                     }
                     if (o instanceof End e) {
                         finish(e);
+                        if (hooks != null) {
+                            server.lock().lock();
+                            try {
+                                hooks.loaded(parsed.aux());
+                            } finally {
+                                server.lock().unlock();
+                            }
+                        }
                         return;
                     }
                     long t = System.nanoTime();
@@ -621,8 +810,18 @@ public final class Persistence {
                             server.keyspace().db(r.db()).presize((int) Math.min(r.size(), cap),
                                     (int) Math.min(r.expires(), cap));
                         } else {
+                            // a master drops keys whose TTL passed (and tells its replicas); a replica keeps
+                            // them for its master's DELs
+                            long now = master ? System.currentTimeMillis() : Long.MIN_VALUE;
+                            if (hooks != null && master) {
+                                for (RdbFile.Loaded k : (List<RdbFile.Loaded>) o) {
+                                    if (k.expire() != -1 && k.expire() < now) {
+                                        hooks.expired(k.db(), k.key());
+                                    }
+                                }
+                            }
                             RdbFile.Counts n = RdbFile.insert((List<RdbFile.Loaded>) o, server.keyspace(),
-                                    System.currentTimeMillis(), false, false);
+                                    now, false, false);
                             loaded += n.loaded();
                             expired += n.expired();
                         }
@@ -654,6 +853,24 @@ public final class Persistence {
             }
             parsed = e.parsed();
         }
+    }
+
+    /** Replication's part in the start-up load of the RDB file (Redis's loadDataFromDisk). */
+    public interface StartupLoadHooks {
+        /** Under the lock, before the first key goes in: true on a master (expired keys are dropped and told). */
+        boolean beforeKeys();
+
+        /** Under the lock: a key of the file a master drops because its TTL passed. */
+        void expired(int db, byte[] key);
+
+        /** Under the lock, after the last key: the file's aux fields (repl-id, repl-offset, repl-stream-db...). */
+        void loaded(java.util.Map<String, String> aux);
+    }
+
+    private volatile StartupLoadHooks loadHooks;
+
+    public void startupLoadHooks(StartupLoadHooks hooks) {
+        loadHooks = hooks;
     }
 
     private FatalLoadError fatal(RdbFile.LoadError e) {

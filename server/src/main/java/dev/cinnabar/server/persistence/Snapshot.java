@@ -8,17 +8,19 @@ import dev.cinnabar.server.store.Dict;
 import dev.cinnabar.server.store.Keyspace;
 import dev.cinnabar.server.store.WriteBarrier;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 
 /**
- * BGSAVE without fork: a point-in-time RDB image written while writers keep running.
+ * A point-in-time image of the dataset written while writers keep running: what BGSAVE writes to
+ * its file, a diskless full sync streams to replicas' sockets, and an AOF rewrite writes as the new
+ * base (Redis forks a child for each of the three; only one runs at a time, as Redis allows one
+ * child).
  *
  * <p>At the start (under the execution lock) each non-empty database's main dict finishes any
  * rehash and stops resizing, so its buckets keep their identity; the snapshot records each
  * table's length and installs itself as the keyspace's {@link WriteBarrier}. Its thread then walks
  * the buckets in index order, a slice at a time under the execution lock (about a thousand keys),
- * and writes the serialised slice to the temp file with the lock released. A bucket is serialised
+ * and hands the serialised slice to its {@link Target} with the lock released. A bucket is serialised
  * exactly once, in one of two ways: by the walk when it reaches it, or, when a writer is about to
  * touch a key (add, delete, new value, in-place change, expiry) in a bucket the walk has not reached,
  * by that writer first, under the lock it already holds (Dragonfly's versioned buckets; here a
@@ -26,18 +28,91 @@ import java.util.ArrayDeque;
  * bucket is written as it was when the snapshot started. A flush, SWAPDB, or a table that must grow
  * past load factor 5 first serialises the rest of that database.
  *
- * <p>Serialised bytes wait in a queue in order; the file gets them in that order, each chunk headed
- * by SELECTDB when its database differs from the previous chunk's (RDB loaders accept SELECTDB
- * anywhere). The queue is bounded: a writer that finds more than {@link #PENDING_LIMIT} bytes
- * waiting writes them to the file itself before going on, so the memory cost of a snapshot is that
- * buffer, not a copy of the dataset. The file is written as by SAVE (temp file, fsync, rename under
- * the lock so an aborted snapshot can never replace a newer file).
+ * <p>What a key becomes is the {@link Format}'s (RDB records, or AOF commands); where the bytes go
+ * is the {@link Target}'s (a temp file renamed at the end, replicas' sockets). Serialised bytes wait
+ * in a queue in order; the target gets them in that order, each chunk headed by the format's
+ * database switch when its database differs from the previous chunk's (RDB loaders accept SELECTDB
+ * anywhere). The queue is bounded: a writer that finds more than {@link #PENDING_LIMIT} bytes waiting
+ * hands them to the target itself before going on, so the memory cost of a snapshot is that buffer,
+ * not a copy of the dataset.
  */
-final class Snapshot implements WriteBarrier {
-    /** Most bytes waiting for the file before writers write them out themselves. */
+public final class Snapshot implements WriteBarrier {
+    /** Most bytes waiting for the target before writers hand them over themselves. */
     static final long PENDING_LIMIT = 8L << 20;
     /** Keys serialised per slice of the walk (one bucket per slice with rdb-key-save-delay). */
     private static final int SLICE_KEYS = 1024;
+
+    /** What runs the snapshot: Redis's child types (a diskless sync is an RDB child there too). */
+    public enum Kind {
+        /** BGSAVE to dir/dbfilename (also for a disk-based full sync). */
+        BGSAVE,
+        /** A diskless full sync: the RDB goes to replicas' sockets. */
+        REPLICAS,
+        /** BGREWRITEAOF: the new base file. */
+        AOF_REWRITE
+    }
+
+    /** How keys are written (called under the execution lock). */
+    public interface Format {
+        /** What announces the keys of database id that follow; size and expires are -1 after its first chunk. */
+        void selectDb(RdbBuffer out, int id, long size, long expires);
+
+        /** One key with its value and expiry. */
+        void key(RdbBuffer out, Keyspace ks, Db db, Dict.Entry e);
+    }
+
+    /** Redis's RDB format (BGSAVE, diskless sync, an AOF base with aof-use-rdb-preamble). */
+    public static Format rdbFormat(boolean lruPolicy) {
+        return new Format() {
+            @Override
+            public void selectDb(RdbBuffer out, int id, long size, long expires) {
+                RdbFile.writeSelectDb(out, id, size, expires);
+            }
+
+            @Override
+            public void key(RdbBuffer out, Keyspace ks, Db db, Dict.Entry e) {
+                RdbFile.writeKey(out, ks, db, e, lruPolicy);
+            }
+        };
+    }
+
+    /** An RDB's last bytes: EOF and the CRC-64 of everything before it and the EOF (0 with rdbchecksum no). */
+    public static byte[] rdbTrailer(long crcBefore, boolean checksum) {
+        byte[] eof = {(byte) RdbFile.eofOpcode()};
+        long crc = checksum ? dev.cinnabar.server.persistence.rdb.Crc64.update(crcBefore, eof, 0, 1) : 0;
+        byte[] t = new byte[9];
+        t[0] = eof[0];
+        for (int i = 0; i < 8; i++) {
+            t[1 + i] = (byte) (crc >>> (8 * i));
+        }
+        return t;
+    }
+
+    /**
+     * Where the bytes go. {@link #write} gets every byte in order, from the snapshot's thread
+     * without the lock or from a writer under it; {@link #finish} runs on the thread after the last
+     * byte; {@link #commit} under the lock when finish succeeded and the snapshot was not aborted;
+     * {@link #ended} exactly once under the lock; {@link #discard} on the thread at the end when
+     * the snapshot did not commit.
+     */
+    public interface Target {
+        void write(byte[] b, int off, int len) throws IOException;
+
+        /** The last bytes (EOF and checksum for an RDB), flush, fsync. */
+        void finish() throws IOException;
+
+        /** Makes the result visible (a rename); false, logged, when that failed. */
+        default boolean commit() {
+            return true;
+        }
+
+        /** The snapshot ended: ok when committed, aborted when stopped by FLUSHALL, SHUTDOWN or its owner. */
+        void ended(boolean ok, boolean aborted);
+
+        /** Releases what an uncommitted snapshot left (a temp file). */
+        default void discard() {
+        }
+    }
 
     /** Progress of the walk over one database's main table. */
     private static final class DbState {
@@ -68,17 +143,15 @@ final class Snapshot implements WriteBarrier {
     private final Persistence persistence;
     private final ServerContext server;
     private final Keyspace ks;
-    private final long dirtyAtStart;
+    private final Kind kind;
+    private final Format format;
+    private final Target target;
     private final long startMillis = System.currentTimeMillis();
-    private final boolean lru;
-    private final boolean checksum;
+    private final long startMicros;
     private final int keyDelay;
     private final DbState[] states;
     private final long keysTotal;
     private final Thread thread;
-    private final Path temp;
-    private RdbSink sink;
-    private IOException openFailure;
 
     // under the execution lock
     private final RdbBuffer walkBuf;
@@ -89,23 +162,28 @@ final class Snapshot implements WriteBarrier {
     private volatile long keysProcessed;
     private volatile long aheadBytes;
 
-    // the queue of serialised chunks, guarded by itself; the file, guarded by fileLock
+    // the queue of serialised chunks, guarded by itself; the target, guarded by targetLock
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
     private long pendingBytes;
     private volatile long peakPending;
-    private final Object fileLock = new Object();
+    private final java.util.concurrent.locks.ReentrantLock targetLock = new java.util.concurrent.locks.ReentrantLock();
 
     private volatile boolean aborted;
+    private volatile boolean ended;
     private volatile IOException writerFailure;
 
-    /** Prepares the snapshot; called under the execution lock, which makes this the snapshot's point in time. */
-    Snapshot(Persistence persistence, long dirtyAtStart) {
+    /**
+     * Prepares the snapshot; called under the execution lock, which makes this the snapshot's
+     * point in time. header is what the target gets first (an RDB header with its aux fields).
+     */
+    Snapshot(Persistence persistence, Kind kind, byte[] header, Format format, Target target) {
+        long t0 = System.nanoTime();
         this.persistence = persistence;
         this.server = persistence.server();
         this.ks = server.keyspace();
-        this.dirtyAtStart = dirtyAtStart;
-        this.lru = persistence.lruPolicy();
-        this.checksum = persistence.config().rdbchecksum;
+        this.kind = kind;
+        this.format = format;
+        this.target = target;
         this.keyDelay = persistence.config().rdbKeySaveDelay;
         boolean compress = persistence.config().rdbcompression;
         this.walkBuf = new RdbBuffer(compress);
@@ -124,28 +202,37 @@ final class Snapshot implements WriteBarrier {
             total += db.size();
         }
         this.keysTotal = total;
-        this.thread = new Thread(this::run, "cinnabar-bgsave");
+        this.thread = new Thread(this::run, kind == Kind.AOF_REWRITE ? "cinnabar-aof-rewrite"
+                : kind == Kind.REPLICAS ? "cinnabar-rdb-to-replicas" : "cinnabar-bgsave");
         thread.setDaemon(true);
-        // as Redis names the temp file after the saving child's pid, ours is named after the saving thread
-        this.temp = Path.of(persistence.config().dir).resolve("temp-" + thread.getId() + ".rdb");
-        try {
-            sink = RdbSink.create(temp);
-        } catch (IOException e) {
-            openFailure = e;
+        if (header.length > 0) {
+            pending.add(header);
+            pendingBytes = header.length;
         }
-        RdbBuffer header = new RdbBuffer(compress);
-        RdbFile.writeHeader(header, startMillis, Persistence.usedMemory());
-        pending.add(header.toByteArray());
-        pendingBytes = header.size();
         ks.barrier(this);
+        this.startMicros = (System.nanoTime() - t0) / 1000;
     }
 
     void start() {
         thread.start();
     }
 
+    /** The saving thread's id (our counterpart of the child's pid in temp file names). */
+    public long threadId() {
+        return thread.getId();
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
     long startMillis() {
         return startMillis;
+    }
+
+    /** Microseconds the start took under the lock (Redis's latest_fork_usec). */
+    public long startMicros() {
+        return startMicros;
     }
 
     long keysTotal() {
@@ -206,24 +293,24 @@ final class Snapshot implements WriteBarrier {
             enqueue(aheadBuf.toByteArray());
             if (pendingBytes() > PENDING_LIMIT) {
                 try {
-                    drain();
+                    drain(true);
                 } catch (IOException e) {
-                    writerFailure = e; // the walk sees it and fails the save
+                    writerFailure = e; // the walk sees it and fails the snapshot
                 }
             }
         }
     }
 
-    /** Appends the keys of one bucket (SELECTDB first when the database changes); returns how many. */
+    /** Appends the keys of one bucket (the database switch first when it changes); returns how many. */
     private int serialiseBucket(RdbBuffer out, Db db, DbState st, int b) {
         int[] n = {0};
         db.dict().forEachInBucket(b, e -> {
             if (lastDb != db.id()) {
-                RdbFile.writeSelectDb(out, db.id(), st.announced ? -1 : st.size, st.expires);
+                format.selectDb(out, db.id(), st.announced ? -1 : st.size, st.announced ? -1 : st.expires);
                 st.announced = true;
                 lastDb = db.id();
             }
-            RdbFile.writeKey(out, ks, db, e, lru);
+            format.key(out, ks, db, e);
             n[0]++;
         });
         keysProcessed += n[0];
@@ -236,7 +323,7 @@ final class Snapshot implements WriteBarrier {
         db.dict().resizeAllowed(true);
     }
 
-    // ------------------------------------------------------------------ the queue and the file
+    // ------------------------------------------------------------------ the queue and the target
 
     private void enqueue(byte[] chunk) {
         synchronized (pending) {
@@ -254,9 +341,20 @@ final class Snapshot implements WriteBarrier {
         }
     }
 
-    /** Writes the queued chunks to the file, in order (from the walk or a writer over the limit). */
-    private void drain() throws IOException {
-        synchronized (fileLock) {
+    /**
+     * Hands the queued chunks to the target, in order (from the walk or a writer over the limit).
+     * A writer finding the walk's thread in here goes on: that thread takes the writer's chunks too
+     * before it leaves, and a target that needs the execution lock (a socket) cannot wait for it.
+     */
+    private void drain(boolean writer) throws IOException {
+        if (writer) {
+            if (!targetLock.tryLock()) {
+                return;
+            }
+        } else {
+            targetLock.lock();
+        }
+        try {
             while (true) {
                 byte[] c;
                 synchronized (pending) {
@@ -266,10 +364,12 @@ final class Snapshot implements WriteBarrier {
                     }
                     pendingBytes -= c.length;
                 }
-                if (sink != null) {
-                    sink.write(c, 0, c.length);
+                if (!aborted) {
+                    target.write(c, 0, c.length);
                 }
             }
+        } finally {
+            targetLock.unlock();
         }
     }
 
@@ -311,13 +411,8 @@ final class Snapshot implements WriteBarrier {
     }
 
     private void run() {
-        boolean ok = false;
+        boolean written = false;
         try {
-            if (openFailure != null) {
-                server.log().warning("Failed opening the temp RDB file " + temp.getFileName() + " (in server root dir "
-                        + persistence.config().dir + ") for saving: " + Persistence.reason(openFailure));
-                return;
-            }
             while (true) {
                 int keys;
                 server.lock().lock();
@@ -329,7 +424,7 @@ final class Snapshot implements WriteBarrier {
                 } finally {
                     server.lock().unlock();
                 }
-                drain();
+                drain(false);
                 if (walkDone) {
                     break;
                 }
@@ -341,46 +436,46 @@ final class Snapshot implements WriteBarrier {
                 throw writerFailure;
             }
             if (!aborted) {
-                sink.finish(checksum);
-                ok = true;
+                target.finish();
+                written = true;
             }
         } catch (IOException | RuntimeException e) {
-            server.log().warning("Write error saving DB on disk: " + Persistence.reason(e));
+            if (!aborted) {
+                server.log().warning(kind == Kind.AOF_REWRITE ? "Write error writing append only file on disk: "
+                        + Persistence.reason(e) : "Write error saving DB on disk: " + Persistence.reason(e));
+            }
         } finally {
-            finish(ok);
+            finish(written);
         }
     }
 
-    /** Ends the snapshot under the lock: renames the file over the target only when complete and not aborted. */
+    /** Ends the snapshot under the lock: the target commits only when complete and not aborted. */
     private void finish(boolean written) {
+        boolean ok = false;
         server.lock().lock();
         try {
-            boolean ok = false;
-            if (written && !aborted) {
-                try {
-                    sink.commit(persistence.file());
-                    ok = true;
-                    server.log().notice("DB saved on disk");
-                    // our counterpart of Redis's "Fork CoW for RDB" line: what writes cost this snapshot
-                    server.log().notice(String.format(java.util.Locale.ROOT,
-                            "Snapshot buffer: peak %.2f MB, serialised ahead of the walk %.2f MB",
-                            peakPending / 1048576.0, aheadBytes / 1048576.0));
-                } catch (IOException e) {
-                    server.log().warning("Error moving temp DB file " + temp.getFileName() + " on the final destination "
-                            + persistence.config().dbfilename + " (in server root dir " + persistence.config().dir + "): "
-                            + Persistence.reason(e));
-                }
-            }
-            if (!ok && sink != null) {
-                sink.discard();
-            }
-            boolean wasAborted = aborted;
-            release();
-            if (!wasAborted) {
-                persistence.bgsaveDone(this, ok, false, dirtyAtStart);
+            if (!aborted) {
+                ok = written && target.commit();
+                release();
+                end(ok, false);
             }
         } finally {
             server.lock().unlock();
+        }
+        if (!ok) {
+            target.discard();
+        }
+    }
+
+    private void end(boolean ok, boolean wasAborted) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            target.ended(ok, wasAborted);
+        } finally {
+            persistence.snapshotEnded(this, ok, wasAborted);
         }
     }
 
@@ -400,11 +495,14 @@ final class Snapshot implements WriteBarrier {
         }
     }
 
-    /** FLUSHALL, SHUTDOWN: stops now (under the lock); the thread deletes the temp file. */
-    void abort() {
+    /** Stops now (under the lock): FLUSHALL, SHUTDOWN, or the snapshot's owner; the thread discards. */
+    public void abort() {
+        if (aborted) {
+            return;
+        }
         aborted = true;
         release();
-        persistence.bgsaveDone(this, false, true, dirtyAtStart);
+        end(false, true);
     }
 
     /** The server is stopping (no lock held): the thread stops at its next slice. */

@@ -424,6 +424,8 @@ public final class Errors {
     /** Redis's shared.err: a save that failed (the reason is in the log). */
     public static final String ERR = "ERR";
     public static final String BGSAVE_IN_PROGRESS = "ERR Background save already in progress";
+    public static final String CHILD_ACTIVE_BGSAVE = "ERR Another child process is active (AOF?): can't BGSAVE right now. "
+            + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
     public static final String SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs.";
     public static final String LOADING = "LOADING Redis is loading the dataset in memory";
     public static final String MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently "

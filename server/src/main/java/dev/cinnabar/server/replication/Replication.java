@@ -9,6 +9,7 @@ import dev.cinnabar.server.command.Dispatcher;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
 import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.persistence.Persistence;
+import dev.cinnabar.server.persistence.Snapshot;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.propagate.PropagationSink;
 import dev.cinnabar.server.protocol.Errors;
@@ -48,12 +49,12 @@ import java.util.function.BiConsumer;
  * that point. Disk-based (repl-diskless-sync no, or a replica without capa eof): a BGSAVE, the
  * forkless snapshot of the persistence package (writers keep running), is started at that point;
  * the replica's stream accumulates until the file is written, then the file is sent as
- * {@code $<size>\r\n<bytes>} and the accumulated stream after it. Diskless: the RDB is
- * serialised with {@link RdbFile#save} under the execution lock (an interim design: it blocks
- * writers for the serialisation time; the snapshot cannot write to sockets yet) and sent as
- * {@code $EOF:<40 chars>\r\n<bytes><the same 40 chars>}; the stream then starts with the replica's
- * first REPLCONF ACK. RDB bytes are sent by a transfer thread in slices, each under the lock,
- * waiting while the socket has more than {@link #TRANSFER_WINDOW} bytes queued.
+ * {@code $<size>\r\n<bytes>} and the accumulated stream after it. Diskless: the same forkless
+ * snapshot streams the RDB to the replicas' sockets as it serialises it ({@link SocketTarget}),
+ * framed as {@code $EOF:<40 chars>\r\n<bytes><the same 40 chars>}; the stream then starts with the
+ * replica's first REPLCONF ACK. File bytes are sent by a transfer thread in slices, each under the
+ * lock; both wait while a socket has more than {@link #TRANSFER_WINDOW} bytes queued. One snapshot
+ * runs at a time (Redis's one child): replicas arriving meanwhile wait for its end.
  *
  * <p>Everything runs under the execution lock except the transfer threads' waits and file reads.
  */
@@ -107,6 +108,8 @@ public final class Replication {
     volatile MasterLink link;
     /** Our dataset has a history (replId, masterReplOffset) a master may continue with PSYNC. */
     private boolean psyncCapable;
+    /** The database our master's stream had selected when its client went away (Redis's cached master's db). */
+    private int cachedStreamDb;
     /** When the link went down (ms), 0 if it was never up. */
     private long linkDownSince;
     /** The next time a lost link is retried (ms). */
@@ -133,6 +136,8 @@ public final class Replication {
         ctx.addShutdownListener(r::serverStopping);
         ctx.addClientCloseListener(r::clientClosed);
         Persistence.of(ctx).addBgsaveListener(r::bgsaveEnded);
+        Persistence.of(ctx).replInfoSource(r::rdbReplInfo);
+        Persistence.of(ctx).startupLoadHooks(r.new StartupLoad());
         cron.add(r::cron);
         String replicaof = ctx.config().get("replicaof");
         if (replicaof != null && !replicaof.isBlank()) {
@@ -276,6 +281,92 @@ public final class Replication {
     private void freeBacklog() {
         server.dispatcher().propagator().removeSink(feed);
         backlog = null;
+    }
+
+    // ------------------------------------------------------------------ replication state in RDB files
+
+    /**
+     * What an RDB file saved now records (Redis's rdbPopulateSaveInfo): on a master with a
+     * backlog, the stream's database, our ID and offset; on a replica, the same with the database
+     * of our master's stream; nothing otherwise. Under the lock.
+     */
+    private Persistence.ReplInfo rdbReplInfo() {
+        if (!isReplicaRole()) {
+            return backlog == null ? null : new Persistence.ReplInfo(Math.max(0, feed.selected), replId, masterReplOffset);
+        }
+        MasterLink l = link;
+        Client m = l == null ? null : l.master;
+        if (m != null) {
+            return new Persistence.ReplInfo(m.db().id(), replId, masterReplOffset);
+        }
+        return psyncCapable ? new Persistence.ReplInfo(cachedStreamDb, replId, masterReplOffset) : null;
+    }
+
+    private static int auxInt(String v, int dflt) {
+        try {
+            return v == null ? dflt : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+
+    /**
+     * Redis 7.0's loadDataFromDisk for replication. A master makes a backlog before the keys go in,
+     * so the keys the file holds already expired are told to replicas as DELs; after the load, an
+     * RDB recording a replication ID and offset lets the history continue: a replica takes them as
+     * its own (a PSYNC after the restart continues), a master keeps them as its second ID (valid up
+     * to that offset + 1) and moves its offsets past them, so its replicas continue partially. A
+     * file without them drops a master's backlog again.
+     */
+    private final class StartupLoad implements Persistence.StartupLoadHooks {
+        @Override
+        public boolean beforeKeys() {
+            if (isReplicaRole()) {
+                return false;
+            }
+            if (backlog == null) {
+                backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+                feed.selected = -1;
+                server.dispatcher().propagator().addSink(feed);
+            }
+            return true;
+        }
+
+        @Override
+        public void expired(int db, byte[] key) {
+            feed.append(db, new byte[][] {dev.cinnabar.server.propagate.Propagator.deleteVerb(server, "lazyfree-lazy-expire"), key});
+        }
+
+        @Override
+        public void loaded(Map<String, String> aux) {
+            String id = aux.get("repl-id");
+            long offset;
+            try {
+                offset = Long.parseLong(aux.getOrDefault("repl-offset", "-1"));
+            } catch (NumberFormatException e) {
+                offset = -1;
+            }
+            int streamDb = auxInt(aux.get("repl-stream-db"), -1);
+            boolean valid = id != null && id.length() == NO_REPLID.length() && offset != -1 && streamDb != -1;
+            if (!valid) {
+                if (!isReplicaRole() && backlog != null && replicas.isEmpty()) {
+                    freeBacklog();
+                }
+                return;
+            }
+            if (isReplicaRole()) {
+                replId = id;
+                masterReplOffset = offset;
+                psyncCapable = true;
+                cachedStreamDb = streamDb;
+                return;
+            }
+            replId2 = id;
+            secondReplOffset = offset + 1;
+            masterReplOffset += offset;
+            backlog.rebase(offset);
+            noReplicasSince = server.clock().millis();
+        }
     }
 
     // ------------------------------------------------------------------ REPLCONF, SYNC, PSYNC
@@ -463,7 +554,7 @@ public final class Replication {
             l.diskTarget = true;
             setupFullResync(l, companion.psyncInitialOffset);
             server.log().notice("Waiting for end of BGSAVE for SYNC");
-        } else if (Persistence.of(server).bgsaveInProgress()) {
+        } else if (Persistence.of(server).childActive()) {
             server.log().notice("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
         } else if (diskless && cfg("repl-diskless-sync-delay") > 0) {
             server.log().notice("Delay next BGSAVE for diskless SYNC");
@@ -558,26 +649,91 @@ public final class Replication {
             }
             return;
         }
+        Persistence persistence = Persistence.of(server);
+        if (persistence.childActive()) {
+            return; // the cron starts it once the running snapshot ends
+        }
         server.log().notice("Starting BGSAVE for SYNC with target: replicas sockets");
-        byte[] rdb = RdbFile.save(server.keyspace(), server.clock().millis(), Runtime.getRuntime().totalMemory()
-                - Runtime.getRuntime().freeMemory(), lruPolicy());
+        String mark = newReplId();
+        byte[] head = ("$EOF:" + mark + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        List<ReplicaLink> targets = new ArrayList<>();
         for (ReplicaLink l : replicas) {
             if (l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
                 l.diskTarget = false;
                 setupFullResync(l, masterReplOffset);
                 l.state = ReplicaLink.State.SEND_BULK;
-                String mark = newReplId();
-                byte[] head = ("$EOF:" + mark + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                byte[] tail = mark.getBytes(StandardCharsets.US_ASCII);
-                startTransfer(l, send -> {
-                    send.send(head, head.length);
-                    for (int off = 0; off < rdb.length; off += TRANSFER_SLICE) {
-                        int n = Math.min(TRANSFER_SLICE, rdb.length - off);
-                        byte[] slice = java.util.Arrays.copyOfRange(rdb, off, off + n);
-                        send.send(slice, n);
+                l.client.deliver(r -> r.raw(head, 0, head.length));
+                targets.add(l);
+            }
+        }
+        SocketTarget t = new SocketTarget(targets, mark.getBytes(StandardCharsets.US_ASCII));
+        persistence.startSnapshot(Snapshot.Kind.REPLICAS, persistence.rdbHeader(), Snapshot.rdbFormat(lruPolicy()), t);
+    }
+
+    /**
+     * A diskless full sync's target: the snapshot's RDB goes to every replica of the transfer as it
+     * is serialised (Redis's rdbSaveToSlavesSockets), then EOF, the checksum and the EOF mark.
+     * From the snapshot's thread it waits while a replica's socket holds more than
+     * {@link #TRANSFER_WINDOW} bytes; from a writer (which holds the lock) it never waits.
+     */
+    private final class SocketTarget implements Snapshot.Target {
+        private final List<ReplicaLink> links;
+        private final byte[] mark;
+        private final boolean checksum = server.config().rdbchecksum;
+        private long crc;
+
+        SocketTarget(List<ReplicaLink> links, byte[] mark) {
+            this.links = links;
+            this.mark = mark;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            crc = dev.cinnabar.server.persistence.rdb.Crc64.update(crc, b, off, len);
+            send(b, off, len);
+        }
+
+        private void send(byte[] b, int off, int len) throws IOException {
+            byte[] bytes = off == 0 && len == b.length ? b : java.util.Arrays.copyOfRange(b, off, off + len);
+            if (!server.lock().isHeldByCurrentThread()) {
+                for (ReplicaLink l : links) {
+                    while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
                     }
-                    send.send(tail, tail.length);
-                }, true);
+                }
+            }
+            server.lock().lock();
+            try {
+                boolean any = false;
+                for (ReplicaLink l : links) {
+                    if (!l.closed) {
+                        any = true;
+                        l.client.deliver(r -> r.raw(bytes, 0, bytes.length));
+                    }
+                }
+                if (!any) {
+                    throw new IOException("every replica of the transfer went away");
+                }
+            } finally {
+                server.lock().unlock();
+            }
+        }
+
+        @Override
+        public void finish() throws IOException {
+            byte[] trailer = Snapshot.rdbTrailer(crc, checksum);
+            byte[] tail = java.util.Arrays.copyOf(trailer, trailer.length + mark.length);
+            System.arraycopy(mark, 0, tail, trailer.length, mark.length);
+            send(tail, 0, tail.length);
+        }
+
+        @Override
+        public void ended(boolean ok, boolean aborted) {
+            if (!ok && !aborted) {
+                server.log().warning("Diskless rdb transfer to replicas failed");
+            }
+            for (ReplicaLink l : links) {
+                finishTransfer(l, ok, true);
             }
         }
     }
@@ -772,7 +928,7 @@ public final class Replication {
                 oldest = Math.min(oldest, l.waitingSince);
             }
         }
-        if (waitingCount > 0 && !Persistence.of(server).bgsaveInProgress()) {
+        if (waitingCount > 0 && !Persistence.of(server).childActive()) {
             long max = cfg("repl-diskless-sync-max-replicas");
             if (ms - oldest >= cfg("repl-diskless-sync-delay") * 1000 || (max > 0 && waitingCount >= max)) {
                 startSnapshot();
@@ -1013,7 +1169,7 @@ public final class Replication {
             masterReplOffset = offset;
             backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
             psyncCapable = true;
-            attachMasterClient(l, offset);
+            attachMasterClient(l, offset, auxInt(parsed.aux().get("repl-stream-db"), 0));
             failoverDone();
             server.log().notice("MASTER <-> REPLICA sync: Finished with success");
         } finally {
@@ -1039,15 +1195,18 @@ public final class Replication {
             if (backlog == null) {
                 backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
             }
-            attachMasterClient(l, masterReplOffset);
+            attachMasterClient(l, masterReplOffset, cachedStreamDb);
             failoverDone();
         } finally {
             server.lock().unlock();
         }
     }
 
-    private void attachMasterClient(MasterLink l, long offset) {
+    private void attachMasterClient(MasterLink l, long offset, int streamDb) {
         Client c = l.createMasterClient();
+        if (streamDb >= 0 && streamDb < server.keyspace().count()) {
+            c.select(streamDb);
+        }
         l.appliedOffset = offset;
         l.readOffset = offset;
         l.master = c;
@@ -1062,6 +1221,7 @@ public final class Replication {
             return;
         }
         l.master = null;
+        cachedStreamDb = c.db().id();
         server.clients().remove(c);
         server.clientClosed(c);
     }

@@ -50,6 +50,11 @@ final class ReplicationBacklog {
         endOffset += len;
     }
 
+    /** Moves every offset by delta (a master restarted from an RDB continues the offsets it records). */
+    void rebase(long delta) {
+        endOffset += delta;
+    }
+
     /** True when the stream from {@code offset} (the first byte a replica lacks) is held. */
     boolean covers(long offset) {
         return offset >= firstByteOffset() && offset <= endOffset + 1;

@@ -419,6 +419,64 @@ class AofTest {
     }
 
     @Test
+    void aRewriteRunsWhileClientsWriteAndBaseAndIncrementalHoldEveryWrite() throws Exception {
+        for (String preamble : new String[] {"yes", "no"}) {
+            String digest;
+            try (CinnabarServer s = start("aof-use-rdb-preamble", preamble, "rdb-key-save-delay", "300");
+                 RespClient c = Servers.client(s)) {
+                ok(c, "FLUSHALL"); // the second round starts on the first round's files
+                populate(c);
+                for (int i = 0; i < 2000; i++) {
+                    c.send("SET", "k" + i, "v" + i);
+                }
+                for (int i = 0; i < 2000; i++) {
+                    c.read();
+                }
+                ok(c, "BGREWRITEAOF");
+                // the snapshot writes one key per slice with a 300 us delay: writers keep being answered
+                java.util.Random rnd = new java.util.Random(9);
+                int during = 0;
+                while (Servers.info(c, "aof_rewrite_in_progress").equals("1")) {
+                    c.call("INCR", "k" + rnd.nextInt(2000) + ":n");
+                    c.call("SET", "k" + rnd.nextInt(2000), "changed");
+                    c.call("DEL", "k" + rnd.nextInt(2000));
+                    during += 3;
+                }
+                assertThat(during).as("writes answered during the rewrite (" + preamble + ")").isGreaterThan(60);
+                awaitRewrite(c);
+                assertThat(Servers.info(c, "aof_last_bgrewrite_status")).isEqualTo("ok");
+                digest = c.call("DEBUG", "DIGEST").asText();
+            }
+            try (CinnabarServer s = start(); RespClient c = Servers.client(s)) {
+                assertThat(c.call("DEBUG", "DIGEST").asText()).as("restart with preamble " + preamble).isEqualTo(digest);
+            }
+        }
+    }
+
+    @Test
+    void bgsaveDuringARewriteIsRefusedOrScheduledAsInRedis() throws Exception {
+        try (CinnabarServer s = start("rdb-key-save-delay", "2000"); RespClient c = Servers.client(s)) {
+            for (int i = 0; i < 300; i++) {
+                c.call("SET", "k" + i, "v");
+            }
+            ok(c, "BGREWRITEAOF");
+            assertThat(c.call("BGSAVE").toString()).isEqualTo("-ERR Another child process is active (AOF?): can't "
+                    + "BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+            assertThat(c.call("BGSAVE", "SCHEDULE").asText()).isEqualTo("Background saving scheduled");
+            assertThat(Servers.info(c, "rdb_bgsave_in_progress")).isEqualTo("0");
+            assertThat(c.call("BGREWRITEAOF").toString())
+                    .isEqualTo("-ERR Background append only file rewriting already in progress");
+            ok(c, "CONFIG", "SET", "rdb-key-save-delay", "0");
+            awaitRewrite(c);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!Servers.info(c, "rdb_saves").equals("1")) {
+                assertThat(System.currentTimeMillis()).as("the scheduled BGSAVE ran").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    @Test
     void clientsGetLoadingWhileTheAofLoadsAndInfoShowsTheProgress() throws Exception {
         StringBuilder cmds = new StringBuilder();
         for (int i = 0; i < 300; i++) {

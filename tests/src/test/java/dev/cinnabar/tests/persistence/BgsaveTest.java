@@ -3,7 +3,6 @@ package dev.cinnabar.tests.persistence;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.server.CinnabarServer;
-import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,15 +88,10 @@ class BgsaveTest {
         Path copy = Servers.tempDir();
         try (CinnabarServer s = Servers.start(dir, "rdb-key-save-delay", "40"); RespClient c = Servers.client(s)) {
             seed(c);
-            c.call("MULTI");
-            c.call("DEBUG", "DIGEST");
-            c.call("BGSAVE");
-            Resp exec = c.call("EXEC");
-            String text = exec.toString();
-            assertThat(text).contains("Background saving started");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("[0-9a-f]{40}").matcher(text);
-            assertThat(m.find()).as(text).isTrue();
-            String atBgsave = m.group();
+            // no writer runs yet: the digest is the dataset at the BGSAVE point (inside EXEC a
+            // BGSAVE is only scheduled, as in Redis 7.0)
+            String atBgsave = c.call("DEBUG", "DIGEST").asText();
+            assertThat(c.call("BGSAVE").asText()).isEqualTo("Background saving started");
             atBgsaveDigest = atBgsave;
 
             AtomicBoolean stop = new AtomicBoolean();

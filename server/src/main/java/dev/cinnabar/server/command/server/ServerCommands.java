@@ -117,19 +117,19 @@ public final class ServerCommands implements CommandFamily {
     }
 
     /**
-     * BGSAVE [SCHEDULE]: starts a forkless snapshot. SCHEDULE matters in Redis only while an AOF
-     * rewrite runs; with no AOF here it is the same as BGSAVE (an error while one runs, as Redis).
+     * BGSAVE [SCHEDULE]: starts a forkless snapshot; while an AOF rewrite runs (or inside EXEC)
+     * SCHEDULE defers it until the rewrite ends, as Redis does.
      */
     void bgsave(Client c) {
         if (c.argc() > 2 || (c.argc() == 2 && !Texts.is(c.arg(1), "schedule"))) {
             c.error(Errors.SYNTAX);
             return;
         }
-        String err = Persistence.of(c.server()).bgsave();
-        if (err != null) {
-            c.error(err);
-        } else {
-            c.reply().simple("Background saving started");
+        switch (Persistence.of(c.server()).bgsave(c.argc() == 2)) {
+            case STARTED -> c.reply().simple("Background saving started");
+            case SCHEDULED -> c.reply().simple("Background saving scheduled");
+            case IN_PROGRESS -> c.error(Errors.BGSAVE_IN_PROGRESS);
+            case CHILD_ACTIVE -> c.error(Errors.CHILD_ACTIVE_BGSAVE);
         }
     }
 

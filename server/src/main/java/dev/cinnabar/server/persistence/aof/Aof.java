@@ -104,7 +104,6 @@ public final class Aof {
     volatile boolean lastBgrewriteOk = true;
     volatile long rewrites;
     volatile int consecutiveFailures;
-    volatile long lastSnapshotMicros;
     private long nextRewriteTime;
     private int nextDelayMinutes;
 
@@ -348,7 +347,7 @@ public final class Aof {
     }
 
     private void fsyncPerPolicy(long now, boolean always, boolean everysec, boolean syncInProgress) {
-        if (bool("no-appendfsync-on-rewrite") && (rewrite != null || Persistence.of(server).bgsaveInProgress())) {
+        if (bool("no-appendfsync-on-rewrite") && (rewrite != null || Persistence.of(server).childActive())) {
             return;
         }
         if (always || stopping) {
@@ -656,7 +655,7 @@ public final class Aof {
     boolean startAppendOnly() {
         state = State.WAIT_REWRITE;
         addSink();
-        if (Persistence.of(server).bgsaveInProgress()) {
+        if (Persistence.of(server).childActive()) {
             rewriteScheduled = true;
             log().warning("AOF was enabled but there is already another background operation. An AOF background was "
                     + "scheduled to start when possible.");
@@ -711,10 +710,10 @@ public final class Aof {
     // ------------------------------------------------------------------ cron, shutdown
 
     private void cron(long nowMillis) {
-        if (rewrite == null && rewriteScheduled && !Persistence.of(server).bgsaveInProgress()) {
+        if (rewrite == null && rewriteScheduled && !Persistence.of(server).childActive()) {
             AofRewrite.start(this);
         }
-        if (state == State.ON && rewrite == null && !Persistence.of(server).bgsaveInProgress()) {
+        if (state == State.ON && rewrite == null && !Persistence.of(server).childActive()) {
             autoRewrite();
         }
         if (state != State.OFF) {
@@ -767,7 +766,7 @@ public final class Aof {
         if (rewrite != null) {
             return Bgrewrite.IN_PROGRESS;
         }
-        if (inExec || Persistence.of(server).bgsaveInProgress()) {
+        if (inExec || Persistence.of(server).childActive()) {
             rewriteScheduled = true;
             consecutiveFailures = 0;
             return Bgrewrite.SCHEDULED;
@@ -858,7 +857,7 @@ public final class Aof {
      * counterpart of Redis's fork time, INFO stats latest_fork_usec), 0 before the first.
      */
     public long lastSnapshotMicros() {
-        return lastSnapshotMicros;
+        return Persistence.of(server).lastStartMicros();
     }
 
     /** Bytes waiting in the AOF buffer (INFO memory's mem_aof_buffer). */

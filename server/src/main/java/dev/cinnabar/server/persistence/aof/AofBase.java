@@ -1,7 +1,12 @@
 package dev.cinnabar.server.persistence.aof;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.Snapshot;
+import dev.cinnabar.server.persistence.rdb.Crc64;
+import dev.cinnabar.server.persistence.rdb.RdbBuffer;
+import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.store.Db;
+import dev.cinnabar.server.store.Dict;
 import dev.cinnabar.server.store.Keyspace;
 import dev.cinnabar.server.store.Strings;
 import dev.cinnabar.server.store.hash.RHash;
@@ -22,7 +27,9 @@ import java.util.Map;
  * with aof-timestamp-enabled; per non-empty database SELECT, then per key SET / RPUSH / SADD / ZADD
  * / HMSET with at most 64 items per command, a stream as XADDs, XSETID with its counters, XGROUP
  * CREATE with ENTRIESREAD, an XCLAIM ... JUSTID FORCE per pending entry and XGROUP CREATECONSUMER
- * for consumers with none; PEXPIREAT after a key with a TTL). Called under the execution lock.
+ * for consumers with none; PEXPIREAT after a key with a TTL). As a {@link Snapshot.Format} for a
+ * background rewrite, or whole for the base of a new AOF ({@link #serialise}). Called under the
+ * execution lock.
  */
 final class AofBase {
     /** Redis's AOF_REWRITE_ITEMS_PER_CMD. */
@@ -31,38 +38,75 @@ final class AofBase {
     private AofBase() {
     }
 
-    static byte[] serialise(Aof aof) {
+    /** What a base starts with: the RDB header (no replication fields, as Redis), or the #TS annotation. */
+    static byte[] header(Aof aof) {
         ServerContext server = aof.server();
         if (aof.rdbPreamble()) {
-            return AofRewrite.rdbImage(server);
+            RdbBuffer out = new RdbBuffer(server.config().rdbcompression);
+            Runtime rt = Runtime.getRuntime();
+            RdbFile.writeHeader(out, System.currentTimeMillis(), rt.totalMemory() - rt.freeMemory());
+            return out.toByteArray();
         }
-        AofBuffer out = new AofBuffer(1 << 16);
         if ("yes".equals(server.config().get("aof-timestamp-enabled"))) {
+            AofBuffer out = new AofBuffer(32);
             out.timestamp(System.currentTimeMillis() / 1000);
+            return java.util.Arrays.copyOf(out.array(), out.length());
         }
+        return new byte[0];
+    }
+
+    /** How keys are written into a base. */
+    static Snapshot.Format format(Aof aof) {
+        if (aof.rdbPreamble()) {
+            return Snapshot.rdbFormat(aof.server().config().maxmemoryPolicy.contains("lru"));
+        }
+        return new Snapshot.Format() {
+            private final AofBuffer scratch = new AofBuffer(1 << 12);
+
+            @Override
+            public void selectDb(RdbBuffer out, int id, long size, long expires) {
+                scratch.clear();
+                scratch.arrayHeader(2);
+                scratch.bulk("SELECT");
+                scratch.bulk(id);
+                out.write(scratch.array(), 0, scratch.length());
+            }
+
+            @Override
+            public void key(RdbBuffer out, Keyspace ks, Db db, Dict.Entry e) {
+                scratch.clear();
+                AofBase.key(scratch, e.key(), e.value());
+                long when = db.getExpire(e.key());
+                if (when != -1) {
+                    scratch.arrayHeader(3);
+                    scratch.bulk("PEXPIREAT");
+                    scratch.bulk(e.key());
+                    scratch.bulk(when);
+                }
+                out.write(scratch.array(), 0, scratch.length());
+            }
+        };
+    }
+
+    /** A whole base of the dataset now (the first base of a new AOF). */
+    static byte[] serialise(Aof aof) {
+        ServerContext server = aof.server();
         Keyspace ks = server.keyspace();
+        Snapshot.Format f = format(aof);
+        RdbBuffer out = new RdbBuffer(server.config().rdbcompression);
+        out.writeBytes(header(aof));
         for (int i = 0; i < ks.count(); i++) {
             Db db = ks.db(i);
             if (db.size() == 0) {
                 continue;
             }
-            out.arrayHeader(2);
-            out.bulk("SELECT");
-            out.bulk(i);
-            db.dict().forEach(e -> {
-                key(out, e.key(), e.value());
-                long when = db.getExpire(e.key());
-                if (when != -1) {
-                    out.arrayHeader(3);
-                    out.bulk("PEXPIREAT");
-                    out.bulk(e.key());
-                    out.bulk(when);
-                }
-            });
+            f.selectDb(out, i, db.size(), db.expiresSize());
+            db.dict().forEach(e -> f.key(out, ks, db, e));
         }
-        byte[] b = new byte[out.length()];
-        System.arraycopy(out.array(), 0, b, 0, out.length());
-        return b;
+        if (aof.rdbPreamble()) {
+            out.writeBytes(Snapshot.rdbTrailer(Crc64.of(out.array(), 0, out.size()), server.config().rdbchecksum));
+        }
+        return out.toByteArray();
     }
 
     private static void key(AofBuffer out, byte[] key, Object v) {

@@ -262,9 +262,10 @@ final class AofLoader {
         }
         progress.bytes(in.pos - reported);
         if (stop == Stop.FORMAT) {
+            // Redis's line comes last: it is what the log ends with when start-up stops
+            aof.log().warning("The command that could not be read starts at offset " + badAt + " of " + name);
             aof.log().warning("Bad file format reading the append only file " + name
                     + ": make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>");
-            aof.log().warning("The command that could not be read starts at offset " + badAt + " of " + name);
             return Result.FAILED;
         }
         if (stop == Stop.NONE && !inMulti) {

@@ -1,12 +1,12 @@
 package dev.cinnabar.server.persistence.aof;
 
-import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.Persistence;
+import dev.cinnabar.server.persistence.Snapshot;
 import dev.cinnabar.server.persistence.rdb.Crc64;
-import dev.cinnabar.server.persistence.rdb.RdbBuffer;
-import dev.cinnabar.server.persistence.rdb.RdbFile;
-import dev.cinnabar.server.store.Db;
-import dev.cinnabar.server.store.Keyspace;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,32 +19,46 @@ import java.nio.file.StandardOpenOption;
  * backgroundRewriteDoneHandler). Under the execution lock, at one point in time: the buffer is
  * written, commands from now on go to a new incremental file (named in the manifest at once when
  * the AOF is on; a temporary one while CONFIG SET appendonly yes waits for its first rewrite), and
- * the dataset is serialised as the new base's content ({@link AofBase}: an RDB image with
- * aof-use-rdb-preamble, else commands). A thread writes that content to
- * {@code temp-rewriteaof-bg-<pid>.aof} in dir and fsyncs it without the lock; back under the lock
- * the temp file becomes {@code <appendfilename>.<seq>.base.rdb|aof}, the old base and the
+ * a {@link Snapshot} of the dataset starts whose target is {@code temp-rewriteaof-bg-<pid>.aof} in
+ * dir, in the base's form ({@link AofBase}: an RDB image with aof-use-rdb-preamble, else commands).
+ * The snapshot serialises lazily (writers keep running; a bucket a writer touches first is written
+ * as it was at the point), fsyncing every 4 MB with aof-rewrite-incremental-fsync. Back under the
+ * lock the temp file becomes {@code <appendfilename>.<seq>.base.rdb|aof}, the old base and the
  * incremental files it replaces become history, and the manifest is replaced atomically (temp
  * file, fsync, rename). History files are then deleted unless aof-disable-auto-gc.
  *
  * <p>Consistency: base + the new incremental file = the dataset, because the switch of file and
- * the serialisation happen in the same hold of the lock. Cost: the serialisation runs under the
- * lock (clients wait for it, as they wait for fork on a large Redis), and the image is held in
- * memory until written (about the size of an RDB file of the dataset). The forkless snapshot of
- * BGSAVE (persistence.Snapshot, which serialises buckets lazily behind a write barrier) would
- * remove both costs; it is bound to BGSAVE's RDB file today.
+ * the snapshot's point happen in the same hold of the lock. Only one snapshot runs at a time (a
+ * BGSAVE or a diskless sync makes the rewrite wait: scheduled, as Redis with one child).
  */
-final class AofRewrite {
+final class AofRewrite implements Snapshot.Target {
     private final Aof aof;
     private final long startMillis = System.currentTimeMillis();
     private final Path temp;
-    private final byte[] content;
+    private final boolean preamble;
+    private final boolean checksum;
+    private final boolean incrementalFsync;
+    private FileChannel channel;
+    private OutputStream out;
+    private IOException openFailure;
+    private long crc;
+    private long sinceSync;
     private volatile boolean aborted;
-    private Thread thread;
+    private Snapshot snapshot;
 
-    private AofRewrite(Aof aof, byte[] content) {
+    private AofRewrite(Aof aof) {
         this.aof = aof;
-        this.content = content;
         this.temp = aof.workDir().resolve("temp-rewriteaof-bg-" + aof.pid() + ".aof");
+        this.preamble = aof.rdbPreamble();
+        this.checksum = aof.server().config().rdbchecksum;
+        this.incrementalFsync = "yes".equals(aof.server().config().get("aof-rewrite-incremental-fsync"));
+        try {
+            channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
+            out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+        } catch (IOException e) {
+            openFailure = e;
+        }
     }
 
     long startMillis() {
@@ -53,7 +67,8 @@ final class AofRewrite {
 
     /** Starts a rewrite (under the lock); false, logged, when it cannot. */
     static boolean start(Aof aof) {
-        if (aof.rewrite != null) {
+        Persistence persistence = Persistence.of(aof.server());
+        if (aof.rewrite != null || persistence.childActive()) {
             return false;
         }
         try {
@@ -70,16 +85,11 @@ final class AofRewrite {
             return false;
         }
         aof.rewrites++;
-        long t0 = System.nanoTime();
-        byte[] content = AofBase.serialise(aof);
-        aof.lastSnapshotMicros = (System.nanoTime() - t0) / 1000;
-        AofRewrite r = new AofRewrite(aof, content);
+        AofRewrite r = new AofRewrite(aof);
         aof.rewrite = r;
         aof.rewriteScheduled = false;
+        r.snapshot = persistence.startSnapshot(Snapshot.Kind.AOF_REWRITE, AofBase.header(aof), AofBase.format(aof), r);
         aof.log().notice("Background append only file rewriting started by pid " + aof.pid());
-        r.thread = new Thread(r::run, "cinnabar-aof-rewrite");
-        r.thread.setDaemon(true);
-        r.thread.start();
         return true;
     }
 
@@ -128,50 +138,62 @@ final class AofRewrite {
         return Aof.TEMP_PREFIX + aof.prefix() + ".incr";
     }
 
-    /** The rewrite's thread: the temp file written and fsynced, then the switch under the lock. */
-    private void run() {
-        boolean ok = writeFile(temp, content);
-        if (ok && !aborted) {
-            aof.log().notice("Successfully created the temporary AOF base file " + temp.getFileName());
+    // ------------------------------------------------------------------ the snapshot's target
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (openFailure != null) {
+            throw openFailure;
         }
-        ServerContext server = aof.server();
-        server.lock().lock();
-        try {
-            if (aborted || aof.rewrite != this) {
-                deleteQuietly(temp);
-                return;
-            }
-            done(ok);
-        } finally {
-            server.lock().unlock();
+        if (preamble) {
+            crc = Crc64.update(crc, b, off, len);
+        }
+        out.write(b, off, len);
+        sinceSync += len;
+        if (incrementalFsync && sinceSync >= 4 << 20) {
+            // as Redis's 4 MB autosync: no huge burst of dirty pages at the end
+            out.flush();
+            channel.force(false);
+            sinceSync = 0;
         }
     }
 
-    private boolean writeFile(Path p, byte[] data) {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer b = ByteBuffer.wrap(data);
-            int chunk = 4 << 20;
-            boolean incremental = "yes".equals(aof.server().config().get("aof-rewrite-incremental-fsync"));
-            while (b.hasRemaining() && !aborted) {
-                int lim = Math.min(b.limit(), b.position() + chunk);
-                ByteBuffer slice = b.duplicate();
-                slice.limit(lim);
-                while (slice.hasRemaining()) {
-                    ch.write(slice);
-                }
-                b.position(lim);
-                if (incremental) {
-                    ch.force(false); // as Redis's 4 MB autosync: no huge burst of dirty pages at the end
-                }
-            }
-            ch.force(true);
-            return !aborted;
-        } catch (IOException e) {
-            aof.log().warning("Write error writing append only file on disk: " + Aof.reason(e));
-            deleteQuietly(p);
-            return false;
+    @Override
+    public void finish() throws IOException {
+        if (openFailure != null) {
+            throw openFailure;
         }
+        if (preamble) {
+            out.write(Snapshot.rdbTrailer(crc, checksum));
+        }
+        out.flush();
+        channel.force(true);
+        out.close();
+        aof.log().notice("Successfully created the temporary AOF base file " + temp.getFileName());
+    }
+
+    @Override
+    public void ended(boolean ok, boolean snapshotAborted) {
+        if (aborted || aof.rewrite != this) {
+            return;
+        }
+        if (snapshotAborted) {
+            aof.rewrite = null;
+            return;
+        }
+        done(ok);
+    }
+
+    @Override
+    public void discard() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                // deleting is what matters
+            }
+        }
+        deleteQuietly(temp);
     }
 
     /** Redis's backgroundRewriteDoneHandler, under the lock. */
@@ -261,6 +283,9 @@ final class AofRewrite {
     void abort() {
         aborted = true;
         aof.rewrite = null;
+        if (snapshot != null) {
+            snapshot.abort();
+        }
         if (aof.state == Aof.State.WAIT_REWRITE || aof.state == Aof.State.OFF) {
             deleteQuietly(aof.file(tempIncrName(aof)));
         }
@@ -280,8 +305,16 @@ final class AofRewrite {
      */
     static boolean writeBaseNow(Aof aof, Path target) {
         Path temp = aof.workDir().resolve("temp-rewriteaof-" + aof.pid() + ".aof");
-        AofRewrite r = new AofRewrite(aof, new byte[0]);
-        if (!r.writeFile(temp, AofBase.serialise(aof))) {
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = ByteBuffer.wrap(AofBase.serialise(aof));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            aof.log().warning("Write error writing append only file on disk: " + Aof.reason(e));
+            deleteQuietly(temp);
             return false;
         }
         try {
@@ -292,28 +325,5 @@ final class AofRewrite {
             deleteQuietly(temp);
             return false;
         }
-    }
-
-    /** The RDB image of a base (aof-use-rdb-preamble yes): the whole dataset as BGSAVE would write it. */
-    static byte[] rdbImage(ServerContext server) {
-        Keyspace ks = server.keyspace();
-        boolean lru = server.config().maxmemoryPolicy.contains("lru");
-        RdbBuffer out = new RdbBuffer(server.config().rdbcompression);
-        Runtime rt = Runtime.getRuntime();
-        RdbFile.writeHeader(out, System.currentTimeMillis(), rt.totalMemory() - rt.freeMemory());
-        for (int i = 0; i < ks.count(); i++) {
-            Db db = ks.db(i);
-            if (db.size() == 0) {
-                continue;
-            }
-            RdbFile.writeSelectDb(out, i, db.size(), db.expiresSize());
-            db.dict().forEach(e -> RdbFile.writeKey(out, ks, db, e, lru));
-        }
-        out.write(RdbFile.eofOpcode());
-        long crc = server.config().rdbchecksum ? Crc64.of(out.array(), 0, out.size()) : 0;
-        for (int i = 0; i < 8; i++) {
-            out.write((int) (crc >>> (8 * i)));
-        }
-        return out.toByteArray();
     }
 }
