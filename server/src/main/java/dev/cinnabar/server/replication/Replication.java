@@ -115,8 +115,12 @@ public final class Replication {
     /** The next time a lost link is retried (ms). */
     private long reconnectAt;
 
+    /** Keys written with a TTL by our own clients while we are a writable replica. */
+    private final WritableReplicaKeys replicaKeys;
+
     private Replication(ServerContext server) {
         this.server = server;
+        this.replicaKeys = new WritableReplicaKeys(server);
     }
 
     ServerContext server() {
@@ -146,6 +150,7 @@ public final class Replication {
             r.masterPort = Integer.parseInt(hp[1]);
             ctx.replica(true);
             ctx.log().role('S');
+            ctx.dispatcher().propagator().addSink(r.replicaKeys);
             r.link = new MasterLink(r, r.masterHost, r.masterPort); // connected by the first cron
         }
         for (String name : List.of("replicaof", "masterauth", "masteruser", "replica-read-only",
@@ -960,6 +965,9 @@ public final class Replication {
             server.log().notice("Replication backlog freed after " + ttl / 1000 + " seconds without connected replicas.");
         }
         refreshGoodReplicas();
+        if (isReplicaRole()) {
+            replicaKeys.expire(ms);
+        }
         replicaCron(ms);
     }
 
@@ -1078,6 +1086,8 @@ public final class Replication {
         server.replica(true);
         server.log().role('S');
         server.dispatcher().propagator().removeSink(feed);
+        server.dispatcher().propagator().removeSink(replicaKeys);
+        server.dispatcher().propagator().addSink(replicaKeys);
         if (wasMaster) {
             psyncCapable = true; // our own history: a master that has it (our promoted replica) may continue it
         }
@@ -1105,6 +1115,8 @@ public final class Replication {
         }
         server.replica(false);
         server.log().role('M');
+        server.dispatcher().propagator().removeSink(replicaKeys);
+        replicaKeys.clear(); // a master expires every key itself
         // a new history; the old ID stays valid up to our offset, so our replicas continue partially
         replId2 = replId;
         secondReplOffset = masterReplOffset + 1;
@@ -1159,6 +1171,7 @@ public final class Replication {
             }
             Persistence.of(server).beforeFlushAll();
             server.keyspace().flushAll();
+            replicaKeys.clear();
             server.log().notice("MASTER <-> REPLICA sync: Loading DB in memory");
             RdbFile.Counts n = RdbFile.insert(parsed, server.keyspace(), Long.MIN_VALUE, true);
             server.dirty++;
