@@ -41,28 +41,35 @@ public final class CompatibilityReport {
         for (var e : byGroup.entrySet()) {
             int gTotal = 0;
             int gDone = 0;
+            // cluster-enabled no is the only mode so far: these answer as a standalone Redis does.
+            boolean standalone = e.getKey().equals("cluster");
+            String yes = standalone ? "standalone reply only" : "yes";
             StringBuilder rows = new StringBuilder();
             for (CommandSpec c : e.getValue()) {
                 List<CommandSpec> subs = c.allSubcommands();
                 if (subs.isEmpty()) {
                     gTotal++;
                     boolean ok = c.handler() != null;
-                    gDone += ok ? 1 : 0;
-                    rows.append("| ").append(c.name().toUpperCase()).append(" | ").append(ok ? "yes" : "no").append(" |\n");
+                    gDone += ok && !standalone ? 1 : 0;
+                    rows.append("| ").append(c.name().toUpperCase()).append(" | ").append(ok ? yes : "no").append(" |\n");
                 } else {
                     for (CommandSpec sc : subs) {
                         gTotal++;
                         boolean ok = sc.handler() != null;
-                        gDone += ok ? 1 : 0;
+                        gDone += ok && !standalone ? 1 : 0;
                         rows.append("| ").append(c.name().toUpperCase()).append(' ').append(sc.name().toUpperCase())
-                                .append(" | ").append(ok ? "yes" : "no").append(" |\n");
+                                .append(" | ").append(ok ? yes : "no").append(" |\n");
                     }
                 }
             }
             total += gTotal;
             done += gDone;
             table.append("\n### ").append(e.getKey()).append(" (").append(gDone).append('/').append(gTotal)
-                    .append(")\n\n| command | implemented |\n|---|---|\n").append(rows);
+                    .append(")\n\n")
+                    .append(standalone ? "Answered as a standalone Redis 7.0 (cluster-enabled no) answers them: "
+                            + "\"ERR This instance has cluster support disabled\" after the arity and subcommand "
+                            + "checks. Cluster mode itself is not built yet.\n\n" : "")
+                    .append("| command | implemented |\n|---|---|\n").append(rows);
         }
         out.append("## Commands: ").append(done).append(" of ").append(total)
                 .append(" Redis 7.0 commands and subcommands implemented\n");
