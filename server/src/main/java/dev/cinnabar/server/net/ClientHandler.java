@@ -238,6 +238,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void free() {
         closing = true;
+        if (server.dispatcher().current() == client) {
+            closeNow(); // running a command (a busy script serving others): cleaned up once it is gone
+            return;
+        }
         cleanUp();
         close();
     }
@@ -389,7 +393,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         Client c = client;
         if (c != null && !closing) {
             ClientMemory mem = server.clients().memory();
-            if (mem.usage(c) != c.accountedMemory()) {
+            if (mem.limit() > 0 && mem.usage(c) != c.accountedMemory()) {
                 mem.changed(c);
             }
         }
@@ -590,14 +594,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * command and evictClients before sleeping).
      */
     private void afterBatch() {
-        if (closing) {
-            return;
-        }
         ClientMemory mem = server.clients().memory();
-        mem.update(client);
-        if (mem.limit() > 0) {
-            mem.evict(null);
+        if (closing || mem.limit() == 0) {
+            return; // without client eviction the cron's accounting is enough (INFO refreshes it)
         }
+        mem.update(client);
+        mem.evict(null);
     }
 
     /**
@@ -1060,7 +1062,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (schedule) {
             channel.eventLoop().execute(this::flushDeliveries);
         }
-        if (!checkOutputLimits()) {
+        if (!checkOutputLimits() && server.clients().memory().limit() > 0) {
             server.clients().memory().update(client); // as Redis after a pub/sub, tracking or MONITOR message
         }
     }

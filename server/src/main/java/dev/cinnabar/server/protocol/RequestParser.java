@@ -275,10 +275,20 @@ public final class RequestParser {
         return bulkFilled;
     }
 
-    /** The capacity of the array holding the bulk being received (0 when none): real query buffer memory. */
+    /** Arguments from this length on count in full as soon as their header is read (PROTO_MBULK_BIG_ARG). */
+    static final int BIG_ARG = 32 * 1024;
+
+    /**
+     * The query buffer room the bulk being received takes (0 when none), as client memory counts
+     * it: its array's capacity, and for a large argument its whole announced length from its
+     * header on, which Redis allocates at once (we allocate it progressively, but the client has
+     * committed to it, and client eviction must not wait for the bytes to trickle in).
+     */
     public long partialBulkCapacity() {
         byte[] b = bulk;
-        return b == null ? 0 : b.length;
+        long cap = b == null ? 0 : b.length;
+        int len = bulkLen;
+        return len >= BIG_ARG ? Math.max(cap, len) : cap;
     }
 
     /**

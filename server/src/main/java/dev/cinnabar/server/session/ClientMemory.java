@@ -21,11 +21,12 @@ import java.util.function.ToLongFunction;
  * shows the same figure as tot-mem.
  *
  * <p><b>Accounting.</b> As in Redis, eviction works on the figure each client had when it was last
- * accounted, not on a walk of every client: a client is accounted at the end of each batch it runs,
- * when a message is delivered to it, when its figures change on its event loop (a read left a
- * partial request, written replies left the buffer: {@link #changed}, settled under the lock by
- * the next {@link #evict}), and by the cron for every client once per cycle. The sums per type
- * give INFO's mem_clients_normal (normal and pub/sub clients) and mem_clients_slaves.
+ * accounted, not on a walk of every client. While client eviction is on, a client is accounted at
+ * the end of each batch it runs, when a message is delivered to it, and when its figures change on
+ * its event loop (a read left a partial request, written replies left the buffer: {@link
+ * #changed}, settled under the lock by the next {@link #evict}); always, by the cron and by INFO
+ * for every client ({@link #updateAll}). The sums per type give INFO's mem_clients_normal (normal
+ * and pub/sub clients) and mem_clients_slaves.
  *
  * <p><b>Eviction.</b> Normal and pub/sub clients sit in buckets by the power of two of their
  * memory (32 KiB and below in the first, 8 GiB and above in the last, Redis's bucket bounds). While

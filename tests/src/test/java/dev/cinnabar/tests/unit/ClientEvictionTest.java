@@ -101,6 +101,33 @@ class ClientEvictionTest {
         }
     }
 
+    /**
+     * A large argument counts in full from its header on (Redis allocates its query buffer at
+     * once): a client announcing 3 MB and sending a few bytes is evicted under 1 MB on both.
+     */
+    @Test
+    void announcedLargeArgumentIsEvictedOnBoth() throws Exception {
+        assertThat(announceUntilGone(d.real, d.redisPort())).isTrue();
+        assertThat(announceUntilGone(d.ours, server.port())).isTrue();
+    }
+
+    private static boolean announceUntilGone(RespClient admin, int port) throws IOException, InterruptedException {
+        admin.call("CLIENT", "NO-EVICT", "on");
+        admin.call("CONFIG", "SET", "maxmemory-clients", "1mb");
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            out.write("CLIENT SETNAME announcer\r\n".getBytes(StandardCharsets.US_ASCII));
+            waitFor(() -> listed(admin, "announcer"));
+            out.write(("*2\r\n$3000000\r\n" + "v".repeat(100)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            waitFor(() -> !listed(admin, "announcer"));
+            return true;
+        } finally {
+            admin.call("CONFIG", "SET", "maxmemory-clients", "0");
+            admin.call("CLIENT", "NO-EVICT", "off");
+        }
+    }
+
     /** The soft limit's seconds count on the server's clock, and the cron closes a silent client. */
     @Test
     void softLimitClosesAfterItsSecondsWithoutTraffic() throws Exception {
