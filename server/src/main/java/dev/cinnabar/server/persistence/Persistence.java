@@ -11,6 +11,8 @@ import dev.cinnabar.server.persistence.rdb.RdbBuffer;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Errors;
+import dev.cinnabar.server.scripting.FunctionRegistry;
+import dev.cinnabar.server.scripting.ScriptException;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Keyspace;
@@ -388,7 +390,10 @@ public final class Persistence {
         replInfo = source;
     }
 
-    /** The header of an RDB file of this server now, with the replication aux fields when there are some. */
+    /**
+     * The header of an RDB file of this server now, with the replication aux fields when there are
+     * some, and the function libraries.
+     */
     public byte[] rdbHeader() {
         RdbBuffer header = new RdbBuffer(config().rdbcompression);
         RdbFile.writeHeader(header, System.currentTimeMillis(), usedMemory());
@@ -398,6 +403,8 @@ public final class Persistence {
             RdbFile.writeAux(header, "repl-id", ri.replId());
             RdbFile.writeAux(header, "repl-offset", Long.toString(ri.offset()));
         }
+        // after the aux fields, as Redis's rdbSaveRio: the function libraries (FUNCTION2)
+        RdbFile.writeFunctions(header, functionCodes());
         return header.toByteArray();
     }
 
@@ -623,7 +630,17 @@ public final class Persistence {
             return Errors.RELOAD_FAILED;
         }
         if (flush) {
+            // as Redis's emptyData: the function libraries go with the keys, the file's replace them
             server.keyspace().flushAll();
+            FunctionRegistry f = FunctionRegistry.ifCreated(server);
+            if (f != null) {
+                f.flush();
+            }
+        }
+        String failed = loadFunctions(parsed.functions());
+        if (failed != null) {
+            server.log().warning("Failed loading library, " + failed);
+            return Errors.RELOAD_FAILED;
         }
         try {
             RdbFile.insert(parsed, server.keyspace(), server.now(), merge);
@@ -632,6 +649,32 @@ public final class Persistence {
             return Errors.RELOAD_FAILED;
         }
         server.log().notice("DB reloaded by DEBUG RELOAD");
+        return null;
+    }
+
+    /** The source code of every function library, as an RDB file holds them (FUNCTION2). */
+    java.util.List<String> functionCodes() {
+        FunctionRegistry f = FunctionRegistry.ifCreated(server);
+        return f == null ? List.of() : f.libraries().stream().map(l -> l.code()).toList();
+    }
+
+    /**
+     * Registers the libraries a file held (one of the same name is replaced, as DEBUG RELOAD of
+     * the server's own file finds it); the error of the first that fails to load, else null.
+     * Under the execution lock.
+     */
+    private String loadFunctions(List<String> codes) {
+        if (codes.isEmpty()) {
+            return null;
+        }
+        FunctionRegistry f = FunctionRegistry.of(server);
+        for (String code : codes) {
+            try {
+                f.load(code, true);
+            } catch (ScriptException e) {
+                return e.getMessage();
+            }
+        }
         return null;
     }
 
@@ -668,21 +711,18 @@ public final class Persistence {
         loadingStartMillis = System.currentTimeMillis();
         loadingLoadedBytes = 0;
         loadingRdbUsedMem = 0;
-        byte[] data;
-        try {
+        long readAt;
+        ParallelLoad load;
+        try (java.io.InputStream in = Files.newInputStream(f)) {
             loadingTotalBytes = Files.size(f);
             loading = true; // reading the file is part of loading: clients get LOADING from now on
-            data = Files.readAllBytes(f);
-        } catch (IOException | OutOfMemoryError e) {
-            loading = false;
+            readAt = System.nanoTime();
+            load = new ParallelLoad(in, loadingTotalBytes);
+            load.run();
+        } catch (IOException e) {
             String msg = "Fatal error loading the DB: " + reason(e) + ". Exiting.";
             server.log().warning(msg);
             throw new FatalLoadError(msg);
-        }
-        long readAt = System.nanoTime();
-        ParallelLoad load = new ParallelLoad(data);
-        try {
-            load.run();
         } finally {
             loading = false;
         }
@@ -691,7 +731,7 @@ public final class Persistence {
         if (load.parsed.checksumSkipped()) {
             server.log().warning("RDB file was saved with checksum disabled: no check performed.");
         }
-        server.log().verbose(String.format(Locale.ROOT, "RDB read in %.3f s, parsed and inserted in %.3f s "
+        server.log().verbose(String.format(Locale.ROOT, "RDB opened in %.3f s, read and inserted in %.3f s "
                         + "(inserting %.3f s of it)", (readAt - start) / 1e9, (System.nanoTime() - readAt) / 1e9,
                 load.insertNanos / 1e9));
         server.log().notice("Done loading RDB, keys loaded: " + load.loaded + ", keys expired: " + load.expired + ".");
@@ -705,7 +745,8 @@ public final class Persistence {
      * inserts them. The end of the file, or the parser's failure, comes through the queue last.
      */
     private final class ParallelLoad implements RdbFile.Sink {
-        private final byte[] data;
+        private final java.io.InputStream in;
+        private final long size;
         private final java.util.concurrent.BlockingQueue<Object> queue =
                 new java.util.concurrent.ArrayBlockingQueue<>(LOAD_AHEAD);
         private volatile boolean cancelled;
@@ -714,8 +755,9 @@ public final class Persistence {
         long expired;
         long insertNanos;
 
-        ParallelLoad(byte[] data) {
-            this.data = data;
+        ParallelLoad(java.io.InputStream in, long size) {
+            this.in = in;
+            this.size = size;
         }
 
         private record Resize(int db, long size, long expires) {
@@ -750,7 +792,7 @@ public final class Persistence {
         private void parse() {
             End end;
             try {
-                end = new End(RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
+                end = new End(RdbFile.parse(in, size, server.keyspace().count(), RdbValues.Limits.of(config()),
                         config().rdbchecksum, new LoadProgress(), this, LOAD_BATCH), null, null);
             } catch (java.util.concurrent.CancellationException e) {
                 return; // the inserting side failed and stopped listening
@@ -806,7 +848,8 @@ public final class Persistence {
                     server.lock().lock();
                     try {
                         if (o instanceof Resize r) {
-                            long cap = Math.min(data.length, Integer.MAX_VALUE - 8);
+                            // a hint is trusted only as far as the file could hold that many keys
+                            long cap = Math.min(size, 1 << 30);
                             server.keyspace().db(r.db()).presize((int) Math.min(r.size(), cap),
                                     (int) Math.min(r.expires(), cap));
                         } else {
@@ -844,7 +887,9 @@ public final class Persistence {
                 throw fatal(le);
             }
             if (e.failure() != null) {
-                throw e.failure();
+                String msg = "Fatal error loading the DB: " + reason(e.failure()) + ". Exiting.";
+                server.log().warning(msg);
+                throw new FatalLoadError(msg);
             }
             if (e.error() != null) {
                 String msg = "Short read or OOM loading DB. Unrecoverable error, aborting now.";
@@ -852,6 +897,17 @@ public final class Persistence {
                 throw new FatalLoadError(msg);
             }
             parsed = e.parsed();
+            server.lock().lock();
+            try {
+                String failed = loadFunctions(parsed.functions());
+                if (failed != null) {
+                    String msg = "Failed loading library, " + failed;
+                    server.log().warning(msg);
+                    throw new FatalLoadError(msg);
+                }
+            } finally {
+                server.lock().unlock();
+            }
         }
     }
 

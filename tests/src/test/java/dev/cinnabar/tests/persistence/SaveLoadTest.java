@@ -62,6 +62,35 @@ class SaveLoadTest {
     }
 
     @Test
+    void functionLibrariesAreInTheFileAsRedis7WritesThem() throws Exception {
+        String lib = "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 42 end)";
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            assertThat(c.call("FUNCTION", "LOAD", lib).asText()).isEqualTo("mylib");
+            c.call("SET", "k", "v");
+            assertThat(c.call("SAVE").asText()).isEqualTo("OK");
+        }
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            assertThat(c.call("FCALL", "myfunc", "0").toString()).isEqualTo(":42");
+            assertThat(c.call("DEBUG", "RELOAD").asText()).isEqualTo("OK");
+            assertThat(c.call("FCALL", "myfunc", "0").toString()).isEqualTo(":42");
+            // DEBUG RELOAD NOSAVE: the libraries are the file's, as the keys are (redis-cli.tcl's check)
+            c.call("FUNCTION", "LOAD", "#!lua name=extra\nredis.register_function('extra', function() return 1 end)");
+            assertThat(c.call("DEBUG", "RELOAD", "NOSAVE").asText()).isEqualTo("OK");
+            assertThat(c.call("FCALL", "extra", "0").toString()).startsWith("-");
+            assertThat(c.call("FCALL", "myfunc", "0").toString()).isEqualTo(":42");
+            // BGSAVE's file carries them too
+            c.call("FUNCTION", "DELETE", "mylib");
+            c.call("FUNCTION", "LOAD", lib.replace("42", "43"));
+            assertThat(c.call("BGSAVE").asText()).isEqualTo("Background saving started");
+            Servers.awaitBgsaveDone(c);
+        }
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            assertThat(c.call("FCALL", "myfunc", "0").toString()).isEqualTo(":43");
+            assertThat(c.call("GET", "k").asText()).isEqualTo("v");
+        }
+    }
+
+    @Test
     void expiredKeysAreCountedButNotLoaded() throws Exception {
         try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
             c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");

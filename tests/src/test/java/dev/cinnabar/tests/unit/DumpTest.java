@@ -74,6 +74,12 @@ class DumpTest {
             d.both(b("DUMP"), b(k));
         }
         d.both("DUMP", "nokey");
+        // DUMP follows rdbcompression, as Redis's: with it off, long strings go out plain
+        d.both("CONFIG", "SET", "rdbcompression", "no");
+        for (String k : List.of("lzf", "lzf2", "lzl", "lzh", "lzx")) {
+            d.both(b("DUMP"), b(k));
+        }
+        d.both("CONFIG", "SET", "rdbcompression", "yes");
     }
 
     @Test

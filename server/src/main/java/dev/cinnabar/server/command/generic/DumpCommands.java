@@ -32,7 +32,7 @@ final class DumpCommands {
 
     void dump(Client c) {
         Object v = c.db().lookupRead(c.arg(1));
-        byte[] payload = v == null ? null : DumpPayload.dump(v);
+        byte[] payload = v == null ? null : DumpPayload.dump(v, c.server().config().rdbcompression);
         if (payload == null) {
             c.reply().nullBulk();
         } else {

@@ -204,7 +204,7 @@ final class MigrateCommand {
                     ttl = Math.max(ttl, 1);
                 }
                 sent.add(k);
-                byte[] payload = DumpPayload.dump(values.get(j));
+                byte[] payload = DumpPayload.dump(values.get(j), c.server().config().rdbcompression);
                 if (a.replace()) {
                     command(cmd, bytes("RESTORE"), k, bytes(Long.toString(ttl)), payload, bytes("REPLACE"));
                 } else {

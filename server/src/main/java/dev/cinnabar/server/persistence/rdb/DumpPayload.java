@@ -1,7 +1,5 @@
 package dev.cinnabar.server.persistence.rdb;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * DUMP / RESTORE payloads, in Redis's format: the value in RDB encoding (type byte and value),
  * then the RDB version as 2 bytes little-endian, then a CRC-64 (Jones, as in RDB files) of
@@ -11,9 +9,17 @@ public final class DumpPayload {
     private DumpPayload() {
     }
 
-    /** The payload for a stored value, or null when the value has no RDB type. */
+    /** The payload for a stored value with strings compressed, or null when the value has no RDB type. */
     public static byte[] dump(Object value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        return dump(value, true);
+    }
+
+    /**
+     * The payload for a stored value, or null when the value has no RDB type. As Redis's DUMP, strings
+     * over 20 bytes are LZF-compressed only with compression (rdbcompression yes).
+     */
+    public static byte[] dump(Object value, boolean compression) {
+        RdbBuffer out = new RdbBuffer(compression, 64);
         if (!RdbValues.write(out, value)) {
             return null;
         }

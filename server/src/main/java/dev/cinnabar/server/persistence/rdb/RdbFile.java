@@ -66,6 +66,17 @@ public final class RdbFile {
     }
 
     /**
+     * The function libraries, as Redis 7.0 writes them after the aux fields: FUNCTION2 and each
+     * library's source code as a string.
+     */
+    public static void writeFunctions(ByteArrayOutputStream out, java.util.Collection<String> codes) {
+        for (String code : codes) {
+            out.write(OP_FUNCTION2);
+            RdbStrings.writeRawString(out, code.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
      * SELECTDB id, then RESIZEDB with the sizes when size >= 0 (a hint to the loader; a file may
      * select the same database again later, which every loader accepts).
      */
@@ -133,7 +144,8 @@ public final class RdbFile {
      * A whole file read and validated: its keys in file order and its aux fields; end is the
      * offset after the checksum (an old AOF with an RDB preamble goes on with commands there).
      */
-    public record Parsed(List<Loaded> keys, Map<String, String> aux, boolean checksumSkipped, int end) {
+    public record Parsed(List<Loaded> keys, Map<String, String> aux, boolean checksumSkipped, int end,
+                         List<String> functions) {
     }
 
     /** How many keys a load put in the keyspace and how many it skipped as already expired. */
@@ -258,26 +270,44 @@ public final class RdbFile {
      */
     public static Parsed parse(byte[] file, int databases, RdbValues.Limits limits, boolean verifyChecksum,
                                Progress progress, Sink sink, int batch) {
-        if (file.length < 9) {
-            throw new LoadError(LoadError.Kind.TRUNCATED, file.length, "Unexpected EOF reading RDB file");
+        return parse(new RdbStrings.Reader(file, 0, file.length), databases, limits, verifyChecksum, progress, sink,
+                batch);
+    }
+
+    /**
+     * As above for a file of size bytes read from in as it is parsed (a file of any size: only a
+     * window of it is in memory at a time, and the checksum is computed as the bytes go by).
+     */
+    public static Parsed parse(java.io.InputStream in, long size, int databases, RdbValues.Limits limits,
+                               boolean verifyChecksum, Progress progress, Sink sink, int batch) {
+        return parse(new RdbStrings.Reader(in, size, verifyChecksum), databases, limits, verifyChecksum, progress,
+                sink, batch);
+    }
+
+    private static Parsed parse(RdbStrings.Reader r, int databases, RdbValues.Limits limits, boolean verifyChecksum,
+                                Progress progress, Sink sink, int batch) {
+        byte[] head;
+        try {
+            head = r.bytes(9);
+        } catch (RdbStrings.Truncated e) {
+            throw new LoadError(LoadError.Kind.TRUNCATED, r.offset(), "Unexpected EOF reading RDB file");
         }
-        if (!new String(file, 0, 5, StandardCharsets.US_ASCII).equals("REDIS")) {
+        if (!new String(head, 0, 5, StandardCharsets.US_ASCII).equals("REDIS")) {
             throw new LoadError(LoadError.Kind.SIGNATURE, 0, "Wrong signature trying to load DB from file");
         }
-        int version = atoi(file, 5, 4);
+        int version = atoi(head, 5, 4);
         if (version < 1 || version > RdbValues.RDB_VERSION) {
             throw new LoadError(LoadError.Kind.VERSION, 5, "Can't handle RDB format version " + version);
         }
-        RdbStrings.Reader r = new RdbStrings.Reader(file, 9, file.length);
         try {
-            return parseBody(r, file, version, databases, limits, verifyChecksum, progress, sink, batch);
+            return parseBody(r, version, databases, limits, verifyChecksum, progress, sink, batch);
         } catch (LoadError e) {
             throw e;
-        } catch (RdbStrings.Truncated e) {
-            throw new LoadError(LoadError.Kind.TRUNCATED, r.position(), "Unexpected EOF reading RDB file");
+        } catch (RdbStrings.Truncated | java.io.UncheckedIOException e) {
+            throw new LoadError(LoadError.Kind.TRUNCATED, r.offset(), "Unexpected EOF reading RDB file");
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | ArithmeticException
                  | NegativeArraySizeException e) {
-            throw new LoadError(LoadError.Kind.CORRUPT, r.position(), e.getMessage() == null ? "Bad data format"
+            throw new LoadError(LoadError.Kind.CORRUPT, r.offset(), e.getMessage() == null ? "Bad data format"
                     : e.getMessage());
         }
     }
@@ -291,11 +321,12 @@ public final class RdbFile {
         return v;
     }
 
-    private static Parsed parseBody(RdbStrings.Reader r, byte[] file, int version, int databases,
+    private static Parsed parseBody(RdbStrings.Reader r, int version, int databases,
                                     RdbValues.Limits limits, boolean verifyChecksum, Progress progress,
                                     Sink sink, int batch) {
         List<Loaded> keys = new ArrayList<>(sink == null ? 16 : batch);
         Map<String, String> aux = new LinkedHashMap<>();
+        List<String> functions = new ArrayList<>();
         int db = 0;
         long expire = -1;
         long idle = -1;
@@ -306,13 +337,12 @@ public final class RdbFile {
                 case OP_EOF -> {
                     boolean skipped = false;
                     if (version >= 5) {
-                        int end = r.position();
+                        long computed = verifyChecksum ? r.checksum() : 0;
                         long stored = r.millis();
                         if (verifyChecksum) {
                             if (stored == 0) {
                                 skipped = true;
                             } else {
-                                long computed = Crc64.of(file, 0, end);
                                 if (computed != stored) {
                                     throw new LoadError(LoadError.Kind.CHECKSUM, 0, "Wrong RDB checksum expected: ("
                                             + Long.toHexString(computed) + ") but got (" + Long.toHexString(stored)
@@ -325,12 +355,12 @@ public final class RdbFile {
                         sink.keys(keys);
                         keys = new ArrayList<>();
                     }
-                    return new Parsed(keys, aux, skipped, r.position());
+                    return new Parsed(keys, aux, skipped, (int) Math.min(r.offset(), Integer.MAX_VALUE), functions);
                 }
                 case OP_SELECTDB -> {
                     long id = r.lengthPlain();
                     if (id < 0 || id >= databases) {
-                        throw new LoadError(LoadError.Kind.CORRUPT, r.position(), "FATAL: Data file was created with a "
+                        throw new LoadError(LoadError.Kind.CORRUPT, r.offset(), "FATAL: Data file was created with a "
                                 + "Redis server configured to handle more than " + databases + " databases. Exiting");
                     }
                     db = (int) id;
@@ -364,8 +394,8 @@ public final class RdbFile {
                 }
                 case OP_IDLE -> idle = r.lengthPlain();
                 case OP_FREQ -> freq = r.u8();
-                case OP_FUNCTION2, OP_MODULE_AUX -> throw new IllegalArgumentException(
-                        "functions and modules are not loaded");
+                case OP_FUNCTION2 -> functions.add(new String(r.string(), StandardCharsets.UTF_8));
+                case OP_MODULE_AUX -> throw new IllegalArgumentException("modules are not loaded");
                 default -> {
                     byte[] key = r.string();
                     Object value = RdbValues.read(r, type, limits);
@@ -377,7 +407,7 @@ public final class RdbFile {
                     expire = -1;
                     idle = -1;
                     freq = -1;
-                    progress.keyRead(r.position());
+                    progress.keyRead(r.offset());
                 }
             }
         }

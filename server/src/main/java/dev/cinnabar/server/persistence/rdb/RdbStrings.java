@@ -18,11 +18,26 @@ public final class RdbStrings {
         }
     }
 
-    /** A cursor over a byte array, for parsing payloads. */
+    /**
+     * A cursor over a byte array, for parsing payloads, or over a stream read a window at a time
+     * (an RDB file, whatever its size: offsets are longs, and a length the rest of the stream cannot
+     * hold is a truncation before anything is allocated for it). A stream reader can keep the
+     * CRC-64 of every byte it has passed ({@link #checksum}).
+     */
     public static final class Reader {
-        private final byte[] b;
+        private static final int WINDOW = 1 << 20;
+        private byte[] b;
         private int p;
-        private final int end;
+        private int end;
+        private final java.io.InputStream in;
+        /** Bytes of the stream not read into the window yet. */
+        private long unread;
+        /** Stream offset of b[0]. */
+        private long base;
+        private final boolean crc;
+        private long crcValue;
+        /** b[crcFrom..p) is not in crcValue yet. */
+        private int crcFrom;
         /** Listpacks, ziplists, intsets and zipmaps read so far (each one validated whole). */
         public int packedBlobs;
 
@@ -30,20 +45,90 @@ public final class RdbStrings {
             this.b = b;
             this.p = off;
             this.end = end;
+            this.in = null;
+            this.crc = false;
+        }
+
+        /**
+         * A reader of the size bytes of in (which it does not close), from its start; with
+         * checksum, the CRC-64 of the bytes passed is kept.
+         */
+        public Reader(java.io.InputStream in, long size, boolean checksum) {
+            this.b = new byte[(int) Math.min(WINDOW, Math.max(size, 16))];
+            this.in = in;
+            this.unread = size;
+            this.crc = checksum;
+        }
+
+        /** Makes n bytes available at p, reading more of the stream; Truncated when it ends first. */
+        private void fill(int n) {
+            if (in == null || n > end - p + unread) {
+                throw new Truncated();
+            }
+            if (crc) {
+                crcValue = Crc64.update(crcValue, b, crcFrom, p - crcFrom);
+            }
+            int keep = end - p;
+            // the window grows for a long string, and goes back to its usual size after it
+            byte[] to = n > b.length ? new byte[n] : b.length > WINDOW && n <= WINDOW && keep <= WINDOW
+                    ? new byte[WINDOW] : b;
+            System.arraycopy(b, p, to, 0, keep);
+            b = to;
+            base += p;
+            p = 0;
+            end = keep;
+            crcFrom = 0;
+            try {
+                while (end < b.length && unread > 0) {
+                    int got = in.read(b, end, (int) Math.min(b.length - end, unread));
+                    if (got < 0) {
+                        unread = 0;
+                        break;
+                    }
+                    end += got;
+                    unread -= got;
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            if (end < n) {
+                throw new Truncated();
+            }
+        }
+
+        private void need(long n) {
+            if (n > end - p) {
+                if (n > Integer.MAX_VALUE - 8) {
+                    throw new IllegalArgumentException("string too long");
+                }
+                fill((int) n);
+            }
+        }
+
+        /** The CRC-64 of every byte before the current position (a stream reader made with checksum). */
+        public long checksum() {
+            crcValue = Crc64.update(crcValue, b, crcFrom, p - crcFrom);
+            crcFrom = p;
+            return crcValue;
         }
 
         public boolean hasMore() {
-            return p < end;
+            return p < end || unread > 0;
         }
 
-        /** The offset of the next byte to read. */
+        /** The offset of the next byte to read (in an array reader: in the array). */
         public int position() {
-            return p;
+            return (int) offset();
+        }
+
+        /** The offset of the next byte to read, from the start of the stream or array. */
+        public long offset() {
+            return base + p;
         }
 
         public int u8() {
             if (p >= end) {
-                throw new Truncated();
+                fill(1);
             }
             return b[p++] & 0xff;
         }
@@ -99,13 +184,14 @@ public final class RdbStrings {
                     long ulen = length();
                     // a back-reference of 3 bytes expands to at most 264: a claimed length beyond
                     // that ratio is corrupt, and must not make us allocate it
-                    if (clen >= 0 && clen > end - p) {
+                    if (clen >= 0 && clen > end - p + unread) {
                         throw new Truncated();
                     }
                     if (clen < 0 || ulen < 0 || ulen > Integer.MAX_VALUE - 8
                             || ulen > clen * 90 + 64) {
                         throw new IllegalArgumentException("bad compressed string");
                     }
+                    need(clen);
                     byte[] r = Lzf.decompress(b, p, (int) clen, (int) ulen);
                     p += (int) clen;
                     return r;
@@ -117,6 +203,9 @@ public final class RdbStrings {
 
         /** A length that must not be a special string encoding. */
         public long lengthPlain() {
+            if (p >= end && unread > 0) {
+                fill(1);
+            }
             if (p < end && (b[p] & 0xc0) == 0xc0) {
                 throw new IllegalArgumentException("unexpected string encoding");
             }
@@ -156,9 +245,10 @@ public final class RdbStrings {
             if (n < 0) {
                 throw new IllegalArgumentException("negative length");
             }
-            if (n > end - p) {
+            if (n > end - p + unread) {
                 throw new Truncated();
             }
+            need(n);
             byte[] r = java.util.Arrays.copyOfRange(b, p, p + (int) n);
             p += (int) n;
             return r;
