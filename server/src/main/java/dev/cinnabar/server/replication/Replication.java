@@ -263,6 +263,13 @@ public final class Replication {
         }
     }
 
+    /** CONFIG RESETSTAT: the sync_full, sync_partial_ok and sync_partial_err counters (Redis's resetServerStats). */
+    public void resetStats() {
+        syncFull = 0;
+        syncPartialOk = 0;
+        syncPartialErr = 0;
+    }
+
     /** DEBUG CHANGE-REPL-ID: a new replication ID, no secondary one. */
     public void changeReplicationId() {
         replId = newReplId();

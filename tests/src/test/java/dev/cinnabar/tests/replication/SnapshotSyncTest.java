@@ -118,6 +118,9 @@ class SnapshotSyncTest {
                 rc.call("SELECT", "3");
                 assertThat(rc.call("GET", "after-restart").asText()).isEqualTo("y");
                 assertThat(rc.call("DEBUG", "DIGEST").asText()).isEqualTo(mc.call("DEBUG", "DIGEST").asText());
+                // CONFIG RESETSTAT clears the sync counters, as Redis's resetServerStats
+                assertThat(mc.call("CONFIG", "RESETSTAT").asText()).isEqualTo("OK");
+                assertThat(Replicas.info(mc, "stats", "sync_partial_ok")).isEqualTo("0");
             }
         }
     }

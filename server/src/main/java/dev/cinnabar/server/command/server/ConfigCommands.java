@@ -226,6 +226,7 @@ final class ConfigCommands {
         s.keyspace().stats().reset();
         dev.cinnabar.server.memory.Eviction.of(s).resetStats();
         s.clients().memory().resetStats(); // evicted_clients
+        dev.cinnabar.server.replication.Replication.of(s).resetStats(); // sync_full, sync_partial_ok/err
         for (CommandSpec cmd : s.commands().commands()) {
             clear(cmd);
             for (CommandSpec sub : cmd.subcommands()) {
