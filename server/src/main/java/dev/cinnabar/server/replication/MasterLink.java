@@ -422,6 +422,16 @@ final class MasterLink {
     }
 
     /** The master client's transport: our socket to the master; replies go nowhere. */
+    /** The error the last command from the master answered, if it did (taken by {@link #takeReplyError}). */
+    private String replyError;
+
+    /** The error reply of the command just applied, or null; clears it. Under the lock. */
+    String takeReplyError() {
+        String e = replyError;
+        replyError = null;
+        return e;
+    }
+
     private final class LinkConnection implements Connection {
         private final ByteBuf sink;
 
@@ -443,6 +453,12 @@ final class MasterLink {
 
         @Override
         public void flush() {
+            if (sink.readableBytes() > 1 && sink.getByte(sink.readerIndex()) == '-') {
+                int end = sink.indexOf(sink.readerIndex(), sink.writerIndex(), (byte) '\r');
+                int to = end < 0 ? sink.writerIndex() : end;
+                replyError = sink.toString(sink.readerIndex() + 1, to - sink.readerIndex() - 1,
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
             sink.clear();
         }
 

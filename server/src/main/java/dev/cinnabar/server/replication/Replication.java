@@ -1265,6 +1265,13 @@ public final class Replication {
                     server.log().warning("Error applying a command from the master: " + e);
                 }
                 c.connection().flush();
+                String error = l.takeReplyError();
+                if (error != null) {
+                    // Redis's afterErrorReply: the stream diverged (a writable replica's own write, a bug)
+                    server.log().warning("== CRITICAL == This replica is sending an error to its master: '" + error
+                            + "' after processing the command '" + Texts.str(cmd.argv()[0]).toLowerCase(java.util.Locale.ROOT)
+                            + "'");
+                }
                 l.appliedOffset += cmd.raw().length;
                 feedFromMaster(cmd.raw());
             }

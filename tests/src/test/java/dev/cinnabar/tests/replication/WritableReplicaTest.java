@@ -45,4 +45,26 @@ class WritableReplicaTest {
             assertThat(Replicas.info(rc, "stats", "expired_keys")).isEqualTo("2");
         }
     }
+
+    @Test
+    void aCommandOfTheMasterFailingOnTheReplicaIsLoggedAsRedisDoes() throws Exception {
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("cinnabar-replica", ".log");
+        try (CinnabarServer m = server();
+             CinnabarServer r = CinnabarServer.builder().setting("logfile", log.toString()).start();
+             RespClient mc = new RespClient(m.port()); RespClient rc = new RespClient(r.port())) {
+            rc.call("REPLICAOF", "127.0.0.1", Integer.toString(m.port()));
+            mc.call("SET", "warm", "up");
+            Replicas.awaitInSync(mc, rc);
+            rc.call("CONFIG", "SET", "replica-read-only", "no");
+            rc.call("SET", "number", "foo");
+            mc.call("INCRBY", "number", "1");
+            Replicas.awaitInSync(mc, rc);
+            assertThat(mc.call("GET", "number").asText()).isEqualTo("1");
+            assertThat(rc.call("GET", "number").asText()).isEqualTo("foo");
+            assertThat(java.nio.file.Files.readString(log)).contains("== CRITICAL == This replica is sending an error to "
+                    + "its master: 'ERR value is not an integer or out of range' after processing the command 'incrby'");
+        } finally {
+            java.nio.file.Files.deleteIfExists(log);
+        }
+    }
 }
