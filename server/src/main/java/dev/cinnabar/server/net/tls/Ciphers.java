@@ -12,7 +12,9 @@ import java.util.Set;
  * tls-ciphers (TLS 1.2 and below, an OpenSSL cipher list) and tls-ciphersuites (TLS 1.3 names)
  * turned into the provider's list of enabled suites. OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256)
  * and IANA/Java names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) are both accepted; keywords
- * (DEFAULT, HIGH, ALL, MEDIUM) stand for the provider's default suites, another keyword (ECDHE,
+ * (DEFAULT, HIGH, ALL, MEDIUM) stand for every suite the provider supports except anonymous,
+ * unencrypted and export ones (OpenSSL's DEFAULT is that wide: it keeps RSA key exchange and CBC
+ * suites, which the providers' own default lists drop), the provider's defaults first; another keyword (ECDHE,
  * CHACHA20...) for the defaults containing it; {@code !x} / {@code -x} removes a name or every
  * suite containing a keyword (aNULL: anonymous, eNULL: no encryption). As with OpenSSL, names the
  * provider lacks are skipped and a directive leaving no suite at all is an error. An unset
@@ -96,6 +98,7 @@ final class Ciphers implements CipherSuiteFilter {
                 }
             } else if (DEFAULT_KEYWORDS.contains(t.toUpperCase(Locale.ROOT))) {
                 chosen.addAll(defaults);
+                supported.stream().filter(Ciphers::acceptable).sorted().forEach(chosen::add);
             } else {
                 for (String d : defaults) {
                     if (d.contains(keyword(t))) {
@@ -136,6 +139,13 @@ final class Ciphers implements CipherSuiteFilter {
             case "CHACHA20" -> "CHACHA20";
             default -> t;
         };
+    }
+
+    /** Not anonymous, not unencrypted, not export-grade, not a signalling pseudo-suite. */
+    private static boolean acceptable(String suite) {
+        return !suite.contains("_anon_") && !suite.contains("_NULL_") && !suite.contains("EXPORT")
+                && !suite.contains("_RC4_") && !suite.contains("_DES_") && !suite.contains("SCSV")
+                && !suite.contains("_DES40_") && !suite.startsWith("SSL_");
     }
 
     static boolean isTls13(String suite) {
