@@ -898,7 +898,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         ClientOutputBufferLimits.Limit limit = OutputBufferLimits.limit(server.config().clientOutputBufferLimits,
                 ClientFlags.type(client.flags));
         if (!OutputBufferLimits.active(limit)) {
-            softLimitSince = 0;
+            if (softLimitSince != 0) {
+                softLimitSince = 0;
+            }
             return false;
         }
         long r = OutputBufferLimits.check(limit, pendingOutputBytes(), server.clock().millis(), softLimitSince);
