@@ -81,8 +81,9 @@ public final class Eviction {
     /** Installs accounting, the OOM stage, the cron step and the CONFIG SET maxmemory hook (one line in Features). */
     public static void install(ServerContext ctx, ServerCron cron) {
         MemoryAccounting accounting = MemoryAccounting.attach(ctx.keyspace());
-        UsedMemory used = new UsedMemory(ctx, accounting);
-        Eviction e = ctx.featureIfAbsent(Eviction.class, new Eviction(ctx, used, HeapGuard.start(ctx)));
+        HeapGuard heap = HeapGuard.start(ctx);
+        UsedMemory used = new UsedMemory(ctx, accounting, heap::inputBytes);
+        Eviction e = ctx.featureIfAbsent(Eviction.class, new Eviction(ctx, used, heap));
         ctx.dispatcher().install(Dispatcher.Stage.OOM, e::check);
         // each command's writes are settled as it ends (EXEC's and scripts' inner commands too)
         ctx.dispatcher().observers.add((c, cmd, micros, dirty) -> accounting.settle());

@@ -42,10 +42,19 @@ public final class UsedMemory {
     private long scriptsFunctions;
     private long aofBuffer;
     private long backlog;
+    /**
+     * The input all connections hold, kept live by the heap guard as they read (O(1)), and its
+     * value at the last refresh: between refreshes the client figure follows it, so that a query
+     * buffer growing between two cron runs counts for eviction at once, as Redis's per-read client
+     * memory update does.
+     */
+    private final java.util.function.LongSupplier liveInput;
+    private long inputAtRefresh;
 
-    UsedMemory(ServerContext server, MemoryAccounting accounting) {
+    UsedMemory(ServerContext server, MemoryAccounting accounting, java.util.function.LongSupplier liveInput) {
         this.server = server;
         this.accounting = accounting;
+        this.liveInput = liveInput;
         long shared = Strings.SHARED_INTEGERS * 16L + 16 + 4L * Strings.SHARED_INTEGERS;
         this.startup = accounting.keysBytes() + accounting.tablesBytes() + shared
                 + DB_BYTES * server.keyspace().count() + COMMAND_BYTES * server.commands().commands().size();
@@ -62,6 +71,7 @@ public final class UsedMemory {
         // client memory as the session package accounts it (tot-mem of every client)
         dev.cinnabar.server.session.ClientMemory cm = server.clients().memory();
         cm.updateAll();
+        inputAtRefresh = liveInput.getAsLong();
         clientsNormal = cm.normalClients();
         clientsReplicas = cm.replicaClients();
         ScriptEngine eng = ScriptEngine.ifCreated(server);
@@ -80,7 +90,7 @@ public final class UsedMemory {
 
     /** used_memory: every part below (settles the accounting first). */
     public long used() {
-        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal + clientsReplicas + scriptsEval
+        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal() + clientsReplicas + scriptsEval
                 + scriptsFunctions + aofBuffer + backlog;
         if (u > peak) {
             peak = u;
@@ -112,7 +122,7 @@ public final class UsedMemory {
     }
 
     public long clientsNormal() {
-        return clientsNormal;
+        return Math.max(0, clientsNormal + liveInput.getAsLong() - inputAtRefresh);
     }
 
     public long clientsReplicas() {
@@ -137,7 +147,7 @@ public final class UsedMemory {
      * database its dict entries and bucket arrays.
      */
     public long overhead() {
-        long o = startup + clientsNormal + clientsReplicas + scriptsEval + scriptsFunctions + aofBuffer + backlog
+        long o = startup + clientsNormal() + clientsReplicas + scriptsEval + scriptsFunctions + aofBuffer + backlog
                 + accounting.tablesBytes();
         // (the start-up figure includes the empty tables; as in Redis, both are counted)
         for (int i = 0; i < server.keyspace().count(); i++) {
