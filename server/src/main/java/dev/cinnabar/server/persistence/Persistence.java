@@ -632,12 +632,10 @@ public final class Persistence {
         if (flush) {
             // as Redis's emptyData: the function libraries go with the keys, the file's replace them
             server.keyspace().flushAll();
-            FunctionRegistry f = FunctionRegistry.ifCreated(server);
-            if (f != null) {
-                f.flush();
-            }
+            flushFunctions();
         }
-        String failed = loadFunctions(parsed.functions());
+        // NOFLUSH without MERGE keeps the libraries: one of the file's by the same name fails the load
+        String failed = loadFunctions(parsed.functions(), merge);
         if (failed != null) {
             server.log().warning("Failed loading library, " + failed);
             return Errors.RELOAD_FAILED;
@@ -653,7 +651,19 @@ public final class Persistence {
     }
 
     /** The source code of every function library, as an RDB file holds them (FUNCTION2). */
-    java.util.List<String> functionCodes() {
+    /**
+     * Drops every function library, as Redis's emptyData does for a full sync, DEBUG RELOAD and
+     * DEBUG LOADAOF before the file's libraries come in (FLUSHALL keeps them).
+     */
+    public void flushFunctions() {
+        FunctionRegistry f = FunctionRegistry.ifCreated(server);
+        if (f != null) {
+            f.flush();
+        }
+    }
+
+    /** The source code of each function library, as RDB files and AOF bases carry them. */
+    public java.util.List<String> functionCodes() {
         FunctionRegistry f = FunctionRegistry.ifCreated(server);
         return f == null ? List.of() : f.libraries().stream().map(l -> l.code()).toList();
     }
@@ -663,14 +673,15 @@ public final class Persistence {
      * the server's own file finds it); the error of the first that fails to load, else null.
      * Under the execution lock.
      */
-    private String loadFunctions(List<String> codes) {
+    /** Creates the file's function libraries; with {@code replace} one of the same name is replaced. */
+    public String loadFunctions(List<String> codes, boolean replace) {
         if (codes.isEmpty()) {
             return null;
         }
         FunctionRegistry f = FunctionRegistry.of(server);
         for (String code : codes) {
             try {
-                f.load(code, true);
+                f.load(code, replace);
             } catch (ScriptException e) {
                 return e.getMessage();
             }
@@ -899,7 +910,7 @@ public final class Persistence {
             parsed = e.parsed();
             server.lock().lock();
             try {
-                String failed = loadFunctions(parsed.functions());
+                String failed = loadFunctions(parsed.functions(), true);
                 if (failed != null) {
                     String msg = "Failed loading library, " + failed;
                     server.log().warning(msg);

@@ -418,7 +418,7 @@ public final class Errors {
 
     // DEBUG RELOAD
     public static final String RELOAD_OPTIONS = "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
-    public static final String RELOAD_FAILED = "ERR Error trying to load the RDB dump, check server logs.";
+    public static final String RELOAD_FAILED = "ERR Error trying to load the RDB dump";
 
     // RDB persistence (SAVE, BGSAVE, SHUTDOWN, the gate's LOADING and MISCONF refusals)
     /** Redis's shared.err: a save that failed (the reason is in the log). */

@@ -1178,8 +1178,13 @@ public final class Replication {
             }
             Persistence.of(server).beforeFlushAll();
             server.keyspace().flushAll();
+            Persistence.of(server).flushFunctions();
             replicaKeys.clear();
             server.log().notice("MASTER <-> REPLICA sync: Loading DB in memory");
+            String failed = Persistence.of(server).loadFunctions(parsed.functions(), false);
+            if (failed != null) {
+                server.log().warning("Failed loading library, " + failed);
+            }
             RdbFile.Counts n = RdbFile.insert(parsed, server.keyspace(), Long.MIN_VALUE, true);
             server.dirty++;
             server.log().notice("Done loading RDB, keys loaded: " + n.loaded() + ", keys expired: " + n.expired() + ".");

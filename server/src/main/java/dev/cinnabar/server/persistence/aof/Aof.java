@@ -623,6 +623,7 @@ public final class Aof {
             flush(true);
         }
         server.keyspace().flushAll();
+        Persistence.of(server).flushFunctions();
         try {
             manifest = readManifest();
         } catch (Fatal e) {

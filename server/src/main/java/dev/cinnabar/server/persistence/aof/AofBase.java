@@ -1,5 +1,6 @@
 package dev.cinnabar.server.persistence.aof;
 
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.persistence.Snapshot;
 import dev.cinnabar.server.persistence.rdb.Crc64;
@@ -45,14 +46,21 @@ final class AofBase {
             RdbBuffer out = new RdbBuffer(server.config().rdbcompression);
             Runtime rt = Runtime.getRuntime();
             RdbFile.writeHeader(out, System.currentTimeMillis(), rt.totalMemory() - rt.freeMemory());
+            RdbFile.writeFunctions(out, Persistence.of(server).functionCodes());
             return out.toByteArray();
         }
+        AofBuffer out = new AofBuffer(32);
         if ("yes".equals(server.config().get("aof-timestamp-enabled"))) {
-            AofBuffer out = new AofBuffer(32);
             out.timestamp(System.currentTimeMillis() / 1000);
-            return java.util.Arrays.copyOf(out.array(), out.length());
         }
-        return new byte[0];
+        // the function libraries before the keys, as Redis's rewriteFunctions: FUNCTION LOAD each
+        for (String code : Persistence.of(server).functionCodes()) {
+            out.arrayHeader(3);
+            out.bulk("FUNCTION");
+            out.bulk("LOAD");
+            out.bulk(code.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return java.util.Arrays.copyOf(out.array(), out.length());
     }
 
     /** How keys are written into a base. */

@@ -1,5 +1,6 @@
 package dev.cinnabar.server.persistence.aof;
 
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
@@ -98,6 +99,14 @@ final class AofLoader {
                             server.config().rdbchecksum, RdbFile.Progress.NONE);
                 } catch (RdbFile.LoadError e) {
                     aof.log().warning(e.getMessage());
+                    aof.log().warning(oldStyle
+                            ? "Error reading the RDB preamble of the AOF file " + name + ", AOF loading aborted"
+                            : "Error reading the RDB base file " + name + ", AOF loading aborted");
+                    return Result.FAILED;
+                }
+                String failed = Persistence.of(server).loadFunctions(parsed.functions(), false);
+                if (failed != null) {
+                    aof.log().warning("Failed loading library, " + failed);
                     aof.log().warning(oldStyle
                             ? "Error reading the RDB preamble of the AOF file " + name + ", AOF loading aborted"
                             : "Error reading the RDB base file " + name + ", AOF loading aborted");
