@@ -395,6 +395,11 @@ public final class Persistence {
      * some, and the function libraries.
      */
     public byte[] rdbHeader() {
+        return rdbHeader(true);
+    }
+
+    /** As {@link #rdbHeader()}, with the function libraries or without (a replica's rdb-filter-only). */
+    public byte[] rdbHeader(boolean functions) {
         RdbBuffer header = new RdbBuffer(config().rdbcompression);
         RdbFile.writeHeader(header, System.currentTimeMillis(), usedMemory());
         ReplInfo ri = replInfo.get();
@@ -404,7 +409,9 @@ public final class Persistence {
             RdbFile.writeAux(header, "repl-offset", Long.toString(ri.offset()));
         }
         // after the aux fields, as Redis's rdbSaveRio: the function libraries (FUNCTION2)
-        RdbFile.writeFunctions(header, functionCodes());
+        if (functions) {
+            RdbFile.writeFunctions(header, functionCodes());
+        }
         return header.toByteArray();
     }
 

@@ -39,6 +39,12 @@ final class ReplicaLink {
     int listeningPort;
     String announcedIp;
     boolean rdbOnly;
+    /**
+     * REPLCONF rdb-filter-only was given: its RDB holds no keys, and the function libraries only
+     * when the filter names them.
+     */
+    boolean rdbFiltered;
+    boolean rdbWithFunctions;
     /** Attached by SYNC/PSYNC (in the replicas list). */
     boolean attached;
     /** Attached with SYNC (no PSYNC): no +FULLRESYNC line, never acknowledges. */

@@ -454,6 +454,23 @@ public final class Replication {
                     return;
                 }
                 l.rdbOnly = v == 1;
+            } else if (Texts.is(opt, "rdb-filter-only")) {
+                // include filters for the RDB; "functions" is the only one, "" asks for no data at all
+                byte[][] filters = dev.cinnabar.server.protocol.RequestParser.splitArgs(val);
+                if (filters == null) {
+                    c.error("ERR Missing rdb-filter-only values");
+                    return;
+                }
+                boolean functions = false;
+                for (byte[] f : filters) {
+                    if (!Texts.is(f, "functions")) {
+                        c.error("ERR Unsupported rdb-filter-only option: " + Texts.str(f));
+                        return;
+                    }
+                    functions = true;
+                }
+                l.rdbFiltered = true;
+                l.rdbWithFunctions = functions;
             } else {
                 c.error(Errors.unrecognizedReplconf(Texts.str(opt)));
                 return;
@@ -549,6 +566,10 @@ public final class Replication {
         if (backlog == null) {
             createBacklog();
         }
+        if (l.rdbFiltered) {
+            sendFilteredRdb(l);
+            return;
+        }
         ReplicaLink companion = null;
         if (diskSnapshotRunning) {
             for (ReplicaLink o : replicas) {
@@ -632,6 +653,42 @@ public final class Replication {
             String line = "FULLRESYNC " + replId + " " + offset;
             l.client.deliver(r -> r.simple(line));
         }
+    }
+
+    /**
+     * The RDB of a replica that asked for a filtered one (redis-cli --functions-rdb): no keys, so
+     * no snapshot to share with others; the header, the aux fields and, if asked, the function
+     * libraries, sent at once as a diskless transfer.
+     */
+    private void sendFilteredRdb(ReplicaLink l) {
+        server.log().notice("Starting BGSAVE for SYNC with target: replicas sockets (rdb filtered: "
+                + (l.rdbWithFunctions ? "functions only" : "no data") + ")");
+        setupFullResync(l, masterReplOffset);
+        byte[] header = Persistence.of(server).rdbHeader(l.rdbWithFunctions);
+        boolean checksum = server.config().rdbchecksum;
+        long crc = checksum ? dev.cinnabar.server.persistence.rdb.Crc64.of(header, 0, header.length) : 0;
+        byte[] trailer = Snapshot.rdbTrailer(crc, checksum);
+        java.io.ByteArrayOutputStream payload = new java.io.ByteArrayOutputStream(header.length + 128);
+        boolean eofMark = (l.capa & ReplicaLink.CAPA_EOF) != 0;
+        byte[] mark = newReplId().getBytes(StandardCharsets.US_ASCII);
+        String lead = eofMark ? "$EOF:" + new String(mark, StandardCharsets.US_ASCII) + "\r\n"
+                : "$" + (header.length + trailer.length) + "\r\n";
+        payload.writeBytes(lead.getBytes(StandardCharsets.US_ASCII));
+        payload.writeBytes(header);
+        payload.writeBytes(trailer);
+        if (eofMark) {
+            payload.writeBytes(mark);
+        }
+        byte[] bytes = payload.toByteArray();
+        l.state = ReplicaLink.State.SEND_BULK;
+        l.client.deliver(r -> r.raw(bytes, 0, bytes.length));
+        if (l.rdbOnly) {
+            // its SYNC/PSYNC is running: the connection closes once this batch's output is written
+            server.log().notice("Replica " + l.name() + " got the RDB it asked for (rdb-only): closing it");
+            l.client.closeAfterReply(true);
+            return;
+        }
+        finishTransfer(l, true, eofMark);
     }
 
     /** Starts the snapshot for the replicas waiting for one (Redis's startBgsaveForReplication). */

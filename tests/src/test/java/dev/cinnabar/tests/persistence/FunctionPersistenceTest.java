@@ -95,6 +95,31 @@ class FunctionPersistenceTest {
         }
     }
 
+    @Test
+    void redisCliDumpsTheLibrariesAloneWithFunctionsRdb() throws Exception {
+        String cli = dev.cinnabar.testkit.Tools.require("redis-cli");
+        Path functionsOnly = dir2.resolve("dump.rdb");
+        try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
+            c.call("FUNCTION", "LOAD", LIB);
+            c.call("SET", "k", "v");
+            // REPLCONF rdb-filter-only as Redis 7.0 takes it: "functions", or "" for no data at all
+            assertThat(c.call("REPLCONF", "rdb-filter-only", "keys").toString())
+                    .isEqualTo("-ERR Unsupported rdb-filter-only option: keys");
+            assertThat(c.call("REPLCONF", "rdb-filter-only", "\"").toString())
+                    .isEqualTo("-ERR Missing rdb-filter-only values");
+            dev.cinnabar.testkit.Tools.Run r = dev.cinnabar.testkit.Tools.run(java.util.List.of(cli, "-p",
+                    Integer.toString(s.port()), "--functions-rdb", functionsOnly.toString()), (String) null, 60);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stderr() + r.stdout()).contains("Transfer finished with success");
+            assertThat(c.call("PING").asText()).isEqualTo("PONG");
+        }
+        // the file holds the library and no key
+        try (CinnabarServer s = Servers.start(dir2); RespClient c = Servers.client(s)) {
+            assertThat(c.call("DBSIZE").asText()).isEqualTo("0");
+            assertThat(c.call("FCALL", "hello", "0").asText()).isEqualTo("hello");
+        }
+    }
+
     private static void awaitRewrite(RespClient c) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (!Servers.info(c, "aof_rewrite_in_progress").equals("0")
