@@ -87,14 +87,6 @@ class AofTest {
         assertThat(r.toString()).as(String.join(" ", cmd)).doesNotStartWith("-");
     }
 
-    private static void awaitRewrite(RespClient c) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!Servers.info(c, "aof_rewrite_in_progress").equals("0")
-                || !Servers.info(c, "aof_rewrite_scheduled").equals("0")) {
-            assertThat(System.currentTimeMillis()).as("rewrite still running").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
 
     @Test
     void aFreshServerCreatesTheManifestLayoutAndARestartReplaysIt() throws Exception {
@@ -148,7 +140,7 @@ class AofTest {
             }
             long before = Long.parseLong(Servers.info(c, "aof_current_size"));
             assertThat(c.call("BGREWRITEAOF").asText()).isEqualTo("Background append only file rewriting started");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             assertThat(Servers.info(c, "aof_last_bgrewrite_status")).isEqualTo("ok");
             assertThat(Servers.info(c, "aof_rewrites")).isEqualTo("1");
             long after = Long.parseLong(Servers.info(c, "aof_current_size"));
@@ -176,7 +168,7 @@ class AofTest {
         try (CinnabarServer s = start("aof-disable-auto-gc", "yes"); RespClient c = Servers.client(s)) {
             ok(c, "SET", "k", "v");
             ok(c, "BGREWRITEAOF");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             assertThat(manifest()).isEqualTo("file appendonly.aof.2.base.rdb seq 2 type b\n"
                     + "file appendonly.aof.1.incr.aof seq 1 type h\n"
                     + "file appendonly.aof.1.base.rdb seq 1 type h\n"
@@ -194,7 +186,7 @@ class AofTest {
             assertThat(Servers.info(c, "aof_enabled")).isEqualTo("0");
             assertThat(c.call("CONFIG", "SET", "appendonly", "yes").asText()).isEqualTo("OK");
             ok(c, "SET", "during", "2");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             assertThat(Servers.info(c, "aof_enabled")).isEqualTo("1");
             ok(c, "SET", "after", "3");
             assertThat(manifest()).isEqualTo("file appendonly.aof.1.base.rdb seq 1 type b\n"
@@ -221,7 +213,7 @@ class AofTest {
                 assertThat(System.currentTimeMillis()).isLessThan(deadline);
                 Thread.sleep(20);
             }
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             // the base holds the 10 keys, not the 400 SETs
             assertThat(Long.parseLong(Servers.info(c, "aof_base_size"))).isBetween(1L, 10000L);
         }
@@ -346,7 +338,7 @@ class AofTest {
         try (CinnabarServer s = start(); RespClient c = Servers.client(s)) {
             ok(c, "SET", "in-preamble", "1");
             ok(c, "BGREWRITEAOF");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
         }
         byte[] rdb = Files.readAllBytes(aofDir.resolve("appendonly.aof.2.base.rdb"));
         Servers.delete(aofDir);
@@ -397,7 +389,7 @@ class AofTest {
             ok(c, "CONFIG", "SET", "appendonly", "no");
             ok(c, "SET", "b", "2");
             ok(c, "CONFIG", "SET", "appendonly", "yes");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             ok(c, "SET", "c", "3");
             assertThat(Servers.info(c, "aof_last_write_status")).isEqualTo("ok");
         }
@@ -413,7 +405,7 @@ class AofTest {
             ok(c, "BGREWRITEAOF");
             Resp r = c.call("EXEC");
             assertThat(r.toString()).contains("Background append only file rewriting scheduled");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             assertThat(Servers.info(c, "aof_rewrites")).isEqualTo("1");
         }
     }
@@ -443,7 +435,7 @@ class AofTest {
                     during += 3;
                 }
                 assertThat(during).as("writes answered during the rewrite (" + preamble + ")").isGreaterThan(60);
-                awaitRewrite(c);
+                Servers.awaitRewrite(c);
                 assertThat(Servers.info(c, "aof_last_bgrewrite_status")).isEqualTo("ok");
                 digest = c.call("DEBUG", "DIGEST").asText();
             }
@@ -467,7 +459,7 @@ class AofTest {
             assertThat(c.call("BGREWRITEAOF").toString())
                     .isEqualTo("-ERR Background append only file rewriting already in progress");
             ok(c, "CONFIG", "SET", "rdb-key-save-delay", "0");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             long deadline = System.currentTimeMillis() + 10_000;
             while (!Servers.info(c, "rdb_saves").equals("1")) {
                 assertThat(System.currentTimeMillis()).as("the scheduled BGSAVE ran").isLessThan(deadline);

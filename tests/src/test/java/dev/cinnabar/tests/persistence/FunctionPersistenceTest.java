@@ -40,7 +40,7 @@ class FunctionPersistenceTest {
             assertThat(c.call("FUNCTION", "LOAD", LIB).asText()).isEqualTo("mylib");
             c.call("SET", "k", "v");
             assertThat(c.call("BGREWRITEAOF").toString()).doesNotStartWith("-");
-            awaitRewrite(c);
+            Servers.awaitRewrite(c);
             assertThat(c.call("FUNCTION", "LOAD", OTHER).asText()).isEqualTo("otherlib"); // into the incr file
         }
         try (CinnabarServer s = Servers.start(dir, "appendonly", "yes", "aof-use-rdb-preamble", preamble);
@@ -120,12 +120,4 @@ class FunctionPersistenceTest {
         }
     }
 
-    private static void awaitRewrite(RespClient c) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!Servers.info(c, "aof_rewrite_in_progress").equals("0")
-                || !Servers.info(c, "aof_rewrite_scheduled").equals("0")) {
-            assertThat(System.currentTimeMillis()).as("rewrite still running").isLessThan(deadline);
-            Thread.sleep(20);
-        }
-    }
 }

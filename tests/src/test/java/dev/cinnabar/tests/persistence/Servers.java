@@ -58,6 +58,17 @@ final class Servers {
         throw new AssertionError("no " + field + " in INFO persistence");
     }
 
+    /** Waits until no AOF rewrite runs or is scheduled (30 s at most). */
+    static void awaitRewrite(RespClient c) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!info(c, "aof_rewrite_in_progress").equals("0") || !info(c, "aof_rewrite_scheduled").equals("0")) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("rewrite still running");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     static void awaitBgsaveDone(RespClient c) {
         long deadline = System.currentTimeMillis() + 30_000;
         while (info(c, "rdb_bgsave_in_progress").equals("1")) {
