@@ -957,7 +957,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!(cause instanceof java.io.IOException)) {
-            server.log().warning("Closing client " + peerAddress() + " after an internal error: " + cause);
+            StringBuilder where = new StringBuilder();
+            StackTraceElement[] frames = cause.getStackTrace();
+            for (int i = 0; i < Math.min(8, frames.length); i++) {
+                where.append(i == 0 ? " at " : " < ").append(frames[i]);
+            }
+            server.log().warning("Closing client " + peerAddress() + " after an internal error: " + cause + where);
         }
         ctx.close();
     }

@@ -105,8 +105,12 @@ public final class ClientMemory {
         long n = conn == null ? 0 : conn.pendingArgvBytes();
         byte[][] argv = c.argv();
         if (argv != null && (c.server().dispatcher().current() == c || c.blocked())) {
-            for (int i = 0; i < c.argc(); i++) {
-                n += argv[i].length;
+            // read from the loop without the lock while another thread may switch the request:
+            // argv and argc are read once each and may belong to different requests
+            int argc = Math.min(c.argc(), argv.length);
+            for (int i = 0; i < argc; i++) {
+                byte[] a = argv[i];
+                n += a == null ? 0 : a.length;
             }
         }
         return n;
