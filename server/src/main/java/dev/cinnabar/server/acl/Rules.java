@@ -1,5 +1,6 @@
 package dev.cinnabar.server.acl;
 
+import dev.cinnabar.server.protocol.RequestParser;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,85 +10,20 @@ final class Rules {
     }
 
     /**
-     * Splits like Redis's sdssplitargs: words separated by spaces, "double quoted" words with
-     * escapes (\n, \xHH...), 'single quoted' words with \' only. Unbalanced quotes give no words.
+     * Splits like Redis's sdssplitargs (RequestParser's rule), on the rule's bytes: words separated
+     * by spaces, "double quoted" words with escapes, 'single quoted' words with \' only.
+     * Unbalanced quotes give no words.
      */
     static List<String> splitArgs(String line) {
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        int n = line.length();
-        while (true) {
-            while (i < n && Character.isWhitespace(line.charAt(i))) {
-                i++;
-            }
-            if (i >= n) {
-                return out;
-            }
-            StringBuilder cur = new StringBuilder();
-            boolean inDq = false;
-            boolean inSq = false;
-            boolean done = false;
-            while (!done) {
-                if (i >= n) {
-                    if (inDq || inSq) {
-                        return List.of();
-                    }
-                    break;
-                }
-                char c = line.charAt(i);
-                if (inDq) {
-                    if (c == '\\' && i + 3 < n && line.charAt(i + 1) == 'x' && hex(line.charAt(i + 2))
-                            && hex(line.charAt(i + 3))) {
-                        cur.append((char) Integer.parseInt(line.substring(i + 2, i + 4), 16));
-                        i += 3;
-                    } else if (c == '\\' && i + 1 < n) {
-                        i++;
-                        char e = line.charAt(i);
-                        cur.append(switch (e) {
-                            case 'n' -> '\n';
-                            case 'r' -> '\r';
-                            case 't' -> '\t';
-                            case 'b' -> '\b';
-                            case 'a' -> (char) 7;
-                            default -> e;
-                        });
-                    } else if (c == '"') {
-                        if (i + 1 < n && !Character.isWhitespace(line.charAt(i + 1))) {
-                            return List.of();
-                        }
-                        done = true;
-                    } else {
-                        cur.append(c);
-                    }
-                } else if (inSq) {
-                    if (c == '\\' && i + 1 < n && line.charAt(i + 1) == '\'') {
-                        i++;
-                        cur.append('\'');
-                    } else if (c == '\'') {
-                        if (i + 1 < n && !Character.isWhitespace(line.charAt(i + 1))) {
-                            return List.of();
-                        }
-                        done = true;
-                    } else {
-                        cur.append(c);
-                    }
-                } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0) {
-                    done = true;
-                } else if (c == '"') {
-                    inDq = true;
-                } else if (c == '\'') {
-                    inSq = true;
-                } else {
-                    cur.append(c);
-                }
-                i++;
-            }
-            out.add(cur.toString());
+        byte[][] parts = RequestParser.splitArgs(Bin.bytes(line));
+        if (parts == null) {
+            return List.of();
         }
-    }
-
-    private static boolean hex(char c) {
-        return Character.digit(c, 16) >= 0;
+        List<String> out = new ArrayList<>(parts.length);
+        for (byte[] p : parts) {
+            out.add(Bin.str(p));
+        }
+        return out;
     }
 
     /** The merged rules, or the index of the word opening an unclosed selector. */

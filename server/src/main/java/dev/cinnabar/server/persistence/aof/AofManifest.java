@@ -1,5 +1,6 @@
 package dev.cinnabar.server.persistence.aof;
 
+import dev.cinnabar.server.protocol.RequestParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -281,100 +282,9 @@ public final class AofManifest {
         return neg ? -n : n;
     }
 
-    /**
-     * Splits a line into arguments as Redis's sdssplitargs: spaces separate, "double quotes" take
-     * C escapes and \xHH, 'single quotes' take \' only; a closing quote must end the argument.
-     * Null when the quotes are unbalanced.
-     */
+    /** A manifest line's arguments (sdssplitargs's rule, on its bytes); null on unbalanced quotes. */
     static List<byte[]> splitArgs(String line) {
-        byte[] s = line.getBytes(StandardCharsets.ISO_8859_1);
-        List<byte[]> out = new ArrayList<>();
-        int p = 0;
-        while (true) {
-            while (p < s.length && isSpace(s[p])) {
-                p++;
-            }
-            if (p >= s.length) {
-                return out;
-            }
-            java.io.ByteArrayOutputStream cur = new java.io.ByteArrayOutputStream();
-            boolean inq = false;
-            boolean insq = false;
-            boolean done = false;
-            while (!done) {
-                if (inq) {
-                    if (p >= s.length) {
-                        return null;
-                    }
-                    if (s[p] == '\\' && p + 3 < s.length && s[p + 1] == 'x' && hex(s[p + 2]) >= 0 && hex(s[p + 3]) >= 0) {
-                        cur.write(hex(s[p + 2]) * 16 + hex(s[p + 3]));
-                        p += 3;
-                    } else if (s[p] == '\\' && p + 1 < s.length) {
-                        p++;
-                        cur.write(switch (s[p]) {
-                            case 'n' -> '\n';
-                            case 'r' -> '\r';
-                            case 't' -> '\t';
-                            case 'b' -> '\b';
-                            case 'a' -> 7;
-                            default -> s[p];
-                        });
-                    } else if (s[p] == '"') {
-                        if (p + 1 < s.length && !isSpace(s[p + 1])) {
-                            return null;
-                        }
-                        done = true;
-                    } else {
-                        cur.write(s[p]);
-                    }
-                } else if (insq) {
-                    if (p >= s.length) {
-                        return null;
-                    }
-                    if (s[p] == '\\' && p + 1 < s.length && s[p + 1] == '\'') {
-                        p++;
-                        cur.write('\'');
-                    } else if (s[p] == '\'') {
-                        if (p + 1 < s.length && !isSpace(s[p + 1])) {
-                            return null;
-                        }
-                        done = true;
-                    } else {
-                        cur.write(s[p]);
-                    }
-                } else {
-                    if (p >= s.length || isSpace(s[p])) {
-                        done = true;
-                    } else if (s[p] == '"') {
-                        inq = true;
-                    } else if (s[p] == '\'') {
-                        insq = true;
-                    } else {
-                        cur.write(s[p]);
-                    }
-                }
-                if (p < s.length) {
-                    p++;
-                }
-            }
-            out.add(cur.toByteArray());
-        }
-    }
-
-    private static boolean isSpace(byte b) {
-        return b == ' ' || b == '\n' || b == '\r' || b == '\t' || b == 0x0b || b == '\f';
-    }
-
-    private static int hex(byte b) {
-        if (b >= '0' && b <= '9') {
-            return b - '0';
-        }
-        if (b >= 'a' && b <= 'f') {
-            return b - 'a' + 10;
-        }
-        if (b >= 'A' && b <= 'F') {
-            return b - 'A' + 10;
-        }
-        return -1;
+        byte[][] parts = RequestParser.splitArgs(line.getBytes(StandardCharsets.ISO_8859_1));
+        return parts == null ? null : java.util.Arrays.asList(parts);
     }
 }
