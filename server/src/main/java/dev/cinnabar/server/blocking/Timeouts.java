@@ -21,6 +21,24 @@ public final class Timeouts {
     private Timeouts() {
     }
 
+    /**
+     * A timeout given in whole milliseconds (WAIT, CLIENT PAUSE, XREAD BLOCK), read as Redis's
+     * millisecond timeouts: an integer that is not negative. Returns it, or -1 after replying the
+     * error to c.
+     */
+    public static long millisOrReply(dev.cinnabar.server.session.Client c, byte[] arg) {
+        Long v = dev.cinnabar.server.store.Numbers.parseLong(arg);
+        if (v == null) {
+            c.error(dev.cinnabar.server.protocol.Errors.TIMEOUT_NOT_INTEGER);
+            return -1;
+        }
+        if (v < 0) {
+            c.error(dev.cinnabar.server.protocol.Errors.TIMEOUT_NEGATIVE);
+            return -1;
+        }
+        return v;
+    }
+
     /** Milliseconds (0 = block forever), or {@link #NOT_FLOAT} / {@link #NEGATIVE}. */
     public static long parseSeconds(byte[] arg) {
         if (arg.length == 0 || arg.length > MAX_CHARS) {

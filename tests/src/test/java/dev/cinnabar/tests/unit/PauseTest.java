@@ -44,6 +44,21 @@ class PauseTest {
     }
 
     @Test
+    void millisecondTimeoutsAreCheckedAlikeByPauseWaitAndXread() {
+        List<String> t = same(d -> {
+            for (String bad : new String[] {"abc", "-1", "1.5", "99999999999999999999", ""}) {
+                d.call(0, "CLIENT", "PAUSE", bad);
+                d.call(0, "WAIT", "0", bad);
+                d.call(0, "XREAD", "BLOCK", bad, "STREAMS", "s", "0");
+            }
+            d.call(0, "WAIT", "0", "0");
+            d.call(0, "XREAD", "BLOCK", "1", "STREAMS", "s", "0");
+        });
+        assertThat(t).anyMatch(line -> line.contains("timeout is negative"))
+                .anyMatch(line -> line.contains("timeout is not an integer or out of range"));
+    }
+
+    @Test
     void readsAndReadOnlyScriptsAreNotPostponed() {
         List<String> t = same(d -> {
             d.call(0, "FUNCTION", "LOAD", "REPLACE", LIBRARY);

@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.connection;
 
+import dev.cinnabar.server.blocking.Timeouts;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -234,13 +235,8 @@ final class ClientCommands {
     }
 
     void clientPause(Client c) {
-        Long timeout = Numbers.parseLong(c.arg(2));
-        if (timeout == null) {
-            c.error(Errors.TIMEOUT_NOT_INTEGER);
-            return;
-        }
+        long timeout = Timeouts.millisOrReply(c, c.arg(2));
         if (timeout < 0) {
-            c.error(Errors.TIMEOUT_NEGATIVE);
             return;
         }
         ClientPause.Mode mode = ClientPause.Mode.ALL;

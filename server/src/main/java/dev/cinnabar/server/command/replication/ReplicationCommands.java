@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.replication;
 
+import dev.cinnabar.server.blocking.Timeouts;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.protocol.Errors;
@@ -84,13 +85,8 @@ public final class ReplicationCommands implements CommandFamily {
             c.error(Errors.NOT_INTEGER);
             return;
         }
-        Long timeout = Numbers.parseLong(c.arg(2));
-        if (timeout == null) {
-            c.error(Errors.TIMEOUT_NOT_INTEGER);
-            return;
-        }
+        long timeout = Timeouts.millisOrReply(c, c.arg(2));
         if (timeout < 0) {
-            c.error(Errors.TIMEOUT_NEGATIVE);
             return;
         }
         long now = c.server().now();

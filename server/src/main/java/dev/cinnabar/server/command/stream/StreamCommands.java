@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.stream;
 
+import dev.cinnabar.server.blocking.Timeouts;
 import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
@@ -378,13 +379,8 @@ public final class StreamCommands implements CommandFamily {
                         return null;
                     }
                     i++;
-                    Long v = Numbers.parseLong(c.arg(i));
-                    if (v == null) {
-                        c.error(Errors.TIMEOUT_NOT_INTEGER);
-                        return null;
-                    }
+                    long v = Timeouts.millisOrReply(c, c.arg(i));
                     if (v < 0) {
-                        c.error(Errors.TIMEOUT_NEGATIVE);
                         return null;
                     }
                     timeoutMs = v;
