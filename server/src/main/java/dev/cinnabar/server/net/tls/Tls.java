@@ -148,7 +148,7 @@ public final class Tls {
      */
     public void addServerHandlers(Channel ch) {
         TlsContext ctx = current;
-        SslHandler ssl = new SslHandler(ctx.newServerEngine(ch.alloc(), server.config().entry("tls-auth-clients").get()));
+        SslHandler ssl = ctx.newServerHandler(ch.alloc(), server.config().entry("tls-auth-clients").get());
         ch.pipeline().addLast("tls", ssl).addLast("tls-accept", new TlsAcceptHandler(server));
     }
 

@@ -5,6 +5,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -123,9 +124,16 @@ final class TlsContext {
         return new TlsContext(server, client, protocols, clientCiphers, s.preferServerCiphers());
     }
 
-    /** A server-side engine for an accepted connection, with tls-auth-clients as now configured. */
-    SSLEngine newServerEngine(ByteBufAllocator alloc, String authClients) {
-        SSLEngine e = server.newEngine(alloc);
+    /**
+     * The TLS handler of an accepted connection, its engine set to tls-auth-clients as now
+     * configured. It comes from the context's own newHandler, not newEngine: for OpenSSL that
+     * engine is not in the JDK compatibility mode (one record per wrap/unwrap call, each record
+     * its own plaintext buffer and channelRead), so a read holding several records is decrypted
+     * in one call into one buffer, as a batch of replies is encrypted in one.
+     */
+    SslHandler newServerHandler(ByteBufAllocator alloc, String authClients) {
+        SslHandler h = server.newHandler(alloc);
+        SSLEngine e = h.engine();
         switch (authClients) {
             case "yes" -> e.setNeedClientAuth(true);
             case "optional" -> e.setWantClientAuth(true);
@@ -136,7 +144,7 @@ final class TlsContext {
             p.setUseCipherSuitesOrder(preferServerCiphers);
             e.setSSLParameters(p);
         }
-        return e;
+        return h;
     }
 
     /** Our side of a link to a TLS master: wraps a connected socket, the handshake not started. */
