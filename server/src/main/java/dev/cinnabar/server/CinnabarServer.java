@@ -48,6 +48,32 @@ public final class CinnabarServer implements AutoCloseable {
         // CONFIG SET port / bind move the listeners, as Redis does (errors are Redis's texts).
         context.config().entry("port").onApply(v -> rebind("Unable to listen on this port. Check server logs."));
         context.config().entry("bind").onApply(v -> rebind("Failed to bind to specified addresses."));
+        context.config().entry("metrics-port").onApply(v -> startMetrics());
+    }
+
+    private dev.cinnabar.server.metrics.MetricsEndpoint metrics;
+
+    /** (Re)starts the metrics endpoint on metrics-port, or stops it for 0. */
+    private synchronized void startMetrics() throws ConfigException {
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
+        }
+        int port = context.config().metricsPort;
+        if (port == 0 || closing.get()) {
+            return;
+        }
+        try {
+            metrics = dev.cinnabar.server.metrics.MetricsEndpoint.start(context, port);
+        } catch (java.io.IOException | RuntimeException e) {
+            context.log().warning("Could not start the metrics endpoint on port " + port + ": " + e.getMessage());
+            throw new ConfigException("Unable to listen on the metrics port " + port + ": " + e.getMessage());
+        }
+    }
+
+    /** The metrics endpoint's port, or 0 when it is off. */
+    public synchronized int metricsPort() {
+        return metrics == null ? 0 : metrics.port();
     }
 
     private void rebind(String error) throws ConfigException {
@@ -95,6 +121,14 @@ public final class CinnabarServer implements AutoCloseable {
     private void startInternal() throws InterruptedException {
         net.start();
         cron.start();
+        if (context.config().metricsPort != 0) {
+            try {
+                startMetrics();
+            } catch (ConfigException e) {
+                close();
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
     }
 
     public int port() {
@@ -122,6 +156,12 @@ public final class CinnabarServer implements AutoCloseable {
         context.serverStopping();
         cron.close();
         net.close();
+        synchronized (this) {
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
+        }
         for (AutoCloseable c : extras) {
             try {
                 c.close();

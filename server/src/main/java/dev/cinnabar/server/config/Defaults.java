@@ -65,6 +65,10 @@ final class Defaults {
         c.add(new ConfigEntry("heap-safety-margin", List.of(), ConfigEntry.Type.INT, true, false, true, 5, 90, null,
                 "20", false));
         c.integer("heap-safety-margin", v -> c.heapSafetyMargin = v.intValue(), () -> (long) c.heapSafetyMargin);
+        // our own directive (hidden): the Prometheus endpoint, started and moved by CinnabarServer
+        c.add(new ConfigEntry("metrics-port", List.of(), ConfigEntry.Type.INT, true, false, true, 0, 65535, null,
+                "0", false));
+        c.integer("metrics-port", v -> c.metricsPort = v.intValue(), () -> (long) c.metricsPort);
         planned(c, "hash-max-listpack-entries", v -> c.hashMaxListpackEntries = v, () -> c.hashMaxListpackEntries);
         planned(c, "hash-max-listpack-value", v -> c.hashMaxListpackValue = v, () -> c.hashMaxListpackValue);
         c.integer("set-max-intset-entries", v -> c.setMaxIntsetEntries = v, () -> c.setMaxIntsetEntries);

@@ -72,6 +72,8 @@ public final class ServerConfig {
     public volatile int maxmemorySamples = 5;
     /** Percent of the maximum heap the memory guard keeps free (our own directive, hidden: memory.HeapGuard). */
     public volatile int heapSafetyMargin = 20;
+    /** metrics-port (our own directive): the Prometheus endpoint's port, 0 = off (metrics.MetricsEndpoint). */
+    public volatile int metricsPort = 0;
     /** LFU counter: logarithm factor and decay period in minutes (copied to the keyspace). */
     public volatile int lfuLogFactor = 10;
     public volatile int lfuDecayTime = 1;

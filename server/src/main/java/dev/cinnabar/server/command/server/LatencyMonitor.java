@@ -57,7 +57,7 @@ public final class LatencyMonitor implements Dispatcher.Observer {
     }
 
     private final ServerContext server;
-    private final Map<String, Series> events = new TreeMap<>();
+    final Map<String, Series> events = new TreeMap<>();
 
     private LatencyMonitor(ServerContext server) {
         this.server = server;
