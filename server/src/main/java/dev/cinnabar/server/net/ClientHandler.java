@@ -5,6 +5,7 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.config.ClientOutputBufferLimits;
 import dev.cinnabar.server.memory.HeapGuard;
+import dev.cinnabar.server.persistence.aof.AofBarrier;
 import dev.cinnabar.server.protocol.ProtocolException;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RequestParser;
@@ -160,10 +161,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private final Object pendingLock = new Object();
     private ByteBuf pending;
     private boolean pendingTaskScheduled;
+    /** The AOF position (AofBarrier) the pending deliveries depend on; guarded by pendingLock. */
+    private long pendingNeeds;
+    /**
+     * The AOF position the output written to the channel depends on: it is flushed once the AOF
+     * has passed it (appendfsync always). Written by the batch's owner under the lock and by the loop.
+     */
+    private volatile long needs;
+    /** A flush waits for the AOF (loop thread). */
+    private boolean flushWaiting;
+    private final AofBarrier barrier;
 
     ClientHandler(ServerContext server) {
         this.server = server;
         this.exec = server.commands().spec("exec");
+        this.barrier = AofBarrier.of(server);
     }
 
     Client client() {
@@ -581,6 +593,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         } finally {
             inBatch = false;
             runningQbuf = 0;
+            needs = Math.max(needs, barrier.position()); // the replies wait for the AOF write of the batch
             afterBatch();
             if (transfer != SCRIPT) {
                 releaseSleep();
@@ -801,8 +814,34 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (resumeTurn || flushHeld) {
             flushHeld = true;
         } else {
+            flushAfterAof();
+        }
+    }
+
+    /**
+     * Flushes what was written to the channel once the AOF holds the writes it acknowledges (with
+     * appendfsync always the output waits for the AOF write and fsync, as Redis writes replies
+     * after flushAppendOnlyFile; at once otherwise). Loop thread.
+     */
+    private void flushAfterAof() {
+        long need = needs;
+        if (barrier.passed(need)) {
             ctx.flush();
             written();
+            return;
+        }
+        if (!flushWaiting) {
+            flushWaiting = true;
+            barrier.whenPassed(need, () -> {
+                try {
+                    channel.eventLoop().execute(() -> {
+                        flushWaiting = false;
+                        flushAfterAof();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // the event loop is shutting down with the server
+                }
+            });
         }
     }
 
@@ -810,8 +849,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private void releaseFlush() {
         if (flushHeld && !resumeTurn) {
             flushHeld = false;
-            ctx.flush();
-            written();
+            flushAfterAof();
         }
     }
 
@@ -868,7 +906,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             server.stats().netOutputBytes.addAndGet(out.readableBytes());
             if (client.closeAfterReply()) {
                 closing = true;
-                ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+                ctx.write(out).addListener(ChannelFutureListener.CLOSE);
+                flushAfterAof();
                 return;
             }
             ctx.write(out, ctx.voidPromise());
@@ -878,8 +917,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             out.release();
             if (client.closeAfterReply()) {
                 closing = true;
-                ctx.flush();
-                ctx.close();
+                ctx.write(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // after what is written
+                flushAfterAof();
             }
         }
     }
@@ -939,8 +978,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ctx.flush();
-        written();
+        flushAfterAof();
     }
 
     @Override
@@ -1063,6 +1101,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 pushWriter.target(null);
             }
             server.stats().netOutputBytes.addAndGet(pending.writerIndex() - before);
+            pendingNeeds = barrier.position(); // under the lock: the message follows what the AOF took so far
             schedule = !pendingTaskScheduled;
             pendingTaskScheduled = true;
         }
@@ -1093,12 +1132,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return false;
         }
         ByteBuf buf;
+        long need;
         synchronized (pendingLock) {
             buf = pending;
             pending = null;
+            need = pendingNeeds;
         }
         if (buf == null) {
             return false;
+        }
+        if (need > needs) {
+            needs = need;
         }
         if (closing) {
             buf.release();

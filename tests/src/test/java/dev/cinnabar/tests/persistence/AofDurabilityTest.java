@@ -57,7 +57,7 @@ class AofDurabilityTest {
         Servers.delete(dir);
     }
 
-    private void startServer(String fsync) throws Exception {
+    private void startServer(String fsync, String... extra) throws Exception {
         Path root = ServerProcess.repositoryRoot();
         port = Ports.free();
         // the JVM directly (not bin/cinnabar-server, which starts a JVM twice and pre-touches the
@@ -65,11 +65,12 @@ class AofDurabilityTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = root.resolve("server/target/cinnabar-server-0.1.0-SNAPSHOT.jar") + File.pathSeparator
                 + root.resolve("server/target/lib/*");
-        List<String> cmd = List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", cp, "dev.cinnabar.server.Main", "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-Xshare:auto", "-cp", cp, "dev.cinnabar.server.Main", "--port", Integer.toString(port),
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", fsync,
                 "--auto-aof-rewrite-percentage", "0", "--dir", dir.toString(),
-                "--logfile", dir.resolve("server.log").toString());
+                "--logfile", dir.resolve("server.log").toString()));
+        cmd.addAll(List.of(extra));
         process = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
@@ -200,6 +201,40 @@ class AofDurabilityTest {
         List<Long> missing = trials("always", 20, 0, 11);
         assertThat(missing).hasSize(20).allMatch(m -> m == 0, "no acknowledged write missing");
         assertThat(acked.size()).as("writes acknowledged over all trials").isGreaterThan(200);
+    }
+
+    /**
+     * The delivery path: a client served by another client's write (BLMOVE served by LPUSH, on
+     * another event loop) hears of the move only once it is in the file. DEBUG AOF-FLUSH-SLEEP
+     * holds the AOF write for 2 s; the server is killed the moment the reply arrives, so a reply
+     * sent ahead of the write (as before the AofBarrier) loses the move it acknowledged.
+     */
+    @Test
+    void aServedBlockedClientHearsOfTheMoveOnlyOnceItIsInTheFile() throws Exception {
+        startServer("always", "--io-threads", "2", "--enable-debug-command", "yes");
+        try (RespClient admin = new RespClient("127.0.0.1", port, 10_000);
+             RespClient blocked = new RespClient("127.0.0.1", port, 10_000);
+             RespClient pusher = new RespClient("127.0.0.1", port, 10_000)) {
+            assertThat(admin.call("DEBUG", "AOF-FLUSH-SLEEP", "2000000").asText()).isEqualTo("OK");
+            blocked.send("BLMOVE", "src", "dst", "LEFT", "RIGHT", "0");
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!admin.call("INFO", "clients").asText().contains("blocked_clients:1")) {
+                assertThat(System.currentTimeMillis()).as("BLMOVE did not block").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            long sent = System.currentTimeMillis();
+            pusher.send("LPUSH", "src", "moved");
+            assertThat(blocked.read().asText()).isEqualTo("moved");
+            long heard = System.currentTimeMillis();
+            process.destroyForcibly(); // SIGKILL, as soon as the move is acknowledged
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(heard - sent).as("the reply waited for the AOF write").isGreaterThanOrEqualTo(1900);
+        }
+        startServer("always");
+        try (RespClient c = new RespClient("127.0.0.1", port, 10_000)) {
+            assertThat(c.call("LRANGE", "dst", "0", "-1").toString()).contains("moved");
+            assertThat(c.call("EXISTS", "src").asText()).isEqualTo("0");
+        }
     }
 
     @Test

@@ -25,6 +25,8 @@ import java.util.Locale;
 final class DebugCommand {
     private static final String[] HELP = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Make each write of the AOF buffer to the file wait <microsec> first (0 turns it off).",
         "CHANGE-REPL-ID",
         "    Give this server a new replication ID.",
         "DIGEST",
@@ -164,6 +166,14 @@ final class DebugCommand {
                     c.error(Errors.ERR);
                 }
                 return;
+            }
+            case "aof-flush-sleep" -> {
+                if (argc == 3) {
+                    // atoi as Redis: no number is 0 (off)
+                    dev.cinnabar.server.persistence.aof.Aof.of(c.server()).debugFlushSleep(atoi(Texts.str(c.arg(2))));
+                    c.reply().ok();
+                    return;
+                }
             }
             case "quicklist-packed-threshold" -> {
                 if (argc == 3) {

@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code appendfsync always}: the write is followed by fdatasync, once per batch (a pipeline
  *       of 16 commands costs one fsync, as in Redis one per event-loop iteration). A failed write
- *       or fsync stops the server, as Redis exits: an acknowledged write must be on disk.</li>
+ *       or fsync stops the server, as Redis exits: an acknowledged write must be on disk. Output
+ *       that does not pass this release (a delivery to another connection, a batch whose
+ *       before-sleep work is held) waits for the write through {@link AofBarrier}.</li>
  *   <li>{@code everysec}: a background thread (Redis's bio) fsyncs at most once per second; while
  *       an fsync is still running a write is postponed up to 2 seconds, then done anyway and
  *       counted in aof_delayed_fsync.</li>
@@ -90,6 +92,10 @@ public final class Aof {
     private volatile String lastWriteError = "";
     private long lastWriteErrorLog;
     private boolean stopping;
+    /** DEBUG AOF-FLUSH-SLEEP: microseconds each write of a non-empty buffer waits first (tests widen the window). */
+    private volatile long flushSleepMicros;
+    /** Replies wait for the write (and fsync) of the commands they follow, with always (see AofBarrier). */
+    private final AofBarrier barrier;
 
     /** Redis's bio thread for AOF fsyncs (and closing a replaced file after its fsync). */
     private final ExecutorService bio;
@@ -107,8 +113,9 @@ public final class Aof {
     private long nextRewriteTime;
     private int nextDelayMinutes;
 
-    private Aof(ServerContext server) {
+    private Aof(ServerContext server, AofBarrier barrier) {
         this.server = server;
+        this.barrier = barrier;
         this.bio = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cinnabar-aof-fsync");
             t.setDaemon(true);
@@ -117,7 +124,8 @@ public final class Aof {
     }
 
     public static Aof of(ServerContext s) {
-        return s.feature(Aof.class, () -> new Aof(s));
+        AofBarrier barrier = AofBarrier.of(s); // not inside feature(): its map does not nest
+        return s.feature(Aof.class, () -> new Aof(s, barrier));
     }
 
     /**
@@ -221,6 +229,9 @@ public final class Aof {
             }
         }
         buf.command(argv);
+        if ("always".equals(fsyncPolicy())) {
+            barrier.fed();
+        }
         if (!flushScheduled) {
             flushScheduled = true;
             server.lock().beforeRelease(flushTask);
@@ -268,21 +279,29 @@ public final class Aof {
             if (everysec && fsyncOffset != currentSize && now > lastFsyncSec && pendingFsync.get() == 0) {
                 fsyncPerPolicy(now, false, false, true);
             }
+            if (!always) {
+                barrier.reached(); // the policy changed from always: nothing is promised any more
+            }
             return;
         }
         if (everysec) {
             syncInProgress = pendingFsync.get() != 0;
             if (syncInProgress && !force) {
-                if (flushPostponedStart == 0) {
-                    flushPostponedStart = now;
-                    return;
-                } else if (now - flushPostponedStart < 2) {
+                if (flushPostponedStart == 0 || now - flushPostponedStart < 2) {
+                    if (flushPostponedStart == 0) {
+                        flushPostponedStart = now;
+                    }
+                    barrier.reached(); // everysec promises nothing about replies (the policy was always before)
                     return;
                 }
                 delayedFsync++;
                 log().notice("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer "
                         + "without waiting for fsync to complete, this may slow down Redis.");
             }
+        }
+        long sleep = flushSleepMicros;
+        if (sleep > 0) {
+            sleepUninterruptibly(sleep);
         }
         int len = buf.length();
         int written = 0;
@@ -343,12 +362,35 @@ public final class Aof {
         currentSize += written;
         lastIncrSize += written;
         buf.clear();
-        fsyncPerPolicy(now, always, everysec, syncInProgress);
+        if (fsyncPerPolicy(now, always, everysec, syncInProgress)) {
+            barrier.reached();
+        }
     }
 
-    private void fsyncPerPolicy(long now, boolean always, boolean everysec, boolean syncInProgress) {
+    /** DEBUG AOF-FLUSH-SLEEP: later writes of a non-empty buffer first wait {@code micros} (0: not). */
+    public void debugFlushSleep(long micros) {
+        flushSleepMicros = Math.max(0, micros);
+    }
+
+    private static void sleepUninterruptibly(long micros) {
+        long end = System.nanoTime() + micros * 1000;
+        boolean interrupted = false;
+        for (long left; (left = end - System.nanoTime()) > 0; ) {
+            try {
+                java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** False when an fsync that always needs failed (the server is stopping). */
+    private boolean fsyncPerPolicy(long now, boolean always, boolean everysec, boolean syncInProgress) {
         if (bool("no-appendfsync-on-rewrite") && (rewrite != null || Persistence.of(server).childActive())) {
-            return;
+            return true; // the user's choice: replies go once written, as Redis's
         }
         if (always || stopping) {
             try {
@@ -356,12 +398,12 @@ public final class Aof {
             } catch (IOException e) {
                 if (stopping && !always) {
                     log().warning("Fail to fsync the AOF file: " + reason(e));
-                    return;
+                    return true;
                 }
                 log().warning("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " + reason(e)
                         + ". Exiting...");
                 fatal("the AOF could not be fsynced with appendfsync always");
-                return;
+                return false;
             }
             fsyncOffset = currentSize;
             lastFsyncSec = now;
@@ -372,6 +414,7 @@ public final class Aof {
             }
             lastFsyncSec = now;
         }
+        return true;
     }
 
     private void fatal(String what) {
@@ -698,6 +741,7 @@ public final class Aof {
         }
         removeSink();
         state = State.OFF;
+        barrier.reached(); // appendonly no: nothing more is promised
         rewriteScheduled = false;
         lastIncrSize = 0;
         AofRewrite r = rewrite;
