@@ -43,6 +43,8 @@ public final class ServerContext implements KeyspaceHooks {
     /** Number of changes since the last save (Redis's server.dirty); writes increment it. */
     public long dirty;
     private volatile boolean replica;
+    /** The AOF is being replayed (KeyspaceHooks.loading; set by persistence.aof). */
+    private volatile boolean loading;
     private volatile Runnable shutdownHook;
     private final java.util.Map<Class<?>, Object> features = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -177,6 +179,15 @@ public final class ServerContext implements KeyspaceHooks {
     @Override
     public boolean isReplica() {
         return replica;
+    }
+
+    public void loading(boolean v) {
+        loading = v;
+    }
+
+    @Override
+    public boolean loading() {
+        return loading;
     }
 
     @Override

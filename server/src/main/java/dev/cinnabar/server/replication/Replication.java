@@ -1415,9 +1415,13 @@ public final class Replication {
         }
     }
 
-    /** replica-read-only: writes from clients (not from our master) get READONLY. */
+    /**
+     * replica-read-only: writes from clients (not from our master) get READONLY. While the AOF
+     * replays, every write comes from the file (the loader's commands, or a script one of them
+     * runs), which is obeyed as Redis's mustObeyClient(original client).
+     */
     private String readOnlyReplica(Client c, CommandSpec cmd) {
-        if (!isReplicaRole() || (c.flags & ClientFlags.MASTER) != 0 || !cfgYes("replica-read-only")) {
+        if (!isReplicaRole() || (c.flags & ClientFlags.MASTER) != 0 || server.loading() || !cfgYes("replica-read-only")) {
             return null;
         }
         return isWrite(c, cmd) ? Errors.READONLY_REPLICA : null;

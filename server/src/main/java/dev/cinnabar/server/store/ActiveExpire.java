@@ -53,7 +53,7 @@ public final class ActiveExpire {
     /** One cron tick of database maintenance: the expire cycle, then dict resizing and rehashing. */
     public void databasesCron(int hz, int effort) {
         lastCycleMicros = -1;
-        if (enabled && !ks.hooks.isReplica() && !ks.hooks.expiryPaused()) {
+        if (enabled && !ks.hooks.isReplica() && !ks.hooks.expiryPaused() && !ks.hooks.loading()) {
             cycle(hz, effort);
         }
         resizeAndRehash();

@@ -218,13 +218,13 @@ public final class Db {
      * be deleted instead of getting a TTL (Redis's checkAlreadyExpired; never on a replica).
      */
     public boolean alreadyExpired(long whenMillis) {
-        return whenMillis <= ks.hooks.now() && !ks.hooks.isReplica();
+        return whenMillis <= ks.hooks.now() && !ks.hooks.isReplica() && !ks.hooks.loading();
     }
 
     /** True when the key has a TTL that has passed (no deletion). */
     public boolean isExpired(byte[] key) {
         long when = getExpire(key);
-        return when >= 0 && when <= ks.hooks.now();
+        return when >= 0 && when <= ks.hooks.now() && !ks.hooks.loading();
     }
 
     /**

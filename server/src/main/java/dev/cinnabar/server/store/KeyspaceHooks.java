@@ -32,6 +32,15 @@ public interface KeyspaceHooks {
         return false;
     }
 
+    /**
+     * True while the AOF is replayed: no key expires (lazily or actively) and an expiry time in the
+     * past is set as given, so the file's commands find the keys they found when they first ran
+     * (Redis's keyIsExpired and checkAlreadyExpired while server.loading).
+     */
+    default boolean loading() {
+        return false;
+    }
+
     /** A key was modified (signalModifiedKey): invalidates WATCH and client-side caches. */
     default void keyModified(Db db, byte[] key) {
     }

@@ -284,6 +284,43 @@ class AofTest {
         }
     }
 
+    /** RESP for a command, as the AOF holds it. */
+    private static String resp(String... argv) {
+        StringBuilder sb = new StringBuilder("*").append(argv.length).append("\r\n");
+        for (String a : argv) {
+            sb.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void noKeyExpiresWhileTheFileReplays() throws Exception {
+        // the TTL in the past is set, not turned into a deletion, and RPUSH finds the list it
+        // found when it first ran: the list of two then expires once loaded, as in Redis
+        writeAof(resp("RPUSH", "list", "foo") + resp("PEXPIREAT", "list", "1000") + resp("RPUSH", "list", "bar")
+                + resp("SET", "k", "v") + resp("PEXPIREAT", "k", "1000") + resp("APPEND", "k", "w"));
+        try (CinnabarServer s = start(); RespClient c = Servers.client(s)) {
+            assertThat(num(c.call("LLEN", "list"))).isZero();
+            assertThat(num(c.call("EXISTS", "k"))).isZero();
+            ok(c, "SET", "after", "1", "PXAT", "1000");
+            assertThat(num(c.call("EXISTS", "after"))).as("a past expiry deletes again once loaded").isZero();
+        }
+    }
+
+    @Test
+    void aScriptInTheFileWritesOnAReadOnlyReplica() throws Exception {
+        // an AOF of Redis before 7.0 holds EVALs; their writes are the file's, obeyed on a replica
+        writeAof(resp("SELECT", "9") + resp("EVAL", "redis.call('set',KEYS[1],'100')", "1", "foo")
+                + resp("EVAL", "redis.call('incr',KEYS[1])", "1", "foo")
+                + resp("EVAL", "redis.call('incr',KEYS[1])", "1", "foo"));
+        try (CinnabarServer s = start("replicaof", "127.0.0.1 1", "replica-read-only", "yes");
+             RespClient c = Servers.client(s)) {
+            ok(c, "SELECT", "9");
+            assertThat(c.call("GET", "foo").asText()).isEqualTo("102");
+            assertThat(c.call("SET", "foo", "1").toString()).contains("READONLY");
+        }
+    }
+
     @Test
     void aCorruptCommandInTheMiddleStopsStartUpNamingTheOffset() throws Exception {
         String bad = "*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$5\r\nhello\r\nXX3\r\n$3\r\nSET\r\n";

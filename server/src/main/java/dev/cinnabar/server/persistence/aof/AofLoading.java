@@ -58,6 +58,7 @@ final class AofLoading {
         }
         Persistence loading = Persistence.of(aof.server());
         loading.beginLoading(total);
+        aof.server().loading(true); // no key expires while the file replays
         long[] done = {0};
         AofLoader.Progress progress = delta -> {
             done[0] += delta;
@@ -98,6 +99,7 @@ final class AofLoading {
             aof.baseSize = baseSize;
             return ret;
         } finally {
+            aof.server().loading(false);
             loading.endLoading();
         }
     }
