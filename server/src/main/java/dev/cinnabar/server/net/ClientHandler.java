@@ -17,6 +17,7 @@ import dev.cinnabar.server.session.ClientInfo;
 import dev.cinnabar.server.session.ClientMemory;
 import dev.cinnabar.server.session.Connection;
 import dev.cinnabar.server.session.OutputBufferLimits;
+import dev.cinnabar.server.session.ReplyBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -148,11 +149,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private volatile long softLimitSince;
     /** The reply buffer of the batch being run, until it is handed to the socket (counted in omem). */
     private volatile ByteBuf batchOut;
+    /** The size a batch's reply buffer starts with, and its peak fill (rbs, rbp; resized by the cron). */
+    private ReplyBuffer replyBuffer;
     /** The session's clean-up has run (under the lock): by a free (eviction) or after the disconnect. */
     private boolean freed;
     private volatile int qbufLen;
     private volatile int qbufCap;
-    private volatile long qbufPeak;
     private volatile long argvMem;
     /** The heap guard (null without one) and the input of this connection it was last told of (loop thread). */
     private HeapGuard heapGuard;
@@ -201,6 +203,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        replyBuffer = new ReplyBuffer(server.now());
         client = new Client(server.clients().newId(), server, this, writer);
         if (channel.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress) {
             client.flags |= ClientFlags.UNIX_SOCKET;
@@ -300,7 +303,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * finally hands the batch over if a step asked for it (the lock was taken, or a script).
      */
     private void drive(int from) {
-        ByteBuf out = ctx.alloc().ioBuffer(256);
+        ByteBuf out = ctx.alloc().ioBuffer(replyBuffer.size());
         batchOut = out;
         writer.target(out);
         if (from >= 0) {
@@ -432,9 +435,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         // the capacity: the input buffer's, and the array a large argument is received into
         qbufCap = (int) Math.min(Integer.MAX_VALUE, (c == null ? 0 : c.capacity())
                 + Math.max(partial, parser.partialBulkCapacity()));
-        if (qbufCap > qbufPeak) {
-            qbufPeak = qbufCap;
-        }
         argvMem = parser.pendingBytes() - partial;
         HeapGuard g = heapGuard;
         if (g == null) {
@@ -687,7 +687,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     /** Runs a handed-over batch on the script thread, then gives it back to the loop. */
     private void runOnScriptThread(ScriptThread st, int from) {
-        ByteBuf out = channel.alloc().ioBuffer(256);
+        ByteBuf out = channel.alloc().ioBuffer(replyBuffer.size());
         batchOut = out;
         ExecutionLock lock = server.lock();
         lock.lock();
@@ -739,7 +739,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (!owner.compareAndSet(WAITING, AWAY)) {
             return; // woken meanwhile: its loop runs it
         }
-        ByteBuf out = channel.alloc().ioBuffer(256);
+        ByteBuf out = channel.alloc().ioBuffer(replyBuffer.size());
         batchOut = out;
         writer.target(out);
         try {
@@ -903,6 +903,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return;
         }
         if (out.isReadable()) {
+            replyBuffer.filled(out.readableBytes());
             server.stats().netOutputBytes.addAndGet(out.readableBytes());
             if (client.closeAfterReply()) {
                 closing = true;
@@ -1148,6 +1149,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             buf.release();
             return false;
         }
+        replyBuffer.filled(buf.readableBytes());
         ctx.write(buf, ctx.voidPromise());
         return true;
     }
@@ -1168,8 +1170,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     }
 
     @Override
-    public long readBufferPeak() {
-        return qbufPeak;
+    public ReplyBuffer replyBuffer() {
+        return replyBuffer;
     }
 
     @Override

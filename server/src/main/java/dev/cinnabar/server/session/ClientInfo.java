@@ -8,7 +8,8 @@ import dev.cinnabar.server.command.CommandSpec;
  *
  * <p>Where Redis reports a C-level buffer that has no twin here the nearest real figure is given:
  * qbuf/qbuf-free are the unparsed bytes and free room of the connection's input buffer, rbs/rbp
- * its capacity and peak capacity, obl is 0 (replies are never kept in a fixed per-client buffer),
+ * the size the cron gives the client's reply buffer and its peak fill ({@link ReplyBuffer}), obl
+ * is 0 (a batch's replies go to the socket as one buffer, counted in omem while they wait),
  * oll counts reply buffers queued for the socket and omem their bytes; fd is the socket's
  * descriptor with the native transport and -1 otherwise. argv-mem is, as in Redis, the bytes of
  * the arguments the client holds: those of the command it is running or blocked in, plus those of
@@ -29,8 +30,9 @@ public final class ClientInfo {
         long multiMem = mem.multiBytes(c);
         long omem = conn == null ? 0 : conn.pendingOutputBytes();
         int oll = conn == null ? 0 : conn.pendingOutputBuffers();
-        long rbs = qbuf + qfree;
-        long rbp = conn == null ? 0 : Math.max(rbs, conn.readBufferPeak());
+        ReplyBuffer rb = conn == null ? null : conn.replyBuffer();
+        int rbs = rb == null ? 0 : rb.size();
+        int rbp = rb == null ? 0 : rb.peak();
         long totMem = mem.usage(c);
         CommandSpec last = c.lastCmd();
         StringBuilder sb = new StringBuilder(300);

@@ -16,7 +16,9 @@ import java.util.function.ToLongFunction;
  * session objects ({@link #BASE}), its query buffer (the unparsed input and the received part of a
  * large argument, at their capacity), the arguments it holds (a command running or blocked, the
  * finished arguments of a request still arriving), its pending output (the socket's outbound
- * buffer, deliveries not written yet, and the replies of the batch it is running), the commands
+ * buffer, deliveries not written yet, and the replies of the batch it is running) or, when
+ * larger, the size of its reply buffer (rbs, {@link ReplyBuffer}: Redis counts that buffer whole
+ * even when empty, and what does not fit in it besides), the commands
  * queued in MULTI and its WATCHed keys, its subscriptions and its tracking prefixes. CLIENT LIST
  * shows the same figure as tot-mem.
  *
@@ -64,6 +66,11 @@ public final class ClientMemory {
     private long normal;
     private long replicas;
     private long evicted;
+    /** DEBUG REPLYBUFFER PEAK-RESET-TIME (ms, negative: never) and RESIZING; INFO's resize counts. */
+    private volatile long replyPeakResetMillis = ReplyBuffer.DEFAULT_PEAK_RESET_MILLIS;
+    private volatile boolean replyResizing = true;
+    private long replyShrinks;
+    private long replyExpands;
     /** How many keys a client WATCHes, and how many tracking prefixes it has (set by those features). */
     private volatile ToLongFunction<Client> watched = c -> 0;
     private volatile ToLongFunction<Client> prefixes = c -> 0;
@@ -90,8 +97,11 @@ public final class ClientMemory {
         if (conn == null || conn == Connection.NONE) {
             return 0;
         }
-        return BASE + conn.queryBufferBytes() + conn.queryBufferFree() + argvBytes(c) + conn.pendingOutputBytes()
-                + multiBytes(c) + c.subscriptions * CHANNEL_BYTES + c.shardSubscriptions * CHANNEL_BYTES
+        ReplyBuffer rb = conn.replyBuffer();
+        // Redis counts its reply buffer's whole size and, beyond it, the reply list: pending
+        // output up to the buffer's size is inside the buffer
+        long output = Math.max(rb == null ? 0 : rb.size(), conn.pendingOutputBytes());
+        return BASE + conn.queryBufferBytes() + conn.queryBufferFree() + argvBytes(c) + output + multiBytes(c) + c.subscriptions * CHANNEL_BYTES + c.shardSubscriptions * CHANNEL_BYTES
                 + c.patternSubscriptions * PATTERN_BYTES + extraBytes(c);
     }
 
@@ -119,6 +129,46 @@ public final class ClientMemory {
     /** multi-mem: the queued commands' arguments and records, and the WATCHed keys. */
     public long multiBytes(Client c) {
         return c.queuedBytes + Math.max(0, c.queuedCommands) * QUEUED_BYTES + watched.applyAsLong(c) * WATCH_BYTES;
+    }
+
+    // ---- reply buffers
+
+    /**
+     * The cron's resize of c's reply buffer (under the execution lock), unless DEBUG REPLYBUFFER
+     * RESIZING 0 turned it off (then the peak is not reset either, as in Redis).
+     */
+    public void resizeReplyBuffer(Client c, long nowMillis) {
+        Connection conn = c.connection();
+        ReplyBuffer rb = conn == null ? null : conn.replyBuffer();
+        if (rb == null || !replyResizing) {
+            return;
+        }
+        int change = rb.resize(nowMillis, replyPeakResetMillis, conn.pendingOutputBytes());
+        if (change < 0) {
+            replyShrinks++;
+        } else if (change > 0) {
+            replyExpands++;
+        }
+    }
+
+    /** DEBUG REPLYBUFFER PEAK-RESET-TIME: milliseconds between peak resets, negative for never. */
+    public void replyPeakResetMillis(long millis) {
+        replyPeakResetMillis = millis;
+    }
+
+    /** DEBUG REPLYBUFFER RESIZING. */
+    public void replyResizing(boolean on) {
+        replyResizing = on;
+    }
+
+    /** INFO's reply_buffer_shrinks. */
+    public long replyBufferShrinks() {
+        return replyShrinks;
+    }
+
+    /** INFO's reply_buffer_expands. */
+    public long replyBufferExpands() {
+        return replyExpands;
     }
 
     // ---- accounting (under the execution lock)
@@ -286,6 +336,8 @@ public final class ClientMemory {
     /** CONFIG RESETSTAT. */
     public void resetStats() {
         evicted = 0;
+        replyShrinks = 0;
+        replyExpands = 0;
     }
 
     /** mem_clients_normal: normal and pub/sub clients, as accounted. */

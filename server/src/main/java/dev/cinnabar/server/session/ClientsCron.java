@@ -36,23 +36,24 @@ public final class ClientsCron {
         cron.add(now -> {
             pause.expire(now);
             closeIdle(ctx, now);
-            checkClients(ctx);
+            checkClients(ctx, now);
         });
     }
 
     /**
-     * Redis's clientsCron per client, then its evictClients: output buffer limits checked without
-     * traffic (a soft limit's seconds run out while nothing is written), every client's memory
-     * accounted again, and client eviction.
+     * Redis's clientsCron per client, then its evictClients: the reply buffer resized, output
+     * buffer limits checked without traffic (a soft limit's seconds run out while nothing is
+     * written), every client's memory accounted again, and client eviction.
      */
-    static void checkClients(ServerContext ctx) {
+    static void checkClients(ServerContext ctx, long now) {
+        ClientMemory mem = ctx.clients().memory();
         for (Client c : ctx.clients().all()) {
             Connection conn = c.connection();
             if (conn != null) {
+                mem.resizeReplyBuffer(c, now);
                 conn.checkOutputLimits();
             }
         }
-        ClientMemory mem = ctx.clients().memory();
         mem.updateAll();
         if (mem.limit() > 0) {
             mem.evict(null);

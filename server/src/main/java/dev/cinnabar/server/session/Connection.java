@@ -101,9 +101,9 @@ public interface Connection {
         return 0;
     }
 
-    /** Peak size of the read buffer (rbp). */
-    default long readBufferPeak() {
-        return 0;
+    /** The connection's reply buffer (rbs, rbp), null when the transport has none (scripts, a master link). */
+    default ReplyBuffer replyBuffer() {
+        return null;
     }
 
     /** Bytes in the query buffer not parsed yet (qbuf). */

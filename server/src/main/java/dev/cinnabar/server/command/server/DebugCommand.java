@@ -59,6 +59,11 @@ final class DebugCommand {
         "    the 1gb default, at most 4gb.",
         "QUICKLIST <key> [<0|1>]",
         "    Print the node figures of a list on the server's standard output (1: with its bytes).",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|<ms>>",
+        "    Milliseconds between resets of the clients' reply buffer peaks (NEVER: the peak is kept,",
+        "    RESET: back to the default of 5000).",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Stop (0) or resume (1) the cron's resizing of the clients' reply buffers.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Turn the active expiry of keys off (0) or on (1); keys still expire when accessed.",
         "SLEEP <seconds>",
@@ -202,6 +207,11 @@ final class DebugCommand {
                     return;
                 }
             }
+            case "replybuffer" -> {
+                if (argc == 4 && replyBuffer(c)) {
+                    return;
+                }
+            }
             case "change-repl-id" -> {
                 if (argc == 2) {
                     dev.cinnabar.server.replication.Replication.of(c.server()).changeReplicationId();
@@ -216,6 +226,37 @@ final class DebugCommand {
         }
         c.error("ERR unknown subcommand or wrong number of arguments for '" + Texts.truncate(Texts.str(c.arg(1)), 128)
                 + "'. Try DEBUG HELP.");
+    }
+
+    /**
+     * DEBUG REPLYBUFFER PEAK-RESET-TIME NEVER|RESET|ms and RESIZING 0|1 (atoi as Redis): the knobs of
+     * the cron's reply buffer resize. False for an unknown knob (the caller's unknown-subcommand
+     * error, as Redis).
+     */
+    private static boolean replyBuffer(Client c) {
+        var mem = c.server().clients().memory();
+        String knob = Texts.str(c.arg(2)).toLowerCase(Locale.ROOT);
+        String v = Texts.str(c.arg(3));
+        if (knob.equals("peak-reset-time")) {
+            if (v.equalsIgnoreCase("never")) {
+                mem.replyPeakResetMillis(-1);
+            } else if (v.equalsIgnoreCase("reset")) {
+                mem.replyPeakResetMillis(dev.cinnabar.server.session.ReplyBuffer.DEFAULT_PEAK_RESET_MILLIS);
+            } else {
+                Long ms = Numbers.parseLong(c.arg(3));
+                if (ms == null) {
+                    c.error(Errors.NOT_INTEGER);
+                    return true;
+                }
+                mem.replyPeakResetMillis(ms);
+            }
+        } else if (knob.equals("resizing")) {
+            mem.replyResizing(atoi(v) != 0);
+        } else {
+            return false;
+        }
+        c.reply().ok();
+        return true;
     }
 
     /**

@@ -340,7 +340,8 @@ final class InfoCommand {
                 .add("dump_payload_sanitizations", st.dumpPayloadSanitizations)
                 .add("total_reads_processed", 0).add("total_writes_processed", 0)
                 .add("io_threaded_reads_processed", 0).add("io_threaded_writes_processed", 0)
-                .add("reply_buffer_shrinks", 0).add("reply_buffer_expands", 0)
+                .add("reply_buffer_shrinks", s.clients().memory().replyBufferShrinks())
+                .add("reply_buffer_expands", s.clients().memory().replyBufferExpands())
                 // Redis 7.2's ACL counters (not in 7.0), where 7.2 prints them: last in the section
                 .add("acl_access_denied_auth", st.aclDeniedAuth)
                 .add("acl_access_denied_cmd", st.aclDeniedCmd)
