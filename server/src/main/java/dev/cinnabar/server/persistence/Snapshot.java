@@ -1,6 +1,7 @@
 package dev.cinnabar.server.persistence;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.rdb.KeyBatch;
 import dev.cinnabar.server.persistence.rdb.RdbBuffer;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.store.Db;
@@ -19,8 +20,13 @@ import java.util.ArrayDeque;
  * <p>At the start (under the execution lock) each non-empty database's main dict finishes any
  * rehash and stops resizing, so its buckets keep their identity; the snapshot records each
  * table's length and installs itself as the keyspace's {@link WriteBarrier}. Its thread then walks
- * the buckets in index order, a slice at a time under the execution lock (about a thousand keys),
- * and hands the serialised slice to its {@link Target} with the lock released. A bucket is serialised
+ * the buckets in index order, a slice at a time (about a thousand keys), and hands the serialised
+ * slice to its {@link Target} with the lock released. With a format that encodes off the lock (RDB:
+ * {@link Format#batch}) the walk only takes the slice under the lock (its keys, values, expiries
+ * and LRU/LFU; in a database without expiries just its buckets' chain heads, one array copy) and
+ * encodes it after releasing it; until that slice is encoded, a writer or reader about to touch a
+ * key of its buckets waits for it (a slice's encoding, about a millisecond), so the slice is still
+ * written as it was. Otherwise (AOF commands) the slice is serialised under the lock. A bucket is serialised
  * exactly once, in one of two ways: by the walk when it reaches it, or, when a writer is about to
  * touch a key (add, delete, new value, in-place change, expiry) in a bucket the walk has not reached,
  * by that writer first, under the lock it already holds (Dragonfly's versioned buckets; here a
@@ -39,7 +45,10 @@ import java.util.ArrayDeque;
 public final class Snapshot implements WriteBarrier {
     /** Most bytes waiting for the target before writers hand them over themselves. */
     static final long PENDING_LIMIT = 8L << 20;
-    /** Keys serialised per slice of the walk (one bucket per slice with rdb-key-save-delay). */
+    /**
+     * Keys serialised per slice of the walk (one bucket per slice with rdb-key-save-delay); a
+     * database without expiries is taken by buckets, this many at a time.
+     */
     private static final int SLICE_KEYS = 1024;
 
     /** What runs the snapshot: Redis's child types (a diskless sync is an RDB child there too). */
@@ -59,6 +68,15 @@ public final class Snapshot implements WriteBarrier {
 
         /** One key with its value and expiry. */
         void key(RdbBuffer out, Keyspace ks, Db db, Dict.Entry e);
+
+        /**
+         * A batch the walk fills with a slice's keys under the lock and encodes without it, or null
+         * when this format writes keys only under the lock (with {@link #key}). With a batch,
+         * {@link #selectDb} may be called without the lock too.
+         */
+        default KeyBatch batch() {
+            return null;
+        }
     }
 
     /** Redis's RDB format (BGSAVE, diskless sync, an AOF base with aof-use-rdb-preamble). */
@@ -72,6 +90,11 @@ public final class Snapshot implements WriteBarrier {
             @Override
             public void key(RdbBuffer out, Keyspace ks, Db db, Dict.Entry e) {
                 RdbFile.writeKey(out, ks, db, e, lruPolicy);
+            }
+
+            @Override
+            public KeyBatch batch() {
+                return new KeyBatch(lruPolicy);
             }
         };
     }
@@ -132,7 +155,11 @@ public final class Snapshot implements WriteBarrier {
         }
 
         boolean done(int bucket) {
-            return bucket < cursor || (aheadDone[bucket >>> 6] & (1L << bucket)) != 0;
+            return bucket < cursor || ahead(bucket);
+        }
+
+        boolean ahead(int bucket) {
+            return (aheadDone[bucket >>> 6] & (1L << bucket)) != 0;
         }
 
         void markAhead(int bucket) {
@@ -153,18 +180,27 @@ public final class Snapshot implements WriteBarrier {
     private final long keysTotal;
     private final Thread thread;
 
-    // under the execution lock
+    // under the execution lock (walkBuf and batch: the walk's thread)
     private final RdbBuffer walkBuf;
     private final RdbBuffer aheadBuf;
-    private int lastDb = -1;
+    private final KeyBatch batch;
     private int walkDb;
     private boolean walkDone;
-    private volatile long keysProcessed;
+    private final java.util.concurrent.atomic.AtomicLong keysProcessed = new java.util.concurrent.atomic.AtomicLong();
     private volatile long aheadBytes;
+
+    // the slice taken into the batch and not yet encoded: buckets [sliceFrom, sliceTo) of database
+    // sliceDb (set under the lock; sliceOpen cleared by the walk's thread, under sliceMonitor)
+    private int sliceDb = -1;
+    private int sliceFrom;
+    private int sliceTo;
+    private volatile boolean sliceOpen;
+    private final Object sliceMonitor = new Object();
 
     // the queue of serialised chunks, guarded by itself; the target, guarded by targetLock
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
     private long pendingBytes;
+    private int lastDb = -1;
     private volatile long peakPending;
     private final java.util.concurrent.locks.ReentrantLock targetLock = new java.util.concurrent.locks.ReentrantLock();
 
@@ -188,6 +224,7 @@ public final class Snapshot implements WriteBarrier {
         boolean compress = persistence.config().rdbcompression;
         this.walkBuf = new RdbBuffer(compress);
         this.aheadBuf = new RdbBuffer(compress);
+        this.batch = format.batch();
         this.states = new DbState[ks.count()];
         long total = 0;
         for (int i = 0; i < ks.count(); i++) {
@@ -240,7 +277,7 @@ public final class Snapshot implements WriteBarrier {
     }
 
     long keysProcessed() {
-        return keysProcessed;
+        return keysProcessed.get();
     }
 
     long aheadBytes() {
@@ -262,6 +299,8 @@ public final class Snapshot implements WriteBarrier {
         int b = db.dict().bucketOf(key);
         if (!st.done(b)) {
             serialiseAhead(db, st, b);
+        } else if (sliceOpen && sliceDb == db.id() && b >= sliceFrom && b < sliceTo && !st.ahead(b)) {
+            awaitSlice();
         }
     }
 
@@ -276,6 +315,9 @@ public final class Snapshot implements WriteBarrier {
         if (st == null || st.complete) {
             return;
         }
+        if (sliceDb == db.id()) {
+            awaitSlice();
+        }
         for (int b = st.cursor; b < st.length; b++) {
             if (!st.done(b)) {
                 serialiseAhead(db, st, b);
@@ -287,10 +329,10 @@ public final class Snapshot implements WriteBarrier {
     private void serialiseAhead(Db db, DbState st, int b) {
         st.markAhead(b);
         aheadBuf.reset();
-        int n = serialiseBucket(aheadBuf, db, st, b);
+        int n = serialiseBucket(aheadBuf, db, b);
         if (n > 0) {
             aheadBytes += aheadBuf.size();
-            enqueue(aheadBuf.toByteArray());
+            enqueue(db.id(), st, aheadBuf);
             if (pendingBytes() > PENDING_LIMIT) {
                 try {
                     drain(true);
@@ -301,20 +343,73 @@ public final class Snapshot implements WriteBarrier {
         }
     }
 
-    /** Appends the keys of one bucket (the database switch first when it changes); returns how many. */
-    private int serialiseBucket(RdbBuffer out, Db db, DbState st, int b) {
+    /** Appends the keys of one bucket (under the lock); returns how many. */
+    private int serialiseBucket(RdbBuffer out, Db db, int b) {
         int[] n = {0};
         db.dict().forEachInBucket(b, e -> {
-            if (lastDb != db.id()) {
-                format.selectDb(out, db.id(), st.announced ? -1 : st.size, st.announced ? -1 : st.expires);
-                st.announced = true;
-                lastDb = db.id();
-            }
             format.key(out, ks, db, e);
             n[0]++;
         });
-        keysProcessed += n[0];
+        keysProcessed.addAndGet(n[0]);
         return n[0];
+    }
+
+    /**
+     * Takes buckets [cursor, to) of a database without expiries into the batch by their heads
+     * alone (under the lock: an array copy), skipping those done ahead; returns how many hold keys.
+     */
+    private int takeBuckets(Db db, DbState st, int to) {
+        int from = st.cursor;
+        Dict.Entry[] heads = batch.heads(to - from);
+        db.dict().bucketHeads(from, to, heads);
+        int taken = 0;
+        for (int i = 0; i < to - from; i++) {
+            if (heads[i] != null) {
+                if (st.ahead(from + i)) {
+                    heads[i] = null;
+                } else {
+                    taken++;
+                }
+            }
+        }
+        batch.chains(ks, to - from);
+        st.cursor = to;
+        return taken;
+    }
+
+    /** Takes the keys of one bucket into the batch (under the lock); returns how many. */
+    private int takeBucket(Db db, int b) {
+        int before = batch.size();
+        db.dict().forEachInBucket(b, e -> batch.add(ks, db, e));
+        return batch.size() - before;
+    }
+
+    /**
+     * Waits (a writer, under the lock) until the walk's thread has encoded the slice it took, so
+     * its values may change. The wait is the encoding of one slice; that thread needs no lock.
+     */
+    private void awaitSlice() {
+        boolean interrupted = false;
+        synchronized (sliceMonitor) {
+            while (sliceOpen) {
+                try {
+                    sliceMonitor.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The walk's thread: the slice is encoded (or abandoned); writers may go on. */
+    private void closeSlice() {
+        synchronized (sliceMonitor) {
+            sliceOpen = false;
+            sliceMonitor.notifyAll();
+        }
     }
 
     private void complete(Db db, DbState st) {
@@ -325,13 +420,29 @@ public final class Snapshot implements WriteBarrier {
 
     // ------------------------------------------------------------------ the queue and the target
 
-    private void enqueue(byte[] chunk) {
+    /**
+     * Queues the bytes of buf, keys of database db, headed by the format's database switch when
+     * the chunk before was of another database (RESIZEDB with its first one).
+     */
+    private void enqueue(int db, DbState st, RdbBuffer buf) {
+        byte[] chunk = buf.toByteArray();
         synchronized (pending) {
-            pending.add(chunk);
-            pendingBytes += chunk.length;
-            if (pendingBytes > peakPending) {
-                peakPending = pendingBytes;
+            if (lastDb != db) {
+                RdbBuffer head = new RdbBuffer(false, 32);
+                format.selectDb(head, db, st.announced ? -1 : st.size, st.announced ? -1 : st.expires);
+                st.announced = true;
+                lastDb = db;
+                add(head.toByteArray());
             }
+            add(chunk);
+        }
+    }
+
+    private void add(byte[] chunk) {
+        pending.add(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes > peakPending) {
+            peakPending = pendingBytes;
         }
     }
 
@@ -375,39 +486,67 @@ public final class Snapshot implements WriteBarrier {
 
     // ------------------------------------------------------------------ the walk (its own thread)
 
-    /** One slice of the walk, under the lock: returns the keys serialised. */
+    /**
+     * One slice of the walk, under the lock, within one database: serialises it, or with a batch
+     * takes its keys and opens the slice for {@link #encodeSlice}. Returns the keys taken. A
+     * database is completed (resizing allowed again) by the step after its last slice, once that
+     * slice is encoded.
+     */
     private int step() {
-        walkBuf.reset();
         int keys = 0;
         int limit = keyDelay != 0 ? 1 : SLICE_KEYS;
         while (walkDb < states.length) {
             DbState st = states[walkDb];
+            Db db = ks.db(walkDb);
+            if (st != null && !st.complete && st.cursor == st.length) {
+                complete(db, st);
+            }
             if (st == null || st.complete) {
                 walkDb++;
                 continue;
             }
-            Db db = ks.db(walkDb);
-            while (st.cursor < st.length && keys < limit) {
-                int b = st.cursor;
-                boolean ahead = st.done(b);
-                st.cursor++;
-                if (!ahead) {
-                    keys += serialiseBucket(walkBuf, db, st, b);
+            walkBuf.reset();
+            int from = st.cursor;
+            if (batch != null && db.expiresSize() == 0) {
+                keys = takeBuckets(db, st, Math.min(st.length, from + limit));
+            } else {
+                while (st.cursor < st.length && keys < limit) {
+                    int b = st.cursor;
+                    boolean ahead = st.done(b);
+                    st.cursor++;
+                    if (!ahead) {
+                        keys += batch != null ? takeBucket(db, b) : serialiseBucket(walkBuf, db, b);
+                    }
                 }
             }
-            if (st.cursor == st.length) {
-                complete(db, st);
-                walkDb++;
+            if (batch != null && keys == 0) {
+                batch.clear();
+            } else if (keys > 0) {
+                if (batch != null) {
+                    sliceDb = walkDb;
+                    sliceFrom = from;
+                    sliceTo = st.cursor;
+                    sliceOpen = true;
+                } else {
+                    enqueue(walkDb, st, walkBuf);
+                }
             }
-            if (keys >= limit) {
-                break;
-            }
+            break;
         }
         walkDone = walkDb >= states.length;
-        if (walkBuf.size() > 0) {
-            enqueue(walkBuf.toByteArray());
-        }
         return keys;
+    }
+
+    /** The walk's thread, without the lock: encodes the slice taken by {@link #step} and queues it. */
+    private void encodeSlice() {
+        try {
+            walkBuf.reset();
+            keysProcessed.addAndGet(batch.writeTo(walkBuf));
+            enqueue(sliceDb, states[sliceDb], walkBuf);
+        } finally {
+            batch.clear();
+            closeSlice();
+        }
     }
 
     private void run() {
@@ -423,6 +562,9 @@ public final class Snapshot implements WriteBarrier {
                     keys = step();
                 } finally {
                     server.lock().unlock();
+                }
+                if (sliceOpen) {
+                    encodeSlice();
                 }
                 drain(false);
                 if (walkDone) {
@@ -500,6 +642,7 @@ public final class Snapshot implements WriteBarrier {
         if (aborted) {
             return;
         }
+        awaitSlice(); // the walk's thread reads the slice's values until then; the barrier goes below
         aborted = true;
         release();
         end(false, true);

@@ -55,6 +55,11 @@ public final class Dict {
         public void lru(int v) {
             this.lru = v;
         }
+
+        /** The next entry of the same bucket (a snapshot walks the buckets it took with {@link #bucketHeads}). */
+        public Entry next() {
+            return next;
+        }
     }
 
     private static final Entry[] EMPTY = new Entry[0];
@@ -125,6 +130,14 @@ public final class Dict {
     /** Visits the entries of one main-table bucket (no modification during the visit). */
     public void forEachInBucket(int bucket, Consumer<Entry> visitor) {
         emit(t0[bucket], visitor);
+    }
+
+    /**
+     * Copies the heads of main-table buckets [from, to) into dest (a snapshot walks their chains
+     * later without the lock, while its write barrier keeps anyone from changing them).
+     */
+    public void bucketHeads(int from, int to, Entry[] dest) {
+        System.arraycopy(t0, from, dest, 0, to - from);
     }
 
     public Entry find(byte[] key) {

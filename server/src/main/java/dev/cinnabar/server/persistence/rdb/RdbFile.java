@@ -92,26 +92,44 @@ public final class RdbFile {
 
     /** One key: [EXPIRETIME_MS] [FREQ | IDLE] type key value. */
     public static void writeKey(ByteArrayOutputStream out, Keyspace ks, Db db, Dict.Entry e, boolean lruPolicy) {
-        long when = db.getExpire(e.key());
+        int op = metaOp(ks, lruPolicy);
+        writeKey(out, e.key(), e.value(), db.getExpire(e.key()), op, meta(ks, e, op));
+    }
+
+    /**
+     * One key from its parts: expiry (-1 for none), metaOp {@link #OP_FREQ} or {@link #OP_IDLE}
+     * with its argument, or 0 for neither. Reads nothing but key and value ({@link KeyBatch}
+     * calls it without the execution lock).
+     */
+    static void writeKey(ByteArrayOutputStream out, byte[] key, Object v, long when, int metaOp, long meta) {
         if (when != -1) {
             out.write(OP_EXPIRETIME_MS);
             writeLe(out, when);
         }
-        if (ks.lfuMode()) {
+        if (metaOp == OP_FREQ) {
             out.write(OP_FREQ);
-            out.write(ks.lfuDecrAndReturn(e));
-        } else if (lruPolicy) {
+            out.write((int) meta);
+        } else if (metaOp == OP_IDLE) {
             out.write(OP_IDLE);
-            RdbStrings.writeLength(out, ks.idleSeconds(e));
+            RdbStrings.writeLength(out, meta);
         }
-        Object v = e.value();
         int type = RdbValues.typeOf(v);
         if (type < 0) {
             throw new IllegalStateException("value of no RDB type");
         }
         out.write(type);
-        RdbStrings.writeRawString(out, e.key());
+        RdbStrings.writeRawString(out, key);
         RdbValues.writeValue(out, v, type);
+    }
+
+    /** The opcode of a key's LFU frequency or idle time, as {@link #writeKey} takes it (0 for none). */
+    static int metaOp(Keyspace ks, boolean lruPolicy) {
+        return ks.lfuMode() ? OP_FREQ : lruPolicy ? OP_IDLE : 0;
+    }
+
+    /** The argument of metaOp for entry e (read under the execution lock). */
+    static long meta(Keyspace ks, Dict.Entry e, int metaOp) {
+        return metaOp == OP_FREQ ? ks.lfuDecrAndReturn(e) : metaOp == OP_IDLE ? ks.idleSeconds(e) : 0;
     }
 
     /** The EOF opcode (the caller appends the checksum). */
