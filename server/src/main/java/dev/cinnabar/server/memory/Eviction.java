@@ -24,7 +24,7 @@ import dev.cinnabar.server.store.Notify;
 /**
  * maxmemory: eviction and the gate's OOM stage, as Redis 7.0's evict.c and processCommand run them.
  *
- * <p>Before every command (when a limit applies) and in the cron, {@link #performEvictions} frees
+ * <p>Before every command (when a limit applies), {@link #performEvictions} frees
  * memory down to the limit with the configured policy: LRU, LFU and volatile-ttl sample
  * maxmemory-samples keys per database into an {@link EvictionPool} and evict the best candidate;
  * the random policies pick a random key, visiting databases in turn; volatile-* policies consider
@@ -32,7 +32,8 @@ import dev.cinnabar.server.store.Notify;
  * lazyfree-lazy-eviction, as Redis's background free), signalled (WATCH, client tracking: the
  * invalidation reaches a tracking client before the reply of the command that caused it), notified
  * ({@code evicted}) and propagated as DEL or UNLINK. A round stops after the time
- * maxmemory-eviction-tenacity allows (checked every 16 keys) and goes on in the cron.
+ * maxmemory-eviction-tenacity allows (checked every 16 keys) and goes on in the cron; a
+ * CONFIG SET of maxmemory starts a round once its command's batch is done.
  *
  * <p>The OOM stage refuses, when the limit is still exceeded after eviction, commands flagged
  * denyoom, anything queued inside MULTI but EXEC/DISCARD/QUIT/RESET, an EXEC whose queue holds a
@@ -217,6 +218,11 @@ public final class Eviction {
         }
         Result result = Result.FAIL;
         long toFree = excess();
+        if (toFree > 0 && used.outputInFlight()) {
+            // the client figures may hold replies that were about to be written: measure again
+            used.refresh();
+            toFree = excess();
+        }
         if (toFree == 0) {
             result = Result.OK;
         } else if (heap.critical() && policy() == Policy.NOEVICTION) {
@@ -403,20 +409,32 @@ public final class Eviction {
 
     // ------------------------------------------------------------------ cron, config
 
+    /**
+     * Refreshes the figures and goes on with an eviction a round left unfinished. As in Redis, the
+     * cron does not start evictions: the next command does (its figures are then measured again
+     * if they may have caught replies in flight, see {@link UsedMemory#outputInFlight}).
+     */
     private void cron() {
         used.refresh();
         heap.cron(used);
+        continueEviction();
+    }
+
+    /** Redis's eviction time proc: one more round of a running eviction. */
+    private void continueEviction() {
         if (running) {
             running = false;
             if (limited()) {
                 performEvictions();
             }
-        } else if (limited() && excess() > 0) {
-            performEvictions();
         }
     }
 
-    /** CONFIG SET maxmemory: a lower limit is enforced at once (with Redis's warning when below usage). */
+    /**
+     * CONFIG SET maxmemory: Redis's warning when the limit is below usage, and an eviction round
+     * once the current command and its batch are done (Redis starts its eviction time proc: a
+     * CONFIG SET inside MULTI does not evict under the transaction's later commands).
+     */
     private void maxmemoryChanged() {
         long max = server.config().maxmemory;
         if (max == 0) {
@@ -429,7 +447,8 @@ public final class Eviction {
                     + "). This will result in key eviction and/or the inability to accept new write commands "
                     + "depending on the maxmemory-policy.");
         }
-        performEvictions();
+        running = true;
+        server.lock().beforeRelease(this::continueEviction);
     }
 
     // ------------------------------------------------------------------ INFO

@@ -15,9 +15,11 @@ import dev.cinnabar.server.store.Strings;
  *   <li>the dataset: every key, dict entry, value and expiry, kept incrementally by the store's
  *       {@link MemoryAccounting} (O(1) per write, never a walk);
  *   <li>the databases' bucket arrays (O(databases) to read);
- *   <li>client output buffers, the script and function caches, the AOF buffer and the replication
- *       backlog: refreshed by the cron and by each report (they need a walk of the clients or the
- *       libraries, so not per command).
+ *   <li>the clients: the sums {@link dev.cinnabar.server.session.ClientMemory} keeps of what each
+ *       client was last accounted (a closed client leaves them at once), accounted again for every
+ *       client by the cron and by each report;
+ *   <li>the script and function caches, the AOF buffer and the replication backlog: refreshed by
+ *       the cron and by each report (they need a walk of the libraries, so not per command).
  * </ul>
  *
  * <p>used_memory_startup is that figure right after start-up plus the structures every server holds
@@ -36,8 +38,7 @@ public final class UsedMemory {
     private final MemoryAccounting accounting;
     private final long startup;
     private long peak;
-    private long clientsNormal;
-    private long clientsReplicas;
+    private final dev.cinnabar.server.session.ClientMemory clients;
     private long scriptsEval;
     private long scriptsFunctions;
     private long aofBuffer;
@@ -50,11 +51,21 @@ public final class UsedMemory {
      */
     private final java.util.function.LongSupplier liveInput;
     private long inputAtRefresh;
+    /**
+     * Output the clients held, not yet written, at the last refresh: replies and messages a
+     * command just produced for other connections wait for those connections' event loops, so a
+     * refresh may catch them in the instant before they reach the socket (Redis writes them
+     * before it reads the next command, so its figure never shows them). Above
+     * {@link #IN_FLIGHT_OUTPUT} the figures are measured again before anything is evicted for them.
+     */
+    private long outputAtRefresh;
+    static final long IN_FLIGHT_OUTPUT = 16 * 1024;
 
     UsedMemory(ServerContext server, MemoryAccounting accounting, java.util.function.LongSupplier liveInput) {
         this.server = server;
         this.accounting = accounting;
         this.liveInput = liveInput;
+        this.clients = server.clients().memory();
         long shared = Strings.SHARED_INTEGERS * 16L + 16 + 4L * Strings.SHARED_INTEGERS;
         this.startup = accounting.keysBytes() + accounting.tablesBytes() + shared
                 + DB_BYTES * server.keyspace().count() + COMMAND_BYTES * server.commands().commands().size();
@@ -69,11 +80,14 @@ public final class UsedMemory {
     /** Walks the clients and the script caches (cron, reports). */
     void refresh() {
         // client memory as the session package accounts it (tot-mem of every client)
-        dev.cinnabar.server.session.ClientMemory cm = server.clients().memory();
-        cm.updateAll();
+        clients.updateAll();
         inputAtRefresh = liveInput.getAsLong();
-        clientsNormal = cm.normalClients();
-        clientsReplicas = cm.replicaClients();
+        long out = 0;
+        for (dev.cinnabar.server.session.Client c : server.clients().all()) {
+            dev.cinnabar.server.session.Connection conn = c.connection();
+            out += conn == null ? 0 : conn.pendingOutputBytes();
+        }
+        outputAtRefresh = out;
         ScriptEngine eng = ScriptEngine.ifCreated(server);
         scriptsEval = eng == null ? 0 : eng.bodyBytes() + 64L * eng.size();
         long fn = 0;
@@ -88,9 +102,14 @@ public final class UsedMemory {
         backlog = dev.cinnabar.server.replication.Replication.of(server).backlogMemory();
     }
 
+    /** True when the last refresh saw output in flight (see {@link #outputAtRefresh}). */
+    boolean outputInFlight() {
+        return outputAtRefresh > IN_FLIGHT_OUTPUT;
+    }
+
     /** used_memory: every part below (settles the accounting first). */
     public long used() {
-        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal() + clientsReplicas + scriptsEval
+        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal() + clientsReplicas() + scriptsEval
                 + scriptsFunctions + aofBuffer + backlog;
         if (u > peak) {
             peak = u;
@@ -110,7 +129,7 @@ public final class UsedMemory {
      * Replica output buffers and the AOF buffer are such memory here.
      */
     public long notCountedForEvict() {
-        return clientsReplicas + aofBuffer;
+        return clientsReplicas() + aofBuffer;
     }
 
     public long startup() {
@@ -121,12 +140,16 @@ public final class UsedMemory {
         return peak;
     }
 
+    /**
+     * mem_clients_normal: the clients' sums as accounted now (a client that closed no longer counts,
+     * at once), plus the input that arrived since the last refresh.
+     */
     public long clientsNormal() {
-        return Math.max(0, clientsNormal + liveInput.getAsLong() - inputAtRefresh);
+        return clients.normalClients() + Math.max(0, liveInput.getAsLong() - inputAtRefresh);
     }
 
     public long clientsReplicas() {
-        return clientsReplicas;
+        return clients.replicaClients();
     }
 
     public long scriptsEval() {
@@ -147,7 +170,7 @@ public final class UsedMemory {
      * database its dict entries and bucket arrays.
      */
     public long overhead() {
-        long o = startup + clientsNormal() + clientsReplicas + scriptsEval + scriptsFunctions + aofBuffer + backlog
+        long o = startup + clientsNormal() + clientsReplicas() + scriptsEval + scriptsFunctions + aofBuffer + backlog
                 + accounting.tablesBytes();
         // (the start-up figure includes the empty tables; as in Redis, both are counted)
         for (int i = 0; i < server.keyspace().count(); i++) {

@@ -153,6 +153,61 @@ class MaxmemoryTest {
         }
     }
 
+    @Test
+    void configSetInsideMultiEvictsOnlyAfterTheTransaction() throws Exception {
+        both("CONFIG SET maxmemory-policy allkeys-lru");
+        both("MULTI");
+        both("INCR x");
+        both("CONFIG SET maxmemory 1");
+        both("INCR x");
+        both("EXEC"); // 1 OK 2: the key is evicted after EXEC, not under its second INCR
+        for (RespClient c : List.of(d.real, d.ours)) {
+            long deadline = System.currentTimeMillis() + 5000;
+            while (!c.call("DBSIZE").equals(new Resp.Int(0)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(c.call("DBSIZE")).isEqualTo(new Resp.Int(0));
+        }
+    }
+
+    @Test
+    void aClosedClientsOutputNoLongerCountsForEviction() throws Exception {
+        RespClient c = d.ours;
+        c.call("DEBUG", "PAUSE-CRON", "1"); // no refresh of the client figures but the ones a command does
+        try {
+            String value = "v".repeat(10_000);
+            for (int i = 0; i < 100; i++) {
+                c.call("SET", "k" + i, value);
+            }
+            long before = info(c, "used_memory");
+            try (java.net.Socket sub = new java.net.Socket("127.0.0.1", server.port())) {
+                sub.setReceiveBufferSize(4096);
+                sub.getOutputStream().write("SUBSCRIBE ch\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                while (((Resp.Int) ((Resp.Agg) c.call("PUBSUB", "NUMSUB", "ch")).items().get(1)).value() == 0) {
+                    Thread.sleep(5);
+                }
+                String big = "m".repeat(100_000);
+                for (int i = 0; i < 60; i++) {
+                    c.call("PUBLISH", "ch", big);
+                }
+                // the subscriber holds megabytes of unread messages: used memory counts them
+                assertThat(info(c, "mem_clients_normal")).isGreaterThan(1_000_000);
+            }
+            while (((Resp.Bulk) c.call("CLIENT", "LIST")).text().contains("cmd=subscribe")) {
+                Thread.sleep(5);
+            }
+            // no INFO since the subscriber left: eviction must not act on its departed output
+            c.call("CONFIG", "RESETSTAT");
+            c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+            c.call("CONFIG", "SET", "maxmemory", Long.toString(before + 512 * 1024));
+            c.call("SET", "one-more", "x");
+            assertThat(info(c, "evicted_keys")).isZero();
+            assertThat(c.call("DBSIZE")).isEqualTo(new Resp.Int(101));
+        } finally {
+            c.call("DEBUG", "PAUSE-CRON", "0");
+        }
+    }
+
     private static long info(RespClient c, String field) {
         return field(((Resp.Bulk) c.call("INFO", "all")).text(), field);
     }
