@@ -57,6 +57,41 @@ class ObufLimitsTest {
         }
     }
 
+    /**
+     * A negative count repeats picks as often as asked: the reply stops mid-way and the client is
+     * closed once its output passes the hard limit (Redis's obuf-limits "HRANDFIELD with huge count
+     * stopped mid-run"), quickly, and the server goes on answering.
+     */
+    @Test
+    void hugeRandomCountsAreStoppedByTheOutputLimit() throws Exception {
+        try (RespClient admin = server.client()) {
+            admin.call("HSET", "h", "a", "b");
+            admin.call("SADD", "s", "a");
+            admin.call("ZADD", "z", "1", "a");
+            admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 1000000 0 0");
+            try {
+                for (String[] cmd : new String[][] {{"HRANDFIELD", "h", "-999999999"},
+                        {"HRANDFIELD", "h", "-999999999", "WITHVALUES"}, {"SRANDMEMBER", "s", "-999999999"},
+                        {"ZRANDMEMBER", "z", "-999999999", "WITHSCORES"}}) {
+                    long start = System.nanoTime();
+                    try (RespClient c = server.client()) {
+                        c.send(cmd);
+                        assertThat(closedWithin(c, 10_000)).as(String.join(" ", cmd)).isTrue();
+                    }
+                    assertThat(System.nanoTime() - start).as(cmd[0] + " stopped early").isLessThan(5_000_000_000L);
+                    assertThat(admin.call("PING")).isEqualTo(new Resp.Simple("PONG"));
+                }
+            } finally {
+                admin.call("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+            }
+            // without a limit, a count whose reply is bounded is answered whole
+            try (RespClient c = server.client()) {
+                assertThat(((Resp.Agg) c.call("HRANDFIELD", "h", "-5000")).items()).hasSize(5000);
+            }
+            admin.call("DEL", "h", "s", "z");
+        }
+    }
+
     @Test
     void idleClientsTimeOutButSubscribersDoNot() throws Exception {
         try (RespClient admin = server.client()) {

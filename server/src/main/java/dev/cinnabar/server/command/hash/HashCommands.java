@@ -4,6 +4,7 @@ import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
+import dev.cinnabar.server.memory.LongReply;
 import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -20,7 +21,6 @@ import java.util.concurrent.ThreadLocalRandom;
 /** Hash commands with Redis 7.0's replies, errors, encoding conversions and keyspace events. */
 public final class HashCommands implements CommandFamily {
     /** Bound on |count| for HRANDFIELD's negative counts: the reply is built in memory before it is sent. */
-    static final long MAX_REPEATED = 10_000_000;
 
     @Override
     public void register(CommandTable t) {
@@ -360,13 +360,13 @@ public final class HashCommands implements CommandFamily {
         int size = h.size();
         if (count < 0 || count == 1) {
             long n = Math.abs(count);
-            if (n > MAX_REPEATED) {
-                // Redis would build this reply however large; we refuse rather than exhaust memory.
+            long len = withValues && !pairs ? 2 * n : n;
+            if (LongReply.refuse(c, len)) {
                 c.error(Errors.RANGE);
                 return;
             }
-            r.array((int) (withValues && !pairs ? 2 * n : n));
-            for (long i = 0; i < n; i++) {
+            r.array((int) len);
+            for (long i = 0; i < n && !LongReply.stop(c, i); i++) {
                 byte[][] p = h.random(rnd);
                 emit(r, p[0], p[1], withValues, pairs);
             }

@@ -4,6 +4,7 @@ import dev.cinnabar.server.command.TypedLookup;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandTable;
 import dev.cinnabar.server.command.ScanArgs;
+import dev.cinnabar.server.memory.LongReply;
 import dev.cinnabar.server.propagate.Propagator;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
@@ -206,13 +207,12 @@ public final class SetCommands implements CommandFamily {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         if (count < 0) {
             long n = -count;
-            if (n > MAX_REPEATED) {
-                // Redis would build this reply however large; we refuse rather than exhaust memory.
+            if (LongReply.refuse(c, n)) {
                 c.error(Errors.RANGE);
                 return;
             }
             r.array((int) n);
-            for (long i = 0; i < n; i++) {
+            for (long i = 0; i < n && !LongReply.stop(c, i); i++) {
                 r.bulk(s.random(rnd));
             }
             return;
@@ -226,9 +226,6 @@ public final class SetCommands implements CommandFamily {
         r.array(n);
         s.randomDistinct(n, rnd, r::bulk);
     }
-
-    /** Bound on |count| for SRANDMEMBER's negative counts (the reply is built in memory). */
-    static final long MAX_REPEATED = 10_000_000;
 
     void spop(Client c) {
         if (c.argc() > 3) {

@@ -1,5 +1,6 @@
 package dev.cinnabar.server.command.zset;
 
+import dev.cinnabar.server.memory.LongReply;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.zset.ZSet;
@@ -14,9 +15,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * is O(count) or O(size), never more.
  */
 final class RandomPick {
-    /** Bound on |count| for negative counts: the reply is built in memory before it is sent. */
-    static final long MAX_REPEATED = 10_000_000;
-
     private RandomPick() {
     }
 
@@ -27,13 +25,13 @@ final class RandomPick {
         int size = z.size();
         if (count < 0) {
             long n = -count;
-            if (n > MAX_REPEATED) {
-                // Redis would build this reply however large; we refuse rather than exhaust memory.
+            long len = withScores && !pairs ? 2 * n : n;
+            if (LongReply.refuse(c, len)) {
                 c.error(dev.cinnabar.server.protocol.Errors.RANGE);
                 return;
             }
-            r.array((int) Math.min(Integer.MAX_VALUE, withScores && !pairs ? 2 * n : n));
-            for (long i = 0; i < n; i++) {
+            r.array((int) len);
+            for (long i = 0; i < n && !LongReply.stop(c, i); i++) {
                 emit(r, z, rnd.nextInt(size), withScores, pairs);
             }
             return;
