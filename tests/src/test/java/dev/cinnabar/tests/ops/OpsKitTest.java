@@ -67,6 +67,19 @@ class OpsKitTest {
         }
     }
 
+    /** The instances' console and log files, for a failure message. */
+    private static String logs(Path root) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var files = Files.list(root.resolve("log"))) {
+            for (Path f : files.sorted().toList()) {
+                List<String> lines = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+                sb.append("\n--- ").append(f.getFileName()).append('\n')
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+            }
+        }
+        return sb.toString();
+    }
+
     private static void traffic(int port) {
         try (RespClient c = new RespClient(port)) {
             for (int i = 0; i < 3; i++) {
@@ -92,8 +105,9 @@ class OpsKitTest {
                 .contains("port " + base, "dir " + root.resolve("data/" + base), "dbfilename dump-" + base + ".rdb",
                         "pidfile " + root.resolve("run/redis_" + base + ".pid"));
         withInstances(root, () -> {
-            Result start = cinnabar("instances", "start", "--root", root.toString());
-            assertThat(start.code()).as(start.out()).isZero();
+            // generous: on a loaded 2-core machine four JVMs starting one after the other take a while
+            Result start = cinnabar("instances", "start", "--timeout", "240", "--root", root.toString());
+            assertThat(start.code()).as(start.out() + logs(root)).isZero();
             assertThat(start.out().split("-> RUNNING", -1)).hasSize(n + 1);
             Result status = cinnabar("instances", "status", "--root", root.toString());
             assertThat(status.code()).as(status.out()).isZero();
@@ -136,8 +150,9 @@ class OpsKitTest {
                 "--template", template.toString(), "--root", root.toString());
         assertThat(create.code()).as(create.out()).isZero();
         withInstances(root, () -> {
-            Result start = cinnabar("instances", "start", "--server", redis, "--root", root.toString());
-            assertThat(start.code()).as(start.out()).isZero();
+            Result start = cinnabar("instances", "start", "--timeout", "240", "--server", redis, "--root",
+                    root.toString());
+            assertThat(start.code()).as(start.out() + logs(root)).isZero();
             traffic(base);
             traffic(base + 1);
             Result monitor = cinnabar("monitor", "--json", "--port", base + "," + (base + 1));
