@@ -154,8 +154,9 @@ public final class Main {
     private static CinnabarServer startServer(ServerConfig config, ConfigFile cf, Path file, boolean fromStdin,
                                               boolean exitOnShutdown, CompletableFuture<Void> stopped)
             throws InterruptedException, ConfigFile.FatalConfigError {
-        startupLog(config, file, fromStdin);
         Log log = new Log(config);
+        Supervision supervision = Supervision.start(config, System.getenv(), log);
+        startupLog(config, file, fromStdin);
         CinnabarServer server;
         try {
             server = CinnabarServer.start(config, Clock.SYSTEM);
@@ -190,6 +191,7 @@ public final class Main {
             // after the PID line and the shutdown hook, as Redis: clients may connect meanwhile, get
             // LOADING, and SHUTDOWN stops the process
             // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
+            supervision.loading();
             if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
                 Persistence.of(server.context()).loadAtStartup();
             }
@@ -199,6 +201,9 @@ public final class Main {
             server.close();
             throw new IllegalStateException(e.getMessage());
         }
+        server.context().supervision(supervision);
+        String replicaof = config.get("replicaof");
+        supervision.ready(replicaof != null && !replicaof.isBlank());
         return server;
     }
 
@@ -254,6 +259,9 @@ public final class Main {
      */
     static void stopWithFinalSave(CinnabarServer server) {
         ServerContext ctx = server.context();
+        if (ctx.supervision() != null) {
+            ctx.supervision().stopping();
+        }
         server.close();
         ctx.lock().lock();
         try {
@@ -268,6 +276,10 @@ public final class Main {
     static void stop(CinnabarServer server, boolean exit) {
         ServerConfig config = server.context().config();
         Log log = server.context().log();
+        Supervision supervision = server.context().supervision();
+        if (supervision != null) {
+            supervision.stopping();
+        }
         server.close();
         if (config.pidfile != null && !config.pidfile.isEmpty()) {
             log.notice("Removing the pid file.");

@@ -203,6 +203,17 @@ public final class ServerContext implements KeyspaceHooks {
 
     private final List<Runnable> shutdownListeners = new CopyOnWriteArrayList<>();
 
+    private volatile Supervision supervision;
+
+    /** The service manager supervising this process (set by Main at start-up), or null. */
+    public Supervision supervision() {
+        return supervision;
+    }
+
+    public void supervision(Supervision s) {
+        supervision = s;
+    }
+
     /** Registers work to do first when the server stops (e.g. abort a running script). */
     public void addShutdownListener(Runnable r) {
         shutdownListeners.add(r);

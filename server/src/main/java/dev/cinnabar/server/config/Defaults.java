@@ -60,6 +60,8 @@ final class Defaults {
         // read by session.ClientMemory (client eviction)
         c.integer("maxmemory-clients", v -> c.maxmemoryClients = v, () -> c.maxmemoryClients);
         c.string("maxmemory-policy", v -> c.maxmemoryPolicy = v, () -> c.maxmemoryPolicy);
+        // read at start-up by Main (Supervision): systemd's notify socket, upstart's SIGSTOP
+        c.string("supervised", v -> c.supervised = v, () -> c.supervised);
         c.integer("maxmemory-samples", v -> c.maxmemorySamples = v.intValue(), () -> (long) c.maxmemorySamples);
         // our own directive (hidden, so CONFIG GET * lists Redis's table only): memory.HeapGuard
         c.add(new ConfigEntry("heap-safety-margin", List.of(), ConfigEntry.Type.INT, true, false, true, 5, 90, null,

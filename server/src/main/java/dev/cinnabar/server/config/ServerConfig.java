@@ -69,6 +69,8 @@ public final class ServerConfig {
     /** maxmemory-clients: bytes, or a percentage of maxmemory stored as its negative (-N for "N%"); 0: off. */
     public volatile long maxmemoryClients = 0;
     public volatile String maxmemoryPolicy = "noeviction";
+    /** supervised: no, upstart, systemd or auto (dev.cinnabar.server.Supervision). */
+    public volatile String supervised = "no";
     public volatile int maxmemorySamples = 5;
     /** Percent of the maximum heap the memory guard keeps free (our own directive, hidden: memory.HeapGuard). */
     public volatile int heapSafetyMargin = 20;

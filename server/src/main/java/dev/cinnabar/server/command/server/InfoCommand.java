@@ -118,7 +118,7 @@ final class InfoCommand {
                 .add("atomicvar_api", "java.util.concurrent")
                 .add("gcc_version", "0.0.0")
                 .add("process_id", ProcessHandle.current().pid())
-                .add("process_supervised", "no")
+                .add("process_supervised", s.supervision() == null ? "no" : s.supervision().mode())
                 .add("run_id", s.runId())
                 .add("tcp_port", cfg.port)
                 .add("server_time_usec", WallClock.micros(s))
