@@ -367,6 +367,11 @@ public final class Aof {
         }
     }
 
+    /** Replies waiting for the AOF go without it (the buffer was dropped with nothing promised). */
+    void releaseReplies() {
+        barrier.reached();
+    }
+
     /** DEBUG AOF-FLUSH-SLEEP: later writes of a non-empty buffer first wait {@code micros} (0: not). */
     public void debugFlushSleep(long micros) {
         flushSleepMicros = Math.max(0, micros);

@@ -275,6 +275,7 @@ final class AofRewrite implements Snapshot.Target {
             }
             deleteQuietly(aof.file(tempIncr));
             aof.buf.clear();
+            aof.releaseReplies(); // what was dropped was never promised (AOF not on yet): its replies go
             aof.rewriteScheduled = true;
         }
     }
