@@ -76,7 +76,7 @@ public final class Db {
 
     public Object lookup(byte[] key, int flags) {
         Dict.Entry e = keys.find(key);
-        if (e != null && expireIfNeeded(key)) {
+        if (e != null && expireIfNeeded(key, (flags & LOOKUP_WRITE) != 0)) {
             e = null;
         }
         if (e == null) {
@@ -232,13 +232,22 @@ public final class Db {
      * paused), firing "expired" and propagating a DEL. Returns true if the key is (logically) expired.
      */
     public boolean expireIfNeeded(byte[] key) {
+        return expireIfNeeded(key, false);
+    }
+
+    /**
+     * {@link #expireIfNeeded(byte[])}; {@code forWrite}: a write's lookup on a (writable) replica
+     * deletes the expired key too, as Redis's lookupKeyWrite, so a write never sees a value a
+     * read would not (INCR of an expired counter starts from 0).
+     */
+    public boolean expireIfNeeded(byte[] key, boolean forWrite) {
         if (!isExpired(key)) {
             return false;
         }
         if (ks.hooks.isReplica() && ks.hooks.servingMaster()) {
             return false;
         }
-        if (ks.hooks.isReplica() || ks.hooks.expiryPaused()) {
+        if ((ks.hooks.isReplica() && !forWrite) || ks.hooks.expiryPaused()) {
             return true;
         }
         deleteExpired(key);

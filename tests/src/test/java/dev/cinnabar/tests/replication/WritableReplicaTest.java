@@ -47,6 +47,29 @@ class WritableReplicaTest {
     }
 
     @Test
+    void aWriteOnAWritableReplicaDeletesAnExpiredKeyFirstAsRedisLookupKeyWrite() throws Exception {
+        try (CinnabarServer m = server(); CinnabarServer r = server();
+             RespClient mc = new RespClient(m.port()); RespClient rc = new RespClient(r.port())) {
+            mc.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+            rc.call("REPLICAOF", "127.0.0.1", Integer.toString(m.port()));
+            mc.call("SET", "counter", "10", "PX", "200");
+            mc.call("SET", "text", "abc", "PX", "200");
+            mc.call("SET", "flag", "x", "PX", "200");
+            Replicas.awaitInSync(mc, rc);
+            rc.call("CONFIG", "SET", "replica-read-only", "no");
+            Thread.sleep(300);
+            // the master has not expired them (no access, no active expiry): the replica still holds them
+            assertThat(rc.call("DBSIZE").asText()).isEqualTo("3");
+            assertThat(rc.call("INCR", "counter").asText()).isEqualTo("1");
+            assertThat(rc.call("TTL", "counter").asText()).isEqualTo("-1");
+            assertThat(rc.call("APPEND", "text", "d").asText()).isEqualTo("1");
+            assertThat(rc.call("SETNX", "flag", "y").asText()).isEqualTo("1");
+            assertThat(rc.call("GET", "flag").asText()).isEqualTo("y");
+            assertThat(Replicas.info(rc, "stats", "expired_keys")).isEqualTo("3");
+        }
+    }
+
+    @Test
     void aCommandOfTheMasterFailingOnTheReplicaIsLoggedAsRedisDoes() throws Exception {
         java.nio.file.Path log = java.nio.file.Files.createTempFile("cinnabar-replica", ".log");
         try (CinnabarServer m = server();
