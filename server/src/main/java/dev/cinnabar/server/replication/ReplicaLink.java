@@ -1,12 +1,11 @@
 package dev.cinnabar.server.replication;
 
 import dev.cinnabar.server.session.Client;
-import java.util.ArrayDeque;
 
 /**
  * The master's side of one replica connection (Redis's client fields slave_*, repl_*): what the
  * replica announced with REPLCONF, where its sync stands, what it acknowledged, and the stream it
- * has not been sent yet (accumulated from the point of its RDB until the RDB has been sent).
+ * has not been sent yet (held in the shared buffer from the point of its RDB until the RDB has been sent).
  *
  * <p>Fields are read and written under the execution lock, except {@link #closed}, which the
  * transfer thread reads without it.
@@ -56,10 +55,14 @@ final class ReplicaLink {
     long psyncInitialOffset;
     /** Online after a diskless transfer: the stream starts with its first REPLCONF ACK. */
     boolean putOnlineOnAck;
-    /** The stream goes straight to the socket (else it accumulates in {@link #held}). */
+    /** The stream goes straight to the socket (else it waits in the shared buffer from {@link #refOffset}). */
     boolean streaming;
-    final ArrayDeque<byte[]> held = new ArrayDeque<>();
-    long heldBytes;
+    /** Until it streams: the first stream byte it needs (just after its snapshot's point). */
+    long refOffset;
+    /** While it streams: the master offset of the last byte copied to its connection. */
+    long deliveredEnd;
+    /** When its held part of the shared buffer went over the soft limit (ms), 0 if it is not over. */
+    long softLimitSince;
     long ackOffset;
     /** When it last acknowledged (ms), or when it went online. */
     long ackMillis;

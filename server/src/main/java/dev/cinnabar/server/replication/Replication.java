@@ -19,6 +19,7 @@ import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.session.ClientInfo;
 import dev.cinnabar.server.session.ClientPause;
+import dev.cinnabar.server.session.OutputBufferLimits;
 import dev.cinnabar.server.command.CommandFlag;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class Replication {
     String replId2 = NO_REPLID;
     long secondReplOffset = -1;
     long masterReplOffset;
-    ReplicationBacklog backlog;
+    ReplicationBuffer backlog;
     private final Feed feed = new Feed();
     /** Every connection that sent REPLCONF or SYNC/PSYNC. */
     final Map<Client, ReplicaLink> links = new IdentityHashMap<>();
@@ -143,6 +144,7 @@ public final class Replication {
         Persistence.of(ctx).replInfoSource(r::rdbReplInfo);
         Persistence.of(ctx).startupLoadHooks(r.new StartupLoad());
         cron.add(r::cron);
+        ctx.clients().memory().replicaOutput(r::replicaOutput);
         String replicaof = ctx.config().get("replicaof");
         if (replicaof != null && !replicaof.isBlank()) {
             String[] hp = replicaof.trim().split("\\s+");
@@ -157,12 +159,14 @@ public final class Replication {
                 "replica-serve-stale-data", "repl-disable-tcp-nodelay", "replica-announce-ip", "replica-announce-port",
                 "repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync",
                 "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-ping-replica-period",
-                "repl-timeout", "min-replicas-to-write", "min-replicas-max-lag")) {
+                "repl-timeout", "min-replicas-to-write", "min-replicas-max-lag", "replica-lazy-flush",
+                "replica-ignore-maxmemory")) { // the last one: memory.Eviction does not evict on a replica unless "no"
             ctx.config().implemented(name);
         }
         ctx.config().entry("repl-backlog-size").onApply(v -> {
             if (r.backlog != null) {
                 r.backlog.resize(backlogSize(ctx));
+                r.trimBuffer();
             }
         });
     }
@@ -231,6 +235,15 @@ public final class Replication {
         out.write('\n');
     }
 
+    /**
+     * DEBUG REPLICATE: a command for the replicas only, with no SELECT before it (Redis feeds it
+     * with no database), so master and replicas diverge on purpose. Nothing on a replica (its
+     * replicas get its master's stream only) or without a backlog.
+     */
+    public void debugReplicate(byte[][] argv) {
+        feedCommand(argv);
+    }
+
     /** A command for the replicas only, in no particular database (PING, REPLCONF GETACK). */
     void feedCommand(byte[][] argv) {
         if (backlog != null && !isReplicaRole()) { // a replica's replicas get its master's stream only
@@ -239,27 +252,93 @@ public final class Replication {
     }
 
     private void feedBytes(byte[] b) {
-        backlog.append(b);
+        boolean newBlock = backlog.append(b);
         masterReplOffset += b.length;
         for (int i = 0; i < replicas.size(); i++) {
             ReplicaLink l = replicas.get(i);
-            if (l.state != ReplicaLink.State.WAIT_BGSAVE_START) {
-                stream(l, b);
+            if (l.streaming) {
+                l.client.deliver(r -> r.raw(b, 0, b.length));
+                l.deliveredEnd = masterReplOffset;
             }
+        }
+        if (newBlock) {
+            // as Redis: the limits are checked, and the backlog trimmed, when a block is added
+            checkReplicaLimits();
+            trimBuffer();
         }
     }
 
-    private void stream(ReplicaLink l, byte[] b) {
-        if (l.streaming) {
-            l.client.deliver(r -> r.raw(b, 0, b.length));
+    /**
+     * The first stream byte a replica still needs, or -1 when it holds nothing: a replica waiting
+     * for its snapshot's transfer holds the stream from its snapshot's point; a streaming one, what
+     * its socket has not taken yet (the stream is copied to its connection as it is fed).
+     */
+    private long ref(ReplicaLink l) {
+        if (l.rdbOnly || l.state == ReplicaLink.State.WAIT_BGSAVE_START) {
+            return -1;
+        }
+        if (!l.streaming) {
+            return l.refOffset;
+        }
+        long pending = l.client.connection().pendingOutputBytes();
+        return Math.max(backlog.firstByteOffset(), l.deliveredEnd + 1 - pending);
+    }
+
+    /** Drops the leading blocks neither the backlog nor a replica needs. */
+    void trimBuffer() {
+        if (backlog == null) {
             return;
         }
-        l.held.add(b);
-        l.heldBytes += b.length;
+        long min = Long.MAX_VALUE;
+        for (ReplicaLink l : replicas) {
+            long r = ref(l);
+            if (r >= 0) {
+                min = Math.min(min, r);
+            }
+        }
+        backlog.trim(min);
+    }
+
+    /** A replica's output memory (omem, and its part of tot-mem): the shared blocks it holds. */
+    private long replicaOutput(Client c) {
+        ReplicaLink l = links.get(c);
+        if (l == null || !l.attached || backlog == null) {
+            return -1;
+        }
+        long r = ref(l);
+        return r < 0 ? 0 : backlog.referenced(r);
+    }
+
+    /**
+     * client-output-buffer-limit replica, applied to what each replica holds of the shared buffer
+     * (Redis's checkClientOutputBufferLimits): a hard limit below repl-backlog-size counts as
+     * repl-backlog-size, since a replica that resynced partially holds that much at once.
+     */
+    private void checkReplicaLimits() {
         ClientOutputBufferLimits.Limit lim = server.config().clientOutputBufferLimits.replica();
-        if (lim.hardBytes() > 0 && l.heldBytes >= lim.hardBytes()) {
-            server.log().warning("Client " + l.name() + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+        if (lim.hardBytes() <= 0 && lim.softBytes() <= 0) {
+            return;
+        }
+        long hard = lim.hardBytes() > 0 ? Math.max(lim.hardBytes(), backlog.size()) : 0;
+        ClientOutputBufferLimits.Limit eff = new ClientOutputBufferLimits.Limit(hard, lim.softBytes(), lim.softSeconds());
+        long now = server.clock().millis();
+        for (ReplicaLink l : new ArrayList<>(replicas)) {
+            long r = ref(l);
+            if (r < 0 || l.closed) {
+                continue;
+            }
+            long since = OutputBufferLimits.check(eff, backlog.referenced(r), now, l.softLimitSince);
+            if (since >= 0) {
+                l.softLimitSince = since;
+                continue;
+            }
+            server.log().warning("Client " + ClientInfo.describe(l.client)
+                    + " scheduled to be closed ASAP for overcoming of output buffer limits.");
+            l.client.flags |= ClientFlags.CLOSE_ASAP;
+            l.closed = true;
+            server.clients().memory().remove(l.client);
             l.client.connection().close();
+            detach(l);
         }
     }
 
@@ -281,7 +360,7 @@ public final class Replication {
         replId = newReplId();
         replId2 = NO_REPLID;
         secondReplOffset = -1;
-        backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+        backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
         feed.selected = -1;
         if (!isReplicaRole()) {
             server.dispatcher().propagator().addSink(feed);
@@ -337,7 +416,7 @@ public final class Replication {
                 return false;
             }
             if (backlog == null) {
-                backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+                backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
                 feed.selected = -1;
                 server.dispatcher().propagator().addSink(feed);
             }
@@ -582,8 +661,6 @@ public final class Replication {
         boolean diskless = cfgYes("repl-diskless-sync") && (l.capa & ReplicaLink.CAPA_EOF) != 0;
         if (companion != null && !diskless) {
             // share the running snapshot: the companion's accumulated stream is ours too
-            l.held.addAll(companion.held);
-            l.heldBytes = companion.heldBytes;
             l.diskTarget = true;
             setupFullResync(l, companion.psyncInitialOffset);
             server.log().notice("Waiting for end of BGSAVE for SYNC");
@@ -633,13 +710,11 @@ public final class Replication {
         l.streaming = true;
         String line = (l.capa & ReplicaLink.CAPA_PSYNC2) != 0 ? "+CONTINUE " + replId + "\r\n" : "+CONTINUE\r\n";
         byte[] head = line.getBytes(StandardCharsets.US_ASCII);
-        byte[] data = backlog.from(offset);
-        l.client.deliver(r -> {
-            r.raw(head, 0, head.length);
-            r.raw(data, 0, data.length);
-        });
+        l.client.deliver(r -> r.raw(head, 0, head.length));
+        long sent = backlog.read(offset, (b, off, len) -> l.client.deliver(r -> r.raw(b, off, len)));
+        l.deliveredEnd = masterReplOffset;
         refreshGoodReplicas();
-        server.log().notice("Partial resynchronization request from " + l.name() + " accepted. Sending " + data.length
+        server.log().notice("Partial resynchronization request from " + l.name() + " accepted. Sending " + sent
                 + " bytes of backlog starting from offset " + offset + ".");
         return true;
     }
@@ -647,6 +722,7 @@ public final class Replication {
     /** Tells the replica its sync point (+FULLRESYNC, not for SYNC) and starts accumulating its stream. */
     private void setupFullResync(ReplicaLink l, long offset) {
         l.psyncInitialOffset = offset;
+        l.refOffset = offset + 1;
         l.state = ReplicaLink.State.WAIT_BGSAVE_END;
         feed.selected = -1; // the stream after a snapshot starts with SELECT
         if (!l.prePsync) {
@@ -947,11 +1023,8 @@ public final class Replication {
         l.putOnlineOnAck = false;
         l.streaming = true;
         l.ackMillis = server.clock().millis();
-        while (!l.held.isEmpty()) {
-            byte[] b = l.held.poll();
-            l.client.deliver(r -> r.raw(b, 0, b.length));
-        }
-        l.heldBytes = 0;
+        backlog.read(l.refOffset, (b, off, len) -> l.client.deliver(r -> r.raw(b, off, len)));
+        l.deliveredEnd = masterReplOffset;
         refreshGoodReplicas();
         server.log().notice("Synchronization with replica " + l.name() + " succeeded");
     }
@@ -964,20 +1037,27 @@ public final class Replication {
             return;
         }
         l.closed = true;
-        if (l.attached) {
-            replicas.remove(l);
-            server.log().notice("Connection with replica " + l.name() + " lost.");
-            if (replicas.isEmpty()) {
-                noReplicasSince = server.clock().millis();
-            }
-            refreshGoodReplicas();
+        detach(l);
+    }
+
+    /** A replica's connection closed or is closing: it leaves the replicas and lets go of its blocks. */
+    private void detach(ReplicaLink l) {
+        if (!l.attached || !replicas.remove(l)) {
+            return;
         }
+        server.log().notice("Connection with replica " + l.name() + " lost.");
+        if (replicas.isEmpty()) {
+            noReplicasSince = server.clock().millis();
+        }
+        refreshGoodReplicas();
+        trimBuffer();
     }
 
     // ------------------------------------------------------------------ cron
 
     private void cron(long now) {
         long ms = server.clock().millis();
+        trimBuffer(); // replicas' sockets drained, replicas left
         failoverCron(ms);
         long period = cfg("repl-ping-replica-period") * 1000;
         if (!replicas.isEmpty() && ms - lastPingMillis >= period && !("waiting-for-sync".equals(failoverState) && failoverEnd != 0)) {
@@ -1006,6 +1086,9 @@ public final class Replication {
     }
 
     private void everySecond(long ms) {
+        if (backlog != null) {
+            checkReplicaLimits(); // soft limits run out without new blocks too
+        }
         long timeout = cfg("repl-timeout") * 1000;
         for (ReplicaLink l : new ArrayList<>(replicas)) {
             boolean beforeTransfer = l.state == ReplicaLink.State.WAIT_BGSAVE_START
@@ -1234,6 +1317,15 @@ public final class Replication {
                 freeBacklog();
             }
             Persistence.of(server).beforeFlushAll();
+            if (cfgYes("replica-lazy-flush")) {
+                // dropping the tables is already asynchronous here (the collector frees them):
+                // the keys count as lazily freed, as Redis's emptyData with EMPTYDB_ASYNC
+                long keys = 0;
+                for (int i = 0; i < server.keyspace().count(); i++) {
+                    keys += server.keyspace().db(i).size();
+                }
+                dev.cinnabar.server.store.LazyFree.flushedAsync(server.keyspace(), keys);
+            }
             server.keyspace().flushAll();
             Persistence.of(server).flushFunctions();
             replicaKeys.clear();
@@ -1249,7 +1341,7 @@ public final class Replication {
             replId2 = NO_REPLID;
             secondReplOffset = -1;
             masterReplOffset = offset;
-            backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+            backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
             psyncCapable = true;
             attachMasterClient(l, offset, auxInt(parsed.aux().get("repl-stream-db"), 0));
             failoverDone();
@@ -1275,7 +1367,7 @@ public final class Replication {
                 disconnectReplicas();
             }
             if (backlog == null) {
-                backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+                backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
             }
             attachMasterClient(l, masterReplOffset, cachedStreamDb);
             failoverDone();
@@ -1345,7 +1437,7 @@ public final class Replication {
     /** The master's bytes, as they came: to our backlog and our replicas (chained replication). */
     private void feedFromMaster(byte[] raw) {
         if (backlog == null) {
-            backlog = new ReplicationBacklog(backlogSize(server), masterReplOffset);
+            backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
         }
         feedBytes(raw);
     }
@@ -1710,7 +1802,22 @@ public final class Replication {
 
     /** Bytes of the backlog (INFO memory mem_replication_backlog). */
     public long backlogMemory() {
-        return backlog == null ? 0 : backlog.size();
+        long mem = bufferMemory();
+        return !replicas.isEmpty() && mem > backlog.size() ? backlog.size() : mem;
+    }
+
+    /** mem_total_replication_buffers: the blocks shared by the backlog and the replicas. */
+    public long bufferMemory() {
+        return backlog == null ? 0 : backlog.memory();
+    }
+
+    /**
+     * mem_clients_slaves, as Redis 7.0 splits the shared buffer: what exceeds repl-backlog-size
+     * while replicas are attached counts as theirs, the rest as the backlog's.
+     */
+    public long replicasMemory() {
+        long mem = bufferMemory();
+        return !replicas.isEmpty() && mem > backlog.size() ? mem - backlog.size() : 0;
     }
 
     /** ROLE on a master: offset and the online replicas (ip, port, acknowledged offset). */

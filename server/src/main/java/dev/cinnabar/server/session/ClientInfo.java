@@ -28,7 +28,7 @@ public final class ClientInfo {
         ClientMemory mem = c.server().clients().memory();
         long argvMem = ClientMemory.argvBytes(c);
         long multiMem = mem.multiBytes(c);
-        long omem = conn == null ? 0 : conn.pendingOutputBytes();
+        long omem = mem.outputBytes(c);
         int oll = conn == null ? 0 : conn.pendingOutputBuffers();
         ReplyBuffer rb = conn == null ? null : conn.replyBuffer();
         int rbs = rb == null ? 0 : rb.size();

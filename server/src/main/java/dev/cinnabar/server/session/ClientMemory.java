@@ -74,6 +74,8 @@ public final class ClientMemory {
     /** How many keys a client WATCHes, and how many tracking prefixes it has (set by those features). */
     private volatile ToLongFunction<Client> watched = c -> 0;
     private volatile ToLongFunction<Client> prefixes = c -> 0;
+    /** A replica's output as the replication package counts it (its part of the shared buffer), -1 when not known. */
+    private volatile ToLongFunction<Client> replicaOutput = c -> -1;
 
     ClientMemory(ServerContext server) {
         this.server = server;
@@ -89,6 +91,30 @@ public final class ClientMemory {
     public void counters(ToLongFunction<Client> watchedKeys, ToLongFunction<Client> trackingPrefixes) {
         this.watched = watchedKeys;
         this.prefixes = trackingPrefixes;
+    }
+
+    /**
+     * How to count a replica's output (omem): Redis 7.0's replicas share the replication buffer,
+     * so their output is the part of it they hold, not what waits in their socket. Called under
+     * the execution lock.
+     */
+    public void replicaOutput(ToLongFunction<Client> output) {
+        this.replicaOutput = output;
+    }
+
+    /** omem: the output waiting for c (for a replica, see {@link #replicaOutput}). */
+    public long outputBytes(Client c) {
+        Connection conn = c.connection();
+        if (conn == null) {
+            return 0;
+        }
+        if (ClientFlags.type(c.flags) == ClientFlags.Type.REPLICA && server.lock().isHeldByCurrentThread()) {
+            long v = replicaOutput.applyAsLong(c);
+            if (v >= 0) {
+                return v;
+            }
+        }
+        return conn.pendingOutputBytes();
     }
 
     /** A client's memory now (tot-mem); 0 for clients without a connection (scripts, loading). */

@@ -7,7 +7,8 @@ import dev.cinnabar.server.config.ClientOutputBufferLimits;
  * limit, a soft limit and the soft limit's time window. A client whose pending output reaches the
  * hard limit, or stays over the soft limit for longer than the window, is closed (Redis's
  * checkClientOutputBufferLimits). Zero disables a limit; masters have none; MONITOR clients count
- * as normal.
+ * as normal. Replicas are not checked here: their output is their part of the replication buffer
+ * the backlog shares, which the replication package checks against the replica class.
  */
 public final class OutputBufferLimits {
     private OutputBufferLimits() {
@@ -20,11 +21,11 @@ public final class OutputBufferLimits {
      */
     public static final long UNBOUNDED_PAUSE = 64L << 20;
 
-    /** The limits of a client type, or null for masters. */
+    /** The limits of a client type, or null for masters and replicas. */
     public static ClientOutputBufferLimits.Limit limit(ClientOutputBufferLimits all, ClientFlags.Type t) {
         return switch (t) {
             case NORMAL -> all.normal();
-            case REPLICA -> all.replica();
+            case REPLICA -> null; // the replication package applies it to the shared replication buffer
             case PUBSUB -> all.pubsub();
             case MASTER -> null;
         };

@@ -18,7 +18,7 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, RELOAD, LOADAOF, HELP). The others (crash, allocator, C
+ * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, REPLICATE, RELOAD, LOADAOF, HELP). The others (crash, allocator, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -216,6 +216,17 @@ final class DebugCommand {
                 if (argc == 2) {
                     dev.cinnabar.server.replication.Replication.of(c.server()).changeReplicationId();
                     c.server().log().warning("Changing replication IDs after receiving DEBUG change-repl-id");
+                    c.reply().ok();
+                    return;
+                }
+            }
+            case "replicate" -> {
+                if (argc >= 3) {
+                    byte[][] cmd = new byte[argc - 2][];
+                    for (int i = 2; i < argc; i++) {
+                        cmd[i - 2] = c.arg(i);
+                    }
+                    dev.cinnabar.server.replication.Replication.of(c.server()).debugReplicate(cmd);
                     c.reply().ok();
                     return;
                 }

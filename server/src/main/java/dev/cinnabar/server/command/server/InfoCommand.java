@@ -245,7 +245,7 @@ final class InfoCommand {
                 .add("mem_fragmentation_bytes", rss - used)
                 .add("mem_not_counted_for_evict", UsedMemory.of(s).notCountedForEvict())
                 .add("mem_replication_backlog", dev.cinnabar.server.replication.Replication.of(s).backlogMemory())
-                .add("mem_total_replication_buffers", m.clientsReplicas())
+                .add("mem_total_replication_buffers", dev.cinnabar.server.replication.Replication.of(s).bufferMemory())
                 .add("mem_clients_slaves", m.clientsReplicas())
                 .add("mem_clients_normal", clientsMem)
                 .add("mem_cluster_links", 0)
