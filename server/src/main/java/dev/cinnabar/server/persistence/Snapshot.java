@@ -551,6 +551,7 @@ public final class Snapshot implements WriteBarrier {
 
     private void run() {
         boolean written = false;
+        long paced = 0; // walk steps rdb-key-save-delay was applied to
         try {
             while (true) {
                 int keys;
@@ -572,7 +573,15 @@ public final class Snapshot implements WriteBarrier {
                 }
                 if (keyDelay != 0 && keys > 0) {
                     Persistence.delay(keyDelay);
+                    paced++;
                 }
+            }
+            // rdb-key-save-delay makes a snapshot last its keys times the delay, as a forked child
+            // would, even when writers serialised most of it ahead of the walk (replicas waiting for
+            // it keep holding the replication stream meanwhile, as with Redis)
+            while (keyDelay != 0 && !aborted && writerFailure == null && paced < keysTotal) {
+                Persistence.delay(keyDelay);
+                paced++;
             }
             if (writerFailure != null) {
                 throw writerFailure;

@@ -59,6 +59,8 @@ final class DebugCommand {
         "    the 1gb default, at most 4gb.",
         "QUICKLIST <key> [<0|1>]",
         "    Print the node figures of a list on the server's standard output (1: with its bytes).",
+        "REPLICATE <string>",
+        "    Send the command to the replicas only (not run here), so they diverge from this server.",
         "REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|<ms>>",
         "    Milliseconds between resets of the clients' reply buffer peaks (NEVER: the peak is kept,",
         "    RESET: back to the default of 5000).",
