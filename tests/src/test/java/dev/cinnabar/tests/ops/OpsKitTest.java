@@ -10,10 +10,6 @@ import dev.cinnabar.testkit.Tools;
 import dev.cinnabar.testkit.stress.ServerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,7 +116,7 @@ class OpsKitTest {
             assertThat(monitor.out().split("Hit Rate: 75.00% \\(3 hits, 1 misses\\)", -1)).as(monitor.out())
                     .hasSize(n + 1);
             for (int i = 0; i < n; i++) {
-                Map<String, Double> m = MetricsEndpointTest.samples(scrape(metricsBase + i));
+                Map<String, Double> m = MetricsEndpointTest.samples(MetricsEndpointTest.get(metricsBase + i));
                 assertThat(m.get("redis_up")).isEqualTo(1.0);
                 assertThat(m.get("redis_keyspace_hits_total")).isEqualTo(3.0);
                 assertThat(m.get("redis_keyspace_misses_total")).isEqualTo(1.0);
@@ -164,13 +160,5 @@ class OpsKitTest {
             assertThat(status.code()).isEqualTo(3);
             assertThat(status.out()).contains("port " + base + ": RUNNING", "port " + (base + 1) + ": STOPPED");
         });
-    }
-
-    private static String scrape(int port) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
     }
 }
