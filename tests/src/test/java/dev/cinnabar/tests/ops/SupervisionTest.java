@@ -66,6 +66,11 @@ class SupervisionTest {
                     messages.add(c.call("INFO", "server").asText().lines()
                             .filter(l -> l.startsWith("process_supervised:")).findFirst().orElse("missing"));
                     c.send("SHUTDOWN", "NOSAVE");
+                    try {
+                        c.read(); // SHUTDOWN answers nothing: the server closes the connection once it ran
+                    } catch (RuntimeException e) {
+                        // closed by the shutdown
+                    }
                 }
                 messages.add(got.poll(60, TimeUnit.SECONDS));
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
