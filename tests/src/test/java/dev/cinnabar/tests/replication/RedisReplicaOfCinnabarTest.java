@@ -36,7 +36,27 @@ class RedisReplicaOfCinnabarTest {
                 Replicas.awaitInSync(m, r);
                 Replicas.randomWrites(m, rnd, 500);
                 Replicas.settle(m, r);
-                assertThat(r.call("DEBUG", "DIGEST").asText()).isEqualTo(m.call("DEBUG", "DIGEST").asText());
+                if (!r.call("DEBUG", "DIGEST").asText().equals(m.call("DEBUG", "DIGEST").asText())) {
+                    StringBuilder sb = new StringBuilder();
+                    for (String db : new String[] {"0", "3"}) {
+                        m.call("SELECT", db);
+                        r.call("SELECT", db);
+                        java.util.Set<String> mk = new java.util.TreeSet<>(((dev.cinnabar.testkit.Resp.Agg) m.call("KEYS", "*")).items().stream().map(x -> x.asText()).toList());
+                        java.util.Set<String> rk = new java.util.TreeSet<>(((dev.cinnabar.testkit.Resp.Agg) r.call("KEYS", "*")).items().stream().map(x -> x.asText()).toList());
+                        for (String k : mk) {
+                            String a = m.call("DEBUG", "DIGEST-VALUE", k).toString();
+                            String b = r.call("DEBUG", "DIGEST-VALUE", k).toString();
+                            if (!a.equals(b) || !rk.contains(k)) {
+                                sb.append("db").append(db).append(' ').append(k).append(" type ").append(m.call("TYPE", k)).append(" m=").append(m.call("DUMP", k)).append(" r=").append(r.call("DUMP", k)).append(" ttl m=").append(m.call("PTTL", k)).append(" r=").append(r.call("PTTL", k)).append('\n');
+                            }
+                        }
+                        rk.removeAll(mk);
+                        sb.append("db").append(db).append(" replica-only ").append(rk).append('\n');
+                    }
+                    m.call("SELECT", "0");
+                    r.call("SELECT", "0");
+                    throw new AssertionError("DIFF\n" + sb);
+                }
                 assertThat(Replicas.info(m, "stats", "sync_full")).isEqualTo("1");
                 assertThat(Replicas.info(m, "replication", "slave0")).contains("state=online");
                 assertThat(m.call("CLIENT", "LIST", "TYPE", "replica").asText()).contains("flags=S ");
