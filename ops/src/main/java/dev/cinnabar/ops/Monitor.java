@@ -3,7 +3,6 @@ package dev.cinnabar.ops;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,7 +77,7 @@ final class Monitor implements Callable<Integer> {
     private int report(PrintWriter out, Instance i) {
         Map<String, String> info;
         try (Jedis j = i.connect()) {
-            info = parse(j.info());
+            info = Info.parse(j.info());
         } catch (RuntimeException e) {
             if (json) {
                 out.println("{\"instance\":\"" + i.address() + "\",\"up\":false,\"alerts\":[\"instance down\"]}");
@@ -89,12 +88,12 @@ final class Monitor implements Callable<Integer> {
             }
             return 2;
         }
-        long used = num(info.get("used_memory"));
-        long max = num(info.get("maxmemory"));
-        long clients = num(info.get("connected_clients"));
-        long ops = num(info.get("instantaneous_ops_per_sec"));
-        long hits = num(info.get("keyspace_hits"));
-        long misses = num(info.get("keyspace_misses"));
+        long used = Info.num(info.get("used_memory"));
+        long max = Info.num(info.get("maxmemory"));
+        long clients = Info.num(info.get("connected_clients"));
+        long ops = Info.num(info.get("instantaneous_ops_per_sec"));
+        long hits = Info.num(info.get("keyspace_hits"));
+        long misses = Info.num(info.get("keyspace_misses"));
         double hitRate = hits + misses == 0 ? 0 : hits * 100.0 / (hits + misses);
         double memPct = max == 0 ? 0 : used * 100.0 / max;
         List<String> alerts = new ArrayList<>();
@@ -126,24 +125,5 @@ final class Monitor implements Callable<Integer> {
             out.println();
         }
         return alerts.isEmpty() ? 0 : 2;
-    }
-
-    private static Map<String, String> parse(String info) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String line : info.split("\r?\n")) {
-            int c = line.indexOf(':');
-            if (c > 0 && !line.startsWith("#")) {
-                m.put(line.substring(0, c), line.substring(c + 1).strip());
-            }
-        }
-        return m;
-    }
-
-    private static long num(String v) {
-        try {
-            return v == null ? 0 : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }
