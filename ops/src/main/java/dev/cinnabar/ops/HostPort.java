@@ -31,6 +31,22 @@ record HostPort(String host, int port) {
         return Instance.connect(host, port, password);
     }
 
+    /** A connection that answered PING, or a {@link Replication.CheckError} saying why there is none. */
+    Jedis open(String password, String what) {
+        try {
+            Jedis j = connect(password);
+            try {
+                j.ping();
+                return j;
+            } catch (RuntimeException e) {
+                j.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            throw new Replication.CheckError("cannot reach " + what + this + ": " + Cli.reason(e));
+        }
+    }
+
     /** True when this address and {@code host:port} name the same server (names resolved). */
     boolean sameAs(String otherHost, int otherPort) {
         if (otherPort != port) {

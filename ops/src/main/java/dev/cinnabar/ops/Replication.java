@@ -96,7 +96,7 @@ final class Replication {
             report.put("master", master.toString());
             report.put("replica", replica.toString());
             int code;
-            try (Jedis m = connect(master, "master"); Jedis r = connect(replica, "replica")) {
+            try (Jedis m = master.open(password, "the master "); Jedis r = replica.open(password, "the replica ")) {
                 code = check(m, r, report, json ? null : out);
             } catch (CheckError e) {
                 report.put("result", "error");
@@ -112,21 +112,6 @@ final class Replication {
                 out.println(Json.of(report));
             }
             return code;
-        }
-
-        private Jedis connect(HostPort at, String what) {
-            try {
-                Jedis j = at.connect(password);
-                try {
-                    j.ping();
-                    return j;
-                } catch (RuntimeException e) {
-                    j.close();
-                    throw e;
-                }
-            } catch (RuntimeException e) {
-                throw new CheckError("cannot reach the " + what + " " + at + ": " + Cli.reason(e));
-            }
         }
 
         private int check(Jedis m, Jedis r, Map<String, Object> report, PrintWriter out) {
