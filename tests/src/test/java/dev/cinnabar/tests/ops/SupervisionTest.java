@@ -33,6 +33,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SupervisionTest {
     private static List<String> run(List<String> server, Path sock, List<String> args) throws Exception {
+        int port = Ports.free();
+        List<String> cmd = new ArrayList<>(server);
+        cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", sock.getParent().toString()));
+        cmd.addAll(args);
+        return notifications(cmd, port, sock);
+    }
+
+    /**
+     * Runs the server command with NOTIFY_SOCKET set to a socket at sock (as systemd runs a
+     * Type=notify unit) until READY=1, then SHUTDOWN NOSAVE on the port: the messages received,
+     * INFO's process_supervised line after READY=1, and the message that came with the shutdown.
+     */
+    static List<String> notifications(List<String> cmd, int port, Path sock) throws Exception {
         LinkedBlockingQueue<String> got = new LinkedBlockingQueue<>();
         EventLoopGroup g = new EpollEventLoopGroup(1);
         try {
@@ -43,11 +57,6 @@ class SupervisionTest {
                             got.add(p.content().toString(StandardCharsets.UTF_8));
                         }
                     }).bind(new DomainSocketAddress(sock.toString())).sync().channel();
-            int port = Ports.free();
-            List<String> cmd = new ArrayList<>(server);
-            cmd.addAll(List.of("--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--dir", sock.getParent().toString()));
-            cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(sock.resolveSibling("server-" + port + ".log").toFile());
             pb.environment().put("NOTIFY_SOCKET", sock.toString());
