@@ -825,7 +825,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      */
     private void flushAfterAof() {
         long need = needs;
-        if (barrier.passed(need)) {
+        if (barrier.passed(need) || !AofBarrier.waits(client)) { // a replica's stream does not wait
             ctx.flush();
             written();
             return;

@@ -204,6 +204,72 @@ class AofDurabilityTest {
     }
 
     /**
+     * The group commit under many clients: 24 connections INCR one counter and RPUSH to one list
+     * with appendfsync always (so most groups hold commands of several clients, and commands run
+     * while a group's fsync is in flight), and the server is killed at random moments. An INCR
+     * acknowledged with the value v means the reloaded counter is at least v; an RPUSH
+     * acknowledged with the length n means the reloaded list has at least n elements and holds
+     * the pushed one.
+     */
+    @Test
+    void manyClientsAcknowledgedIncrAndRpushSurviveKillsAtRandomMoments() throws Exception {
+        Random rnd = new Random(13);
+        int clients = 24;
+        int trials = 8;
+        AtomicLong maxIncr = new AtomicLong();
+        AtomicLong maxLength = new AtomicLong();
+        ConcurrentLinkedQueue<String> pushed = new ConcurrentLinkedQueue<>();
+        for (int t = 0; t <= trials; t++) {
+            startServer("always");
+            if (t > 0) {
+                try (RespClient c = new RespClient("127.0.0.1", port, 30_000)) {
+                    dev.cinnabar.testkit.Resp counter = c.call("GET", "counter");
+                    long value = counter instanceof dev.cinnabar.testkit.Resp.Null ? 0 : Long.parseLong(counter.asText());
+                    assertThat(value).as("trial " + t + ": the counter holds every acknowledged INCR")
+                            .isGreaterThanOrEqualTo(maxIncr.get());
+                    List<String> list = ((dev.cinnabar.testkit.Resp.Agg) c.call("LRANGE", "list", "0", "-1")).items()
+                            .stream().map(dev.cinnabar.testkit.Resp::asText).toList();
+                    assertThat((long) list.size()).as("trial " + t + ": the list holds every acknowledged RPUSH")
+                            .isGreaterThanOrEqualTo(maxLength.get());
+                    assertThat(new java.util.HashSet<>(list)).as("acknowledged elements").containsAll(pushed);
+                }
+            }
+            if (t == trials) {
+                break;
+            }
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < clients; w++) {
+                String id = t + ":" + w;
+                Thread th = new Thread(() -> {
+                    try (RespClient c = new RespClient("127.0.0.1", port, 5000)) {
+                        for (long i = 0; !stop.get(); i++) {
+                            long v = Long.parseLong(c.call("INCR", "counter").asText());
+                            maxIncr.accumulateAndGet(v, Math::max);
+                            String element = id + ":" + i;
+                            long n = Long.parseLong(c.call("RPUSH", "list", element).asText());
+                            maxLength.accumulateAndGet(n, Math::max);
+                            pushed.add(element);
+                        }
+                    } catch (RuntimeException e) {
+                        // the server was killed: this client's last request got no reply
+                    }
+                }, "writer-" + w);
+                th.start();
+                writers.add(th);
+            }
+            Thread.sleep(200 + rnd.nextInt(400));
+            process.destroyForcibly(); // SIGKILL
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            stop.set(true);
+            for (Thread th : writers) {
+                th.join(10_000);
+            }
+        }
+        assertThat(maxIncr.get()).as("INCRs acknowledged over all trials").isGreaterThan(100);
+    }
+
+    /**
      * The delivery path: a client served by another client's write (BLMOVE served by LPUSH, on
      * another event loop) hears of the move only once it is in the file. DEBUG AOF-FLUSH-SLEEP
      * holds the AOF write for 2 s; the server is killed the moment the reply arrives, so a reply

@@ -36,11 +36,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batch that produced it (Redis's beforeSleep), so before any reply of that batch reaches a client:
  *
  * <ul>
- *   <li>{@code appendfsync always}: the write is followed by fdatasync, once per batch (a pipeline
- *       of 16 commands costs one fsync, as in Redis one per event-loop iteration). A failed write
- *       or fsync stops the server, as Redis exits: an acknowledged write must be on disk. Output
- *       that does not pass this release (a delivery to another connection, a batch whose
- *       before-sleep work is held) waits for the write through {@link AofBarrier}.</li>
+ *   <li>{@code appendfsync always}: a group commit ({@link AofGroupCommit}): the write is followed
+ *       by an fdatasync on a thread of its own, off the execution lock; commands executed while it
+ *       runs, by any client, wait in the buffer and go as the next group, one write and one fsync
+ *       for all of them (Redis: one per event-loop iteration). Every reply and every delivery to
+ *       another connection waits for the fsync that covers what it follows ({@link AofBarrier});
+ *       the replication stream does not. A failed write or fsync stops the server, as Redis
+ *       exits: an acknowledged write must be on disk. Rare flushes that must be complete at once
+ *       (a rewrite's start, appendonly no, DEBUG LOADAOF, SHUTDOWN) write and fsync under the
+ *       lock.</li>
  *   <li>{@code everysec}: a background thread (Redis's bio) fsyncs at most once per second; while
  *       an fsync is still running a write is postponed up to 2 seconds, then done anyway and
  *       counted in aof_delayed_fsync.</li>
@@ -96,6 +100,8 @@ public final class Aof {
     private volatile long flushSleepMicros;
     /** Replies wait for the write (and fsync) of the commands they follow, with always (see AofBarrier). */
     private final AofBarrier barrier;
+    /** appendfsync always: the fsync off the lock, one per group of commands. */
+    final AofGroupCommit group;
 
     /** Redis's bio thread for AOF fsyncs (and closing a replaced file after its fsync). */
     private final ExecutorService bio;
@@ -116,6 +122,7 @@ public final class Aof {
     private Aof(ServerContext server, AofBarrier barrier) {
         this.server = server;
         this.barrier = barrier;
+        this.group = new AofGroupCommit(server, barrier, this);
         this.bio = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cinnabar-aof-fsync");
             t.setDaemon(true);
@@ -143,6 +150,7 @@ public final class Aof {
             ctx.config().implemented(d);
         }
         ctx.config().entry("appendonly").onApply(v -> aof.appendonlyChanged((Boolean) v));
+        ctx.config().entry("appendfsync").onApply(v -> aof.fsyncPolicyChanged());
         ctx.config().entry("aof-disable-auto-gc").onApply(v -> {
             if (!((Boolean) v) && aof.state != State.OFF) {
                 aof.deleteHistoryFiles();
@@ -264,7 +272,10 @@ public final class Aof {
 
     /**
      * Redis's flushAppendOnlyFile: writes the buffer to the file and fsyncs per the policy.
-     * {@code force} writes even while an everysec fsync is still running.
+     * {@code force} writes even while an everysec fsync is still running, and with always fsyncs
+     * here, under the lock, everything written so far (the file may be switched or closed next).
+     * Without {@code force}, always writes only when no group is in flight and leaves the fsync
+     * to the group commit.
      */
     void flush(boolean force) {
         if (fd == null) {
@@ -273,6 +284,10 @@ public final class Aof {
         long now = nowSeconds();
         boolean everysec = "everysec".equals(fsyncPolicy());
         boolean always = "always".equals(fsyncPolicy());
+        boolean grouped = always && !force && !stopping;
+        if (grouped && group.inFlight()) {
+            return; // these commands join the next group, written when the fsync in flight ends
+        }
         boolean syncInProgress = false;
         if (buf.length() == 0) {
             // everysec also fsyncs what an earlier write left unsynced once the second has passed
@@ -281,6 +296,8 @@ public final class Aof {
             }
             if (!always) {
                 barrier.reached(); // the policy changed from always: nothing is promised any more
+            } else if (force && !barrier.passed(barrier.position())) {
+                syncNow(); // a group's fsync is in flight: its file is complete before it changes
             }
             return;
         }
@@ -362,9 +379,33 @@ public final class Aof {
         currentSize += written;
         lastIncrSize += written;
         buf.clear();
+        if (grouped && !fsyncSkippedOnRewrite()) {
+            fsyncOffset = currentSize;
+            lastFsyncSec = now;
+            group.start(fd);
+            return;
+        }
         if (fsyncPerPolicy(now, always, everysec, syncInProgress)) {
             barrier.reached();
         }
+    }
+
+    /** Under the lock: a group's fsync ended; what joined it meanwhile is written as the next group. */
+    void groupEnded() {
+        if (state != State.OFF && buf.length() > 0 && "always".equals(fsyncPolicy())) {
+            flush(false);
+        }
+    }
+
+    /** Under the lock: fsyncs what was written, now; with always its replies go (a failure stops the server). */
+    void syncNow() {
+        if (fd != null && fsyncPerPolicy(nowSeconds(), true, false, false)) {
+            barrier.reached();
+        }
+    }
+
+    private boolean fsyncSkippedOnRewrite() {
+        return bool("no-appendfsync-on-rewrite") && (rewrite != null || Persistence.of(server).childActive());
     }
 
     /** Replies waiting for the AOF go without it (the buffer was dropped with nothing promised). */
@@ -394,7 +435,7 @@ public final class Aof {
 
     /** False when an fsync that always needs failed (the server is stopping). */
     private boolean fsyncPerPolicy(long now, boolean always, boolean everysec, boolean syncInProgress) {
-        if (bool("no-appendfsync-on-rewrite") && (rewrite != null || Persistence.of(server).childActive())) {
+        if (fsyncSkippedOnRewrite()) {
             return true; // the user's choice: replies go once written, as Redis's
         }
         if (always || stopping) {
@@ -422,7 +463,8 @@ public final class Aof {
         return true;
     }
 
-    private void fatal(String what) {
+    /** Under the lock: the AOF cannot keep its promise; the server stops (nothing waiting is sent). */
+    void fatal(String what) {
         state = State.OFF; // nothing more is acknowledged through this file
         removeSink();
         Crash.of(server).threadDied(what, null);
@@ -755,6 +797,16 @@ public final class Aof {
             r.abort();
         }
         buf.clear();
+    }
+
+    /**
+     * CONFIG SET appendfsync: leaving always ends its promise at once, so replies waiting for a
+     * group in flight go now (its fsync still ends normally; a failure of it is then only logged).
+     */
+    private void fsyncPolicyChanged() {
+        if (!"always".equals(fsyncPolicy())) {
+            barrier.reached();
+        }
     }
 
     // ------------------------------------------------------------------ cron, shutdown
