@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "cinnabar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         description = "Operate Cinnabar (and Redis) instances: create, start, stop, status, monitor.",
-        subcommands = {Instances.class, Monitor.class, Replication.class, Failover.class, Systemd.class, CommandLine.HelpCommand.class})
+        subcommands = {Instances.class, Monitor.class, Replication.class, Failover.class, Systemd.class, Exporter.class, CommandLine.HelpCommand.class})
 public final class Cli {
     /** Runs the tool with the given output streams; returns its exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {

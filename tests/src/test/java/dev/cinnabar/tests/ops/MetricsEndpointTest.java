@@ -92,7 +92,7 @@ class MetricsEndpointTest {
     }
 
     /** What prometheus-redis-exporter reports about the server on the port (one scrape). */
-    private static String exporterScrape(int redisPort) throws Exception {
+    static String exporterScrape(int redisPort) throws Exception {
         String exe = Tools.require("prometheus-redis-exporter");
         int web = Ports.free();
         Process p = new ProcessBuilder(exe, "--redis.addr", "redis://127.0.0.1:" + redisPort, "--web.listen-address",
@@ -145,7 +145,7 @@ class MetricsEndpointTest {
     }
 
     /** Traffic that makes every family appear: hits, misses, an error, expiring keys in two databases. */
-    private static void traffic(RespClient c) {
+    static void traffic(RespClient c) {
         c.call("SET", "a", "1");
         c.call("SET", "t", "1", "EX", "1000");
         c.call("GET", "a");
