@@ -62,8 +62,9 @@ import java.util.function.Consumer;
  * </ul>
  * While not {@code LOOP}, and while the client is blocked (BLPOP...) or postponed by CLIENT PAUSE,
  * the loop keeps reading (a disconnect must be noticed) but parses and runs nothing, within the
- * query buffer limit. Hence, per connection, every request is executed once, in order, and
- * answered once, in order: a request leaves the batch only by being run by its single owner.
+ * query buffer limit. Hence, per connection, every request is executed at most once, in order,
+ * and answered once, in order: a request leaves the batch only by being run by its single owner,
+ * or dropped by it once nothing more of the client may run (below).
  *
  * <p>Messages from other clients' commands ({@link #deliver}) are encoded under the execution lock
  * into this connection's pending buffer (guarded by its own small monitor, never by the execution
@@ -79,10 +80,23 @@ import java.util.function.Consumer;
  * bounded by client-query-buffer-limit; malformed input gets Redis's protocol error and the
  * connection is closed after the reply.
  *
- * <p>Closing: the session's clean-up (registry, pub/sub, blocking, WATCH, tracking) needs the
- * execution lock; the loop hands it to {@link ExecutionLock#runLocked}, which runs it at once if
- * the lock is free or by the lock's holder on release. CLIENT REPLY OFF/SKIP: the replies a command
- * wrote are cut from the buffer (a writer-index reset, no copy).
+ * <p><b>Closing.</b> Redis runs every complete request of its query buffer before its next read
+ * finds the EOF, so a client that sends and closes at once has all it sent executed. Here a batch
+ * may still be waiting for the lock, or be on the script thread, when the EOF arrives; so the
+ * peer's close (EOF, or a read error) only marks the connection {@link #gone}: the batch goes on
+ * with its owner as if nothing happened, the complete requests still in the input are parsed and
+ * run when the loop has the batch back, all with their replies dropped, and the session is
+ * {@link #finish finished} once the loop holds the batch and nothing of it can run any more. The
+ * clean-up thus always follows the last request (which needs the live session: its db, its MULTI
+ * state). What does not run, as in Redis: the requests behind a blocking command (BLPOP, WAIT...)
+ * or a pause (the client is blocked when the EOF comes: the clean-up cancels the wait), an
+ * incomplete last request, and everything of a client the server closes ({@link #closing}: CLIENT
+ * KILL, output, query buffer or heap limits, eviction, QUIT or a protocol error once answered),
+ * whose batch each owner drops when it next holds it. The clean-up (registry, pub/sub, blocking,
+ * WATCH, MULTI, tracking) needs the execution lock; the loop hands it to
+ * {@link ExecutionLock#runLocked}, which runs it at once if the lock is free or by the lock's
+ * holder on release. CLIENT REPLY OFF/SKIP: the replies a command wrote are cut from the buffer
+ * (a writer-index reset, no copy).
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter implements Connection, ExecutionLock.Waiter {
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -142,7 +156,18 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private Channel channel;
     private Client client;
     private ByteBuf cumulation;
+    /**
+     * Nothing more of this connection runs: closed by the server (CLIENT KILL, an output, query
+     * buffer or heap limit, eviction, after a reply with closeAfterReply), or finished.
+     */
     private volatile boolean closing;
+    /**
+     * The peer has closed the connection: nothing can be written any more (replies are dropped),
+     * but the requests already read still run, once, in order; then {@link #finish}.
+     */
+    private volatile boolean gone;
+    /** {@link #finish} has run (loop thread). */
+    private boolean finished;
     /** True while this connection runs its own batch (under the lock). */
     private boolean inBatch;
     /** When pending output went over the soft limit (ms), 0 when under it. */
@@ -216,10 +241,31 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (client != null && !closing) {
+            // The peer closed (EOF or a read error): what it sent before still runs, as Redis runs
+            // its whole query buffer before it reads the EOF; finish() follows the last request.
+            gone = true;
+            idle();
+        } else {
+            finish(); // closed by the server: nothing more runs
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /**
+     * The end of the session (loop thread), once: nothing more runs; the clean-up goes to the lock
+     * (never waited for here: a busy script may hold it for long) and the input is released. After
+     * a peer's close it is called when the loop has the batch back and nothing of it can run any
+     * more (all run, or held behind a blocking command or a pause, which are cancelled); after
+     * the server's close, at once: a batch away or waiting is then dropped by its owner.
+     */
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
         closing = true;
-        Client c = client;
-        if (c != null) {
-            // never wait for the lock here: a busy script may hold it for long
+        if (client != null) {
             server.lock().runLocked(this::cleanUp);
         }
         if (cumulation != null) {
@@ -228,7 +274,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
         forgetInput();
         if (owner.get() == LOOP) {
-            batch.clear(); // else its owner (the away thread, or whoever claims the waiter) drops it
+            batch.clear();
         }
         synchronized (pendingLock) {
             if (pending != null) {
@@ -236,7 +282,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 pending = null;
             }
         }
-        ctx.fireChannelInactive();
     }
 
     /** The session's clean-up, once (under the lock): registry, memory accounting, features' state. */
@@ -552,6 +597,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 runningQbuf = wireLeft;
                 server.dispatcher().call(client);
                 runningQbuf = 0;
+                if (gone) {
+                    writer.target().clear(); // nobody to read it: a long pipeline keeps no replies
+                }
                 if (i > from && heapGuard != null && writer.target().readableBytes() > heapGuard.batchReplyCap()) {
                     server.log().warning("Closing client whose pipelined replies would exhaust the heap (over "
                             + heapGuard.batchReplyCap() + " bytes in one batch, heap-safety-margin): "
@@ -803,6 +851,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             server.lock().runLocked(() -> server.clients().resumes().done(this,
                     held ? () -> execute(this::releaseFlush) : null));
         }
+        if (gone) {
+            finish(); // the peer closed and what it sent has run (or is held behind a block: cancelled)
+        }
     }
 
     /**
@@ -898,8 +949,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (batchOut == out) {
             batchOut = null;
         }
-        if (closing) {
-            out.release(); // closed meanwhile (output limit, eviction, kill): its replies are dropped
+        if (closing || gone) {
+            out.release(); // closed meanwhile (output limit, eviction, kill, the peer): replies dropped
             return;
         }
         if (out.isReadable()) {
@@ -1002,8 +1053,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 where.append(i == 0 ? " at " : " < ").append(frames[i]);
             }
             server.log().warning("Closing client " + peerAddress() + " after an internal error: " + cause + where);
+            closing = true; // the server closes it: nothing more of it runs
         }
-        ctx.close();
+        ctx.close(); // a read error (reset by peer) is a peer's close: what was read runs
     }
 
     private void closeNow() {
@@ -1052,8 +1104,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void close() {
+        closing = true; // at once, from any thread: a peer's close arriving first must not run more
         if (channel.eventLoop().inEventLoop()) {
-            closing = true;
             channel.close(); // what was not flushed is dropped, as Redis's freeClient drops it
         } else {
             channel.eventLoop().execute(this::close);
@@ -1076,7 +1128,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void deliver(Consumer<Reply> message) {
-        if (closing) {
+        if (closing || gone) {
             return;
         }
         if (inBatch) {
@@ -1145,7 +1197,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (need > needs) {
             needs = need;
         }
-        if (closing) {
+        if (closing || gone) {
             buf.release();
             return false;
         }
