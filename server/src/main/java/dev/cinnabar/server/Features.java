@@ -17,7 +17,8 @@ final class Features {
         dev.cinnabar.server.command.list.ListCommands.install(ctx, cron); // lists, hashes, blocking
         dev.cinnabar.server.propagate.Propagator.install(ctx); // expired keys propagate as DEL/UNLINK
         cron.add(now -> {
-            ctx.keyspace().databasesCron(ctx.config().hz, ctx.config().activeExpireEffort);
+            ctx.keyspace().databasesCron(cron.hz(), ctx.config().activeExpireEffort,
+                    "yes".equals(ctx.config().get("activerehashing")));
             long micros = ctx.keyspace().activeExpire().lastCycleMicros();
             if (micros >= 0) {
                 dev.cinnabar.server.command.server.LatencyMonitor.addSampleIfNeeded(ctx, "expire-cycle", micros / 1000);

@@ -79,6 +79,14 @@ public final class Log {
         return pid + ":" + role + " " + LocalDateTime.now().format(FMT) + " " + MARKS[level] + " " + msg;
     }
 
+    /**
+     * A line written from a signal handler, in Redis's format for those (no role, date or level
+     * mark): {@code pid:signal-handler (unix time) message}. Always written, as Redis's are.
+     */
+    public void fromSignalHandler(String msg) {
+        raw(PID + ":signal-handler (" + System.currentTimeMillis() / 1000 + ") " + msg);
+    }
+
     /** Writes a raw line (used for the start-up banner and fatal config errors). */
     public synchronized void raw(String text) {
         PrintStream p = stream();

@@ -68,12 +68,14 @@ public final class Main {
         }
         CinnabarServer server = l.server();
         Log log = server.context().log();
+        new SignalShutdown(server).install();
+        // other ways the JVM is asked to stop (SIGHUP, SIGQUIT is a thread dump): still a final save
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!server.isClosed()) {
-                log.warning("Received SIGTERM scheduling shutdown...");
+                log.warning("Received shutdown signal, scheduling shutdown...");
                 stopWithFinalSave(server);
             }
-        }, "cinnabar-sigterm"));
+        }, "cinnabar-shutdown-hook"));
         Thread.currentThread().join();
     }
 

@@ -28,6 +28,12 @@ public final class ServerCron implements AutoCloseable {
     private volatile boolean stopped;
     /** DEBUG PAUSE-CRON: cycles keep their schedule but do no work. */
     private volatile boolean paused;
+    /** The frequency in use: hz, raised by dynamic-hz while many clients are connected (INFO's hz). */
+    private volatile int hz;
+    /** Redis's MAX_CLIENTS_PER_CLOCK_TICK: dynamic-hz doubles hz until each tick serves at most this many. */
+    static final int MAX_CLIENTS_PER_TICK = 200;
+    /** Redis's CONFIG_MAX_HZ. */
+    static final int MAX_HZ = 500;
 
     public ServerCron(ServerContext server) {
         this.server = server;
@@ -43,6 +49,31 @@ public final class ServerCron implements AutoCloseable {
             s.inputKbps.sample(s.netInputBytes.get(), now);
             s.outputKbps.sample(s.netOutputBytes.get(), now);
         });
+    }
+
+    /** The frequency the cron runs at now (INFO hz; configured_hz is the hz directive). */
+    public int hz() {
+        int h = hz;
+        return h > 0 ? h : Math.max(1, server.config().hz);
+    }
+
+    /**
+     * The frequency for the next cycles, as Redis's serverCron computes it: the configured hz,
+     * doubled while connected clients divided by hz exceed {@value #MAX_CLIENTS_PER_TICK} when
+     * dynamic-hz is yes, never above {@value #MAX_HZ}.
+     */
+    static int effectiveHz(int configured, boolean dynamic, int clients) {
+        int h = Math.max(1, configured);
+        if (dynamic) {
+            while (clients / h > MAX_CLIENTS_PER_TICK) {
+                h *= 2;
+                if (h > MAX_HZ) {
+                    h = MAX_HZ;
+                    break;
+                }
+            }
+        }
+        return h;
     }
 
     public void add(Task t) {
@@ -66,9 +97,8 @@ public final class ServerCron implements AutoCloseable {
         if (stopped) {
             return;
         }
-        int hz = Math.max(1, server.config().hz);
         try {
-            timer.schedule(this::tick, 1000L / hz, TimeUnit.MILLISECONDS);
+            timer.schedule(this::tick, 1000L / hz(), TimeUnit.MILLISECONDS);
         } catch (Throwable e) {
             if (!stopped) {
                 Crash.of(server).threadDied("the cron could not schedule its next cycle", e);
@@ -85,6 +115,7 @@ public final class ServerCron implements AutoCloseable {
         try {
             server.lock().lock();
             try {
+                hz = effectiveHz(server.config().hz, server.config().dynamicHz, server.clients().size());
                 server.updateCachedTime();
                 long now = server.now();
                 for (Task t : tasks) {

@@ -51,6 +51,8 @@ public final class ConfigEntry {
     private Applier applier;
     private Supplier<String> getter;
     private boolean implemented;
+    /** Why the directive has no effect here although Redis has one, or null (see {@link #noEffect}). */
+    private String noEffectReason;
     /** Run after a value is applied at run time (CONFIG SET), e.g. to rebind listeners. */
     private final List<Applier> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -90,6 +92,20 @@ public final class ConfigEntry {
 
     void markImplemented() {
         this.implemented = true;
+    }
+
+    void markNoEffect(String reason) {
+        this.implemented = true;
+        this.noEffectReason = reason;
+    }
+
+    /**
+     * Non-null for a directive that is accepted and reported but, by design, changes nothing here,
+     * as on a Redis built without the feature (jemalloc, CPU affinity...): the reason, for
+     * docs/compatibility.md. Such a directive counts as implemented: there is nothing left to build.
+     */
+    public String noEffect() {
+        return noEffectReason;
     }
 
     public String name() {

@@ -39,6 +39,13 @@ final class Defaults {
         c.string("loglevel", v -> c.loglevel = v, () -> c.loglevel);
         c.string("pidfile", v -> c.pidfile = v, () -> c.pidfile);
         c.bool("daemonize", v -> c.daemonize = v, () -> c.daemonize);
+        // read by Main's signal handlers and SHUTDOWN (command.server.ServerCommands)
+        c.special("shutdown-on-sigterm", ShutdownFlags::parse, v -> c.shutdownOnSigterm = (Integer) v,
+                () -> ShutdownFlags.format(c.shutdownOnSigterm), true);
+        c.special("shutdown-on-sigint", ShutdownFlags::parse, v -> c.shutdownOnSigint = (Integer) v,
+                () -> ShutdownFlags.format(c.shutdownOnSigint), true);
+        c.integer("shutdown-timeout", v -> c.shutdownTimeout = (int) Math.min(Integer.MAX_VALUE, v),
+                () -> (long) c.shutdownTimeout);
         c.bool("always-show-logo", v -> c.alwaysShowLogo = v, () -> c.alwaysShowLogo); // read by Main
         c.string("enable-debug-command", v -> c.enableDebugCommand = v, () -> c.enableDebugCommand);
         c.string("enable-protected-configs", v -> c.enableProtectedConfigs = v, () -> c.enableProtectedConfigs);
@@ -54,7 +61,8 @@ final class Defaults {
         // read by the active expiry cron (Features), the set and sorted set encodings, keyspace
         // notifications and client tracking
         c.integer("active-expire-effort", v -> c.activeExpireEffort = v.intValue(), () -> (long) c.activeExpireEffort);
-        plannedBool(c, "dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz);
+        c.bool("dynamic-hz", v -> c.dynamicHz = v, () -> c.dynamicHz); // read by ServerCron
+        c.implemented("activerehashing"); // read by the cron's databasesCron (Features)
         // read by memory.Eviction
         c.integer("maxmemory", v -> c.maxmemory = v, () -> c.maxmemory);
         // read by session.ClientMemory (client eviction)
@@ -126,16 +134,60 @@ final class Defaults {
         // copied to the keyspace's LFU counter by ConfigCommands.installLfu
         c.integer("lfu-log-factor", v -> c.lfuLogFactor = v.intValue(), () -> (long) c.lfuLogFactor);
         c.integer("lfu-decay-time", v -> c.lfuDecayTime = v.intValue(), () -> (long) c.lfuDecayTime);
+        platform(c);
     }
+
+    /**
+     * Directives about the allocator, the kernel or native threads. Each behaves as on a Redis
+     * built without the feature (Debian's redis-server 7.0.15, for one, has no active defrag):
+     * activedefrag is refused with Redis's text, the others are kept and reported and change
+     * nothing, for the reason given (docs/compatibility.md prints it).
+     */
+    private static void platform(ServerConfig c) {
+        ConfigEntry defrag = c.entry("activedefrag");
+        defrag.bind(args -> {
+            if (ServerConfig.parseBool(ServerConfig.single(args))) {
+                throw new ConfigException(ACTIVE_DEFRAG_UNAVAILABLE);
+            }
+            return Boolean.FALSE;
+        }, v -> { }, () -> "no", true);
+        String noDefrag = "tunes active defragmentation, which cannot be enabled (activedefrag is refused as Redis "
+                + "refuses it without its patched jemalloc): the JVM's compacting collector defragments the heap";
+        for (String d : List.of("active-defrag-cycle-max", "active-defrag-cycle-min", "active-defrag-ignore-bytes",
+                "active-defrag-max-scan-fields", "active-defrag-threshold-lower", "active-defrag-threshold-upper")) {
+            c.noEffect(d, noDefrag);
+        }
+        c.noEffect("jemalloc-bg-thread", "as Redis built with another allocator than jemalloc: the JVM's collector "
+                + "frees memory on its own threads");
+        c.noEffect("disable-thp", "as Redis on a kernel without transparent huge pages: Redis turns them off for its "
+                + "process to keep fork's copy-on-write small, and Cinnabar never forks (the JVM uses huge pages only "
+                + "when started with -XX:+UseTransparentHugePages)");
+        String cpus = "as Redis built without CPU affinity support (non-Linux/BSD builds): a JVM cannot pin its own "
+                + "threads; pin the whole process instead (taskset -c LIST, systemd's CPUAffinity=)";
+        for (String d : List.of("server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist")) {
+            c.noEffect(d, cpus);
+        }
+        c.noEffect("socket-mark-id", "as Redis on a platform without SO_MARK: the JVM's socket API cannot mark "
+                + "sockets; mark the process's traffic with a cgroup or an nftables rule instead");
+        c.noEffect("ignore-warnings", "the only warning Redis 7.0 lets it silence, ARM64-COW-BUG, is a kernel bug "
+                + "in fork's copy-on-write on arm64, checked at start-up; Cinnabar never forks, so it never warns");
+        c.noEffect("crash-memcheck-enabled", "as Redis without /proc/self/maps support: Redis tests its memory after "
+                + "a crash by signal (SIGSEGV, SIGBUS); a JVM reports such faults itself (hs_err file)");
+        c.noEffect("io-threads-do-reads", "every connection's reads and parsing always run on its I/O thread "
+                + "(Netty's event loops), so the behaviour is that of yes; the reply and every result are the same");
+        // read by replication.Replication's INFO replication (slave_priority, replica_announced), as Redis uses them
+        c.implemented("replica-priority");
+        c.implemented("replica-announced");
+    }
+
+    /** Redis's text when activedefrag is turned on in a build without its jemalloc (config.c). */
+    static final String ACTIVE_DEFRAG_UNAVAILABLE = "Active defragmentation cannot be enabled: it requires a Redis "
+            + "server compiled with a modified Jemalloc like the one shipped by default with the Redis source "
+            + "distribution";
 
     private static void planned(ServerConfig c, String name, Consumer<Long> set, Supplier<Long> get) {
         ConfigEntry e = c.entry(name);
         e.bind(ServerConfig.parserFor(e), v -> set.accept((Long) v), () -> ServerConfig.format(e, get.get()), false);
-    }
-
-    private static void plannedBool(ServerConfig c, String name, Consumer<Boolean> set, Supplier<Boolean> get) {
-        ConfigEntry e = c.entry(name);
-        e.bind(ServerConfig.parserFor(e), v -> set.accept((Boolean) v), () -> get.get() ? "yes" : "no", false);
     }
 
     private static void plannedString(ServerConfig c, String name, Consumer<String> set, Supplier<String> get) {
@@ -160,7 +212,8 @@ final class Defaults {
 
         /** Directives whose CONFIG SET value is split on spaces into several arguments. */
         static final List<String> MULTI_ARG = List.of("save", "bind", "client-output-buffer-limit",
-                "oom-score-adj-values", "latency-tracking-info-percentiles", "replicaof");
+                "oom-score-adj-values", "latency-tracking-info-percentiles", "replicaof", "shutdown-on-sigterm",
+                "shutdown-on-sigint");
 
         static Object parseBind(List<String> args) throws ConfigException {
             List<String> l = new ArrayList<>();

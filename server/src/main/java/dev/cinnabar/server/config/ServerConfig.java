@@ -63,6 +63,11 @@ public final class ServerConfig {
     public volatile String loglevel = "notice";
     public volatile String pidfile = "";
     public volatile boolean daemonize = false;
+    /** shutdown-on-sigterm / shutdown-on-sigint: {@link ShutdownFlags} bits (0: default). */
+    public volatile int shutdownOnSigterm = 0;
+    public volatile int shutdownOnSigint = 0;
+    /** shutdown-timeout: seconds a shutdown waits for lagging replicas (0: no wait). */
+    public volatile int shutdownTimeout = 10;
     /** Print the start-up banner even when the log is not a terminal. */
     public volatile boolean alwaysShowLogo = false;
     public volatile long maxmemory = 0;
@@ -169,7 +174,7 @@ public final class ServerConfig {
                         .replace('-', '_'));
                 List<String> values = new ArrayList<>();
                 n.path("values").forEach(v -> values.add(v.asText()));
-                boolean multi = type == ConfigEntry.Type.SPECIAL && Defaults.Specials.MULTI_ARG.contains(name);
+                boolean multi = Defaults.Specials.MULTI_ARG.contains(name);
                 ConfigEntry e = new ConfigEntry(name, aliases, type, n.get("mutable").asBoolean(),
                         n.get("protected").asBoolean(), n.get("hidden").asBoolean(), n.path("min").asLong(0),
                         n.path("max").asLong(0), values, n.get("default").asText(), multi);
@@ -240,6 +245,18 @@ public final class ServerConfig {
             throw new IllegalArgumentException("unknown directive " + name);
         }
         e.markImplemented();
+    }
+
+    /**
+     * Marks a directive that has no effect here by design, as on a Redis built without the
+     * feature, with the reason (docs/compatibility.md prints it).
+     */
+    public void noEffect(String name, String reason) {
+        ConfigEntry e = entries.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown directive " + name);
+        }
+        e.markNoEffect(reason);
     }
 
     /** True when the directive's behaviour exists ("user": the ACL feature applies user lines). */

@@ -51,12 +51,12 @@ public final class ActiveExpire {
     }
 
     /** One cron tick of database maintenance: the expire cycle, then dict resizing and rehashing. */
-    public void databasesCron(int hz, int effort) {
+    public void databasesCron(int hz, int effort, boolean activeRehashing) {
         lastCycleMicros = -1;
         if (enabled && !ks.hooks.isReplica() && !ks.hooks.expiryPaused() && !ks.hooks.loading()) {
             cycle(hz, effort);
         }
-        resizeAndRehash();
+        resizeAndRehash(activeRehashing);
     }
 
     /**
@@ -141,9 +141,9 @@ public final class ActiveExpire {
 
     /**
      * Shrinks dicts that fell under 10% fill (16 databases per tick, round robin) and spends up
-     * to 1 ms moving buckets of the first database found rehashing.
+     * to 1 ms moving buckets of the first database found rehashing (only with activerehashing).
      */
-    void resizeAndRehash() {
+    void resizeAndRehash(boolean activeRehashing) {
         int dbs = ks.count();
         int perCall = Math.min(DBS_PER_CALL, dbs);
         for (int j = 0; j < perCall; j++) {
@@ -152,7 +152,7 @@ public final class ActiveExpire {
             db.keys.shrinkIfNeeded();
             db.expires.shrinkIfNeeded();
         }
-        for (int j = 0; j < perCall; j++) {
+        for (int j = 0; j < perCall && activeRehashing; j++) {
             Db db = ks.db(rehashDb);
             if (db.keys.isRehashing() || db.expires.isRehashing()) {
                 long start = System.nanoTime();

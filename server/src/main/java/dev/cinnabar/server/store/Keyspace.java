@@ -70,7 +70,15 @@ public final class Keyspace {
      * rehash dicts.
      */
     public void databasesCron(int hz, int activeExpireEffort) {
-        activeExpire.databasesCron(hz, activeExpireEffort);
+        databasesCron(hz, activeExpireEffort, true);
+    }
+
+    /**
+     * Same, with activerehashing: when false, a dict that started to rehash only advances as
+     * commands touch it (each lookup, insert or delete moves a bucket), as in Redis.
+     */
+    public void databasesCron(int hz, int activeExpireEffort, boolean activeRehashing) {
+        activeExpire.databasesCron(hz, activeExpireEffort, activeRehashing);
     }
 
     public long now() {

@@ -77,7 +77,8 @@ public final class CompatibilityReport {
         out.append("\n## Configuration directives\n\n");
         out.append("\"implemented\": the directive's behaviour exists. \"accepted\": the value is parsed, validated, ")
                 .append("kept and reported by CONFIG GET (so stock redis.conf files load), and start-up logs that its ")
-                .append("behaviour is not built yet.\n\n| directive | status | default |\n|---|---|---|\n");
+                .append("behaviour is not built yet. \"no effect here\": accepted and reported, and by design changes ")
+                .append("nothing, as on a Redis built without the feature; the reason follows.\n\n| directive | status | default |\n|---|---|---|\n");
         Map<String, ConfigEntry> sorted = new TreeMap<>();
         for (ConfigEntry ce : ctx.config().entries()) {
             sorted.put(ce.name(), ce);
@@ -86,7 +87,9 @@ public final class CompatibilityReport {
         for (ConfigEntry ce : sorted.values()) {
             impl += ce.implemented() ? 1 : 0;
             String def = ce.defaultValue() == null ? "" : ce.defaultValue().replace("|", "\\|");
-            out.append("| ").append(ce.name()).append(" | ").append(ce.implemented() ? "implemented" : "accepted")
+            String status = ce.noEffect() != null ? "no effect here: " + ce.noEffect()
+                    : ce.implemented() ? "implemented" : "accepted";
+            out.append("| ").append(ce.name()).append(" | ").append(status)
                     .append(" | `").append(def).append("` |\n");
         }
         out.append("\n").append(impl).append(" of ").append(sorted.size()).append(" directives implemented.\n");

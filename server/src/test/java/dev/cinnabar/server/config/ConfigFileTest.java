@@ -171,8 +171,9 @@ class ConfigFileTest {
         assertThat(c.get("client-output-buffer-limit")).isEqualTo(
                 "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
         assertThat(c.get("auto-aof-rewrite-min-size")).isEqualTo("67108864");
-        // appendonly no asks for nothing the server lacks; activerehashing has no behaviour here
-        assertThat(cf.unbuilt().notices()).contains("activerehashing")
+        // appendonly no asks for nothing the server lacks; timeout's behaviour comes with a feature
+        // (session.ClientsCron), which a bare configuration does not install
+        assertThat(cf.unbuilt().notices()).contains("timeout")
                 .doesNotContain("port", "bind", "dir", "appendonly", "always-show-logo");
         assertThat(cf.unbuilt().warnings()).isEmpty();
     }
@@ -199,5 +200,21 @@ class ConfigFileTest {
                 .isEqualTo("\n\nhz 10\nclient-output-buffer-limit normal 0 0 0\n\n" + ConfigRewrite.MARKER
                         + "\ndir \"/data\"\nlatency-tracking-info-percentiles 50 99 99.9\n"
                         + "save 3600 1\nsave 300 100\nsave 60 10000\n");
+    }
+
+    /** Redis 7.0.15's own output for these lines (a build without active defrag, as Debian's). */
+    @Test
+    void platformAndShutdownDirectivesAsRedisReadsThem() throws Exception {
+        assertThat(fatal("activedefrag yes")).isEqualTo(fatalMessage(1, "activedefrag yes",
+                "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
+                        + "Jemalloc like the one shipped by default with the Redis source distribution"));
+        assertThat(load("activedefrag no").get("activedefrag")).isEqualTo("no");
+        ServerConfig c = load("shutdown-on-sigterm save now\nshutdown-on-sigint force\nshutdown-timeout 3\n");
+        assertThat(c.get("shutdown-on-sigterm")).isEqualTo("save now");
+        assertThat(c.shutdownOnSigterm).isEqualTo(ShutdownFlags.SAVE | ShutdownFlags.NOW);
+        assertThat(c.get("shutdown-on-sigint")).isEqualTo("force");
+        assertThat(c.shutdownTimeout).isEqualTo(3);
+        assertThat(fatal("shutdown-on-sigterm nosave save")).isEqualTo(fatalMessage(1,
+                "shutdown-on-sigterm nosave save", "shutdown options SAVE and NOSAVE can't be used simultaneously"));
     }
 }

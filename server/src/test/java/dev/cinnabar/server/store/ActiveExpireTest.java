@@ -133,4 +133,21 @@ class ActiveExpireTest {
             assertThat(db.lookupRead(k("k" + i))).isEqualTo("v");
         }
     }
+
+    /** activerehashing no: a dict that started to grow stays rehashing until commands touch it. */
+    @Test
+    void activeRehashingMovesBucketsOnlyWhenEnabled() {
+        Db db = ks.db(3);
+        for (int i = 0; !db.keys.isRehashing(); i++) {
+            db.add(k("key" + i), "v");
+        }
+        for (int i = 0; i < 20; i++) {
+            ks.databasesCron(10, 1, false);
+        }
+        assertThat(db.keys.isRehashing()).isTrue();
+        for (int i = 0; i < 20 && db.keys.isRehashing(); i++) {
+            ks.databasesCron(10, 1, true);
+        }
+        assertThat(db.keys.isRehashing()).isFalse();
+    }
 }

@@ -124,7 +124,7 @@ final class InfoCommand {
                 .add("server_time_usec", WallClock.micros(s))
                 .add("uptime_in_seconds", upSec)
                 .add("uptime_in_days", upSec / 86400)
-                .add("hz", cfg.hz)
+                .add("hz", s.cron() == null ? cfg.hz : s.cron().hz())
                 .add("configured_hz", cfg.hz)
                 .add("lru_clock", s.keyspace().lruClock())
                 .add("executable", ProcessHandle.current().info().command().orElse(""))

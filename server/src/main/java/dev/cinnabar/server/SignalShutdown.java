@@ -1,0 +1,81 @@
+package dev.cinnabar.server;
+
+import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.config.ShutdownFlags;
+import dev.cinnabar.server.persistence.Persistence;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
+
+/**
+ * SIGTERM and SIGINT as Redis 7.0 handles them (server.c's sigShutdownHandler and the shutdown
+ * its cron then performs): the signal schedules a shutdown with the flags of shutdown-on-sigterm
+ * or shutdown-on-sigint (save, nosave, now, force; "default" is none), performed like SHUTDOWN:
+ * the final save when save points exist (or save), none with nosave. When that save fails and
+ * force is not among the flags, the server logs it and keeps running, as Redis does. A second
+ * SIGINT while a shutdown is under way exits at once with status 1 ("You insist...").
+ *
+ * <p>Handled with the JVM's signal API rather than a shutdown hook because a hook cannot keep the
+ * process alive. The shutdown runs on its own thread, which takes the execution lock: a busy
+ * script delays it until the script ends or is killed, as in Redis.
+ */
+final class SignalShutdown {
+    private final CinnabarServer server;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    SignalShutdown(CinnabarServer server) {
+        this.server = server;
+    }
+
+    void install() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), sig -> received(name));
+        }
+    }
+
+    /** The signal handler: log, then schedule the shutdown (once). */
+    void received(String signal) {
+        ServerContext ctx = server.context();
+        Log log = ctx.log();
+        if (signal.equals("INT") && scheduled.get()) {
+            log.fromSignalHandler("You insist... exiting now.");
+            Runtime.getRuntime().halt(1); // not a clean shutdown
+            return;
+        }
+        log.fromSignalHandler(ctx.loading() ? "Received shutdown signal during loading, scheduling shutdown."
+                : "Received SIG" + signal + " scheduling shutdown...");
+        if (!scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        ServerConfig cfg = ctx.config();
+        int flags = signal.equals("INT") ? cfg.shutdownOnSigint : cfg.shutdownOnSigterm;
+        Thread t = new Thread(() -> {
+            if (!shutdown(flags)) {
+                scheduled.set(false); // running on: a later signal tries again
+            }
+        }, "cinnabar-signal-shutdown");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Performs the shutdown; false when the final save failed without force (the server runs on). */
+    boolean shutdown(int flags) {
+        ServerContext ctx = server.context();
+        ctx.lock().lock();
+        try {
+            if (server.isClosed()) {
+                return true;
+            }
+            ctx.log().warning("User requested shutdown...");
+            boolean saved = Persistence.of(ctx).shutdownSave((flags & ShutdownFlags.SAVE) != 0,
+                    (flags & ShutdownFlags.NOSAVE) != 0);
+            if (!saved && (flags & ShutdownFlags.FORCE) == 0) {
+                ctx.log().warning("Errors trying to shut down the server. Check the logs for more information.");
+                return false;
+            }
+        } finally {
+            ctx.lock().unlock();
+        }
+        Main.stop(server, true);
+        return true;
+    }
+}
