@@ -1,21 +1,30 @@
 package dev.cinnabar.ops;
 
+import dev.cinnabar.cache.tool.LoadTool;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * {@code bin/cinnabar}: the operator's tool for Cinnabar and Redis alike (issue 15): instances
- * per host from a stock redis.conf, start/stop/status, a monitoring report. Every subcommand
+ * per host from a stock redis.conf, start/stop/status, a monitoring report, replication checks and
+ * failover, systemd units, a standalone metrics exporter, the hit-rate load test. Every subcommand
  * works against real Redis too (give {@code --server /usr/bin/redis-server}).
  */
 @Command(name = "cinnabar", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
-        description = "Operate Cinnabar (and Redis) instances: create, start, stop, status, monitor.",
-        subcommands = {Instances.class, Monitor.class, Replication.class, Failover.class, Systemd.class, Exporter.class, CommandLine.HelpCommand.class})
+        description = "Operate Cinnabar (and Redis) instances: create, start, stop, status, monitor, check replication, "
+                + "fail over, systemd units, metrics, load test.",
+        subcommands = {Instances.class, Monitor.class, Replication.class, Failover.class, Systemd.class, Exporter.class})
 public final class Cli {
     /** Runs the tool with the given output streams; returns its exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Cli());
+        // the design notes' hit-rate test: the caching toolkit's load tool, its options as they are
+        cl.addSubcommand("loadtest", new CommandLine(new LoadTool().out(printStream(out))).setCommandName("loadtest"));
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
         cl.setOut(out);
         cl.setErr(err);
         // a usage error exits 1 as any other error: 2 and 3 are the checks' "lagging" and "stopped"
@@ -33,6 +42,26 @@ public final class Cli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** A PrintStream onto the writer, for the load tool (its output is ASCII). */
+    private static PrintStream printStream(PrintWriter out) {
+        return new PrintStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                out.write(b & 0xff);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                out.write(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void flush() {
+                out.flush();
+            }
+        }, true, StandardCharsets.UTF_8);
     }
 
     /** What went wrong, for an operator: the innermost cause's message (a refused connection, not its wrapper). */
