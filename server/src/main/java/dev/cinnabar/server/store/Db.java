@@ -135,6 +135,9 @@ public final class Db {
             add(key, value);
         } else {
             ks.barrier.beforeWrite(this, key);
+            if (ks.lazyServerDel) {
+                LazyFree.unlinked(ks, e.value);
+            }
             e.value = value;
             ks.touch(e);
             if (!keepTtl) {
@@ -154,9 +157,22 @@ public final class Db {
         e.value = value;
     }
 
-    /** Deletes a key; true if it existed. Signals the modification. */
+    /** Deletes a key; true if it existed. Signals the modification. A server-side delete (lazyfree-lazy-server-del). */
     public boolean delete(byte[] key) {
+        return delete(key, ks.lazyServerDel);
+    }
+
+    /**
+     * Deletes a key; true if it existed. Signals the modification. {@code lazy}: the value counts
+     * in lazyfreed_objects when Redis would free it in the background (UNLINK, DEL under
+     * lazyfree-lazy-user-del).
+     */
+    public boolean delete(byte[] key, boolean lazy) {
+        Object old = lazy ? keys.get(key) : null;
         if (removeSilently(key)) {
+            if (old != null) {
+                LazyFree.unlinked(ks, old);
+            }
             signalModified(key);
             return true;
         }
@@ -256,6 +272,12 @@ public final class Db {
 
     /** Deletes a key whose TTL has passed, with the statistics and events of Redis. */
     void deleteExpired(byte[] key) {
+        if (ks.lazyExpire) {
+            Object old = keys.get(key);
+            if (old != null) {
+                LazyFree.unlinked(ks, old);
+            }
+        }
         removeSilently(key);
         ks.stats.expiredKeys++;
         ks.hooks.keyExpired(this, key);

@@ -102,6 +102,13 @@ public final class Keyspace {
     private volatile boolean lfu;
     /** lfu-log-factor and lfu-decay-time (Redis's defaults; the eviction feature may tune them). */
     public volatile int lfuLogFactor = 10;
+    /**
+     * lazyfree-lazy-server-del and lazyfree-lazy-expire: values the server removes itself (an
+     * overwrite, a delete by a command other than DEL/UNLINK) or expires count in lazyfreed_objects
+     * as Redis would free them in the background ({@link LazyFree}).
+     */
+    public volatile boolean lazyServerDel;
+    public volatile boolean lazyExpire;
     public volatile int lfuDecayTime = 1;
     private static final int LFU_INIT_VAL = 5;
 

@@ -72,4 +72,35 @@ class LazyfreeTest {
         run("SET a 1", "SET b 2", "FLUSHDB ASYNC", "SET c 3", "FLUSHDB", "SET d 4", "FLUSHALL ASYNC");
         run("CONFIG RESETSTAT");
     }
+
+    /**
+     * The lazyfree-lazy-* directives: DEL under user-del and flushes without ASYNC under
+     * user-flush count as UNLINK and ASYNC do; under server-del a big value replaced by SET or
+     * deleted by a command (an emptying store) counts; under expire a big value expiring counts.
+     */
+    @Test
+    void lazyfreeDirectivesMoveFreeingToTheBackgroundAsRedisDoes() throws Exception {
+        try {
+            run("CONFIG RESETSTAT");
+            run("CONFIG SET lazyfree-lazy-user-del yes", many("SADD", "big", 100, false), "DEL big");
+            run("CONFIG SET lazyfree-lazy-user-del no", many("SADD", "big", 100, false), "DEL big");
+            run("CONFIG SET lazyfree-lazy-user-flush yes", "SET a 1", "SET b 2", "FLUSHDB", "SET c 3", "FLUSHALL",
+                    "SET d 4", "FLUSHALL SYNC");
+            run("CONFIG SET lazyfree-lazy-user-flush no", "SET e 5", "FLUSHDB");
+            run("CONFIG SET lazyfree-lazy-server-del yes", many("SADD", "big", 100, false), "SET big x",
+                    many("SADD", "big2", 100, false), "SINTERSTORE big2 nokey1 nokey2",
+                    many("SADD", "small", 10, false), "SET small x");
+            run("CONFIG SET lazyfree-lazy-server-del no", many("SADD", "big", 100, false), "SET big x");
+            run("CONFIG SET lazyfree-lazy-expire yes", many("SADD", "exp", 100, false), "PEXPIRE exp 1");
+            Thread.sleep(20);
+            run("EXISTS exp");
+            run("CONFIG SET lazyfree-lazy-expire no", many("SADD", "exp", 100, false), "PEXPIRE exp 1");
+            Thread.sleep(20);
+            run("EXISTS exp");
+        } finally {
+            for (String dir : new String[] {"user-del", "user-flush", "server-del", "expire"}) {
+                d.both("CONFIG", "SET", "lazyfree-lazy-" + dir, "no");
+            }
+        }
+    }
 }

@@ -54,20 +54,18 @@ public final class KeyCommands implements CommandFamily {
     }
 
     /**
-     * DEL and UNLINK: freeing is the garbage collector's job, so both delete at once; UNLINK
-     * counts in lazyfreed_objects what Redis would free in the background ({@link LazyFree}).
+     * DEL and UNLINK: freeing is the garbage collector's job, so both delete at once; UNLINK, and
+     * DEL under lazyfree-lazy-user-del, count in lazyfreed_objects what Redis would free in the
+     * background ({@link LazyFree}).
      */
     void del(Client c, boolean unlink) {
         Db db = c.db();
+        boolean lazy = unlink || "yes".equals(c.server().config().get("lazyfree-lazy-user-del"));
         long n = 0;
         for (int i = 1; i < c.argc(); i++) {
             byte[] k = c.arg(i);
             db.expireIfNeeded(k);
-            Dict.Entry e = unlink ? db.rawEntry(k) : null;
-            if (db.delete(k)) {
-                if (e != null) {
-                    LazyFree.unlinked(c.server().keyspace(), e.value());
-                }
+            if (db.delete(k, lazy)) {
                 db.notify(Notify.GENERIC, "del", k);
                 c.dirty(1);
                 n++;
@@ -203,8 +201,12 @@ public final class KeyCommands implements CommandFamily {
         return true;
     }
 
+    /** ASYNC, or no argument under lazyfree-lazy-user-flush (Redis's getFlushCommandFlags). */
     private static boolean isAsync(Client c) {
-        return c.argc() == 2 && Texts.is(c.arg(1), "async");
+        if (c.argc() == 1) {
+            return "yes".equals(c.server().config().get("lazyfree-lazy-user-flush"));
+        }
+        return Texts.is(c.arg(1), "async");
     }
 
     void flushdb(Client c) {

@@ -49,6 +49,24 @@ final class ConfigCommands {
     };
 
     /** lfu-log-factor and lfu-decay-time drive the keyspace's LFU counters, at start and on CONFIG SET. */
+    /**
+     * lazyfree-lazy-server-del and lazyfree-lazy-expire, copied to the keyspace (read by Db);
+     * lazyfree-lazy-user-del and -user-flush are read by DEL and FLUSHALL/FLUSHDB.
+     */
+    static void installLazyFree(ServerContext ctx) {
+        ServerConfig config = ctx.config();
+        Runnable copy = () -> {
+            ctx.keyspace().lazyServerDel = "yes".equals(config.get("lazyfree-lazy-server-del"));
+            ctx.keyspace().lazyExpire = "yes".equals(config.get("lazyfree-lazy-expire"));
+        };
+        for (String d : List.of("lazyfree-lazy-server-del", "lazyfree-lazy-expire", "lazyfree-lazy-user-del",
+                "lazyfree-lazy-user-flush")) {
+            config.entry(d).onApply(v -> copy.run());
+            config.implemented(d);
+        }
+        copy.run();
+    }
+
     static void installLfu(ServerContext ctx) {
         ServerConfig config = ctx.config();
         ConfigEntry.Applier copy = v -> {

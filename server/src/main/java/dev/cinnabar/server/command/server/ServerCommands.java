@@ -67,6 +67,7 @@ public final class ServerCommands implements CommandFamily {
         WallClock.micros(ctx);
         ConfigCommands.installOomScoreAdj(ctx);
         ConfigCommands.installLfu(ctx);
+        ConfigCommands.installLazyFree(ctx);
         CommandSpec debug = ctx.commands().spec("debug");
         ctx.dispatcher().protectedCommands = (c, cmd) -> cmd == debug ? DebugCommand.refusal(c) : null;
     }
