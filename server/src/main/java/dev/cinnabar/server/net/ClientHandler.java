@@ -274,7 +274,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
         forgetInput();
         if (owner.get() == LOOP) {
-            batch.clear();
+            batch.clear(); // else its owner (the away thread, or whoever claims the waiter) drops it
         }
         synchronized (pendingLock) {
             if (pending != null) {
