@@ -65,13 +65,27 @@ public final class Log {
         log(WARNING, msg);
     }
 
-    public synchronized void log(int level, String msg) {
+    public void log(int level, String msg) {
+        log(role, level, msg);
+    }
+
+    /** A line with the given role (C at start-up, before the server's role is known). */
+    public synchronized void log(char lineRole, int level, String msg) {
         if (!enabled(level)) {
             return;
         }
         PrintStream p = stream();
-        p.println(line(PID, role, level, msg));
+        p.println(line(PID, lineRole, level, msg));
         p.flush();
+        syslog(level, msg);
+    }
+
+    /** The message alone to the system logger when syslog-enabled is yes (see {@link Syslog}). */
+    private void syslog(int level, String msg) {
+        if (config.syslogEnabled) {
+            Syslog.open().send(Syslog.format(config.syslogFacility, config.syslogIdent, PID, level, msg,
+                    LocalDateTime.now()));
+        }
     }
 
     /** One line in Redis's format: {@code pid:role dd Mon yyyy HH:MM:SS.mmm <mark> message}. */
@@ -83,15 +97,18 @@ public final class Log {
      * A line written from a signal handler, in Redis's format for those (no role, date or level
      * mark): {@code pid:signal-handler (unix time) message}. Always written, as Redis's are.
      */
-    public void fromSignalHandler(String msg) {
-        raw(PID + ":signal-handler (" + System.currentTimeMillis() / 1000 + ") " + msg);
+    public synchronized void fromSignalHandler(String msg) {
+        PrintStream p = stream();
+        p.println(PID + ":signal-handler (" + System.currentTimeMillis() / 1000 + ") " + msg);
+        p.flush(); // never to syslog: Redis's handler-safe logging writes the file only
     }
 
-    /** Writes a raw line (used for the start-up banner and fatal config errors). */
+    /** Writes a raw line (the start-up banner; to syslog at notice level as Redis's raw lines). */
     public synchronized void raw(String text) {
         PrintStream p = stream();
         p.println(text);
         p.flush();
+        syslog(NOTICE, text);
     }
 
     private PrintStream stream() {

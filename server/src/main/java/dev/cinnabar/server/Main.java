@@ -145,12 +145,12 @@ public final class Main {
     private static void startupLog(ServerConfig config, Path file, boolean fromStdin) {
         Log log = new Log(config);
         long pid = ProcessHandle.current().pid();
-        log.raw(Log.line(pid, 'C', Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo"));
-        log.raw(Log.line(pid, 'C', Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
-                + ", bits=64, pid=" + pid + ", just started"));
-        log.raw(Log.line(pid, 'C', Log.WARNING, file == null && !fromStdin
+        log.log('C', Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
+        log.log('C', Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
+                + ", bits=64, pid=" + pid + ", just started");
+        log.log('C', Log.WARNING, file == null && !fromStdin
                 ? "Warning: no config file specified, using the default config. In order to specify a config file use "
-                + "cinnabar-server /path/to/redis.conf" : "Configuration loaded"));
+                + "cinnabar-server /path/to/redis.conf" : "Configuration loaded");
     }
 
     private static CinnabarServer startServer(ServerConfig config, ConfigFile cf, Path file, boolean fromStdin,

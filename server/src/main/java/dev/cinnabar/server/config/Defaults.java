@@ -39,6 +39,9 @@ final class Defaults {
         c.string("loglevel", v -> c.loglevel = v, () -> c.loglevel);
         c.string("pidfile", v -> c.pidfile = v, () -> c.pidfile);
         c.bool("daemonize", v -> c.daemonize = v, () -> c.daemonize);
+        c.bool("syslog-enabled", v -> c.syslogEnabled = v, () -> c.syslogEnabled); // read by Log
+        c.string("syslog-ident", v -> c.syslogIdent = v, () -> c.syslogIdent);
+        c.string("syslog-facility", v -> c.syslogFacility = v, () -> c.syslogFacility);
         // read by Main's signal handlers and SHUTDOWN (command.server.ServerCommands)
         c.special("shutdown-on-sigterm", ShutdownFlags::parse, v -> c.shutdownOnSigterm = (Integer) v,
                 () -> ShutdownFlags.format(c.shutdownOnSigterm), true);

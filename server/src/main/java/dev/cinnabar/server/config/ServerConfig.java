@@ -63,6 +63,10 @@ public final class ServerConfig {
     public volatile String loglevel = "notice";
     public volatile String pidfile = "";
     public volatile boolean daemonize = false;
+    /** syslog-enabled, syslog-ident, syslog-facility: log messages also go to the system logger (Log). */
+    public volatile boolean syslogEnabled = false;
+    public volatile String syslogIdent = "redis";
+    public volatile String syslogFacility = "local0";
     /** shutdown-on-sigterm / shutdown-on-sigint: {@link ShutdownFlags} bits (0: default). */
     public volatile int shutdownOnSigterm = 0;
     public volatile int shutdownOnSigint = 0;
