@@ -18,7 +18,8 @@ import redis.clients.jedis.Protocol;
  * master still answers, its writes are paused (CLIENT PAUSE WRITE) and the replica must reach its
  * offset before anything changes (else the pause is lifted and nothing is changed); then
  * REPLICAOF NO ONE on the replica, REPLICAOF to it on the others and on the old master (so two
- * masters never take writes), and each link is watched until it is up. Exit code 0, or 1 with
+ * masters never take writes), CONFIG REWRITE on each so the roles survive a restart, and each
+ * link is watched until it is up. Exit code 0, or 1 with
  * the reason.
  */
 @Command(name = "failover", mixinStandardHelpOptions = true,
@@ -115,7 +116,7 @@ final class Failover {
                         throw new Replication.CheckError("REPLICAOF NO ONE on " + replica + " left it with role:" + role);
                     }
                     say("Promoted " + replica + " (REPLICAOF NO ONE): role master, offset "
-                            + Info.read(r, "replication").get("master_repl_offset"));
+                            + Info.read(r, "replication").get("master_repl_offset") + rewrite(r));
                 }
                 List<HostPort> repoint = new ArrayList<>();
                 for (HostPort o : others) {
@@ -210,12 +211,47 @@ final class Failover {
         private boolean point(Jedis j, HostPort at, String what) {
             try {
                 j.sendCommand(Protocol.Command.REPLICAOF, replica.host(), Integer.toString(replica.port()));
-                say("Repointed " + what + at + " (REPLICAOF " + replica.host() + " " + replica.port() + ")");
+                say("Repointed " + what + at + " (REPLICAOF " + replica.host() + " " + replica.port() + ")"
+                        + rewrite(j));
                 return true;
             } catch (RuntimeException e) {
                 say("Repointing " + what + at + ": FAILED: " + Cli.reason(e));
                 return false;
             }
+        }
+
+        /**
+         * CONFIG REWRITE, so the new role survives a restart (the notes' script edits the files with
+         * sed); says whether it did.
+         */
+        private String rewrite(Jedis j) {
+            try {
+                j.sendCommand(Protocol.Command.CONFIG, "REWRITE");
+            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                return "; not persisted (CONFIG REWRITE: " + e.getMessage() + ")";
+            }
+            // when the file is on this host, check that it says the new role
+            java.nio.file.Path file = java.nio.file.Path.of(Info.read(j, "server").getOrDefault("config_file", ""));
+            if (!file.isAbsolute() || !java.nio.file.Files.isReadable(file)) {
+                return ", configuration file rewritten";
+            }
+            String master = null;
+            try {
+                for (String line : java.nio.file.Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                    String[] w = line.strip().split("\\s+");
+                    if (w.length == 3 && (w[0].equalsIgnoreCase("replicaof") || w[0].equalsIgnoreCase("slaveof"))) {
+                        master = w[1] + ":" + w[2];
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                return ", configuration file rewritten";
+            }
+            boolean promoted = "master".equals(Info.read(j, "replication").get("role"));
+            boolean right = promoted ? master == null
+                    : master != null && HostPort.parse(master).sameAs(replica.host(), replica.port());
+            return right ? ", " + file + " rewritten" : "; WARNING: after CONFIG REWRITE " + file + " says "
+                    + (master == null ? "no replicaof" : "replicaof " + master.replace(':', ' '))
+                    + ": the server would take another role at its next start; fix the file";
         }
 
         /** Waits until the server's link to the new master is up; says how it ended. */

@@ -63,7 +63,8 @@ class FailoverPromoteTest {
             assertThat(r.out()).contains("Paused writes on the old master " + addr(m.port()), "Replica caught up",
                     "Promoted " + addr(a.port()) + " (REPLICAOF NO ONE): role master",
                     "Repointed old master " + addr(m.port()), "Repointed " + addr(b.port()),
-                    "Failover done: " + addr(a.port()) + " is the master, 2 replica(s) linked to it");
+                    "Failover done: " + addr(a.port()) + " is the master, 2 replica(s) linked to it",
+                    "; not persisted (CONFIG REWRITE: ERR The server is running without a config file)");
             followsNewMaster(a.port(), m.port(), b.port());
             // the old master's pause was lifted: as a replica it refuses writes at once instead of holding them
             try (RespClient c = new RespClient(m.port())) {
@@ -139,6 +140,48 @@ class FailoverPromoteTest {
             try (RespClient c = new RespClient(m.port())) {
                 c.timeout(2000);
                 assertThat(c.call("SET", "x", "1").toString()).contains("READONLY");
+            }
+        }
+    }
+
+    /** Real Redis instances started from configuration files: the new roles are written to them. */
+    @Test
+    void theNewRolesAreWrittenToTheConfigurationFiles(@TempDir Path tmp) throws Exception {
+        RealRedis.assumeAvailable();
+        try (RealRedis m = RealRedis.start("--repl-diskless-sync-delay", "0")) {
+            int[] ports = {dev.cinnabar.testkit.Ports.free(), dev.cinnabar.testkit.Ports.free()};
+            Path[] confs = new Path[2];
+            for (int i = 0; i < 2; i++) {
+                Path dir = Files.createDirectories(tmp.resolve("r" + i));
+                confs[i] = dir.resolve("redis.conf");
+                Files.writeString(confs[i], "port " + ports[i] + "\nbind 127.0.0.1\nsave \"\"\ndir " + dir
+                        + "\ndaemonize yes\npidfile " + dir.resolve("r.pid") + "\nlogfile " + dir.resolve("r.log")
+                        + "\nreplicaof 127.0.0.1 " + m.port() + "\n");
+                dev.cinnabar.testkit.Tools.Run started = dev.cinnabar.testkit.Tools.run(
+                        java.util.List.of(RealRedis.binary(), confs[i].toString()), null, 60, java.util.Map.of());
+                assertThat(started.exitCode()).as(started.toString()).isZero();
+            }
+            try {
+                writes(m.port(), 100);
+                awaitLinked(m.port(), ports[0]);
+                awaitLinked(m.port(), ports[1]);
+                Result r = cinnabar("failover", "promote", "--replica", addr(ports[0]), "--others", addr(ports[1]));
+                assertThat(r.code()).as(r.out()).isZero();
+                assertThat(r.out()).contains("role master, offset", confs[0] + " rewritten",
+                        "Repointed " + addr(ports[1]) + " (REPLICAOF 127.0.0.1 " + ports[0] + "), " + confs[1]
+                                + " rewritten").doesNotContain("WARNING");
+                assertThat(Files.readString(confs[0])).doesNotContain("replicaof ");
+                assertThat(Files.readString(confs[1])).contains("replicaof 127.0.0.1 " + ports[0] + "\n");
+                followsNewMaster(ports[0], ports[1], m.port());
+            } finally {
+                for (int p : ports) {
+                    try (RespClient c = new RespClient(p)) {
+                        c.send("SHUTDOWN", "NOSAVE");
+                        c.read();
+                    } catch (RuntimeException e) {
+                        // closed by the shutdown
+                    }
+                }
             }
         }
     }
