@@ -170,6 +170,9 @@ public final class Main {
             throw e;
         }
         Log slog = server.context().log();
+        if (exitOnShutdown) {
+            ProcTitle.install(server.context()); // a process of its own: a test's JVM keeps its title
+        }
         // after binding, as Redis: a harness that sees the PID may connect at once
         logo(config, slog);
         // read once the features are installed: they mark the directives they implement

@@ -50,6 +50,9 @@ final class Defaults {
         c.integer("shutdown-timeout", v -> c.shutdownTimeout = (int) Math.min(Integer.MAX_VALUE, v),
                 () -> (long) c.shutdownTimeout);
         c.bool("always-show-logo", v -> c.alwaysShowLogo = v, () -> c.alwaysShowLogo); // read by Main
+        c.bool("set-proc-title", v -> c.setProcTitle = v, () -> c.setProcTitle); // read by Main (ProcTitle)
+        c.special("proc-title-template", args -> ProcTitleTemplate.parse(args, c), v -> c.procTitleTemplate = (String) v,
+                () -> c.procTitleTemplate, true);
         c.string("enable-debug-command", v -> c.enableDebugCommand = v, () -> c.enableDebugCommand);
         c.string("enable-protected-configs", v -> c.enableProtectedConfigs = v, () -> c.enableProtectedConfigs);
         c.string("sanitize-dump-payload", v -> c.sanitizeDumpPayload = v, () -> c.sanitizeDumpPayload);

@@ -74,6 +74,10 @@ public final class ServerConfig {
     public volatile int shutdownTimeout = 10;
     /** Print the start-up banner even when the log is not a terminal. */
     public volatile boolean alwaysShowLogo = false;
+    /** set-proc-title: whether a standalone server sets its process title (ProcTitle). */
+    public volatile boolean setProcTitle = true;
+    /** proc-title-template (ProcTitleTemplate). */
+    public volatile String procTitleTemplate = "{title} {listen-addr} {server-mode}";
     public volatile long maxmemory = 0;
     /** maxmemory-clients: bytes, or a percentage of maxmemory stored as its negative (-N for "N%"); 0: off. */
     public volatile long maxmemoryClients = 0;
