@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher's process title: ps shows {@code cinnabar-server <bind>:<port>} as it shows
  * {@code redis-server <bind>:<port>} (the notes' status script greps the port there), not
- * {@code java ... Main}; started in the foreground, from a configuration file, and daemonized.
+ * {@code java ... Main}; started in the foreground, from a configuration file, and daemonized. The
+ * launcher shows it from the start (exec -a), the server sets it exactly once it listens.
  */
 class ProcessTitleTest {
     private static String title(long pid) {
@@ -26,12 +27,29 @@ class ProcessTitleTest {
         return ps.stdout().strip();
     }
 
+    /**
+     * The title once the server has set it: the launcher shows "NAME ADDR:PORT" first (exec -a)
+     * with the JVM's options after it, the server leaves the title alone once it listens.
+     */
+    private static String awaitTitle(long pid) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        String t = title(pid);
+        while (t.contains("dev.cinnabar") && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            t = title(pid);
+        }
+        return t;
+    }
+
     @Test
     void foregroundLikeRedis() {
         try (ServerProcess ours = ServerProcess.cinnabar(); ServerProcess redis = ServerProcess.redis()) {
-            String t = title(ours.pid());
-            assertThat(t).startsWith("cinnabar-server 127.0.0.1:" + ours.port() + " ").doesNotContain("java",
-                    "dev.cinnabar");
+            String t = awaitTitle(ours.pid());
+            assertThat(t).endsWith("cinnabar-server 127.0.0.1:" + ours.port()).doesNotContain("java", "dev.cinnabar");
             assertThat(title(redis.pid())).endsWith("redis-server 127.0.0.1:" + redis.port());
             // the notes' status check, with our name
             Tools.Run grep = Tools.run(List.of("bash", "-c", "ps aux | grep 'cinnabar-server.*:" + ours.port()
@@ -58,7 +76,7 @@ class ProcessTitleTest {
             assertThat(ours.exitCode()).as(ours.toString()).isZero();
             assertThat(redis.exitCode()).as(redis.toString()).isZero();
             long pid = Long.parseLong(Files.readString(dir.resolve("c.pid")).strip());
-            assertThat(title(pid)).startsWith("cinnabar-server 127.0.0.1:" + port + " ");
+            assertThat(awaitTitle(pid)).endsWith("cinnabar-server 127.0.0.1:" + port);
             long redisPid = awaitPid(dir.resolve("r.pid"));
             assertThat(title(redisPid)).endsWith("redis-server 127.0.0.1:" + redisPort);
         } finally {
