@@ -4,8 +4,10 @@ import dev.cinnabar.server.ServerContext;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code appendfsync always} as a group commit, the way Redis gets its throughput from it: Redis
@@ -49,11 +51,15 @@ final class AofGroupCommit {
         this.server = server;
         this.barrier = barrier;
         this.aof = aof;
-        this.thread = Executors.newSingleThreadExecutor(r -> {
+        // one thread, started by the first group and ended after a second without one (a server
+        // that never uses always, or stopped using it, keeps no idle thread)
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "cinnabar-aof-always");
             t.setDaemon(true);
             return t;
         });
+        pool.allowCoreThreadTimeOut(true);
+        this.thread = pool;
     }
 
     /** Under the lock: whether a group's fsync runs (commands executed now join the next group). */
