@@ -1161,6 +1161,38 @@ public final class Replication {
         return cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES;
     }
 
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Redis's isReadyToShutdown: true when no replica is attached or every one acknowledged the
+     * whole stream (a replica still syncing never has). Under the lock.
+     */
+    public boolean replicasInSync() {
+        for (ReplicaLink l : replicas) {
+            if (l.ackOffset != masterReplOffset) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Asks every replica for its offset (REPLCONF GETACK *), as a shutdown does before waiting. Under the lock. */
+    public void requestAcks() {
+        feedCommand(new byte[][] {bytes("REPLCONF"), bytes("GETACK"), bytes("*")});
+    }
+
+    /** "N of M replicas are in sync" for the shutdown's log, or null without replicas. Under the lock. */
+    public String syncSummary() {
+        if (replicas.isEmpty()) {
+            return null;
+        }
+        int inSync = 0;
+        for (ReplicaLink l : replicas) {
+            inSync += l.ackOffset == masterReplOffset ? 1 : 0;
+        }
+        return inSync + " of " + replicas.size() + " replicas are in sync when shutting down.";
+    }
+
     // ------------------------------------------------------------------ WAIT
 
     /** Replicas whose acknowledged offset reached {@code offset} (Redis's replicationCountAcksByOffset). */

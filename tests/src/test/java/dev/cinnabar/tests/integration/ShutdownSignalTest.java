@@ -114,6 +114,37 @@ class ShutdownSignalTest {
                 .contains("exited: false", "still serving: \"v\"", "exited when forced: true");
     }
 
+    /**
+     * shutdown-timeout: a replica that never acknowledges (here a connection that sent PSYNC and
+     * reads nothing) holds a SIGTERM shutdown for that many seconds; "now" among the flags, or a
+     * timeout of 0, does not wait.
+     */
+    @Test
+    void aShutdownWaitsForLaggingReplicasUpToShutdownTimeout() {
+        List<List<String>> both = onBoth(new String[] {"--save", ""}, (s, dir) -> {
+            List<String> t = new ArrayList<>();
+            try (RespClient c = s.client(); RespClient replica = s.client()) {
+                t.add("timeout: " + c.call("CONFIG", "SET", "shutdown-timeout", "2"));
+                replica.send("PSYNC", "?", "-1");
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!c.call("INFO", "replication").asText().contains("connected_slaves:1")
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.onSpinWait();
+                }
+                t.add("SET: " + c.call("SET", "k", "v")); // a write the replica never acknowledges
+                long start = System.nanoTime();
+                signal(s, "TERM");
+                t.add("exited: " + s.awaitExit(30_000));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                t.add("waited about 2 s: " + (ms >= 1_800));
+            }
+            t.add("waiting logged: " + s.output().contains("Waiting for replicas before shutting down."));
+            return t;
+        });
+        assertThat(both.get(0)).isEqualTo(both.get(1)).contains("exited: true", "waited about 2 s: true",
+                "waiting logged: true");
+    }
+
     private static Path tempDir() {
         try {
             return Files.createTempDirectory("cinnabar-signal");
