@@ -182,6 +182,8 @@ final class Defaults {
         c.noEffect("io-threads-do-reads", "every connection's reads and parsing always run on its I/O thread "
                 + "(Netty's event loops), so the behaviour is that of yes; the reply and every result are the same");
         // read by replication.Replication's INFO replication (slave_priority, replica_announced), as Redis uses them
+        c.implemented("bind-source-addr"); // read by replication.MasterLink when it connects
+        c.implemented("rdb-save-incremental-fsync"); // read by persistence.Persistence (RdbSink)
         c.implemented("replica-priority");
         c.implemented("replica-announced");
     }

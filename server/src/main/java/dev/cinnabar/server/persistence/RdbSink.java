@@ -19,24 +19,45 @@ import java.nio.file.StandardOpenOption;
  * or a full disk at any point leaves the previous file intact. {@link #discard} deletes the temp file.
  */
 final class RdbSink implements AutoCloseable {
+    /** Redis's REDIS_AUTOSYNC_BYTES: rdb-save-incremental-fsync syncs every 4 MB written. */
+    static final long AUTOSYNC_BYTES = 4L * 1024 * 1024;
     private final Path temp;
+    /** Bytes between fsyncs while writing (rdb-save-incremental-fsync), 0 for none until the end. */
+    private final long autosync;
+    private long synced;
+    private int syncs;
     private final FileChannel channel;
     private final OutputStream out;
     private long crc;
     private long written;
     private boolean closed;
 
-    private RdbSink(Path temp, FileChannel channel) {
+    private RdbSink(Path temp, FileChannel channel, long autosync) {
         this.temp = temp;
+        this.autosync = autosync;
         this.channel = channel;
         this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
     }
 
     /** Creates (truncates) the temp file. */
     static RdbSink create(Path temp) throws IOException {
+        return create(temp, 0);
+    }
+
+    /**
+     * Creates (truncates) the temp file; with {@code autosync} > 0 the data is flushed and fsynced
+     * each time that many more bytes were written, so the kernel never holds a large dirty backlog
+     * that one final fsync would have to write at once (Redis's rioSetAutoSync).
+     */
+    static RdbSink create(Path temp, long autosync) throws IOException {
         FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
-        return new RdbSink(temp, ch);
+        return new RdbSink(temp, ch, autosync);
+    }
+
+    /** Intermediate fsyncs done so far (rdb-save-incremental-fsync). */
+    int syncs() {
+        return syncs;
     }
 
     Path temp() {
@@ -47,6 +68,12 @@ final class RdbSink implements AutoCloseable {
         crc = Crc64.update(crc, b, off, len);
         out.write(b, off, len);
         written += len;
+        if (autosync > 0 && written - synced >= autosync) {
+            out.flush();
+            channel.force(false);
+            synced = written;
+            syncs++;
+        }
     }
 
     long written() {

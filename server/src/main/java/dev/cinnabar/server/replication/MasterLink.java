@@ -174,6 +174,10 @@ final class MasterLink {
             return;
         }
         int timeoutMs = (int) Math.min(Integer.MAX_VALUE, repl.cfg("repl-timeout") * 1000);
+        String source = server.config().get("bind-source-addr");
+        if (source != null && !source.isEmpty()) {
+            s.bind(new InetSocketAddress(source, 0)); // bind-source-addr: the link's local address, as Redis
+        }
         s.connect(new InetSocketAddress(host, port), timeoutMs);
         s.setTcpNoDelay(!repl.cfgYes("repl-disable-tcp-nodelay"));
         s.setSoTimeout(timeoutMs);

@@ -2,6 +2,7 @@ package dev.cinnabar.tests.unit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cinnabar.server.CinnabarServer;
 import dev.cinnabar.testkit.CinnabarExtension;
 import dev.cinnabar.testkit.Resp;
 import dev.cinnabar.testkit.RespClient;
@@ -106,6 +107,26 @@ class ServerDirectivesTest {
             }
             d.both("CONFIG", "SET", "dynamic-hz", "yes");
             d.both("CONFIG", "SET", "hz", "10");
+        }
+    }
+
+    /** bind-source-addr: the replica's link to its master leaves from that address (the master lists it). */
+    @Test
+    void bindSourceAddrIsTheReplicationLinksLocalAddress() throws Exception {
+        d.real.call("CONFIG", "SET", "protected-mode", "no"); // Redis's protected mode admits 127.0.0.1 only
+        try (CinnabarServer replica = CinnabarServer.builder().setting("bind-source-addr", "127.0.0.2")
+                .setting("replicaof", "127.0.0.1", Integer.toString(d.redisPort())).start()) {
+            String info = "";
+            for (long end = System.currentTimeMillis() + 20_000; System.currentTimeMillis() < end; Thread.sleep(50)) {
+                info = d.real.call("INFO", "replication").asText();
+                if (info.contains("slave0:")) {
+                    break;
+                }
+            }
+            assertThat(info).contains("slave0:ip=127.0.0.2,");
+        } finally {
+            d.real.call("CLIENT", "KILL", "TYPE", "replica");
+            d.real.call("CONFIG", "SET", "protected-mode", "yes");
         }
     }
 }
