@@ -33,6 +33,34 @@ public final class Crash {
         return server.feature(Crash.class, () -> new Crash(server));
     }
 
+    /**
+     * The crash report crash-log-enabled asks for (Redis prints its stack trace after a crash):
+     * the dead thread's exception with its stack, causes included.
+     */
+    static String report(Throwable cause) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        cause.printStackTrace(new java.io.PrintWriter(w));
+        return "\n\n=== CINNABAR BUG REPORT START: Cut & paste starting from here ===\n------ STACK TRACE ------\n"
+                + w.toString().replace("\t", "    ") + "=== CINNABAR BUG REPORT END. Make sure to include from START to END. ===";
+    }
+
+    /**
+     * How the launcher's process ends after a crash, as Redis ends after a panic: with
+     * use-exit-on-panic no (the default) by SIGABRT, as abort() (a core dump where enabled, and a
+     * supervisor sees a death by signal); with yes, exit status 1.
+     */
+    public static void endProcess(ServerContext server) {
+        if (!"yes".equals(server.config().get("use-exit-on-panic"))) {
+            try {
+                new ProcessBuilder("kill", "-ABRT", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+                Thread.sleep(5_000); // the signal ends the process meanwhile
+            } catch (Exception | Error e) {
+                // no kill(1): exit as below
+            }
+        }
+        Runtime.getRuntime().halt(1);
+    }
+
     /** Replaces what is done after the death is logged (given the reason). */
     public void onCrash(Consumer<String> action) {
         this.action = action;
@@ -54,6 +82,9 @@ public final class Crash {
         String reason = what + (cause == null ? "" : " (" + cause + ")");
         try {
             server.log().warning("Fatal: " + reason + ". The server cannot work without it and stops now.");
+            if (cause != null && "yes".equals(server.config().get("crash-log-enabled"))) {
+                server.log().warning(report(cause));
+            }
         } catch (Throwable ignored) {
             // logging may itself fail when memory is exhausted; acting matters more
         }

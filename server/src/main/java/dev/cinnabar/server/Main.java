@@ -190,7 +190,7 @@ public final class Main {
         }, "cinnabar-shutdown").start());
         if (exitOnShutdown) {
             // a dead event loop or cron leaves no working server: exit so a supervisor restarts it
-            Crash.of(server.context()).onCrash(reason -> Runtime.getRuntime().halt(1));
+            Crash.of(server.context()).onCrash(reason -> Crash.endProcess(server.context()));
         }
         try {
             // after the PID line and the shutdown hook, as Redis: clients may connect meanwhile, get

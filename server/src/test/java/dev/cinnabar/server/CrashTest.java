@@ -53,4 +53,25 @@ class CrashTest {
         }
         assertThat(s.isClosed()).isTrue();
     }
+
+    /** crash-log-enabled: the dead thread's stack trace follows the fatal line, or only that line with no. */
+    @Test
+    void crashLogEnabledAddsTheStackTrace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        for (String enabled : new String[] {"yes", "no"}) {
+            java.nio.file.Path log = dir.resolve("log-" + enabled);
+            try (CinnabarServer s = CinnabarServer.builder().setting("logfile", log.toString())
+                    .setting("crash-log-enabled", enabled).start()) {
+                Crash.of(s.context()).onCrash(reason -> { });
+                Crash.of(s.context()).threadDied("a test thread", new OutOfMemoryError("simulated"));
+            }
+            String text = java.nio.file.Files.readString(log);
+            assertThat(text).contains("Fatal: a test thread (java.lang.OutOfMemoryError: simulated)");
+            if (enabled.equals("yes")) {
+                assertThat(text).contains("------ STACK TRACE ------", "java.lang.OutOfMemoryError: simulated",
+                        "at dev.cinnabar.server.CrashTest.crashLogEnabledAddsTheStackTrace");
+            } else {
+                assertThat(text).doesNotContain("STACK TRACE");
+            }
+        }
+    }
 }

@@ -182,11 +182,27 @@ final class Defaults {
         c.noEffect("io-threads-do-reads", "every connection's reads and parsing always run on its I/O thread "
                 + "(Netty's event loops), so the behaviour is that of yes; the reply and every result are the same");
         // read by replication.Replication's INFO replication (slave_priority, replica_announced), as Redis uses them
+        ConfigEntry lua = c.entry("lua-enable-deprecated-api");
+        lua.bind(args -> {
+            if (ServerConfig.parseBool(ServerConfig.single(args))) {
+                throw new ConfigException(LUA_DEPRECATED_UNAVAILABLE);
+            }
+            return Boolean.FALSE;
+        }, v -> { }, () -> "no", true);
+        c.noEffect("enable-module-command", "Cinnabar has no MODULE command (Redis modules are native shared "
+                + "libraries a JVM cannot load), so there is nothing for it to allow");
+        // read by Crash (the report of a dead server thread, and how the process ends)
+        c.implemented("crash-log-enabled");
+        c.implemented("use-exit-on-panic");
         c.implemented("bind-source-addr"); // read by replication.MasterLink when it connects
         c.implemented("rdb-save-incremental-fsync"); // read by persistence.Persistence (RdbSink)
         c.implemented("replica-priority");
         c.implemented("replica-announced");
     }
+
+    /** Why lua-enable-deprecated-api yes is refused (our text: Redis has the API, our Lua engine does not). */
+    static final String LUA_DEPRECATED_UNAVAILABLE = "lua-enable-deprecated-api can't be enabled: Cinnabar's Lua "
+            + "engine (LuaJ) has no getfenv, setfenv or newproxy to expose";
 
     /** Redis's text when activedefrag is turned on in a build without its jemalloc (config.c). */
     static final String ACTIVE_DEFRAG_UNAVAILABLE = "Active defragmentation cannot be enabled: it requires a Redis "

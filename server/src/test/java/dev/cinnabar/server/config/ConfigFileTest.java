@@ -209,6 +209,9 @@ class ConfigFileTest {
                 "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified "
                         + "Jemalloc like the one shipped by default with the Redis source distribution"));
         assertThat(load("activedefrag no").get("activedefrag")).isEqualTo("no");
+        assertThat(fatal("lua-enable-deprecated-api yes")).isEqualTo(fatalMessage(1, "lua-enable-deprecated-api yes",
+                Defaults.LUA_DEPRECATED_UNAVAILABLE));
+        assertThat(load("lua-enable-deprecated-api no").get("lua-enable-deprecated-api")).isEqualTo("no");
         ServerConfig c = load("shutdown-on-sigterm save now\nshutdown-on-sigint force\nshutdown-timeout 3\n");
         assertThat(c.get("shutdown-on-sigterm")).isEqualTo("save now");
         assertThat(c.shutdownOnSigterm).isEqualTo(ShutdownFlags.SAVE | ShutdownFlags.NOW);
