@@ -49,6 +49,11 @@ public final class Eviction {
     /** performEvictions outcomes (Redis's EVICT_OK, EVICT_RUNNING, EVICT_FAIL). */
     enum Result { OK, RUNNING, FAIL }
 
+    /** Redis's HASHTABLE_MAX_LOAD_FACTOR: beyond it a keyspace table grows even over maxmemory. */
+    private static final double MAX_LOAD_FACTOR = 1.618;
+    /** A bucket's bytes, as the accounting charges the databases' tables (a compressed reference). */
+    private static final long BUCKET_BYTES = 4;
+
     private final ServerContext server;
     private final UsedMemory used;
     private final HeapGuard heap;
@@ -95,6 +100,31 @@ public final class Eviction {
         ctx.config().implemented("maxmemory-eviction-tenacity");
         ctx.config().implemented("lazyfree-lazy-eviction");
         ctx.config().entry("maxmemory").onApply(v -> e.maxmemoryChanged());
+        for (int i = 0; i < ctx.keyspace().count(); i++) {
+            Db db = ctx.keyspace().db(i);
+            db.dict().expandPolicy(e::expandAllowed);
+            db.expiresDict().expandPolicy(e::expandAllowed);
+        }
+    }
+
+    /**
+     * Redis's dictExpandAllowed for the keyspace's dicts: while the load factor is at most the hard
+     * ratio, a growth whose new bucket array would take used memory (less what eviction does not
+     * count) over maxmemory is refused, so that growing a table does not evict keys; beyond the
+     * ratio the table grows whatever the memory. Asked in the middle of a write, so it reads the
+     * dataset as last settled.
+     */
+    private boolean expandAllowed(int newBuckets, double loadFactor) {
+        long max = server.config().maxmemory;
+        if (loadFactor > MAX_LOAD_FACTOR || max == 0) {
+            return true;
+        }
+        long more = BUCKET_BYTES * newBuckets;
+        long u = used.usedAsSettled();
+        if (u + more <= max) {
+            return true;
+        }
+        return Math.max(0, u - used.notCountedForEvict()) + more <= max;
     }
 
     public static Eviction of(ServerContext s) {

@@ -59,6 +59,8 @@ public final class UsedMemory {
      * {@link #IN_FLIGHT_OUTPUT} the figures are measured again before anything is evicted for them.
      */
     private long outputAtRefresh;
+    /** The dataset's bytes at the last {@link #used()} (see {@link #usedAsSettled}). */
+    private long settledKeys;
     static final long IN_FLIGHT_OUTPUT = 16 * 1024;
 
     UsedMemory(ServerContext server, MemoryAccounting accounting, java.util.function.LongSupplier liveInput) {
@@ -109,12 +111,25 @@ public final class UsedMemory {
 
     /** used_memory: every part below (settles the accounting first). */
     public long used() {
-        long u = startup + accounting.keysBytes() + accounting.tablesBytes() + clientsNormal() + clientsReplicas() + scriptsEval
-                + scriptsFunctions + aofBuffer + backlog;
+        settledKeys = accounting.keysBytes();
+        long u = sum(settledKeys);
         if (u > peak) {
             peak = u;
         }
         return u;
+    }
+
+    /**
+     * used_memory with the dataset as last settled (before the running command's writes): for a
+     * question asked in the middle of a write, where settling would lose the key being written.
+     */
+    long usedAsSettled() {
+        return sum(settledKeys);
+    }
+
+    private long sum(long keys) {
+        return startup + keys + accounting.tablesBytes() + clientsNormal() + clientsReplicas() + scriptsEval
+                + scriptsFunctions + aofBuffer + backlog;
     }
 
     /** used_memory with the client and script figures refreshed first (INFO, MEMORY STATS). */

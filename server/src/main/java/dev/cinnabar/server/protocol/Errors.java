@@ -85,6 +85,8 @@ public final class Errors {
     }
 
     public static final String INVALID_DB = "ERR DB index is out of range";
+    /** DEBUG HTSTATS of a database index the server does not have. */
+    public static final String DEBUG_DB_RANGE = "ERR Out of range database";
     public static final String SAME_OBJECT = "ERR source and destination objects are the same";
     public static final String INVALID_EXPIRE = "ERR invalid expire time in '%s' command";
     public static final String OUT_OF_RANGE = "ERR index out of range";

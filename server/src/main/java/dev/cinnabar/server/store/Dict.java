@@ -72,6 +72,17 @@ public final class Dict {
     private int used1;
     private int rehashIdx = -1;
     private boolean resizeAllowed = true;
+    private ExpandPolicy expandPolicy;
+
+    /**
+     * Whether the table may grow now (Redis's dictType expandAllowed): asked before a full table
+     * starts growing, with the bucket count of the table it would grow to and the current load
+     * factor (entries per bucket). Refusing keeps the table as it is; the entries chain up.
+     */
+    @FunctionalInterface
+    public interface ExpandPolicy {
+        boolean allowed(int newBuckets, double loadFactor);
+    }
 
     public int size() {
         return used0 + used1;
@@ -91,6 +102,14 @@ public final class Dict {
     }
 
     /**
+     * Installs the expand policy (null: always allowed). Separate from {@link #resizeAllowed}: a
+     * snapshot suspends resizing, the policy vetoes a growth the memory limit cannot afford.
+     */
+    public void expandPolicy(ExpandPolicy p) {
+        expandPolicy = p;
+    }
+
+    /**
      * True when the next insertion will grow the table although resizing is suspended (the load
      * factor passed 5): the buckets are about to be redistributed.
      */
@@ -102,11 +121,7 @@ public final class Dict {
     /** Sizes an empty table for n entries at once (a load knows its key count), so it does not grow step by step. */
     public void presize(int n) {
         if (size() == 0 && rehashIdx < 0 && n > t0.length) {
-            int len = INITIAL;
-            while (len < n && len < (1 << 30)) {
-                len <<= 1;
-            }
-            t0 = new Entry[len];
+            t0 = new Entry[tableSizeFor(n)];
         }
     }
 
@@ -115,6 +130,32 @@ public final class Dict {
         while (rehash(1024)) {
             // each call moves up to 1024 buckets
         }
+    }
+
+    /**
+     * One table's shape for DEBUG HTSTATS: its bucket count, its entries, and how many buckets
+     * hold chains of each length (index = length, the last slot counting every longer chain), and
+     * the longest chain.
+     */
+    public record TableStats(int buckets, int entries, long[] chainLengths, int longest) {}
+
+    /** The stats of table 0 (main) or 1 (the rehash target), null when that table is absent. A walk of the table. */
+    public TableStats tableStats(int which, int maxLength) {
+        Entry[] t = which == 0 ? t0 : t1;
+        if (t == null) {
+            return null;
+        }
+        long[] lengths = new long[maxLength + 1];
+        int longest = 0;
+        for (Entry head : t) {
+            int len = 0;
+            for (Entry e = head; e != null; e = e.next) {
+                len++;
+            }
+            lengths[Math.min(len, maxLength)]++;
+            longest = Math.max(longest, len);
+        }
+        return new TableStats(t.length, which == 0 ? used0 : used1, lengths, longest);
     }
 
     /** Bucket count of the main table (while not rehashing, the only table). */
@@ -278,16 +319,22 @@ public final class Dict {
             t0 = new Entry[INITIAL];
             return;
         }
-        if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)) {
+        if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)
+                && (expandPolicy == null || expandPolicy.allowed(tableSizeFor(used0 + 1), (double) used0 / t0.length))) {
             startResize(used0 + 1);
         }
     }
 
-    private void startResize(int minSize) {
+    private static int tableSizeFor(int minSize) {
         int n = INITIAL;
         while (n < minSize && n < (1 << 30)) {
             n <<= 1;
         }
+        return n;
+    }
+
+    private void startResize(int minSize) {
+        int n = tableSizeFor(minSize);
         if (n == t0.length) {
             return;
         }

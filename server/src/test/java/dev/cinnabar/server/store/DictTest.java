@@ -189,4 +189,60 @@ class DictTest {
         assertThat(b.get(k("x"))).isEqualTo(1);
         assertThat(b.get(k("y"))).isNull();
     }
+
+    @Test
+    void aRefusedExpandKeepsTheTableUntilThePolicyAllowsIt() {
+        Dict d = new Dict();
+        java.util.List<double[]> asked = new java.util.ArrayList<>();
+        boolean[] allow = {false};
+        d.expandPolicy((buckets, load) -> {
+            asked.add(new double[] {buckets, load});
+            return allow[0] || load > 1.618;
+        });
+        for (int i = 0; i < 4; i++) {
+            d.addNew(k("k" + i), i);
+        }
+        assertThat(d.tableLength()).isEqualTo(4);
+        d.addNew(k("k4"), 4); // full table: asked for 8 buckets at load 1.0, refused
+        assertThat(asked.get(0)).containsExactly(8, 1.0);
+        assertThat(d.tableLength()).isEqualTo(4);
+        assertThat(d.isRehashing()).isFalse();
+        for (int i = 5; i < 7; i++) {
+            d.addNew(k("k" + i), i); // loads 1.25, 1.5: still refused
+        }
+        assertThat(d.isRehashing()).isFalse();
+        d.addNew(k("k7"), 7); // 7 entries in 4 buckets: past the hard ratio, grows anyway
+        assertThat(d.isRehashing()).isTrue();
+        d.finishRehash();
+        assertThat(d.tableLength()).isEqualTo(8);
+        for (int i = 0; i < 8; i++) {
+            assertThat(d.get(k("k" + i))).isEqualTo(i);
+        }
+        asked.clear();
+        allow[0] = true;
+        d.addNew(k("k8"), 8); // 8 in 8: allowed at once, to 16
+        assertThat(asked.get(0)).containsExactly(16, 1.0);
+        assertThat(d.isRehashing()).isTrue();
+    }
+
+    @Test
+    void tableStatsCountChainsOfBothTablesWhileRehashing() {
+        Dict d = new Dict();
+        for (int i = 0; i < 4; i++) {
+            d.addNew(k("k" + i), i);
+        }
+        Dict.TableStats st = d.tableStats(0, 49);
+        assertThat(st.buckets()).isEqualTo(4);
+        assertThat(st.entries()).isEqualTo(4);
+        long chained = 0;
+        for (int len = 0; len < st.chainLengths().length; len++) {
+            chained += len * st.chainLengths()[len];
+        }
+        assertThat(chained).isEqualTo(4);
+        assertThat(java.util.Arrays.stream(st.chainLengths()).sum()).isEqualTo(4);
+        assertThat(d.tableStats(1, 49)).isNull();
+        d.addNew(k("k4"), 4); // starts a rehash to 8 buckets
+        assertThat(d.tableStats(1, 49).buckets()).isEqualTo(8);
+        assertThat(d.tableStats(0, 49).entries() + d.tableStats(1, 49).entries()).isEqualTo(5);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.cinnabar.server.command.server;
 
 import dev.cinnabar.server.config.ConfigFile;
+import dev.cinnabar.server.memory.HtStats;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.rdb.RdbBuffer;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
@@ -17,7 +18,7 @@ import java.util.Locale;
 
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
- * (SLEEP, LOG, ERROR, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
+ * (SLEEP, LOG, ERROR, HTSTATS, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
  * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, REPLICATE, RELOAD, LOADAOF, HELP). The others (crash, allocator, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
@@ -35,6 +36,8 @@ final class DebugCommand {
         "    A signature of the value (and whether it has a TTL) of each key.",
         "ERROR <string>",
         "    Reply with <string> as an error.",
+        "HTSTATS <dbid>",
+        "    Return hash table statistics of the specified Redis database.",
         "LOADAOF",
         "    Flush the AOF buffers on disk, empty the dataset and reload it from the append-only file.",
         "LISTPACK <key>",
@@ -106,6 +109,12 @@ final class DebugCommand {
             case "error" -> {
                 if (argc == 3) {
                     c.error(Texts.str(c.arg(2)));
+                    return;
+                }
+            }
+            case "htstats" -> {
+                if (argc == 3) {
+                    htstats(c);
                     return;
                 }
             }
@@ -443,6 +452,17 @@ final class DebugCommand {
             }
         }
         return 0;
+    }
+
+    private static void htstats(Client c) {
+        Long id = Numbers.parseLong(c.arg(2));
+        if (id == null) {
+            c.error(Errors.NOT_INTEGER);
+        } else if (id < 0 || id >= c.server().keyspace().count()) {
+            c.error(Errors.DEBUG_DB_RANGE);
+        } else {
+            c.reply().verbatim("txt", HtStats.of(c.server().keyspace().db(id.intValue())));
+        }
     }
 
     private static void populate(Client c) {
