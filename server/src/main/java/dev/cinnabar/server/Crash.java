@@ -61,6 +61,23 @@ public final class Crash {
         Runtime.getRuntime().halt(1);
     }
 
+    /**
+     * Redis's serverPanic: a state the server must not continue from. Logged as Redis logs a
+     * panic, then acted on as a crash (once).
+     */
+    public void panic(String msg) {
+        if (!fired.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.log().warning("------------------------------------------------");
+            server.log().warning("Guru Meditation: " + msg);
+        } catch (Throwable ignored) {
+            // acting matters more
+        }
+        action.accept(msg);
+    }
+
     /** Replaces what is done after the death is logged (given the reason). */
     public void onCrash(Consumer<String> action) {
         this.action = action;

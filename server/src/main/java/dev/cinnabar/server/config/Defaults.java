@@ -150,13 +150,7 @@ final class Defaults {
      * nothing, for the reason given (docs/compatibility.md prints it).
      */
     private static void platform(ServerConfig c) {
-        ConfigEntry defrag = c.entry("activedefrag");
-        defrag.bind(args -> {
-            if (ServerConfig.parseBool(ServerConfig.single(args))) {
-                throw new ConfigException(ACTIVE_DEFRAG_UNAVAILABLE);
-            }
-            return Boolean.FALSE;
-        }, v -> { }, () -> "no", true);
+        onlyNo(c, "activedefrag", ACTIVE_DEFRAG_UNAVAILABLE);
         String noDefrag = "tunes active defragmentation, which cannot be enabled (activedefrag is refused as Redis "
                 + "refuses it without its patched jemalloc): the JVM's compacting collector defragments the heap";
         for (String d : List.of("active-defrag-cycle-max", "active-defrag-cycle-min", "active-defrag-ignore-bytes",
@@ -182,22 +176,27 @@ final class Defaults {
         c.noEffect("io-threads-do-reads", "every connection's reads and parsing always run on its I/O thread "
                 + "(Netty's event loops), so the behaviour is that of yes; the reply and every result are the same");
         // read by replication.Replication's INFO replication (slave_priority, replica_announced), as Redis uses them
-        ConfigEntry lua = c.entry("lua-enable-deprecated-api");
-        lua.bind(args -> {
-            if (ServerConfig.parseBool(ServerConfig.single(args))) {
-                throw new ConfigException(LUA_DEPRECATED_UNAVAILABLE);
-            }
-            return Boolean.FALSE;
-        }, v -> { }, () -> "no", true);
+        onlyNo(c, "lua-enable-deprecated-api", LUA_DEPRECATED_UNAVAILABLE);
         c.noEffect("enable-module-command", "Cinnabar has no MODULE command (Redis modules are native shared "
                 + "libraries a JVM cannot load), so there is nothing for it to allow");
         // read by Crash (the report of a dead server thread, and how the process ends)
         c.implemented("crash-log-enabled");
+        c.implemented("replica-ignore-disk-write-errors"); // read by persistence.Persistence's write gate
         c.implemented("use-exit-on-panic");
         c.implemented("bind-source-addr"); // read by replication.MasterLink when it connects
         c.implemented("rdb-save-incremental-fsync"); // read by persistence.Persistence (RdbSink)
         c.implemented("replica-priority");
         c.implemented("replica-announced");
+    }
+
+    /** A yes/no directive whose yes this server refuses with the given text; no is kept and reported. */
+    private static void onlyNo(ServerConfig c, String name, String refusal) {
+        c.entry(name).bind(args -> {
+            if (ServerConfig.parseBool(ServerConfig.single(args))) {
+                throw new ConfigException(refusal);
+            }
+            return Boolean.FALSE;
+        }, v -> { }, () -> "no", true);
     }
 
     /** Why lua-enable-deprecated-api yes is refused (our text: Redis has the API, our Lua engine does not). */

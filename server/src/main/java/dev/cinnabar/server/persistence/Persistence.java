@@ -103,6 +103,9 @@ public final class Persistence {
         if (error == null) {
             return null;
         }
+        if (dev.cinnabar.server.session.ClientFlags.mustObey(c.flags) && (cmd == ping || cmd.has(CommandFlag.WRITE))) {
+            return obeyDespiteDiskError(cmd, ping);
+        }
         if (cmd == ping || cmd.has(CommandFlag.WRITE)) {
             return error;
         }
@@ -110,6 +113,27 @@ public final class Persistence {
         Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
         if (cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES) {
             return error;
+        }
+        return null;
+    }
+
+    private long lastObeyWarning;
+
+    /**
+     * A write from our master (or the AOF) while the disk refuses writes: Redis never refuses it.
+     * With replica-ignore-disk-write-errors no (the default) a write is a panic, since the replica
+     * can no longer persist what it applies; with yes (and for PING) it is applied, with a warning
+     * at most every 10 seconds.
+     */
+    private String obeyDespiteDiskError(CommandSpec cmd, CommandSpec ping) {
+        if (cmd != ping && !"yes".equals(config().get("replica-ignore-disk-write-errors"))) {
+            dev.cinnabar.server.Crash.of(server).panic("Replica was unable to write command to disk.");
+            return Errors.MISCONF; // not applied: the server is stopping
+        }
+        long now = server.now();
+        if (now > lastObeyWarning + 10_000) {
+            lastObeyWarning = now;
+            server.log().warning("Replica is applying a command even though it is unable to write to disk.");
         }
         return null;
     }

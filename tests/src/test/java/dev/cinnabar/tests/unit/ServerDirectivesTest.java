@@ -129,4 +129,41 @@ class ServerDirectivesTest {
             d.real.call("CONFIG", "SET", "protected-mode", "yes");
         }
     }
+
+    /**
+     * replica-ignore-disk-write-errors: a replica whose last BGSAVE failed (stop-writes-on-bgsave-error)
+     * applies its master's writes with yes; with no (the default) a master's write is a panic and
+     * the replica stops, as Redis's "Replica was unable to write command to disk.".
+     */
+    @Test
+    void replicaIgnoreDiskWriteErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        for (String ignore : new String[] {"yes", "no"}) {
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(tmp.resolve(ignore));
+            try (CinnabarServer master = CinnabarServer.builder().start();
+                 CinnabarServer replica = CinnabarServer.builder().setting("dir", dir.toString())
+                         .setting("save", "3600", "1").setting("replica-ignore-disk-write-errors", ignore)
+                         .setting("replicaof", "127.0.0.1", Integer.toString(master.port())).start();
+                 RespClient m = new RespClient(master.port());
+                 RespClient r = new RespClient(replica.port())) {
+                await(() -> r.call("INFO", "replication").asText().contains("master_link_status:up"));
+                java.nio.file.Files.createDirectories(dir.resolve("dump.rdb")); // every save fails now
+                r.call("BGSAVE");
+                await(() -> r.call("INFO", "persistence").asText().contains("rdb_last_bgsave_status:err"));
+                m.call("SET", "k", "v");
+                if (ignore.equals("yes")) {
+                    await(() -> "v".equals(r.call("GET", "k").asText()));
+                } else {
+                    await(replica::isClosed);
+                }
+            }
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long end = System.currentTimeMillis() + 20_000;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.currentTimeMillis()).as("condition within 20 s").isLessThan(end);
+            Thread.sleep(20);
+        }
+    }
 }
