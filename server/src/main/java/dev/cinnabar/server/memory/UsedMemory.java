@@ -43,6 +43,8 @@ public final class UsedMemory {
     private long scriptsFunctions;
     private long aofBuffer;
     private long backlog;
+    /** The shared replication buffer beyond repl-backlog-size while replicas are attached: theirs. */
+    private long replicasShared;
     /**
      * The input all connections hold, kept live by the heap guard as they read (O(1)), and its
      * value at the last refresh: between refreshes the client figure follows it, so that a query
@@ -101,7 +103,9 @@ public final class UsedMemory {
         }
         scriptsFunctions = fn;
         aofBuffer = dev.cinnabar.server.persistence.aof.Aof.of(server).bufferLength();
-        backlog = dev.cinnabar.server.replication.Replication.of(server).backlogMemory();
+        dev.cinnabar.server.replication.Replication repl = dev.cinnabar.server.replication.Replication.of(server);
+        backlog = repl.backlogMemory();
+        replicasShared = repl.replicasMemory();
     }
 
     /** True when the last refresh saw output in flight (see {@link #outputAtRefresh}). */
@@ -163,8 +167,13 @@ public final class UsedMemory {
         return clients.normalClients() + Math.max(0, liveInput.getAsLong() - inputAtRefresh);
     }
 
+    /**
+     * mem_clients_slaves, Redis 7.0's split: the replica clients themselves, and the part of the
+     * shared replication buffer beyond repl-backlog-size (the rest is mem_replication_backlog), so
+     * that the buffer counts once in used_memory.
+     */
     public long clientsReplicas() {
-        return clients.replicaClients();
+        return clients.replicaClients() + replicasShared;
     }
 
     public long scriptsEval() {

@@ -8,9 +8,10 @@ import dev.cinnabar.server.command.CommandSpec;
  *
  * <p>Where Redis reports a C-level buffer that has no twin here the nearest real figure is given:
  * qbuf/qbuf-free are the unparsed bytes and free room of the connection's input buffer, rbs/rbp
- * the size the cron gives the client's reply buffer and its peak fill ({@link ReplyBuffer}), obl
- * is 0 (a batch's replies go to the socket as one buffer, counted in omem while they wait),
- * oll counts reply buffers queued for the socket and omem their bytes; fd is the socket's
+ * the size the cron gives the client's reply buffer and its peak fill ({@link ReplyBuffer}); of the
+ * output waiting for the socket, obl is what fits in the reply buffer and omem what does not (all
+ * of it then, as Redis's buffer is written first and the rest waits in its reply list; for a
+ * replica its part of the shared replication buffer), oll counts the buffers queued; fd is the socket's
  * descriptor with the native transport and -1 otherwise. argv-mem is, as in Redis, the bytes of
  * the arguments the client holds: those of the command it is running or blocked in, plus those of
  * a request still being received. multi-mem counts the commands queued in MULTI and the WATCHed
@@ -55,7 +56,7 @@ public final class ClientInfo {
                 .append(" multi-mem=").append(multiMem)
                 .append(" rbs=").append(rbs)
                 .append(" rbp=").append(rbp)
-                .append(" obl=0")
+                .append(" obl=").append(mem.bufferedOutput(c))
                 .append(" oll=").append(oll)
                 .append(" omem=").append(omem)
                 .append(" tot-mem=").append(totMem)

@@ -102,32 +102,79 @@ public final class ClientMemory {
         this.replicaOutput = output;
     }
 
-    /** omem: the output waiting for c (for a replica, see {@link #replicaOutput}). */
+    /**
+     * omem, as Redis 7.0 reports it: the output beyond the client's reply buffer (Redis's reply
+     * list). Output that fits in the reply buffer (rbs) is that buffer's ({@link #bufferedOutput},
+     * obl); once it does not, Redis's buffer has been written first and the rest waits in the
+     * list, so all of it counts here. For a replica, the part of the shared replication buffer it
+     * holds ({@link #replicaOutput}).
+     */
     public long outputBytes(Client c) {
         Connection conn = c.connection();
         if (conn == null) {
             return 0;
         }
-        if (ClientFlags.type(c.flags) == ClientFlags.Type.REPLICA && server.lock().isHeldByCurrentThread()) {
-            long v = replicaOutput.applyAsLong(c);
-            if (v >= 0) {
-                return v;
-            }
+        long shared = sharedOutput(c);
+        if (shared >= 0) {
+            return shared;
         }
-        return conn.pendingOutputBytes();
+        long pending = conn.pendingOutputBytes();
+        return pending > bufferSize(conn) ? pending : 0;
     }
 
-    /** A client's memory now (tot-mem); 0 for clients without a connection (scripts, loading). */
+    /** obl: the output held in the reply buffer, while it all fits there (0 for a replica, whose stream is shared). */
+    public long bufferedOutput(Client c) {
+        Connection conn = c.connection();
+        if (conn == null || sharedOutput(c) >= 0) {
+            return 0;
+        }
+        long pending = conn.pendingOutputBytes();
+        return pending > bufferSize(conn) ? 0 : pending;
+    }
+
+    /** A replica's part of the shared replication buffer, -1 for other clients or when not known (no lock, not attached). */
+    private long sharedOutput(Client c) {
+        if (ClientFlags.type(c.flags) == ClientFlags.Type.REPLICA && server.lock().isHeldByCurrentThread()) {
+            return replicaOutput.applyAsLong(c);
+        }
+        return -1;
+    }
+
+    private static long bufferSize(Connection conn) {
+        ReplyBuffer rb = conn.replyBuffer();
+        return rb == null ? 0 : rb.size();
+    }
+
+    /**
+     * A client's memory now (tot-mem); 0 for clients without a connection (scripts, loading). As
+     * Redis counts it, the reply buffer whole (even empty) and the output beyond it (omem; for a
+     * replica the shared blocks it holds).
+     */
     public long usage(Client c) {
+        return memory(c, outputBytes(c));
+    }
+
+    /**
+     * What c is accounted in the per-type sums: its usage, but a replica with the output its
+     * socket holds in place of its part of the shared buffer, which the replication figures
+     * count once for all replicas (mem_clients_slaves adds the buffer beyond the backlog).
+     */
+    private long accounted(Client c) {
+        Connection conn = c.connection();
+        if (conn != null && sharedOutput(c) >= 0) {
+            long pending = conn.pendingOutputBytes();
+            return memory(c, pending > bufferSize(conn) ? pending : 0);
+        }
+        return usage(c);
+    }
+
+    private long memory(Client c, long listOutput) {
         Connection conn = c.connection();
         if (conn == null || conn == Connection.NONE) {
             return 0;
         }
-        ReplyBuffer rb = conn.replyBuffer();
-        // Redis counts its reply buffer's whole size and, beyond it, the reply list: pending
-        // output up to the buffer's size is inside the buffer
-        long output = Math.max(rb == null ? 0 : rb.size(), conn.pendingOutputBytes());
-        return BASE + conn.queryBufferBytes() + conn.queryBufferFree() + argvBytes(c) + output + multiBytes(c) + c.subscriptions * CHANNEL_BYTES + c.shardSubscriptions * CHANNEL_BYTES
+        return BASE + conn.queryBufferBytes() + conn.queryBufferFree() + argvBytes(c) + bufferSize(conn) + listOutput
+                + multiBytes(c) + c.subscriptions * CHANNEL_BYTES + c.shardSubscriptions * CHANNEL_BYTES
                 + c.patternSubscriptions * PATTERN_BYTES + extraBytes(c);
     }
 
@@ -204,7 +251,7 @@ public final class ClientMemory {
         if (c.memRemoved) {
             return;
         }
-        long mem = usage(c);
+        long mem = accounted(c);
         ClientFlags.Type type = ClientFlags.type(c.flags);
         unaccount(c);
         c.memAccounted = mem;
@@ -371,7 +418,7 @@ public final class ClientMemory {
         return normal;
     }
 
-    /** mem_clients_slaves: replicas, as accounted. */
+    /** The replicas as accounted (without the shared replication buffer: see {@link #accounted}). */
     public long replicaClients() {
         return replicas;
     }
