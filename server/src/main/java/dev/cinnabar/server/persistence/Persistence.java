@@ -62,6 +62,10 @@ public final class Persistence {
     private volatile long loadingStartMillis;
     private volatile long loadingTotalBytes;
     private volatile long loadingLoadedBytes;
+    /** DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE payloads and loaded files are not checksummed. */
+    public volatile boolean skipChecksumValidation;
+    /** Keys of the file being loaded left out because their value had no element. */
+    private long emptyKeysSkipped;
     private volatile long loadingRdbUsedMem;
     private volatile long lastLoadKeysLoaded;
     private volatile long lastLoadKeysExpired;
@@ -660,7 +664,7 @@ public final class Persistence {
         RdbFile.Parsed parsed;
         try {
             parsed = RdbFile.parse(data, server.keyspace().count(), RdbValues.Limits.of(config()),
-                    config().rdbchecksum, RdbFile.Progress.NONE);
+                    config().rdbchecksum && !skipChecksumValidation, RdbFile.Progress.NONE);
         } catch (RdbFile.LoadError e) {
             server.log().warning(e.getMessage());
             return Errors.RELOAD_FAILED;
@@ -781,7 +785,13 @@ public final class Persistence {
         server.log().verbose(String.format(Locale.ROOT, "RDB opened in %.3f s, read and inserted in %.3f s "
                         + "(inserting %.3f s of it)", (readAt - start) / 1e9, (System.nanoTime() - readAt) / 1e9,
                 load.insertNanos / 1e9));
-        server.log().notice("Done loading RDB, keys loaded: " + load.loaded + ", keys expired: " + load.expired + ".");
+        if (emptyKeysSkipped > 0) {
+            server.log().warning("Done loading RDB, keys loaded: " + load.loaded + ", keys expired: " + load.expired
+                    + ", empty keys skipped: " + emptyKeysSkipped + ".");
+        } else {
+            server.log().notice("Done loading RDB, keys loaded: " + load.loaded + ", keys expired: " + load.expired
+                    + ".");
+        }
         server.log().notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds",
                 (System.nanoTime() - start) / 1e9));
     }
@@ -840,7 +850,8 @@ public final class Persistence {
             End end;
             try {
                 end = new End(RdbFile.parse(in, size, server.keyspace().count(), RdbValues.Limits.of(config()),
-                        config().rdbchecksum, new LoadProgress(), this, LOAD_BATCH), null, null);
+                        config().rdbchecksum && !skipChecksumValidation, new LoadProgress(), this, LOAD_BATCH),
+                        null, null);
             } catch (java.util.concurrent.CancellationException e) {
                 return; // the inserting side failed and stopped listening
             } catch (RuntimeException e) {
@@ -993,11 +1004,45 @@ public final class Persistence {
             case CORRUPT -> "Internal error in RDB reading offset " + e.offset + " -> " + e.getMessage();
         };
         server.log().warning(msg);
+        if (e.kind != RdbFile.LoadError.Kind.SIGNATURE && e.kind != RdbFile.LoadError.Kind.VERSION) {
+            // as Redis, which runs redis-check-rdb on the file at this point: where the reading
+            // stopped and what it was reading, then why the process ends
+            RdbFile.Where w = e.where;
+            server.log().raw("--- RDB ERROR DETECTED ---");
+            server.log().raw("[offset " + e.offset + "] " + msg);
+            if (w != null) {
+                server.log().raw("[additional info] While doing: " + w.doing);
+                if (w.key != null) {
+                    server.log().raw("[additional info] Reading key '"
+                            + new String(w.key, java.nio.charset.StandardCharsets.ISO_8859_1) + "'");
+                }
+                if (w.type >= 0) {
+                    server.log().raw("[additional info] Reading type " + w.type + " (" + RdbValues.typeName(w.type)
+                            + ")");
+                }
+                server.log().raw("[info] " + w.keys + " keys read");
+                server.log().raw("[info] " + w.expires + " expires");
+            }
+            server.log().warning("Terminating server after rdb file reading failure.");
+        }
         return new FatalLoadError(msg);
     }
 
     /** Publishes the loader's position, logs the aux fields as Redis does, applies key-load-delay. */
     private final class LoadProgress implements RdbFile.Progress {
+        LoadProgress() {
+            emptyKeysSkipped = 0;
+        }
+
+        @Override
+        public void emptyKeySkipped(byte[] key) {
+            // as Redis: the first ten are named
+            if (emptyKeysSkipped++ < 10) {
+                server.log().warning("rdbLoadObject skipping empty key: "
+                        + new String(key, java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+
         @Override
         public void keyRead(long offset) {
             loadingLoadedBytes = offset;

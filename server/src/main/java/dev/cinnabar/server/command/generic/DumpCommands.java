@@ -1,6 +1,7 @@
 package dev.cinnabar.server.command.generic;
 
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.rdb.DumpPayload;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.propagate.Propagator;
@@ -108,7 +109,7 @@ final class DumpCommands {
             return;
         }
         byte[] payload = c.arg(3);
-        if (!DumpPayload.verify(payload)) {
+        if (!DumpPayload.verify(payload, Persistence.of(c.server()).skipChecksumValidation)) {
             c.error(Errors.DUMP_PAYLOAD);
             return;
         }
@@ -120,7 +121,12 @@ final class DumpCommands {
                 c.server().stats().dumpPayloadSanitizations += r.packedBlobs();
             }
         } catch (RuntimeException e) {
-            // any malformed payload: the value is rejected whole, nothing was stored
+            // any malformed payload: the value is rejected whole, nothing was stored; Redis logs
+            // why at verbose level (an empty value is refused silently)
+            if (e instanceof DumpPayload.Corrupt bad) {
+                c.server().log().verbose("Internal error in RDB reading offset " + bad.offset + " -> "
+                        + bad.getMessage());
+            }
             c.error(Errors.BAD_DATA_FORMAT);
             return;
         }

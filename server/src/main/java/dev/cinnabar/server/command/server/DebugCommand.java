@@ -71,6 +71,8 @@ final class DebugCommand {
         "    Stop (0) or resume (1) the cron's resizing of the clients' reply buffers.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Turn the active expiry of keys off (0) or on (1); keys still expire when accessed.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Accept RESTORE payloads and RDB files whatever their CRC-64 (1), or check it again (0).",
         "SLEEP <seconds>",
         "    Block the whole server for <seconds> (a decimal number).",
         "HELP",
@@ -134,6 +136,13 @@ final class DebugCommand {
                 if (argc == 3) {
                     // atoi as Redis: anything that does not start with a non-zero number turns it off
                     c.server().keyspace().activeExpire().enabled(atoi(Texts.str(c.arg(2))) != 0);
+                    c.reply().ok();
+                    return;
+                }
+            }
+            case "set-skip-checksum-validation" -> {
+                if (argc == 3) {
+                    Persistence.of(c.server()).skipChecksumValidation = atoi(Texts.str(c.arg(2))) != 0;
                     c.reply().ok();
                     return;
                 }

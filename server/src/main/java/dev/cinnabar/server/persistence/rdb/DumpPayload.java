@@ -35,6 +35,14 @@ public final class DumpPayload {
 
     /** True when the footer's RDB version is one we read and the checksum matches. */
     public static boolean verify(byte[] p) {
+        return verify(p, false);
+    }
+
+    /**
+     * {@link #verify(byte[])}; {@code skipChecksum}: only the version is checked (DEBUG
+     * SET-SKIP-CHECKSUM-VALIDATION 1, as Redis's skip_checksum_validation).
+     */
+    public static boolean verify(byte[] p, boolean skipChecksum) {
         if (p.length < 10) {
             return false;
         }
@@ -43,8 +51,21 @@ public final class DumpPayload {
         if (version > RdbValues.RDB_VERSION) {
             return false;
         }
+        if (skipChecksum) {
+            return true;
+        }
         long crc = Listpacks.le(p, footer + 2, 8);
         return Crc64.of(p, 0, footer + 2) == crc;
+    }
+
+    /** Why a payload's value was refused, and where its reading stopped (RESTORE logs both). */
+    public static final class Corrupt extends IllegalArgumentException {
+        public final long offset;
+
+        Corrupt(long offset, String reason) {
+            super(reason);
+            this.offset = offset;
+        }
     }
 
     /**
@@ -68,11 +89,19 @@ public final class DumpPayload {
      */
     public static Restored read(byte[] p, RdbValues.Limits limits) {
         RdbStrings.Reader r = new RdbStrings.Reader(p, 0, p.length - 10);
-        int type = r.u8();
-        Object v = RdbValues.read(r, type, limits);
-        if (r.hasMore()) {
-            throw new IllegalArgumentException("trailing bytes after the value");
+        try {
+            int type = r.u8();
+            Object v = RdbValues.read(r, type, limits);
+            if (r.hasMore()) {
+                throw new IllegalArgumentException("trailing bytes after the value");
+            }
+            return new Restored(v, r.packedBlobs);
+        } catch (RdbStrings.Truncated e) {
+            throw new Corrupt(r.offset(), "Unexpected EOF reading RDB file");
+        } catch (RdbValues.EmptyKey e) {
+            throw e; // refused without a log line, as Redis
+        } catch (RuntimeException e) {
+            throw new Corrupt(r.offset(), e.getMessage() == null ? "Bad data format" : e.getMessage());
         }
-        return new Restored(v, r.packedBlobs);
     }
 }

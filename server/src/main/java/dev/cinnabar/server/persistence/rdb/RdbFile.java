@@ -180,6 +180,10 @@ public final class RdbFile {
         /** An aux field was read (start-up logs the version, age and memory of the file). */
         default void aux(String key, String value) {
         }
+
+        /** A key whose value has no element was left out, as Redis 7.0 skips empty keys. */
+        default void emptyKeySkipped(byte[] key) {
+        }
     }
 
     /**
@@ -200,12 +204,28 @@ public final class RdbFile {
 
         public final Kind kind;
         public final long offset;
+        /** Where the reader was, for the report a failed load logs (as redis-check-rdb prints it). */
+        public final Where where;
 
         LoadError(Kind kind, long offset, String message) {
+            this(kind, offset, message, null);
+        }
+
+        LoadError(Kind kind, long offset, String message, Where where) {
             super(message, null);
             this.kind = kind;
             this.offset = offset;
+            this.where = where;
         }
+    }
+
+    /** The reader's state: what it was doing, the key and type it was reading, the counts so far. */
+    public static final class Where {
+        public String doing = "start";
+        public byte[] key;
+        public int type = -1;
+        public long keys;
+        public long expires;
     }
 
     /**
@@ -317,16 +337,17 @@ public final class RdbFile {
         if (version < 1 || version > RdbValues.RDB_VERSION) {
             throw new LoadError(LoadError.Kind.VERSION, 5, "Can't handle RDB format version " + version);
         }
+        Where where = new Where();
         try {
-            return parseBody(r, version, databases, limits, verifyChecksum, progress, sink, batch);
+            return parseBody(r, version, databases, limits, verifyChecksum, progress, sink, batch, where);
         } catch (LoadError e) {
-            throw e;
+            throw e.where != null ? e : new LoadError(e.kind, e.offset, e.getMessage(), where);
         } catch (RdbStrings.Truncated | java.io.UncheckedIOException e) {
-            throw new LoadError(LoadError.Kind.TRUNCATED, r.offset(), "Unexpected EOF reading RDB file");
+            throw new LoadError(LoadError.Kind.TRUNCATED, r.offset(), "Unexpected EOF reading RDB file", where);
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | ArithmeticException
                  | NegativeArraySizeException e) {
             throw new LoadError(LoadError.Kind.CORRUPT, r.offset(), e.getMessage() == null ? "Bad data format"
-                    : e.getMessage());
+                    : e.getMessage(), where);
         }
     }
 
@@ -341,7 +362,7 @@ public final class RdbFile {
 
     private static Parsed parseBody(RdbStrings.Reader r, int version, int databases,
                                     RdbValues.Limits limits, boolean verifyChecksum, Progress progress,
-                                    Sink sink, int batch) {
+                                    Sink sink, int batch, Where where) {
         List<Loaded> keys = new ArrayList<>(sink == null ? 16 : batch);
         Map<String, String> aux = new LinkedHashMap<>();
         List<String> functions = new ArrayList<>();
@@ -350,9 +371,11 @@ public final class RdbFile {
         long idle = -1;
         long freq = -1;
         while (true) {
+            where.doing = "read-type";
             int type = r.u8();
             switch (type) {
                 case OP_EOF -> {
+                    where.doing = "check-sum";
                     boolean skipped = false;
                     if (version >= 5) {
                         long computed = verifyChecksum ? r.checksum() : 0;
@@ -395,6 +418,7 @@ public final class RdbFile {
                     }
                 }
                 case OP_AUX -> {
+                    where.doing = "read-aux";
                     byte[] k = r.string();
                     byte[] v = r.string();
                     String ak = new String(k, StandardCharsets.ISO_8859_1);
@@ -415,9 +439,24 @@ public final class RdbFile {
                 case OP_FUNCTION2 -> functions.add(new String(r.string(), StandardCharsets.UTF_8));
                 case OP_MODULE_AUX -> throw new IllegalArgumentException("modules are not loaded");
                 default -> {
+                    where.doing = "read-key";
+                    where.type = type;
                     byte[] key = r.string();
-                    Object value = RdbValues.read(r, type, limits);
+                    where.key = key;
+                    where.doing = "read-object-value";
+                    Object value;
+                    try {
+                        value = RdbValues.read(r, type, limits);
+                    } catch (RdbValues.EmptyKey e) {
+                        progress.emptyKeySkipped(key);
+                        expire = -1;
+                        idle = -1;
+                        freq = -1;
+                        continue;
+                    }
                     keys.add(new Loaded(db, key, value, expire, idle, freq));
+                    where.keys++;
+                    where.expires += expire != -1 ? 1 : 0;
                     if (sink != null && keys.size() >= batch) {
                         sink.keys(keys);
                         keys = new ArrayList<>(batch);

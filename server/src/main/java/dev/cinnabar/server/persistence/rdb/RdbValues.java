@@ -344,9 +344,51 @@ public final class RdbValues {
 
     // ------------------------------------------------------------------ reading
 
+    private static final String[] TYPE_NAMES = {"string", "list-linked", "set-hashtable", "zset-v1",
+        "hash-hashtable", "zset-v2", "module-pre-release", "module-value", "", "hash-zipmap", "list-ziplist",
+        "set-intset", "zset-ziplist", "hash-ziplist", "quicklist", "stream", "hash-listpack", "zset-listpack",
+        "quicklist-v2", "stream-v2"};
+
+    /** The name redis-check-rdb gives an RDB value type ("unknown" past the known ones). */
+    public static String typeName(int type) {
+        return type >= 0 && type < TYPE_NAMES.length ? TYPE_NAMES[type] : "unknown";
+    }
+
     private static void check(boolean ok, String what) {
         if (!ok) {
             throw new IllegalArgumentException(what);
+        }
+    }
+
+    /**
+     * A value with no element (an empty list, set, hash, sorted set or packed blob): Redis 7.0
+     * skips such a key when it loads a file ("rdbLoadObject skipping empty key") and refuses it in
+     * RESTORE.
+     */
+    public static final class EmptyKey extends IllegalArgumentException {
+        EmptyKey() {
+            super("empty key");
+        }
+    }
+
+    private static void nonEmpty(boolean ok) {
+        if (!ok) {
+            throw new EmptyKey();
+        }
+    }
+
+    /**
+     * Decodes a packed blob (ziplist, listpack, intset, zipmap) and checks what was decoded; any
+     * failure becomes Redis's reason for that blob type (e.g. "Hash ziplist integrity check
+     * failed."), the text its log shows and the suite looks for.
+     */
+    private static <T> T integrity(String reason, java.util.function.Supplier<T> decode) {
+        try {
+            return decode.get();
+        } catch (EmptyKey e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(reason);
         }
     }
 
@@ -357,49 +399,58 @@ public final class RdbValues {
                 return Strings.encode(r.string());
             case LIST: {
                 long n = r.lengthPlain();
-                check(n > 0, "empty list");
+                nonEmpty(n > 0);
                 QuickList q = new QuickList();
                 for (long i = 0; i < n; i++) {
                     q.pushTail(r.string(), lim.listFill());
                 }
                 return q;
             }
-            case LIST_ZIPLIST:
-                return listOf(Ziplists.ziplist(packed(r)), lim);
+            case LIST_ZIPLIST: {
+                byte[] b = packed(r);
+                return listOf(integrity("List ziplist integrity check failed.", () -> Ziplists.ziplist(b)), lim);
+            }
             case LIST_QUICKLIST:
             case LIST_QUICKLIST_2: {
                 long nodes = r.lengthPlain();
-                check(nodes > 0, "empty list");
+                nonEmpty(nodes > 0);
                 QuickList q = new QuickList();
                 for (long i = 0; i < nodes; i++) {
                     long container = type == LIST_QUICKLIST ? QUICKLIST_PACKED : r.lengthPlain();
                     byte[] blob = r.string();
+                    check(blob.length > 0, "empty quicklist node");
                     if (container == QUICKLIST_PLAIN) {
                         q.pushTail(blob, lim.listFill());
                         continue;
                     }
                     check(container == QUICKLIST_PACKED, "bad quicklist container");
                     r.packedBlobs++;
-                    List<byte[]> elements = type == LIST_QUICKLIST ? Ziplists.ziplist(blob) : Listpacks.decode(blob);
-                    check(!elements.isEmpty(), "empty quicklist node");
+                    List<byte[]> elements = type == LIST_QUICKLIST
+                            ? integrity("Ziplist integrity check failed.", () -> Ziplists.ziplist(blob))
+                            : integrity("Listpack integrity check failed.", () -> Listpacks.decode(blob));
+                    // an empty node is skipped, as Redis does; a list left with none is an empty key
                     for (byte[] e : elements) {
                         q.pushTail(e, lim.listFill());
                     }
                 }
+                nonEmpty(q.size() > 0);
                 return q;
             }
             case SET: {
                 long n = r.lengthPlain();
-                check(n > 0, "empty set");
+                nonEmpty(n > 0);
                 RSet s = new RSet();
                 for (long i = 0; i < n; i++) {
-                    check(s.add(r.string(), lim.setMaxIntset()), "duplicate set member");
+                    check(s.add(r.string(), lim.setMaxIntset()), "Duplicate set members detected");
                 }
                 return s;
             }
             case SET_INTSET: {
+                byte[] b = packed(r);
+                long[] values = integrity("Intset integrity check failed.", () -> Ziplists.intset(b));
+                nonEmpty(values.length > 0);
                 RSet s = new RSet();
-                for (long v : Ziplists.intset(packed(r))) {
+                for (long v : values) {
                     s.add(num(v), lim.setMaxIntset());
                 }
                 return s;
@@ -407,35 +458,46 @@ public final class RdbValues {
             case ZSET:
             case ZSET_2: {
                 long n = r.lengthPlain();
-                check(n > 0, "empty zset");
+                nonEmpty(n > 0);
                 ZSet z = n > lim.zset().maxListpackEntries() ? ZSet.skiplist() : new ZSet();
                 for (long i = 0; i < n; i++) {
                     byte[] m = r.string();
                     double score = type == ZSET_2 ? r.binaryDouble() : r.stringDouble();
-                    check(!Double.isNaN(score), "NaN score");
-                    check(z.put(m, score, lim.zset()), "duplicate zset member");
+                    check(!Double.isNaN(score), "Zset with NAN score detected");
+                    check(z.put(m, score, lim.zset()), "Duplicate zset fields detected");
                 }
                 return z;
             }
-            case ZSET_ZIPLIST:
-                return zsetOf(Ziplists.ziplist(packed(r)), lim);
-            case ZSET_LISTPACK:
-                return zsetOf(Listpacks.decode(packed(r)), lim);
+            case ZSET_ZIPLIST: {
+                byte[] b = packed(r);
+                return integrity("Zset ziplist integrity check failed.", () -> zsetOf(Ziplists.ziplist(b), lim));
+            }
+            case ZSET_LISTPACK: {
+                byte[] b = packed(r);
+                return integrity("Zset listpack integrity check failed.", () -> zsetOf(Listpacks.decode(b), lim));
+            }
             case HASH: {
                 long n = r.lengthPlain();
-                check(n > 0, "empty hash");
+                nonEmpty(n > 0);
                 RHash h = new RHash();
                 for (long i = 0; i < n; i++) {
-                    check(h.set(r.string(), r.string(), lim.hashMaxEntries(), lim.hashMaxValue()), "duplicate hash field");
+                    check(h.set(r.string(), r.string(), lim.hashMaxEntries(), lim.hashMaxValue()),
+                            "Duplicate hash fields detected");
                 }
                 return h;
             }
-            case HASH_ZIPMAP:
-                return hashOf(Ziplists.zipmap(packed(r)), lim);
-            case HASH_ZIPLIST:
-                return hashOf(Ziplists.ziplist(packed(r)), lim);
-            case HASH_LISTPACK:
-                return hashOf(Listpacks.decode(packed(r)), lim);
+            case HASH_ZIPMAP: {
+                byte[] b = packed(r);
+                return integrity("Zipmap integrity check failed.", () -> hashOf(Ziplists.zipmap(b), lim));
+            }
+            case HASH_ZIPLIST: {
+                byte[] b = packed(r);
+                return integrity("Hash ziplist integrity check failed.", () -> hashOf(Ziplists.ziplist(b), lim));
+            }
+            case HASH_LISTPACK: {
+                byte[] b = packed(r);
+                return integrity("Hash listpack integrity check failed.", () -> hashOf(Listpacks.decode(b), lim));
+            }
             case STREAM_LISTPACKS:
             case STREAM_LISTPACKS_2:
                 return readStream(r, type == STREAM_LISTPACKS_2);
@@ -454,7 +516,7 @@ public final class RdbValues {
     }
 
     private static QuickList listOf(List<byte[]> elements, Limits lim) {
-        check(!elements.isEmpty(), "empty list");
+        nonEmpty(!elements.isEmpty());
         QuickList q = new QuickList();
         for (byte[] e : elements) {
             q.pushTail(e, lim.listFill());
@@ -463,7 +525,8 @@ public final class RdbValues {
     }
 
     private static ZSet zsetOf(List<byte[]> elements, Limits lim) {
-        check(!elements.isEmpty() && elements.size() % 2 == 0, "bad zset listpack");
+        nonEmpty(!elements.isEmpty());
+        check(elements.size() % 2 == 0, "bad zset listpack");
         ZSet z = elements.size() / 2 > lim.zset().maxListpackEntries() ? ZSet.skiplist() : new ZSet();
         for (int i = 0; i < elements.size(); i += 2) {
             double score = parseScore(elements.get(i + 1));
@@ -473,7 +536,8 @@ public final class RdbValues {
     }
 
     private static RHash hashOf(List<byte[]> elements, Limits lim) {
-        check(!elements.isEmpty() && elements.size() % 2 == 0, "bad hash listpack");
+        nonEmpty(!elements.isEmpty());
+        check(elements.size() % 2 == 0, "bad hash listpack");
         RHash h = new RHash();
         for (int i = 0; i < elements.size(); i += 2) {
             check(h.set(elements.get(i), elements.get(i + 1), lim.hashMaxEntries(), lim.hashMaxValue()),
@@ -521,58 +585,69 @@ public final class RdbValues {
         return v;
     }
 
+    /** One stream node: its listpack checked entry by entry (master entry, flags, IDs, counts). */
+    private static void readStreamNode(Stream s, StreamId master, List<byte[]> lp) {
+        int p = 0;
+        long live = lpInt(lp, p++);
+        long dead = lpInt(lp, p++);
+        long mf = lpInt(lp, p++);
+        check(live >= 0 && dead >= 0 && mf >= 0 && mf < lp.size(), "bad master entry");
+        List<byte[]> masterFields = lp.subList(p, p + (int) mf);
+        p += (int) mf;
+        check(lpInt(lp, p++) == 0, "bad master entry terminator");
+        int total = (int) (live + dead);
+        check(total > 0 && total <= lp.size(), "bad stream node counts");
+        StreamId[] ids = new StreamId[total];
+        boolean[] deleted = new boolean[total];
+        byte[][][] fields = new byte[total][][];
+        int liveSeen = 0;
+        for (int e = 0; e < total; e++) {
+            int start = p;
+            long flags = lpInt(lp, p++);
+            long ms = master.ms() + lpInt(lp, p++);
+            long seq = master.seq() + lpInt(lp, p++);
+            ids[e] = new StreamId(ms, seq);
+            deleted[e] = (flags & STREAM_DELETED) != 0;
+            liveSeen += deleted[e] ? 0 : 1;
+            byte[][] f;
+            if ((flags & STREAM_SAMEFIELDS) != 0) {
+                f = new byte[2 * (int) mf][];
+                check(p + mf <= lp.size(), "truncated stream entry");
+                for (int i = 0; i < mf; i++) {
+                    f[2 * i] = masterFields.get(i);
+                    f[2 * i + 1] = lp.get(p++);
+                }
+            } else {
+                long n = lpInt(lp, p++);
+                check(n >= 0 && p + 2 * n <= lp.size(), "truncated stream entry");
+                f = new byte[2 * (int) n][];
+                for (int i = 0; i < 2 * n; i++) {
+                    f[i] = lp.get(p++);
+                }
+            }
+            fields[e] = f;
+            check(lpInt(lp, p) == p - start, "bad stream entry count");
+            p++;
+        }
+        check(p == lp.size() && liveSeen == live, "bad stream node");
+        check(ids[0].equals(master) || ids[0].compareTo(master) > 0, "stream node before its key");
+        s.loadNode(ids, deleted, fields);
+    }
+
     private static Stream readStream(RdbStrings.Reader r, boolean v2) {
         Stream s = new Stream();
         long nodes = r.lengthPlain();
         for (long k = 0; k < nodes; k++) {
-            StreamId master = rawId(r.string());
-            List<byte[]> lp = Listpacks.decode(packed(r));
-            check(!lp.isEmpty(), "empty stream node");
-            int p = 0;
-            long live = lpInt(lp, p++);
-            long dead = lpInt(lp, p++);
-            long mf = lpInt(lp, p++);
-            check(live >= 0 && dead >= 0 && mf >= 0 && mf < lp.size(), "bad master entry");
-            List<byte[]> masterFields = lp.subList(p, p + (int) mf);
-            p += (int) mf;
-            check(lpInt(lp, p++) == 0, "bad master entry terminator");
-            int total = (int) (live + dead);
-            check(total > 0 && total <= lp.size(), "bad stream node counts");
-            StreamId[] ids = new StreamId[total];
-            boolean[] deleted = new boolean[total];
-            byte[][][] fields = new byte[total][][];
-            int liveSeen = 0;
-            for (int e = 0; e < total; e++) {
-                int start = p;
-                long flags = lpInt(lp, p++);
-                long ms = master.ms() + lpInt(lp, p++);
-                long seq = master.seq() + lpInt(lp, p++);
-                ids[e] = new StreamId(ms, seq);
-                deleted[e] = (flags & STREAM_DELETED) != 0;
-                liveSeen += deleted[e] ? 0 : 1;
-                byte[][] f;
-                if ((flags & STREAM_SAMEFIELDS) != 0) {
-                    f = new byte[2 * (int) mf][];
-                    check(p + mf <= lp.size(), "truncated stream entry");
-                    for (int i = 0; i < mf; i++) {
-                        f[2 * i] = masterFields.get(i);
-                        f[2 * i + 1] = lp.get(p++);
-                    }
-                } else {
-                    long n = lpInt(lp, p++);
-                    check(n >= 0 && p + 2 * n <= lp.size(), "truncated stream entry");
-                    f = new byte[2 * (int) n][];
-                    for (int i = 0; i < 2 * n; i++) {
-                        f[i] = lp.get(p++);
-                    }
-                }
-                fields[e] = f;
-                check(lpInt(lp, p) == p - start, "bad stream entry count");
-                p++;
-            }
-            check(p == lp.size() && liveSeen == live, "bad stream node");
-            check(ids[0].equals(master) || ids[0].compareTo(master) > 0, "stream node before its key");
-            s.loadNode(ids, deleted, fields);
+            byte[] key = r.string();
+            check(key.length == 16, "Stream node key entry is not the size of a stream ID");
+            StreamId master = rawId(key);
+            byte[] blob = packed(r);
+            List<byte[]> lp = integrity("Stream listpack integrity check failed.", () -> Listpacks.decode(blob));
+            check(!lp.isEmpty(), "Empty listpack inside stream");
+            integrity("Stream listpack integrity check failed.", () -> {
+                readStreamNode(s, master, lp);
+                return null;
+            });
         }
         long length = r.lengthPlain();
         StreamId last = new StreamId(r.lengthPlain(), r.lengthPlain());
@@ -605,7 +680,7 @@ public final class RdbValues {
                 byte[] cname = r.string();
                 long seen = r.millis();
                 StreamGroup.Consumer c = g.createConsumer(cname, seen);
-                check(c != null, "duplicate consumer");
+                check(c != null, "Duplicate stream consumer detected.");
                 long n = r.lengthPlain();
                 for (long i = 0; i < n; i++) {
                     StreamId id = rawId(r.bytes(16));
