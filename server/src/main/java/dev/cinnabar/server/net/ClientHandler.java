@@ -131,6 +131,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * its command was postponed by CLIENT PAUSE; -1 otherwise. Written by the batch's owner.
      */
     private int heldFrom = -1;
+    /** heldFrom is set by CLIENT PAUSE (the request at heldFrom was postponed), not by a block. */
+    private volatile boolean pauseHeld;
     /** Set by a drive that must hand its batch over (NONE, WAIT_LOCK, SCRIPT) from transferFrom. */
     private int transfer = NONE;
     private int transferFrom;
@@ -906,6 +908,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     /** Keeps batch[i..] for when the pause ends (runs under the lock); reading goes on, bounded. */
     private void hold(int i) {
+        pauseHeld = true;
         heldFrom = i;
         server.clients().pause().await(this, this::startTurn);
     }
@@ -939,6 +942,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         if (!closing && heldFrom >= 0 && !client.blocked()) {
             int from = heldFrom;
             heldFrom = -1;
+            pauseHeld = false;
             drive(from);
             flushOut();
         }
@@ -1240,6 +1244,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     public int pendingOutputBuffers() {
         ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
         return ob == null ? 0 : ob.size();
+    }
+
+    @Override
+    public boolean postponed() {
+        return pauseHeld;
     }
 
     @Override

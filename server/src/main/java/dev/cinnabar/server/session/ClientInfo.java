@@ -44,7 +44,7 @@ public final class ClientInfo {
                 .append(" name=").append(c.name() == null ? "" : c.name())
                 .append(" age=").append(now / 1000 - c.createdMillis() / 1000)
                 .append(" idle=").append(now / 1000 - c.lastInteractionMillis() / 1000)
-                .append(" flags=").append(ClientFlags.letters(c.blocked() ? c.flags | ClientFlags.BLOCKED : c.flags))
+                .append(" flags=").append(ClientFlags.letters(c.blocked() || conn != null && conn.postponed() ? c.flags | ClientFlags.BLOCKED : c.flags))
                 .append(" db=").append(c.db().id())
                 .append(" sub=").append(c.subscriptions)
                 .append(" psub=").append(c.patternSubscriptions)

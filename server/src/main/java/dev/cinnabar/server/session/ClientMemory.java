@@ -182,12 +182,12 @@ public final class ClientMemory {
         return prefixes.applyAsLong(c) * PREFIX_BYTES;
     }
 
-    /** argv-mem: the arguments of the command c runs or is blocked in, and those of a request still arriving. */
+    /** argv-mem: the arguments of the command c runs, is blocked in or postponed by CLIENT PAUSE, and those of a request still arriving. */
     static long argvBytes(Client c) {
         Connection conn = c.connection();
         long n = conn == null ? 0 : conn.pendingArgvBytes();
         byte[][] argv = c.argv();
-        if (argv != null && (c.server().dispatcher().current() == c || c.blocked())) {
+        if (argv != null && (c.server().dispatcher().current() == c || c.blocked() || conn != null && conn.postponed())) {
             // read from the loop without the lock while another thread may switch the request:
             // argv and argc are read once each and may belong to different requests
             int argc = Math.min(c.argc(), argv.length);

@@ -121,6 +121,11 @@ public interface Connection {
         return 0;
     }
 
+    /** True while the client's command waits for CLIENT PAUSE to end (Redis's postponed client, flags=b). */
+    default boolean postponed() {
+        return false;
+    }
+
     /** True while replies wait for the socket to become writable (events "rw"). */
     default boolean writePending() {
         return false;
