@@ -77,8 +77,15 @@ class ClientOutputFiguresTest {
                 assertThat(f).as("stuck on port %d", port).containsEntry("obl", "0").containsEntry("events", "rw");
                 assertThat(omem).as("omem on port %d", port).isGreaterThan(10_000_000);
                 assertThat(Long.parseLong(f.get("oll"))).isPositive();
-                assertThat(Long.parseLong(f.get("tot-mem"))).isGreaterThanOrEqualTo(omem + 16384);
-                assertThat(info(c, "mem_clients_normal")).isGreaterThanOrEqualTo(omem);
+                // the reply buffer counts whole besides the output beyond it
+                assertThat(Long.parseLong(f.get("tot-mem"))).isGreaterThanOrEqualTo(omem + Long.parseLong(f.get("rbs")));
+                // Redis's per-type sums catch up with a client that only writes in its clients cron
+                long normal = info(c, "mem_clients_normal");
+                for (deadline = System.currentTimeMillis() + 3000; normal < omem && System.currentTimeMillis() < deadline; ) {
+                    Thread.sleep(50);
+                    normal = info(c, "mem_clients_normal");
+                }
+                assertThat(normal).isGreaterThanOrEqualTo(omem);
             }
         }
     }
