@@ -1262,6 +1262,7 @@ public final class Replication {
         }
         masterHost = host;
         masterPort = port;
+        replicaofConfig(host + " " + port);
         server.replica(true);
         server.log().role('S');
         server.dispatcher().propagator().removeSink(feed);
@@ -1279,6 +1280,18 @@ public final class Replication {
         return masterHost;
     }
 
+    /**
+     * The replicaof directive follows the role, as in Redis (CONFIG GET replicaof, and CONFIG
+     * REWRITE writing it, so a server made a replica by REPLICAOF is one again after a restart).
+     */
+    private void replicaofConfig(String value) {
+        try {
+            server.config().entry("replicaof").apply(value);
+        } catch (dev.cinnabar.server.config.ConfigException e) {
+            throw new IllegalStateException(e); // the directive's applier only stores the value
+        }
+    }
+
     public int masterPort() {
         return masterPort;
     }
@@ -1288,6 +1301,7 @@ public final class Replication {
         MasterLink old = link;
         link = null;
         masterHost = null;
+        replicaofConfig("");
         if (old != null) {
             old.stop();
             dropMasterClient(old);
