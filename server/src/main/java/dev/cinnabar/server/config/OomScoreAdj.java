@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * oom-score-adj and oom-score-adj-values: how likely the Linux OOM killer is to pick this process,
  * written to /proc/self/oom_score_adj as Redis does. When enabled, the value of the process's class
- * (the master class: there is no replica role or fork child here) is used as is ("absolute") or
+ * (master, or replica while the server replicates; there is no fork child here) is used as is ("absolute") or
  * added to the score the process had before the server first took control ("relative", also
  * spelled "yes"), clamped to -1000..1000. Disabling restores that earlier score; while disabled
  * the file is never touched.
@@ -21,6 +21,7 @@ public final class OomScoreAdj {
     private static final OomScoreAdj PROCESS = new OomScoreAdj(Path.of("/proc/self/oom_score_adj"));
     /** Index of the master class in oom-score-adj-values (replica 1, background child 2). */
     static final int MASTER = 0;
+    static final int REPLICA = 1;
 
     private final Path file;
     private boolean adjusted;
@@ -37,17 +38,17 @@ public final class OomScoreAdj {
 
     /**
      * Brings the score in line with the configuration (mode "no", "yes", "relative" or "absolute";
-     * values per class).
+     * values per class) and the server's role (the replica class while it replicates a master).
      *
      * @throws IOException when the file cannot be read or written (the score is then unchanged)
      */
-    public synchronized void update(String mode, int[] values) throws IOException {
+    public synchronized void update(String mode, int[] values, boolean replica) throws IOException {
         int val;
         if (!mode.equals("no")) {
             if (!adjusted) {
                 base = Integer.parseInt(Files.readString(file, StandardCharsets.US_ASCII).trim());
             }
-            val = values[MASTER] + (mode.equals("absolute") ? 0 : base);
+            val = values[replica ? REPLICA : MASTER] + (mode.equals("absolute") ? 0 : base);
             val = Math.max(-1000, Math.min(1000, val));
             Files.writeString(file, val + "\n", StandardCharsets.US_ASCII);
             adjusted = true;

@@ -91,7 +91,7 @@ final class ConfigCommands {
         ServerConfig config = ctx.config();
         ConfigEntry.Applier apply = v -> {
             try {
-                OomScoreAdj.process().update(config.oomScoreAdj, config.oomScoreAdjValues);
+                OomScoreAdj.process().update(config.oomScoreAdj, config.oomScoreAdjValues, ctx.isReplica());
             } catch (IOException | RuntimeException e) {
                 ctx.log().warning("Unable to write oom_score_adj: " + e.getMessage());
                 throw new ConfigException(Errors.OOM_SCORE_ADJ_FAILED);
@@ -104,6 +104,21 @@ final class ConfigCommands {
         } catch (ConfigException e) {
             // logged; start-up goes on as in Redis
         }
+        // REPLICAOF host port / NO ONE moves the process to the replica or master class as the
+        // command ends (a role change made otherwise applies at the next command)
+        boolean[] role = {ctx.isReplica()};
+        ctx.dispatcher().observers.add((c, cmd, micros, dirty) -> {
+            if (ctx.isReplica() != role[0]) {
+                role[0] = ctx.isReplica();
+                if (!config.oomScoreAdj.equals("no")) {
+                    try {
+                        apply.apply(null);
+                    } catch (ConfigException e) {
+                        // logged, as at start-up
+                    }
+                }
+            }
+        });
     }
 
     void register(CommandTable t) {
