@@ -17,7 +17,7 @@ if [ -f docs/redis-suite-results.tsv ]; then
       if ($4 != "-") rs += $4; if ($5 ~ /^[0-9]/) { os += $5 + 0; spawned = 1 } }
     END {
       print "\n## Redis 7.0.15 test suite, per unit\n"
-      print head ". Produced by `" cmd "`: external mode (one running server; `--tags -slow`, DEBUG enabled) and spawn mode (the suite starts `bin/cinnabar-server` itself). \"Redis\" is real Redis 7.0.15 on the same kind of machine (the suite folder baselines); a status in parentheses means the unit was cut short. Units that need a capability not built yet (persistence, replication, ACL, maxmemory, cluster) pass few tests by design.\n"
+      print head ". Produced by `" cmd "`: external mode (one running server; `--tags -slow`, DEBUG enabled) and spawn mode (the suite starts `bin/cinnabar-server` itself). \"Redis\" is real Redis 7.0.15 on the same kind of machine (the suite folder baselines); a status in parentheses means the unit was cut short. Units that need a capability not built yet (Cluster) pass few tests by design.\n"
       print "| unit | Redis, external | Cinnabar, external | Redis, spawn | Cinnabar, spawn |\n|---|---|---|---|---|"
       printf "%s", rows
       printf "| **total** | %d | %d | %d | %s |\n", re, oe, rs, spawned ? os : "-"
