@@ -62,7 +62,9 @@ public final class Dispatcher {
         /** From a script: NOSCRIPT commands are refused (built in, by flag). */
         SCRIPT_DENIED,
         /** From a script: the script's own write rule (read-only script, EVAL_RO...), given by the caller. */
-        SCRIPT_WRITE
+        SCRIPT_WRITE,
+        /** From a script on a stale replica: only commands flagged stale (Redis's scriptVerifyAllowStale). */
+        SCRIPT_STALE
     }
 
     /** Stages of a request from a connection, in Redis 7.0's processCommand order. */
@@ -71,7 +73,7 @@ public final class Dispatcher {
 
     /** Stages of a command called from a script (redis.call), in Redis 7.0's scriptCall order. */
     public static final List<Stage> SCRIPT_CALL = List.of(Stage.SCRIPT_DENIED, Stage.ACL, Stage.SCRIPT_WRITE,
-            Stage.OOM, Stage.CLUSTER);
+            Stage.OOM, Stage.CLUSTER, Stage.SCRIPT_STALE);
 
     private static final Stage[] TOP_LEVEL_ORDER = TOP_LEVEL.toArray(new Stage[0]);
     private static final Stage[] SCRIPT_CALL_ORDER = SCRIPT_CALL.toArray(new Stage[0]);
@@ -101,6 +103,14 @@ public final class Dispatcher {
         /** Whether this EVAL* / FCALL* call may grow memory (OOM stage), first being its script or function name. */
         default boolean denyOom(CommandSpec cmd, byte[] first) {
             return cmd.has(CommandFlag.DENYOOM);
+        }
+
+        /**
+         * Whether this EVAL* / FCALL* call may run on a stale replica: its declaration's
+         * allow-stale flag, or null when it declared nothing (the command's own flags decide).
+         */
+        default Boolean allowStale(CommandSpec cmd, byte[] first) {
+            return null;
         }
     }
 

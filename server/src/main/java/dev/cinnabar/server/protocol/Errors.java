@@ -404,6 +404,8 @@ public final class Errors {
 
     // DUMP / RESTORE
     public static final String BUSYKEY = "BUSYKEY Target key name already exists.";
+    /** A script's redis.call of a command not flagged stale on a stale replica (Redis's scriptVerifyAllowStale). */
+    public static final String STALE_FROM_SCRIPT = "ERR Can not execute the command on a stale replica";
     public static final String DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
     public static final String BAD_DATA_FORMAT = "ERR Bad data format";
     // MIGRATE

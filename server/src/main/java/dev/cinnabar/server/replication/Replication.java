@@ -138,6 +138,7 @@ public final class Replication {
         ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::writesRefused, false);
         ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::readOnlyReplica, false);
         ctx.dispatcher().extend(Dispatcher.Stage.LOADING, r::staleReplica, true);
+        ctx.dispatcher().extend(Dispatcher.Stage.SCRIPT_STALE, r::staleFromScript, true);
         ctx.addShutdownListener(r::serverStopping);
         ctx.addClientCloseListener(r::clientClosed);
         Persistence.of(ctx).addBgsaveListener(r::bgsaveEnded);
@@ -1573,13 +1574,28 @@ public final class Replication {
         if (cmd == server.commands().spec("exec")) {
             // EXEC runs only if every queued command may run on a stale replica: the link may have
             // gone down after they were queued (the gate then answers EXECABORT ... MASTERDOWN).
-            return Transactions.queues(c, (q, argv) -> !staleAllowed(q))
+            return Transactions.queues(c, (q, argv) -> !staleAllowed(q, argv.length > 1 ? argv[1] : null))
                     ? Errors.MASTERDOWN : null;
         }
-        return staleAllowed(cmd) ? null : Errors.MASTERDOWN;
+        return staleAllowed(cmd, c.argc() > 1 ? c.arg(1) : null) ? null : Errors.MASTERDOWN;
     }
 
-    private static boolean staleAllowed(CommandSpec cmd) {
+    /** A script's redis.call on a stale replica: only commands flagged stale (the script itself was let in). */
+    private String staleFromScript(Client c, CommandSpec cmd) {
+        if (!isReplicaRole() || masterLinkUp() || cfgYes("replica-serve-stale-data")) {
+            return null;
+        }
+        CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
+        return cmd.has(CommandFlag.STALE) || top.has(CommandFlag.STALE) ? null : Errors.STALE_FROM_SCRIPT;
+    }
+
+    /** The command may run stale: flagged so, or a script or function that declared allow-stale. */
+    private boolean staleAllowed(CommandSpec cmd, byte[] first) {
+        Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
+        Boolean declared = sd == null || first == null || !cmd.runsScript() ? null : sd.allowStale(cmd, first);
+        if (declared != null) {
+            return declared;
+        }
         CommandSpec top = cmd.parent() != null ? cmd.parent() : cmd;
         return cmd.has(CommandFlag.STALE) || top.has(CommandFlag.STALE);
     }

@@ -50,8 +50,23 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
         return f == null ? cmd.has(dev.cinnabar.server.command.CommandFlag.DENYOOM) : !f.allowOom() && !f.noWrites();
     }
 
+    /** Redis's scriptFlagsToCmdFlags for the stale rule: a declared script runs stale only with allow-stale. */
+    @Override
+    public Boolean allowStale(CommandSpec cmd, byte[] first) {
+        // a known script without a shebang runs in compatibility mode, which Redis never lets run
+        // stale; an unknown script or function is judged by the command's flags (it then fails)
+        ScriptFlags f = script(cmd, first);
+        return f == null ? null : f.hasShebang() && f.allowStale();
+    }
+
     /** The flags the script or function declared, or null when it declared none (or is unknown). */
     private ScriptFlags flags(CommandSpec cmd, byte[] first) {
+        ScriptFlags f = script(cmd, first);
+        return f == null || !f.hasShebang() ? null : f;
+    }
+
+    /** The flags of the script or function named, shebang or not; null when it is unknown. */
+    private ScriptFlags script(CommandSpec cmd, byte[] first) {
         if (cmd == fcall || cmd == fcallRo) {
             FunctionRegistry functions = FunctionRegistry.ifCreated(server);
             FunctionRegistry.Function f = functions == null ? null : functions.function(Texts.str(first));
@@ -76,7 +91,7 @@ public final class DeclaredFlags implements Dispatcher.ScriptDeclarations {
                 return null; // the command fails when it runs
             }
         }
-        return flags.hasShebang() ? flags : null;
+        return flags;
     }
 
     private static Dispatcher.Declared writes(ScriptFlags f) {
