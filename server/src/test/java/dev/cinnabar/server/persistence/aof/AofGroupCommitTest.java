@@ -84,9 +84,25 @@ class AofGroupCommitTest {
         } finally {
             ctx.lock().unlock();
         }
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        // a background rewrite a test started may still be writing or renaming its temporary file:
+        // a file gone during the walk is retried (CI failed once on that race)
+        for (int attempt = 0; ; attempt++) {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+                return;
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException
+                     | java.nio.file.DirectoryNotEmptyException e) {
+                if (attempt == 100) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }
