@@ -80,12 +80,15 @@ class ClientOutputFiguresTest {
                 // the reply buffer counts whole besides the output beyond it
                 assertThat(Long.parseLong(f.get("tot-mem"))).isGreaterThanOrEqualTo(omem + Long.parseLong(f.get("rbs")));
                 // Redis's per-type sums catch up with a client that only writes in its clients cron
+                // (the stuck client's output keeps draining into the kernel meanwhile, so the sum is
+                // checked against the 10 MB it held at least, not the figure read a moment before)
                 long normal = info(c, "mem_clients_normal");
-                for (deadline = System.currentTimeMillis() + 3000; normal < omem && System.currentTimeMillis() < deadline; ) {
+                for (deadline = System.currentTimeMillis() + 3000; normal < 10_000_000
+                        && System.currentTimeMillis() < deadline; ) {
                     Thread.sleep(50);
                     normal = info(c, "mem_clients_normal");
                 }
-                assertThat(normal).isGreaterThanOrEqualTo(omem);
+                assertThat(normal).isGreaterThan(10_000_000);
             }
         }
     }
