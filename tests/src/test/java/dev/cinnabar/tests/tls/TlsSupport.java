@@ -50,7 +50,20 @@ public final class TlsSupport {
 
     /** Starts a server with the test certificates and the extra settings (name, value pairs). */
     public static Server start(String... extra) {
-        int tlsPort = Ports.free();
+        // the free port may be taken (an outgoing connection's ephemeral port) before the server
+        // binds it: try another one then (a clean-clone CI run failed once on that race)
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOn(Ports.free(), extra);
+            } catch (IllegalStateException e) {
+                if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static Server startOn(int tlsPort, String... extra) {
         List<String> s = settings(tlsPort);
         s.addAll(Arrays.asList(extra));
         try {
