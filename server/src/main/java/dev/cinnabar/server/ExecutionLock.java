@@ -56,6 +56,11 @@ public final class ExecutionLock extends ReentrantLock {
     /** When before-sleep work was first found held (nanoTime), 0 when none is held. */
     private long heldSince;
 
+    /** The thread holding the lock now, or null (a snapshot, for diagnostics such as the watchdog). */
+    public Thread holder() {
+        return getOwner();
+    }
+
     @Override
     public void lock() {
         if (tryAcquire()) {

@@ -35,5 +35,6 @@ final class Features {
         dev.cinnabar.server.persistence.aof.Aof.install(ctx, cron);
         dev.cinnabar.server.replication.Replication.install(ctx, cron); // after Persistence: NOREPLICAS after MISCONF
         dev.cinnabar.server.memory.Eviction.install(ctx, cron); // accounting, maxmemory, the heap guard
+        Watchdog.install(ctx); // watchdog-period
     }
 }

@@ -103,6 +103,13 @@ public final class Log {
         p.flush(); // never to syslog: Redis's handler-safe logging writes the file only
     }
 
+    /** Raw text from a signal handler (a stack trace): the log file only, never syslog, as Redis. */
+    public synchronized void rawFromSignalHandler(String text) {
+        PrintStream p = stream();
+        p.print(text);
+        p.flush();
+    }
+
     /** Writes a raw line (the start-up banner; to syslog at notice level as Redis's raw lines). */
     public synchronized void raw(String text) {
         PrintStream p = stream();

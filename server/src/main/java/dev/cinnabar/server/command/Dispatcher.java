@@ -138,6 +138,12 @@ public final class Dispatcher {
     private Client current;
     /** Nesting of execute (EXEC and scripts run commands inside a command); time is frozen inside. */
     private int depth;
+    /**
+     * When the outermost running call started (System.nanoTime, never 0), 0 between calls: read by
+     * the software watchdog's thread. Written with release stores, which cost no fence on the path
+     * of every command.
+     */
+    private final java.util.concurrent.atomic.AtomicLong callStart = new java.util.concurrent.atomic.AtomicLong();
     /** Errors written by the commands nested in the running one to the same reply (counted by them). */
     private long nestedErrors;
     /** The reply of the running command (execute's frame). */
@@ -412,13 +418,16 @@ public final class Dispatcher {
         long mark = r.mark();
         if (depth++ == 0) {
             server.updateCachedTime();
+            callStart.lazySet(t0 == 0 ? 1 : t0);
         }
         try {
             cmd.handler.execute(c);
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             internalError(c, cmd, r, mark, e);
         } finally {
-            depth--;
+            if (--depth == 0) {
+                callStart.lazySet(0);
+            }
         }
         long changes = server.dirty - dirtyBefore;
         propagator.afterCall(c, cmd, changes, c.propagationFlags());
@@ -451,6 +460,14 @@ public final class Dispatcher {
         if (depth == 0) {
             propagator.flush(cmd);
         }
+    }
+
+    /**
+     * When the outermost command running now started (System.nanoTime), 0 when none runs. Any
+     * thread may read it (the software watchdog does); a value seen twice is the same call.
+     */
+    public long callStartedNanos() {
+        return callStart.get();
     }
 
     private void recordLatency(CommandSpec cmd, long nanos) {

@@ -60,6 +60,8 @@ final class Defaults {
         c.integer("slowlog-max-len", v -> c.slowlogMaxLen = (int) Math.min(Integer.MAX_VALUE, v),
                 () -> (long) c.slowlogMaxLen);
         c.bool("latency-tracking", v -> c.latencyTracking = v, () -> c.latencyTracking);
+        // read by Watchdog, which raises it to its minimum (two cron periods) as Redis does
+        c.integer("watchdog-period", v -> c.watchdogPeriod = v.intValue(), () -> (long) c.watchdogPeriod);
         c.integer("latency-monitor-threshold", v -> c.latencyMonitorThreshold = v, () -> c.latencyMonitorThreshold);
 
         // typed for the features that will read them (they call config.implemented(name))

@@ -139,6 +139,8 @@ public final class ServerConfig {
     public volatile long zsetMaxListpackValue = 64;
     public volatile int listMaxListpackSize = -2;
     public volatile int listCompressDepth = 0;
+    /** Milliseconds; 0 = off. Raised to two cron periods by the watchdog (Watchdog.effectivePeriod). */
+    public volatile int watchdogPeriod = 0;
     public volatile long streamNodeMaxBytes = 4096;
     public volatile long streamNodeMaxEntries = 100;
     public volatile long hllSparseMaxBytes = 3000;
