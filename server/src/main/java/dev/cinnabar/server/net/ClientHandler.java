@@ -25,6 +25,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -168,6 +169,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
      * but the requests already read still run, once, in order; then {@link #finish}.
      */
     private volatile boolean gone;
+    /**
+     * The peer has shut its sending side down (half-close; loop thread): as {@link #gone}, what it
+     * sent still runs and then the session ends, but the replies are written, and the connection is
+     * closed once they are (Redis runs and answers what it read before its next read finds the EOF).
+     */
+    private boolean inputShut;
     /** {@link #finish} has run (loop thread). */
     private boolean finished;
     /** True while this connection runs its own batch (under the lock). */
@@ -283,6 +290,12 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 pending.release();
                 pending = null;
             }
+        }
+        if (inputShut && !gone && channel.isActive()) {
+            // half-closed: the replies written go out (after the AOF when they wait for it), then the close
+            ctx.write(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            flushHeld = false;
+            flushAfterAof();
         }
     }
 
@@ -853,7 +866,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             server.lock().runLocked(() -> server.clients().resumes().done(this,
                     held ? () -> execute(this::releaseFlush) : null));
         }
-        if (gone) {
+        if (gone || inputShut) {
             finish(); // the peer closed and what it sent has run (or is held behind a block: cancelled)
         }
     }
@@ -1046,6 +1059,28 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             pauseReadingIfUnbounded();
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * The peer shut its sending side down (the channel allows half-closure): an EOF that still
+     * lets us write. What it sent runs and is answered, then {@link #finish} closes the connection.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (client != null && !closing) {
+                inputShut = true;
+                idle();
+            } else {
+                ctx.close();
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public boolean inputClosed() {
+        return inputShut || gone;
     }
 
     @Override

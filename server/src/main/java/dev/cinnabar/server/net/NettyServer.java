@@ -87,6 +87,7 @@ public final class NettyServer implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, server.config().tcpBacklog)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // a half-closed client is answered
                 .childOption(ChannelOption.SO_KEEPALIVE, server.config().tcpKeepalive > 0)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
@@ -162,6 +163,7 @@ public final class NettyServer implements AutoCloseable {
                     .group(boss, workers)
                     .channel(io.netty.channel.epoll.EpollServerDomainSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, server.config().tcpBacklog)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(1 << 20, 4 << 20))
                     .childHandler(new ChannelInitializer<Channel>() {

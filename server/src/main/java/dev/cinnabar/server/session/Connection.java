@@ -42,6 +42,11 @@ public interface Connection {
         }
     };
 
+    /** True once the peer's EOF was read (a half-close or a close): what it sent runs, then the session ends. */
+    default boolean inputClosed() {
+        return false;
+    }
+
     /** "ip:port" of the peer. */
     String peerAddress();
 

@@ -32,11 +32,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * blocked (BLPOP) or postponed (CLIENT PAUSE) when it closes, after QUIT, for a client the server
  * killed, nor for an incomplete last request or a MULTI whose EXEC never came.
  *
+ * <p>A client that only half-closes (shuts its sending side down and keeps reading) also gets
+ * every reply, then the server closes the connection, as Redis answers what it read before its
+ * next read finds the EOF.
+ *
  * <p>Deterministic: the tests that need the close to arrive while the batch waits hold the
- * execution lock themselves (as {@link CinnabarExtension#flushAll} does), and half-close the
- * connection, then wait for the server to close its side: the server has then seen the EOF before
- * the lock is released. The differential tests run the same dialog against real Redis, with DEBUG
- * SLEEP as the slow command, and compare the data left.
+ * execution lock themselves (as {@link CinnabarExtension#flushAll} does), half-close the
+ * connection and wait until the server has read the EOF ({@code Connection.inputClosed}) before
+ * the lock is released. The differential tests run the same dialog against real Redis (with DEBUG
+ * SLEEP as the slow command where another client must hold the server) and compare the replies
+ * and the data left.
  */
 class CloseWhileWaitingTest {
     @RegisterExtension
@@ -61,7 +66,7 @@ class CloseWhileWaitingTest {
     // ---- deterministic: the test holds the execution lock while the peer closes
 
     @Test
-    void aPipelineWaitingForTheLockRunsOnceInOrderAfterThePeerCloses() {
+    void aPipelineWaitingForTheLockRunsOnceInOrderAndIsAnsweredAfterThePeerHalfCloses() {
         int n = 3000;
         ByteArrayOutputStream req = new ByteArrayOutputStream();
         for (int i = 0; i < n; i++) {
@@ -72,8 +77,13 @@ class CloseWhileWaitingTest {
         Raw raw = Raw.open(server.port());
         whileLocked(() -> {
             raw.send(req.toByteArray());
-            assertThat(raw.halfCloseAndAwaitEof()).as("nothing ran while the lock was held").isEmpty();
+            raw.halfCloseAndAwaitEofSeen();
         });
+        StringBuilder replies = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            replies.append(':').append(i).append("\r\n:").append(i).append("\r\n");
+        }
+        assertThat(raw.readToEof()).as("every reply, then the close").isEqualTo(replies.toString());
         awaitGone(server.port(), raw.id);
         try (RespClient c = new RespClient(server.port())) {
             assertThat(c.call("GET", "counter").asText()).isEqualTo(Integer.toString(n));
@@ -119,8 +129,9 @@ class CloseWhileWaitingTest {
             raw.send(eval.apply(0));
             pause(100); // parsed and handed over alone: the rest stays unparsed input
             raw.send(rest.toByteArray());
-            assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
+            raw.halfCloseAndAwaitEofSeen();
         });
+        assertThat(raw.readToEof().split("\r\n")).as("one reply per request").hasSize(2 * n - 1);
         awaitGone(server.port(), raw.id);
         try (RespClient c = new RespClient(server.port())) {
             assertThat(c.call("GET", "counter").asText()).isEqualTo(Integer.toString(n));
@@ -143,8 +154,9 @@ class CloseWhileWaitingTest {
             raw.send(RespClient.encode(b("RPUSH"), b("list"), b("a")),
                     RespClient.encode(b("EVAL"), b("return redis.call('RPUSH', KEYS[1], 'b')"), b("1"), b("list")),
                     RespClient.encode(b("RPUSH"), b("list"), b("c")));
-            assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
+            raw.halfCloseAndAwaitEofSeen();
         });
+        assertThat(raw.readToEof()).isEqualTo(":1\r\n:2\r\n:3\r\n");
         awaitGone(server.port(), raw.id);
         try (RespClient c = new RespClient(server.port())) {
             assertThat(c.call("LRANGE", "list", "0", "-1").toString()).isEqualTo("*[\"a\", \"b\", \"c\"]");
@@ -160,8 +172,9 @@ class CloseWhileWaitingTest {
                     RespClient.encode(b("RPUSH"), b("list"), b("in-tx")), RespClient.encode(b("EXEC")),
                     RespClient.encode(b("INCR"), b("after")),
                     RespClient.encode(b("MULTI")), RespClient.encode(b("INCR"), b("never")));
-            assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
+            raw.halfCloseAndAwaitEofSeen();
         });
+        assertThat(raw.readToEof()).isEqualTo("+OK\r\n+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n:1\r\n:1\r\n+OK\r\n+QUEUED\r\n");
         awaitGone(server.port(), raw.id);
         try (RespClient c = new RespClient(server.port())) {
             c.call("SELECT", "3"); // the session's own db: it ran with the live session
@@ -176,8 +189,9 @@ class CloseWhileWaitingTest {
         whileLocked(() -> {
             raw.send(RespClient.encode(b("INCR"), b("q")), RespClient.encode(b("QUIT")),
                     RespClient.encode(b("INCR"), b("q")));
-            assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
+            raw.halfCloseAndAwaitEofSeen();
         });
+        assertThat(raw.readToEof()).isEqualTo(":1\r\n+OK\r\n");
         awaitGone(server.port(), raw.id);
         try (RespClient c = new RespClient(server.port())) {
             assertThat(c.call("GET", "q").asText()).isEqualTo("1");
@@ -192,7 +206,7 @@ class CloseWhileWaitingTest {
             whileLocked(() -> {
                 raw.send(RespClient.encode(b("INCR"), b("killed")), RespClient.encode(b("INCR"), b("killed")));
                 if (peerFirst) {
-                    assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
+                    raw.halfCloseAndAwaitEofSeen();
                 }
                 // what CLIENT KILL does (under the lock, which this thread holds)
                 Client victim = server.server().context().clients().get(raw.id);
@@ -202,6 +216,9 @@ class CloseWhileWaitingTest {
                     assertThat(raw.halfCloseAndAwaitEof()).isEmpty();
                 }
             });
+            if (peerFirst) {
+                assertThat(raw.readToEof()).as("killed: nothing is answered").isEmpty();
+            }
             awaitGone(server.port(), raw.id);
             try (RespClient c = new RespClient(server.port())) {
                 assertThat(c.call("EXISTS", "killed").asText()).as("peer first: " + peerFirst).isEqualTo("0");
@@ -210,6 +227,90 @@ class CloseWhileWaitingTest {
     }
 
     // ---- differential against real Redis
+
+    @Test
+    void aHalfClosedClientWhoseBatchWaitedForTheLockGetsEveryReplyAsInRedis() {
+        String real = halfClosedWhileLocked(false);
+        assertThat(real).startsWith("+OK\r\n$1\r\nb\r\n").endsWith("*2\r\n$1\r\nb\r\n:42\r\n");
+    }
+
+    @Test
+    void aHalfClosedClientWhoseBatchWentToTheScriptThreadGetsEveryReplyAsInRedis() {
+        String real = halfClosedWhileLocked(true);
+        assertThat(real).startsWith(":1\r\n+OK\r\n");
+    }
+
+    /**
+     * Sends the dialog and half-closes, against real Redis and against ours while the test holds
+     * the lock until the EOF was read (the batch waits for the lock, or for the script thread that
+     * waits for it); the replies must be the same. Returns Redis's.
+     */
+    private static String halfClosedWhileLocked(boolean scriptFirst) {
+        byte[] dialog = halfCloseDialog(scriptFirst);
+        String real = halfCloseAgainstRedis(dialog);
+        server.flushAll();
+        Raw raw = Raw.open(server.port());
+        whileLocked(() -> {
+            raw.send(dialog);
+            raw.halfCloseAndAwaitEofSeen();
+        });
+        assertThat(raw.readToEof()).isEqualTo(real);
+        awaitGone(server.port(), raw.id);
+        return real;
+    }
+
+    @Test
+    void aHalfClosedClientIsAnsweredWhenNothingWaitsAsInRedis() {
+        byte[] dialog = halfCloseDialog(false);
+        String real = halfCloseAgainstRedis(dialog);
+        server.flushAll();
+        Raw raw = Raw.open(server.port());
+        raw.send(dialog);
+        raw.halfClose();
+        assertThat(raw.readToEof()).isEqualTo(real);
+        awaitGone(server.port(), raw.id);
+    }
+
+    /** A pipeline of replies of every kind; it starts with a script when scriptFirst. */
+    private static byte[] halfCloseDialog(boolean scriptFirst) {
+        ByteArrayOutputStream req = new ByteArrayOutputStream();
+        if (scriptFirst) {
+            req.writeBytes(RespClient.encode(b("EVAL"), b("return redis.call('INCR', KEYS[1])"), b("1"), b("n")));
+        }
+        req.writeBytes(RespClient.encode(b("SET"), b("a"), b("b")));
+        req.writeBytes(RespClient.encode(b("GET"), b("a")));
+        req.writeBytes("PING\r\n".getBytes(StandardCharsets.US_ASCII)); // inline
+        req.writeBytes(RespClient.encode(b("NOSUCHCOMMAND"), b("x")));
+        req.writeBytes(RespClient.encode(b("LPUSH"), b("a"), b("x"))); // WRONGTYPE
+        for (int i = 0; i < 500; i++) {
+            req.writeBytes(RespClient.encode(b("RPUSH"), b("list"), b(Integer.toString(i))));
+        }
+        req.writeBytes(RespClient.encode(b("LRANGE"), b("list"), b("0"), b("-1")));
+        req.writeBytes(RespClient.encode(b("EVAL"), b("return {KEYS[1], redis.call('GET', KEYS[1])}"), b("1"), b("a")));
+        req.writeBytes(RespClient.encode(b("MULTI")));
+        req.writeBytes(RespClient.encode(b("GET"), b("a")));
+        req.writeBytes(RespClient.encode(b("SET"), b("n"), b("42")));
+        req.writeBytes(RespClient.encode(b("EXEC")));
+        req.writeBytes(RespClient.encode(b("MULTI")));
+        req.writeBytes(RespClient.encode(b("GET"), b("a")));
+        req.writeBytes(RespClient.encode(b("INCRBY"), b("n"), b("0")));
+        req.writeBytes(RespClient.encode(b("EXEC")));
+        return req.toByteArray();
+    }
+
+    /** Real Redis's replies to the dialog from a client that half-closes after sending it. */
+    private static String halfCloseAgainstRedis(byte[] dialog) {
+        int port = redisPort();
+        try (RespClient control = new RespClient(port)) {
+            control.call("FLUSHALL");
+        }
+        Raw raw = Raw.open(port);
+        raw.send(dialog);
+        raw.halfClose();
+        String got = raw.readToEof();
+        raw.close();
+        return got;
+    }
 
     @Test
     void aPipelineSentDuringAnotherClientsSlowCommandRunsAsInRedis() {
@@ -340,13 +441,41 @@ class CloseWhileWaitingTest {
 
         /**
          * Shuts down our sending side (the server reads an EOF, as from a close) and reads until the
-         * server closes its side, which it does once it has seen the EOF; returns what it sent.
-         * Then waits a little: Netty closes the socket first and tells the handler just after.
+         * server closes its side, which it does once it has seen the EOF and answered what it read;
+         * returns what it sent. Then waits a little: Netty closes the socket first and tells the
+         * handler just after.
          */
         String halfCloseAndAwaitEof() {
-            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            halfClose();
+            String got = readToEof();
+            close();
+            pause(100);
+            return got;
+        }
+
+        /**
+         * Half-closes and waits until our server has read the EOF; called holding the execution
+         * lock, so the requests sent before cannot have run yet.
+         */
+        void halfCloseAndAwaitEofSeen() {
+            halfClose();
+            Client c = server.server().context().clients().get(id);
+            assertThat(c).as("client " + id).isNotNull();
+            await(() -> c.connection().inputClosed(), "the server read the EOF of client " + id);
+        }
+
+        void halfClose() {
             try {
                 socket.shutdownOutput();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Reads until the server closes its side; returns what it sent. */
+        String readToEof() {
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try {
                 byte[] buf = new byte[8192];
                 int n;
                 while ((n = socket.getInputStream().read(buf)) >= 0) {
@@ -357,8 +486,6 @@ class CloseWhileWaitingTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            close();
-            pause(100);
             return got.toString(StandardCharsets.UTF_8);
         }
 
