@@ -69,7 +69,8 @@ public final class Main {
         CinnabarServer server = l.server();
         Log log = server.context().log();
         new SignalShutdown(server).install();
-        // other ways the JVM is asked to stop (SIGHUP, SIGQUIT is a thread dump): still a final save
+        // other ways the JVM is asked to stop (System.exit from an embedder; SIGHUP is ignored as Redis
+        // ignores it, SIGQUIT is a thread dump): still a final save
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (!server.isClosed()) {
                 log.warning("Received shutdown signal, scheduling shutdown...");

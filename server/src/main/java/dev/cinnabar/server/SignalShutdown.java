@@ -14,7 +14,8 @@ import sun.misc.Signal;
  * or shutdown-on-sigint (save, nosave, now, force; "default" is none), performed like SHUTDOWN:
  * the final save when save points exist (or save), none with nosave. When that save fails and
  * force is not among the flags, the server logs it and keeps running, as Redis does. A second
- * SIGINT while a shutdown is under way exits at once with status 1 ("You insist...").
+ * SIGINT while a shutdown is under way exits at once with status 1 ("You insist..."). SIGHUP is
+ * ignored, as Redis ignores it.
  *
  * <p>Handled with the JVM's signal API rather than a shutdown hook because a hook cannot keep the
  * process alive. The shutdown runs on its own thread, which takes the execution lock: a busy
@@ -32,6 +33,9 @@ final class SignalShutdown {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), sig -> received(name));
         }
+        // Redis sets SIGHUP to SIG_IGN at start-up (a closed terminal must not stop a server); the
+        // JVM would otherwise run its shutdown hooks on it
+        Signal.handle(new Signal("HUP"), sun.misc.SignalHandler.SIG_IGN);
     }
 
     /** The signal handler: log, then schedule the shutdown (once). */

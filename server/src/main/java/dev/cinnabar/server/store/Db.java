@@ -179,6 +179,20 @@ public final class Db {
         return false;
     }
 
+    /**
+     * Redis's dbDelete of a value a command replaces (RENAME's and COPY REPLACE's destination):
+     * removes without signalling, and the value counts in lazyfreed_objects under
+     * lazyfree-lazy-server-del as a server-side delete. True if the key existed.
+     */
+    public boolean deleteReplaced(byte[] key) {
+        Object old = ks.lazyServerDel ? keys.get(key) : null;
+        boolean removed = removeSilently(key);
+        if (old != null && removed) {
+            LazyFree.unlinked(ks, old);
+        }
+        return removed;
+    }
+
     /** Removes a key without signalling (the caller signals or fires its own events). */
     public boolean removeSilently(byte[] key) {
         ks.barrier.beforeWrite(this, key);

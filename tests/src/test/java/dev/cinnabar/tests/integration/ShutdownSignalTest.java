@@ -86,6 +86,28 @@ class ShutdownSignalTest {
         assertThat(none.get(0)).isEqualTo(none.get(1)).contains("exited: true", "dump written: false");
     }
 
+    /** SIGHUP is ignored (Redis sets it to SIG_IGN): the server serves on, saves nothing, logs nothing. */
+    @Test
+    void sighupIsIgnored() {
+        List<List<String>> both = onBoth(new String[] {"--save", "3600 1"}, (s, dir) -> {
+            List<String> t = new ArrayList<>();
+            try (RespClient c = s.client()) {
+                t.add("SET: " + c.call("SET", "k", "v"));
+                signal(s, "HUP");
+                t.add("exited: " + s.awaitExit(2_000));
+                t.add("GET: " + c.call("GET", "k"));
+                t.add("dump written: " + Files.exists(dir.resolve("dump.rdb")));
+                t.add("logged: " + s.output().contains("SIGHUP"));
+                t.add("shutdown-on-sigterm: " + c.call("CONFIG", "SET", "shutdown-on-sigterm", "nosave"));
+            }
+            signal(s, "TERM");
+            t.add("exited after SIGTERM: " + s.awaitExit(60_000));
+            return t;
+        });
+        assertThat(both.get(0)).isEqualTo(both.get(1)).contains("exited: false", "dump written: false",
+                "exited after SIGTERM: true");
+    }
+
     /**
      * The final save fails (the dump's name is taken by a directory): without force the server
      * stays up and serves; with force in shutdown-on-sigterm the next SIGTERM stops it anyway.

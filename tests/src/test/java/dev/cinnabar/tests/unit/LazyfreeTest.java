@@ -76,7 +76,8 @@ class LazyfreeTest {
     /**
      * The lazyfree-lazy-* directives: DEL under user-del and flushes without ASYNC under
      * user-flush count as UNLINK and ASYNC do; under server-del a big value replaced by SET or
-     * deleted by a command (an emptying store) counts; under expire a big value expiring counts.
+     * deleted by a command (an emptying store) or replaced by RENAME or COPY REPLACE counts; under
+     * expire a big value expiring counts.
      */
     @Test
     void lazyfreeDirectivesMoveFreeingToTheBackgroundAsRedisDoes() throws Exception {
@@ -90,7 +91,13 @@ class LazyfreeTest {
             run("CONFIG SET lazyfree-lazy-server-del yes", many("SADD", "big", 100, false), "SET big x",
                     many("SADD", "big2", 100, false), "SINTERSTORE big2 nokey1 nokey2",
                     many("SADD", "small", 10, false), "SET small x");
-            run("CONFIG SET lazyfree-lazy-server-del no", many("SADD", "big", 100, false), "SET big x");
+            // a value RENAME or COPY REPLACE replaces is a server-side delete too
+            run(many("SADD", "big", 100, false), "SET s x", "RENAME s big", many("SADD", "big", 100, false),
+                    many("SADD", "big3", 100, false), "RENAME big big3", "SET s x",
+                    many("SADD", "big4", 100, false), "COPY s big4 REPLACE", many("SADD", "big5", 100, false),
+                    "RENAMENX s big5", "RENAME big5 big5");
+            run("CONFIG SET lazyfree-lazy-server-del no", many("SADD", "big", 100, false), "SET big x",
+                    many("SADD", "big6", 100, false), "RENAME big big6");
             run("CONFIG SET lazyfree-lazy-expire yes", many("SADD", "exp", 100, false), "PEXPIRE exp 1");
             Thread.sleep(20);
             run("EXISTS exp");

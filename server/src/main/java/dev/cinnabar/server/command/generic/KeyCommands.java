@@ -120,7 +120,7 @@ public final class KeyCommands implements CommandFamily {
                 c.reply().integer(0);
                 return;
             }
-            db.removeSilently(dst);
+            db.deleteReplaced(dst);
         }
         db.add(dst, v);
         if (expire != -1) {
@@ -371,7 +371,7 @@ public final class KeyCommands implements CommandFamily {
         }
         Object copy = v instanceof Long l ? Strings.unshared(l) : Values.copy(v);
         if (delete) {
-            dst.removeSilently(newKey);
+            dst.deleteReplaced(newKey);
         }
         dst.add(newKey, copy);
         if (expire != -1) {
