@@ -382,7 +382,7 @@ public final class Acl implements Authenticator {
             for (Selector.KeyPattern k : s.keys) {
                 anyKey |= (k.perms & Selector.READ) != 0 && k.text.equals("*");
             }
-            if (anyKey && checkSelector(s, cmd, cmd.info(), c.argv(), c.argc(), new int[1], new ArrayList<>(1)) == 0) {
+            if (anyKey && checkSelector(s, cmd, cmd.info(), c.argv(), c.argc(), Scratch.start()) == 0) {
                 return true;
             }
         }
@@ -407,35 +407,56 @@ public final class Acl implements Authenticator {
         CommandInfo info = cmd.info();
         int relevant = AclLog.CMD;
         int lastIdx = 0;
-        int[] idx = {0};
-        List<List<GetKeys.Key>> keys = new ArrayList<>(1); // found once, shared by the selectors
+        Scratch scratch = Scratch.start();
         for (Selector s : u.selectors) {
-            int r = checkSelector(s, cmd, info, argv, argc, idx, keys);
+            int r = checkSelector(s, cmd, info, argv, argc, scratch);
             if (r == 0) {
                 return Verdict.OK;
             }
-            if (r > relevant || (r == relevant && idx[0] > lastIdx)) {
+            if (r > relevant || (r == relevant && scratch.idx > lastIdx)) {
                 relevant = r;
-                lastIdx = idx[0];
+                lastIdx = scratch.idx;
             }
         }
         return new Verdict(relevant, lastIdx);
     }
 
-    /** 0 when the selector allows the call, else the reason (idx[0]: the argument at fault). */
-    private static int checkSelector(Selector s, CommandSpec cmd, CommandInfo info, byte[][] argv, int argc, int[] idx,
-                                     List<List<GetKeys.Key>> keysFound) {
+    /**
+     * One check's working state, per thread: the call's keys are found once and shared by the
+     * selectors, in arrays reused from call to call, so a user with key patterns costs the gate no
+     * allocation (AclBench).
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
+        final GetKeys.Found keys = new GetKeys.Found();
+        boolean found;
+        int idx;
+
+        static Scratch start() {
+            Scratch s = MINE.get();
+            s.found = false;
+            s.idx = 0;
+            return s;
+        }
+    }
+
+    /** 0 when the selector allows the call, else the reason (scratch.idx: the argument at fault). */
+    private static int checkSelector(Selector s, CommandSpec cmd, CommandInfo info, byte[][] argv, int argc,
+                                     Scratch scratch) {
         if (!s.allowsCommand(info, argv, argc, cmd.has(CommandFlag.NO_AUTH))) {
             return AclLog.CMD;
         }
         if (!s.has(Selector.ALLKEYS) && !info.keySpecs().isEmpty()) {
-            if (keysFound.isEmpty()) {
-                List<GetKeys.Key> found = GetKeys.find(cmd, argv, argc);
-                keysFound.add(found == null ? List.of() : found);
+            GetKeys.Found keys = scratch.keys;
+            if (!scratch.found) {
+                scratch.found = true;
+                if (!GetKeys.find(cmd, argv, argc, keys)) {
+                    keys.clear(); // invalid arguments: no keys to judge, the command's own error follows
+                }
             }
-            for (GetKeys.Key k : keysFound.get(0)) {
-                if (!s.allowsKey(argv[k.pos()], need(k.flags()))) {
-                    idx[0] = k.pos();
+            for (int i = 0; i < keys.size(); i++) {
+                if (!s.allowsKey(argv[keys.pos(i)], keys.access(i))) {
+                    scratch.idx = keys.pos(i);
                     return AclLog.KEY;
                 }
             }
@@ -457,26 +478,12 @@ public final class Acl implements Authenticator {
             }
             for (int j = first; j <= last && j < argc; j++) {
                 if (!s.allowsChannel(argv[j], literal)) {
-                    idx[0] = j;
+                    scratch.idx = j;
                     return AclLog.CHANNEL;
                 }
             }
         }
         return 0;
-    }
-
-    /** The R/W permissions a key needs, from its key spec's flags (access → read; insert, delete, update → write). */
-    private static int need(List<String> flags) {
-        int need = 0;
-        for (String f : flags) {
-            switch (f) {
-                case "access" -> need |= Selector.READ;
-                case "insert", "delete", "update" -> need |= Selector.WRITE;
-                default -> {
-                }
-            }
-        }
-        return need;
     }
 
     // ---- log

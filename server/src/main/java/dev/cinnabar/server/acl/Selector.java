@@ -27,8 +27,8 @@ final class Selector {
     static final int ALLCOMMANDS = 1 << 3;
 
     /** Key permission bits of a pattern (Redis's ACL_READ_PERMISSION / ACL_WRITE_PERMISSION). */
-    static final int READ = 1;
-    static final int WRITE = 2;
+    static final int READ = dev.cinnabar.server.command.KeySpec.READ;
+    static final int WRITE = dev.cinnabar.server.command.KeySpec.WRITE;
     static final int READ_WRITE = READ | WRITE;
 
     /** A key pattern and what it grants; the flags grow when the same pattern is given again. */

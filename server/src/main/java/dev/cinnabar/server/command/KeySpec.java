@@ -19,7 +19,50 @@ import java.util.List;
  * @param notes      Redis's note on the spec, or null (COMMAND INFO shows it)
  */
 public record KeySpec(List<String> flags, String bsType, int bsIndex, String bsKeyword, String fkType, int a,
-                      int b, int c, String notes) {
+                      int b, int c, String notes, int traits, String keywordLower) {
+    /** {@link #access()} bit: the spec's keys are read ("access" flag). */
+    public static final int READ = 1;
+    /** {@link #access()} bit: the spec's keys are written ("insert", "delete" or "update" flag). */
+    public static final int WRITE = 2;
+    private static final int NOT_KEY = 4;
+    private static final int INCOMPLETE = 8;
+
+    /** A spec as the metadata states it; the traits the hot paths test are derived once, here. */
+    public KeySpec(List<String> flags, String bsType, int bsIndex, String bsKeyword, String fkType, int a, int b,
+                   int c, String notes) {
+        this(flags, bsType, bsIndex, bsKeyword, fkType, a, b, c, notes,
+                access(flags) | (flags.contains("not_key") ? NOT_KEY : 0) | (flags.contains("incomplete") ? INCOMPLETE : 0),
+                bsKeyword == null ? null : bsKeyword.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** The access key flags mean, as ACL key permissions: {@link #READ} and/or {@link #WRITE}. */
+    public static int access(List<String> flags) {
+        int access = 0;
+        for (String f : flags) {
+            switch (f) {
+                case "access" -> access |= READ;
+                case "insert", "delete", "update" -> access |= WRITE;
+                default -> {
+                }
+            }
+        }
+        return access;
+    }
+
+    /** This spec's {@link #access(List)}. */
+    public int access() {
+        return traits & (READ | WRITE);
+    }
+
+    /** The spec's arguments are not keys (not_key flag). */
+    public boolean notKey() {
+        return (traits & NOT_KEY) != 0;
+    }
+
+    /** The spec may not find every key (incomplete flag). */
+    public boolean incomplete() {
+        return (traits & INCOMPLETE) != 0;
+    }
 
     /**
      * Appends the key positions this spec finds in argv (argc arguments) to out; returns false when
@@ -38,7 +81,7 @@ public record KeySpec(List<String> flags, String bsType, int bsIndex, String bsK
                     if (i < 0 || i >= argc) {
                         break;
                     }
-                    if (dev.cinnabar.server.protocol.Texts.is(argv[i], bsKeyword.toLowerCase())) {
+                    if (dev.cinnabar.server.protocol.Texts.is(argv[i], keywordLower)) {
                         first = i + 1;
                         break;
                     }

@@ -21,16 +21,88 @@ public final class GetKeys {
     public record Key(int pos, List<String> flags) {
     }
 
+    private static final List<String> RW_ACCESS_UPDATE = List.of("RW", "access", "update");
+    private static final List<String> OW_UPDATE = List.of("OW", "update");
+    private static final List<String> RO_ACCESS = List.of("RO", "access");
+    private static final List<String> RW_ACCESS_DELETE = List.of("RW", "access", "delete");
+
+    /**
+     * The keys of one call, reusable from call to call: what the gate's ACL stage walks for every
+     * command of a user with key patterns, so finding them allocates nothing once the arrays have
+     * grown to the largest call seen. Each key has its position, its spec's flags and the access
+     * they mean ({@link KeySpec#READ}, {@link KeySpec#WRITE}).
+     */
+    public static final class Found {
+        private int size;
+        private int[] pos = new int[4];
+        private int[] access = new int[4];
+        @SuppressWarnings("unchecked")
+        private List<String>[] flags = new List[4];
+
+        public int size() {
+            return size;
+        }
+
+        public int pos(int i) {
+            return pos[i];
+        }
+
+        public int access(int i) {
+            return access[i];
+        }
+
+        public List<String> flags(int i) {
+            return flags[i];
+        }
+
+        public void clear() {
+            size = 0;
+        }
+
+        void add(int p, List<String> f, int a) {
+            if (size == pos.length) {
+                int n = size * 2;
+                pos = java.util.Arrays.copyOf(pos, n);
+                access = java.util.Arrays.copyOf(access, n);
+                flags = java.util.Arrays.copyOf(flags, n);
+            }
+            pos[size] = p;
+            flags[size] = f;
+            access[size++] = a;
+        }
+
+        void add(int p, List<String> f) {
+            add(p, f, KeySpec.access(f));
+        }
+    }
+
+    /** COMMAND GETKEYS's list, or null for invalid arguments. */
     public static List<Key> find(CommandSpec cmd, byte[][] argv, int argc) {
+        Found f = new Found();
+        if (!find(cmd, argv, argc, f)) {
+            return null;
+        }
+        List<Key> out = new ArrayList<>(f.size());
+        for (int i = 0; i < f.size(); i++) {
+            out.add(new Key(f.pos(i), f.flags(i)));
+        }
+        return out;
+    }
+
+    /** Fills out with the call's keys; false (out empty) means invalid arguments. */
+    public static boolean find(CommandSpec cmd, byte[][] argv, int argc, Found out) {
+        out.clear();
         String name = cmd.fullName();
         // Specs with variable flags: the command's own rule gives the flags (SET's GET, BITFIELD's writes).
         if (name.equals("set")) {
             for (int i = 3; i < argc; i++) {
                 if (Texts.is(argv[i], "get")) {
-                    return List.of(new Key(1, List.of("RW", "access", "update")));
+                    out.add(1, RW_ACCESS_UPDATE);
+                    return true;
                 }
             }
-            return List.of(new Key(1, List.of("OW", "update")));
+            out.add(1, OW_UPDATE);
+            return true;
         }
         if (name.equals("bitfield")) {
             boolean readonly = true;
@@ -45,32 +117,33 @@ public final class GetKeys {
                     i += 1;
                 }
             }
-            return List.of(new Key(1, readonly ? List.of("RO", "access") : List.of("RW", "access", "update")));
+            out.add(1, readonly ? RO_ACCESS : RW_ACCESS_UPDATE);
+            return true;
         }
-        List<Key> out = new ArrayList<>();
         if (bySpecs(cmd, argv, argc, out)) {
-            return out;
+            return true;
         }
         if (name.equals("sort") || name.equals("sort_ro")) {
-            return sort(cmd, argv, argc);
+            sort(cmd, argv, argc, out);
+            return true;
         }
         if (name.equals("migrate")) {
-            return migrate(argv, argc);
+            return migrate(argv, argc, out);
         }
-        return null;
+        return false;
     }
 
     /**
      * MIGRATE's own rule, used when its incomplete KEYS spec matched: the key argument, or with
      * KEYS (found skipping AUTH's and AUTH2's values) the rest, which needs an empty key argument.
      */
-    private static List<Key> migrate(byte[][] argv, int argc) {
+    private static boolean migrate(byte[][] argv, int argc, Found out) {
         int first = 3;
         int num = 1;
         for (int i = 6; i < argc; i++) {
             if (Texts.is(argv[i], "keys")) {
                 if (argv[3].length > 0) {
-                    return null;
+                    return false;
                 }
                 first = i + 1;
                 num = argc - first;
@@ -79,19 +152,20 @@ public final class GetKeys {
             i += Texts.is(argv[i], "auth") ? 1 : Texts.is(argv[i], "auth2") ? 2 : 0;
         }
         if (num == 0) {
-            return null;
+            return false;
         }
-        List<Key> out = new ArrayList<>();
         for (int i = first; i < first + num; i++) {
-            out.add(new Key(i, List.of("RW", "access", "delete")));
+            out.add(i, RW_ACCESS_DELETE);
         }
-        return out;
+        return true;
     }
 
     /** Redis's getKeysUsingKeySpecs; false when a spec is invalid, unknown or incomplete. */
-    private static boolean bySpecs(CommandSpec cmd, byte[][] argv, int argc, List<Key> out) {
-        for (KeySpec spec : cmd.keySpecs()) {
-            if (spec.flags().contains("not_key")) {
+    private static boolean bySpecs(CommandSpec cmd, byte[][] argv, int argc, Found out) {
+        List<KeySpec> specs = cmd.keySpecs();
+        for (int s = 0; s < specs.size(); s++) {
+            KeySpec spec = specs.get(s);
+            if (spec.notKey()) {
                 continue;
             }
             int first = 0;
@@ -105,7 +179,7 @@ public final class GetKeys {
                     if (i >= argc || i < 0) {
                         break;
                     }
-                    if (Texts.lower(argv[i]).equals(spec.bsKeyword().toLowerCase())) {
+                    if (Texts.is(argv[i], spec.keywordLower())) {
                         first = i + 1;
                         break;
                     }
@@ -152,9 +226,9 @@ public final class GetKeys {
                 return false;
             }
             for (int i = first; i <= last; i += Math.max(1, step)) {
-                out.add(new Key(i, spec.flags()));
+                out.add(i, spec.flags(), spec.access());
             }
-            if (spec.flags().contains("incomplete")) {
+            if (spec.incomplete()) {
                 out.clear();
                 return false;
             }
@@ -163,9 +237,8 @@ public final class GetKeys {
     }
 
     /** SORT key [BY p] [LIMIT o c] [GET p ...] [ASC|DESC] [ALPHA] [STORE dest]: the key, and dest. */
-    private static List<Key> sort(CommandSpec cmd, byte[][] argv, int argc) {
-        List<Key> out = new ArrayList<>();
-        out.add(new Key(1, List.of("RO", "access")));
+    private static void sort(CommandSpec cmd, byte[][] argv, int argc, Found out) {
+        out.add(1, RO_ACCESS);
         int store = -1;
         for (int i = 2; i < argc; i++) {
             String a = Texts.lower(argv[i]);
@@ -183,8 +256,7 @@ public final class GetKeys {
             i += skip;
         }
         if (store > 0 && cmd.fullName().equals("sort")) {
-            out.add(new Key(store, List.of("OW", "update")));
+            out.add(store, OW_UPDATE);
         }
-        return out;
     }
 }
