@@ -288,6 +288,9 @@ public final class Aof {
         if (grouped && group.inFlight()) {
             return; // these commands join the next group, written when the fsync in flight ends
         }
+        if (grouped && buf.length() > 0 && group.closeAtPassEnd()) {
+            return; // on an event loop: the group takes in what the rest of its pass runs
+        }
         boolean syncInProgress = false;
         if (buf.length() == 0) {
             // everysec also fsyncs what an earlier write left unsynced once the second has passed

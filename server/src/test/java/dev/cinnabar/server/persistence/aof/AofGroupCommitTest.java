@@ -9,6 +9,7 @@ import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.config.ServerConfig;
 import dev.cinnabar.server.session.RecordingConnection;
 import dev.cinnabar.server.store.ManualClock;
+import io.netty.channel.DefaultEventLoop;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -45,9 +46,11 @@ class AofGroupCommitTest {
         final Semaphore permits = new Semaphore(0);
         final AtomicInteger started = new AtomicInteger();
         volatile IOException failWith;
+        volatile Thread lastThread;
 
         @Override
         public void force(FileChannel ch) throws IOException {
+            lastThread = Thread.currentThread();
             started.incrementAndGet();
             permits.acquireUninterruptibly();
             if (failWith != null) {
@@ -130,6 +133,41 @@ class AofGroupCommitTest {
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as(what).isLessThan(deadline);
             Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void onAnEventLoopTheGroupClosesAtTheEndOfThePassWithOneWriteAndOneFsyncOnTheLoop() throws Exception {
+        RecordingConnection a = client();
+        RecordingConnection b = client();
+        RecordingConnection c = client();
+        fsync.permits.release(10);
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            // one pass of the loop: three clients' commands, each releasing the lock
+            AtomicReference<String> fileInPass = new AtomicReference<>();
+            AtomicInteger fsyncsInPass = new AtomicInteger(-1);
+            AtomicReference<Boolean> durableInPass = new AtomicReference<>();
+            long end = loop.submit(() -> {
+                assertThat(a.call("SET", "a", "1")).isEqualTo("+OK ");
+                assertThat(b.call("SET", "b", "2")).isEqualTo("+OK ");
+                assertThat(c.call("INCR", "n")).isEqualTo(":1 ");
+                fileInPass.set(incrementalFile());
+                fsyncsInPass.set(fsync.started.get());
+                durableInPass.set(barrier.passed(position()));
+                return position();
+            }).get(10, TimeUnit.SECONDS);
+            assertThat(fileInPass.get()).as("nothing written before the pass ends").doesNotContain("$1\r\na\r\n");
+            assertThat(fsyncsInPass.get()).isZero();
+            assertThat(durableInPass.get()).as("no reply may go before the fsync").isFalse();
+            await(() -> barrier.passed(end), "the pass's group is durable");
+            assertThat(fsync.started.get()).as("one fsync for the pass").isEqualTo(1);
+            assertThat(fsync.lastThread).as("fsynced by the loop, no hand-off").isSameAs(
+                    loop.submit(Thread::currentThread).get(10, TimeUnit.SECONDS));
+            assertThat(incrementalFile()).contains("$1\r\na\r\n").contains("$1\r\nb\r\n")
+                    .contains("$4\r\nINCR\r\n$1\r\nn\r\n");
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
