@@ -335,6 +335,19 @@ public final class Dispatcher {
     }
 
     /**
+     * True when this call writes (Redis's is_write_command for one command): flagged WRITE, or an
+     * EVAL* or FCALL* whose script or function declared no no-writes flag. A script without a
+     * shebang is not a write here (EVAL's own flags), its redis.call of a write is judged then.
+     */
+    public boolean writes(Client c, CommandSpec cmd) {
+        if (cmd.has(CommandFlag.WRITE)) {
+            return true;
+        }
+        ScriptDeclarations sd = scriptDeclarations;
+        return cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Declared.WRITES;
+    }
+
+    /**
      * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it
      * may run, else the error text for the script (counted as a rejected call and in errorstats).
      * {@code write} is the script's own write rule (a read-only script, EVAL_RO, FCALL_RO); NOSCRIPT

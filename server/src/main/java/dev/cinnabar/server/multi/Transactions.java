@@ -164,6 +164,9 @@ public final class Transactions implements KeyspaceHooks {
         if (server.dispatcher().mayReplicate(c, cmd)) {
             c.multiMayReplicate = true;
         }
+        if (server.dispatcher().writes(c, cmd)) {
+            c.multiWrites = true;
+        }
         c.reply().simple("QUEUED");
         return Dispatcher.TAKEN;
     }
@@ -309,6 +312,7 @@ public final class Transactions implements KeyspaceHooks {
         c.queuedCommands = -1;
         c.queuedBytes = 0;
         c.multiMayReplicate = false;
+        c.multiWrites = false;
         c.flags &= ~(ClientFlags.MULTI | ClientFlags.DIRTY_CAS);
         if (c.multiState instanceof MultiState m) {
             m.clearQueue();

@@ -1152,14 +1152,10 @@ public final class Replication {
     }
 
     private boolean isWrite(Client c, CommandSpec cmd) {
-        if (cmd.has(CommandFlag.WRITE)) {
-            return true;
-        }
         if (cmd == server.commands().spec("exec")) {
-            return c.multiMayReplicate;
+            return c.multiWrites;
         }
-        Dispatcher.ScriptDeclarations sd = server.dispatcher().scriptDeclarations;
-        return cmd.runsScript() && sd != null && c.argc() > 1 && sd.declared(c, cmd) == Dispatcher.Declared.WRITES;
+        return server.dispatcher().writes(c, cmd);
     }
 
     // ------------------------------------------------------------------ shutdown

@@ -50,6 +50,12 @@ public class Client {
      * postpones the EXEC (Redis checks the transaction's accumulated command flags).
      */
     public boolean multiMayReplicate;
+    /**
+     * Set by MULTI while a queued command writes (flagged WRITE, or a script or function that
+     * declared writes): Redis's EXEC is then a write command for replica-read-only and
+     * min-replicas-to-write. A script without a shebang only may replicate, as in Redis.
+     */
+    public boolean multiWrites;
     /** Channel, pattern and shard-channel subscription counts (set by pub/sub; CLIENT LIST sub/psub/ssub). */
     public int subscriptions;
     public int patternSubscriptions;
