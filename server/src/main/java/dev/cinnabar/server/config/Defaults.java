@@ -184,6 +184,7 @@ final class Defaults {
         // read by Crash (the report of a dead server thread, and how the process ends)
         c.implemented("crash-log-enabled");
         c.implemented("replica-ignore-disk-write-errors"); // read by persistence.Persistence's write gate
+        c.implemented("propagation-error-behavior"); // read by propagate.PropagationErrors
         c.implemented("use-exit-on-panic");
         c.implemented("bind-source-addr"); // read by replication.MasterLink when it connects
         c.implemented("rdb-save-incremental-fsync"); // read by persistence.Persistence (RdbSink)

@@ -11,6 +11,7 @@ import dev.cinnabar.server.multi.Transactions;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.Snapshot;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.propagate.PropagationErrors;
 import dev.cinnabar.server.propagate.PropagationSink;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Texts;
@@ -1463,11 +1464,10 @@ public final class Replication {
                 }
                 c.connection().flush();
                 String error = l.takeReplyError();
-                if (error != null) {
-                    // Redis's afterErrorReply: the stream diverged (a writable replica's own write, a bug)
-                    server.log().warning("== CRITICAL == This replica is sending an error to its master: '" + error
-                            + "' after processing the command '" + Texts.str(cmd.argv()[0]).toLowerCase(java.util.Locale.ROOT)
-                            + "'");
+                // Redis's afterErrorReply: the stream diverged (a writable replica's own write, a bug)
+                if (error != null && PropagationErrors.afterErrorReply(server, PropagationErrors.To.MASTER, error,
+                        commandName(c, cmd.argv()), latestBacklog())) {
+                    return; // panicked: nothing more is applied
                 }
                 l.appliedOffset += cmd.raw().length;
                 feedFromMaster(cmd.raw());
@@ -1475,6 +1475,21 @@ public final class Replication {
         } finally {
             server.lock().unlock();
         }
+    }
+
+    /** The name Redis logs for a command: its full name (container|subcommand), as typed when unknown. */
+    private static String commandName(Client c, byte[][] argv) {
+        CommandSpec spec = c.cmd();
+        return spec != null ? spec.fullName() : Texts.str(argv[0]).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Redis's showLatestBacklog: the backlog's last 256 bytes at most, as sdscatrepr; null when empty. */
+    private String latestBacklog() {
+        if (backlog == null || backlog.histlen() == 0) {
+            return null;
+        }
+        long n = Math.min(256, backlog.histlen());
+        return dev.cinnabar.server.config.ConfigFile.repr(backlog.from(backlog.end() - n));
     }
 
     /** The master's bytes, as they came: to our backlog and our replicas (chained replication). */

@@ -7,6 +7,7 @@ import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.RespWriter;
 import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.propagate.PropagationErrors;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.Connection;
 import io.netty.buffer.ByteBuf;
@@ -240,12 +241,14 @@ final class AofLoader {
                     queued.add(argv);
                 } else if (cmd == exec) {
                     for (byte[][] q : queued) {
-                        run(q, lookup(q));
+                        if (!run(q, lookup(q))) {
+                            return Result.FAILED;
+                        }
                     }
                     queued.clear();
                     inMulti = false;
-                } else {
-                    run(argv, cmd);
+                } else if (!run(argv, cmd)) {
+                    return Result.FAILED;
                 }
                 validUpTo = in.pos;
                 int delay = server.config().keyLoadDelay;
@@ -330,15 +333,21 @@ final class AofLoader {
         return cmd;
     }
 
-    /** Runs one command as the AOF client (under the lock); its reply is dropped. */
-    private void run(byte[][] argv, CommandSpec cmd) {
+    /**
+     * Runs one command as the AOF client (under the lock); its reply is dropped. An error reply is
+     * handled as Redis's afterErrorReply (propagation-error-behavior); false when that panicked.
+     */
+    private boolean run(byte[][] argv, CommandSpec cmd) {
         if (cmd == null) {
-            return;
+            return true;
         }
         client.request(argv, argv.length);
         client.cmd(cmd);
+        long errors = client.reply().errorCount();
         server.dispatcher().execute(client, cmd);
         sink.clear();
+        return client.reply().errorCount() == errors || !PropagationErrors.afterErrorReply(server,
+                PropagationErrors.To.AOF, client.reply().lastError(), cmd.fullName(), null);
     }
 
     /** C's atoi/strtol over a header's digits: optional sign, digits up to the first other byte. */
