@@ -1,5 +1,6 @@
 package dev.cinnabar.server.replication;
 
+import dev.cinnabar.server.Crash;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.ServerCron;
 import dev.cinnabar.server.blocking.BlockingManager;
@@ -1449,8 +1450,8 @@ public final class Replication {
         server.lock().lock();
         try {
             Client c = l.master;
-            if (link != l || c == null) {
-                return;
+            if (link != l || c == null || Crash.of(server).crashed()) {
+                return; // after a panic nothing more is applied, while the server stops
             }
             for (MasterLink.StreamParser.Command cmd : batch) {
                 if (cmd.argv().length == 0) {
@@ -1489,7 +1490,7 @@ public final class Replication {
             return null;
         }
         long n = Math.min(256, backlog.histlen());
-        return dev.cinnabar.server.config.ConfigFile.repr(backlog.from(backlog.end() - n));
+        return dev.cinnabar.server.config.ConfigFile.repr(backlog.from(backlog.end() - n + 1));
     }
 
     /** The master's bytes, as they came: to our backlog and our replicas (chained replication). */

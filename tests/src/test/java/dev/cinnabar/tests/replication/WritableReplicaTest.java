@@ -85,7 +85,7 @@ class WritableReplicaTest {
             assertThat(mc.call("GET", "number").asText()).isEqualTo("1");
             assertThat(rc.call("GET", "number").asText()).isEqualTo("foo");
             assertThat(java.nio.file.Files.readString(log)).contains("== CRITICAL == This replica is sending an error to "
-                    + "its master: 'ERR value is not an integer or out of range' after processing the command 'incrby'");
+                    + "its master: 'value is not an integer or out of range' after processing the command 'incrby'");
         } finally {
             java.nio.file.Files.deleteIfExists(log);
         }
