@@ -1054,28 +1054,36 @@ public final class Persistence {
 
         @Override
         public void aux(String key, String value) {
-            switch (key) {
-                case "redis-ver" -> server.log().notice("Loading RDB produced by version " + value);
-                case "ctime" -> {
-                    try {
-                        long age = System.currentTimeMillis() / 1000 - Long.parseLong(value);
-                        server.log().notice("RDB age " + Math.max(0, age) + " seconds");
-                    } catch (NumberFormatException e) {
-                        // Redis logs nothing for an unreadable ctime either
-                    }
+            logRdbAux(key, value);
+        }
+    }
+
+    /**
+     * Logs an RDB aux field as Redis does while loading (version, age, memory when created);
+     * the replica's full sync logs them too.
+     */
+    public void logRdbAux(String key, String value) {
+        switch (key) {
+            case "redis-ver" -> server.log().notice("Loading RDB produced by version " + value);
+            case "ctime" -> {
+                try {
+                    long age = System.currentTimeMillis() / 1000 - Long.parseLong(value);
+                    server.log().notice("RDB age " + Math.max(0, age) + " seconds");
+                } catch (NumberFormatException e) {
+                    // Redis logs nothing for an unreadable ctime either
                 }
-                case "used-mem" -> {
-                    try {
-                        long mem = Long.parseLong(value);
-                        loadingRdbUsedMem = mem;
-                        server.log().notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb",
-                                mem / 1024.0 / 1024.0));
-                    } catch (NumberFormatException e) {
-                        // as above
-                    }
+            }
+            case "used-mem" -> {
+                try {
+                    long mem = Long.parseLong(value);
+                    loadingRdbUsedMem = mem;
+                    server.log().notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb",
+                            mem / 1024.0 / 1024.0));
+                } catch (NumberFormatException e) {
+                    // as above
                 }
-                default -> {
-                }
+            }
+            default -> {
             }
         }
     }
@@ -1087,11 +1095,24 @@ public final class Persistence {
      * INFO shows the progress, as for an RDB file.
      */
     public void beginLoading(long totalBytes) {
+        beginLoading(totalBytes, false);
+    }
+
+    /**
+     * As {@link #beginLoading(long)}; async (a replica's async load, replication.Replication.Load):
+     * only the progress figures, clients are served meanwhile.
+     */
+    public void beginLoading(long totalBytes, boolean async) {
         loadingStartMillis = System.currentTimeMillis();
         loadingTotalBytes = totalBytes;
         loadingLoadedBytes = 0;
         loadingRdbUsedMem = 0;
-        loading = true;
+        loading = !async;
+    }
+
+    /** The used-mem the file being loaded declares (INFO's estimate when its size is unknown). */
+    public void loadingRdbUsedMem(long bytes) {
+        loadingRdbUsedMem = bytes;
     }
 
     /** Bytes the other loader has read so far. */

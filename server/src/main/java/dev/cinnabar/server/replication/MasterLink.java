@@ -1,6 +1,7 @@
 package dev.cinnabar.server.replication;
 
 import dev.cinnabar.server.ServerContext;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Reply;
@@ -19,7 +20,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,10 +37,11 @@ import java.util.List;
  * offset), then either +CONTINUE (the stream follows) or +FULLRESYNC and an RDB, plain
  * ({@code $<len>}) or EOF-marked ({@code $EOF:<mark>}), then the stream.
  *
- * <p>One thread per link does the blocking socket reads. The RDB is read whole and parsed before
- * anything changes: a transfer cut short, a corrupt file, a wrong checksum change nothing (the
- * old data stays, the link is retried). A complete one replaces the dataset under the execution
- * lock in one step. The stream is parsed outside the lock; each batch of complete commands runs
+ * <p>One thread per link does the blocking socket reads. The RDB goes where repl-diskless-load
+ * says (Replication.Load): to a temp file renamed over dbfilename (disabled), or into memory,
+ * parsed once whole (on-empty-db on an empty replica, swapdb). A transfer cut short removes the
+ * temp file and changes nothing of the data; the link is retried at once. A complete one
+ * replaces the dataset under the execution lock in one step. The stream is parsed outside the lock; each batch of complete commands runs
  * under the lock as the master client (flag M, no replies, its commands propagate to the AOF
  * only) and its exact bytes then go to our backlog and our own replicas (chained replicas get
  * the master's stream as is). The cron sends REPLCONF ACK every second.
@@ -73,6 +80,18 @@ final class MasterLink {
     volatile long transferSize = -1;
     volatile long transferRead;
     volatile long transferLastIoMillis;
+    /** When the RDB transfer began, and the bytes a socket load has read (INFO's loading figures). */
+    volatile long transferStartMillis;
+    volatile long socketRead;
+    /** How the transfer under way is loaded (null before the RDB's header). */
+    volatile Replication.Load load;
+    /** The link failed while reading the RDB: it reconnects at once ("after failure"). */
+    volatile boolean failedInTransfer;
+    /** A line the next link logs once it started (swapdb's discarded temporary DB, as Redis orders it). */
+    String afterStartLog;
+    /** False for a reconnection after a failed transfer, which Redis does not announce as "Connecting". */
+    boolean announceConnect = true;
+    private static final int EOF_MARK_LENGTH = 40;
     /** Bytes of the stream read (slave_read_repl_offset) and applied (slave_repl_offset). */
     volatile long readOffset;
     volatile long appliedOffset;
@@ -140,7 +159,7 @@ final class MasterLink {
         try {
             connectAndSync();
         } catch (LinkError e) {
-            if (!stopped) {
+            if (!stopped && e.getMessage() != null) {
                 server.log().warning(e.getMessage());
             }
         } catch (IOException e) {
@@ -167,7 +186,9 @@ final class MasterLink {
     }
 
     private void connectAndSync() throws IOException, LinkError {
-        server.log().notice("Connecting to MASTER " + host + ":" + port);
+        if (announceConnect) {
+            server.log().notice("Connecting to MASTER " + host + ":" + port);
+        }
         Socket s = new Socket();
         socket = s;
         if (stopped) {
@@ -178,13 +199,17 @@ final class MasterLink {
         if (source != null && !source.isEmpty()) {
             s.bind(new InetSocketAddress(source, 0)); // bind-source-addr: the link's local address, as Redis
         }
+        // as Redis, which logs this once the non-blocking connect is under way, before it succeeds
+        server.log().notice("MASTER <-> REPLICA sync started");
+        if (afterStartLog != null) {
+            server.log().notice(afterStartLog);
+        }
         s.connect(new InetSocketAddress(host, port), timeoutMs);
         s.setTcpNoDelay(!repl.cfgYes("repl-disable-tcp-nodelay"));
         s.setSoTimeout(timeoutMs);
         // tls-replication: the link runs over TLS (net.tls); socket stays the plain one, for closing
         Socket io = dev.cinnabar.server.net.tls.Tls.replicationEnabled(server)
                 ? dev.cinnabar.server.net.tls.Tls.of(server).clientSocket(s, host, port) : s;
-        server.log().notice("MASTER <-> REPLICA sync started");
         InputStream in = new BufferedInputStream(io.getInputStream(), 1 << 16);
         synchronized (this) {
             out = io.getOutputStream();
@@ -217,7 +242,9 @@ final class MasterLink {
                 throw new LinkError("Master replied with wrong +FULLRESYNC syntax.");
             }
             server.log().notice("Full resync from master: " + replId + ":" + offset);
-            fullSync(in, replId, offset);
+            failedInTransfer = true; // an error from here on is retried at once, as Redis does
+            fullSync(in, replId, offset, !psync[0].equals("?"));
+            failedInTransfer = false;
         } else if (reply.startsWith("+CONTINUE")) {
             String newId = reply.length() > 10 ? reply.substring(10).trim() : "";
             server.log().notice("Successful partial resynchronization with master.");
@@ -274,10 +301,17 @@ final class MasterLink {
         }
     }
 
-    /** Reads the RDB (whole, before anything changes), then hands it to Replication to load. */
-    private void fullSync(InputStream in, String replId, long offset) throws IOException, LinkError {
+    /**
+     * Reads the RDB as repl-diskless-load has it (Redis 7.0's readSyncBulkPayload): to a temp
+     * file in dir, renamed over dbfilename and loaded from there (disabled, or on-empty-db with
+     * keys), or from the socket (on-empty-db on an empty replica, swapdb). A socket load is read
+     * whole before it is parsed, so the old dataset is untouched until the transfer is complete
+     * and valid; the modes differ in what clients see meanwhile and what a failure leaves
+     * (Replication.Load).
+     */
+    private void fullSync(InputStream in, String replId, long offset, boolean cachedMaster)
+            throws IOException, LinkError {
         state = State.TRANSFER;
-        repl.fullSyncStarting(this);
         String header;
         do {
             header = line(in); // newlines are the master's keep-alives
@@ -290,17 +324,14 @@ final class MasterLink {
             throw new LinkError("Bad protocol from MASTER, the first byte is not '$' (we received '" + header
                     + "'), are you sure the host and port are right?");
         }
-        byte[] rdb;
+        byte[] mark = null;
+        long size = 0;
         if (header.startsWith("$EOF:")) {
-            byte[] mark = header.substring(5).getBytes(StandardCharsets.US_ASCII);
-            if (mark.length != 40) {
+            mark = header.substring(5).getBytes(StandardCharsets.US_ASCII);
+            if (mark.length != EOF_MARK_LENGTH) {
                 throw new LinkError("Bad EOF mark from MASTER: '" + header + "'");
             }
-            server.log().notice("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to memory");
-            transferSize = 0; // unknown, as Redis shows it
-            rdb = readUntilMark(in, mark);
         } else {
-            long size;
             try {
                 size = Long.parseLong(header.substring(1));
             } catch (NumberFormatException e) {
@@ -309,35 +340,182 @@ final class MasterLink {
             if (size < 0 || size > Integer.MAX_VALUE - 16) {
                 throw new LinkError("Bad protocol from MASTER, wrong bulk length: '" + header + "'");
             }
-            server.log().notice("MASTER <-> REPLICA sync: receiving " + size + " bytes from master to memory");
-            transferSize = size;
-            rdb = new byte[(int) size];
-            int got = 0;
-            while (got < size) {
-                int n = in.read(rdb, got, (int) size - got);
-                if (n < 0) {
-                    throw new LinkError("I/O error trying to sync with MASTER: connection lost after " + got + " of "
-                            + size + " bytes: nothing of the transfer was loaded");
-                }
-                got += n;
-                transferRead = got;
-                transferLastIoMillis = System.currentTimeMillis();
+        }
+        Replication.Load mode = repl.loadMode(replId);
+        load = mode;
+        transferSize = size; // 0 for an EOF-marked transfer (its size is unknown), as Redis shows it
+        transferStartMillis = System.currentTimeMillis();
+        String target = mode == Replication.Load.DISK ? "to disk" : "to parser";
+        server.log().notice(mark != null ? "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF "
+                + target : "MASTER <-> REPLICA sync: receiving " + size + " bytes from master " + target);
+        try {
+            if (mode == Replication.Load.DISK) {
+                diskLoad(in, mark, size, replId, offset, cachedMaster);
+            } else {
+                socketLoad(in, mark, size, replId, offset, cachedMaster, mode);
             }
+        } finally {
+            repl.loadEnded(mode); // load stays set: linkEnded reads it
+            transferSize = -1;
+            transferRead = 0;
+            socketRead = 0;
+        }
+    }
+
+    /** repl-diskless-load disabled: the RDB to temp-<unixtime>.<pid>.rdb, renamed over dbfilename, loaded. */
+    private void diskLoad(InputStream in, byte[] mark, long size, String replId, long offset, boolean cachedMaster)
+            throws IOException, LinkError {
+        Path temp = Path.of(server.config().dir).resolve(
+                "temp-" + System.currentTimeMillis() / 1000 + "." + ProcessHandle.current().pid() + ".rdb");
+        boolean handedOver = false;
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                byte[] buf = new byte[1 << 16];
+                byte[] last = new byte[EOF_MARK_LENGTH];
+                long read = 0;
+                while (mark != null || read < size) {
+                    int n = in.read(buf, 0, mark != null ? buf.length : (int) Math.min(buf.length, size - read));
+                    if (n < 0) {
+                        throw new LinkError("I/O error trying to sync with MASTER: connection lost");
+                    }
+                    ch.write(ByteBuffer.wrap(buf, 0, n));
+                    read += n;
+                    transferRead = read;
+                    transferLastIoMillis = System.currentTimeMillis();
+                    if (mark != null) {
+                        keepLast(last, buf, n);
+                        if (read >= EOF_MARK_LENGTH && Arrays.equals(last, mark)) {
+                            ch.truncate(read - EOF_MARK_LENGTH); // the mark is not part of the file
+                            break;
+                        }
+                    }
+                }
+                ch.force(true);
+            }
+            if (stopped) {
+                return;
+            }
+            List<String[]> aux = new ArrayList<>();
+            RdbFile.Parsed parsed = null;
+            String error = null;
+            try {
+                parsed = RdbFile.parse(Files.readAllBytes(temp), server.keyspace().count(),
+                        RdbValues.Limits.of(server.config()), true, auxCollector(aux));
+            } catch (RdbFile.LoadError e) {
+                error = loadErrorLine(e, "");
+            }
+            handedOver = true; // the load renames it over dbfilename
+            if (!repl.loadFullSyncFromDisk(this, parsed, error, aux, temp, replId, offset, cachedMaster)) {
+                throw new LinkError(null); // logged already
+            }
+        } finally {
+            if (!handedOver) {
+                Files.deleteIfExists(temp); // as Redis: a broken transfer leaves no temp file behind
+            }
+        }
+    }
+
+    /** on-empty-db (empty replica) and swapdb: the RDB from the socket, parsed once it is whole. */
+    private void socketLoad(InputStream in, byte[] mark, long size, String replId, long offset, boolean cachedMaster,
+                            Replication.Load mode) throws IOException, LinkError {
+        repl.socketLoadStarting(this, mode, size, cachedMaster);
+        byte[] rdb = mark != null ? readUntilMark(in, mark) : readBulk(in, (int) size);
+        if (stopped) {
+            return;
         }
         RdbFile.Parsed parsed;
         try {
             parsed = RdbFile.parse(rdb, server.keyspace().count(), RdbValues.Limits.of(server.config()), true,
-                    RdbFile.Progress.NONE);
+                    auxLogger());
         } catch (RdbFile.LoadError e) {
-            throw new LinkError("Failed trying to load the MASTER synchronization DB from memory, check server logs. ("
-                    + e.getMessage() + "): nothing of the transfer was loaded");
+            throw socketLoadFailed(e);
         }
         if (stopped) {
             return;
         }
-        repl.loadFullSync(this, parsed, replId, offset);
-        transferSize = -1;
-        transferRead = 0;
+        repl.loadFullSync(this, parsed, replId, offset, mode, cachedMaster);
+    }
+
+    /**
+     * A socket load that failed, logged as Redis logs it (the parser's error, then the failure).
+     * When the connection was lost, Redis's parser met the end of its input, as ours does when it
+     * parses what came (partialLoadFailed).
+     */
+    private LinkError socketLoadFailed(RdbFile.LoadError e) {
+        if (e.kind == RdbFile.LoadError.Kind.TRUNCATED) {
+            server.log().warning("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+        }
+        server.log().warning(loadErrorLine(e, ". Failure loading rdb format from socket, assuming connection error, "
+                + "resuming operation."));
+        // Redis appends errno, which a lost connection leaves at EAGAIN
+        return new LinkError("Failed trying to load the MASTER synchronization DB from socket: "
+                + "Resource temporarily unavailable");
+    }
+
+    private static String loadErrorLine(RdbFile.LoadError e, String suffix) {
+        String what = switch (e.kind) {
+            case TRUNCATED -> "Unexpected EOF reading RDB file";
+            case CHECKSUM -> "RDB CRC error";
+            default -> e.getMessage();
+        };
+        return "Internal error in RDB reading offset " + e.offset + " -> " + what + suffix;
+    }
+
+    /** Parser progress that logs the RDB's aux fields as they are read. */
+    private RdbFile.Progress auxLogger() {
+        Persistence p = Persistence.of(server);
+        return new RdbFile.Progress() {
+            @Override
+            public void keyRead(long offset) {
+                // the transfer is already read whole
+            }
+
+            @Override
+            public void aux(String key, String value) {
+                p.logRdbAux(key, value);
+            }
+        };
+    }
+
+    /** Parser progress that keeps the aux fields, logged where Redis logs them (after the flush). */
+    private static RdbFile.Progress auxCollector(List<String[]> aux) {
+        return new RdbFile.Progress() {
+            @Override
+            public void keyRead(long offset) {
+                // nothing to publish: the file is on disk already
+            }
+
+            @Override
+            public void aux(String key, String value) {
+                aux.add(new String[] {key, value});
+            }
+        };
+    }
+
+    /** Keeps in last the last bytes read, with n more from buf. */
+    private static void keepLast(byte[] last, byte[] buf, int n) {
+        if (n >= last.length) {
+            System.arraycopy(buf, n - last.length, last, 0, last.length);
+        } else {
+            System.arraycopy(last, n, last, 0, last.length - n);
+            System.arraycopy(buf, 0, last, last.length - n, n);
+        }
+    }
+
+    /** A $<size> payload for a socket load, read whole. */
+    private byte[] readBulk(InputStream in, int size) throws IOException, LinkError {
+        byte[] rdb = new byte[size];
+        int got = 0;
+        while (got < size) {
+            int n = in.read(rdb, got, size - got);
+            if (n < 0) {
+                throw partialLoadFailed(Arrays.copyOf(rdb, got));
+            }
+            got += n;
+            socketProgress(rdb, got);
+        }
+        return rdb;
     }
 
     private byte[] readUntilMark(InputStream in, byte[] mark) throws IOException, LinkError {
@@ -352,15 +530,68 @@ final class MasterLink {
             }
             int n = in.read(buf, size, buf.length - size);
             if (n < 0) {
-                throw new LinkError("I/O error trying to sync with MASTER: connection lost after " + size
-                        + " bytes of the EOF-marked transfer: nothing of the transfer was loaded");
+                throw partialLoadFailed(Arrays.copyOf(buf, size));
             }
             size += n;
-            transferRead = size;
-            transferLastIoMillis = System.currentTimeMillis();
+            socketProgress(buf, size);
             if (size >= mark.length && Arrays.equals(buf, size - mark.length, size, mark, 0, mark.length)) {
                 return Arrays.copyOf(buf, size - mark.length);
             }
+        }
+    }
+
+    /** The connection was lost mid-transfer: the parser runs over what came, logging as far as it got. */
+    private LinkError partialLoadFailed(byte[] partial) {
+        try {
+            RdbFile.parse(partial, server.keyspace().count(), RdbValues.Limits.of(server.config()), false,
+                    auxLogger());
+        } catch (RdbFile.LoadError e) {
+            return socketLoadFailed(e);
+        }
+        // the file was whole but its EOF mark never came
+        return new LinkError("Replication stream EOF marker is broken");
+    }
+
+    /** A socket load read more: INFO's loading figures (Redis's master_sync_read_bytes stay 0 meanwhile). */
+    private void socketProgress(byte[] buf, int got) {
+        transferLastIoMillis = System.currentTimeMillis(); // for repl-timeout
+        socketRead = got;
+        if (!usedMemSeen && got >= 1024) {
+            usedMemSeen = true;
+            peekUsedMem(buf, got);
+        }
+        repl.socketLoadProgress(got);
+    }
+
+    private boolean usedMemSeen;
+
+    /**
+     * The used-mem aux field, from the RDB's first bytes: Redis's parser reads it as the transfer
+     * starts and INFO estimates the loading percentage from it when the size is unknown.
+     */
+    private void peekUsedMem(byte[] buf, int got) {
+        Persistence p = Persistence.of(server);
+        try {
+            RdbFile.parse(Arrays.copyOf(buf, got), server.keyspace().count(), RdbValues.Limits.of(server.config()),
+                    false, new RdbFile.Progress() {
+                        @Override
+                        public void keyRead(long offset) {
+                            throw new IllegalStateException(); // past the aux fields: enough
+                        }
+
+                        @Override
+                        public void aux(String key, String value) {
+                            if (key.equals("used-mem")) {
+                                try {
+                                    p.loadingRdbUsedMem(Long.parseLong(value));
+                                } catch (NumberFormatException e) {
+                                    // no estimate, as Redis
+                                }
+                            }
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // the first bytes only: the parser always stops early
         }
     }
 

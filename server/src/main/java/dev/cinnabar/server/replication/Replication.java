@@ -163,7 +163,7 @@ public final class Replication {
                 "repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync",
                 "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-ping-replica-period",
                 "repl-timeout", "min-replicas-to-write", "min-replicas-max-lag", "replica-lazy-flush",
-                "replica-ignore-maxmemory")) { // the last one: memory.Eviction does not evict on a replica unless "no"
+                "replica-ignore-maxmemory", "repl-diskless-load", "rdb-del-sync-files")) { // the last one: memory.Eviction does not evict on a replica unless "no"
             ctx.config().implemented(name);
         }
         ctx.config().entry("repl-backlog-size").onApply(v -> {
@@ -1346,54 +1346,217 @@ public final class Replication {
         }
     }
 
-    void fullSyncStarting(MasterLink l) {
+    /**
+     * How a full sync's RDB is loaded (repl-diskless-load, decided as Redis 7.0's useDisklessLoad
+     * when the transfer starts). DISK: written to a temp file, then the old data is flushed and
+     * the file renamed over dbfilename and loaded (clients are served the old data until the
+     * transfer ends). EMPTY_DB: on-empty-db on a replica without keys, from the socket; flushed
+     * at the start, clients get LOADING; a failure leaves the replica empty. SWAPDB: from the
+     * socket into a fresh keyspace while clients get LOADING; the old data stays if the transfer
+     * fails. ASYNC: swapdb when the master's replication ID is ours (a full resync of the same
+     * history): the old data keeps serving reads meanwhile (INFO async_loading:1).
+     */
+    enum Load { DISK, EMPTY_DB, SWAPDB, ASYNC }
+
+    /** True while an ASYNC load runs (INFO's async_loading). */
+    private volatile boolean asyncLoading;
+
+    public boolean asyncLoading() {
+        return asyncLoading;
     }
 
-    /** The master's RDB, read and parsed whole: replaces our dataset in one step (under the lock). */
-    void loadFullSync(MasterLink l, RdbFile.Parsed parsed, String masterReplId, long offset) {
+    /** The load mode for a full sync from a master with that replication ID. */
+    Load loadMode(String masterReplId) {
+        server.lock().lock();
+        try {
+            String mode = server.config().get("repl-diskless-load");
+            if ("swapdb".equals(mode)) {
+                return masterReplId.equals(replId) ? Load.ASYNC : Load.SWAPDB;
+            }
+            if ("on-empty-db".equals(mode) && totalKeys() == 0) {
+                return Load.EMPTY_DB;
+            }
+            return Load.DISK;
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    private long totalKeys() {
+        long keys = 0;
+        for (int i = 0; i < server.keyspace().count(); i++) {
+            keys += server.keyspace().db(i).size();
+        }
+        return keys;
+    }
+
+    /** A socket load begins: the steps Redis takes before it reads the payload. */
+    void socketLoadStarting(MasterLink l, Load mode, long size, boolean cachedMaster) {
         server.lock().lock();
         try {
             if (link != l || l.stopped()) {
                 return;
             }
-            server.log().notice("MASTER <-> REPLICA sync: Flushing old data");
-            disconnectReplicas(); // they must resync with the new history
-            if (backlog != null) {
-                freeBacklog();
+            if (mode == Load.EMPTY_DB) {
+                attachToNewMaster(cachedMaster);
+                server.log().notice("MASTER <-> REPLICA sync: Flushing old data");
+                flushForSync();
             }
-            Persistence.of(server).beforeFlushAll();
-            if (cfgYes("replica-lazy-flush")) {
-                // dropping the tables is already asynchronous here (the collector frees them):
-                // the keys count as lazily freed, as Redis's emptyData with EMPTYDB_ASYNC
-                long keys = 0;
-                for (int i = 0; i < server.keyspace().count(); i++) {
-                    keys += server.keyspace().db(i).size();
-                }
-                dev.cinnabar.server.store.LazyFree.flushedAsync(server.keyspace(), keys);
-            }
-            server.keyspace().flushAll();
-            Persistence.of(server).flushFunctions();
-            replicaKeys.clear();
             server.log().notice("MASTER <-> REPLICA sync: Loading DB in memory");
-            String failed = Persistence.of(server).loadFunctions(parsed.functions(), false);
-            if (failed != null) {
-                server.log().warning("Failed loading library, " + failed);
-            }
-            RdbFile.Counts n = RdbFile.insert(parsed, server.keyspace(), Long.MIN_VALUE, true);
-            server.dirty++;
-            server.log().notice("Done loading RDB, keys loaded: " + n.loaded() + ", keys expired: " + n.expired() + ".");
-            replId = masterReplId;
-            replId2 = NO_REPLID;
-            secondReplOffset = -1;
-            masterReplOffset = offset;
-            backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
-            psyncCapable = true;
-            attachMasterClient(l, offset, auxInt(parsed.aux().get("repl-stream-db"), 0));
-            failoverDone();
-            server.log().notice("MASTER <-> REPLICA sync: Finished with success");
+            Persistence.of(server).beginLoading(size, mode == Load.ASYNC);
+            asyncLoading = mode == Load.ASYNC;
         } finally {
             server.lock().unlock();
         }
+    }
+
+    void socketLoadProgress(long bytes) {
+        Persistence.of(server).loadingProgress(bytes);
+    }
+
+    /** The transfer ended, loaded or not. */
+    void loadEnded(Load mode) {
+        if (mode != Load.DISK) {
+            asyncLoading = false;
+            Persistence.of(server).endLoading();
+        }
+    }
+
+    /** Redis's replicationAttachToNewMaster: replicas of ours resync, the cached master goes. */
+    private void attachToNewMaster(boolean cachedMaster) {
+        if (cachedMaster) {
+            server.log().notice("Discarding previously cached master state.");
+        }
+        disconnectReplicas(); // they must resync with the new history
+        if (backlog != null) {
+            freeBacklog();
+        }
+    }
+
+    /** Redis's emptyData for a full sync: every key (lazily with replica-lazy-flush) and the functions. */
+    private void flushForSync() {
+        Persistence.of(server).beforeFlushAll();
+        if (cfgYes("replica-lazy-flush")) {
+            // dropping the tables is already asynchronous here (the collector frees them):
+            // the keys count as lazily freed, as Redis's emptyData with EMPTYDB_ASYNC
+            dev.cinnabar.server.store.LazyFree.flushedAsync(server.keyspace(), totalKeys());
+        }
+        server.keyspace().flushAll();
+        Persistence.of(server).flushFunctions();
+        replicaKeys.clear();
+    }
+
+    /**
+     * DISK: the transfer is complete in temp (parsed already, or error set). As Redis: flush,
+     * rename the file over dbfilename, load it. False when it could not be loaded (logged; the
+     * link is retried).
+     */
+    boolean loadFullSyncFromDisk(MasterLink l, RdbFile.Parsed parsed, String error, List<String[]> aux,
+                                 java.nio.file.Path temp, String masterReplId, long offset, boolean cachedMaster) {
+        server.lock().lock();
+        try {
+            if (link != l || l.stopped()) {
+                java.nio.file.Files.deleteIfExists(temp);
+                return true;
+            }
+            attachToNewMaster(cachedMaster);
+            server.log().notice("MASTER <-> REPLICA sync: Flushing old data");
+            flushForSync();
+            server.log().notice("MASTER <-> REPLICA sync: Loading DB in memory");
+            java.nio.file.Path rdb = java.nio.file.Path.of(server.config().dir).resolve(server.config().dbfilename);
+            try {
+                java.nio.file.Files.move(temp, rdb, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.io.IOException e) {
+                server.log().warning("Failed trying to rename the temp DB into " + server.config().dbfilename
+                        + " in MASTER <-> REPLICA synchronization: " + e.getMessage());
+                java.nio.file.Files.deleteIfExists(temp);
+                return false;
+            }
+            for (String[] a : aux) {
+                Persistence.of(server).logRdbAux(a[0], a[1]);
+            }
+            if (parsed == null) {
+                server.log().warning(error);
+                server.log().warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
+                removeSyncFile(rdb);
+                return false;
+            }
+            insertAndFinish(l, parsed, masterReplId, offset, () -> removeSyncFile(rdb));
+            return true;
+        } catch (java.io.IOException e) {
+            server.log().warning("Failed trying to load the MASTER synchronization DB from disk: " + e.getMessage());
+            return false;
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** rdb-del-sync-files: a replica without persistence keeps no copy of its master's RDB. */
+    private void removeSyncFile(java.nio.file.Path rdb) {
+        if (server.config().rdbDelSyncFiles && server.config().get("save").isEmpty()
+                && !cfgYes("appendonly")) {
+            server.log().notice("Removing the RDB file obtained from the master. This replica has persistence disabled");
+            try {
+                java.nio.file.Files.deleteIfExists(rdb);
+            } catch (java.io.IOException e) {
+                // as Redis's background unlink: nothing to report
+            }
+        }
+    }
+
+    /** A socket load's RDB, read and parsed whole: replaces our dataset in one step (under the lock). */
+    void loadFullSync(MasterLink l, RdbFile.Parsed parsed, String masterReplId, long offset, Load mode,
+                      boolean cachedMaster) {
+        server.lock().lock();
+        try {
+            if (link != l || l.stopped()) {
+                return;
+            }
+            if (mode == Load.EMPTY_DB) {
+                insertAndFinish(l, parsed, masterReplId, offset, null);
+                return;
+            }
+            // swapdb: Redis loads into a fresh keyspace, then swaps it in; both happen here at once,
+            // the old keys dropped as the swap's background discard
+            long oldKeys = totalKeys();
+            Persistence.of(server).beforeFlushAll();
+            server.keyspace().flushAll();
+            Persistence.of(server).flushFunctions();
+            replicaKeys.clear();
+            insertAndFinish(l, parsed, masterReplId, offset, () -> {
+                attachToNewMaster(cachedMaster);
+                server.log().notice("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+                dev.cinnabar.server.store.LazyFree.flushedAsync(server.keyspace(), oldKeys);
+                server.log().notice("MASTER <-> REPLICA sync: Discarding old DB in background");
+            });
+        } finally {
+            server.lock().unlock();
+        }
+    }
+
+    /** Inserts the parsed RDB into the (flushed) keyspace, then takes the master's history (under the lock). */
+    private void insertAndFinish(MasterLink l, RdbFile.Parsed parsed, String masterReplId, long offset,
+                                 Runnable afterLoad) {
+        String failed = Persistence.of(server).loadFunctions(parsed.functions(), false);
+        if (failed != null) {
+            server.log().warning("Failed loading library, " + failed);
+        }
+        RdbFile.Counts n = RdbFile.insert(parsed, server.keyspace(), Long.MIN_VALUE, true);
+        server.dirty++;
+        server.log().notice("Done loading RDB, keys loaded: " + n.loaded() + ", keys expired: " + n.expired() + ".");
+        if (afterLoad != null) {
+            afterLoad.run();
+        }
+        replId = masterReplId;
+        replId2 = NO_REPLID;
+        secondReplOffset = -1;
+        masterReplOffset = offset;
+        backlog = new ReplicationBuffer(backlogSize(server), masterReplOffset);
+        psyncCapable = true;
+        attachMasterClient(l, offset, auxInt(parsed.aux().get("repl-stream-db"), 0));
+        failoverDone();
+        server.log().notice("MASTER <-> REPLICA sync: Finished with success");
         l.send("REPLCONF", "ACK", Long.toString(offset)); // puts us online on a diskless master at once
     }
 
@@ -1515,6 +1678,17 @@ public final class Replication {
                 return;
             }
             l.state = MasterLink.State.CONNECT;
+            if (l.failedInTransfer) {
+                // as Redis's cancelReplicationHandshake(1): reconnect now, without "Connecting to MASTER"
+                server.log().notice("Reconnecting to MASTER " + l.host + ":" + l.port + " after failure");
+                MasterLink next = new MasterLink(this, masterHost, masterPort);
+                next.announceConnect = false;
+                next.afterStartLog = l.load == Load.SWAPDB || l.load == Load.ASYNC
+                        ? "MASTER <-> REPLICA sync: Discarding temporary DB in background" : null;
+                link = next;
+                next.start();
+                return;
+            }
             if (wasConnected) {
                 linkDownSince = System.currentTimeMillis();
                 server.log().notice("Connection with master lost.");
@@ -1633,7 +1807,10 @@ public final class Replication {
             field.accept("master_sync_left_bytes", total - read);
             field.accept("master_sync_perc", String.format(java.util.Locale.ROOT, "%.2f",
                     total <= 0 ? 0.0 : read * 100.0 / total));
-            field.accept("master_sync_last_io_seconds_ago", (now - l.transferLastIoMillis) / 1000);
+            // a socket load reads through the parser: Redis's transfer figures stay as the transfer began
+            boolean socket = l.load != null && l.load != Load.DISK;
+            field.accept("master_sync_last_io_seconds_ago",
+                    (now - (socket ? l.transferStartMillis : l.transferLastIoMillis)) / 1000);
         }
         if (!up) {
             field.accept("master_link_down_since_seconds", linkDownSince == 0 ? -1 : (now - linkDownSince) / 1000);

@@ -258,13 +258,24 @@ final class InfoCommand {
 
     private static void persistence(ServerContext s, Lines l) {
         Persistence p = Persistence.of(s);
-        l.add("loading", p.loading() ? 1 : 0).add("async_loading", 0);
-        if (p.loading()) {
+        boolean async = dev.cinnabar.server.replication.Replication.of(s).asyncLoading();
+        l.add("loading", p.loading() ? 1 : 0).add("async_loading", async ? 1 : 0);
+        if (p.loading() || async) {
             // [start time (s), total bytes, used-mem of the file, bytes loaded]
             long[] f = p.loadingFigures();
-            double perc = f[1] == 0 ? 0 : 100.0 * f[3] / f[1];
+            // as Redis 7.0: with the size unknown (a load from the replication socket), the file's
+            // used-mem is the estimate, the percentage kept under 100
+            double perc = 0;
+            long remaining = 1;
+            if (f[1] != 0) {
+                perc = 100.0 * f[3] / f[1];
+                remaining = f[1] - f[3];
+            } else if (f[2] != 0) {
+                perc = Math.min(99.99, 100.0 * f[3] / f[2]);
+                remaining = Math.max(1, f[2] - f[3]);
+            }
             long elapsed = s.clock().millis() / 1000 - f[0];
-            long eta = elapsed == 0 || f[3] == 0 ? 1 : (long) ((f[1] - f[3]) / (f[3] / (double) elapsed));
+            long eta = elapsed == 0 ? 1 : elapsed * remaining / (f[3] + 1);
             l.add("loading_start_time", f[0]).add("loading_total_bytes", f[1]).add("loading_rdb_used_mem", f[2])
                     .add("loading_loaded_bytes", f[3]).add("loading_loaded_perc", String.format(Locale.ROOT, "%.2f", perc))
                     .add("loading_eta_seconds", eta);
