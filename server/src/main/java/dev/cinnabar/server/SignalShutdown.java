@@ -1,10 +1,7 @@
 package dev.cinnabar.server;
 
 import dev.cinnabar.server.config.ServerConfig;
-import dev.cinnabar.server.config.ShutdownFlags;
-import dev.cinnabar.server.persistence.Persistence;
-import dev.cinnabar.server.replication.Replication;
-import dev.cinnabar.server.session.ClientPause;
+import dev.cinnabar.server.replication.ShutdownWait;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 
@@ -63,78 +60,22 @@ final class SignalShutdown {
         t.start();
     }
 
-    /** Performs the shutdown; false when the final save failed without force (the server runs on). */
+    /**
+     * Performs the shutdown as SHUTDOWN does (replication.ShutdownWait: the wait for lagging
+     * replicas, the final save, the stop); false when it did not happen (the save failed without
+     * force, now or after the wait, or SHUTDOWN ABORT cancelled the wait): the server runs on.
+     */
     boolean shutdown(int flags) {
         ServerContext ctx = server.context();
-        ctx.log().warning("User requested shutdown...");
-        boolean paused = (flags & ShutdownFlags.NOW) == 0 && waitForReplicas(ctx);
         ctx.lock().lock();
         try {
             if (server.isClosed()) {
                 return true;
             }
-            String summary = Replication.of(ctx).syncSummary();
-            if (summary != null) {
-                ctx.log().notice(summary);
-            }
-            boolean saved = Persistence.of(ctx).shutdownSave((flags & ShutdownFlags.SAVE) != 0,
-                    (flags & ShutdownFlags.NOSAVE) != 0);
-            if (!saved && (flags & ShutdownFlags.FORCE) == 0) {
-                ctx.log().warning("Errors trying to shut down the server. Check the logs for more information.");
-                if (paused) {
-                    ctx.clients().pause().unpause(); // the shutdown's own pause only, as Redis
-                }
-                return false;
-            }
+            ShutdownWait.Outcome o = ShutdownWait.of(ctx).prepare(flags, null, () -> scheduled.set(false));
+            return o != ShutdownWait.Outcome.FAILED;
         } finally {
             ctx.lock().unlock();
         }
-        Main.stop(server, true);
-        return true;
-    }
-
-    /**
-     * shutdown-timeout: with replicas attached that have not acknowledged the whole stream, asks
-     * them for their offsets, pauses writes and waits up to that many seconds for them to catch up
-     * (Redis's prepareForShutdown without NOW); 0 does not wait. True when it paused writes
-     * itself (no CLIENT PAUSE was in force).
-     */
-    private static boolean waitForReplicas(ServerContext ctx) {
-        long timeoutMillis = ctx.config().shutdownTimeout * 1000L;
-        Replication r = Replication.of(ctx);
-        long deadline;
-        boolean ours;
-        ctx.lock().lock();
-        try {
-            if (timeoutMillis == 0 || r.replicasInSync()) {
-                return false;
-            }
-            deadline = System.currentTimeMillis() + timeoutMillis;
-            ours = !ctx.clients().pause().active();
-            if (ours) {
-                r.requestAcks();
-            }
-            ctx.clients().pause().pause(ClientPause.Mode.WRITE, ctx.now() + timeoutMillis);
-            ctx.log().notice("Waiting for replicas before shutting down.");
-        } finally {
-            ctx.lock().unlock();
-        }
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return ours;
-            }
-            ctx.lock().lock();
-            try {
-                if (r.replicasInSync()) {
-                    return ours;
-                }
-            } finally {
-                ctx.lock().unlock();
-            }
-        }
-        return ours;
     }
 }

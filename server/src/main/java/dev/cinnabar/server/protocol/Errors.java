@@ -249,6 +249,8 @@ public final class Errors {
     public static final String NOT_QUICKLIST = "ERR Not a quicklist encoded object.";
     public static final String PACKED_THRESHOLD = "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
     public static final String MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+    public static final String SHUTDOWN_DENY_BLOCKING =
+            "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client";
 
     /** LATENCY GRAPH for an event class with no samples. */
     public static String noLatencySamples(String event) {

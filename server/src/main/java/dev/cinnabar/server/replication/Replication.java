@@ -1061,6 +1061,7 @@ public final class Replication {
     private void cron(long now) {
         long ms = server.clock().millis();
         trimBuffer(); // replicas' sockets drained, replicas left
+        shutdownWait().tick();
         failoverCron(ms);
         long period = cfg("repl-ping-replica-period") * 1000;
         if (!replicas.isEmpty() && ms - lastPingMillis >= period && !("waiting-for-sync".equals(failoverState) && failoverEnd != 0)) {
@@ -1180,16 +1181,36 @@ public final class Replication {
         feedCommand(new byte[][] {bytes("REPLCONF"), bytes("GETACK"), bytes("*")});
     }
 
-    /** "N of M replicas are in sync" for the shutdown's log, or null without replicas. Under the lock. */
-    public String syncSummary() {
+    /**
+     * finishShutdown's log, as Redis: each lagging replica, then "N of M replicas are in sync"
+     * (nothing without replicas). Under the lock.
+     */
+    void logShutdownSync() {
         if (replicas.isEmpty()) {
-            return null;
+            return;
         }
         int inSync = 0;
+        long nowSecs = System.currentTimeMillis() / 1000;
         for (ReplicaLink l : replicas) {
-            inSync += l.ackOffset == masterReplOffset ? 1 : 0;
+            if (l.ackOffset == masterReplOffset) {
+                inSync++;
+                continue;
+            }
+            long lag = l.state == ReplicaLink.State.ONLINE ? nowSecs - l.ackMillis / 1000 : 0;
+            server.log().notice("Lagging replica " + l.name() + " reported offset " + (masterReplOffset - l.ackOffset)
+                    + " behind master, lag=" + lag + ", state=" + l.state.info + ".");
         }
-        return inSync + " of " + replicas.size() + " replicas are in sync when shutting down.";
+        server.log().notice(inSync + " of " + replicas.size() + " replicas are in sync when shutting down.");
+    }
+
+    private ShutdownWait shutdownWait;
+
+    /** The shutdown sequence (SHUTDOWN, the signals); under the lock. */
+    ShutdownWait shutdownWait() {
+        if (shutdownWait == null) {
+            shutdownWait = new ShutdownWait(server, this);
+        }
+        return shutdownWait;
     }
 
     // ------------------------------------------------------------------ WAIT

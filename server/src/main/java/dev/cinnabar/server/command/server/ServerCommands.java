@@ -4,10 +4,13 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.CommandTable;
+import dev.cinnabar.server.blocking.BlockingManager;
+import dev.cinnabar.server.config.ShutdownFlags;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
+import dev.cinnabar.server.replication.ShutdownWait;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Numbers;
 import java.util.Iterator;
@@ -134,19 +137,21 @@ public final class ServerCommands implements CommandFamily {
         }
     }
 
+    /**
+     * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: Redis 7.0's sequence (replication.ShutdownWait):
+     * without NOW, a master whose replicas lag blocks the client and waits up to shutdown-timeout
+     * for them; ABORT cancels such a wait. A successful SHUTDOWN sends no reply: the connection
+     * closes with the server.
+     */
     void shutdown(Client c) {
-        boolean nosave = false;
-        boolean save = false;
+        int flags = 0;
         boolean abort = false;
-        boolean force = false;
         for (int i = 1; i < c.argc(); i++) {
             switch (Texts.str(c.arg(i)).toLowerCase(Locale.ROOT)) {
-                case "nosave" -> nosave = true;
-                case "save" -> save = true;
-                case "now" -> {
-                    // no replicas to wait for here
-                }
-                case "force" -> force = true;
+                case "nosave" -> flags |= ShutdownFlags.NOSAVE;
+                case "save" -> flags |= ShutdownFlags.SAVE;
+                case "now" -> flags |= ShutdownFlags.NOW;
+                case "force" -> flags |= ShutdownFlags.FORCE;
                 case "abort" -> abort = true;
                 default -> {
                     c.error(Errors.SYNTAX);
@@ -154,28 +159,30 @@ public final class ServerCommands implements CommandFamily {
                 }
             }
         }
-        if ((abort && c.argc() != 2) || (nosave && save)) {
+        if ((abort && flags != 0) || ((flags & ShutdownFlags.NOSAVE) != 0 && (flags & ShutdownFlags.SAVE) != 0)) {
             c.error(Errors.SYNTAX);
             return;
         }
+        ShutdownWait wait = ShutdownWait.of(c.server());
         if (abort) {
-            // No shutdown ever waits for replicas here, so none can be in progress.
-            c.error(Errors.NO_SHUTDOWN_IN_PROGRESS);
+            if (wait.abort()) {
+                c.reply().ok();
+            } else {
+                c.error(Errors.NO_SHUTDOWN_IN_PROGRESS);
+            }
             return;
         }
-        ServerContext s = c.server();
-        s.log().warning("User requested shutdown...");
-        if (!Persistence.of(s).shutdownSave(save, nosave) && !force) {
-            s.log().warning("Errors trying to shut down the server. Check the logs for more information.");
-            c.error(Errors.SHUTDOWN_FAILED);
+        if ((flags & ShutdownFlags.NOW) == 0 && !BlockingManager.of(c.server()).canBlock(c)) {
+            c.error(Errors.SHUTDOWN_DENY_BLOCKING);
             return;
         }
-        Runnable hook = s.shutdownHook();
-        if (hook != null) {
-            hook.run();
+        switch (wait.prepare(flags, c, null)) {
+            case STOPPING -> c.closeAfterReply(true);
+            case FAILED -> c.error(Errors.SHUTDOWN_FAILED);
+            case WAITING -> {
+                // blocked: the cron finishes the shutdown, or it is cancelled with an error reply
+            }
         }
-        // As Redis, a successful SHUTDOWN sends no reply: the connection closes with the server.
-        c.closeAfterReply(true);
     }
 
     void slowlogGet(Client c) {
