@@ -236,16 +236,28 @@ public final class Persistence {
 
     // ------------------------------------------------------------------ SAVE
 
-    /**
-     * Writes the dataset to dir/dbfilename now (Redis's rdbSave), under the execution lock: temp
-     * file, fsync, rename. Resets the change counter and LASTSAVE on success; false (logged,
-     * nothing on disk changed) on failure.
-     */
     /** rdb-save-incremental-fsync: fsync the file every 4 MB written (Redis's REDIS_AUTOSYNC_BYTES) rather than only at the end. */
     private long incrementalFsync() {
         return "yes".equals(config().get("rdb-save-incremental-fsync")) ? RdbSink.AUTOSYNC_BYTES : 0;
     }
 
+    /**
+     * SAVE's save, counted in rdb_saves: Redis counts SAVE and BGSAVE there, not the saves of
+     * FLUSHALL, SHUTDOWN or DEBUG RELOAD.
+     */
+    public boolean saveCommand() {
+        if (!save()) {
+            return false;
+        }
+        saves++;
+        return true;
+    }
+
+    /**
+     * Writes the dataset to dir/dbfilename now (Redis's rdbSave), under the execution lock: temp
+     * file, fsync, rename. Resets the change counter and LASTSAVE on success; false (logged,
+     * nothing on disk changed) on failure.
+     */
     public boolean save() {
         Path temp = Path.of(config().dir).resolve("temp-" + pid + ".rdb");
         RdbSink sink;
@@ -269,7 +281,6 @@ public final class Persistence {
         server.dirty = 0;
         lastSave = System.currentTimeMillis() / 1000;
         lastBgsaveOk = true;
-        saves++;
         return true;
     }
 
@@ -612,12 +623,14 @@ public final class Persistence {
         abortBgsave();
     }
 
-    /** After FLUSHALL: with save points, the empty dataset is saved (the change counter is kept). */
+    /**
+     * After FLUSHALL: with save points, the empty dataset is saved, and as any save it zeroes the
+     * change counter (Redis 7.0: rdb_changes_since_last_save is 0 after it; FLUSHALL still reaches
+     * the AOF and replicas by forced propagation).
+     */
     public void afterFlushAll() {
         if (!config().save.isEmpty()) {
-            long dirty = server.dirty;
             save();
-            server.dirty = dirty;
         }
     }
 

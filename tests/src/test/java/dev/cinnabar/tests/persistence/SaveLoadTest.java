@@ -163,7 +163,10 @@ class SaveLoadTest {
             c.call("SET", "a", "1");
             c.call("SAVE");
             c.call("FLUSHALL");
-            assertThat(Servers.info(c, "rdb_saves")).isEqualTo("2");
+            // the file is saved (the restart below finds it empty), but as in Redis 7.0 only SAVE
+            // and BGSAVE count in rdb_saves
+            assertThat(Servers.info(c, "rdb_saves")).isEqualTo("1");
+            assertThat(Servers.info(c, "rdb_changes_since_last_save")).isEqualTo("0");
         }
         try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
             assertThat(c.call("DBSIZE").asText()).isEqualTo("0");

@@ -229,13 +229,12 @@ public final class KeyCommands implements CommandFamily {
         var persistence = dev.cinnabar.server.persistence.Persistence.of(c.server());
         persistence.beforeFlushAll(); // stops a running BGSAVE, as Redis kills its child
         long keys = c.server().keyspace().flushAll();
-        persistence.afterFlushAll(); // saves the empty dataset when save points exist (dirty kept)
+        c.dirty(keys);
+        persistence.afterFlushAll(); // saves the empty dataset when save points exist, which zeroes the counter
         if (isAsync(c)) {
             LazyFree.flushedAsync(c.server().keyspace(), keys);
         }
-        c.dirty(keys);
-        c.dirty(1);
-        c.forcePropagation(Propagator.ALL);
+        c.forcePropagation(Propagator.ALL); // replicated and logged even when nothing was removed
         c.reply().ok();
     }
 

@@ -113,7 +113,7 @@ public final class ServerCommands implements CommandFamily {
         Persistence p = Persistence.of(c.server());
         if (p.bgsaveInProgress()) {
             c.error(Errors.BGSAVE_IN_PROGRESS);
-        } else if (p.save()) {
+        } else if (p.saveCommand()) {
             c.reply().ok();
         } else {
             c.error(Errors.ERR);
