@@ -94,6 +94,7 @@ final class Defaults {
         c.integer("zset-max-listpack-value", v -> c.zsetMaxListpackValue = v, () -> c.zsetMaxListpackValue);
         planned(c, "list-max-listpack-size", v -> c.listMaxListpackSize = v.intValue(),
                 () -> (long) c.listMaxListpackSize);
+        // read by command.list.ListCommands (QuickList's compression), which marks it implemented
         planned(c, "list-compress-depth", v -> c.listCompressDepth = v.intValue(), () -> (long) c.listCompressDepth);
         planned(c, "stream-node-max-bytes", v -> c.streamNodeMaxBytes = v, () -> c.streamNodeMaxBytes);
         planned(c, "stream-node-max-entries", v -> c.streamNodeMaxEntries = v, () -> c.streamNodeMaxEntries);

@@ -56,6 +56,10 @@ public final class ListCommands implements CommandFamily {
     public static void install(ServerContext ctx, ServerCron cron) {
         BlockingManager.install(ctx, cron);
         ctx.config().implemented("list-max-listpack-size");
+        // list-compress-depth: read when a list is made, as Redis's quicklistCreate does
+        ctx.config().entry("list-compress-depth").onApply(v -> QuickList.compressDepth(ctx.config().listCompressDepth));
+        QuickList.compressDepth(ctx.config().listCompressDepth);
+        ctx.config().implemented("list-compress-depth");
         ctx.config().implemented("hash-max-listpack-entries");
         ctx.config().implemented("hash-max-listpack-value");
     }
@@ -379,6 +383,7 @@ public final class ListCommands implements CommandFamily {
                 cur.advance();
             }
         }
+        q.settle(); // the nodes the removals decompressed are compressed again
         Db db = c.db();
         if (removed > 0) {
             db.notify(Notify.LIST, "lrem", key);

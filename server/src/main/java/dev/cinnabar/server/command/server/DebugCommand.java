@@ -535,13 +535,13 @@ final class DebugCommand {
             sb.append(" ql_nodes:").append(q.nodeCount())
                     .append(" ql_avg_node:").append(String.format(Locale.ROOT, "%.2f", (double) q.size() / nodes))
                     .append(" ql_listpack_max:").append(c.server().config().get("list-max-listpack-size"))
-                    .append(" ql_compressed:0")
+                    .append(" ql_compressed:").append(q.compressDepth() != 0 ? 1 : 0)
                     .append(" ql_uncompressed_size:").append(uncompressedLength(v));
         }
         c.reply().simple(sb.toString());
     }
 
-    /** ql_uncompressed_size: the value's RDB length without LZF (list-compress-depth is not applied here). */
+    /** ql_uncompressed_size: the value's RDB length without LZF. */
     private static long uncompressedLength(Object v) {
         RdbBuffer out = new RdbBuffer(false);
         return RdbValues.write(out, v) ? out.size() - 1 : 0;

@@ -1,6 +1,8 @@
 package dev.cinnabar.server.store.list;
 
+import dev.cinnabar.server.persistence.rdb.Lzf;
 import dev.cinnabar.server.store.RValue;
+import java.util.ArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -13,6 +15,17 @@ import java.util.function.Consumer;
  * of at least the packed threshold (a "plain" node no other element joins, as Redis's). Elements are
  * stored in the nodes' byte arrays, so a list holds no Java object per element; pushes touch only
  * the end node (LPUSH moves the bytes of one node, never the whole list).
+ *
+ * <p><b>Compression</b> (list-compress-depth, read when the list is made, as Redis's
+ * ql-&gt;compress): the {@code compress} nodes at each end stay raw, the others are kept LZF
+ * compressed when Redis would keep them so: a node of fewer than {@value #MIN_COMPRESS_BYTES}
+ * listpack bytes, or one LZF does not shrink by more than {@value #MIN_COMPRESS_IMPROVE} bytes,
+ * stays raw. As Redis's __quicklistCompress, a change that adds or removes a node decompresses the
+ * nodes that came within depth and compresses the node it touched and the first node beyond depth
+ * at each end. Reads never change a list (a background save may be reading it): a compressed node
+ * is read through a decompressed copy ({@link #view}). A write decompresses the node it changes
+ * ({@link #raw}) and compresses it again when it is done ({@link #settle}). With depth 0 (the
+ * default) no node is ever compressed and pushes and pops do one more field test.
  */
 public final class QuickList implements RValue {
     private static final int SAFETY_LIMIT = 8192;
@@ -50,9 +63,18 @@ public final class QuickList implements RValue {
     /** Elements at least this long are stored "plain": alone in a node no other element joins. */
     private static volatile long packedThreshold = DEFAULT_PACKED_THRESHOLD;
 
+    /** Redis's MIN_COMPRESS_BYTES: smaller nodes are never compressed. */
+    static final int MIN_COMPRESS_BYTES = 48;
+    /** Redis's MIN_COMPRESS_IMPROVE: compression must save more than this many bytes. */
+    static final int MIN_COMPRESS_IMPROVE = 8;
+    /** list-compress-depth for the lists made from now on (0: none compressed). */
+    private static volatile int defaultCompress;
+
     static final class Node extends Listpack {
         Node prev;
         Node next;
+        /** The node's bytes (buf[0..used)) compressed with LZF while buf is null; null when raw. */
+        byte[] lzf;
         /** Holds one element of packedThreshold bytes or more; never takes another element. */
         boolean plain;
         /**
@@ -80,6 +102,167 @@ public final class QuickList implements RValue {
     private Node tail;
     private long size;
     private int nodes;
+    /** Nodes kept raw at each end, 0 for none compressed (Redis's ql->compress). */
+    private final int compress = defaultCompress;
+    /** Nodes a write decompressed, to compress again when it is done ({@link #settle}). */
+    private ArrayList<Node> touched;
+
+    /**
+     * Sets list-compress-depth for the lists made from now on (Redis reads it when it makes a
+     * list, so existing lists keep theirs). Negative values count as 0.
+     */
+    public static void compressDepth(int depth) {
+        defaultCompress = Math.max(0, depth);
+    }
+
+    /** This list's depth: 0 when none of its nodes is compressed (DEBUG OBJECT's ql_compressed). */
+    public int compressDepth() {
+        return compress;
+    }
+
+    /** Nodes held compressed now (tests). */
+    public int compressedNodes() {
+        int n = 0;
+        for (Node x = head; x != null; x = x.next) {
+            if (x.lzf != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** True when the compress nodes at each end are raw (tests: the depth invariant). */
+    boolean endsRaw() {
+        Node f = head;
+        Node r = tail;
+        for (int i = 0; i < compress && f != null; i++, f = f.next, r = r.prev) {
+            if (f.lzf != null || r.lzf != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The node's elements for reading: itself when raw, else a decompressed copy (the node is unchanged). */
+    static Listpack view(Node n) {
+        if (n == null || n.lzf == null) {
+            return n;
+        }
+        Listpack l = new Listpack(0);
+        l.buf = Lzf.decompress(n.lzf, 0, n.lzf.length, n.used);
+        l.used = n.used;
+        l.count = n.count;
+        return l;
+    }
+
+    /** Decompresses n for a write (Redis's quicklistDecompressNodeForUse); {@link #settle} compresses it again. */
+    private void raw(Node n) {
+        if (n != null && n.lzf != null) {
+            decompress(n);
+            if (touched == null) {
+                touched = new ArrayList<>(2);
+            }
+            touched.add(n);
+        }
+    }
+
+    private static void decompress(Node n) {
+        if (n.lzf != null) {
+            n.buf = Lzf.decompress(n.lzf, 0, n.lzf.length, n.used);
+            n.lzf = null;
+        }
+    }
+
+    /**
+     * Compresses n when Redis would (__quicklistCompressNode): at least MIN_COMPRESS_BYTES listpack
+     * bytes, and LZF saving more than MIN_COMPRESS_IMPROVE bytes. Plain and list nodes alike.
+     */
+    private static void compressNode(Node n) {
+        if (n == null || n.lzf != null || n.lpBytes < MIN_COMPRESS_BYTES || n.used <= MIN_COMPRESS_IMPROVE + 1) {
+            return;
+        }
+        byte[] out = Lzf.compress(n.buf, n.used, n.used - MIN_COMPRESS_IMPROVE - 1);
+        if (out != null) {
+            n.lzf = out;
+            n.buf = null;
+        }
+    }
+
+    /** True when n is one of the compress nodes at either end (or the list is too short to compress). */
+    private boolean inDepth(Node n) {
+        Node f = n;
+        Node r = n;
+        for (int i = 0; i < compress; i++) {
+            if (f == null || r == null) {
+                return true;
+            }
+            f = f.prev;
+            r = r.next;
+        }
+        return f == null || r == null;
+    }
+
+    /**
+     * After a write (under the lock, after the keyspace's copy-on-write barrier): compresses again
+     * the nodes it decompressed that are still beyond depth. Callers that wrote through a
+     * {@link Cursor} call it when done; the list's own writes call it themselves.
+     */
+    public void settle() {
+        if (touched == null || touched.isEmpty()) {
+            return;
+        }
+        for (Node n : touched) {
+            if (n.lzf == null && n.buf != null && (n.prev != null || n.next != null || head == n)
+                    && !inDepth(n)) {
+                compressNode(n);
+            }
+        }
+        touched.clear();
+    }
+
+    /**
+     * Redis's __quicklistCompress after a node was added or removed: the nodes within depth of
+     * either end are made raw, {@code n} (when given and beyond depth) and the first node beyond
+     * depth at each end are compressed.
+     */
+    private void compressAround(Node n) {
+        settle();
+        if (nodes < compress * 2) {
+            // every node is within depth of an end (Redis leaves nodes compressed earlier as they are
+            // until used; here they are made raw at once)
+            for (Node x = head; x != null; x = x.next) {
+                decompress(x);
+            }
+            return;
+        }
+        Node f = head;
+        Node r = tail;
+        boolean nInDepth = false;
+        for (int depth = 0; depth < compress; depth++) {
+            decompress(f);
+            decompress(r);
+            if (f == n || r == n) {
+                nInDepth = true;
+            }
+            if (f == r || f.next == r) {
+                return;
+            }
+            f = f.next;
+            r = r.prev;
+        }
+        if (!nInDepth && n != null) {
+            compressNode(n);
+        }
+        compressNode(f);
+        compressNode(r);
+    }
+
+    /** After a write that may have changed which nodes are within depth (compression only). */
+    private void afterWrite(Node n) {
+        if (compress != 0) {
+            compressAround(n != null && (n.prev != null || n.next != null || head == n) ? n : null);
+        }
+    }
 
     @Override
     public String type() {
@@ -113,15 +296,23 @@ public final class QuickList implements RValue {
         QuickList q = new QuickList();
         for (Node n = head; n != null; n = n.next) {
             Node c = new Node(0);
-            Listpack src = n.copy();
-            c.buf = src.buf;
-            c.used = src.used;
-            c.count = src.count;
+            if (n.lzf != null) {
+                c.lzf = n.lzf; // never changed in place: shared by both copies
+                c.buf = null;
+                c.used = n.used;
+                c.count = n.count;
+            } else {
+                Listpack src = n.copy();
+                c.buf = src.buf;
+                c.used = src.used;
+                c.count = src.count;
+            }
             c.plain = n.plain;
             c.lpBytes = n.lpBytes;
             q.linkTail(c);
         }
         q.size = size;
+        q.touched = null;
         return q;
     }
 
@@ -143,9 +334,14 @@ public final class QuickList implements RValue {
     public long bytes() {
         long b = 0;
         for (Node n = head; n != null; n = n.next) {
-            b += n.capacity() + 48;
+            b += nodeBytes(n);
         }
         return b;
+    }
+
+    /** A node's memory: its (compressed or raw) array plus the node object. */
+    private static long nodeBytes(Node n) {
+        return (n.lzf != null ? n.lzf.length + 16 : n.capacity()) + 48;
     }
 
     /**
@@ -161,10 +357,10 @@ public final class QuickList implements RValue {
         long b = 0;
         int seen = 0;
         for (Node n = head; n != null && seen < half; n = n.next, seen++) {
-            b += n.capacity() + 48;
+            b += nodeBytes(n);
         }
         for (Node n = tail; n != null && seen < 2 * half; n = n.prev, seen++) {
-            b += n.capacity() + 48;
+            b += nodeBytes(n);
         }
         return (long) ((double) b / seen * nodes);
     }
@@ -269,20 +465,28 @@ public final class QuickList implements RValue {
     /** Visits the nodes head to tail (RDB and DUMP serialise a list node by node). */
     public void forEachNode(NodeVisitor v) {
         for (Node n = head; n != null; n = n.next) {
-            java.util.List<byte[]> elements = new java.util.ArrayList<>(n.count());
-            for (int p = 0; p < n.used(); p = n.next(p)) {
-                elements.add(n.get(p));
+            Listpack d = view(n);
+            java.util.List<byte[]> elements = new java.util.ArrayList<>(d.count());
+            for (int p = 0; p < d.used(); p = d.next(p)) {
+                elements.add(d.get(p));
             }
             v.node(n.plain, elements);
         }
     }
 
     public void pushHead(byte[] v, int fill) {
+        if (compress != 0) {
+            raw(head);
+        }
         if (!joins(head, v, fill)) {
+            Node old = head;
             if (head != null && !head.plain) {
                 head.trimToSize(); // full: drop the growth slack
             }
             linkHead(nodeFor(v));
+            if (compress != 0) {
+                compressAround(old); // the old head may now be beyond depth
+            }
         }
         head.insert(0, v);
         head.lpBytes += redisEntrySize(v);
@@ -290,11 +494,18 @@ public final class QuickList implements RValue {
     }
 
     public void pushTail(byte[] v, int fill) {
+        if (compress != 0) {
+            raw(tail);
+        }
         if (!joins(tail, v, fill)) {
+            Node old = tail;
             if (tail != null && !tail.plain) {
                 tail.trimToSize(); // full: drop the growth slack
             }
             linkTail(nodeFor(v));
+            if (compress != 0) {
+                compressAround(old); // the old tail may now be beyond depth
+            }
         }
         tail.insert(tail.used, v);
         tail.lpBytes += redisEntrySize(v);
@@ -315,6 +526,7 @@ public final class QuickList implements RValue {
             return null;
         }
         Node n = fromHead ? head : tail;
+        raw(n); // an end node is raw unless the list is too short for the depth walk
         int pos = fromHead ? 0 : n.last();
         byte[] v = n.get(pos);
         n.delete(pos);
@@ -322,6 +534,9 @@ public final class QuickList implements RValue {
         size--;
         if (n.count == 0) {
             unlink(n);
+            afterWrite(null); // nodes came within depth
+        } else if (compress != 0) {
+            settle();
         }
         return v;
     }
@@ -330,12 +545,32 @@ public final class QuickList implements RValue {
     public final class Cursor {
         Node node;
         int pos;
+        /** The node's elements: the node, or a decompressed copy of a compressed one (reads only). */
+        private Listpack data;
         private final boolean forward;
 
         Cursor(Node node, int pos, boolean forward) {
+            this(node, view(node), pos, forward);
+        }
+
+        Cursor(Node node, Listpack data, int pos, boolean forward) {
             this.node = node;
+            this.data = data;
             this.pos = pos;
             this.forward = forward;
+        }
+
+        private void moveTo(Node n) {
+            node = n;
+            data = view(n);
+        }
+
+        /** Before a write through the cursor: its node raw (compressed again by {@link #settle}). */
+        private void forWrite() {
+            if (node.lzf != null) {
+                raw(node);
+            }
+            data = node;
         }
 
         public boolean valid() {
@@ -343,34 +578,34 @@ public final class QuickList implements RValue {
         }
 
         public byte[] value() {
-            return node.get(pos);
+            return data.get(pos);
         }
 
         public boolean equalsValue(byte[] v) {
-            return node.equalsAt(pos, v);
+            return data.equalsAt(pos, v);
         }
 
         /** Writes the element as a bulk reply without copying (offset/len into the node array). */
         public void read(BytesSink sink) {
-            int l = node.len(pos);
-            sink.accept(node.array(), pos + Listpack.varLen(l), l);
+            int l = data.len(pos);
+            sink.accept(data.array(), pos + Listpack.varLen(l), l);
         }
 
         /** Moves to the next element in the cursor's direction. */
         public void advance() {
             if (forward) {
-                int p = node.next(pos);
-                if (p >= node.used) {
-                    node = node.next;
+                int p = data.next(pos);
+                if (p >= data.used) {
+                    moveTo(node.next);
                     pos = 0;
                 } else {
                     pos = p;
                 }
             } else {
-                int p = node.prev(pos);
+                int p = data.prev(pos);
                 if (p < 0) {
-                    node = node.prev;
-                    pos = node == null ? 0 : node.last();
+                    moveTo(node.prev);
+                    pos = node == null ? 0 : data.last();
                 } else {
                     pos = p;
                 }
@@ -379,6 +614,7 @@ public final class QuickList implements RValue {
 
         /** Removes the current element and moves to the next one in the cursor's direction. */
         public void remove() {
+            forWrite();
             Node n = node;
             int p = pos;
             boolean lastInNode = n.count == 1;
@@ -390,17 +626,21 @@ public final class QuickList implements RValue {
             size--;
             if (lastInNode) {
                 unlink(n);
-                node = nextNode;
-                pos = node == null ? 0 : (forward ? 0 : node.last());
+                moveTo(nextNode);
+                pos = node == null ? 0 : (forward ? 0 : data.last());
+                afterWrite(null);
+                if (node != null) {
+                    data = view(node); // the depth walk may have compressed or decompressed it
+                }
             } else if (forward) {
                 if (p >= n.used) {
-                    node = n.next;
+                    moveTo(n.next);
                     pos = 0;
                 }
             } else {
                 if (prevPos < 0) {
-                    node = n.prev;
-                    pos = node == null ? 0 : node.last();
+                    moveTo(n.prev);
+                    pos = node == null ? 0 : data.last();
                 } else {
                     pos = prevPos;
                 }
@@ -409,6 +649,7 @@ public final class QuickList implements RValue {
 
         /** Replaces the current element. */
         public void set(byte[] v) {
+            forWrite();
             node.replace(pos, v);
             node.recount();
         }
@@ -432,7 +673,8 @@ public final class QuickList implements RValue {
                 skip -= n.count;
                 n = n.next;
             }
-            return new Cursor(n, n.seek((int) skip), forward);
+            Listpack d = view(n);
+            return new Cursor(n, d, d.seek((int) skip), forward);
         }
         long skip = size - 1 - index; // elements after the target
         Node n = tail;
@@ -440,7 +682,8 @@ public final class QuickList implements RValue {
             skip -= n.count;
             n = n.prev;
         }
-        return new Cursor(n, n.seek(n.count - 1 - (int) skip), forward);
+        Listpack d = view(n);
+        return new Cursor(n, d, d.seek(n.count - 1 - (int) skip), forward);
     }
 
     /** The element at index (negative counts from the tail), or null when out of range. */
@@ -459,6 +702,7 @@ public final class QuickList implements RValue {
             return false;
         }
         Cursor c = cursor(i, true);
+        c.forWrite();
         Node n = c.node;
         if (n.plain || isLarge(v)) {
             // the element leaves or enters a node of its own
@@ -466,10 +710,20 @@ public final class QuickList implements RValue {
             own.replace(0, v);
             own.recount();
             own.plain = isLarge(v);
+            afterWrite(own);
             return true;
         }
         c.set(v);
+        int before = nodes;
         splitIfNeeded(n, fill);
+        if (compress != 0) {
+            if (nodes != before) {
+                afterWrite(n);
+                afterWrite(n.next);
+            } else {
+                settle();
+            }
+        }
         return true;
     }
 
@@ -532,6 +786,7 @@ public final class QuickList implements RValue {
                 size -= head.count;
                 unlink(head);
             } else {
+                raw(head);
                 int end = head.seek((int) n);
                 head.deleteRange(0, end, (int) n);
                 head.recount();
@@ -539,6 +794,7 @@ public final class QuickList implements RValue {
                 n = 0;
             }
         }
+        afterWrite(null);
     }
 
     /** Removes n elements from the tail. */
@@ -549,6 +805,7 @@ public final class QuickList implements RValue {
                 size -= tail.count;
                 unlink(tail);
             } else {
+                raw(tail);
                 int from = tail.seek(tail.count - (int) n);
                 tail.deleteRange(from, tail.used, (int) n);
                 tail.recount();
@@ -556,6 +813,7 @@ public final class QuickList implements RValue {
                 n = 0;
             }
         }
+        afterWrite(null);
     }
 
     /**
@@ -564,9 +822,12 @@ public final class QuickList implements RValue {
      */
     public boolean insert(byte[] pivot, byte[] v, boolean after, int fill) {
         for (Node n = head; n != null; n = n.next) {
-            for (int p = 0; p < n.used; p = n.next(p)) {
-                if (n.equalsAt(p, pivot)) {
+            Listpack d = view(n);
+            for (int p = 0; p < d.used; p = d.next(p)) {
+                if (d.equalsAt(p, pivot)) {
+                    raw(n);
                     int at = after ? n.next(p) : p;
+                    int before = nodes;
                     if (n.plain || isLarge(v)) {
                         insertOwnNode(n, at, v);
                     } else {
@@ -575,6 +836,16 @@ public final class QuickList implements RValue {
                         splitIfNeeded(n, fill);
                     }
                     size++;
+                    if (compress != 0) {
+                        if (nodes != before) {
+                            // the nodes around the change, as Redis's _quicklistInsert compresses them
+                            afterWrite(n.prev);
+                            afterWrite(n);
+                            afterWrite(n.next);
+                        } else {
+                            settle();
+                        }
+                    }
                     return true;
                 }
             }

@@ -100,8 +100,61 @@ class QuickListTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 5, -1, -2})
     void behavesLikeAnArrayList(int fill) {
-        Random r = new Random(fill + 100);
-        QuickList q = new QuickList();
+        runModel(new QuickList(), fill, fill + 100, q -> { });
+    }
+
+    /**
+     * list-compress-depth: the same model check with compression on, and after every step the
+     * depth nodes at each end raw; interior nodes get compressed (MEMORY USAGE drops).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void compressedListsBehaveLikeAnArrayList(int depth) {
+        QuickList.compressDepth(depth);
+        try {
+            for (int fill : new int[] {2, -1}) {
+                QuickList q = new QuickList();
+                int[] compressedSeen = {0};
+                runModel(q, fill, depth * 31 + fill, l -> {
+                    assertThat(l.endsRaw()).isTrue();
+                    compressedSeen[0] = Math.max(compressedSeen[0], l.compressedNodes());
+                });
+                assertThat(compressedSeen[0]).as("fill %d", fill).isPositive();
+            }
+            // a long list of compressible elements: all but the depth nodes at each end compressed
+            QuickList q = new QuickList();
+            QuickList.compressDepth(0);
+            QuickList plain = new QuickList(); // made at depth 0: never compressed
+            QuickList.compressDepth(depth);
+            for (int i = 0; i < 20000; i++) {
+                q.pushTail(b("element-number-" + i), -2);
+                plain.pushTail(b("element-number-" + i), -2);
+            }
+            assertThat(q.compressDepth()).isEqualTo(depth);
+            assertThat(plain.compressDepth()).isZero();
+            assertThat(q.compressedNodes()).isEqualTo(q.nodeCount() - 2 * depth);
+            assertThat(plain.compressedNodes()).isZero();
+            assertThat(q.bytes()).isLessThan(plain.bytes() / 2);
+            assertThat(contents(q)).isEqualTo(contents(plain));
+            // reads leave it as it was; a write in the middle compresses its node again
+            q.index(10000);
+            assertThat(q.compressedNodes()).isEqualTo(q.nodeCount() - 2 * depth);
+            q.set(10000, b("changed"), -2);
+            assertThat(q.compressedNodes()).isEqualTo(q.nodeCount() - 2 * depth);
+            assertThat(new String(q.index(10000), StandardCharsets.UTF_8)).isEqualTo("changed");
+            // nodes under 48 listpack bytes are never compressed
+            QuickList small = new QuickList();
+            for (int i = 0; i < 20; i++) {
+                small.pushTail(b("a" + i), 2);
+            }
+            assertThat(small.compressedNodes()).isZero();
+        } finally {
+            QuickList.compressDepth(0);
+        }
+    }
+
+    private static void runModel(QuickList q, int fill, long seed, java.util.function.Consumer<QuickList> check) {
+        Random r = new Random(seed);
         List<String> model = new ArrayList<>();
         String[] vals = {"a", "b", "c", "", "x".repeat(200), "y".repeat(5000)};
         for (int step = 0; step < 4000; step++) {
@@ -172,7 +225,9 @@ class QuickListTest {
                     }
                 }
             }
+            q.settle();
             assertThat(q.size()).isEqualTo(model.size());
+            check.accept(q);
         }
         assertThat(contents(q)).isEqualTo(model);
         assertThat(contents(q.copy())).isEqualTo(model);
