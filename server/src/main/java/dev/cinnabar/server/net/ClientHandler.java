@@ -21,10 +21,13 @@ import dev.cinnabar.server.session.ReplyBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetSocketAddress;
@@ -206,6 +209,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     private volatile long needs;
     /** A flush waits for the AOF (loop thread). */
     private boolean flushWaiting;
+    /** The output written to the channel and not taken by the socket yet, as Redis's reply list (omem, oll). */
+    private final ReplyList replies = new ReplyList();
+    /**
+     * Where each command's reply ends in the batch's reply buffer (writer indices, in order),
+     * so that {@link #emit} appends them to {@link #replies} reply by reply. Written by the
+     * batch's owner, read by the loop once the batch is back.
+     */
+    private int[] replyEnds = new int[16];
+    private int replyCount;
     private final AofBarrier barrier;
 
     ClientHandler(ServerContext server) {
@@ -623,6 +635,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                     close();
                 }
                 wireLeft -= wire[i];
+                if (replyCount == replyEnds.length) {
+                    replyEnds = Arrays.copyOf(replyEnds, 2 * replyCount);
+                }
+                replyEnds[replyCount++] = writer.target().writerIndex();
                 if (checkOutputLimits()) {
                     break; // over its output buffer limit: closed, the rest of its input is not run
                 }
@@ -967,19 +983,21 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             batchOut = null;
         }
         if (closing || gone) {
+            replyCount = 0;
             out.release(); // closed meanwhile (output limit, eviction, kill, the peer): replies dropped
             return;
         }
         if (out.isReadable()) {
             replyBuffer.filled(out.readableBytes());
             server.stats().netOutputBytes.addAndGet(out.readableBytes());
+            appendReplies(out);
             if (client.closeAfterReply()) {
                 closing = true;
-                ctx.write(out).addListener(ChannelFutureListener.CLOSE);
+                writeOut(out).addListener(ChannelFutureListener.CLOSE);
                 flushAfterAof();
                 return;
             }
-            ctx.write(out, ctx.voidPromise());
+            writeOut(out);
             checkOutputLimits();
             pauseReadingIfUnbounded();
         } else {
@@ -988,6 +1006,58 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                 closing = true;
                 ctx.write(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE); // after what is written
                 flushAfterAof();
+            }
+        }
+    }
+
+    /**
+     * Counts a batch's output in the reply list, reply by reply as Redis appends them (the bytes
+     * after the last recorded reply, a protocol error's or those of deliveries taken in, as one).
+     */
+    private void appendReplies(ByteBuf out) {
+        long bufSize = replyBuffer.size();
+        int from = out.readerIndex();
+        int end = out.writerIndex();
+        for (int i = 0; i < replyCount; i++) {
+            int at = Math.min(replyEnds[i], end);
+            if (at > from) {
+                replies.append(at - from, bufSize);
+                from = at;
+            }
+        }
+        replyCount = 0;
+        replies.append(end - from, bufSize);
+    }
+
+    /** Writes output to the channel; the reply list counts it until the socket has taken it. */
+    private ChannelFuture writeOut(ByteBuf buf) {
+        ChannelProgressivePromise promise = ctx.newProgressivePromise();
+        promise.addListener(new Sent(buf.readableBytes()));
+        return ctx.write(buf, promise);
+    }
+
+    /** Follows one write's progress into the socket (loop thread). */
+    private final class Sent implements ChannelProgressiveFutureListener {
+        private final long length;
+        private long done;
+
+        Sent(long length) {
+            this.length = length;
+        }
+
+        @Override
+        public void operationProgressed(ChannelProgressiveFuture f, long progress, long total) {
+            if (progress > done) {
+                replies.sent(progress - done);
+                done = progress;
+            }
+        }
+
+        @Override
+        public void operationComplete(ChannelProgressiveFuture f) {
+            if (done < length) {
+                replies.sent(length - done); // written whole (or dropped with the connection)
+                done = length;
             }
         }
     }
@@ -1151,12 +1221,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         }
     }
 
+    /**
+     * All output waiting for the client, what client-output-buffer-limit and omem count: the
+     * reply list's blocks and reply buffer not taken by the socket, the deliveries not written
+     * yet and the replies of the batch running.
+     */
     @Override
     public long pendingOutputBytes() {
-        ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
         ByteBuf p = pending; // racy reads are fine for a figure
         ByteBuf b = batchOut;
-        return (ob == null ? 0 : ob.totalPendingWriteBytes()) + (p == null ? 0 : p.readableBytes())
+        return replies.buffered() + replies.bytes() + (p == null ? 0 : p.readableBytes())
                 + (b == null ? 0 : b.writerIndex());
     }
 
@@ -1241,7 +1315,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
             return false;
         }
         replyBuffer.filled(buf.readableBytes());
-        ctx.write(buf, ctx.voidPromise());
+        replies.append(buf.readableBytes(), replyBuffer.size());
+        writeOut(buf);
         return true;
     }
 
@@ -1275,10 +1350,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         return channel instanceof io.netty.channel.unix.UnixChannel u ? u.fd().intValue() : -1;
     }
 
+    /**
+     * oll: the blocks of the reply list (Redis's), not Netty's entries (one per batch), with those
+     * the replies of the batch running make.
+     */
     @Override
     public int pendingOutputBuffers() {
-        ChannelOutboundBuffer ob = channel.unsafe().outboundBuffer();
-        return ob == null ? 0 : ob.size();
+        ByteBuf b = batchOut;
+        if (b == null) {
+            return replies.blocks();
+        }
+        return replies.blocksWith(replyEnds, replyCount, 0, b.writerIndex(), replyBuffer.size());
     }
 
     @Override
