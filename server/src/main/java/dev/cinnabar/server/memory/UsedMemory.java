@@ -45,6 +45,8 @@ public final class UsedMemory {
     private long backlog;
     /** The shared replication buffer beyond repl-backlog-size while replicas are attached: theirs. */
     private long replicasShared;
+    /** The shared replication buffer beyond repl-backlog-size and its blocks' overhead (not counted for eviction). */
+    private long replicationNotCounted;
     /**
      * The input all connections hold, kept live by the heap guard as they read (O(1)), and its
      * value at the last refresh: between refreshes the client figure follows it, so that a query
@@ -106,6 +108,7 @@ public final class UsedMemory {
         dev.cinnabar.server.replication.Replication repl = dev.cinnabar.server.replication.Replication.of(server);
         backlog = repl.backlogMemory();
         replicasShared = repl.replicasMemory();
+        replicationNotCounted = repl.bufferBeyondBacklog();
     }
 
     /** True when the last refresh saw output in flight (see {@link #outputAtRefresh}). */
@@ -143,12 +146,14 @@ public final class UsedMemory {
     }
 
     /**
-     * mem_not_counted_for_evict: memory eviction must not count (Redis: AOF buffer and the
-     * replication buffers beyond the backlog), so that propagating DELs cannot feed eviction.
-     * Replica output buffers and the AOF buffer are such memory here.
+     * mem_not_counted_for_evict, as Redis 7.0's freeMemoryGetNotCountedMemory: the shared
+     * replication buffer beyond repl-backlog-size (and the blocks' estimated overhead for that
+     * size), plus the AOF buffer, so that the DELs eviction propagates cannot feed eviction. The
+     * replica clients themselves (their query buffers, the client objects) are counted, as in
+     * Redis: only the stream they hold is not.
      */
     public long notCountedForEvict() {
-        return clientsReplicas() + aofBuffer;
+        return replicationNotCounted + aofBuffer;
     }
 
     public long startup() {

@@ -2092,6 +2092,21 @@ public final class Replication {
         return !replicas.isEmpty() && mem > backlog.size() ? mem - backlog.size() : 0;
     }
 
+    /**
+     * The part of the shared replication buffer eviction does not count, as Redis 7.0's
+     * freeMemoryGetNotCountedMemory computes it: what the buffer holds beyond repl-backlog-size and
+     * the blocks' estimated overhead for that size, whether or not replicas are still attached (a
+     * slow replica that let go of its blocks leaves the backlog long until it is trimmed, and that
+     * memory must not make eviction delete keys either).
+     */
+    public long bufferBeyondBacklog() {
+        if (backlog == null || bufferMemory() <= backlog.size()) {
+            return 0;
+        }
+        long counted = backlog.size() + (backlog.size() / ReplicationBuffer.CHUNK + 1) * ReplicationBuffer.BLOCK_OVERHEAD;
+        return Math.max(0, bufferMemory() - counted);
+    }
+
     /** ROLE on a master: offset and the online replicas (ip, port, acknowledged offset). */
     void roleAsMaster(Client c) {
         List<ReplicaLink> online = new ArrayList<>();
