@@ -2,6 +2,7 @@ package dev.cinnabar.server.memory;
 
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Dict;
+import dev.cinnabar.server.store.set.BytesTable;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 
@@ -10,6 +11,8 @@ import java.math.RoundingMode;
  * per table its bucket count, entries, non-empty buckets, longest chain, average chain and the
  * distribution of chain lengths (up to 48; longer chains count in the maximum only, as Redis's
  * fixed-size vector does), with the rehash target's figures while a rehash is in progress.
+ * DEBUG HTSTATS-KEY prints the same figures for one value's table (a hash's or set's "hashtable",
+ * a sorted set's member index); those tables resize at once, so there is never a rehash target.
  */
 public final class HtStats {
     /** Redis's DICT_STATS_VECTLEN: chain lengths 0..48 are listed, 49 and above are lumped and not printed. */
@@ -28,15 +31,21 @@ public final class HtStats {
         return sb.toString();
     }
 
+    /** The report of one value's hash table (DEBUG HTSTATS-KEY). */
+    public static String ofTable(BytesTable<?> t) {
+        StringBuilder sb = new StringBuilder();
+        table(sb, t.stats(VECTOR - 1), 0);
+        return sb.toString();
+    }
+
     private static void dict(StringBuilder sb, Dict d) {
-        table(sb, d, 0);
+        table(sb, d.tableStats(0, VECTOR - 1), 0);
         if (d.isRehashing()) {
-            table(sb, d, 1);
+            table(sb, d.tableStats(1, VECTOR - 1), 1);
         }
     }
 
-    private static void table(StringBuilder sb, Dict d, int which) {
-        Dict.TableStats st = d.tableStats(which, VECTOR - 1);
+    private static void table(StringBuilder sb, Dict.TableStats st, int which) {
         sb.append("Hash table ").append(which).append(" stats (")
                 .append(which == 0 ? "main hash table" : "rehashing target").append("):\n");
         if (st == null || st.entries() == 0) {

@@ -85,6 +85,9 @@ public final class Errors {
     }
 
     public static final String INVALID_DB = "ERR DB index is out of range";
+    /** DEBUG HTSTATS-KEY of a value that is not held in a hash table. */
+    public static final String NOT_A_HASH_TABLE =
+            "ERR The value stored at the specified key is not represented using an hash table";
     /** DEBUG HTSTATS of a database index the server does not have. */
     public static final String DEBUG_DB_RANGE = "ERR Out of range database";
     public static final String SAME_OBJECT = "ERR source and destination objects are the same";

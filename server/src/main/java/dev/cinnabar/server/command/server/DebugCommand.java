@@ -38,6 +38,8 @@ final class DebugCommand {
         "    Reply with <string> as an error.",
         "HTSTATS <dbid>",
         "    Return hash table statistics of the specified Redis database.",
+        "HTSTATS-KEY <key>",
+        "    Like HTSTATS but for the hash table stored at <key>'s value.",
         "LOADAOF",
         "    Flush the AOF buffers on disk, empty the dataset and reload it from the append-only file.",
         "LISTPACK <key>",
@@ -117,6 +119,12 @@ final class DebugCommand {
             case "htstats" -> {
                 if (argc == 3) {
                     htstats(c);
+                    return;
+                }
+            }
+            case "htstats-key" -> {
+                if (argc == 3) {
+                    htstatsKey(c);
                     return;
                 }
             }
@@ -471,6 +479,28 @@ final class DebugCommand {
             c.error(Errors.DEBUG_DB_RANGE);
         } else {
             c.reply().verbatim("txt", HtStats.of(c.server().keyspace().db(id.intValue())));
+        }
+    }
+
+    /** DEBUG HTSTATS-KEY: the table of a hash, set or sorted set held in a hash table (Redis's objectCommandLookup). */
+    private static void htstatsKey(Client c) {
+        Object v = c.db().lookup(c.arg(2), Db.LOOKUP_NOTOUCH | Db.LOOKUP_NONOTIFY);
+        if (v == null) {
+            c.error(Errors.NO_SUCH_KEY);
+            return;
+        }
+        dev.cinnabar.server.store.set.BytesTable<?> t = null;
+        if (v instanceof dev.cinnabar.server.store.hash.RHash h) {
+            t = h.hashTable();
+        } else if (v instanceof dev.cinnabar.server.store.set.RSet s) {
+            t = s.hashTable();
+        } else if (v instanceof dev.cinnabar.server.store.zset.ZSet z) {
+            t = z.hashTable();
+        }
+        if (t == null) {
+            c.error(Errors.NOT_A_HASH_TABLE);
+        } else {
+            c.reply().verbatim("txt", HtStats.ofTable(t));
         }
     }
 

@@ -48,6 +48,11 @@ public final class RHash implements RValue {
         return table == null;
     }
 
+    /** The field table of the "hashtable" encoding, or null (DEBUG HTSTATS-KEY). */
+    public BytesTable<?> hashTable() {
+        return table;
+    }
+
     /** Bytes the listpack's array holds, its spare room included (memory accounting); 0 as a hashtable. */
     public int listpackCapacity() {
         return table == null ? lp.capacity() : 0;

@@ -63,6 +63,24 @@ public final class BytesTable<N extends BytesTable.Node> {
         return find(member) != null;
     }
 
+    /**
+     * The table's shape for DEBUG HTSTATS-KEY: bucket count, members, and how many buckets have
+     * each chain length (lengths of maxLength and above share the last slot). A walk of the table.
+     */
+    public dev.cinnabar.server.store.Dict.TableStats stats(int maxLength) {
+        long[] lengths = new long[maxLength + 1];
+        int longest = 0;
+        for (Node head : buckets) {
+            int len = 0;
+            for (Node n = head; n != null; n = n.chain) {
+                len++;
+            }
+            lengths[Math.min(len, maxLength)]++;
+            longest = Math.max(longest, len);
+        }
+        return new dev.cinnabar.server.store.Dict.TableStats(buckets.length, size, lengths, longest);
+    }
+
     /** Adds a node whose member the caller knows is absent. */
     public void addNew(N node) {
         if (size >= buckets.length) {

@@ -30,6 +30,11 @@ public final class RSet implements RValue {
         return ints != null ? "intset" : "hashtable";
     }
 
+    /** The member table of the "hashtable" encoding, or null (DEBUG HTSTATS-KEY). */
+    public BytesTable<?> hashTable() {
+        return ints != null ? null : table;
+    }
+
     @Override
     public boolean isEmpty() {
         return size() == 0;

@@ -60,6 +60,12 @@ public final class ZSet implements RValue {
         return (byte[]) enc;
     }
 
+    /** The member index of the skiplist encoding (Redis's zset dict), or null (DEBUG HTSTATS-KEY). */
+    public dev.cinnabar.server.store.set.BytesTable<?> hashTable() {
+        SkipList s = sl();
+        return s == null ? null : s.index;
+    }
+
     /** The skiplist, or null in the listpack form. */
     private SkipList sl() {
         return enc instanceof SkipList s ? s : null;
