@@ -21,10 +21,7 @@ import picocli.CommandLine.Command;
 public final class Cli {
     /** Runs the tool with the given output streams; returns its exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Cli());
-        // the design notes' hit-rate test: the caching toolkit's load tool, its options as they are
-        cl.addSubcommand("loadtest", new CommandLine(new LoadTool().out(printStream(out))).setCommandName("loadtest"));
-        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        CommandLine cl = commandLine(out);
         cl.setOut(out);
         cl.setErr(err);
         // a usage error exits 1 as any other error: 2 and 3 are the checks' "lagging" and "stopped"
@@ -42,6 +39,15 @@ public final class Cli {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The tool's command tree (every subcommand, the load tool writing to out), as {@link #run} parses it. */
+    public static CommandLine commandLine(PrintWriter out) {
+        CommandLine cl = new CommandLine(new Cli());
+        // the design notes' hit-rate test: the caching toolkit's load tool, its options as they are
+        cl.addSubcommand("loadtest", new CommandLine(new LoadTool().out(printStream(out))).setCommandName("loadtest"));
+        cl.addSubcommand("help", new CommandLine.HelpCommand());
+        return cl;
     }
 
     /** A PrintStream onto the writer, for the load tool (its output is ASCII). */

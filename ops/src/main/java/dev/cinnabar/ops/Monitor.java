@@ -18,11 +18,16 @@ import redis.clients.jedis.Jedis;
  * INFO: memory used against maxmemory, clients, ops/s, hit rate, with an alert past a memory
  * threshold (and for an instance that does not answer). Exit code 0, or 2 when an alert fired.
  */
-@Command(name = "monitor", mixinStandardHelpOptions = true,
+@Command(name = "monitor",
         description = "Report memory, clients, ops/s and hit rate per instance from INFO, with alerts.")
 final class Monitor implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    // not picocli's standard help options: their -h is this command's --host (redis-cli's letter), and
+    // the clash made picocli drop --help altogether
+    @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Option(names = "--root", description = "Report every instance of this root (as given to instances create).")
     Path root;

@@ -42,20 +42,35 @@ import picocli.CommandLine.Option;
 @Command(name = "cinnabar-cache-load", mixinStandardHelpOptions = true,
         description = "Cache hit-rate and failure-mode load test against a Redis-protocol server.")
 public final class LoadTool implements Callable<Integer> {
-    @Option(names = "--host", defaultValue = "127.0.0.1") String host;
-    @Option(names = "--port", defaultValue = "6379") int port;
-    @Option(names = "--scenario", defaultValue = "normal", description = "normal, penetration, breakdown, avalanche")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "server host (default: ${DEFAULT-VALUE})")
+    String host;
+    @Option(names = "--port", defaultValue = "6379", description = "server port (default: ${DEFAULT-VALUE})") int port;
+    @Option(names = "--scenario", defaultValue = "normal", description = "normal (reads over existing ids, with "
+            + "--write-ratio writes), penetration (90% of reads for ids that exist nowhere), breakdown (every "
+            + "thread reads one hot key with a short TTL), avalanche (all keys warmed at once with one TTL, read "
+            + "after it passes) (default: ${DEFAULT-VALUE})")
     String scenario;
-    @Option(names = "--defence", defaultValue = "on", description = "on or off") String defence;
-    @Option(names = "--threads", defaultValue = "32") int threads;
-    @Option(names = "--seconds", defaultValue = "10") int seconds;
-    @Option(names = "--keys", defaultValue = "10000", description = "ids that exist in the database") long keys;
-    @Option(names = "--distribution", defaultValue = "zipf", description = "zipf or uniform") String distribution;
-    @Option(names = "--zipf-exponent", defaultValue = "0.99") double zipfS;
-    @Option(names = "--write-ratio", defaultValue = "0.0") double writeRatio;
-    @Option(names = "--ttl-ms", defaultValue = "60000") long ttlMs;
-    @Option(names = "--db-latency-us", defaultValue = "2000") long dbLatencyUs;
-    @Option(names = "--db-connections", defaultValue = "16") int dbConnections;
+    @Option(names = "--defence", defaultValue = "on", description = "on or off: the scenario's defence (penetration: "
+            + "Bloom guard and null caching; breakdown: distributed single-flight; avalanche: TTL jitter) "
+            + "(default: ${DEFAULT-VALUE})") String defence;
+    @Option(names = "--threads", defaultValue = "32", description = "client threads, each reading (or writing) in "
+            + "a loop (default: ${DEFAULT-VALUE})") int threads;
+    @Option(names = "--seconds", defaultValue = "10", description = "how long the load runs (default: ${DEFAULT-VALUE})")
+    int seconds;
+    @Option(names = "--keys", defaultValue = "10000", description = "ids that exist in the database "
+            + "(default: ${DEFAULT-VALUE})") long keys;
+    @Option(names = "--distribution", defaultValue = "zipf", description = "zipf or uniform: how reads pick ids "
+            + "(default: ${DEFAULT-VALUE})") String distribution;
+    @Option(names = "--zipf-exponent", defaultValue = "0.99", description = "the Zipf distribution's exponent: "
+            + "larger is more skewed toward a few hot ids (default: ${DEFAULT-VALUE})") double zipfS;
+    @Option(names = "--write-ratio", defaultValue = "0.0", description = "share of operations that update an id "
+            + "(database write, then cache invalidation), 0 to 1 (default: ${DEFAULT-VALUE})") double writeRatio;
+    @Option(names = "--ttl-ms", defaultValue = "60000", description = "cache entries' time to live in "
+            + "milliseconds (breakdown caps it at 500) (default: ${DEFAULT-VALUE})") long ttlMs;
+    @Option(names = "--db-latency-us", defaultValue = "2000", description = "the simulated database's latency per "
+            + "query, in microseconds (default: ${DEFAULT-VALUE})") long dbLatencyUs;
+    @Option(names = "--db-connections", defaultValue = "16", description = "the simulated database's connection "
+            + "pool: queries beyond it wait (default: ${DEFAULT-VALUE})") int dbConnections;
     @Option(names = "--quiet", description = "no live progress line") boolean quiet;
 
     private PrintStream out = System.out;
