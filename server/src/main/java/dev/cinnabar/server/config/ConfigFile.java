@@ -138,24 +138,37 @@ public final class ConfigFile {
 
     /**
      * Converts redis-server style options ({@code --port 6380 --save ""}) to config text as Redis
-     * does: each {@code --name} starts a line, each value is appended quoted; a {@code --save}
-     * with no value means {@code save ""}.
+     * 7.0 does: a {@code --name} starts a line and each value is appended quoted. An option given
+     * alone ({@code --port}, not {@code "--port 6380"}) takes the next argument as its value even
+     * when it starts with {@code --} ({@code --proc-title-template --my--title}); only
+     * {@code --save} and {@code --sentinel} followed by another option (or last) take no value
+     * ({@code save ""}). So {@code --port --loglevel verbose} is {@code port "--loglevel" "verbose"},
+     * refused with that line in the error as by Redis.
      */
     public static String optionsToText(List<String> args) {
         StringBuilder sb = new StringBuilder();
+        boolean valued = true; // the last option has its value (or needs none): a "--" word is a name
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if (a.startsWith("--") && a.length() > 2) {
+            if (valued && a.startsWith("--")) {
                 if (!sb.isEmpty()) {
                     sb.append('\n');
                 }
                 sb.append(a.substring(2)).append(' ');
-                boolean valueFollows = i + 1 < args.size() && !args.get(i + 1).startsWith("--");
-                if (a.equals("--save") && !valueFollows) {
-                    sb.append("\"\" ");
+                byte[][] words = RequestParser.splitArgs(a.getBytes(StandardCharsets.UTF_8));
+                if (words == null || words.length != 1) {
+                    continue; // "--name value" in one argument (or unparsable): complete as it is
+                }
+                boolean last = i == args.size() - 1;
+                boolean optionNext = !last && args.get(i + 1).startsWith("--");
+                if (a.equalsIgnoreCase("--save") && (last || optionNext)) {
+                    sb.append("\"\" "); // --save alone means save ""
+                } else if (!(a.equalsIgnoreCase("--sentinel") && (last || optionNext))) {
+                    valued = false; // the next argument is this option's value, whatever it looks like
                 }
             } else {
                 sb.append(repr(a)).append(' ');
+                valued = true;
             }
         }
         return sb.toString();
