@@ -1,6 +1,7 @@
 package dev.cinnabar.server;
 
 import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.replication.ShutdownWait;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
@@ -15,8 +16,10 @@ import sun.misc.Signal;
  * ignored, as Redis ignores it.
  *
  * <p>Handled with the JVM's signal API rather than a shutdown hook because a hook cannot keep the
- * process alive. The shutdown runs on its own thread, which takes the execution lock: a busy
- * script delays it until the script ends or is killed, as in Redis.
+ * process alive. The handler only schedules the shutdown; the cron performs it
+ * (replication.ShutdownWait, the path SHUTDOWN takes), under the execution lock: a busy script
+ * delays it until the script ends or is killed, DEBUG PAUSE-CRON holds it and SHUTDOWN ABORT
+ * cancels it, as in Redis.
  */
 final class SignalShutdown {
     private final CinnabarServer server;
@@ -41,6 +44,7 @@ final class SignalShutdown {
         Log log = ctx.log();
         if (signal.equals("INT") && scheduled.get()) {
             log.fromSignalHandler("You insist... exiting now.");
+            Persistence.of(ctx).removeSaveTempFile(); // as Redis's rdbRemoveTempFile: no half-written temp file left
             Runtime.getRuntime().halt(1); // not a clean shutdown
             return;
         }
@@ -51,31 +55,7 @@ final class SignalShutdown {
         }
         ServerConfig cfg = ctx.config();
         int flags = signal.equals("INT") ? cfg.shutdownOnSigint : cfg.shutdownOnSigterm;
-        Thread t = new Thread(() -> {
-            if (!shutdown(flags)) {
-                scheduled.set(false); // running on: a later signal tries again
-            }
-        }, "cinnabar-signal-shutdown");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
-     * Performs the shutdown as SHUTDOWN does (replication.ShutdownWait: the wait for lagging
-     * replicas, the final save, the stop); false when it did not happen (the save failed without
-     * force, now or after the wait, or SHUTDOWN ABORT cancelled the wait): the server runs on.
-     */
-    boolean shutdown(int flags) {
-        ServerContext ctx = server.context();
-        ctx.lock().lock();
-        try {
-            if (server.isClosed()) {
-                return true;
-            }
-            ShutdownWait.Outcome o = ShutdownWait.of(ctx).prepare(flags, null, () -> scheduled.set(false));
-            return o != ShutdownWait.Outcome.FAILED;
-        } finally {
-            ctx.lock().unlock();
-        }
+        // the cron performs it, as Redis's serverCron (a busy script delays it until it ends)
+        ShutdownWait.of(ctx).requestFromSignal(flags, () -> scheduled.set(false));
     }
 }

@@ -161,6 +161,23 @@ public final class Persistence {
         return Path.of(config().dir).resolve(config().dbfilename);
     }
 
+    /** SAVE's (and the shutdown save's) temp file, temp-<pid>.rdb in dir, as Redis names it. */
+    private Path saveTempFile() {
+        return Path.of(config().dir).resolve("temp-" + pid + ".rdb");
+    }
+
+    /**
+     * Removes a save's temp file (Redis's rdbRemoveTempFile, which a second SIGINT calls before
+     * exiting in the middle of the shutdown save); any thread.
+     */
+    public void removeSaveTempFile() {
+        try {
+            Files.deleteIfExists(saveTempFile());
+        } catch (IOException e) {
+            // exiting anyway
+        }
+    }
+
     // ------------------------------------------------------------------ state for INFO and LASTSAVE
 
     public long lastSave() {
@@ -259,7 +276,7 @@ public final class Persistence {
      * nothing on disk changed) on failure.
      */
     public boolean save() {
-        Path temp = Path.of(config().dir).resolve("temp-" + pid + ".rdb");
+        Path temp = saveTempFile();
         RdbSink sink;
         try {
             sink = RdbSink.create(temp, incrementalFsync());

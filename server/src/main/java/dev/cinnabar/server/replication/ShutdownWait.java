@@ -31,6 +31,9 @@ public final class ShutdownWait {
     private boolean pausedByUs;
     private Runnable onCancel;
     private final List<Client> blocked = new ArrayList<>();
+    /** A signal's shutdown waiting for the cron (Redis's shutdown_asap): its flags, or -1. */
+    private volatile int signalFlags = -1;
+    private volatile Runnable signalCancel;
 
     ShutdownWait(ServerContext server, Replication repl) {
         this.server = server;
@@ -87,19 +90,44 @@ public final class ShutdownWait {
         return finish() ? Outcome.STOPPING : Outcome.FAILED;
     }
 
-    /** From the cron: a waiting shutdown finishes once the replicas caught up or the time is up. */
+    /**
+     * SIGTERM/SIGINT (any thread): the shutdown happens in the next cron cycle, as Redis's signal
+     * handler only sets shutdown_asap for serverCron (so DEBUG PAUSE-CRON holds it and SHUTDOWN
+     * ABORT can still cancel it). onCancel runs if it does not happen (a failed save, ABORT).
+     */
+    public void requestFromSignal(int flags, Runnable onCancel) {
+        signalCancel = onCancel;
+        signalFlags = flags;
+    }
+
+    /** From the cron: a signal's shutdown starts; a waiting one finishes once the replicas caught up or the time is up. */
     void tick() {
-        if (deadline != 0 && (server.clock().millis() >= deadline || repl.replicasInSync())) {
+        int f = signalFlags;
+        if (f >= 0 && deadline == 0) {
+            signalFlags = -1;
+            Runnable cancel = signalCancel;
+            if (prepare(f, null, cancel) == Outcome.FAILED && cancel != null) {
+                cancel.run();
+            }
+        } else if (deadline != 0 && (server.clock().millis() >= deadline || repl.replicasInSync())) {
             finish();
         }
     }
 
     /** SHUTDOWN ABORT: true when a waiting shutdown was cancelled. */
     public boolean abort() {
-        if (deadline == 0) {
+        if (deadline != 0) {
+            cancel();
+        } else if (signalFlags >= 0) {
+            // a signal's shutdown the cron has not started yet
+            signalFlags = -1;
+            Runnable r = signalCancel;
+            if (r != null) {
+                r.run();
+            }
+        } else {
             return false;
         }
-        cancel();
         server.log().notice("Shutdown manually aborted.");
         return true;
     }

@@ -109,6 +109,35 @@ class ShutdownSignalTest {
     }
 
     /**
+     * The signal only schedules the shutdown; the cron performs it (Redis's shutdown_asap): with
+     * the cron held by DEBUG PAUSE-CRON, SHUTDOWN ABORT cancels the SIGTERM and the server runs on
+     * once the cron resumes.
+     */
+    @Test
+    void shutdownAbortCancelsASignalTheCronHasNotActedOn() {
+        List<List<String>> both = onBoth(new String[] {"--save", "", "--enable-debug-command", "yes"}, (s, dir) -> {
+            List<String> t = new ArrayList<>();
+            try (RespClient c = s.client()) {
+                t.add("pause-cron: " + c.call("DEBUG", "PAUSE-CRON", "1"));
+                signal(s, "TERM");
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!s.output().contains("Received SIGTERM scheduling shutdown")
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.onSpinWait();
+                }
+                t.add("abort: " + c.call("SHUTDOWN", "ABORT"));
+                t.add("logged: " + s.output().contains("Shutdown manually aborted."));
+                t.add("abort again: " + c.call("SHUTDOWN", "ABORT"));
+                t.add("resume: " + c.call("DEBUG", "PAUSE-CRON", "0"));
+                t.add("exited: " + s.awaitExit(1_500));
+                t.add("PING: " + c.call("PING"));
+            }
+            return t;
+        });
+        assertThat(both.get(0)).isEqualTo(both.get(1)).contains("logged: true", "exited: false");
+    }
+
+    /**
      * The final save fails (the dump's name is taken by a directory): without force the server
      * stays up and serves; with force in shutdown-on-sigterm the next SIGTERM stops it anyway.
      */
