@@ -164,8 +164,7 @@ final class MasterLink {
             }
         } catch (IOException e) {
             if (!stopped) {
-                server.log().warning(state == State.CONNECTED ? "Connection with master lost."
-                        : "Error condition on socket for SYNC: " + reason(e));
+                server.log().warning(failure(e));
             }
         } catch (RuntimeException e) {
             server.log().warning("Replication link failed: " + e);
@@ -173,6 +172,19 @@ final class MasterLink {
             closeSocket();
             repl.linkEnded(this);
         }
+    }
+
+    /**
+     * The line a failed link logs. The socket's read timeout is repl-timeout, the bound the cron
+     * checks too: whichever sees it first, it is Redis's timeout line for the state.
+     */
+    private String failure(IOException e) {
+        if (e instanceof SocketTimeoutException && state != State.CONNECTED) {
+            return state == State.TRANSFER ? "Timeout receiving bulk data from MASTER... If the problem persists try to "
+                    + "set the 'repl-timeout' parameter in redis.conf to a larger value."
+                    : "Timeout connecting to the MASTER...";
+        }
+        return state == State.CONNECTED ? "Connection with master lost." : "Error condition on socket for SYNC: " + reason(e);
     }
 
     private static String reason(IOException e) {
