@@ -4,7 +4,6 @@ import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.CommandTable;
-import dev.cinnabar.server.blocking.BlockingManager;
 import dev.cinnabar.server.config.ShutdownFlags;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.protocol.Errors;
@@ -172,7 +171,9 @@ public final class ServerCommands implements CommandFamily {
             }
             return;
         }
-        if ((flags & ShutdownFlags.NOW) == 0 && !BlockingManager.of(c.server()).canBlock(c)) {
+        // Redis's CLIENT_DENY_BLOCKING is the client's (in EXEC, or not a connection), not the
+        // call depth's: SHUTDOWN NOSAVE served from inside a busy script may wait for replicas
+        if ((flags & ShutdownFlags.NOW) == 0 && (c.inExec() || c.connection() == null)) {
             c.error(Errors.SHUTDOWN_DENY_BLOCKING);
             return;
         }
