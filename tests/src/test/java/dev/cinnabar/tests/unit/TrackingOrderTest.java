@@ -205,6 +205,46 @@ class TrackingOrderTest {
                 new Resp.Null('$'))));
     }
 
+    /**
+     * LMOVE (and BLMOVE on a list that has elements) signals as Redis does around its reply: the
+     * destination's invalidation and push event before the element, the source's pop event and
+     * invalidation after it, as a client that receives them all itself (REDIRECT target and
+     * RESP3 subscriber) sees.
+     */
+    @Test
+    void aMoveRepliesBetweenItsDestinationAndSourceSignals() {
+        pair.same((a, b) -> {
+            List<Resp> out = new ArrayList<>();
+            out.add(b.call("FLUSHALL"));
+            a.call("HELLO", "3");
+            String id = a.call("CLIENT", "ID").asText();
+            out.add(b.call("CONFIG", "SET", "notify-keyspace-events", "Kl"));
+            try {
+                out.add(b.call("CLIENT", "TRACKING", "on", "REDIRECT", id));
+                a.call("RPUSH", "src", "x", "y", "z");
+                a.send("SUBSCRIBE", "__keyspace@0__:src", "__keyspace@0__:dst");
+                read(a, 2, out);
+                for (String[] move : new String[][] {cmd("LMOVE", "src", "dst", "LEFT", "RIGHT"),
+                        cmd("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0"), cmd("RPOPLPUSH", "src", "dst")}) {
+                    b.call("LRANGE", "src", "0", "-1");
+                    b.call("LRANGE", "dst", "0", "-1");
+                    pipeline(a, move, cmd("PING"));
+                    Resp frame;
+                    do {
+                        frame = a.read();
+                        out.add(frame);
+                    } while (!frame.asText().equals("PONG"));
+                }
+                a.send("UNSUBSCRIBE", "__keyspace@0__:src", "__keyspace@0__:dst"); // named: Redis's own order is its hash's
+                read(a, 2, out);
+                out.add(b.call("CLIENT", "TRACKING", "off"));
+            } finally {
+                b.call("CONFIG", "SET", "notify-keyspace-events", "");
+            }
+            return out;
+        });
+    }
+
     @Test
     void swapdbLeavesTrackingAlone() {
         List<Resp> r = pair.same((a, b) -> {

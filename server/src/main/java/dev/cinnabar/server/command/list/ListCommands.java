@@ -549,8 +549,7 @@ public final class ListCommands implements CommandFamily {
         if (dobj == WRONG) {
             return;
         }
-        byte[] v = move(c, c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead, false);
-        c.reply().bulk(v);
+        move(c, c.db(), src, (QuickList) so, dst, (QuickList) dobj, fromHead, toHead, false, v -> c.reply().bulk(v));
     }
 
     /** What BLMOVE / BRPOPLPUSH propagate: their non-blocking form, with the user's LEFT/RIGHT words. */
@@ -579,11 +578,14 @@ public final class ListCommands implements CommandFamily {
     }
 
     /**
-     * Pops from src and pushes to dst (created when missing), with Redis's events; returns the
-     * element. {@code served}: for a blocked BLMOVE, where src is not signalled (see SERVED_POP).
+     * Pops from src and pushes to dst (created when missing), with Redis's events, and hands the
+     * element to {@code reply} in Redis's order: dst's invalidation and push event before the
+     * reply, src's pop event and invalidation after it (a client that receives them itself, a
+     * REDIRECT target or a RESP3 subscriber, sees them in that order around the element).
+     * {@code served}: for a blocked BLMOVE, where src is not signalled (see SERVED_POP).
      */
-    static byte[] move(Client c, Db db, byte[] src, QuickList sq, byte[] dst, QuickList dq,
-                       boolean fromHead, boolean toHead, boolean served) {
+    static void move(Client c, Db db, byte[] src, QuickList sq, byte[] dst, QuickList dq,
+                     boolean fromHead, boolean toHead, boolean served, java.util.function.Consumer<byte[]> reply) {
         byte[] v = sq.pop(fromHead);
         if (dq == null) {
             dq = new QuickList();
@@ -592,13 +594,13 @@ public final class ListCommands implements CommandFamily {
         dq.push(v, toHead, c.server().config().listMaxListpackSize);
         db.signalModified(dst);
         db.notify(Notify.LIST, toHead ? "lpush" : "rpush", dst);
+        reply.accept(v);
         db.notify(Notify.LIST, fromHead ? "lpop" : "rpop", src);
         deleteIfEmpty(db, src, sq);
         if (!served) {
             db.signalModified(src);
         }
         c.dirty(1);
-        return v;
     }
 
     // ---- LMPOP / BLMPOP
@@ -808,9 +810,10 @@ public final class ListCommands implements CommandFamily {
                 cl.deliver(r -> r.error(Errors.WRONGTYPE));
                 return Outcome.SERVED;
             }
-            byte[] v = move(cl, db, key, q, dst, (QuickList) d, fromHead, toHead, true);
-            cl.alsoPropagate(propagated);
-            cl.deliver(r -> r.bulk(v));
+            move(cl, db, key, q, dst, (QuickList) d, fromHead, toHead, true, v -> {
+                cl.alsoPropagate(propagated);
+                cl.deliver(r -> r.bulk(v));
+            });
             return Outcome.SERVED;
         }, Reply::nullArray);
     }
