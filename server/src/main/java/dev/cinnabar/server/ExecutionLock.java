@@ -49,6 +49,8 @@ public final class ExecutionLock extends ReentrantLock {
 
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Runnable> deferred = new ConcurrentLinkedQueue<>();
+    /** Deferred work a busy script's thread may also do while it serves waiters (see runLockedEvenWhileBusy). */
+    private final ConcurrentLinkedQueue<Runnable> whileBusy = new ConcurrentLinkedQueue<>();
     /** Work for the end of the "event-loop iteration" (beforeRelease), see holdBeforeSleep. */
     private final ConcurrentLinkedQueue<Runnable> beforeSleep = new ConcurrentLinkedQueue<>();
     /** Holds on the before-sleep work (written under the lock, read on release). */
@@ -85,7 +87,7 @@ public final class ExecutionLock extends ReentrantLock {
 
     @Override
     public void unlock() {
-        if (getHoldCount() == 1 && (!deferred.isEmpty() || !beforeSleep.isEmpty())) {
+        if (getHoldCount() == 1 && (!deferred.isEmpty() || !whileBusy.isEmpty() || !beforeSleep.isEmpty())) {
             runDeferred();
         }
         super.unlock();
@@ -94,7 +96,7 @@ public final class ExecutionLock extends ReentrantLock {
         }
         // work deferred after our last look but before the release: run it now (the next holder
         // would too); a nested release leaves it to the outermost one
-        if ((!deferred.isEmpty() || sleepReady()) && !isHeldByCurrentThread() && tryLock()) {
+        if ((!deferred.isEmpty() || !whileBusy.isEmpty() || sleepReady()) && !isHeldByCurrentThread() && tryLock()) {
             unlock();
         }
     }
@@ -123,8 +125,12 @@ public final class ExecutionLock extends ReentrantLock {
      * holds it). Waiters that register meanwhile are served on the next call.
      */
     public void serveWaiters() {
-        if (waiters.isEmpty() || !isHeldByCurrentThread()) {
+        if (!isHeldByCurrentThread()) {
             return;
+        }
+        Runnable r;
+        while ((r = whileBusy.poll()) != null) {
+            runSafely(r);
         }
         Waiter w;
         int n = waiters.size();
@@ -147,6 +153,33 @@ public final class ExecutionLock extends ReentrantLock {
             return;
         }
         deferred.add(task);
+        if (tryLock()) { // released meanwhile: our unlock runs it
+            unlock();
+        }
+    }
+
+    /** Under the lock: runs a task when the holder releases its outermost hold. */
+    public void atRelease(Runnable task) {
+        deferred.add(task);
+    }
+
+    /**
+     * As {@link #runLocked}, for work that may also run inside a busy script or a load, when the
+     * holder serves the waiters ({@link #serveWaiters}): a closed connection's clean-up, as Redis
+     * frees the clients that disconnect while it processes events from inside a busy script (a
+     * script waiting for a replica to go away must see it go). The task must tolerate running in
+     * the middle of a script (it postpones itself with {@link #runLocked} when it cannot).
+     */
+    public void runLockedEvenWhileBusy(Runnable task) {
+        if (tryLock()) {
+            try {
+                task.run();
+            } finally {
+                unlock();
+            }
+            return;
+        }
+        whileBusy.add(task);
         if (tryLock()) { // released meanwhile: our unlock runs it
             unlock();
         }
@@ -207,6 +240,9 @@ public final class ExecutionLock extends ReentrantLock {
     private void runDeferred() {
         while (true) {
             Runnable r = deferred.poll();
+            if (r == null) {
+                r = whileBusy.poll();
+            }
             if (r != null) {
                 runSafely(r);
             } else if (sleepDue()) {

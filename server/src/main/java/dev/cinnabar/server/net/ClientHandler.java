@@ -287,7 +287,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         finished = true;
         closing = true;
         if (client != null) {
-            server.lock().runLocked(this::cleanUp);
+            server.lock().runLockedEvenWhileBusy(this::cleanUp); // a busy script may do it (it serves waiters)
         }
         if (cumulation != null) {
             cumulation.release();
@@ -314,6 +314,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
     /** The session's clean-up, once (under the lock): registry, memory accounting, features' state. */
     private void cleanUp() {
         if (freed) {
+            return;
+        }
+        if (server.dispatcher().current() == client) {
+            // the client of the running script (or EXEC): as Redis protects it, freed after the call
+            server.lock().atRelease(this::cleanUp);
             return;
         }
         freed = true;
