@@ -351,9 +351,11 @@ public final class Dispatcher {
      * The stages of {@link #SCRIPT_CALL} for a command a script calls (redis.call): null when it
      * may run, else the error text for the script (counted as a rejected call and in errorstats).
      * {@code write} is the script's own write rule (a read-only script, EVAL_RO, FCALL_RO); NOSCRIPT
-     * commands are refused by flag.
+     * commands are refused by flag. {@code wrote}: the script already called a write command, so
+     * the server's write refusals no longer apply to it (Redis's SCRIPT_WRITE_DIRTY: a script that
+     * changed the dataset is not failed half-way on a state change such as a replica leaving).
      */
-    public String admitFromScript(Client c, CommandSpec cmd, Check write) {
+    public String admitFromScript(Client c, CommandSpec cmd, Check write, boolean wrote) {
         for (Stage st : SCRIPT_CALL_ORDER) {
             Check s = switch (st) {
                 case SCRIPT_DENIED -> (cc, cm) -> cm.has(CommandFlag.NOSCRIPT) && !scriptDenyDisabled
@@ -363,7 +365,7 @@ public final class Dispatcher {
                 case SCRIPT_WRITE -> (cc, cm) -> {
                     String v = write == null ? null : write.check(cc, cm);
                     Check refused = stages[Stage.WRITES_REFUSED.ordinal()];
-                    return v != null || refused == null || !cm.has(CommandFlag.WRITE) ? v : refused.check(cc, cm);
+                    return v != null || refused == null || !cm.has(CommandFlag.WRITE) || wrote ? v : refused.check(cc, cm);
                 };
                 default -> stages[st.ordinal()];
             };

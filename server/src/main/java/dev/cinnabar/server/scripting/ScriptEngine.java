@@ -107,6 +107,8 @@ public final class ScriptEngine {
         final ScriptFlags flags;
         final boolean readOnly;
         int resp = 2;
+        /** A write command was called (Redis's SCRIPT_WRITE_DIRTY): the server's write refusals no longer apply. */
+        boolean wrote;
         /** redis.set_repl: where the script's commands propagate (PropagationSink.AOF/REPL bits). */
         int repl = Propagator.ALL;
         final long startNanos = System.nanoTime();
@@ -634,9 +636,12 @@ public final class ScriptEngine {
         // the gate's script stages (NOSCRIPT, ACL, this script's write rule, OOM, cluster), in Redis's order
         String refused = server.dispatcher().admitFromScript(scriptClient, cmd, (c, called) ->
                 (called.has(CommandFlag.WRITE) || called.has(CommandFlag.MAY_REPLICATE)) && (r.readOnly || r.flags.noWrites())
-                        ? "ERR Write commands are not allowed from read-only scripts." : null);
+                        ? "ERR Write commands are not allowed from read-only scripts." : null, r.wrote);
         if (refused != null) {
             return refuse(raise, countedError(refused)); // admitFromScript counted it
+        }
+        if (cmd.has(CommandFlag.WRITE)) {
+            r.wrote = true;
         }
         LuaReply reply = new LuaReply(r.resp);
         scriptClient.reply(reply);
