@@ -143,6 +143,11 @@ public final class CinnabarServer implements AutoCloseable {
         return cron;
     }
 
+    /** Stops accepting connections at once (a stopping server; the rest goes in close()). */
+    public void stopAccepting() {
+        net.stopAccepting();
+    }
+
     /** Registers something to close with the server (persistence threads, extra listeners...). */
     public void closeWith(AutoCloseable c) {
         extras.add(c);

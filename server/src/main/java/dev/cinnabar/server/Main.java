@@ -185,10 +185,13 @@ public final class Main {
             slog.notice(unbuilt.noticeLine());
         }
         writePidfile(config, slog);
-        server.context().shutdownHook(() -> new Thread(() -> {
-            stop(server, exitOnShutdown);
-            stopped.complete(null);
-        }, "cinnabar-shutdown").start());
+        server.context().shutdownHook(() -> {
+            server.stopAccepting(); // before the SHUTDOWN client's connection closes: a connect then is refused
+            new Thread(() -> {
+                stop(server, exitOnShutdown);
+                stopped.complete(null);
+            }, "cinnabar-shutdown").start();
+        });
         if (exitOnShutdown) {
             // a dead event loop or cron leaves no working server: exit so a supervisor restarts it
             Crash.of(server.context()).onCrash(reason -> Crash.endProcess(server.context()));

@@ -363,6 +363,22 @@ public final class NettyServer implements AutoCloseable {
         return workers;
     }
 
+    /**
+     * Closes the TCP and TLS listeners now (SHUTDOWN calls it before its client's connection
+     * closes, so a connect after that is refused, as once Redis has exited); the connections and
+     * the rest go in {@link #close}. Waits for the accept loop, never runs on it.
+     */
+    public synchronized void stopAccepting() {
+        for (Channel c : listeners) {
+            c.close().syncUninterruptibly();
+        }
+        listeners.clear();
+        for (Channel c : tlsListeners) {
+            c.close().syncUninterruptibly();
+        }
+        tlsListeners.clear();
+    }
+
     @Override
     public void close() {
         closing = true;
