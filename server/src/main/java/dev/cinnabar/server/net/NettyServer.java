@@ -382,14 +382,7 @@ public final class NettyServer implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        for (Channel c : listeners) {
-            c.close().syncUninterruptibly();
-        }
-        listeners.clear();
-        for (Channel c : tlsListeners) {
-            c.close().syncUninterruptibly();
-        }
-        tlsListeners.clear();
+        stopAccepting();
         if (unixListener != null) {
             unixListener.close().syncUninterruptibly();
             unixListener = null;
