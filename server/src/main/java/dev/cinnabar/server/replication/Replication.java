@@ -976,6 +976,18 @@ public final class Replication {
         th.start();
     }
 
+    /**
+     * Waits (transfer thread, no lock held) until the socket has taken everything delivered to the
+     * replica, at most repl-timeout: an rdb-only replica (redis-cli --rdb) is closed after its
+     * RDB, and a close drops output not written yet.
+     */
+    private void awaitWritten(ReplicaLink l) {
+        long deadline = System.nanoTime() + Math.max(1, cfg("repl-timeout")) * 1_000_000_000L;
+        while (!l.closed && l.client.connection().pendingOutputBytes() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     private void sendSlice(ReplicaLink l, byte[] bytes, int n) {
         while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
@@ -992,6 +1004,9 @@ public final class Replication {
     }
 
     private void finishTransfer(ReplicaLink l, boolean done, boolean socketTarget) {
+        if (done && l.rdbOnly) {
+            awaitWritten(l); // closing drops what the socket has not taken: the whole RDB goes first
+        }
         server.lock().lock();
         try {
             if (l.closed) {
