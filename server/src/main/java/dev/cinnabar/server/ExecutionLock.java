@@ -144,6 +144,10 @@ public final class ExecutionLock extends ReentrantLock {
      * by the thread that holds it when it releases it. For event loops, which must never block.
      */
     public void runLocked(Runnable task) {
+        runLocked(task, deferred);
+    }
+
+    private void runLocked(Runnable task, ConcurrentLinkedQueue<Runnable> queue) {
         if (tryLock()) {
             try {
                 task.run();
@@ -152,7 +156,7 @@ public final class ExecutionLock extends ReentrantLock {
             }
             return;
         }
-        deferred.add(task);
+        queue.add(task);
         if (tryLock()) { // released meanwhile: our unlock runs it
             unlock();
         }
@@ -171,18 +175,7 @@ public final class ExecutionLock extends ReentrantLock {
      * the middle of a script (it postpones itself with {@link #runLocked} when it cannot).
      */
     public void runLockedEvenWhileBusy(Runnable task) {
-        if (tryLock()) {
-            try {
-                task.run();
-            } finally {
-                unlock();
-            }
-            return;
-        }
-        whileBusy.add(task);
-        if (tryLock()) { // released meanwhile: our unlock runs it
-            unlock();
-        }
+        runLocked(task, whileBusy);
     }
 
     /**
