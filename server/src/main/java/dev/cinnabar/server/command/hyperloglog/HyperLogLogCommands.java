@@ -159,7 +159,11 @@ public final class HyperLogLogCommands implements CommandFamily {
             return;
         }
         byte[] key = c.arg(1);
-        Object v = db.lookupWrite(key);
+        // A read look-up although the cached cardinality may be updated, as Redis 7.0: PFCOUNT is a
+        // read-only command, so on a replica a logically expired key reads as missing and is kept
+        // until the master's DEL (a write look-up would delete it on a writable replica), and it
+        // counts in keyspace_hits/misses.
+        Object v = db.lookupRead(key);
         if (v == null) {
             c.reply().integer(0);
             return;
