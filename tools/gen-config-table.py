@@ -2,7 +2,8 @@
 """Generates server/src/main/resources/dev/cinnabar/server/config/configs.json from a running
 Redis 7.0: every directive CONFIG GET knows (plus the hidden ones), with its type, bounds, enum
 values, default and whether CONFIG SET may change it. Facts are read by probing the server
-(CONFIG SET with bad values, start-up with bad values), never copied from Redis's sources.
+(CONFIG SET with bad values, start-up with bad values, DEBUG CONFIG-REWRITE-FORCE-ALL), never copied
+from Redis's sources.
 
 Usage: tools/gen-config-table.py [/usr/bin/redis-server]
 """
@@ -42,7 +43,8 @@ def free_port():
 
 def cli(port, *args):
     r = subprocess.run([CLI, "-p", str(port), *args], capture_output=True, text=True)
-    return r.stdout.rstrip("\n")
+    # only the last line's newline: an empty value at the end is still a line
+    return r.stdout[:-1] if r.stdout.endswith("\n") else r.stdout
 
 
 def config_set(port, name, value):
@@ -77,6 +79,30 @@ def classify(err):
     return None
 
 
+def unset_strings(port, work):
+    """The directives DEBUG CONFIG-REWRITE-FORCE-ALL writes at their defaults: the others have no
+    value by default (NULL in Redis, not an empty string)."""
+    conf = os.path.join(work, "force-all.conf")
+    with open(conf, "w") as f:
+        f.write("")
+    cli(port, "config", "set", "enable-debug-command", "yes")
+    sub = free_port()
+    p = subprocess.Popen([BIN, conf, "--port", str(sub), "--bind", "127.0.0.1", "--dir", work,
+                          "--enable-debug-command", "yes"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+    try:
+        for _ in range(100):
+            if cli(sub, "ping") == "PONG":
+                break
+            time.sleep(0.05)
+        if cli(sub, "debug", "config-rewrite-force-all") != "OK":
+            raise SystemExit("DEBUG CONFIG-REWRITE-FORCE-ALL failed")
+        with open(conf) as f:
+            return {l.split()[0] for l in f if l.strip() and not l.startswith("#")}
+    finally:
+        p.terminate()
+        p.wait()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="cfg-probe")
     port = free_port()
@@ -93,6 +119,7 @@ def main():
             values[h] = cli(port, "config", "get", h).split("\n")[1]
         values["port"], values["bind"], values["dir"] = "6379", "* -::*", ""
         aliases = set(ALIASES.values())
+        written = unset_strings(port, work)
         out = []
         for name in sorted(values):
             if name in aliases:
@@ -117,6 +144,8 @@ def main():
                 kind = "special"
                 e["reason"] = err
             e["type"] = kind
+            if name not in written and name not in SPECIAL:
+                e["unset"] = True  # no value by default (not written by a forced rewrite)
             if kind == "enum":
                 e["values"] = err.split(": ", 1)[1].split(", ")
             if kind in ("int", "memory", "memory-percent"):

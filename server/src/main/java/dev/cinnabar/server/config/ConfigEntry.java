@@ -53,6 +53,8 @@ public final class ConfigEntry {
     private boolean implemented;
     /** Why the directive has no effect here although Redis has one, or null (see {@link #noEffect}). */
     private String noEffectReason;
+    /** A string with no value by default (NULL in Redis): a forced rewrite leaves it out while empty. */
+    private boolean unsetByDefault;
     /** Run after a value is applied at run time (CONFIG SET), e.g. to rebind listeners. */
     private final List<Applier> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -88,6 +90,15 @@ public final class ConfigEntry {
         this.applier = a;
         this.getter = g;
         this.implemented = impl;
+    }
+
+    void markUnsetByDefault() {
+        this.unsetByDefault = true;
+    }
+
+    /** True for a string directive whose default is no value rather than an empty string. */
+    public boolean unsetByDefault() {
+        return unsetByDefault;
     }
 
     void markImplemented() {

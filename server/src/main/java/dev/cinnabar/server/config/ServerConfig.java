@@ -188,6 +188,9 @@ public final class ServerConfig {
                 ConfigEntry e = new ConfigEntry(name, aliases, type, n.get("mutable").asBoolean(),
                         n.get("protected").asBoolean(), n.get("hidden").asBoolean(), n.path("min").asLong(0),
                         n.path("max").asLong(0), values, n.get("default").asText(), multi);
+                if (n.path("unset").asBoolean(false)) {
+                    e.markUnsetByDefault();
+                }
                 bindStored(e);
                 add(e);
             }

@@ -239,6 +239,9 @@ public final class Errors {
     // server administration (CONFIG, SHUTDOWN, SLOWLOG, DEBUG)
     public static final String NO_CONFIG_FILE = "ERR The server is running without a config file";
     public static final String CONFIG_REWRITE_FAILED = "ERR Rewriting config file: %s";
+    /** DEBUG CONFIG-REWRITE-FORCE-ALL's failure; Redis reports a missing config file as EFAULT's text. */
+    public static final String CONFIG_REWRITE_FORCE_ALL_FAILED = "ERR CONFIG-REWRITE-FORCE-ALL failed: %s";
+    public static final String NO_CONFIG_FILE_ERRNO = "Bad address";
     public static final String NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress.";
     public static final String SLOWLOG_COUNT = "ERR count should be greater than or equal to -1";
     public static final String DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is "

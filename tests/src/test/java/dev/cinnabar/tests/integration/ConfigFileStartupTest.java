@@ -209,6 +209,83 @@ class ConfigFileStartupTest {
         assertThat(normalise(ours, ourPort)).isEqualTo(normalise(theirs, theirPort));
     }
 
+    /**
+     * DEBUG CONFIG-REWRITE-FORCE-ALL writes the lines Redis writes (every directive, defaults too,
+     * but none for those without a value), and a server started from the file has the same
+     * configuration. Without a config file it fails with Redis's text.
+     */
+    @Test
+    void forcedRewriteWritesWhatRedisWritesAndRestartsTheSame() throws Exception {
+        String base = "port %d\nsave \"\"\nenable-debug-command yes\nmaxmemory 1gb\n";
+        RealRedis.assumeAvailable();
+        Path theirsDir = Files.createDirectories(tmp.resolve("theirs-all"));
+        Path oursDir = Files.createDirectories(tmp.resolve("ours-all"));
+        int theirPort = Ports.free();
+        Path theirConf = theirsDir.resolve("r.conf");
+        Files.writeString(theirConf, String.format(base, theirPort));
+        Process p = new ProcessBuilder(RealRedis.binary(), theirConf.toString(), "--dir", theirsDir.toString(),
+                "--logfile", "").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        int ourPort = Ports.free();
+        Path ourConf = oursDir.resolve("r.conf");
+        Files.writeString(ourConf, String.format(base, ourPort));
+        String[] args = {ourConf.toString(), "--dir", oursDir.toString(), "--logfile", ""};
+        Set<String> theirs;
+        Set<String> ours;
+        String before;
+        try (RespClient c = awaitClient(theirPort)) {
+            assertThat(c.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL").asText()).isEqualTo("OK");
+            theirs = directiveLines(Files.readString(theirConf), theirPort, theirsDir);
+            Main.Launched l = Main.launch(args, NO_STDIN, false);
+            try (RespClient o = new RespClient(ourPort)) {
+                assertThat(o.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL").asText()).isEqualTo("OK");
+                before = o.call("CONFIG", "GET", "*").toString();
+            } finally {
+                l.server().close();
+            }
+            ours = directiveLines(Files.readString(ourConf), ourPort, oursDir);
+            // our own directives (metrics-port...) are not Redis's to write
+            ours.removeIf(line -> !line.startsWith("user ")
+                    && ((dev.cinnabar.testkit.Resp.Agg) c.call("CONFIG", "GET", line.split(" ")[0])).items().isEmpty());
+            c.send("SHUTDOWN", "NOSAVE");
+        } finally {
+            p.destroy();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertThat(new java.util.TreeSet<>(ours)).containsExactlyElementsOf(new java.util.TreeSet<>(theirs));
+        Main.Launched l = Main.launch(args, NO_STDIN, false);
+        try (RespClient c = new RespClient(ourPort)) {
+            assertThat(c.call("CONFIG", "GET", "*").toString()).isEqualTo(before);
+        } finally {
+            l.server().close();
+        }
+    }
+
+    @Test
+    void forcedRewriteWithoutAConfigFileFailsAsRedis() throws Exception {
+        RealRedis.assumeAvailable();
+        try (RealRedis redis = RealRedis.start("--enable-debug-command", "yes")) {
+            Main.Launched l = Main.launch(new String[] {"--port", String.valueOf(Ports.free()), "--save", "",
+                "--enable-debug-command", "yes", "--dir", tmp.toString()}, NO_STDIN, false);
+            try (RespClient theirs = new RespClient(redis.port()); RespClient ours = new RespClient(l.server().port())) {
+                assertThat(ours.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL").toString())
+                        .isEqualTo(theirs.call("DEBUG", "CONFIG-REWRITE-FORCE-ALL").toString());
+            } finally {
+                l.server().close();
+            }
+        }
+    }
+
+    /** The directive lines of a rewritten file, port and dir made neutral. */
+    private static Set<String> directiveLines(String text, int port, Path dir) {
+        Set<String> lines = new HashSet<>();
+        for (String line : text.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                lines.add(line.replace("port " + port, "port P").replace(dir.toString(), "DIR"));
+            }
+        }
+        return lines;
+    }
+
     private static RespClient awaitClient(int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {

@@ -19,7 +19,8 @@ import java.util.Locale;
 /**
  * DEBUG, for tests and operators: the subcommands whose meaning carries over to this server
  * (SLEEP, LOG, ERROR, HTSTATS, POPULATE, OBJECT, DIGEST, DIGEST-VALUE, PROTOCOL, LISTPACK, QUICKLIST,
- * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, REPLICATE, RELOAD, LOADAOF, HELP). The others (crash, allocator, C
+ * QUICKLIST-PACKED-THRESHOLD, PAUSE-CRON, SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL, REPLICATE,
+ * RELOAD, LOADAOF, HELP). The others (crash, allocator, C
  * structure sizes) answer Redis's unknown-subcommand error. Refused unless enable-debug-command
  * allows it, as in Redis 7.0 where it defaults to "no".
  */
@@ -30,6 +31,8 @@ final class DebugCommand {
         "    Make each write of the AOF buffer to the file wait <microsec> first (0 turns it off).",
         "CHANGE-REPL-ID",
         "    Give this server a new replication ID.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE, but write every directive to the file, those at their default too.",
         "DIGEST",
         "    A 40-digit hex signature of the whole dataset (all zeros when it is empty).",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -85,6 +88,23 @@ final class DebugCommand {
     static String refusal(Client c) {
         String mode = c.server().config().enableDebugCommand;
         return mode.equals("no") || (mode.equals("local") && !ServerCommands.isLocal(c)) ? Errors.DEBUG_NOT_ALLOWED : null;
+    }
+
+    private static void configRewriteForceAll(Client c) {
+        String file = c.server().config().configFile;
+        String why;
+        if (file == null) {
+            why = Errors.NO_CONFIG_FILE_ERRNO;
+        } else {
+            try {
+                dev.cinnabar.server.config.ConfigRewrite.rewrite(c.server().config(), java.nio.file.Path.of(file), true);
+                c.reply().ok();
+                return;
+            } catch (java.io.IOException | RuntimeException e) {
+                why = e.getMessage();
+            }
+        }
+        c.error(String.format(Errors.CONFIG_REWRITE_FORCE_ALL_FAILED, why));
     }
 
     void debug(Client c) {
@@ -237,6 +257,12 @@ final class DebugCommand {
             }
             case "replybuffer" -> {
                 if (argc == 4 && replyBuffer(c)) {
+                    return;
+                }
+            }
+            case "config-rewrite-force-all" -> {
+                if (argc == 2) {
+                    configRewriteForceAll(c);
                     return;
                 }
             }
