@@ -2,7 +2,8 @@
 """Generates server/src/main/resources/dev/cinnabar/server/config/configs.json from a running
 Redis 7.0: every directive CONFIG GET knows (plus the hidden ones), with its type, bounds, enum
 values, default and whether CONFIG SET may change it. Facts are read by probing the server
-(CONFIG SET with bad values, start-up with bad values, DEBUG CONFIG-REWRITE-FORCE-ALL), never copied
+(CONFIG SET with bad values, start-up with bad values, DEBUG CONFIG-REWRITE-FORCE-ALL, CONFIG SET during
+a load), never copied
 from Redis's sources.
 
 Usage: tools/gen-config-table.py [/usr/bin/redis-server]
@@ -103,6 +104,44 @@ def unset_strings(port, work):
         p.wait()
 
 
+def denied_while_loading(work):
+    """The directives CONFIG SET refuses with LOADING while a (slow) RDB load is running."""
+    port = free_port()
+    args = [BIN, "--port", str(port), "--bind", "127.0.0.1", "--dir", work, "--save", "",
+            "--enable-protected-configs", "yes", "--enable-debug-command", "yes"]
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+    try:
+        for _ in range(100):
+            if cli(port, "ping") == "PONG":
+                break
+            time.sleep(0.05)
+        cli(port, "debug", "populate", "20000")
+        cli(port, "save")
+    finally:
+        p.terminate()
+        p.wait()
+    # 20000 keys at 1 ms each: 20 s of loading, events served every 1 KB
+    p = subprocess.Popen(args + ["--key-load-delay", "1000", "--loading-process-events-interval-bytes", "1024"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=work)
+    try:
+        for _ in range(100):
+            if cli(port, "ping").startswith("LOADING"):
+                break
+            time.sleep(0.05)
+        lines = cli(port, "config", "get", "*").split("\n")
+        denied = set()
+        for name, value in zip(lines[0::2], lines[1::2]):
+            if cli(port, "config", "set", name, value).startswith("LOADING"):
+                denied.add(name)
+        if not cli(port, "info", "persistence").count("loading:1"):
+            raise SystemExit("the load ended before the probe did")
+        return denied
+    finally:
+        p.terminate()
+        p.wait()
+        os.remove(os.path.join(work, "dump.rdb"))
+
+
 def main():
     work = tempfile.mkdtemp(prefix="cfg-probe")
     port = free_port()
@@ -120,6 +159,7 @@ def main():
         values["port"], values["bind"], values["dir"] = "6379", "* -::*", ""
         aliases = set(ALIASES.values())
         written = unset_strings(port, work)
+        deny_loading = denied_while_loading(work)
         out = []
         for name in sorted(values):
             if name in aliases:
@@ -146,6 +186,8 @@ def main():
             e["type"] = kind
             if name not in written and name not in SPECIAL:
                 e["unset"] = True  # no value by default (not written by a forced rewrite)
+            if name in deny_loading:
+                e["denyLoading"] = True  # CONFIG SET refuses it with LOADING during a load
             if kind == "enum":
                 e["values"] = err.split(": ", 1)[1].split(", ")
             if kind in ("int", "memory", "memory-percent"):

@@ -55,6 +55,8 @@ public final class ConfigEntry {
     private String noEffectReason;
     /** A string with no value by default (NULL in Redis): a forced rewrite leaves it out while empty. */
     private boolean unsetByDefault;
+    /** CONFIG SET refuses it with LOADING while the dataset loads, as Redis's DENY_LOADING_CONFIG. */
+    private boolean denyLoading;
     /** Run after a value is applied at run time (CONFIG SET), e.g. to rebind listeners. */
     private final List<Applier> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -99,6 +101,15 @@ public final class ConfigEntry {
     /** True for a string directive whose default is no value rather than an empty string. */
     public boolean unsetByDefault() {
         return unsetByDefault;
+    }
+
+    void markDenyLoading() {
+        this.denyLoading = true;
+    }
+
+    /** True for a directive CONFIG SET refuses while the dataset is loading (dir, appendonly...). */
+    public boolean denyLoading() {
+        return denyLoading;
     }
 
     void markImplemented() {

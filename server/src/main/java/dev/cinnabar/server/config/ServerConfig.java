@@ -191,6 +191,9 @@ public final class ServerConfig {
                 if (n.path("unset").asBoolean(false)) {
                     e.markUnsetByDefault();
                 }
+                if (n.path("denyLoading").asBoolean(false)) {
+                    e.markDenyLoading();
+                }
                 bindStored(e);
                 add(e);
             }

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cinnabar.server.CinnabarServer;
 import dev.cinnabar.testkit.Ports;
+import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.RespClient;
 import dev.cinnabar.testkit.stress.ServerProcess;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,17 +42,83 @@ class RestartTest {
         }
     }
 
-    private Process startLoading(int port, String keyLoadDelay, String save) throws Exception {
+    private Process startLoading(int port, String keyLoadDelay, String save, String... more) throws Exception {
         try (CinnabarServer s = Servers.start(dir); RespClient c = Servers.client(s)) {
             c.call("DEBUG", "POPULATE", "20000");
             c.call("SAVE");
         }
         String launcher = ServerProcess.repositoryRoot().resolve("bin/cinnabar-server").toString();
-        return new ProcessBuilder(List.of(launcher, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+        List<String> cmd = new ArrayList<>(List.of(launcher, "--port", Integer.toString(port), "--bind", "127.0.0.1",
                 "--dir", dir.toString(), "--save", save, "--key-load-delay", keyLoadDelay, "--logfile",
-                dir.resolve("server.log").toString())).redirectErrorStream(true)
+                dir.resolve("server.log").toString()));
+        cmd.addAll(List.of(more));
+        return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
+    /**
+     * CONFIG SET while the dataset loads, as Redis: most directives change (loglevel), a few are
+     * refused with LOADING (dir, appendonly, repl-diskless-load), also among others in one call.
+     */
+    @Test
+    void configSetWhileLoadingAsRedis() throws Exception {
+        RealRedis.assumeAvailable();
+        Path theirDir = Files.createDirectories(dir.resolve("theirs"));
+        int ourPort = Ports.free();
+        // events are served every 1 KB of the file (Redis's default, 2 MB, is more than the file)
+        Process ours = startLoading(ourPort, "1000", "", "--enable-protected-configs", "yes",
+                "--loading-process-events-interval-bytes", "1024");
+        Files.copy(dir.resolve("dump.rdb"), theirDir.resolve("dump.rdb"));
+        int theirPort = Ports.free();
+        Process theirs = new ProcessBuilder(RealRedis.binary(), "--port", Integer.toString(theirPort), "--bind",
+                "127.0.0.1", "--dir", theirDir.toString(), "--save", "", "--key-load-delay", "1000",
+                "--enable-protected-configs", "yes", "--loading-process-events-interval-bytes", "1024", "--logfile", theirDir.resolve("server.log").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        List<List<String>> calls = List.of(List.of("CONFIG", "SET", "loglevel", "debug"),
+                List.of("CONFIG", "GET", "loglevel"), List.of("CONFIG", "SET", "dir", "asdf"),
+                List.of("CONFIG", "SET", "appendonly", "yes"), List.of("CONFIG", "SET", "repl-diskless-load", "swapdb"),
+                List.of("CONFIG", "SET", "maxmemory", "10mb", "dir", "/tmp"), List.of("CONFIG", "GET", "maxmemory"),
+                List.of("CONFIG", "SET", "dir", "asdf", "nosuchdirective", "1"),
+                List.of("CONFIG", "SET", "nosuchdirective", "1", "dir", "asdf"),
+                List.of("CONFIG", "SET", "dir", "asdf", "daemonize", "yes"), List.of("CONFIG", "SET", "dir", "a", "dir", "b"),
+                List.of("CONFIG", "SET", "daemonize", "yes", "dir", "asdf"), List.of("CONFIG", "GET", "dir"),
+                List.of("INFO", "persistence"));
+        try (RespClient o = awaitLoading(ourPort); RespClient t = awaitLoading(theirPort)) {
+            for (List<String> call : calls) {
+                String mine = o.call(call).toString();
+                String real = t.call(call).toString();
+                if (call.get(0).equals("INFO")) {
+                    assertThat(mine).contains("loading:1");
+                    assertThat(real).contains("loading:1");
+                } else if (!call.equals(List.of("CONFIG", "GET", "dir"))) {
+                    assertThat(mine).as(String.join(" ", call)).isEqualTo(real);
+                } else {
+                    assertThat(mine).contains(dir.toString()).doesNotContain("asdf");
+                }
+            }
+        } finally {
+            for (Process p : List.of(ours, theirs)) {
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static RespClient awaitLoading(int port) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (true) {
+            assertThat(System.currentTimeMillis()).isLessThan(deadline);
+            try {
+                RespClient c = new RespClient("127.0.0.1", port, 5000);
+                if (c.call("GET", "key:1").toString().startsWith("-LOADING")) {
+                    return c;
+                }
+                c.close();
+            } catch (RuntimeException notListeningYet) {
+                Thread.sleep(50);
+            }
+        }
     }
 
     @Test

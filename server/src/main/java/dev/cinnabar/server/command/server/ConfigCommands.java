@@ -8,6 +8,7 @@ import dev.cinnabar.server.config.ConfigException;
 import dev.cinnabar.server.config.ConfigRewrite;
 import dev.cinnabar.server.config.OomScoreAdj;
 import dev.cinnabar.server.config.ServerConfig;
+import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
@@ -186,6 +187,10 @@ final class ConfigCommands {
             }
             if (e.isProtected() && !protectedAllowed(c)) {
                 c.error(Errors.configSetFailed(names[i], "can't set protected config"));
+                return;
+            }
+            if (e.denyLoading() && Persistence.of(c.server()).loading()) {
+                c.error(Errors.LOADING); // Redis checks it here, before later arguments and duplicates
                 return;
             }
             if (!seen.add(names[i].toLowerCase(Locale.ROOT))) {
