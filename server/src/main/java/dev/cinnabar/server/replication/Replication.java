@@ -2058,6 +2058,9 @@ public final class Replication {
             replicaInfo(field);
         }
         field.accept("connected_slaves", replicas.size());
+        if (cfg("min-replicas-to-write") > 0 && cfg("min-replicas-max-lag") > 0) {
+            field.accept("min_slaves_good_slaves", goodReplicas); // as of the last count (cron, ACKs)
+        }
         long now = server.clock().millis();
         int i = 0;
         for (ReplicaLink l : replicas) {

@@ -66,6 +66,28 @@ class ReplicationMasterTest {
         }
     }
 
+    /** INFO replication's fields in Redis's order: min_slaves_good_slaves only while min-replicas is on. */
+    @Test
+    void infoReplicationFieldsAsRedis() {
+        try (Differ d = Differ.start(); RespClient ours = new RespClient(d.cinnabarPort());
+             RespClient real = new RespClient(d.redisPort())) {
+            List<List<String>> settings = List.of(List.of("1", "10"), List.of("0", "10"), List.of("2", "0"),
+                    List.of("3", "5"));
+            for (List<String> s : settings) {
+                for (RespClient c : List.of(ours, real)) {
+                    c.call("CONFIG", "SET", "min-replicas-to-write", s.get(0), "min-replicas-max-lag", s.get(1));
+                }
+                assertThat(infoFields(ours)).as(s.toString()).isEqualTo(infoFields(real));
+            }
+            assertThat(ours.call("INFO", "replication").asText()).contains("min_slaves_good_slaves:0");
+        }
+    }
+
+    private static List<String> infoFields(RespClient c) {
+        return java.util.Arrays.stream(c.call("INFO", "replication").asText().split("\r\n"))
+                .filter(l -> l.contains(":")).map(l -> l.substring(0, l.indexOf(':'))).toList();
+    }
+
     @Test
     void replicaWithoutItsMasterAnswersAsRedis() {
         try (Differ d = Differ.start()) {
