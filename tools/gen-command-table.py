@@ -8,10 +8,15 @@ summaries.tsv beside the table and are merged in here.
 
 Usage: redis-server --port 16379 --save '' --daemonize yes
        tools/gen-command-table.py 16379
+
+Sentinel mode has its own, smaller table (the commands redis-sentinel serves, with its metadata):
+       redis-sentinel sentinel.conf --port 26379 --daemonize yes
+       tools/gen-command-table.py 26379 --sentinel      (writes sentinel-commands.json)
 """
 import json, subprocess, sys, os
 
 port = sys.argv[1] if len(sys.argv) > 1 else "16379"
+sentinel = "--sentinel" in sys.argv[2:]
 def cli(*args):
     return json.loads(subprocess.check_output(["redis-cli", "-p", port, "--json", *args]))
 
@@ -47,9 +52,9 @@ def strip_args(args):
 
 def convert(e, doc):
     name, arity, flags, first, last, step, acl, tips, keyspecs, subs = e
-    if name in MAY_REPLICATE and "may_replicate" not in flags:
+    if not sentinel and name in MAY_REPLICATE and "may_replicate" not in flags:
         flags = flags + ["may_replicate"]
-    if name in TOUCHES_ARBITRARY_KEYS and "touches_arbitrary_keys" not in flags:
+    if not sentinel and name in TOUCHES_ARBITRARY_KEYS and "touches_arbitrary_keys" not in flags:
         flags = flags + ["touches_arbitrary_keys"]
     d = doc or {}
     c = {
@@ -70,7 +75,8 @@ def convert(e, doc):
     return c
 
 table = [convert(e, docs.get(e[0])) for e in sorted(info, key=lambda e: e[0])]
-with open(os.path.join(out_dir, "commands.json"), "w", encoding="utf-8") as f:
+out_name = "sentinel-commands.json" if sentinel else "commands.json"
+with open(os.path.join(out_dir, out_name), "w", encoding="utf-8") as f:
     json.dump(table, f, indent=0, separators=(",", ":"))
     f.write("\n")
 print(len(table), "commands written")

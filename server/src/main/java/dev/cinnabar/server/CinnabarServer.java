@@ -99,7 +99,11 @@ public final class CinnabarServer implements AutoCloseable {
 
     /** As {@link #context(ServerConfig, Clock)} with the given families only (tests). */
     public static ServerContext context(ServerConfig config, Clock clock, List<CommandFamily> families) {
-        CommandTable commands = CommandTable.create(families);
+        // sentinel mode: only the commands redis-sentinel serves, some in the Sentinel's own version
+        CommandTable commands = config.sentinelMode
+                ? CommandTable.create(dev.cinnabar.server.command.CommandInfo.sentinel(), families,
+                        new dev.cinnabar.server.sentinel.SentinelCommands())
+                : CommandTable.create(families);
         for (ServerConfig.RenameCommand rc : config.renameCommands) {
             try {
                 commands.rename(rc.from(), rc.to());

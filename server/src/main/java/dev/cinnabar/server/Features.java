@@ -36,5 +36,8 @@ final class Features {
         dev.cinnabar.server.replication.Replication.install(ctx, cron); // after Persistence: NOREPLICAS after MISCONF
         dev.cinnabar.server.memory.Eviction.install(ctx, cron); // accounting, maxmemory, the heap guard
         Watchdog.install(ctx); // watchdog-period
+        if (ctx.config().sentinelMode) {
+            dev.cinnabar.server.sentinel.Sentinel.install(ctx, cron); // monitoring, failover, its commands' state
+        }
     }
 }

@@ -30,6 +30,9 @@ public final class Log {
 
     public Log(ServerConfig config) {
         this.config = config;
+        if (config.sentinelMode) {
+            role = 'X';
+        }
     }
 
     public void role(char r) {

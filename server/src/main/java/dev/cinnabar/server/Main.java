@@ -28,6 +28,8 @@ public final class Main {
     public static final String REDIS_VERSION = ConfigFile.REDIS_VERSION;
     /** Used by bin/cinnabar-server: parse the configuration, print "daemonize logfile pidfile", exit. */
     static final String DAEMON_CHECK = "--cinnabar-daemon-check";
+    /** Sentinel mode, as redis-server's option (bin/cinnabar-sentinel adds it). */
+    static final String SENTINEL_FLAG = "--sentinel";
     /** Redis's pid file when daemonized without a pidfile directive. */
     static final String DEFAULT_PIDFILE = "/var/run/redis.pid";
 
@@ -105,6 +107,12 @@ public final class Main {
     private static Path parse(String[] argv, InputStream stdin, ServerConfig config, ConfigFile cf)
             throws ConfigFile.FatalConfigError {
         List<String> args = new ArrayList<>(Arrays.asList(argv));
+        if (args.contains(SENTINEL_FLAG)) {
+            // as redis-server: decided before the file is read (its "sentinel" lines need it)
+            config.sentinelMode = true;
+            config.port = dev.cinnabar.server.sentinel.Sentinel.DEFAULT_PORT;
+            config.protectedMode = false; // a Sentinel must be reachable by the others (as Redis)
+        }
         Path file = null;
         boolean fromStdin = false;
         if (!args.isEmpty() && args.get(args.size() - 1).equals("-")) {
@@ -128,6 +136,9 @@ public final class Main {
             }
         }
         cf.load(file, in, args);
+        if (config.sentinelMode) {
+            dev.cinnabar.server.sentinel.SentinelConfig.check(config, file);
+        }
         return file;
     }
 
@@ -146,10 +157,11 @@ public final class Main {
     private static void startupLog(ServerConfig config, Path file, boolean fromStdin) {
         Log log = new Log(config);
         long pid = ProcessHandle.current().pid();
-        log.log('C', Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
-        log.log('C', Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
+        char role = config.sentinelMode ? 'X' : 'C';
+        log.log(role, Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
+        log.log(role, Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
                 + ", bits=64, pid=" + pid + ", just started");
-        log.log('C', Log.WARNING, file == null && !fromStdin
+        log.log(role, Log.WARNING, file == null && !fromStdin
                 ? "Warning: no config file specified, using the default config. In order to specify a config file use "
                 + "cinnabar-server /path/to/redis.conf" : "Configuration loaded");
     }
@@ -201,7 +213,9 @@ public final class Main {
             // LOADING, and SHUTDOWN stops the process
             // with appendonly yes the AOF is the dataset's source (persistence.aof), else the RDB file
             supervision.loading();
-            if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
+            if (config.sentinelMode) {
+                dev.cinnabar.server.sentinel.Sentinel.of(server.context()).start(); // no dataset to load
+            } else if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
                 Persistence.of(server.context()).loadAtStartup();
             }
         } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
@@ -226,8 +240,9 @@ public final class Main {
             return;
         }
         boolean tty = config.logfile.isEmpty() && System.console() != null;
+        String mode = config.sentinelMode ? "sentinel" : "standalone";
         if (!config.alwaysShowLogo && !tty) {
-            log.notice("Running mode=standalone, port=" + config.port + ".");
+            log.notice("Running mode=" + mode + ", port=" + config.port + ".");
             return;
         }
         String[] art = {
@@ -246,7 +261,7 @@ public final class Main {
             "",
             "Cinnabar " + VERSION + " (Redis " + REDIS_VERSION + " compatible) 64 bit",
             "",
-            "Running in standalone mode",
+            "Running in " + mode + " mode",
             "Port: " + config.port,
             "PID: " + ProcessHandle.current().pid(),
             "",

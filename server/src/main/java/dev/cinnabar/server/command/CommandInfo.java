@@ -92,9 +92,31 @@ public final class CommandInfo {
         static final Map<String, CommandInfo> ALL = load();
     }
 
+    private static final class LoadedSentinel {
+        static final Map<String, CommandInfo> ALL = loadSentinel();
+    }
+
     /** Every command Redis 7.0 has (and the extras), by name, in name order. */
     public static Map<String, CommandInfo> all() {
         return Loaded.ALL;
+    }
+
+    /**
+     * The commands redis-sentinel 7.0 serves, with its metadata (sentinel-commands.json, read off
+     * a running redis-sentinel by the same generator): SENTINEL and the few server commands a
+     * sentinel keeps, some with fewer subcommands than in a server.
+     */
+    public static Map<String, CommandInfo> sentinel() {
+        return LoadedSentinel.ALL;
+    }
+
+    private static Map<String, CommandInfo> loadSentinel() {
+        Map<String, CommandInfo> all = new LinkedHashMap<>();
+        for (JsonNode n : read(new ObjectMapper(), "sentinel-commands.json", true)) {
+            CommandInfo s = new CommandInfo(n, null);
+            all.put(s.name, s);
+        }
+        return Collections.unmodifiableMap(all);
     }
 
     private static Map<String, CommandInfo> load() {

@@ -23,6 +23,8 @@ public final class CommandTable {
     private final Map<String, CommandSpec> all = new LinkedHashMap<>();
     /** Current top-level names (rename-command changes them), lower case. */
     private final Map<String, CommandSpec> byName = new LinkedHashMap<>();
+    /** A mode's table (sentinel): binding a command the mode lacks is not an error, it stays unknown. */
+    private boolean partial;
     private CommandSpec[] slots;
     private byte[][] keys;
     private int mask;
@@ -44,6 +46,48 @@ public final class CommandTable {
         return t;
     }
 
+    /**
+     * The table of a mode with its own command set (Redis's sentinel mode): every command of
+     * {@code mode} with the mode's metadata, served by the handlers the families bind, then by
+     * those {@code own} binds or {@link #override}s (the mode's versions of INFO, ROLE...). Every
+     * other command keeps its metadata, so internal code can still hold its entry
+     * ({@link #spec}), but has no handler: dispatch and COMMAND know only the mode's commands.
+     * Families may bind what the mode lacks (a command or a subcommand): those bindings are dropped.
+     */
+    public static CommandTable create(java.util.Map<String, CommandInfo> mode,
+                                      Collection<? extends CommandFamily> families, CommandFamily own) {
+        CommandTable t = new CommandTable();
+        t.partial = true;
+        for (CommandInfo info : CommandInfo.all().values()) {
+            t.all.put(info.name(), new CommandSpec(info, null));
+        }
+        for (CommandInfo info : mode.values()) {
+            t.all.put(info.name(), new CommandSpec(info, null));
+        }
+        for (CommandFamily f : families) {
+            f.register(t);
+        }
+        for (CommandSpec s : t.all.values()) {
+            if (!mode.containsKey(s.name())) {
+                s.handler = null;
+                s.subcommands.values().forEach(sub -> sub.handler = null);
+            }
+        }
+        own.register(t);
+        t.byName.putAll(t.all);
+        t.index();
+        return t;
+    }
+
+    /** Replaces the handler a family bound (a mode's own version of a command). */
+    public void override(String name, CommandHandler h) {
+        CommandSpec s = all.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no metadata for command " + name);
+        }
+        s.handler = h;
+    }
+
     /** Binds a handler to a top-level command. Fails fast on an unknown name or a double binding. */
     public void bind(String name, CommandHandler h) {
         CommandSpec s = all.get(name);
@@ -63,6 +107,9 @@ public final class CommandTable {
     public void bind(String container, String sub, CommandHandler h) {
         CommandSpec p = all.get(container);
         CommandSpec s = p == null ? null : p.subcommands.get(sub);
+        if (s == null && partial && p != null) {
+            return; // the mode's version of the container lacks this subcommand
+        }
         if (s == null) {
             throw new IllegalArgumentException("no metadata for command " + container + "|" + sub);
         }

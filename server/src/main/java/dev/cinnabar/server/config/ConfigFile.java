@@ -285,6 +285,16 @@ public final class ConfigFile {
                 config.renameCommands.add(new ServerConfig.RenameCommand(args.get(0), args.get(1), lineNo, line));
                 return null;
             }
+            case "sentinel" -> {
+                if (args.isEmpty()) {
+                    return null; // what --sentinel becomes on the command line
+                }
+                if (!config.sentinelMode) {
+                    return "sentinel directive while not in sentinel mode";
+                }
+                config.sentinelDirectives.add(new ServerConfig.SentinelDirective(List.copyOf(args), lineNo, line));
+                return null;
+            }
             case "user" -> {
                 if (args.isEmpty()) {
                     break;

@@ -6,8 +6,8 @@ import java.util.List;
  * proc-title-template: the process title the server shows in ps and top, as Redis builds it.
  * Variables in braces: {title} (the name the server was started as), {listen-addr} (the first bind
  * address, or "*" without one, and the TCP port, else the TLS port; "unixsocket:PATH" when neither
- * is open), {server-mode} ("[cluster]" or "[sentinel]"; empty for a standalone server: Cluster and
- * Sentinel modes are not built yet), {port}, {tls-port}, {unixsocket} and {config-file} (its
+ * is open), {server-mode} ("[sentinel]" in sentinel mode, "[cluster]" in cluster mode; empty for a
+ * standalone server: Cluster mode is not built yet), {port}, {tls-port}, {unixsocket} and {config-file} (its
  * absolute path, or "-"). "{{" is a literal brace; a "}" outside a variable is kept as is. The
  * expansion is stripped of leading and trailing spaces.
  *
@@ -66,7 +66,7 @@ public final class ProcTitleTemplate {
             case "listen-addr" -> c.port != 0 || tlsPort != 0
                     ? (c.bind.isEmpty() ? "*" : c.bind.get(0)) + ":" + (c.port != 0 ? c.port : tlsPort)
                     : "unixsocket:" + c.unixsocket;
-            case "server-mode" -> "";
+            case "server-mode" -> c.sentinelMode ? "[sentinel]" : "";
             case "config-file" -> c.configFile == null ? "-" : c.configFile;
             case "port" -> Integer.toString(c.port);
             case "tls-port" -> Integer.toString(tlsPort);

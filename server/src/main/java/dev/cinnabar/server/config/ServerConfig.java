@@ -166,6 +166,19 @@ public final class ServerConfig {
      * aclfile holds them); null keeps the file's user lines as they are.
      */
     public volatile java.util.function.Supplier<List<String>> userLines;
+    /**
+     * Sentinel mode (redis-server's --sentinel, or the cinnabar-sentinel launcher): decided from
+     * the arguments before the file is read, since "sentinel" lines are accepted only then.
+     */
+    public volatile boolean sentinelMode;
+    /** "sentinel ..." lines (the arguments after "sentinel"), in file order, read by the Sentinel feature. */
+    public final List<SentinelDirective> sentinelDirectives = new ArrayList<>();
+
+    /** One "sentinel" line: its arguments, and line and text to name it in an error. */
+    public record SentinelDirective(List<String> args, int line, String text) {
+    }
+    /** The "sentinel" lines CONFIG REWRITE writes (set by the Sentinel feature); null: none. */
+    public volatile java.util.function.Supplier<List<String>> sentinelLines;
 
     public ServerConfig() {
         load();

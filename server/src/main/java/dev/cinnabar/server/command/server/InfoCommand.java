@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * (persistence, replication, Lua, pub/sub) report the values Redis reports when they are unused:
  * no RDB/AOF activity, a master without replicas, no scripts.
  */
-final class InfoCommand {
+public final class InfoCommand {
     /** Sections in Redis's order; "modules" is the module list, always empty here. */
     private static final List<String> ALL = List.of("server", "clients", "memory", "persistence", "stats",
             "replication", "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace");
@@ -59,7 +59,8 @@ final class InfoCommand {
         c.reply().verbatim("txt", generate(c.server(), sections));
     }
 
-    static String generate(ServerContext s, Set<String> sections) {
+    /** The named sections' text (sentinel mode's INFO adds its own section after these). */
+    public static String generate(ServerContext s, Set<String> sections) {
         StringBuilder sb = new StringBuilder();
         for (String name : ALL) {
             if (!sections.contains(name)) {
@@ -109,7 +110,7 @@ final class InfoCommand {
                 .add("redis_git_sha1", "00000000")
                 .add("redis_git_dirty", 0)
                 .add("redis_build_id", "cinnabar-" + Main.VERSION)
-                .add("redis_mode", "standalone")
+                .add("redis_mode", cfg.sentinelMode ? "sentinel" : "standalone")
                 .add("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch"))
                 .add("arch_bits", System.getProperty("sun.arch.data.model", "64"))

@@ -1,0 +1,185 @@
+package dev.cinnabar.tests.sentinel;
+
+import static dev.cinnabar.tests.sentinel.Sentinels.await;
+import static dev.cinnabar.tests.sentinel.Sentinels.call;
+import static dev.cinnabar.tests.sentinel.Sentinels.list;
+import static dev.cinnabar.tests.sentinel.Sentinels.master;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.server.Main;
+import dev.cinnabar.server.config.ConfigFile;
+import dev.cinnabar.testkit.RealRedis;
+import dev.cinnabar.testkit.Resp;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sentinel mode against redis-sentinel 7.0: the same start-up errors for bad sentinel.conf lines,
+ * the same SENTINEL replies (field names, order, values that do not depend on timing) and errors
+ * when both watch one real master, each discovering the replica and the other sentinel.
+ */
+class SentinelTest {
+    private static final List<String> STABLE_MASTER_FIELDS = List.of("name", "ip", "port", "runid", "flags",
+            "down-after-milliseconds", "role-reported", "config-epoch", "num-slaves", "num-other-sentinels", "quorum",
+            "failover-timeout", "parallel-syncs");
+    private static final List<String> STABLE_REPLICA_FIELDS = List.of("name", "ip", "port", "runid", "flags",
+            "role-reported", "master-link-status", "master-host", "master-port", "slave-priority", "replica-announced");
+
+    /** The fatal block redis-sentinel prints for a bad file, and ours. */
+    @Test
+    void badSentinelLinesStopStartUpWithRedisMessages(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        String[] bad = {
+            "sentinel monitor m 127.0.0.1 6379",
+            "sentinel monitor m 127.0.0.1 6379 0",
+            "sentinel down-after-milliseconds m 1000",
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel down-after-milliseconds m 0",
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel foo m 0",
+            "sentinel myid abc",
+            "sentinel monitor m nosuchhost.invalid 6379 2",
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel monitor m 127.0.0.1 6380 2",
+            "sentinel deny-scripts-reconfig maybe",
+            "sentinel resolve-hostnames perhaps",
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel notification-script m /nonexistent/script",
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel master-reboot-down-after-period m -1",
+        };
+        int i = 0;
+        for (String text : bad) {
+            Path conf = dir.resolve("bad" + i++ + ".conf");
+            Files.writeString(conf, "port " + Sentinels.freePort() + "\n" + text + "\n");
+            Process p = new ProcessBuilder(Sentinels.realBinary(), conf.toString()).redirectErrorStream(true).start();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String real = new String(p.getInputStream().readAllBytes());
+            String theirs = real.substring(real.indexOf("*** FATAL")).strip();
+            String ours;
+            try {
+                Main.launch(new String[] {conf.toString(), "--sentinel"}, InputStream.nullInputStream(), false).server()
+                        .close();
+                ours = "(started)";
+            } catch (ConfigFile.FatalConfigError e) {
+                ours = e.getMessage().strip();
+            }
+            assertThat(ours).as(text).isEqualTo(theirs);
+        }
+        // not in sentinel mode, a sentinel line is an error of its own
+        Path conf = dir.resolve("server.conf");
+        Files.writeString(conf, "sentinel monitor m 127.0.0.1 6379 2\n");
+        Process p = new ProcessBuilder(RealRedis.binary(), conf.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        String real = new String(p.getInputStream().readAllBytes());
+        try {
+            Main.launch(new String[] {conf.toString()}, InputStream.nullInputStream(), false).server().close();
+            throw new AssertionError("started");
+        } catch (ConfigFile.FatalConfigError e) {
+            assertThat(e.getMessage().strip()).isEqualTo(real.substring(real.indexOf("*** FATAL")).strip());
+        }
+    }
+
+    @Test
+    void sameRepliesAsRedisSentinelWatchingOneMaster(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        try (RealRedis m = RealRedis.start();
+             RealRedis r = RealRedis.start("--replicaof", "127.0.0.1", Integer.toString(m.port()), "--replica-priority",
+                     "42")) {
+            String[] extra = {"sentinel down-after-milliseconds mymaster 3000", "sentinel failover-timeout mymaster 30000"};
+            try (Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), m.port(), 2,
+                         extra));
+                 Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), m.port(), 2,
+                         extra))) {
+                int[] ports = {real.port(), ours.port()};
+                for (int port : ports) {
+                    await(60, "sentinel " + port + " sees the replica and the other sentinel", () -> {
+                        Map<String, String> f = master(port);
+                        return f.get("num-slaves").equals("1") && f.get("num-other-sentinels").equals("1")
+                                && !f.get("runid").isEmpty()
+                                && !list(call(port, "SENTINEL", "REPLICAS", "mymaster")).get(0).get("runid").isEmpty()
+                                && list(call(port, "SENTINEL", "REPLICAS", "mymaster")).get(0).get("slave-priority")
+                                        .equals("42");
+                    });
+                }
+                Map<String, String> theirMaster = master(real.port());
+                Map<String, String> ourMaster = master(ours.port());
+                assertThat(new ArrayList<>(ourMaster.keySet())).isEqualTo(new ArrayList<>(theirMaster.keySet()));
+                for (String f : STABLE_MASTER_FIELDS) {
+                    assertThat(ourMaster.get(f)).as(f).isEqualTo(theirMaster.get(f));
+                }
+                Map<String, String> theirReplica = list(call(real.port(), "SENTINEL", "REPLICAS", "mymaster")).get(0);
+                Map<String, String> ourReplica = list(call(ours.port(), "SENTINEL", "REPLICAS", "mymaster")).get(0);
+                assertThat(new ArrayList<>(ourReplica.keySet())).isEqualTo(new ArrayList<>(theirReplica.keySet()));
+                for (String f : STABLE_REPLICA_FIELDS) {
+                    assertThat(ourReplica.get(f)).as(f).isEqualTo(theirReplica.get(f));
+                }
+                // each sees the other: same fields; the names are the ids
+                Map<String, String> theyOnUs = list(call(real.port(), "SENTINEL", "SENTINELS", "mymaster")).get(0);
+                Map<String, String> weOnThem = list(call(ours.port(), "SENTINEL", "SENTINELS", "mymaster")).get(0);
+                assertThat(new ArrayList<>(weOnThem.keySet())).isEqualTo(new ArrayList<>(theyOnUs.keySet()));
+                assertThat(theyOnUs.get("name")).isEqualTo(call(ours.port(), "SENTINEL", "MYID").asText());
+                assertThat(weOnThem.get("name")).isEqualTo(call(real.port(), "SENTINEL", "MYID").asText());
+                assertThat(theyOnUs.get("port")).isEqualTo(Integer.toString(ours.port()));
+                assertThat(weOnThem.get("port")).isEqualTo(Integer.toString(real.port()));
+
+                List<String[]> same = List.of(
+                        new String[] {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"},
+                        new String[] {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "nope"},
+                        new String[] {"SENTINEL", "MASTER", "nope"},
+                        new String[] {"SENTINEL", "REPLICAS", "nope"},
+                        new String[] {"SENTINEL", "CKQUORUM", "mymaster"},
+                        new String[] {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", Integer.toString(m.port()), "0", "*"},
+                        new String[] {"SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", "x", "0", "*"},
+                        new String[] {"SENTINEL", "SET", "mymaster", "quorum", "0"},
+                        new String[] {"SENTINEL", "SET", "mymaster", "foo", "1"},
+                        new String[] {"SENTINEL", "SET", "mymaster", "down-after-milliseconds", "-1"},
+                        new String[] {"SENTINEL", "SET", "nope", "quorum", "1"},
+                        new String[] {"SENTINEL", "MONITOR", "mymaster", "127.0.0.1", Integer.toString(m.port()), "2"},
+                        new String[] {"SENTINEL", "MONITOR", "x", "127.0.0.1", Integer.toString(m.port()), "0"},
+                        new String[] {"SENTINEL", "MONITOR", "x", "host.invalid", "1", "1"},
+                        new String[] {"SENTINEL", "REMOVE", "nope"},
+                        new String[] {"SENTINEL", "FAILOVER", "nope"},
+                        new String[] {"SENTINEL", "RESET", "nomatch*"},
+                        new String[] {"SENTINEL", "CONFIG", "GET", "*"},
+                        new String[] {"SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"},
+                        new String[] {"SENTINEL", "CONFIG", "SET", "foo", "1"},
+                        new String[] {"SENTINEL", "SIMULATE-FAILURE", "foo"},
+                        new String[] {"SENTINEL", "FOO"},
+                        new String[] {"SENTINEL"},
+                        new String[] {"PUBLISH", "foo", "bar"},
+                        new String[] {"GET", "x"},
+                        new String[] {"CONFIG", "GET", "port"},
+                        new String[] {"ROLE"},
+                        new String[] {"COMMAND", "COUNT"},
+                        new String[] {"PING"});
+                for (String[] cmd : same) {
+                    Resp theirs = call(real.port(), cmd);
+                    Resp mine = call(ours.port(), cmd);
+                    assertThat(mine.toString()).as(String.join(" ", cmd)).isEqualTo(theirs.toString());
+                }
+                assertThat(Sentinels.infoField(ours.port(), "sentinel", "master0"))
+                        .isEqualTo(Sentinels.infoField(real.port(), "sentinel", "master0"));
+                assertThat(Sentinels.infoField(ours.port(), "server", "redis_mode")).isEqualTo("sentinel");
+                // SENTINEL SET takes effect and is saved in the file, as in Redis
+                for (int port : ports) {
+                    assertThat(call(port, "SENTINEL", "SET", "mymaster", "parallel-syncs", "3", "quorum", "1").asText())
+                            .isEqualTo("OK");
+                    assertThat(master(port).get("parallel-syncs")).isEqualTo("3");
+                }
+                for (Sentinels.Running s : List.of(real, ours)) {
+                    String text = Files.readString(s.conf());
+                    assertThat(text).as(s.conf().toString())
+                            .contains("sentinel monitor mymaster 127.0.0.1 " + m.port() + " 1")
+                            .contains("sentinel parallel-syncs mymaster 3")
+                            .contains("sentinel known-replica mymaster 127.0.0.1 " + r.port())
+                            .contains("sentinel known-sentinel mymaster 127.0.0.1 ")
+                            .contains("sentinel current-epoch 0")
+                            .containsPattern("sentinel myid [0-9a-f]{40}");
+                }
+            }
+        }
+    }
+}
