@@ -1,8 +1,6 @@
 package dev.cinnabar.server.command;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cinnabar.server.util.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -40,53 +38,58 @@ public final class CommandInfo {
     private final List<KeySpec> keySpecs;
     private final String group;
     private final String since;
-    private final JsonNode docs; // summary, doc_flags, deprecated_since, replaced_by, arguments
+    private final Map<String, Object> docs; // doc_flags, deprecated_since, replaced_by, arguments
     /** Filled while loading, then only read. */
     private final Map<String, CommandInfo> subcommands = new LinkedHashMap<>();
 
-    private CommandInfo(JsonNode n, CommandInfo parent) {
-        String full = n.get("name").asText();
+    private CommandInfo(Map<String, Object> n, CommandInfo parent) {
+        String full = Json.text(n, "name");
         this.name = parent == null ? full : full.substring(full.indexOf('|') + 1);
         this.fullName = parent == null ? name : parent.name + "|" + name;
-        this.arity = n.get("arity").asInt();
+        this.arity = (int) Json.number(n, "arity", 0);
         EnumSet<CommandFlag> fl = EnumSet.noneOf(CommandFlag.class);
-        for (JsonNode f : n.get("flags")) {
-            fl.add(CommandFlag.parse(f.asText()));
+        for (Object f : Json.list(n, "flags")) {
+            fl.add(CommandFlag.parse((String) f));
         }
         this.flags = Collections.unmodifiableSet(fl);
         EnumSet<CommandFlag> shown = EnumSet.copyOf(fl);
         shown.removeIf(f -> !f.reported());
         this.reportedFlags = Collections.unmodifiableSet(shown);
-        this.firstKey = n.get("firstKey").asInt();
-        this.lastKey = n.get("lastKey").asInt();
-        this.step = n.get("step").asInt();
+        this.firstKey = (int) Json.number(n, "firstKey", 0);
+        this.lastKey = (int) Json.number(n, "lastKey", 0);
+        this.step = (int) Json.number(n, "step", 0);
         EnumSet<AclCategory> categories = EnumSet.noneOf(AclCategory.class);
-        for (JsonNode a : n.get("acl")) {
-            categories.add(AclCategory.parse(a.asText()));
+        for (Object a : Json.list(n, "acl")) {
+            categories.add(AclCategory.parse((String) a));
         }
         this.acl = Collections.unmodifiableSet(categories);
         List<String> t = new ArrayList<>();
-        for (JsonNode x : n.get("tips")) {
-            t.add(x.asText());
+        for (Object x : Json.list(n, "tips")) {
+            t.add((String) x);
         }
         this.tips = List.copyOf(t);
         List<KeySpec> specs = new ArrayList<>();
-        for (JsonNode k : n.get("keySpecs")) {
-            specs.add(parseKeySpec(k));
+        for (Object k : Json.list(n, "keySpecs")) {
+            specs.add(parseKeySpec(Json.object(k)));
         }
         this.keySpecs = List.copyOf(specs);
-        this.group = n.path("group").asText(null);
-        this.since = n.path("since").asText(null);
-        ObjectNode d = ((ObjectNode) n).deepCopy();
-        d.retain("summary", "doc_flags", "deprecated_since", "replaced_by", "arguments");
-        this.docs = d;
-        if (n.has("subcommands")) {
-            for (JsonNode sub : n.get("subcommands")) {
-                CommandInfo s = new CommandInfo(sub, this);
-                subcommands.put(s.name, s);
+        this.group = Json.text(n, "group");
+        this.since = Json.text(n, "since");
+        Map<String, Object> d = new LinkedHashMap<>();
+        for (String f : DOC_FIELDS) {
+            if (n.containsKey(f)) {
+                d.put(f, n.get(f));
             }
         }
+        this.docs = Collections.unmodifiableMap(d);
+        for (Object sub : Json.list(n, "subcommands")) {
+            CommandInfo s = new CommandInfo(Json.object(sub), this);
+            subcommands.put(s.name, s);
+        }
     }
+
+    /** The members COMMAND DOCS shows besides since and group. */
+    private static final List<String> DOC_FIELDS = List.of("doc_flags", "deprecated_since", "replaced_by", "arguments");
 
     private static final class Loaded {
         static final Map<String, CommandInfo> ALL = load();
@@ -112,8 +115,8 @@ public final class CommandInfo {
 
     private static Map<String, CommandInfo> loadSentinel() {
         Map<String, CommandInfo> all = new LinkedHashMap<>();
-        for (JsonNode n : read(new ObjectMapper(), "sentinel-commands.json", true)) {
-            CommandInfo s = new CommandInfo(n, null);
+        for (Object n : read("sentinel-commands.json", true)) {
+            CommandInfo s = new CommandInfo(Json.object(n), null);
             all.put(s.name, s);
         }
         return Collections.unmodifiableMap(all);
@@ -121,15 +124,15 @@ public final class CommandInfo {
 
     private static Map<String, CommandInfo> load() {
         Map<String, CommandInfo> all = new LinkedHashMap<>();
-        ObjectMapper om = new ObjectMapper();
-        for (JsonNode n : read(om, "commands.json", true)) {
-            CommandInfo s = new CommandInfo(n, null);
+        for (Object n : read("commands.json", true)) {
+            CommandInfo s = new CommandInfo(Json.object(n), null);
             all.put(s.name, s);
         }
         // commands newer than 7.0 that clients send on connect (e.g. CLIENT SETINFO, 7.2), in the
         // same format; "container|sub" names add a subcommand to a 7.0 container
-        for (JsonNode n : read(om, "commands-extra.json", false)) {
-            String full = n.get("name").asText();
+        for (Object o : read("commands-extra.json", false)) {
+            Map<String, Object> n = Json.object(o);
+            String full = Json.text(n, "name");
             int bar = full.indexOf('|');
             if (bar < 0) {
                 CommandInfo s = new CommandInfo(n, null);
@@ -143,50 +146,54 @@ public final class CommandInfo {
         return Collections.unmodifiableMap(all);
     }
 
-    private static JsonNode read(ObjectMapper om, String resource, boolean required) {
+    /** A resource's array of commands (read with the streaming parser: util.Json says why). */
+    @SuppressWarnings("unchecked")
+    private static List<Object> read(String resource, boolean required) {
         try (InputStream in = CommandInfo.class.getResourceAsStream(resource)) {
             if (in == null) {
                 if (required) {
                     throw new IllegalStateException(resource + " missing from the classpath");
                 }
-                return om.createArrayNode();
+                return List.of();
             }
-            return om.readTree(in);
+            return (List<Object>) Json.read(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static KeySpec parseKeySpec(JsonNode k) {
+    private static KeySpec parseKeySpec(Map<String, Object> k) {
         List<String> fl = new ArrayList<>();
-        for (JsonNode f : k.get("flags")) {
-            fl.add(f.asText());
+        for (Object f : Json.list(k, "flags")) {
+            fl.add((String) f);
         }
-        JsonNode bs = k.get("begin_search");
-        JsonNode fk = k.get("find_keys");
-        String bsType = bs.get("type").asText();
+        Map<String, Object> bs = Json.object(k.get("begin_search"));
+        Map<String, Object> fk = Json.object(k.get("find_keys"));
+        String bsType = Json.text(bs, "type");
+        Map<String, Object> bsSpec = Json.object(bs.get("spec"));
         int bsIndex = 0;
         String kw = null;
         if (bsType.equals("index")) {
-            bsIndex = bs.get("spec").get("index").asInt();
+            bsIndex = (int) Json.number(bsSpec, "index", 0);
         } else if (bsType.equals("keyword")) {
-            bsIndex = bs.get("spec").get("startfrom").asInt();
-            kw = bs.get("spec").get("keyword").asText();
+            bsIndex = (int) Json.number(bsSpec, "startfrom", 0);
+            kw = Json.text(bsSpec, "keyword");
         }
-        String fkType = fk.get("type").asText();
+        String fkType = Json.text(fk, "type");
+        Map<String, Object> fkSpec = Json.object(fk.get("spec"));
         int a = 0;
         int b = 0;
         int c = 0;
         if (fkType.equals("range")) {
-            a = fk.get("spec").get("lastkey").asInt();
-            b = fk.get("spec").get("keystep").asInt();
-            c = fk.get("spec").get("limit").asInt();
+            a = (int) Json.number(fkSpec, "lastkey", 0);
+            b = (int) Json.number(fkSpec, "keystep", 0);
+            c = (int) Json.number(fkSpec, "limit", 0);
         } else if (fkType.equals("keynum")) {
-            a = fk.get("spec").get("keynumidx").asInt();
-            b = fk.get("spec").get("firstkey").asInt();
-            c = fk.get("spec").get("keystep").asInt();
+            a = (int) Json.number(fkSpec, "keynumidx", 0);
+            b = (int) Json.number(fkSpec, "firstkey", 0);
+            c = (int) Json.number(fkSpec, "keystep", 0);
         }
-        return new KeySpec(List.copyOf(fl), bsType, bsIndex, kw, fkType, a, b, c, k.path("notes").asText(null));
+        return new KeySpec(List.copyOf(fl), bsType, bsIndex, kw, fkType, a, b, c, Json.text(k, "notes"));
     }
 
     /** The name as typed after the container, or the command name ("get", "list"). */
@@ -244,9 +251,12 @@ public final class CommandInfo {
         return since;
     }
 
-    /** Argument structure and doc flags for COMMAND DOCS (a copy: JSON nodes are mutable). */
-    public JsonNode docs() {
-        return docs.deepCopy();
+    /**
+     * COMMAND DOCS' members besides since and group, as read from the table (util.Json's plain,
+     * unmodifiable values): doc_flags, deprecated_since, replaced_by, arguments, when present.
+     */
+    public Map<String, Object> docs() {
+        return docs;
     }
 
     /** Subcommands by name, in name order. */

@@ -1,6 +1,5 @@
 package dev.cinnabar.server.command;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +96,8 @@ public final class CommandSpec {
         return info.since();
     }
 
-    public JsonNode docs() {
+    /** COMMAND DOCS' members besides since and group ({@link CommandInfo#docs}). */
+    public java.util.Map<String, Object> docs() {
         return info.docs();
     }
 

@@ -1,7 +1,6 @@
 package dev.cinnabar.server.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cinnabar.server.util.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -190,21 +189,24 @@ public final class ServerConfig {
             if (in == null) {
                 throw new IllegalStateException("configs.json missing from the classpath");
             }
-            for (JsonNode n : new ObjectMapper().readTree(in)) {
-                String name = n.get("name").asText();
-                List<String> aliases = n.hasNonNull("alias") ? List.of(n.get("alias").asText()) : List.of();
-                ConfigEntry.Type type = ConfigEntry.Type.valueOf(n.get("type").asText().toUpperCase(Locale.ROOT)
+            // the streaming parser, not databind's ObjectMapper: util.Json says why
+            for (Object o : (List<?>) Json.read(in)) {
+                Map<String, Object> n = Json.object(o);
+                String name = Json.text(n, "name");
+                String alias = Json.text(n, "alias");
+                List<String> aliases = alias != null ? List.of(alias) : List.of();
+                ConfigEntry.Type type = ConfigEntry.Type.valueOf(Json.text(n, "type").toUpperCase(Locale.ROOT)
                         .replace('-', '_'));
                 List<String> values = new ArrayList<>();
-                n.path("values").forEach(v -> values.add(v.asText()));
+                Json.list(n, "values").forEach(v -> values.add(v.toString()));
                 boolean multi = Defaults.Specials.MULTI_ARG.contains(name);
-                ConfigEntry e = new ConfigEntry(name, aliases, type, n.get("mutable").asBoolean(),
-                        n.get("protected").asBoolean(), n.get("hidden").asBoolean(), n.path("min").asLong(0),
-                        n.path("max").asLong(0), values, n.get("default").asText(), multi);
-                if (n.path("unset").asBoolean(false)) {
+                ConfigEntry e = new ConfigEntry(name, aliases, type, Json.bool(n, "mutable", false),
+                        Json.bool(n, "protected", false), Json.bool(n, "hidden", false), Json.number(n, "min", 0),
+                        Json.number(n, "max", 0), values, Json.text(n, "default"), multi);
+                if (Json.bool(n, "unset", false)) {
                     e.markUnsetByDefault();
                 }
-                if (n.path("denyLoading").asBoolean(false)) {
+                if (Json.bool(n, "denyLoading", false)) {
                     e.markDenyLoading();
                 }
                 bindStored(e);

@@ -1,6 +1,7 @@
 package dev.cinnabar.testkit.diff;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cinnabar.server.command.CommandSpec;
 import dev.cinnabar.server.command.CommandTable;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.function.Predicate;
  * <p>Deterministic: the same seed and the same table give the same sequence.
  */
 public final class SequenceGenerator {
+    private static final ObjectMapper DOCS = new ObjectMapper();
     /** The keys every sequence shares (few, so commands collide). */
     public static final List<String> KEYS = List.of("k1", "k2", "k3", "{k}4");
     static final String[] FIELDS = {"f1", "f2", "f3", "1"};
@@ -157,7 +159,8 @@ public final class SequenceGenerator {
         if (p < P_UNKNOWN + P_CONFIG_SET + P_ARITY) {
             wrongArity(r, s, args);
         } else {
-            JsonNode tree = s.docs() == null ? null : s.docs().get("arguments");
+            // the table keeps docs as plain values (the server reads it without databind)
+            JsonNode tree = s.docs() == null ? null : DOCS.valueToTree(s.docs()).get("arguments");
             if (tree != null) {
                 block(r, s, tree, args);
             }

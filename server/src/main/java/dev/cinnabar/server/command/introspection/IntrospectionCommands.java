@@ -1,6 +1,5 @@
 package dev.cinnabar.server.command.introspection;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cinnabar.server.command.AclCategory;
 import dev.cinnabar.server.command.CommandFamily;
 import dev.cinnabar.server.command.CommandFlag;
@@ -12,8 +11,10 @@ import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.Texts;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.util.Glob;
+import dev.cinnabar.server.util.Json;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * COMMAND and its subcommands, read off the command table: only commands with a handler are
@@ -200,34 +201,33 @@ public final class IntrospectionCommands implements CommandFamily {
     }
 
     private static void docs(Reply r, CommandSpec s) {
-        JsonNode d = s.docs();
-        JsonNode args = d.path("arguments");
+        Map<String, Object> d = s.docs();
         List<CommandSpec> subs = s.subcommands();
-        int n = 2 + (d.has("doc_flags") ? 1 : 0) + (d.has("deprecated_since") ? 1 : 0)
-                + (d.has("replaced_by") ? 1 : 0) + (args.isArray() ? 1 : 0) + (subs.isEmpty() ? 0 : 1);
+        int n = 2 + d.size() + (subs.isEmpty() ? 0 : 1);
         r.map(n);
         r.bulk("since");
         r.bulk(s.since());
         r.bulk("group");
         r.bulk(s.group());
-        if (d.has("doc_flags")) {
+        if (d.containsKey("doc_flags")) {
+            List<Object> flags = Json.list(d, "doc_flags");
             r.bulk("doc_flags");
-            r.set(d.get("doc_flags").size());
-            for (JsonNode f : d.get("doc_flags")) {
-                r.simple(f.asText());
+            r.set(flags.size());
+            for (Object f : flags) {
+                r.simple(f.toString());
             }
         }
-        if (d.has("deprecated_since")) {
+        if (d.containsKey("deprecated_since")) {
             r.bulk("deprecated_since");
-            r.bulk(d.get("deprecated_since").asText());
+            r.bulk(Json.text(d, "deprecated_since"));
         }
-        if (d.has("replaced_by")) {
+        if (d.containsKey("replaced_by")) {
             r.bulk("replaced_by");
-            r.bulk(d.get("replaced_by").asText());
+            r.bulk(Json.text(d, "replaced_by"));
         }
-        if (args.isArray()) {
+        if (d.containsKey("arguments")) {
             r.bulk("arguments");
-            arguments(r, args);
+            arguments(r, Json.list(d, "arguments"));
         }
         if (!subs.isEmpty()) {
             r.bulk("subcommands");
@@ -243,32 +243,33 @@ public final class IntrospectionCommands implements CommandFamily {
     private static final String[] ARG_FIELDS = {"name", "type", "key_spec_index", "token", "since",
         "deprecated_since", "flags", "arguments"};
 
-    private static void arguments(Reply r, JsonNode args) {
+    private static void arguments(Reply r, List<Object> args) {
         r.array(args.size());
-        for (JsonNode a : args) {
+        for (Object o : args) {
+            Map<String, Object> a = Json.object(o);
             int n = 0;
             for (String f : ARG_FIELDS) {
-                if (a.has(f)) {
+                if (a.containsKey(f)) {
                     n++;
                 }
             }
             r.map(n);
             for (String f : ARG_FIELDS) {
-                if (!a.has(f)) {
+                if (!a.containsKey(f)) {
                     continue;
                 }
                 r.bulk(f);
-                JsonNode v = a.get(f);
                 switch (f) {
-                    case "key_spec_index" -> r.integer(v.asLong());
+                    case "key_spec_index" -> r.integer(Json.number(a, f, 0));
                     case "flags" -> {
-                        r.set(v.size());
-                        for (JsonNode x : v) {
-                            r.simple(x.asText());
+                        List<Object> flags = Json.list(a, f);
+                        r.set(flags.size());
+                        for (Object x : flags) {
+                            r.simple(x.toString());
                         }
                     }
-                    case "arguments" -> arguments(r, v);
-                    default -> r.bulk(v.asText());
+                    case "arguments" -> arguments(r, Json.list(a, f));
+                    default -> r.bulk(Json.text(a, f));
                 }
             }
         }
