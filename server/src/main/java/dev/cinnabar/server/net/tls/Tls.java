@@ -30,12 +30,12 @@ public final class Tls {
     /** CONFIG SET's error when a new context cannot be built (Redis's text). */
     public static final String UPDATE_FAILED = "Unable to update TLS configuration. Check server logs.";
     private final ServerContext server;
-    private final SslProvider provider;
+    /** Chosen with the first context: probing OpenSSL loads the native library and the JDK's TLS. */
+    private volatile SslProvider provider;
     private volatile TlsContext current;
 
     private Tls(ServerContext server) {
         this.server = server;
-        this.provider = chooseProvider(server);
     }
 
     /** The server's TLS state (created on first use). */
@@ -84,6 +84,7 @@ public final class Tls {
 
     /** "OpenSSL" or "JDK": what encrypts our TLS connections. */
     public String providerName() {
+        SslProvider provider = provider();
         return provider == SslProvider.JDK ? "JDK" : "OpenSSL (" + OpenSsl.versionString() + ")";
     }
 
@@ -125,7 +126,7 @@ public final class Tls {
         }
         TlsContext next;
         try {
-            next = TlsContext.build(TlsSettings.read(server.config()), provider);
+            next = TlsContext.build(TlsSettings.read(server.config()), provider());
         } catch (TlsConfigException e) {
             server.log().warning(e.getMessage());
             throw new ConfigException(error);
@@ -180,6 +181,24 @@ public final class Tls {
     /** True when our link to a master must use TLS (tls-replication yes). */
     public static boolean replicationEnabled(ServerContext server) {
         return server.config().entry("tls-replication").get().equals("yes");
+    }
+
+    /**
+     * The provider, chosen on first use: a server without TLS never loads netty-tcnative or the
+     * JDK's TLS classes (about a tenth of the start-up time, docs/operations.md "Start-up time").
+     */
+    private SslProvider provider() {
+        SslProvider p = provider;
+        if (p == null) {
+            synchronized (this) {
+                p = provider;
+                if (p == null) {
+                    p = chooseProvider(server);
+                    provider = p;
+                }
+            }
+        }
+        return p;
     }
 
     private static SslProvider chooseProvider(ServerContext server) {

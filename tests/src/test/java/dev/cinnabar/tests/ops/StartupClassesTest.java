@@ -1,0 +1,58 @@
+package dev.cinnabar.tests.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cinnabar.testkit.Ports;
+import dev.cinnabar.testkit.stress.ServerProcess;
+import dev.cinnabar.tests.tls.TlsSupport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a start of bin/cinnabar-server loads (docs/operations.md, "Start-up time"): the JVM's
+ * class-loading log (-Xlog:class+load) of a server started, answering PING, and stopped. A start
+ * without TLS loads no TLS class (neither Netty's nor the JDK's, nor netty-tcnative), and nothing
+ * of Jackson's databind (the command and configuration tables are read with the streaming
+ * parser); a start with a TLS port does load the TLS classes, so the log shows what it should.
+ */
+class StartupClassesTest {
+
+    /** The class names the start loaded (a server with the directives given, stopped after PING). */
+    private static List<String> classesLoaded(String... directives) throws Exception {
+        Path dir = Files.createTempDirectory("startup-classes");
+        Path log = dir.resolve("classes.log");
+        String opts = "-Xlog:class+load=info:file=" + log + ":none";
+        try (ServerProcess s = ServerProcess.cinnabarWithJavaOpts(opts, directives)) {
+            assertThat(s.client().call("PING").asText()).isEqualTo("PONG");
+        }
+        List<String> names = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .map(l -> l.split(" ")[0])
+                .toList();
+        Files.delete(log);
+        Files.delete(dir);
+        assertThat(names).as("the log lists the server's classes").contains("dev.cinnabar.server.Main");
+        return names;
+    }
+
+    @Test
+    void aStartWithoutTlsLoadsNoTlsClassAndNoDatabind() throws Exception {
+        List<String> names = classesLoaded();
+        assertThat(names).filteredOn(n -> n.startsWith("io.netty.handler.ssl.") || n.startsWith("sun.security.ssl.")
+                || n.startsWith("io.netty.internal.tcnative.")).isEmpty();
+        assertThat(names).filteredOn(n -> n.startsWith("com.fasterxml.jackson.databind.")).isEmpty();
+    }
+
+    @Test
+    void aStartWithATlsPortLoadsTheTlsClasses() throws Exception {
+        List<String> settings = TlsSupport.settings(Ports.free());
+        String[] args = new String[settings.size()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = i % 2 == 0 ? "--" + settings.get(i) : settings.get(i);
+        }
+        List<String> names = classesLoaded(args);
+        assertThat(names).contains("io.netty.handler.ssl.SslContext");
+    }
+}
