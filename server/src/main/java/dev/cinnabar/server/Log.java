@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * The server log, in Redis's line format: {@code pid:role dd Mon yyyy HH:MM:SS.mmm <level> message}
@@ -20,7 +18,12 @@ public final class Log {
     public static final int NOTICE = 2;
     public static final int WARNING = 3;
     private static final char[] MARKS = {'.', '-', '*', '#'};
-    private static final DateTimeFormatter FMT = DateTimeFormatter.ofPattern("dd MMM yyyy HH:mm:ss.SSS", Locale.ENGLISH);
+    /**
+     * English month abbreviations: the date is formatted by hand, since DateTimeFormatter's month
+     * names load the JDK's locale providers and resource bundles (a few hundred classes at start-up).
+     */
+    private static final String[] MONTHS = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+        "Nov", "Dec"};
     private static final long PID = ProcessHandle.current().pid();
 
     private final ServerConfig config;
@@ -93,7 +96,26 @@ public final class Log {
 
     /** One line in Redis's format: {@code pid:role dd Mon yyyy HH:MM:SS.mmm <mark> message}. */
     public static String line(long pid, char role, int level, String msg) {
-        return pid + ":" + role + " " + LocalDateTime.now().format(FMT) + " " + MARKS[level] + " " + msg;
+        return pid + ":" + role + " " + stamp(LocalDateTime.now()) + " " + MARKS[level] + " " + msg;
+    }
+
+    /** The time as Redis writes it in a log line: {@code dd Mon yyyy HH:MM:SS.mmm}. */
+    static String stamp(LocalDateTime t) {
+        StringBuilder sb = new StringBuilder(24);
+        digits(sb, t.getDayOfMonth(), 2).append(' ').append(MONTHS[t.getMonthValue() - 1]).append(' ');
+        digits(sb, t.getYear(), 4).append(' ');
+        digits(sb, t.getHour(), 2).append(':');
+        digits(sb, t.getMinute(), 2).append(':');
+        digits(sb, t.getSecond(), 2).append('.');
+        return digits(sb, t.getNano() / 1_000_000, 3).toString();
+    }
+
+    private static StringBuilder digits(StringBuilder sb, int v, int width) {
+        String s = Integer.toString(v);
+        for (int i = s.length(); i < width; i++) {
+            sb.append('0');
+        }
+        return sb.append(s);
     }
 
     /**

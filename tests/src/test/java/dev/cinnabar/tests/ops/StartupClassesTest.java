@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 /**
  * What a start of bin/cinnabar-server loads (docs/operations.md, "Start-up time"): the JVM's
  * class-loading log (-Xlog:class+load) of a server started, answering PING, and stopped. A start
- * without TLS loads no TLS class (neither Netty's nor the JDK's, nor netty-tcnative), and nothing
+ * without TLS loads no TLS class (neither Netty's nor the JDK's, nor netty-tcnative), nothing
  * of Jackson's databind (the command and configuration tables are read with the streaming
- * parser); a start with a TLS port does load the TLS classes, so the log shows what it should.
+ * parser), and no locale data (the log's date is formatted by hand, not by DateTimeFormatter);
+ * a start with a TLS port does load the TLS classes, so the log shows what it should.
  */
 class StartupClassesTest {
 
@@ -38,11 +39,13 @@ class StartupClassesTest {
     }
 
     @Test
-    void aStartWithoutTlsLoadsNoTlsClassAndNoDatabind() throws Exception {
+    void aStartWithoutTlsLoadsNoTlsClassNoDatabindAndNoLocaleData() throws Exception {
         List<String> names = classesLoaded();
         assertThat(names).filteredOn(n -> n.startsWith("io.netty.handler.ssl.") || n.startsWith("sun.security.ssl.")
                 || n.startsWith("io.netty.internal.tcnative.")).isEmpty();
         assertThat(names).filteredOn(n -> n.startsWith("com.fasterxml.jackson.databind.")).isEmpty();
+        assertThat(names).filteredOn(n -> n.startsWith("java.time.format.")
+                || n.startsWith("sun.util.locale.provider.")).isEmpty();
     }
 
     @Test
