@@ -79,24 +79,55 @@ public final class HeapGuard {
         return g;
     }
 
+    /**
+     * Subscribes to the collectors' notifications on a thread of its own: java.management's
+     * platform beans cost about a tenth of a start (docs/operations.md, "Start-up time"), so the
+     * server binds and answers meanwhile. Until the subscription is in place (tens of
+     * milliseconds after start-up) only the estimate guards the heap.
+     */
     private void listen() {
-        NotificationListener l = this::collected;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
-            if (gc instanceof NotificationEmitter em) {
-                em.addNotificationListener(l, null, null);
+        Thread t = new Thread(this::subscribe, "cinnabar-heap-guard");
+        t.setDaemon(true);
+        t.start();
+        server.addShutdownListener(this::unsubscribe);
+    }
+
+    private final NotificationListener listener = this::collected;
+    private final Object subscription = new Object();
+    /** Guarded by subscription: listening once subscribed, closed once the server shuts down. */
+    private boolean listening;
+    private boolean closed;
+
+    private void subscribe() {
+        synchronized (subscription) {
+            if (closed) {
+                return;
             }
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (gc instanceof NotificationEmitter em) {
+                    em.addNotificationListener(listener, null, null);
+                }
+            }
+            listening = true;
         }
-        server.addShutdownListener(() -> {
+    }
+
+    private void unsubscribe() {
+        synchronized (subscription) {
+            closed = true;
+            if (!listening) {
+                return;
+            }
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
                 if (gc instanceof NotificationEmitter em) {
                     try {
-                        em.removeNotificationListener(l);
+                        em.removeNotificationListener(listener);
                     } catch (javax.management.ListenerNotFoundException e) {
                         // already removed
                     }
                 }
             }
-        });
+        }
     }
 
     private void collected(Notification n, Object handback) {
