@@ -123,7 +123,19 @@ public final class Sentinel {
 
     /** Reads the "sentinel" lines; the first bad one is fatal, with Redis's message. */
     void load(ServerConfig cfg) throws ConfigFile.FatalConfigError {
-        for (ServerConfig.SentinelDirective d : cfg.sentinelDirectives) {
+        // as Redis: the global options first, then the monitor lines, then the rest, so a file may
+        // name a master's options before its monitor line
+        List<ServerConfig.SentinelDirective> ordered = new ArrayList<>();
+        for (int pass = 0; pass < 3; pass++) {
+            for (ServerConfig.SentinelDirective d : cfg.sentinelDirectives) {
+                String op = d.args().get(0).toLowerCase(Locale.ROOT);
+                int kind = PRE_MONITOR.contains(op) ? 0 : op.equals("monitor") ? 1 : 2;
+                if (kind == pass) {
+                    ordered.add(d);
+                }
+            }
+        }
+        for (ServerConfig.SentinelDirective d : ordered) {
             String err = directive(d.args());
             if (err != null) {
                 throw ConfigFile.fatal(d.line(), d.text(), err);
@@ -155,6 +167,9 @@ public final class Sentinel {
             Map.entry("auth-user", 3), Map.entry("config-epoch", 3), Map.entry("leader-epoch", 3),
             Map.entry("known-slave", 4), Map.entry("known-replica", 4), Map.entry("known-sentinel", 4),
             Map.entry("rename-command", 4), Map.entry("master-reboot-down-after-period", 3));
+    private static final java.util.Set<String> PRE_MONITOR = java.util.Set.of("announce-ip", "announce-port",
+            "deny-scripts-reconfig", "sentinel-user", "sentinel-pass", "current-epoch", "myid", "resolve-hostnames",
+            "announce-hostnames");
     private static final String UNRECOGNIZED = "Unrecognized sentinel configuration statement.";
 
     /** One "sentinel" line; Redis's error text, or null. */

@@ -50,7 +50,7 @@ final class Sentinels {
         }
     }
 
-    /** A sentinel.conf monitoring master "mymaster" at masterPort, with the given extra lines. */
+    /** A sentinel.conf monitoring master "mymaster" at masterPort, with the given extra lines before it. */
     static Path conf(Path dir, String name, int port, int masterPort, int quorum, String... extra) {
         try {
             Files.createDirectories(dir);
@@ -60,10 +60,12 @@ final class Sentinels {
             sb.append("bind 127.0.0.1\n");
             sb.append("dir ").append(dir).append('\n');
             sb.append("logfile ").append(dir.resolve(name + ".log")).append('\n');
-            sb.append("sentinel monitor mymaster 127.0.0.1 ").append(masterPort).append(' ').append(quorum).append('\n');
+            // the master's options before its monitor line, as Redis's own sentinel tests write them
+            // (Redis reads the global options, then the monitor lines, then the rest)
             for (String e : extra) {
                 sb.append(e).append('\n');
             }
+            sb.append("sentinel monitor mymaster 127.0.0.1 ").append(masterPort).append(' ').append(quorum).append('\n');
             Files.writeString(conf, sb.toString());
             return conf;
         } catch (IOException e) {
