@@ -337,6 +337,26 @@ public final class BlockingManager implements KeyspaceHooks {
         return true;
     }
 
+    /**
+     * The server became a replica (REPLICAOF, FAILOVER; Redis's disconnectAllBlockedClients): every
+     * client blocked here gets the UNBLOCKED error and is closed after it, since what it waited
+     * for would now come from the master's stream (a BLPOP served by a replicated push would pop
+     * on the replica alone). Counted in the error statistics only, as Redis adds the reply outside
+     * the command's call. A SHUTDOWN waiting for its replicas keeps waiting.
+     */
+    public void disconnectAllBlocked() {
+        for (BlockState st : new ArrayList<>(blocked)) {
+            if (st.type.equals("shutdown")) {
+                continue;
+            }
+            Client c = st.client;
+            c.closeAfterReply(true);
+            server.stats().countError(Errors.UNBLOCKED_ROLE_CHANGE);
+            c.deliver(r -> r.error(Errors.UNBLOCKED_ROLE_CHANGE));
+            unblock(c);
+        }
+    }
+
     private void clientClosed(Client c) {
         if (c.blockState instanceof BlockState st) {
             detach(st);

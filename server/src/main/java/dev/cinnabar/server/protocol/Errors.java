@@ -365,6 +365,9 @@ public final class Errors {
     public static final String XREADGROUP_DOLLAR = "ERR The $ ID is meaningless in the context of XREADGROUP: you want "
             + "to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. "
             + "The $ ID would just return an empty result set.";
+    /** To the clients still blocked when the server becomes a replica (Redis's disconnectAllBlockedClients). */
+    public static final String UNBLOCKED_ROLE_CHANGE = "UNBLOCKED force unblock from blocking operation, instance state "
+            + "changed (master -> replica?)";
     public static final String UNBLOCKED_STREAM_GONE = "UNBLOCKED the stream key no longer exists";
     public static final String NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists";
     public static final String XGROUP_KEY_REQUIRED = "ERR The XGROUP subcommand requires the key to exist. Note that "

@@ -1295,6 +1295,8 @@ public final class Replication {
             old.stop();
             dropMasterClient(old);
         }
+        BlockingManager.of(server).disconnectAllBlocked(); // what they wait for comes from the master now
+        waiting.clear(); // the WAITs among them
         masterHost = host;
         masterPort = port;
         replicaofConfig(host + " " + port);
