@@ -3,6 +3,7 @@ package dev.cinnabar.server.replication;
 import dev.cinnabar.server.ServerContext;
 import dev.cinnabar.server.persistence.Persistence;
 import dev.cinnabar.server.persistence.rdb.RdbFile;
+import dev.cinnabar.server.persistence.rdb.RdbStrings;
 import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Reply;
 import dev.cinnabar.server.protocol.RespWriter;
@@ -12,11 +13,14 @@ import dev.cinnabar.server.session.Connection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -38,8 +42,9 @@ import java.util.List;
  * ({@code $<len>}) or EOF-marked ({@code $EOF:<mark>}), then the stream.
  *
  * <p>One thread per link does the blocking socket reads. The RDB goes where repl-diskless-load
- * says (Replication.Load): to a temp file renamed over dbfilename (disabled), or into memory,
- * parsed once whole (on-empty-db on an empty replica, swapdb). A transfer cut short removes the
+ * says (Replication.Load): to a temp file renamed over dbfilename (disabled), or parsed as it
+ * arrives from the socket into keys kept apart from the dataset (on-empty-db on an empty replica,
+ * swapdb). A transfer cut short removes the
  * temp file and changes nothing of the data; the link is retried at once. A complete one
  * replaces the dataset under the execution lock in one step. The stream is parsed outside the lock; each batch of complete commands runs
  * under the lock as the master client (flag M, no replies, its commands propagate to the AOF
@@ -255,7 +260,7 @@ final class MasterLink {
             }
             server.log().notice("Full resync from master: " + replId + ":" + offset);
             failedInTransfer = true; // an error from here on is retried at once, as Redis does
-            fullSync(in, replId, offset, !psync[0].equals("?"));
+            in = fullSync(in, replId, offset, !psync[0].equals("?"));
             failedInTransfer = false;
         } else if (reply.startsWith("+CONTINUE")) {
             String newId = reply.length() > 10 ? reply.substring(10).trim() : "";
@@ -316,12 +321,13 @@ final class MasterLink {
     /**
      * Reads the RDB as repl-diskless-load has it (Redis 7.0's readSyncBulkPayload): to a temp
      * file in dir, renamed over dbfilename and loaded from there (disabled, or on-empty-db with
-     * keys), or from the socket (on-empty-db on an empty replica, swapdb). A socket load is read
-     * whole before it is parsed, so the old dataset is untouched until the transfer is complete
-     * and valid; the modes differ in what clients see meanwhile and what a failure leaves
-     * (Replication.Load).
+     * keys), or from the socket (on-empty-db on an empty replica, swapdb). A socket load is parsed
+     * as it arrives (Redis's rio over the connection), into keys kept apart from the dataset, so
+     * the old dataset is untouched until the transfer is complete and valid; the modes differ in
+     * what clients see meanwhile and what a failure leaves (Replication.Load). Returns the input
+     * the master's stream follows on.
      */
-    private void fullSync(InputStream in, String replId, long offset, boolean cachedMaster)
+    private InputStream fullSync(InputStream in, String replId, long offset, boolean cachedMaster)
             throws IOException, LinkError {
         state = State.TRANSFER;
         String header;
@@ -363,9 +369,9 @@ final class MasterLink {
         try {
             if (mode == Replication.Load.DISK) {
                 diskLoad(in, mark, size, replId, offset, cachedMaster);
-            } else {
-                socketLoad(in, mark, size, replId, offset, cachedMaster, mode);
+                return in;
             }
+            return socketLoad(in, mark, size, replId, offset, cachedMaster, mode);
         } finally {
             repl.loadEnded(mode); // load stays set: linkEnded reads it
             transferSize = -1;
@@ -428,31 +434,49 @@ final class MasterLink {
         }
     }
 
-    /** on-empty-db (empty replica) and swapdb: the RDB from the socket, parsed once it is whole. */
-    private void socketLoad(InputStream in, byte[] mark, long size, String replId, long offset, boolean cachedMaster,
-                            Replication.Load mode) throws IOException, LinkError {
+    /**
+     * on-empty-db (empty replica) and swapdb: the RDB parsed as it comes from the socket; only the
+     * parser's window of it is in memory. Returns the input the stream follows on (bytes the parser
+     * read past the RDB's end, then the socket).
+     */
+    private InputStream socketLoad(InputStream in, byte[] mark, long size, String replId, long offset,
+                                   boolean cachedMaster, Replication.Load mode) throws IOException, LinkError {
         repl.socketLoadStarting(this, mode, size, cachedMaster);
-        byte[] rdb = mark != null ? readUntilMark(in, mark) : readBulk(in, (int) size);
-        if (stopped) {
-            return;
-        }
+        LoadInput counted = new LoadInput(in);
+        RdbStrings.Reader reader = mark != null ? new RdbStrings.Reader(counted, true)
+                : new RdbStrings.Reader(counted, size, true);
         RdbFile.Parsed parsed;
         try {
-            parsed = RdbFile.parse(rdb, server.keyspace().count(), RdbValues.Limits.of(server.config()), true,
+            parsed = RdbFile.parse(reader, server.keyspace().count(), RdbValues.Limits.of(server.config()), true,
                     auxLogger());
         } catch (RdbFile.LoadError e) {
+            if (stopped) {
+                return in;
+            }
+            if (counted.failure != null) {
+                throw counted.failure; // a timeout or a reset: the link's failure line, as before the load
+            }
             throw socketLoadFailed(e);
         }
-        if (stopped) {
-            return;
+        InputStream rest = in;
+        if (mark != null) {
+            rest = new SequenceInputStream(new ByteArrayInputStream(reader.unconsumed()), in);
+            if (!Arrays.equals(rest.readNBytes(EOF_MARK_LENGTH), mark)) {
+                throw new LinkError("Replication stream EOF marker is broken");
+            }
+        } else {
+            // bytes of the bulk after the RDB's checksum, which the parser leaves unread
+            counted.skipNBytes(size - counted.count);
         }
-        repl.loadFullSync(this, parsed, replId, offset, mode, cachedMaster);
+        if (!stopped) {
+            repl.loadFullSync(this, parsed, replId, offset, mode, cachedMaster);
+        }
+        return rest;
     }
 
     /**
      * A socket load that failed, logged as Redis logs it (the parser's error, then the failure).
-     * When the connection was lost, Redis's parser met the end of its input, as ours does when it
-     * parses what came (partialLoadFailed).
+     * When the connection was lost, the parser met the end of its input, as Redis's does.
      */
     private LinkError socketLoadFailed(RdbFile.LoadError e) {
         if (e.kind == RdbFile.LoadError.Kind.TRUNCATED) {
@@ -515,95 +539,41 @@ final class MasterLink {
         }
     }
 
-    /** A $<size> payload for a socket load, read whole. */
-    private byte[] readBulk(InputStream in, int size) throws IOException, LinkError {
-        byte[] rdb = new byte[size];
-        int got = 0;
-        while (got < size) {
-            int n = in.read(rdb, got, size - got);
-            if (n < 0) {
-                throw partialLoadFailed(Arrays.copyOf(rdb, got));
-            }
-            got += n;
-            socketProgress(rdb, got);
-        }
-        return rdb;
-    }
-
-    private byte[] readUntilMark(InputStream in, byte[] mark) throws IOException, LinkError {
-        byte[] buf = new byte[1 << 16];
-        int size = 0;
-        while (true) {
-            if (size == buf.length) {
-                if (buf.length > Integer.MAX_VALUE / 2 - 16) {
-                    throw new LinkError("MASTER sent an RDB larger than this replica can load: nothing was loaded");
-                }
-                buf = Arrays.copyOf(buf, buf.length * 2);
-            }
-            int n = in.read(buf, size, buf.length - size);
-            if (n < 0) {
-                throw partialLoadFailed(Arrays.copyOf(buf, size));
-            }
-            size += n;
-            socketProgress(buf, size);
-            if (size >= mark.length && Arrays.equals(buf, size - mark.length, size, mark, 0, mark.length)) {
-                return Arrays.copyOf(buf, size - mark.length);
-            }
-        }
-    }
-
-    /** The connection was lost mid-transfer: the parser runs over what came, logging as far as it got. */
-    private LinkError partialLoadFailed(byte[] partial) {
-        try {
-            RdbFile.parse(partial, server.keyspace().count(), RdbValues.Limits.of(server.config()), false,
-                    auxLogger());
-        } catch (RdbFile.LoadError e) {
-            return socketLoadFailed(e);
-        }
-        // the file was whole but its EOF mark never came
-        return new LinkError("Replication stream EOF marker is broken");
-    }
-
-    /** A socket load read more: INFO's loading figures (Redis's master_sync_read_bytes stay 0 meanwhile). */
-    private void socketProgress(byte[] buf, int got) {
-        transferLastIoMillis = System.currentTimeMillis(); // for repl-timeout
-        socketRead = got;
-        if (!usedMemSeen && got >= 1024) {
-            usedMemSeen = true;
-            peekUsedMem(buf, got);
-        }
-        repl.socketLoadProgress(got);
-    }
-
-    private boolean usedMemSeen;
-
     /**
-     * The used-mem aux field, from the RDB's first bytes: Redis's parser reads it as the transfer
-     * starts and INFO estimates the loading percentage from it when the size is unknown.
+     * The socket under a socket load: counts what it read for INFO's loading figures and
+     * repl-timeout, and keeps the I/O error that ended it (a timeout or a reset is the link's
+     * failure, not a parse error).
      */
-    private void peekUsedMem(byte[] buf, int got) {
-        Persistence p = Persistence.of(server);
-        try {
-            RdbFile.parse(Arrays.copyOf(buf, got), server.keyspace().count(), RdbValues.Limits.of(server.config()),
-                    false, new RdbFile.Progress() {
-                        @Override
-                        public void keyRead(long offset) {
-                            throw new IllegalStateException(); // past the aux fields: enough
-                        }
+    private final class LoadInput extends FilterInputStream {
+        long count;
+        IOException failure;
 
-                        @Override
-                        public void aux(String key, String value) {
-                            if (key.equals("used-mem")) {
-                                try {
-                                    p.loadingRdbUsedMem(Long.parseLong(value));
-                                } catch (NumberFormatException e) {
-                                    // no estimate, as Redis
-                                }
-                            }
-                        }
-                    });
-        } catch (RuntimeException e) {
-            // the first bytes only: the parser always stops early
+        LoadInput(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = in.read(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+            if (n > 0) {
+                count += n;
+                transferLastIoMillis = System.currentTimeMillis(); // for repl-timeout
+                socketRead = count;
+                repl.socketLoadProgress(count);
+            }
+            return n;
         }
     }
 

@@ -216,6 +216,10 @@ class DisklessLoadTest {
             snapshot(r.port(), during);
             filesDuring.addAll(files(r.dir()));
             if (masterDies) {
+                // a socket load (no bytes read to disk) parses the RDB as it arrives: its aux fields
+                // are logged long before the end of this 20 s transfer
+                during.put("aux fields logged while the master sends", "0".equals(during.get("master_sync_read_bytes"))
+                        ? Boolean.toString(logShowsWithin(r.log(), "RDB memory usage when created", 15_000)) : "disk load");
                 m.close();
                 awaitLog(r.log(), "after failure");
                 awaitSyncOver(c);
@@ -340,6 +344,18 @@ class DisklessLoadTest {
                     .map(n -> n.matches("temp-\\d+\\.\\d+\\.rdb") ? "temp-<unixtime>.<pid>.rdb" : n)
                     .sorted().toList();
         }
+    }
+
+    /** True when text shows in the log within timeoutMillis. */
+    private static boolean logShowsWithin(Path log, String text, long timeoutMillis) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
     }
 
     private static void awaitLog(Path log, String text) throws Exception {

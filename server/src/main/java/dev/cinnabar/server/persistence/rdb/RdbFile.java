@@ -322,6 +322,15 @@ public final class RdbFile {
                 sink, batch);
     }
 
+    /**
+     * As above from a reader over a stream (a replica's socket load, parsed as it arrives); the
+     * reader's {@link RdbStrings.Reader#unconsumed} bytes follow the RDB.
+     */
+    public static Parsed parse(RdbStrings.Reader r, int databases, RdbValues.Limits limits, boolean verifyChecksum,
+                               Progress progress) {
+        return parse(r, databases, limits, verifyChecksum, progress, null, 0);
+    }
+
     private static Parsed parse(RdbStrings.Reader r, int databases, RdbValues.Limits limits, boolean verifyChecksum,
                                 Progress progress, Sink sink, int batch) {
         byte[] head;

@@ -60,7 +60,26 @@ public final class RdbStrings {
             this.crc = checksum;
         }
 
-        /** Makes n bytes available at p, reading more of the stream; Truncated when it ends first. */
+        /**
+         * A reader of in (which it does not close) whose length is not known in advance (an RDB
+         * sent with an EOF mark): it ends where the parser finds the RDB's end; bytes it read past
+         * that are {@link #unconsumed}.
+         */
+        public Reader(java.io.InputStream in, boolean checksum) {
+            this(in, UNKNOWN_SIZE, checksum);
+            sizeKnown = false;
+        }
+
+        private boolean sizeKnown = true;
+
+        /** The unread length of a stream of unknown size: no length claimed in it is a truncation. */
+        private static final long UNKNOWN_SIZE = Long.MAX_VALUE / 4;
+
+        /**
+         * Makes n bytes available at p, reading more of the stream; Truncated when it ends first.
+         * It reads what is available beyond n, up to the window, but never waits for more than n:
+         * a socket does not send what comes after the RDB until the replica answers.
+         */
         private void fill(int n) {
             if (in == null || n > end - p + unread) {
                 throw new Truncated();
@@ -69,8 +88,9 @@ public final class RdbStrings {
                 crcValue = Crc64.update(crcValue, b, crcFrom, p - crcFrom);
             }
             int keep = end - p;
-            // the window grows for a long string, and goes back to its usual size after it
-            byte[] to = n > b.length ? new byte[n] : b.length > WINDOW && n <= WINDOW && keep <= WINDOW
+            // the window grows for a long string (at once when the stream's size bounds it), and goes
+            // back to its usual size after it
+            byte[] to = n > b.length && sizeKnown ? new byte[n] : b.length > WINDOW && n <= WINDOW && keep <= WINDOW
                     ? new byte[WINDOW] : b;
             System.arraycopy(b, p, to, 0, keep);
             b = to;
@@ -79,14 +99,22 @@ public final class RdbStrings {
             end = keep;
             crcFrom = 0;
             try {
-                while (end < b.length && unread > 0) {
-                    int got = in.read(b, end, (int) Math.min(b.length - end, unread));
-                    if (got < 0) {
-                        unread = 0;
+                while (true) {
+                    while (end < b.length && unread > 0 && (end < n || in.available() > 0)) {
+                        int got = in.read(b, end, (int) Math.min(b.length - end, unread));
+                        if (got < 0) {
+                            unread = 0;
+                            break;
+                        }
+                        end += got;
+                        unread -= got;
+                    }
+                    if (end >= n || end < b.length) {
                         break;
                     }
-                    end += got;
-                    unread -= got;
+                    // a long string: the window doubles as its bytes arrive, so a corrupt length
+                    // allocates no more than twice what the stream really holds
+                    b = java.util.Arrays.copyOf(b, (int) Math.min(n, 2L * b.length));
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
@@ -94,6 +122,11 @@ public final class RdbStrings {
             if (end < n) {
                 throw new Truncated();
             }
+        }
+
+        /** The bytes read from the stream but not parsed (after the RDB's end, in a stream of unknown size). */
+        public byte[] unconsumed() {
+            return java.util.Arrays.copyOfRange(b, p, end);
         }
 
         private void need(long n) {

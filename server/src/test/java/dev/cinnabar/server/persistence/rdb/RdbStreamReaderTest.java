@@ -37,6 +37,57 @@ class RdbStreamReaderTest {
         };
     }
 
+    /**
+     * A replica's socket load of an RDB sent with an EOF mark: the size is unknown and the socket
+     * sends nothing after the mark until the replica answers, so the reader must end at the RDB's
+     * end without waiting for more (the old reader waited to fill its window: a hang), hand back
+     * what it read past the end, and hold only a window (a corrupt length makes it read on, never
+     * allocate the length up front).
+     */
+    @Test
+    void aStreamOfUnknownSizeEndsAtTheRdbsEndWithoutWaitingForMore() throws Exception {
+        Keyspace ks = new Keyspace(16, System::currentTimeMillis);
+        for (int i = 0; i < 2000; i++) {
+            ks.db(0).add(b("key:" + i), Strings.encode(b("v".repeat(i % 500))));
+        }
+        byte[] file = RdbFile.save(ks, 0, 0, false);
+        byte[] mark = b("0123456789012345678901234567890123456789");
+        java.io.PipedInputStream socket = new java.io.PipedInputStream(1 << 16);
+        java.io.PipedOutputStream master = new java.io.PipedOutputStream(socket);
+        Thread sender = new Thread(() -> {
+            try {
+                for (int off = 0; off < file.length; off += 5000) {
+                    master.write(file, off, Math.min(5000, file.length - off));
+                }
+                master.write(mark);
+                master.flush(); // and then nothing: the connection stays open
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        sender.setDaemon(true);
+        sender.start();
+        RdbStrings.Reader r = new RdbStrings.Reader(socket, true);
+        java.util.concurrent.CompletableFuture<RdbFile.Parsed> parsed = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> RdbFile.parse(r, 16, LIMITS, true, RdbFile.Progress.NONE));
+        assertThat(parsed.get(20, java.util.concurrent.TimeUnit.SECONDS).keys()).hasSize(2000);
+        byte[] after = r.unconsumed();
+        byte[] rest = new byte[mark.length - after.length];
+        new java.io.DataInputStream(socket).readFully(rest);
+        assertThat(java.nio.ByteBuffer.allocate(mark.length).put(after).put(rest).array()).isEqualTo(mark);
+
+        // a string claiming 1 GB in a stream that ends after a few bytes: a truncation, read in a window
+        java.io.ByteArrayOutputStream corrupt = new java.io.ByteArrayOutputStream();
+        corrupt.writeBytes(b("REDIS0010"));
+        corrupt.write(0); // a string key
+        corrupt.writeBytes(new byte[] {(byte) 0x80, 0x40, 0, 0, 0}); // length 2^30
+        corrupt.writeBytes(new byte[100]);
+        assertThatThrownBy(() -> RdbFile.parse(new RdbStrings.Reader(new ByteArrayInputStream(corrupt.toByteArray()),
+                true), 16, LIMITS, true, RdbFile.Progress.NONE))
+                .isInstanceOfSatisfying(RdbFile.LoadError.class,
+                        e -> assertThat(e.kind).isEqualTo(RdbFile.LoadError.Kind.TRUNCATED));
+    }
+
     @Test
     void aStreamedFileParsesAsTheArray() {
         Keyspace ks = new Keyspace(16, System::currentTimeMillis);
