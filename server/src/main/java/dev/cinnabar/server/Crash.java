@@ -50,7 +50,7 @@ public final class Crash {
      * supervisor sees a death by signal); with yes, exit status 1.
      */
     public static void endProcess(ServerContext server) {
-        if (!"yes".equals(server.config().get("use-exit-on-panic"))) {
+        if (!Crash.of(server).exitStatus && !"yes".equals(server.config().get("use-exit-on-panic"))) {
             try {
                 new ProcessBuilder("kill", "-ABRT", Long.toString(ProcessHandle.current().pid())).start().waitFor();
                 Thread.sleep(5_000); // the signal ends the process meanwhile
@@ -77,6 +77,21 @@ public final class Crash {
         }
         action.accept(msg);
     }
+
+    /**
+     * Redis's exit(1) after a failure it has logged and cannot go on from (a replica's corrupt RDB
+     * from its master): acted on as a crash (once), except that the launcher's process ends with
+     * status 1 whatever use-exit-on-panic says.
+     */
+    public void exit() {
+        exitStatus = true;
+        if (!fired.compareAndSet(false, true)) {
+            return;
+        }
+        action.accept("exit");
+    }
+
+    private volatile boolean exitStatus;
 
     /** Replaces what is done after the death is logged (given the reason). */
     public void onCrash(Consumer<String> action) {

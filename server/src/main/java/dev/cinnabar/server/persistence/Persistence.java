@@ -1017,6 +1017,14 @@ public final class Persistence {
         loadHooks = hooks;
     }
 
+    /**
+     * Logs why an RDB file failed to load as Redis does before it exits (the loader's lines, then
+     * redis-check-rdb's report on the file): a replica's corrupt sync file in disk mode.
+     */
+    public void reportLoadFailure(RdbFile.LoadError e) {
+        fatal(e);
+    }
+
     private FatalLoadError fatal(RdbFile.LoadError e) {
         String msg = switch (e.kind) {
             case SIGNATURE, VERSION -> {

@@ -416,12 +416,12 @@ final class MasterLink {
             }
             List<String[]> aux = new ArrayList<>();
             RdbFile.Parsed parsed = null;
-            String error = null;
+            RdbFile.LoadError error = null;
             try {
                 parsed = RdbFile.parse(Files.readAllBytes(temp), server.keyspace().count(),
                         RdbValues.Limits.of(server.config()), true, auxCollector(aux));
             } catch (RdbFile.LoadError e) {
-                error = loadErrorLine(e, "");
+                error = e;
             }
             handedOver = true; // the load renames it over dbfilename
             if (!repl.loadFullSyncFromDisk(this, parsed, error, aux, temp, replId, offset, cachedMaster)) {

@@ -1489,7 +1489,7 @@ public final class Replication {
      * rename the file over dbfilename, load it. False when it could not be loaded (logged; the
      * link is retried).
      */
-    boolean loadFullSyncFromDisk(MasterLink l, RdbFile.Parsed parsed, String error, List<String[]> aux,
+    boolean loadFullSyncFromDisk(MasterLink l, RdbFile.Parsed parsed, RdbFile.LoadError error, List<String[]> aux,
                                  java.nio.file.Path temp, String masterReplId, long offset, boolean cachedMaster) {
         server.lock().lock();
         try {
@@ -1514,10 +1514,21 @@ public final class Replication {
             for (String[] a : aux) {
                 Persistence.of(server).logRdbAux(a[0], a[1]);
             }
-            if (parsed == null) {
-                server.log().warning(error);
-                server.log().warning("Failed trying to load the MASTER synchronization DB from disk, check server logs.");
+            if (parsed == null && (error.kind == RdbFile.LoadError.Kind.SIGNATURE
+                    || error.kind == RdbFile.LoadError.Kind.VERSION)) {
+                // not an RDB at all: Redis's loader refuses it (EINVAL) and the link is retried
+                server.log().warning(error.getMessage());
+                server.log().warning("Failed trying to load the MASTER synchronization DB from disk: Invalid argument");
                 removeSyncFile(rdb);
+                return false;
+            }
+            if (parsed == null) {
+                // a corrupt or truncated RDB: as Redis, the loader's report and the check of the
+                // file (redis-check-rdb's), then the process ends with status 1; the data is gone
+                // already (flushed above), as in Redis
+                Persistence.of(server).reportLoadFailure(error);
+                l.stop();
+                dev.cinnabar.server.Crash.of(server).exit();
                 return false;
             }
             insertAndFinish(l, parsed, masterReplId, offset, () -> removeSyncFile(rdb));
