@@ -31,9 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The append-only file of one server, as Redis 7.0 keeps it (aof.c): a directory (appenddirname)
  * holding a manifest ({@link AofManifest}), one base file and incremental files named after
  * appendfilename. Every command the propagation path hands to the AOF target is appended to a
- * buffer (RESP, SELECT when the database changes, #TS annotations with aof-timestamp-enabled),
- * written to the last incremental file when the execution lock is released at the end of the
- * batch that produced it (Redis's beforeSleep), so before any reply of that batch reaches a client:
+ * buffer (RESP, SELECT when the database changes, #TS annotations with aof-timestamp-enabled)
+ * and written to the last incremental file once per event-loop pass, at its end (Redis's
+ * flushAppendOnlyFile in beforeSleep; {@link AofGroupCommit#closeAtPassEnd}), or, off an event
+ * loop, when the execution lock is released after the commands. Replies wait for that write
+ * ({@link AofBarrier}), so no client hears of a write before it is in the file:
  *
  * <ul>
  *   <li>{@code appendfsync always}: a group commit ({@link AofGroupCommit}): the write is followed
@@ -54,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A failed write (full disk, permissions) with everysec/no keeps the data in the buffer, marks
  * aof_last_write_status:err (write commands then get MISCONF through the gate's WRITES_REFUSED
- * stage) and is retried by the cron until it succeeds.
+ * stage), lets the replies go as Redis does, and is retried by the cron until it succeeds.
  *
  * <p>Rewrites ({@link AofRewrite}) and loading ({@link AofLoader}) are in their own classes. All
  * state is read and changed under the execution lock, except the counters INFO reads (volatile)
@@ -102,6 +104,13 @@ public final class Aof {
     private final AofBarrier barrier;
     /** appendfsync always: the fsync off the lock, one per group of commands. */
     final AofGroupCommit group;
+    /**
+     * appendfsync and aof-timestamp-enabled, read for every command: kept here from the
+     * directives (read at construction, refreshed by CONFIG SET's apply hooks) rather than looked
+     * up by name each time.
+     */
+    private volatile String policy;
+    private volatile boolean timestamps;
 
     /** Redis's bio thread for AOF fsyncs (and closing a replaced file after its fsync). */
     private final ExecutorService bio;
@@ -123,6 +132,7 @@ public final class Aof {
         this.server = server;
         this.barrier = barrier;
         this.group = new AofGroupCommit(server, barrier, this);
+        settingsChanged();
         this.bio = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cinnabar-aof-fsync");
             t.setDaemon(true);
@@ -151,6 +161,7 @@ public final class Aof {
         }
         ctx.config().entry("appendonly").onApply(v -> aof.appendonlyChanged((Boolean) v));
         ctx.config().entry("appendfsync").onApply(v -> aof.fsyncPolicyChanged());
+        ctx.config().entry("aof-timestamp-enabled").onApply(v -> aof.settingsChanged());
         ctx.config().entry("aof-disable-auto-gc").onApply(v -> {
             if (!((Boolean) v) && aof.state != State.OFF) {
                 aof.deleteHistoryFiles();
@@ -187,7 +198,12 @@ public final class Aof {
     }
 
     String fsyncPolicy() {
-        return server.config().get("appendfsync");
+        return policy;
+    }
+
+    private void settingsChanged() {
+        policy = server.config().get("appendfsync");
+        timestamps = bool("aof-timestamp-enabled");
     }
 
     boolean loadTruncated() {
@@ -229,7 +245,7 @@ public final class Aof {
         if (state == State.OFF || (state == State.WAIT_REWRITE && rewrite == null)) {
             return;
         }
-        if (bool("aof-timestamp-enabled")) {
+        if (timestamps) {
             long now = server.now() / 1000;
             if (curTimestamp < now) {
                 curTimestamp = now;
@@ -237,9 +253,7 @@ public final class Aof {
             }
         }
         buf.command(argv);
-        if ("always".equals(fsyncPolicy())) {
-            barrier.fed();
-        }
+        barrier.fed();
         if (!flushScheduled) {
             flushScheduled = true;
             server.lock().beforeRelease(flushTask);
@@ -288,8 +302,8 @@ public final class Aof {
         if (grouped && group.inFlight()) {
             return; // these commands join the next group, written when the fsync in flight ends
         }
-        if (grouped && buf.length() > 0 && group.closeAtPassEnd()) {
-            return; // on an event loop: the group takes in what the rest of its pass runs
+        if (!force && !stopping && buf.length() > 0 && group.closeAtPassEnd()) {
+            return; // on an event loop: one write at the end of its pass takes in all that the pass runs
         }
         boolean syncInProgress = false;
         if (buf.length() == 0) {
@@ -373,6 +387,7 @@ public final class Aof {
                 lastIncrSize += written;
                 buf.consume(written);
             }
+            barrier.reached(); // as Redis's: the replies go; writes from now on get MISCONF until a retry succeeds
             return;
         }
         if (!lastWriteOk) {
@@ -393,9 +408,12 @@ public final class Aof {
         }
     }
 
-    /** Under the lock: a group's fsync ended; what joined it meanwhile is written as the next group. */
+    /**
+     * Under the lock: the end of an event loop's pass, or (always) of a group's fsync: the buffer
+     * is written (with always, what joined meanwhile goes as the next group).
+     */
     void groupEnded() {
-        if (state != State.OFF && buf.length() > 0 && "always".equals(fsyncPolicy())) {
+        if (state != State.OFF && buf.length() > 0) {
             flush(false);
         }
     }
@@ -807,6 +825,7 @@ public final class Aof {
      * group in flight go now (its fsync still ends normally; a failure of it is then only logged).
      */
     private void fsyncPolicyChanged() {
+        settingsChanged();
         if (!"always".equals(fsyncPolicy())) {
             barrier.reached();
         }

@@ -7,20 +7,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What keeps a reply behind the AOF write it acknowledges, with {@code appendfsync always}: Redis
- * writes every client's output in beforeSleep after flushAppendOnlyFile, so no client (the one
- * that wrote, a BLPOP it served, a subscriber told of the change, a MONITOR) hears of a write
- * before it is in the file. Here replies are produced under the execution lock and sent by event
- * loops, while the fsync that makes a group of commands durable runs on a thread of its own, off
- * the lock (Aof's group commit); so each connection notes, under the lock, the
- * {@link #position()} its output depends on, and sends it only once the AOF has
+ * What keeps a reply behind the AOF write it acknowledges: Redis writes every client's output in
+ * beforeSleep after flushAppendOnlyFile, so no client (the one that wrote, a BLPOP it served, a
+ * subscriber told of the change, a MONITOR) hears of a write before it is in the file (fsynced
+ * too with {@code appendfsync always}). Here replies are produced under the execution lock and
+ * sent by event loops, while the AOF is written once at the end of a loop's pass and, with
+ * always, fsynced off the lock (Aof's group commit); so each connection notes, under the lock,
+ * the {@link #position()} its output depends on, and sends it only once the AOF has
  * {@link #passed passed} it (else it asks to be called back: {@link #whenPassed}).
  *
- * <p>The position counts the commands the AOF took in since it started with the always policy;
- * everysec and no promise nothing about a reply, so their commands do not count and nothing
- * waits. The AOF moves {@link #reached(long)} when a group is written and fsynced (or
- * {@link #reached()} when its policy or appendonly changes, which ends the promise); a failed
- * write or fsync with always stops the server, so what waited for it is never sent.
+ * <p>The position counts the commands the AOF took in. The AOF moves {@link #reached(long)} when
+ * they are written (everysec, no) or written and fsynced (always), or {@link #reached()} when
+ * nothing more is promised for them: the policy leaves always, appendonly changes, everysec
+ * postpones a write behind a slow fsync or a write fails (as Redis, which then answers anyway);
+ * a failed write or fsync with always stops the server, so what waited for it is never sent.
  *
  * <p>Exempt: the replication stream ({@link #waits}). Replicas get the commands as soon as they
  * ran, without waiting for the master's fsync (Redis 7.0 writes to replicas in the same

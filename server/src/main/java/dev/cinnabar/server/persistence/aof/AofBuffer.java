@@ -73,19 +73,40 @@ final class AofBuffer {
         data[len++] = '\n';
     }
 
+    /**
+     * {@code <prefix><n>\r\n} for a count or length n >= 0, digits written in place (the buffer
+     * takes every propagated command: no string per header).
+     */
+    private void header(byte prefix, int n) {
+        ensure(13); // prefix, at most 10 digits, CRLF
+        byte[] d = data;
+        int at = len;
+        d[at++] = prefix;
+        int digits = 1;
+        for (int v = n; v >= 10; v /= 10) {
+            digits++;
+        }
+        int end = at + digits;
+        for (int i = end - 1, v = n; i >= at; i--, v /= 10) {
+            d[i] = (byte) ('0' + v % 10);
+        }
+        d[end] = '\r';
+        d[end + 1] = '\n';
+        len = end + 2;
+    }
+
     /** {@code *<n>\r\n}: the head of a command of n arguments. */
     void arrayHeader(int n) {
-        ascii("*");
-        ascii(Integer.toString(n));
-        crlf();
+        header((byte) '*', n);
     }
 
     void bulk(byte[] b) {
-        ascii("$");
-        ascii(Integer.toString(b.length));
-        crlf();
-        write(b, 0, b.length);
-        crlf();
+        header((byte) '$', b.length);
+        ensure(b.length + 2);
+        System.arraycopy(b, 0, data, len, b.length);
+        len += b.length;
+        data[len++] = '\r';
+        data[len++] = '\n';
     }
 
     void bulk(String s) {

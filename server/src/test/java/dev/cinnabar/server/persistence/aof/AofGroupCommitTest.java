@@ -172,6 +172,33 @@ class AofGroupCommitTest {
     }
 
     @Test
+    void withEverysecALoopsPassIsWrittenOnceAtItsEndAndItsRepliesWaitForThatWrite() throws Exception {
+        ctx.config().set("appendfsync", "everysec");
+        RecordingConnection a = client();
+        RecordingConnection b = client();
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            AtomicReference<String> fileInPass = new AtomicReference<>();
+            AtomicReference<Boolean> writtenInPass = new AtomicReference<>();
+            long end = loop.submit(() -> {
+                assertThat(a.call("SET", "a", "1")).isEqualTo("+OK ");
+                assertThat(b.call("LPUSH", "l", "x")).isEqualTo(":1 ");
+                fileInPass.set(incrementalFile());
+                writtenInPass.set(barrier.passed(position()));
+                return position();
+            }).get(10, TimeUnit.SECONDS);
+            assertThat(fileInPass.get()).as("no write per batch: one at the end of the pass")
+                    .doesNotContain("$1\r\na\r\n");
+            assertThat(writtenInPass.get()).as("no reply may go before its command is written").isFalse();
+            await(() -> barrier.passed(end), "the pass's write releases its replies");
+            assertThat(incrementalFile()).contains("$1\r\na\r\n").contains("$5\r\nLPUSH\r\n$1\r\nl\r\n");
+            assertThat(fsync.started.get()).as("everysec: no fsync per write").isZero();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
     void commandsRunWhileAGroupSyncsJoinTheNextGroupInOneWriteAndOneFsync() throws Exception {
         RecordingConnection a = client();
         RecordingConnection b = client();
