@@ -146,7 +146,7 @@ public final class CommandInfo {
         return Collections.unmodifiableMap(all);
     }
 
-    /** A resource's array of commands (read with the streaming parser: util.Json says why). */
+    /** A resource's array of commands (read with util.Json, not Jackson: util.Json says why). */
     @SuppressWarnings("unchecked")
     private static List<Object> read(String resource, boolean required) {
         try (InputStream in = CommandInfo.class.getResourceAsStream(resource)) {

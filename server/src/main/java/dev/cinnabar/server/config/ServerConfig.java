@@ -189,7 +189,7 @@ public final class ServerConfig {
             if (in == null) {
                 throw new IllegalStateException("configs.json missing from the classpath");
             }
-            // the streaming parser, not databind's ObjectMapper: util.Json says why
+            // util.Json, not Jackson: util.Json says why
             for (Object o : (List<?>) Json.read(in)) {
                 Map<String, Object> n = Json.object(o);
                 String name = Json.text(n, "name");

@@ -1,11 +1,8 @@
 package dev.cinnabar.server.util;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,74 +10,235 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a JSON document into plain, unmodifiable Java values: an object is a {@code Map<String,
- * Object>} in document order, an array a {@code List<Object>}, a number a {@code Long} (or a
- * {@code Double} when it has a fraction or exponent), then String, Boolean and null.
+ * Reads a JSON document (RFC 8259) into plain, unmodifiable Java values: an object is a {@code
+ * Map<String, Object>} in document order, an array a {@code List<Object>}, a number a {@code Long}
+ * (or a {@code Double} when it has a fraction or exponent, or does not fit a long), then String,
+ * Boolean and null.
  *
- * <p>Why not databind's ObjectMapper: the server reads three JSON resources at start-up (the
- * command table, its extras and the configuration table), and ObjectMapper alone loads about 400
- * classes, a tenth of a start (docs/operations.md, "Start-up time"). jackson-core's streaming
- * parser loads a few dozen.
+ * <p>Why our own reader: the server reads three JSON resources at every start (the command table,
+ * its extras and the configuration table). Jackson's ObjectMapper loaded about 400 classes for
+ * them, and even jackson-core's streaming parser cost about 100 ms of CPU the first time it ran
+ * (its factory, symbol tables and buffer recyclers), more than reading the files. These are our
+ * own files, so a small recursive-descent reader is enough; malformed input fails with an
+ * IOException naming the offset.
  */
 public final class Json {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private final String s;
+    private int i;
 
-    private Json() {
+    private Json(String s) {
+        this.s = s;
     }
 
     /** The document in, as plain values (in is not closed). */
     public static Object read(InputStream in) throws IOException {
-        try (JsonParser p = FACTORY.createParser(in)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new JsonParseException(p, "empty document");
+        return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /** The document text, as plain values. */
+    public static Object parse(String text) throws IOException {
+        Json p = new Json(text);
+        Object v = p.value();
+        p.space();
+        if (p.i != text.length()) {
+            throw p.error("trailing characters");
+        }
+        return v;
+    }
+
+    private Object value() throws IOException {
+        space();
+        if (i >= s.length()) {
+            throw error("unexpected end");
+        }
+        char c = s.charAt(i);
+        switch (c) {
+            case '{' -> {
+                i++;
+                Map<String, Object> m = new LinkedHashMap<>();
+                space();
+                if (peek() == '}') {
+                    i++;
+                    return Collections.unmodifiableMap(m);
+                }
+                while (true) {
+                    space();
+                    if (peek() != '"') {
+                        throw error("expected a member name");
+                    }
+                    String name = string();
+                    space();
+                    expect(':');
+                    m.put(name, value());
+                    space();
+                    if (peek() == ',') {
+                        i++;
+                    } else {
+                        expect('}');
+                        return Collections.unmodifiableMap(m);
+                    }
+                }
             }
-            return value(p, t);
+            case '[' -> {
+                i++;
+                List<Object> l = new ArrayList<>();
+                space();
+                if (peek() == ']') {
+                    i++;
+                    return Collections.unmodifiableList(l);
+                }
+                while (true) {
+                    l.add(value());
+                    space();
+                    if (peek() == ',') {
+                        i++;
+                    } else {
+                        expect(']');
+                        return Collections.unmodifiableList(l);
+                    }
+                }
+            }
+            case '"' -> {
+                return string();
+            }
+            case 't' -> {
+                word("true");
+                return Boolean.TRUE;
+            }
+            case 'f' -> {
+                word("false");
+                return Boolean.FALSE;
+            }
+            case 'n' -> {
+                word("null");
+                return null;
+            }
+            default -> {
+                return number();
+            }
         }
     }
 
-    private static Object value(JsonParser p, JsonToken t) throws IOException {
-        switch (t) {
-            case START_OBJECT -> {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    m.put(name, value(p, p.nextToken()));
+    private String string() throws IOException {
+        i++; // the opening quote
+        StringBuilder sb = null;
+        int start = i;
+        while (true) {
+            if (i >= s.length()) {
+                throw error("unterminated string");
+            }
+            char c = s.charAt(i);
+            if (c == '"') {
+                String tail = s.substring(start, i++);
+                return sb == null ? tail : sb.append(tail).toString();
+            }
+            if (c < 0x20) {
+                throw error("control character in a string");
+            }
+            if (c != '\\') {
+                i++;
+                continue;
+            }
+            if (sb == null) {
+                sb = new StringBuilder();
+            }
+            sb.append(s, start, i);
+            if (i + 1 >= s.length()) {
+                throw error("unterminated string");
+            }
+            char e = s.charAt(i + 1);
+            i += 2;
+            switch (e) {
+                case '"', '\\', '/' -> sb.append(e);
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                case 'n' -> sb.append('\n');
+                case 'r' -> sb.append('\r');
+                case 't' -> sb.append('\t');
+                case 'u' -> {
+                    if (i + 4 > s.length()) {
+                        throw error("bad \\u escape");
+                    }
+                    try {
+                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                    } catch (NumberFormatException ex) {
+                        throw error("bad \\u escape");
+                    }
+                    i += 4;
                 }
-                return Collections.unmodifiableMap(m);
+                default -> throw error("bad escape");
             }
-            case START_ARRAY -> {
-                List<Object> l = new ArrayList<>();
-                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    l.add(value(p, e));
-                }
-                return Collections.unmodifiableList(l);
-            }
-            case VALUE_STRING -> {
-                return p.getText();
-            }
-            case VALUE_NUMBER_INT -> {
-                return p.getLongValue();
-            }
-            case VALUE_NUMBER_FLOAT -> {
-                return p.getDoubleValue();
-            }
-            case VALUE_TRUE -> {
-                return Boolean.TRUE;
-            }
-            case VALUE_FALSE -> {
-                return Boolean.FALSE;
-            }
-            case VALUE_NULL -> {
-                return null;
-            }
-            default -> throw new JsonParseException(p, "unexpected " + t);
+            start = i;
         }
+    }
+
+    private Object number() throws IOException {
+        int start = i;
+        boolean integral = true;
+        if (peek() == '-') {
+            i++;
+        }
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                i++;
+            } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+                integral = false;
+                i++;
+            } else {
+                break;
+            }
+        }
+        String t = s.substring(start, i);
+        try {
+            if (integral) {
+                try {
+                    return Long.parseLong(t);
+                } catch (NumberFormatException tooLong) {
+                    // a wider integer than a long: a double, as JavaScript would read it
+                }
+            }
+            return Double.parseDouble(t);
+        } catch (NumberFormatException ex) {
+            throw error(t.isEmpty() ? "unexpected character" : "bad number " + t);
+        }
+    }
+
+    private void word(String w) throws IOException {
+        if (!s.startsWith(w, i)) {
+            throw error("unexpected character");
+        }
+        i += w.length();
+    }
+
+    private void expect(char c) throws IOException {
+        if (peek() != c) {
+            throw error("expected '" + c + "'");
+        }
+        i++;
+    }
+
+    private char peek() {
+        return i < s.length() ? s.charAt(i) : 0;
+    }
+
+    private void space() {
+        while (i < s.length()) {
+            char c = s.charAt(i);
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                return;
+            }
+            i++;
+        }
+    }
+
+    private IOException error(String what) {
+        return new IOException("JSON: " + what + " at offset " + i);
     }
 
     // ---- typed access to a read object
 
-    /** The object's member as an object; fails (ClassCastException) when it is not one. */
+    /** The value as an object; fails (ClassCastException) when it is not one. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> object(Object value) {
         return (Map<String, Object>) value;

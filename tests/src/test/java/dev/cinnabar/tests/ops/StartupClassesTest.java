@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
  * What a start of bin/cinnabar-server loads (docs/operations.md, "Start-up time"): the JVM's
  * class-loading log (-Xlog:class+load) of a server started, answering PING, and stopped. A start
  * without TLS loads no TLS class (neither Netty's nor the JDK's, nor netty-tcnative), nothing
- * of Jackson's databind (the command and configuration tables are read with the streaming
- * parser), and no locale data (the log's date is formatted by hand, not by DateTimeFormatter);
+ * of Jackson (the command and configuration tables are read by util.Json), and no locale data (the log's date is formatted by hand, not by DateTimeFormatter);
  * a start with a TLS port does load the TLS classes, so the log shows what it should.
  */
 class StartupClassesTest {
@@ -39,11 +38,11 @@ class StartupClassesTest {
     }
 
     @Test
-    void aStartWithoutTlsLoadsNoTlsClassNoDatabindAndNoLocaleData() throws Exception {
+    void aStartWithoutTlsLoadsNoTlsClassNoJacksonAndNoLocaleData() throws Exception {
         List<String> names = classesLoaded();
         assertThat(names).filteredOn(n -> n.startsWith("io.netty.handler.ssl.") || n.startsWith("sun.security.ssl.")
                 || n.startsWith("io.netty.internal.tcnative.")).isEmpty();
-        assertThat(names).filteredOn(n -> n.startsWith("com.fasterxml.jackson.databind.")).isEmpty();
+        assertThat(names).filteredOn(n -> n.startsWith("com.fasterxml.jackson.")).isEmpty();
         assertThat(names).filteredOn(n -> n.startsWith("java.time.format.")
                 || n.startsWith("sun.util.locale.provider.")).isEmpty();
     }
