@@ -71,7 +71,7 @@ final class Failover {
         String leader = st.getLeader(m, m.failoverEpoch);
         boolean isLeader = leader != null && leader.equalsIgnoreCase(st.myid);
         if (!isLeader && !m.is(Instance.FORCE_FAILOVER)) {
-            long electionTimeout = Math.min(Sentinel.ELECTION_TIMEOUT, m.failoverTimeout);
+            long electionTimeout = Math.min(st.t(Timing.ELECTION_TIMEOUT), m.failoverTimeout);
             if (st.now() - m.failoverStartTime > electionTimeout) {
                 st.event(Log.WARNING, "-failover-abort-not-elected", m, "%@");
                 abort(m);
@@ -105,10 +105,10 @@ final class Failover {
             if (s.is(Instance.S_DOWN | Instance.O_DOWN) || s.disconnected()) {
                 continue;
             }
-            if (now - s.lastAvailTime > Sentinel.PING_PERIOD * 5 || s.slavePriority == 0) {
+            if (now - s.lastAvailTime > st.t(Timing.PING_PERIOD) * 5 || s.slavePriority == 0) {
                 continue;
             }
-            long validity = m.is(Instance.S_DOWN) ? Sentinel.PING_PERIOD * 5 : Sentinel.INFO_PERIOD * 3;
+            long validity = m.is(Instance.S_DOWN) ? st.t(Timing.PING_PERIOD) * 5 : st.t(Timing.INFO_PERIOD) * 3;
             if (now - s.infoRefresh > validity || s.masterLinkDownTime > maxMasterDownTime) {
                 continue;
             }
@@ -170,6 +170,7 @@ final class Failover {
             simulatedCrash();
         }
         st.event(Log.WARNING, "+failover-state-reconf-slaves", m, "%@");
+        st.callClientReconfScript(m, "leader", "start", m.ip, m.port, s.ip, s.port);
         st.forceHelloUpdate(m);
     }
 
@@ -188,7 +189,7 @@ final class Failover {
             if (s.is(Instance.PROMOTED | Instance.RECONF_DONE)) {
                 continue;
             }
-            if (s.is(Instance.RECONF_SENT) && now - s.slaveReconfSentTime > Sentinel.SLAVE_RECONF_TIMEOUT) {
+            if (s.is(Instance.RECONF_SENT) && now - s.slaveReconfSentTime > st.t(Timing.SLAVE_RECONF_TIMEOUT)) {
                 st.event(Log.NOTICE, "-slave-reconf-sent-timeout", s, "%@");
                 s.flags &= ~Instance.RECONF_SENT;
                 s.flags |= Instance.RECONF_DONE;

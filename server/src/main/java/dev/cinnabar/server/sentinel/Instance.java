@@ -71,7 +71,7 @@ final class Instance {
     long lastMasterDownReplyTime;
     long sDownSinceTime;
     long oDownSinceTime;
-    long downAfterPeriod = Sentinel.DEFAULT_DOWN_AFTER;
+    long downAfterPeriod = Timing.DEFAULT_DOWN_AFTER.defaultValue;
     long masterRebootDownAfterPeriod;
     long masterRebootSinceTime;
     long infoRefresh;
@@ -110,7 +110,7 @@ final class Instance {
     int failoverState;
     long failoverStateChangeTime;
     long failoverStartTime;
-    long failoverTimeout = Sentinel.DEFAULT_FAILOVER_TIMEOUT;
+    long failoverTimeout = Timing.DEFAULT_FAILOVER_TIMEOUT.defaultValue;
     long failoverDelayLogged;
     Instance promotedSlave;
 

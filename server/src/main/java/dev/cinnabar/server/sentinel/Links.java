@@ -21,7 +21,7 @@ final class Links {
         if ((ccOk && pcOk) || ri.ccConnecting || ri.pcConnecting) {
             return;
         }
-        if (now - ri.lastReconnTime < Sentinel.PING_PERIOD) {
+        if (now - ri.lastReconnTime < st.t(Timing.PING_PERIOD)) {
             return;
         }
         ri.lastReconnTime = now;
@@ -119,14 +119,14 @@ final class Links {
 
     /** Closes links that look dead, so they are reconnected (Redis's sentinelCheckSubjectivelyDown). */
     static void killStaleLinks(Sentinel st, Instance ri, long now) {
-        if (ri.cc != null && !ri.cc.closed() && now - ri.ccConnTime > Sentinel.MIN_LINK_RECONNECT_PERIOD
+        if (ri.cc != null && !ri.cc.closed() && now - ri.ccConnTime > st.t(Timing.MIN_LINK_RECONNECT_PERIOD)
                 && ri.actPingTime != 0 && now - ri.actPingTime > ri.downAfterPeriod / 2
                 && now - ri.lastPongTime > ri.downAfterPeriod / 2) {
             ri.cc.close();
             ri.cc = null;
         }
-        if (ri.pc != null && !ri.pc.closed() && now - ri.pcConnTime > Sentinel.MIN_LINK_RECONNECT_PERIOD
-                && now - ri.pcLastActivity > Sentinel.PUBLISH_PERIOD * 3) {
+        if (ri.pc != null && !ri.pc.closed() && now - ri.pcConnTime > st.t(Timing.MIN_LINK_RECONNECT_PERIOD)
+                && now - ri.pcLastActivity > st.t(Timing.PUBLISH_PERIOD) * 3) {
             ri.pc.close();
             ri.pc = null;
         }
@@ -140,7 +140,7 @@ final class Links {
             return;
         }
         long now = st.now();
-        long infoPeriod = Sentinel.INFO_PERIOD;
+        long infoPeriod = st.t(Timing.INFO_PERIOD);
         if (ri.kind == Instance.Kind.SLAVE
                 && (ri.master.is(Instance.O_DOWN) || ri.master.is(Instance.FAILOVER_IN_PROGRESS))) {
             infoPeriod = 1000;
@@ -148,7 +148,7 @@ final class Links {
         if (ri.kind == Instance.Kind.SLAVE && ri.masterLinkDownTime != 0) {
             infoPeriod = 1000;
         }
-        long pingPeriod = Math.min(ri.downAfterPeriod, Sentinel.PING_PERIOD);
+        long pingPeriod = Math.min(ri.downAfterPeriod, st.t(Timing.PING_PERIOD));
         if (ri.kind != Instance.Kind.SENTINEL && (ri.infoRefresh == 0 || now - ri.infoRefresh > infoPeriod)) {
             Link cc = ri.cc;
             cc.send(reply -> {
@@ -161,7 +161,7 @@ final class Links {
         if (now - ri.lastPongTime > pingPeriod && now - ri.lastPingTime > pingPeriod / 2) {
             sendPing(st, ri);
         }
-        if (now - ri.lastPubTime > Sentinel.PUBLISH_PERIOD) {
+        if (now - ri.lastPubTime > st.t(Timing.PUBLISH_PERIOD)) {
             sendHello(st, ri);
         }
     }
@@ -321,7 +321,7 @@ final class Links {
             } else {
                 // a replica turned master without us: once it has looked stable for a while and the
                 // master we know looks sane, make it a replica again
-                long wait = Sentinel.PUBLISH_PERIOD * 4;
+                long wait = st.t(Timing.PUBLISH_PERIOD) * 4;
                 if (!ri.is(Instance.PROMOTED) && masterLooksSane(st, m) && noDownFor(st, ri, wait)
                         && now - ri.roleReportedTime > wait) {
                     if (sendSlaveOf(st, ri, m.ip, m.port)) {
@@ -368,7 +368,7 @@ final class Links {
 
     static boolean masterLooksSane(Sentinel st, Instance m) {
         return m.kind == Instance.Kind.MASTER && m.roleReported == Instance.Kind.MASTER
-                && !m.is(Instance.S_DOWN | Instance.O_DOWN) && st.now() - m.infoRefresh < Sentinel.INFO_PERIOD * 2;
+                && !m.is(Instance.S_DOWN | Instance.O_DOWN) && st.now() - m.infoRefresh < st.t(Timing.INFO_PERIOD) * 2;
     }
 
     /** Not SDOWN, and available at least once in the last ms milliseconds. */

@@ -38,18 +38,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Sentinel {
     public static final int DEFAULT_PORT = 26379;
     static final String HELLO_CHANNEL = "__sentinel__:hello";
-    static final long INFO_PERIOD = 10000;
-    static final long PING_PERIOD = 1000;
-    static final long ASK_PERIOD = 1000;
-    static final long PUBLISH_PERIOD = 2000;
-    static final long DEFAULT_DOWN_AFTER = 30000;
-    static final long TILT_TRIGGER = 2000;
-    static final long TILT_PERIOD = PING_PERIOD * 30;
-    static final long SLAVE_RECONF_TIMEOUT = 10000;
-    static final long MIN_LINK_RECONNECT_PERIOD = 15000;
-    static final long DEFAULT_FAILOVER_TIMEOUT = 60 * 3 * 1000;
     static final int MAX_PENDING_COMMANDS = 100;
-    static final long ELECTION_TIMEOUT = 10000;
     static final long MAX_DESYNC = 1000;
     static final long INFO_VALIDITY_TIME = 5000;
 
@@ -73,6 +62,22 @@ public final class Sentinel {
     static final int SIMFAILURE_CRASH_AFTER_ELECTION = 1;
     static final int SIMFAILURE_CRASH_AFTER_PROMOTION = 2;
     private boolean started;
+    private final long[] timing = new long[Timing.values().length];
+
+    {
+        for (Timing t : Timing.values()) {
+            timing[t.ordinal()] = t.defaultValue;
+        }
+    }
+
+    /** A period or timeout now (SENTINEL DEBUG may have changed it). */
+    long t(Timing which) {
+        return timing[which.ordinal()];
+    }
+
+    void t(Timing which, long value) {
+        timing[which.ordinal()] = value;
+    }
 
     Sentinel(ServerContext server, ServerConfig config) {
         this.server = server;
@@ -100,6 +105,7 @@ public final class Sentinel {
         server.lock().lock();
         try {
             started = false;
+            scripts.killAll();
             for (Instance m : masters.values()) {
                 m.closeLinks();
                 m.slaves.values().forEach(Instance::closeLinks);
@@ -281,8 +287,11 @@ public final class Sentinel {
                             ? "Notification script seems non existing or non executable."
                             : "Client reconfiguration script seems non existing or non executable.";
                 }
-                // refused rather than accepted and never run
-                return "Scripts are not supported by this Sentinel (notification-script, client-reconfig-script).";
+                if (op.equals("notification-script")) {
+                    m.notificationScript = a.get(2);
+                } else {
+                    m.clientReconfigScript = a.get(2);
+                }
             }
             case "auth-pass" -> m.authPass = a.get(2);
             case "auth-user" -> m.authUser = a.get(2);
@@ -369,6 +378,8 @@ public final class Sentinel {
         }
         Instance m = born(new Instance(Instance.Kind.MASTER, name, ip, port, null));
         m.quorum = quorum;
+        m.downAfterPeriod = t(Timing.DEFAULT_DOWN_AFTER);
+        m.failoverTimeout = t(Timing.DEFAULT_FAILOVER_TIMEOUT);
         masters.put(name, m);
         return null;
     }
@@ -420,14 +431,20 @@ public final class Sentinel {
         for (Instance m : masters.values()) {
             // a master in the middle of a failover is written with its old address until the switch
             out.add("sentinel monitor " + m.name + " " + announceAddr(m.ip) + " " + m.port + " " + m.quorum);
-            if (m.downAfterPeriod != DEFAULT_DOWN_AFTER) {
+            if (m.downAfterPeriod != Timing.DEFAULT_DOWN_AFTER.defaultValue) {
                 out.add("sentinel down-after-milliseconds " + m.name + " " + m.downAfterPeriod);
             }
-            if (m.failoverTimeout != DEFAULT_FAILOVER_TIMEOUT) {
+            if (m.failoverTimeout != Timing.DEFAULT_FAILOVER_TIMEOUT.defaultValue) {
                 out.add("sentinel failover-timeout " + m.name + " " + m.failoverTimeout);
             }
             if (m.parallelSyncs != 1) {
                 out.add("sentinel parallel-syncs " + m.name + " " + m.parallelSyncs);
+            }
+            if (m.notificationScript != null) {
+                out.add("sentinel notification-script " + m.name + " " + m.notificationScript);
+            }
+            if (m.clientReconfigScript != null) {
+                out.add("sentinel client-reconfig-script " + m.name + " " + m.clientReconfigScript);
             }
             if (m.authPass != null) {
                 out.add("sentinel auth-pass " + m.name + " " + m.authPass);
@@ -556,6 +573,9 @@ public final class Sentinel {
         if (level != Log.DEBUG) {
             PubSub.of(server).publish(type.getBytes(StandardCharsets.UTF_8), msg.getBytes(StandardCharsets.UTF_8));
         }
+        if (level == Log.WARNING && ri != null && ri.masterOf().notificationScript != null) {
+            scripts.schedule(ri.masterOf().notificationScript, type, msg);
+        }
     }
 
     // ------------------------------------------------------------------ the timer
@@ -565,6 +585,7 @@ public final class Sentinel {
             return;
         }
         checkTilt();
+        scripts.cycle();
         for (Instance m : new ArrayList<>(masters.values())) {
             if (!masters.containsValue(m)) {
                 continue;
@@ -583,6 +604,7 @@ public final class Sentinel {
     }
 
     private Failover failover;
+    final Scripts scripts = new Scripts(this);
 
     Failover failover() {
         if (failover == null) {
@@ -613,7 +635,7 @@ public final class Sentinel {
     private void checkTilt() {
         long now = now();
         long delta = now - previousTime;
-        if (delta < 0 || delta > TILT_TRIGGER) {
+        if (delta < 0 || delta > t(Timing.TILT_TRIGGER)) {
             tilt = true;
             tiltStartTime = now;
             event(Log.WARNING, "+tilt", null, "#tilt mode entered");
@@ -625,7 +647,7 @@ public final class Sentinel {
         Links.reconnect(this, ri);
         Links.sendPeriodicCommands(this, ri);
         if (tilt) {
-            if (now() - tiltStartTime < TILT_PERIOD) {
+            if (now() - tiltStartTime < t(Timing.TILT_PERIOD)) {
                 return;
             }
             tilt = false;
@@ -653,7 +675,7 @@ public final class Sentinel {
         Links.killStaleLinks(this, ri, now);
         boolean down = elapsed > ri.downAfterPeriod
                 || (ri.kind == Instance.Kind.MASTER && ri.roleReported == Instance.Kind.SLAVE
-                    && now - ri.roleReportedTime > ri.downAfterPeriod + INFO_PERIOD * 2)
+                    && now - ri.roleReportedTime > ri.downAfterPeriod + t(Timing.INFO_PERIOD) * 2)
                 || (ri.kind == Instance.Kind.MASTER && ri.masterRebootDownAfterPeriod != 0
                     && now - ri.masterRebootSinceTime < ri.masterRebootDownAfterPeriod);
         if (down) {
@@ -701,7 +723,7 @@ public final class Sentinel {
         long now = now();
         for (Instance ri : m.sentinels.values()) {
             long elapsed = now - ri.lastMasterDownReplyTime;
-            if (elapsed > ASK_PERIOD * 5) {
+            if (elapsed > t(Timing.ASK_PERIOD) * 5) {
                 ri.flags &= ~Instance.MASTER_DOWN;
                 ri.leader = null;
             }
@@ -711,7 +733,7 @@ public final class Sentinel {
             if (ri.cc == null || ri.cc.closed()) {
                 continue;
             }
-            if (!forced && now - ri.lastMasterDownReplyTime < ASK_PERIOD) {
+            if (!forced && now - ri.lastMasterDownReplyTime < t(Timing.ASK_PERIOD)) {
                 continue;
             }
             String runid = m.failoverState > Instance.FS_NONE ? myid : "*";
@@ -806,11 +828,23 @@ public final class Sentinel {
             if (!m.ip.equals(t[5]) || m.port != masterPort) {
                 event(Log.WARNING, "+config-update-from", si, "%@");
                 event(Log.WARNING, "+switch-master", m, m.name + " " + m.ip + " " + m.port + " " + t[5] + " " + masterPort);
+                String oldIp = m.ip;
+                int oldPort = m.port;
                 resetMasterAndChangeAddress(m, t[5], masterPort);
+                callClientReconfScript(m, "observer", "start", oldIp, oldPort, m.ip, m.port);
                 flushConfig();
             }
         }
         si.lastHelloTime = now();
+    }
+
+    /** client-reconfig-script: master-name role state from-ip from-port to-ip to-port. */
+    void callClientReconfScript(Instance m, String role, String state, String fromIp, int fromPort, String toIp,
+                                int toPort) {
+        if (m.clientReconfigScript != null) {
+            scripts.schedule(m.clientReconfigScript, m.name, role, state, fromIp, Integer.toString(fromPort), toIp,
+                    Integer.toString(toPort));
+        }
     }
 
     /** Our hello for an instance of master m (sent to the master, its replicas and the other sentinels). */
@@ -835,8 +869,8 @@ public final class Sentinel {
     /** Hellos for a master's instances go out at the next cycle (a new configuration to spread). */
     void forceHelloUpdate(Instance m) {
         java.util.function.Consumer<Instance> force = ri -> {
-            if (ri.lastPubTime >= PUBLISH_PERIOD + 1) {
-                ri.lastPubTime -= PUBLISH_PERIOD + 1;
+            if (ri.lastPubTime >= t(Timing.PUBLISH_PERIOD) + 1) {
+                ri.lastPubTime -= t(Timing.PUBLISH_PERIOD) + 1;
             }
         };
         force.accept(m);

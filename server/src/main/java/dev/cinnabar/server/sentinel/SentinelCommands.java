@@ -19,8 +19,7 @@ import java.util.Set;
 /**
  * The commands of sentinel mode: SENTINEL's subcommands, and the Sentinel's own INFO (its
  * sections plus "sentinel"), ROLE and PUBLISH (hello messages only), which replace the server's.
- * Replies and error texts are redis-sentinel 7.0's. SENTINEL DEBUG is not bound (its timing
- * knobs are not built), so it is refused as an unknown subcommand.
+ * Replies and error texts are redis-sentinel 7.0's.
  */
 public final class SentinelCommands implements CommandFamily {
     @Override
@@ -45,7 +44,8 @@ public final class SentinelCommands implements CommandFamily {
         t.bind("sentinel", "config", this::config);
         t.bind("sentinel", "info-cache", this::infoCache);
         t.bind("sentinel", "myid", c -> c.reply().bulk(st(c).myid));
-        t.bind("sentinel", "pending-scripts", c -> c.reply().array(0)); // scripts are refused at configuration
+        t.bind("sentinel", "pending-scripts", this::pendingScripts);
+        t.bind("sentinel", "debug", this::debug);
         t.bind("sentinel", "simulate-failure", this::simulateFailure);
         t.bind("sentinel", "help", this::help);
     }
@@ -468,8 +468,15 @@ public final class SentinelCommands implements CommandFamily {
                                 + "deny-scripts-reconfig configuration directive in your config file.");
                         return;
                     }
-                    c.error("ERR Scripts are not supported by this Sentinel");
-                    return;
+                    if (!value.isEmpty() && !java.nio.file.Files.isExecutable(java.nio.file.Path.of(value))) {
+                        c.error(o.equals("notification-script")
+                                ? "ERR Notification script seems non existing or non executable"
+                                : "ERR Client reconfiguration script seems non existing or non executable");
+                        return;
+                    }
+                    String v = value.isEmpty() ? null : value;
+                    apply.add(o.equals("notification-script") ? () -> m.notificationScript = v
+                            : () -> m.clientReconfigScript = v);
                 }
                 default -> {
                     c.error("ERR Unknown option or number of arguments for SENTINEL SET '" + option + "'");
@@ -581,6 +588,73 @@ public final class SentinelCommands implements CommandFamily {
         }
     }
 
+    /** SENTINEL PENDING-SCRIPTS: each queued script run, running or waiting for a retry. */
+    void pendingScripts(Client c) {
+        Sentinel st = st(c);
+        List<Scripts.Job> jobs = st.scripts.pending();
+        Reply r = c.reply();
+        long now = st.now();
+        r.array(jobs.size());
+        for (Scripts.Job j : jobs) {
+            r.map(5);
+            r.bulk("argv");
+            r.array(j.argv.size());
+            for (String a : j.argv) {
+                r.bulk(a);
+            }
+            r.bulk("flags");
+            r.bulk(j.process != null ? "running" : "scheduled");
+            r.bulk("pid");
+            r.bulk(Long.toString(j.process != null ? j.process.pid() : 0));
+            if (j.process != null) {
+                r.bulk("run-time");
+                r.bulk(Long.toString(now - j.startTime));
+            } else {
+                r.bulk("run-delay");
+                r.bulk(Long.toString(j.startTime == 0 ? 0 : Math.max(0, j.startTime - now)));
+            }
+            r.bulk("retry-num");
+            r.bulk(Integer.toString(j.retryNum));
+        }
+    }
+
+    /** SENTINEL DEBUG [option value ...]: the periods and timeouts, shown or changed (tests shorten them). */
+    void debug(Client c) {
+        Sentinel st = st(c);
+        if (c.argc() == 2) {
+            Reply r = c.reply();
+            r.map(Timing.values().length);
+            for (Timing t : Timing.values()) {
+                r.bulk(t.option().toUpperCase(Locale.ROOT));
+                r.bulk(Long.toString(st.t(t)));
+            }
+            return;
+        }
+        List<Runnable> apply = new ArrayList<>();
+        for (int i = 2; i < c.argc(); i += 2) {
+            String option = arg(c, i);
+            Timing which = null;
+            for (Timing t : Timing.values()) {
+                if (t.option().equalsIgnoreCase(option)) {
+                    which = t;
+                }
+            }
+            if (which == null || i + 1 >= c.argc()) {
+                c.error("ERR Unknown option or number of arguments for SENTINEL DEBUG '" + option + "'");
+                return;
+            }
+            Long v = Numbers.parseLong(c.arg(i + 1));
+            if (v == null || v <= 0) {
+                c.error("ERR Invalid argument '" + arg(c, i + 1) + "' for SENTINEL DEBUG '" + option + "'");
+                return;
+            }
+            Timing t = which;
+            apply.add(() -> st.t(t, v));
+        }
+        apply.forEach(Runnable::run);
+        c.reply().ok();
+    }
+
     void simulateFailure(Client c) {
         Sentinel st = st(c);
         int flags = 0;
@@ -627,7 +701,8 @@ public final class SentinelCommands implements CommandFamily {
             "MASTERS", "    State of every master.",
             "MONITOR <name> <ip> <port> <quorum>", "    Start monitoring a master.",
             "MYID", "    This Sentinel's id.",
-            "PENDING-SCRIPTS", "    Scripts waiting to run (always none: scripts are not supported).",
+            "PENDING-SCRIPTS", "    Scripts running or waiting to run.",
+            "DEBUG [<param> <value> ...]", "    Show or change the periods and timeouts.",
             "REMOVE <master-name>", "    Stop monitoring a master.",
             "REPLICAS <master-name>", "    State of a master's replicas (SLAVES is the same).",
             "RESET <pattern>", "    Forget what was learnt about the masters matching the pattern.",

@@ -88,7 +88,8 @@ class SentinelTest {
         try (RealRedis m = RealRedis.start();
              RealRedis r = RealRedis.start("--replicaof", "127.0.0.1", Integer.toString(m.port()), "--replica-priority",
                      "42")) {
-            String[] extra = {"sentinel down-after-milliseconds mymaster 3000", "sentinel failover-timeout mymaster 30000"};
+            String[] extra = {"sentinel down-after-milliseconds mymaster 3000", "sentinel failover-timeout mymaster 30000",
+                "sentinel deny-scripts-reconfig no"};
             try (Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), m.port(), 2,
                          extra));
                  Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), m.port(), 2,
@@ -147,6 +148,12 @@ class SentinelTest {
                         new String[] {"SENTINEL", "CONFIG", "SET", "resolve-hostnames", "maybe"},
                         new String[] {"SENTINEL", "CONFIG", "SET", "foo", "1"},
                         new String[] {"SENTINEL", "SIMULATE-FAILURE", "foo"},
+                        new String[] {"SENTINEL", "DEBUG"},
+                        new String[] {"SENTINEL", "DEBUG", "info-period", "abc"},
+                        new String[] {"SENTINEL", "DEBUG", "info-period"},
+                        new String[] {"SENTINEL", "DEBUG", "foo", "1"},
+                        new String[] {"SENTINEL", "SET", "mymaster", "notification-script", "/nonexistent/script"},
+                        new String[] {"SENTINEL", "PENDING-SCRIPTS"},
                         new String[] {"SENTINEL", "FOO"},
                         new String[] {"SENTINEL"},
                         new String[] {"PUBLISH", "foo", "bar"},
@@ -169,10 +176,27 @@ class SentinelTest {
                             .isEqualTo("OK");
                     assertThat(master(port).get("parallel-syncs")).isEqualTo("3");
                 }
+                // a notification script runs for each warning event, with its type and text
+                for (int port : ports) {
+                    Path script = dir.resolve("notify-" + port + ".sh");
+                    Files.writeString(script, "#!/bin/sh\necho \"$@\" >> " + dir.resolve("events-" + port) + "\n");
+                    script.toFile().setExecutable(true);
+                    assertThat(call(port, "SENTINEL", "SET", "mymaster", "notification-script", script.toString()).asText())
+                            .isEqualTo("OK");
+                    assertThat(call(port, "SENTINEL", "SET", "mymaster", "quorum", "2").asText()).isEqualTo("OK");
+                    Path events = dir.resolve("events-" + port);
+                    // both +set events (the script's own setting included) reach it
+                    await(30, "the notification script ran twice on " + port,
+                            () -> Files.exists(events) && lines(events) == 2);
+                }
+                assertThat(Files.readString(dir.resolve("events-" + ours.port())).replace("notify-" + ours.port(), "notify"))
+                        .isEqualTo(Files.readString(dir.resolve("events-" + real.port())).replace("notify-" + real.port(),
+                                "notify"));
                 for (Sentinels.Running s : List.of(real, ours)) {
                     String text = Files.readString(s.conf());
                     assertThat(text).as(s.conf().toString())
-                            .contains("sentinel monitor mymaster 127.0.0.1 " + m.port() + " 1")
+                            .contains("sentinel monitor mymaster 127.0.0.1 " + m.port() + " 2")
+                            .contains("sentinel notification-script mymaster " + dir.resolve("notify-"))
                             .contains("sentinel parallel-syncs mymaster 3")
                             .contains("sentinel known-replica mymaster 127.0.0.1 " + r.port())
                             .contains("sentinel known-sentinel mymaster 127.0.0.1 ")
@@ -180,6 +204,14 @@ class SentinelTest {
                             .containsPattern("sentinel myid [0-9a-f]{40}");
                 }
             }
+        }
+    }
+
+    private static int lines(Path p) {
+        try {
+            return Files.readAllLines(p).size();
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 }
