@@ -139,6 +139,11 @@ public final class CinnabarServer implements AutoCloseable {
         return net.port();
     }
 
+    /** Logs Redis's "Ready to accept connections" lines: once the dataset is loaded, as Redis. */
+    public void logReady() {
+        net.logReady();
+    }
+
     public ServerContext context() {
         return context;
     }
@@ -269,6 +274,7 @@ public final class CinnabarServer implements AutoCloseable {
                 if (!dev.cinnabar.server.persistence.aof.Aof.of(s.context()).loadAtStartup()) {
                     Persistence.of(s.context()).loadAtStartup();
                 }
+                s.logReady();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 s.close();

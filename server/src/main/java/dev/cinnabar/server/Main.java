@@ -215,8 +215,11 @@ public final class Main {
             supervision.loading();
             if (config.sentinelMode) {
                 dev.cinnabar.server.sentinel.Sentinel.of(server.context()).start(); // no dataset to load
-            } else if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
-                Persistence.of(server.context()).loadAtStartup();
+            } else {
+                if (!dev.cinnabar.server.persistence.aof.Aof.of(server.context()).loadAtStartup()) {
+                    Persistence.of(server.context()).loadAtStartup();
+                }
+                server.logReady(); // after the load, as Redis; a sentinel has no such line
             }
         } catch (Persistence.FatalLoadError | dev.cinnabar.server.persistence.aof.Aof.Fatal e) {
             // Redis exits at once: the reason it logged stays the log's last line (tests read it)

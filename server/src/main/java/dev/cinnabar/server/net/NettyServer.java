@@ -135,15 +135,22 @@ public final class NettyServer implements AutoCloseable {
             close();
             throw e;
         }
-        if (!listeners.isEmpty()) {
-            server.log().notice("Ready to accept connections tcp (" + (epoll ? "epoll" : "nio") + ", " + threads
-                    + " io thread" + (threads == 1 ? "" : "s") + ")");
-        }
-        if (!tlsListeners.isEmpty()) {
-            server.log().notice("Ready to accept connections tls (port " + tlsBoundPort + ", " + tls.providerName() + ")");
+        // the transport, for operators (Redis has no such line); "Ready to accept" comes after the load
+        server.log().verbose("Listening with " + (epoll ? "epoll" : "nio") + ", " + threads + " io thread"
+                + (threads == 1 ? "" : "s") + (tlsListeners.isEmpty() ? "" : ", TLS on port " + tlsBoundPort + " ("
+                + tls.providerName() + ")"));
+    }
+
+    /**
+     * Redis's start-up lines once the dataset is loaded: "Ready to accept connections" for the TCP or
+     * TLS listeners, then the unix socket's own line.
+     */
+    public void logReady() {
+        if (!listeners.isEmpty() || !tlsListeners.isEmpty()) {
+            server.log().notice("Ready to accept connections");
         }
         if (unixListener != null) {
-            server.log().notice("The server is now ready to accept connections at " + unix);
+            server.log().notice("The server is now ready to accept connections at " + unixPath);
         }
     }
 

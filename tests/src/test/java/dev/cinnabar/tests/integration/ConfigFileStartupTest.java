@@ -477,4 +477,56 @@ class ConfigFileStartupTest {
         assertThat(Files.readString(tmp.resolve("unix.log"))).contains(
                 "* The server is now ready to accept connections at " + sock, "* Removing the unix socket file.");
     }
+
+    /**
+     * The start-up lines from loading to ready in Redis's order: the RDB's lines, then "Ready to
+     * accept connections", then the unix socket's line (before, ours said it was ready before loading).
+     */
+    @Test
+    void readyIsLoggedAfterTheLoadAsRedis() throws Exception {
+        RealRedis.assumeAvailable();
+        List<String> logs = new ArrayList<>();
+        for (String who : List.of("redis", "ours")) {
+            Path dir = Files.createDirectories(tmp.resolve("ready-" + who));
+            Path log = dir.resolve("log");
+            Path sock = dir.resolve("s.sock");
+            int port = Ports.free();
+            String[] args = {"--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+                "--unixsocket", sock.toString(), "--logfile", log.toString(), "--save", ""};
+            for (int run = 0; run < 2; run++) { // the first run saves a dump.rdb, the second loads it
+                if (who.equals("redis")) {
+                    List<String> cmd = new ArrayList<>(List.of(RealRedis.binary()));
+                    cmd.addAll(Arrays.asList(args));
+                    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    try (RespClient c = awaitClient(port)) {
+                        c.call("SET", "k", "v");
+                        c.send("SHUTDOWN", run == 0 ? "SAVE" : "NOSAVE");
+                    } finally {
+                        p.waitFor(10, TimeUnit.SECONDS);
+                        p.destroy();
+                    }
+                } else {
+                    Main.Launched l = Main.launch(args, NO_STDIN, false);
+                    try (RespClient c = new RespClient(port)) {
+                        c.call("SET", "k", "v");
+                        if (run == 0) {
+                            c.call("SAVE");
+                        }
+                    } finally {
+                        l.server().close();
+                    }
+                }
+            }
+            String text = Files.readString(log);
+            List<String> lines = new ArrayList<>();
+            for (String line : text.substring(text.lastIndexOf("Loading RDB produced")).split("\n")) {
+                String msg = line.replaceAll("^.*? [*#.-] ", "");
+                if (msg.startsWith("Done loading RDB") || msg.startsWith("DB loaded from disk") || msg.contains("accept")) {
+                    lines.add(msg.replace(sock.toString(), "SOCK").replaceAll("[0-9.]+ seconds", "N seconds"));
+                }
+            }
+            logs.add(String.join("\n", lines));
+        }
+        assertThat(logs.get(1)).isEqualTo(logs.get(0));
+    }
 }
