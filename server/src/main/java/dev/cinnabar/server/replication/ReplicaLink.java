@@ -28,6 +28,15 @@ final class ReplicaLink {
         }
     }
 
+    /**
+     * The state INFO and the shutdown's lagging-replica line show: a diskless transfer's replica
+     * stays wait_bgsave until the transfer ends, as Redis keeps it in WAIT_BGSAVE_END while its
+     * child writes to the sockets (send_bulk is a disk-based sync's file transfer only).
+     */
+    String stateInfo() {
+        return state == State.SEND_BULK && !diskTarget ? State.WAIT_BGSAVE_END.info : state.info;
+    }
+
     /** REPLCONF capa eof: the replica reads an RDB delimited by an EOF mark (diskless). */
     static final int CAPA_EOF = 1;
     /** REPLCONF capa psync2: the replica understands +CONTINUE with a replication ID. */

@@ -1213,7 +1213,7 @@ public final class Replication {
             }
             long lag = l.state == ReplicaLink.State.ONLINE ? nowSecs - l.ackMillis / 1000 : 0;
             server.log().notice("Lagging replica " + l.name() + " reported offset " + (masterReplOffset - l.ackOffset)
-                    + " behind master, lag=" + lag + ", state=" + l.state.info + ".");
+                    + " behind master, lag=" + lag + ", state=" + l.stateInfo() + ".");
         }
         server.log().notice(inSync + " of " + replicas.size() + " replicas are in sync when shutting down.");
     }
@@ -2077,7 +2077,7 @@ public final class Replication {
         long now = server.clock().millis();
         int i = 0;
         for (ReplicaLink l : replicas) {
-            field.accept("slave" + i++, "ip=" + l.ip() + ",port=" + l.listeningPort + ",state=" + l.state.info
+            field.accept("slave" + i++, "ip=" + l.ip() + ",port=" + l.listeningPort + ",state=" + l.stateInfo()
                     + ",offset=" + l.ackOffset + ",lag=" + (now - l.ackMillis) / 1000);
         }
         field.accept("master_failover_state", failoverState);
