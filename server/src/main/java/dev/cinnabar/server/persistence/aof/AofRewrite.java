@@ -19,7 +19,7 @@ import java.nio.file.StandardOpenOption;
  * backgroundRewriteDoneHandler). Under the execution lock, at one point in time: the buffer is
  * written, commands from now on go to a new incremental file (named in the manifest at once when
  * the AOF is on; a temporary one while CONFIG SET appendonly yes waits for its first rewrite), and
- * a {@link Snapshot} of the dataset starts whose target is {@code temp-rewriteaof-bg-<pid>.aof} in
+ * a {@link Snapshot} of the dataset starts whose target is {@code temp-rewriteaof-bg-<pid>-<n>.aof} in
  * dir, in the base's form ({@link AofBase}: an RDB image with aof-use-rdb-preamble, else commands).
  * The snapshot serialises lazily (writers keep running; a bucket a writer touches first is written
  * as it was at the point), fsyncing every 4 MB with aof-rewrite-incremental-fsync. Back under the
@@ -46,9 +46,13 @@ final class AofRewrite implements Snapshot.Target {
     private volatile boolean aborted;
     private Snapshot snapshot;
 
+    private static final java.util.concurrent.atomic.AtomicLong TEMP_IDS = new java.util.concurrent.atomic.AtomicLong();
+
     private AofRewrite(Aof aof) {
         this.aof = aof;
-        this.temp = aof.workDir().resolve("temp-rewriteaof-bg-" + aof.pid() + ".aof");
+        // one name per rewrite, as Redis's carries its child's pid: an aborted rewrite whose walk ends
+        // later deletes its own file, never the next rewrite's (they shared one name before)
+        this.temp = aof.workDir().resolve("temp-rewriteaof-bg-" + aof.pid() + "-" + TEMP_IDS.incrementAndGet() + ".aof");
         this.preamble = aof.rdbPreamble();
         this.checksum = aof.server().config().rdbchecksum;
         this.incrementalFsync = "yes".equals(aof.server().config().get("aof-rewrite-incremental-fsync"));
