@@ -65,7 +65,9 @@ final class Scripts {
                 continue;
             }
             try {
-                j.process = new ProcessBuilder(j.argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                List<String> argv = new ArrayList<>(j.argv);
+                argv.set(0, st.scriptPath(argv.get(0)).toString());
+                j.process = new ProcessBuilder(argv).directory(new java.io.File(st.config().dir)).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                         .start();
                 j.startTime = now;

@@ -282,7 +282,7 @@ public final class Sentinel {
             }
             case "parallel-syncs" -> m.parallelSyncs = (int) atoi(a.get(2));
             case "notification-script", "client-reconfig-script" -> {
-                if (!java.nio.file.Files.isExecutable(Path.of(a.get(2)))) {
+                if (!java.nio.file.Files.isExecutable(scriptPath(a.get(2)))) {
                     return op.equals("notification-script")
                             ? "Notification script seems non existing or non executable."
                             : "Client reconfiguration script seems non existing or non executable.";
@@ -617,6 +617,10 @@ public final class Sentinel {
         return server;
     }
 
+    ServerConfig config() {
+        return config;
+    }
+
     long now() {
         return server == null ? System.currentTimeMillis() : server.clock().millis();
     }
@@ -836,6 +840,15 @@ public final class Sentinel {
             }
         }
         si.lastHelloTime = now();
+    }
+
+    /**
+     * A script's path as Redis finds it: relative to the working directory, which is "dir" (Redis
+     * changes into it; a JVM cannot, so relative paths are resolved against it instead).
+     */
+    Path scriptPath(String path) {
+        Path p = Path.of(path);
+        return p.isAbsolute() ? p : Path.of(config.dir).resolve(p).normalize();
     }
 
     /** client-reconfig-script: master-name role state from-ip from-port to-ip to-port. */

@@ -468,7 +468,7 @@ public final class SentinelCommands implements CommandFamily {
                                 + "deny-scripts-reconfig configuration directive in your config file.");
                         return;
                     }
-                    if (!value.isEmpty() && !java.nio.file.Files.isExecutable(java.nio.file.Path.of(value))) {
+                    if (!value.isEmpty() && !java.nio.file.Files.isExecutable(st.scriptPath(value))) {
                         c.error(o.equals("notification-script")
                                 ? "ERR Notification script seems non existing or non executable"
                                 : "ERR Client reconfiguration script seems non existing or non executable");
