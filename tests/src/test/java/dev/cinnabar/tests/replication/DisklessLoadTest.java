@@ -292,11 +292,14 @@ class DisklessLoadTest {
         String read;
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
             s.setSoTimeout(30_000);
-            s.getOutputStream().write("*1\r\n$4\r\nINFO\r\n*2\r\n$3\r\nGET\r\n$3\r\nold\r\n"
+            // and a CONFIG SET of a directive refused while loading (appendonly, to its value: no)
+            s.getOutputStream().write(("*1\r\n$4\r\nINFO\r\n*2\r\n$3\r\nGET\r\n$3\r\nold\r\n"
+                    + "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$10\r\nappendonly\r\n$2\r\nno\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
             info = readReply(in);
             read = readReply(in);
+            out.put("config set appendonly", readReply(in));
         }
         Map<String, String> i = parseInfo(info);
         out.put("loading", i.get("loading"));

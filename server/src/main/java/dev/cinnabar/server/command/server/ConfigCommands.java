@@ -189,7 +189,8 @@ final class ConfigCommands {
                 c.error(Errors.configSetFailed(names[i], "can't set protected config"));
                 return;
             }
-            if (e.denyLoading() && Persistence.of(c.server()).loading()) {
+            if (e.denyLoading() && (Persistence.of(c.server()).loading()
+                    || dev.cinnabar.server.replication.Replication.of(c.server()).asyncLoading())) {
                 c.error(Errors.LOADING); // Redis checks it here, before later arguments and duplicates
                 return;
             }
