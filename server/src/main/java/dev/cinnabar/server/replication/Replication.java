@@ -88,6 +88,9 @@ public final class Replication {
     volatile long syncPartialErr;
     /** When the last replica left (ms), 0 while some are attached. */
     private long noReplicasSince;
+    /** min-replicas-to-write and min-replicas-max-lag, as CONFIG SET leaves them. */
+    private volatile long minReplicasToWrite;
+    private volatile long minReplicasMaxLag;
     /** Replicas online whose lag is at most min-replicas-max-lag (Redis's repl_good_slaves_count). */
     int goodReplicas;
     /** A BGSAVE started for replicas is running. */
@@ -166,6 +169,11 @@ public final class Replication {
                 "replica-ignore-maxmemory", "repl-diskless-load", "rdb-del-sync-files")) { // the last one: memory.Eviction does not evict on a replica unless "no"
             ctx.config().implemented(name);
         }
+        // read by the gate for every command: kept as numbers, not looked up and parsed each time
+        r.minReplicasToWrite = r.cfg("min-replicas-to-write");
+        r.minReplicasMaxLag = r.cfg("min-replicas-max-lag");
+        ctx.config().entry("min-replicas-to-write").onApply(v -> r.minReplicasToWrite = r.cfg("min-replicas-to-write"));
+        ctx.config().entry("min-replicas-max-lag").onApply(v -> r.minReplicasMaxLag = r.cfg("min-replicas-max-lag"));
         ctx.config().entry("repl-backlog-size").onApply(v -> {
             if (r.backlog != null) {
                 r.backlog.resize(backlogSize(ctx));
@@ -1158,8 +1166,8 @@ public final class Replication {
 
     /** min-replicas-to-write: write commands get NOREPLICAS while too few replicas are good. */
     private String writesRefused(Client c, CommandSpec cmd) {
-        long min = cfg("min-replicas-to-write");
-        if (min <= 0 || cfg("min-replicas-max-lag") <= 0 || isReplicaRole()) {
+        long min = minReplicasToWrite;
+        if (min <= 0 || minReplicasMaxLag <= 0 || isReplicaRole()) {
             return null;
         }
         refreshGoodReplicas(); // a few replicas: counted now, so CONFIG SET and ACKs take effect at once
@@ -2071,7 +2079,7 @@ public final class Replication {
             replicaInfo(field);
         }
         field.accept("connected_slaves", replicas.size());
-        if (cfg("min-replicas-to-write") > 0 && cfg("min-replicas-max-lag") > 0) {
+        if (minReplicasToWrite > 0 && minReplicasMaxLag > 0) {
             field.accept("min_slaves_good_slaves", goodReplicas); // as of the last count (cron, ACKs)
         }
         long now = server.clock().millis();
