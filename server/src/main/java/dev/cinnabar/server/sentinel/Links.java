@@ -73,7 +73,15 @@ final class Links {
             auth(st, ri, link);
             link.send(null, ri.command("CLIENT"), "SETNAME", clientName(st, pubsub ? "pubsub" : "cmd"));
             if (pubsub) {
-                link.send(reply -> ri.pcLastActivity = st.now(), ri.command("SUBSCRIBE"), Sentinel.HELLO_CHANNEL);
+                link.send(reply -> {
+                    if (reply instanceof Link.Error) {
+                        // as Redis's hiredis link: an error in subscribed mode (NOAUTH, the master's
+                        // password unknown) ends the connection, so the instance shows disconnected
+                        link.close();
+                    } else {
+                        ri.pcLastActivity = st.now();
+                    }
+                }, ri.command("SUBSCRIBE"), Sentinel.HELLO_CHANNEL);
             } else {
                 sendPing(st, ri);
             }
