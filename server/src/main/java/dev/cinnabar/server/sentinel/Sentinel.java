@@ -500,10 +500,13 @@ public final class Sentinel {
             log(Log.NOTICE, "Sentinel new configuration saved on disk");
             return true;
         } catch (IOException | RuntimeException e) {
-            log(Log.WARNING, "WARNING: Sentinel was not able to save the new configuration on disk!!!: " + e.getMessage());
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : String.valueOf(e.getMessage());
+            log(Log.WARNING, "WARNING: Sentinel was not able to save the new configuration on disk!!!: " + why);
             return false;
         }
     }
+
 
     // ------------------------------------------------------------------ start-up and events
 

@@ -341,7 +341,7 @@ public final class SentinelCommands implements CommandFamily {
 
     void flushconfig(Client c) {
         if (!st(c).flushConfig()) {
-            c.error("ERR Failed to save config");
+            c.error("ERR Failed to save config file. Check server logs.");
             return;
         }
         c.reply().ok();
@@ -487,9 +487,13 @@ public final class SentinelCommands implements CommandFamily {
             i += 2;
         }
         apply.forEach(Runnable::run);
-        st.flushConfig();
+        boolean saved = st.flushConfig();
         for (String e : events) {
             st.event(Log.WARNING, "+set", m, "%@ " + e);
+        }
+        if (!saved) {
+            c.error("ERR Failed to save config file. Check server logs."); // as Redis: applied, not saved
+            return;
         }
         c.reply().ok();
     }

@@ -206,6 +206,22 @@ class SentinelTest {
                             .contains("sentinel current-epoch 0")
                             .containsPattern("sentinel myid [0-9a-f]{40}");
                 }
+                // a file that cannot be written (a directory in its place): applied, not saved, an error
+                for (Sentinels.Running s : List.of(real, ours)) {
+                    Path saved = s.conf().resolveSibling(s.conf().getFileName() + ".bak");
+                    Files.move(s.conf(), saved);
+                    Files.createDirectory(s.conf());
+                    try {
+                        assertThat(call(s.port(), "SENTINEL", "SET", "mymaster", "quorum", "1").toString())
+                                .as(s.conf().toString()).isEqualTo("-ERR Failed to save config file. Check server logs.");
+                        assertThat(call(s.port(), "SENTINEL", "FLUSHCONFIG").toString())
+                                .isEqualTo("-ERR Failed to save config file. Check server logs.");
+                        assertThat(master(s.port()).get("quorum")).isEqualTo("1");
+                    } finally {
+                        Files.delete(s.conf());
+                        Files.move(saved, s.conf());
+                    }
+                }
             }
         }
     }
