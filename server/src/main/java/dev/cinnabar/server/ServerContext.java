@@ -181,6 +181,11 @@ public final class ServerContext implements KeyspaceHooks {
         return replica;
     }
 
+    @Override
+    public boolean readOnlyReplica() {
+        return replica && "yes".equals(config().get("replica-read-only")); // asked only for an expired key
+    }
+
     public void loading(boolean v) {
         loading = v;
     }

@@ -266,9 +266,10 @@ public final class Db {
     }
 
     /**
-     * {@link #expireIfNeeded(byte[])}; {@code forWrite}: a write's lookup on a (writable) replica
-     * deletes the expired key too, as Redis's lookupKeyWrite, so a write never sees a value a
-     * read would not (INCR of an expired counter starts from 0).
+     * {@link #expireIfNeeded(byte[])}; {@code forWrite}: a write's lookup on a writable replica
+     * (replica-read-only no) deletes the expired key too, as Redis's lookupKeyWrite, so a write
+     * never sees a value a read would not (INCR of an expired counter starts from 0). On a
+     * read-only replica it does not: the key stays until the master's DEL, whatever looked it up.
      */
     public boolean expireIfNeeded(byte[] key, boolean forWrite) {
         if (!isExpired(key)) {
@@ -277,7 +278,7 @@ public final class Db {
         if (ks.hooks.isReplica() && ks.hooks.servingMaster()) {
             return false;
         }
-        if ((ks.hooks.isReplica() && !forWrite) || ks.hooks.expiryPaused()) {
+        if ((ks.hooks.isReplica() && (!forWrite || ks.hooks.readOnlyReplica())) || ks.hooks.expiryPaused()) {
             return true;
         }
         deleteExpired(key);

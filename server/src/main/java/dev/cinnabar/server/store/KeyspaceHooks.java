@@ -15,6 +15,15 @@ public interface KeyspaceHooks {
     }
 
     /**
+     * True on a replica with replica-read-only yes: even a write's look-up leaves a logically
+     * expired key in place (only the master's DEL removes it), as Redis 7.0's lookupKey, which
+     * forces the deletion on writable replicas only.
+     */
+    default boolean readOnlyReplica() {
+        return false;
+    }
+
+    /**
      * True on a replica while the command being executed comes from its master: a key whose TTL
      * passed by the replica's clock still exists for it (the master has not expired it yet, and
      * its DEL will follow), as Redis's expireIfNeeded.

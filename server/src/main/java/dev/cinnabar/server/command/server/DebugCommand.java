@@ -554,7 +554,10 @@ final class DebugCommand {
         Db db = c.db();
         for (long j = 0; j < count; j++) {
             byte[] key = (prefix + ":" + j).getBytes(StandardCharsets.UTF_8);
-            if (db.lookup(key, Db.LOOKUP_WRITE | Db.LOOKUP_NOSTATS | Db.LOOKUP_NONOTIFY) != null) {
+            if (db.lookup(key, Db.LOOKUP_WRITE | Db.LOOKUP_NOSTATS | Db.LOOKUP_NONOTIFY) != null
+                    || db.rawEntry(key) != null) {
+                // the second: a logically expired key a read-only replica keeps for its master's
+                // DEL (Redis 7.0.15 fails an assertion there and exits; we leave the key)
                 continue;
             }
             byte[] val = ("value:" + j).getBytes(StandardCharsets.UTF_8);
