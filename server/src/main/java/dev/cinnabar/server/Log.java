@@ -144,7 +144,7 @@ public final class Log {
     }
 
     private PrintStream stream() {
-        String f = config.logfile;
+        String f = config.logfilePath();
         if (f == null || f.isEmpty()) {
             return System.out;
         }

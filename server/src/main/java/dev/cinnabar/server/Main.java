@@ -151,7 +151,7 @@ public final class Main {
             System.exit(1);
         }
         String pid = config.daemonize && config.pidfile.isEmpty() ? DEFAULT_PIDFILE : config.pidfile;
-        System.out.println((config.daemonize ? "yes" : "no") + "\t" + config.logfile + "\t" + pid);
+        System.out.println((config.daemonize ? "yes" : "no") + "\t" + config.logfilePath() + "\t" + pid);
     }
 
     private static void startupLog(ServerConfig config, Path file, boolean fromStdin) {

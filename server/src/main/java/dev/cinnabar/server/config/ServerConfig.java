@@ -231,6 +231,18 @@ public final class ServerConfig {
                 () -> format(e, holder[0]), false);
     }
 
+    /**
+     * Where the log goes: logfile, a relative one under dir (Redis changes into dir while reading
+     * its configuration, so it opens a relative logfile there); "" for standard output.
+     */
+    public String logfilePath() {
+        String f = logfile;
+        if (f == null || f.isEmpty() || dir == null || java.nio.file.Path.of(f).isAbsolute()) {
+            return f;
+        }
+        return java.nio.file.Path.of(dir).resolve(f).toString();
+    }
+
     public boolean authRequired() {
         return requirepass != null && !requirepass.isEmpty();
     }
