@@ -170,7 +170,7 @@ final class Failover {
             simulatedCrash();
         }
         st.event(Log.WARNING, "+failover-state-reconf-slaves", m, "%@");
-        st.callClientReconfScript(m, "leader", "start", m.ip, m.port, s.ip, s.port);
+        st.callClientReconfScript(m, "leader", "start", st.announced(m), m.port, st.announced(s), s.port);
         st.forceHelloUpdate(m);
     }
 
@@ -200,7 +200,7 @@ final class Failover {
             if (s.disconnected()) {
                 continue;
             }
-            if (Links.sendSlaveOf(st, s, m.promotedSlave.ip, m.promotedSlave.port)) {
+            if (Links.sendSlaveOf(st, s, st.announced(m.promotedSlave), m.promotedSlave.port)) {
                 s.flags |= Instance.RECONF_SENT;
                 s.slaveReconfSentTime = now;
                 st.event(Log.NOTICE, "+slave-reconf-sent", s, "%@");
@@ -238,7 +238,7 @@ final class Failover {
                 if (s.is(Instance.PROMOTED | Instance.RECONF_DONE | Instance.RECONF_SENT) || s.disconnected()) {
                     continue;
                 }
-                if (Links.sendSlaveOf(st, s, promoted.ip, promoted.port)) {
+                if (Links.sendSlaveOf(st, s, st.announced(promoted), promoted.port)) {
                     st.event(Log.NOTICE, "+slave-reconf-sent-be", s, "%@");
                     s.flags |= Instance.RECONF_SENT;
                 }
@@ -259,8 +259,9 @@ final class Failover {
     /** The failover ended: monitor the promoted replica as the master (+switch-master). */
     void switchToPromotedSlave(Instance m) {
         Instance ref = m.promotedSlave != null ? m.promotedSlave : m;
-        st.event(Log.WARNING, "+switch-master", m, m.name + " " + m.ip + " " + m.port + " " + ref.ip + " " + ref.port);
-        st.resetMasterAndChangeAddress(m, ref.ip, ref.port);
+        st.event(Log.WARNING, "+switch-master", m, m.name + " " + st.announced(m) + " " + m.port + " " + st.announced(ref) + " "
+                + ref.port);
+        st.resetMasterAndChangeAddress(m, ref.hostname, ref.port);
         st.flushConfig();
     }
 }

@@ -44,6 +44,13 @@ final class Instance {
 
     final Kind kind;
     String name;
+    /**
+     * The address as Redis's sentinelAddr keeps it: the host as it was given (configuration, INFO,
+     * hello; a name or an IP) and the IP it resolved to. Links connect to the IP and addresses are
+     * compared by IP; replies, events, hellos and the file show the host under announce-hostnames
+     * yes, the IP otherwise ({@link Sentinel#announced}).
+     */
+    String hostname;
     String ip;
     int port;
     /** The master of a replica or a sentinel; null for a master. */
@@ -114,9 +121,10 @@ final class Instance {
     long failoverDelayLogged;
     Instance promotedSlave;
 
-    Instance(Kind kind, String name, String ip, int port, Instance master) {
+    Instance(Kind kind, String name, String hostname, String ip, int port, Instance master) {
         this.kind = kind;
         this.name = name;
+        this.hostname = hostname;
         this.ip = ip;
         this.port = port;
         this.master = master;

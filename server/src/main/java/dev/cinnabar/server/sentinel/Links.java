@@ -109,8 +109,15 @@ final class Links {
         String user;
         String pass;
         if (ri.kind == Instance.Kind.SENTINEL) {
-            user = st.sentinelUser;
-            pass = st.sentinelPass;
+            if (st.sentinelPass != null) {
+                user = st.sentinelUser;
+                pass = st.sentinelPass;
+            } else {
+                // as Redis, for older set-ups: requirepass serves both ways between sentinels
+                user = null;
+                pass = st.config().requirepass == null || st.config().requirepass.isEmpty() ? null
+                        : st.config().requirepass;
+            }
         } else {
             user = ri.masterOf().authUser;
             pass = ri.masterOf().authPass;
@@ -332,19 +339,19 @@ final class Links {
                 long wait = st.t(Timing.PUBLISH_PERIOD) * 4;
                 if (!ri.is(Instance.PROMOTED) && masterLooksSane(st, m) && noDownFor(st, ri, wait)
                         && now - ri.roleReportedTime > wait) {
-                    if (sendSlaveOf(st, ri, m.ip, m.port)) {
+                    if (sendSlaveOf(st, ri, st.announced(m), m.port)) {
                         st.event(Log.NOTICE, "+convert-to-slave", ri, "%@");
                     }
                 }
             }
         }
         if (ri.kind == Instance.Kind.SLAVE && role == Instance.Kind.SLAVE
-                && (ri.slaveMasterPort != ri.master.port || !ri.master.ip.equalsIgnoreCase(ri.slaveMasterHost))) {
+                && (ri.slaveMasterPort != ri.master.port || !st.addrEqualsHostname(ri.master, ri.slaveMasterHost))) {
             Instance m = ri.master;
             long wait = m.failoverTimeout;
             if (masterLooksSane(st, m) && noDownFor(st, ri, wait) && now - ri.slaveConfChangeTime > wait
                     && !ri.is(Instance.RECONF_SENT | Instance.RECONF_INPROG)) {
-                if (sendSlaveOf(st, ri, m.ip, m.port)) {
+                if (sendSlaveOf(st, ri, st.announced(m), m.port)) {
                     st.event(Log.NOTICE, "+fix-slave-config", ri, "%@");
                 }
             }
@@ -352,7 +359,7 @@ final class Links {
         if (ri.kind == Instance.Kind.SLAVE && role == Instance.Kind.SLAVE
                 && ri.is(Instance.RECONF_SENT | Instance.RECONF_INPROG)) {
             Instance promoted = ri.master.promotedSlave;
-            if (ri.is(Instance.RECONF_SENT) && promoted != null && promoted.ip.equalsIgnoreCase(ri.slaveMasterHost)
+            if (ri.is(Instance.RECONF_SENT) && promoted != null && st.addrEqualsHostname(promoted, ri.slaveMasterHost)
                     && promoted.port == ri.slaveMasterPort) {
                 ri.flags &= ~Instance.RECONF_SENT;
                 ri.flags |= Instance.RECONF_INPROG;

@@ -306,7 +306,8 @@ public final class Sentinel {
                 }
             }
             case "known-sentinel" -> {
-                String ip = resolve(a.get(2));
+                String host = a.get(2);
+                String ip = resolve(host);
                 int port = (int) atoi(a.get(3));
                 if (ip == null || port < 0 || port > 65535) {
                     return "Wrong hostname or port for sentinel.";
@@ -314,7 +315,7 @@ public final class Sentinel {
                 // named by its id (as in hellos), by its address while the id is unknown
                 String id = a.size() == 5 ? a.get(4) : null;
                 Instance s = born(new Instance(Instance.Kind.SENTINEL, id != null ? id : Instance.addrKey(ip, port),
-                        ip, port, m));
+                        host, ip, port, m));
                 s.runid = id;
                 m.sentinels.put(s.name, s);
             }
@@ -348,20 +349,39 @@ public final class Sentinel {
         return Math.max(0, v);
     }
 
-    /** An address: an IP literal, or with resolve-hostnames yes a name resolved now; null if neither. */
+    /**
+     * The IP of a host: an IP literal as it is, a name resolved now under resolve-hostnames yes;
+     * null (and a warning logged) if neither.
+     */
     String resolve(String host) {
+        String ip = ipOf(host);
+        if (ip == null) {
+            log(Log.WARNING, "Failed to resolve hostname '" + host + "'");
+        }
+        return ip;
+    }
+
+    private String ipOf(String host) {
         boolean literal = host.matches("[0-9.]+") || host.indexOf(':') >= 0;
         if (!literal && !resolveHostnames) {
-            log(Log.WARNING, "Failed to resolve hostname '" + host + "'");
             return null;
         }
         try {
-            String ip = InetAddress.getByName(host).getHostAddress();
-            return announceHostnames && !literal ? host : ip;
+            return InetAddress.getByName(host).getHostAddress();
         } catch (UnknownHostException e) {
-            log(Log.WARNING, "Failed to resolve hostname '" + host + "'");
             return null;
         }
+    }
+
+    /** Whether host (a name or an IP, as an instance reports it) is the instance's address (Redis compares IPs). */
+    boolean addrEqualsHostname(Instance ri, String host) {
+        String ip = host == null ? null : ipOf(host);
+        return ip != null && ip.equalsIgnoreCase(ri.ip);
+    }
+
+    /** An instance's address as shown to others: its host under announce-hostnames yes, its IP otherwise. */
+    String announced(Instance ri) {
+        return announceHostnames ? ri.hostname : ri.ip;
     }
 
     /** Adds a master; returns Redis's error text, or null. */
@@ -376,7 +396,7 @@ public final class Sentinel {
         if (ip == null) {
             return "Can't resolve instance hostname.";
         }
-        Instance m = born(new Instance(Instance.Kind.MASTER, name, ip, port, null));
+        Instance m = born(new Instance(Instance.Kind.MASTER, name, host, ip, port, null));
         m.quorum = quorum;
         m.downAfterPeriod = t(Timing.DEFAULT_DOWN_AFTER);
         m.failoverTimeout = t(Timing.DEFAULT_FAILOVER_TIMEOUT);
@@ -389,10 +409,11 @@ public final class Sentinel {
         if (ip == null || port < 0 || port > 65535) {
             return null;
         }
-        String key = Instance.addrKey(ip, port);
+        // named by the address as announced when it is first seen, as Redis's
+        String key = Instance.addrKey(announceHostnames ? host : ip, port);
         Instance s = m.slaves.get(key);
         if (s == null) {
-            s = born(new Instance(Instance.Kind.SLAVE, key, ip, port, m));
+            s = born(new Instance(Instance.Kind.SLAVE, key, host, ip, port, m));
             s.downAfterPeriod = m.downAfterPeriod;
             m.slaves.put(key, s);
         }
@@ -430,7 +451,7 @@ public final class Sentinel {
         }
         for (Instance m : masters.values()) {
             // a master in the middle of a failover is written with its old address until the switch
-            out.add("sentinel monitor " + m.name + " " + announceAddr(m.ip) + " " + m.port + " " + m.quorum);
+            out.add("sentinel monitor " + m.name + " " + announced(m) + " " + m.port + " " + m.quorum);
             if (m.downAfterPeriod != Timing.DEFAULT_DOWN_AFTER.defaultValue) {
                 out.add("sentinel down-after-milliseconds " + m.name + " " + m.downAfterPeriod);
             }
@@ -459,18 +480,16 @@ public final class Sentinel {
             out.add("sentinel leader-epoch " + m.name + " " + m.leaderEpoch);
             for (Instance s : m.slaves.values()) {
                 // the promoted replica is the master's address until the switch: write the old master
-                String ip = s.ip;
-                int port = s.port;
-                if (ip.equals(m.ip) && port == m.port && m.promotedSlave == null) {
+                if (s.ip.equals(m.ip) && s.port == m.port && m.promotedSlave == null) {
                     continue;
                 }
-                out.add("sentinel known-replica " + m.name + " " + announceAddr(ip) + " " + port);
+                out.add("sentinel known-replica " + m.name + " " + announced(s) + " " + s.port);
             }
             for (Instance s : m.sentinels.values()) {
                 if (s.runid == null) {
                     continue;
                 }
-                out.add("sentinel known-sentinel " + m.name + " " + announceAddr(s.ip) + " " + s.port + " " + s.runid);
+                out.add("sentinel known-sentinel " + m.name + " " + announced(s) + " " + s.port + " " + s.runid);
             }
             for (Map.Entry<String, String> r : m.renamedCommands.entrySet()) {
                 out.add("sentinel rename-command " + m.name + " " + r.getKey() + " " + r.getValue());
@@ -484,10 +503,6 @@ public final class Sentinel {
             out.add("sentinel announce-port " + announcePort);
         }
         return out;
-    }
-
-    private static String announceAddr(String ip) {
-        return ip;
     }
 
     /** Writes the state into the configuration file (Redis's sentinelFlushConfig); false on failure. */
@@ -560,9 +575,10 @@ public final class Sentinel {
         if (ri != null && fmt.startsWith("%@")) {
             Instance m = ri.master;
             StringBuilder sb = new StringBuilder();
-            sb.append(ri.kind.text).append(' ').append(ri.name).append(' ').append(ri.ip).append(' ').append(ri.port);
+            sb.append(ri.kind.text).append(' ').append(ri.name).append(' ').append(announced(ri)).append(' ')
+                    .append(ri.port);
             if (m != null) {
-                sb.append(" @ ").append(m.name).append(' ').append(m.ip).append(' ').append(m.port);
+                sb.append(" @ ").append(m.name).append(' ').append(announced(m)).append(' ').append(m.port);
             }
             sb.append(fmt.substring(2));
             msg = sb.toString();
@@ -759,7 +775,7 @@ public final class Sentinel {
                         ri.leaderEpoch = epoch;
                     }
                 }
-            }, "SENTINEL", "is-master-down-by-addr", m.ip, Integer.toString(m.port), Long.toString(currentEpoch), runid);
+            }, "SENTINEL", "is-master-down-by-addr", announced(m), Integer.toString(m.port), Long.toString(currentEpoch), runid);
         }
     }
 
@@ -796,13 +812,15 @@ public final class Sentinel {
         if (runid.equals(myid)) {
             return;
         }
+        String host = ip;
+        ip = ipOf(host);
         Instance si = null;
         for (Instance s : m.sentinels.values()) {
             if (s.ip.equals(ip) && s.port == port && runid.equals(s.runid)) {
                 si = s;
             }
         }
-        if (si == null) {
+        if (si == null && ip != null) {
             // a sentinel with this id at another address moved (or one with this address restarted)
             int removed = 0;
             for (Instance mm : masters.values()) {
@@ -814,12 +832,12 @@ public final class Sentinel {
                     }
                 }
             }
-            si = born(new Instance(Instance.Kind.SENTINEL, runid, ip, port, m));
+            si = born(new Instance(Instance.Kind.SENTINEL, runid, host, ip, port, m));
             si.runid = runid;
             si.downAfterPeriod = m.downAfterPeriod;
             m.sentinels.put(si.name, si);
             if (removed > 0) {
-                event(Log.NOTICE, "+sentinel-address-switch", m, "%@ ip " + ip + " port " + port + " for " + runid);
+                event(Log.NOTICE, "+sentinel-address-switch", m, "%@ ip " + host + " port " + port + " for " + runid);
             } else {
                 event(Log.NOTICE, "+sentinel", si, "%@");
             }
@@ -830,15 +848,19 @@ public final class Sentinel {
             flushConfig();
             event(Log.WARNING, "+new-epoch", m, Long.toString(currentEpoch));
         }
+        if (si == null) {
+            return;
+        }
         if (m.configEpoch < masterConfigEpoch) {
             m.configEpoch = masterConfigEpoch;
-            if (!m.ip.equals(t[5]) || m.port != masterPort) {
+            if (!addrEqualsHostname(m, t[5]) || m.port != masterPort) {
                 event(Log.WARNING, "+config-update-from", si, "%@");
-                event(Log.WARNING, "+switch-master", m, m.name + " " + m.ip + " " + m.port + " " + t[5] + " " + masterPort);
-                String oldIp = m.ip;
+                event(Log.WARNING, "+switch-master", m, m.name + " " + announced(m) + " " + m.port + " " + t[5] + " "
+                        + masterPort);
+                String oldAddr = announced(m);
                 int oldPort = m.port;
                 resetMasterAndChangeAddress(m, t[5], masterPort);
-                callClientReconfScript(m, "observer", "start", oldIp, oldPort, m.ip, m.port);
+                callClientReconfScript(m, "observer", "start", oldAddr, oldPort, announced(m), m.port);
                 flushConfig();
             }
         }
@@ -869,7 +891,7 @@ public final class Sentinel {
         String ip = !announceIp.isEmpty() ? announceIp : ri.cc.localIp();
         int port = announcePort != 0 ? announcePort : config.port;
         Instance addr = currentMasterAddress(m);
-        return ip + "," + port + "," + myid + "," + currentEpoch + "," + m.name + "," + addr.ip + "," + addr.port + ","
+        return ip + "," + port + "," + myid + "," + currentEpoch + "," + m.name + "," + announced(addr) + "," + addr.port + ","
                 + m.configEpoch;
     }
 
@@ -994,20 +1016,26 @@ public final class Sentinel {
     }
 
     /**
-     * The master is now at ip:port (a failover we led or heard about): its replicas become the old
-     * ones except the new master, plus the old master itself.
+     * The master is now at host:port (a failover we led or heard about): its replicas become the
+     * old ones except the new master, plus the old master itself. False (nothing changed) when the
+     * host does not resolve.
      */
-    void resetMasterAndChangeAddress(Instance m, String ip, int port) {
+    boolean resetMasterAndChangeAddress(Instance m, String host, int port) {
+        String ip = resolve(host);
+        if (ip == null) {
+            return false;
+        }
         List<String[]> slaves = new ArrayList<>();
         for (Instance s : m.slaves.values()) {
             if (!(s.ip.equals(ip) && s.port == port)) {
-                slaves.add(new String[] {s.ip, Integer.toString(s.port)});
+                slaves.add(new String[] {s.hostname, Integer.toString(s.port)});
             }
         }
         if (!(m.ip.equals(ip) && m.port == port)) {
-            slaves.add(new String[] {m.ip, Integer.toString(m.port)});
+            slaves.add(new String[] {m.hostname, Integer.toString(m.port)});
         }
         resetMaster(m, true, false);
+        m.hostname = host;
         m.ip = ip;
         m.port = port;
         for (String[] s : slaves) {
@@ -1016,6 +1044,7 @@ public final class Sentinel {
                 event(Log.NOTICE, "+slave", r, "%@");
             }
         }
+        return true;
     }
 
     int resetMastersByPattern(String pattern) {
@@ -1027,6 +1056,21 @@ public final class Sentinel {
             }
         }
         return n;
+    }
+
+    /**
+     * sentinel-user or sentinel-pass changed (Redis's sentinelDropConnections): the links to the
+     * other Sentinels close, and the next cycle reconnects them with the new credentials.
+     */
+    void dropSentinelLinks() {
+        for (Instance m : masters.values()) {
+            for (Instance s : m.sentinels.values()) {
+                if (s.cc != null) {
+                    s.cc.close();
+                    s.cc = null;
+                }
+            }
+        }
     }
 
     /** The master is removed: its links close. */

@@ -114,7 +114,7 @@ public final class SentinelCommands implements CommandFamily {
         for (Instance m : st.masters.values()) {
             String status = m.is(Instance.O_DOWN) ? "odown" : m.is(Instance.S_DOWN) ? "sdown" : "ok";
             sb.append("master").append(i++).append(":name=").append(m.name).append(",status=").append(status)
-                    .append(",address=").append(Instance.addrKey(m.ip, m.port)).append(",slaves=").append(m.slaves.size())
+                    .append(",address=").append(Instance.addrKey(st.announced(m), m.port)).append(",slaves=").append(m.slaves.size())
                     .append(",sentinels=").append(m.sentinels.size() + 1).append("\r\n");
         }
     }
@@ -167,7 +167,14 @@ public final class SentinelCommands implements CommandFamily {
     private static void instances(Client c, java.util.function.Function<Instance, java.util.Collection<Instance>> of) {
         Instance m = masterOrReply(c, arg(c, 2));
         if (m != null) {
-            java.util.Collection<Instance> all = of.apply(m);
+            // as Redis: a replica with replica-announced no (its INFO says replica_announced:0) is
+            // left out of the listing, though still watched and counted in the master's num-slaves
+            List<Instance> all = new ArrayList<>();
+            for (Instance s : of.apply(m)) {
+                if (s.kind != Instance.Kind.SLAVE || s.replicaAnnounced != 0) {
+                    all.add(s);
+                }
+            }
             c.reply().array(all.size());
             for (Instance s : all) {
                 instance(c, st(c), s);
@@ -180,7 +187,7 @@ public final class SentinelCommands implements CommandFamily {
         long now = st.now();
         List<String[]> f = new ArrayList<>();
         f.add(new String[] {"name", ri.name});
-        f.add(new String[] {"ip", ri.ip});
+        f.add(new String[] {"ip", st.announced(ri)});
         f.add(new String[] {"port", Integer.toString(ri.port)});
         f.add(new String[] {"runid", ri.runid == null ? "" : ri.runid});
         f.add(new String[] {"flags", ri.flagsText()});
@@ -247,7 +254,7 @@ public final class SentinelCommands implements CommandFamily {
         // during a failover, once the replica is promoted, clients are pointed at it
         Instance addr = Sentinel.currentMasterAddress(m);
         c.reply().array(2);
-        c.reply().bulk(addr.ip);
+        c.reply().bulk(st(c).announced(addr));
         c.reply().bulk(Integer.toString(addr.port));
     }
 
@@ -260,11 +267,11 @@ public final class SentinelCommands implements CommandFamily {
             c.error("ERR value is not an integer or out of range");
             return;
         }
-        String ip = arg(c, 2);
+        String host = arg(c, 2);
         String runid = arg(c, 5);
         Instance m = null;
         for (Instance x : st.masters.values()) {
-            if (x.ip.equals(ip) && x.port == port) {
+            if (x.port == port && st.addrEqualsHostname(x, host)) {
                 m = x;
             }
         }
@@ -323,17 +330,18 @@ public final class SentinelCommands implements CommandFamily {
             }
         }
         int voters = m.sentinels.size() + 1;
-        StringBuilder e = new StringBuilder();
-        if (usable < m.quorum) {
-            e.append(usable).append(" usable Sentinels. Not enough available Sentinels to reach the specified quorum for "
-                    + "this master");
-        }
-        if (usable < voters / 2 + 1) {
-            e.append(e.isEmpty() ? "" : " ").append(usable).append(" usable Sentinels. Not enough available Sentinels to "
-                    + "reach the majority and authorize a failover");
-        }
-        if (!e.isEmpty()) {
-            c.error("NOQUORUM " + e);
+        boolean noQuorum = usable < m.quorum;
+        boolean noAuth = usable < voters / 2 + 1;
+        if (noQuorum || noAuth) {
+            StringBuilder e = new StringBuilder("NOQUORUM ").append(usable).append(" usable Sentinels. ");
+            if (noQuorum) {
+                e.append("Not enough available Sentinels to reach the specified quorum for this master");
+            }
+            if (noAuth) {
+                e.append(noQuorum ? ". " : "").append("Not enough available Sentinels to reach the majority and "
+                        + "authorize a failover");
+            }
+            c.error(e.toString());
             return;
         }
         c.reply().simple("OK " + usable + " usable Sentinels. Quorum and failover authorization can be reached");
@@ -552,6 +560,9 @@ public final class SentinelCommands implements CommandFamily {
             }
             st.flushConfig();
             c.reply().ok();
+            if (n.equals("sentinel-user") || n.equals("sentinel-pass")) {
+                st.dropSentinelLinks(); // they reconnect with the new credentials, as Redis's
+            }
             return;
         }
         c.error("ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.");

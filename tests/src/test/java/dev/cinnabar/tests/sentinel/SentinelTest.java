@@ -10,6 +10,7 @@ import dev.cinnabar.server.Main;
 import dev.cinnabar.server.config.ConfigFile;
 import dev.cinnabar.testkit.RealRedis;
 import dev.cinnabar.testkit.Resp;
+import dev.cinnabar.testkit.RespClient;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,6 +224,160 @@ class SentinelTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * resolve-hostnames / announce-hostnames and replica-announced, as redis-sentinel: a master
+     * monitored by name and a replica announcing a name are shown by name (replies, the file), by
+     * IP once announce-hostnames is off (a replica keeps the name it was first seen by); a replica
+     * with replica-announced no is watched but left out of SENTINEL REPLICAS. Redis's Sentinel
+     * suite: 08-hostname-conf, 10-replica-priority.
+     */
+    @Test
+    void hostnamesAndUnannouncedReplicasAsRedisSentinel(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        try (RealRedis m = RealRedis.start();
+             RealRedis r = RealRedis.start("--replicaof", "127.0.0.1", Integer.toString(m.port()),
+                     "--replica-announce-ip", "localhost", "--replica-announced", "no")) {
+            String[] extra = {"sentinel resolve-hostnames yes", "sentinel announce-hostnames yes",
+                "sentinel down-after-milliseconds mymaster 3000"};
+            try (Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), "localhost",
+                         m.port(), 2, extra));
+                 Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), "localhost",
+                         m.port(), 2, extra))) {
+                List<Sentinels.Running> both = List.of(real, ours);
+                for (Sentinels.Running s : both) {
+                    await(60, "sentinel " + s.port() + " sees the replica and the other sentinel", () -> {
+                        Map<String, String> f = master(s.port());
+                        return f.get("num-slaves").equals("1") && f.get("num-other-sentinels").equals("1");
+                    });
+                }
+                String[] addr = {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"};
+                String[] replicas = {"SENTINEL", "REPLICAS", "mymaster"};
+                assertThat(call(real.port(), addr).toString()).contains("localhost");
+                assertThat(call(ours.port(), addr).toString()).isEqualTo(call(real.port(), addr).toString());
+                // watched (num-slaves 1) but not listed
+                assertThat(call(ours.port(), replicas).toString()).isEqualTo(call(real.port(), replicas).toString())
+                        .isEqualTo("*[]");
+                r.client().call("CONFIG", "SET", "replica-announced", "yes");
+                for (Sentinels.Running s : both) {
+                    await(30, "sentinel " + s.port() + " lists the replica",
+                            () -> list(call(s.port(), replicas)).size() == 1);
+                }
+                assertThat(replicaAddress(ours.port())).isEqualTo(replicaAddress(real.port()))
+                        .containsExactly("localhost:" + r.port(), "localhost", Integer.toString(r.port()));
+                for (Sentinels.Running s : both) {
+                    call(s.port(), "SENTINEL", "FLUSHCONFIG");
+                    assertThat(Files.readString(s.conf())).as(s.conf().toString())
+                            .contains("sentinel monitor mymaster localhost " + m.port() + " 2")
+                            .contains("sentinel known-replica mymaster localhost " + r.port());
+                    assertThat(call(s.port(), "SENTINEL", "CONFIG", "SET", "announce-hostnames", "no").asText())
+                            .isEqualTo("OK");
+                }
+                // IPs now; the replica keeps its name
+                assertThat(call(ours.port(), addr).toString()).isEqualTo(call(real.port(), addr).toString())
+                        .doesNotContain("localhost");
+                assertThat(replicaAddress(ours.port())).isEqualTo(replicaAddress(real.port()))
+                        .doesNotContain("localhost");
+                assertThat(Sentinels.infoField(ours.port(), "sentinel", "master0"))
+                        .isEqualTo(Sentinels.infoField(real.port(), "sentinel", "master0"));
+                for (Sentinels.Running s : both) {
+                    assertThat(Files.readString(s.conf())).as(s.conf().toString())
+                            .doesNotContain("sentinel monitor mymaster localhost")
+                            .doesNotContain("sentinel known-replica mymaster localhost");
+                }
+            }
+        }
+    }
+
+    /**
+     * A relative logfile is under dir, where redis-sentinel (which changes into dir) writes it:
+     * Redis's Sentinel suite reads each instance's dir/log.txt.
+     */
+    @Test
+    void relativeLogfileIsUnderDirAsRedisSentinel(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        for (String kind : List.of("real", "ours")) {
+            Path home = Files.createDirectories(dir.resolve(kind));
+            Path conf = home.resolve("sentinel.conf");
+            int port = Sentinels.freePort();
+            Files.writeString(conf, "port " + port + "\nbind 127.0.0.1\ndir " + home + "\nlogfile " + kind + "-log.txt\n"
+                    + "sentinel monitor mymaster 127.0.0.1 " + Sentinels.freePort() + " 2\n");
+            try (Sentinels.Running s = kind.equals("real") ? Sentinels.real(conf) : Sentinels.ours(conf)) {
+                Path log = home.resolve(kind + "-log.txt");
+                await(30, kind + " writes " + log, () -> Files.exists(log) && lines(log) > 0);
+                assertThat(Files.readString(log)).as(kind).contains("+monitor master mymaster");
+                assertThat(Path.of(kind + "-log.txt")).as(kind).doesNotExist();
+            }
+        }
+    }
+
+    private static List<String> replicaAddress(int port) {
+        Map<String, String> f = list(call(port, "SENTINEL", "REPLICAS", "mymaster")).get(0);
+        return List.of(f.get("name"), f.get("ip"), f.get("port"));
+    }
+
+    /**
+     * SENTINEL CONFIG SET sentinel-user / sentinel-pass reconnect the links to the other sentinels
+     * with the new credentials, as redis-sentinel's: once the sentinels require a user, each loses
+     * the other (CKQUORUM fails, with Redis's text), and finds it again after the change. Redis's
+     * Sentinel suite: 09-acl-support.
+     */
+    @Test
+    void sentinelCredentialsChangeOnTheFlyAsRedisSentinel(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        try (RealRedis m = RealRedis.start()) {
+            String[] extra = {"sentinel down-after-milliseconds mymaster 2000"};
+            try (Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), m.port(), 2,
+                         extra));
+                 Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), m.port(), 2,
+                         extra))) {
+                List<Sentinels.Running> both = List.of(real, ours);
+                for (Sentinels.Running s : both) {
+                    // no link is closed for looking stale during the test: only the change may reconnect them
+                    assertThat(call(s.port(), "SENTINEL", "DEBUG", "min-link-reconnect-period", "3600000").asText())
+                            .isEqualTo("OK");
+                    await(60, "sentinel " + s.port() + " reaches the quorum",
+                            () -> call(s.port(), "SENTINEL", "CKQUORUM", "mymaster").asText().startsWith("OK"));
+                }
+                for (Sentinels.Running s : both) {
+                    try (RespClient c = new RespClient("127.0.0.1", s.port(), 5000)) {
+                        assertThat(c.call("ACL", "SETUSER", "u", ">p", "+@all", "on").asText()).isEqualTo("OK");
+                        assertThat(c.call("ACL", "SETUSER", "default", "off").asText()).isEqualTo("OK");
+                        c.call("CLIENT", "KILL", "USER", "default", "SKIPME", "no"); // this connection too
+                    } catch (RuntimeException closed) {
+                        // the reply may not arrive before the connection closes
+                    }
+                }
+                String[] ckquorum = {"SENTINEL", "CKQUORUM", "mymaster"};
+                for (Sentinels.Running s : both) {
+                    await(60, "sentinel " + s.port() + " loses the other",
+                            () -> callAs(s.port(), ckquorum).toString().startsWith("-NOQUORUM"));
+                }
+                assertThat(callAs(ours.port(), ckquorum).toString()).isEqualTo(callAs(real.port(), ckquorum).toString());
+                for (Sentinels.Running s : both) {
+                    assertThat(callAs(s.port(), "SENTINEL", "CONFIG", "SET", "sentinel-user", "u").asText())
+                            .isEqualTo("OK");
+                    assertThat(callAs(s.port(), "SENTINEL", "CONFIG", "SET", "sentinel-pass", "p").asText())
+                            .isEqualTo("OK");
+                }
+                for (Sentinels.Running s : both) {
+                    await(60, "sentinel " + s.port() + " finds the other again",
+                            () -> callAs(s.port(), ckquorum).asText().startsWith("OK"));
+                }
+                assertThat(callAs(ours.port(), ckquorum).toString()).isEqualTo(callAs(real.port(), ckquorum).toString());
+                assertThat(callAs(ours.port(), "SENTINEL", "CONFIG", "GET", "sentinel-*").toString())
+                        .isEqualTo(callAs(real.port(), "SENTINEL", "CONFIG", "GET", "sentinel-*").toString());
+            }
+        }
+    }
+
+    /** A command as user u (password p). */
+    private static Resp callAs(int port, String... args) {
+        try (RespClient c = new RespClient("127.0.0.1", port, 5000)) {
+            c.call("AUTH", "u", "p");
+            return c.call(args);
         }
     }
 

@@ -52,6 +52,11 @@ final class Sentinels {
 
     /** A sentinel.conf monitoring master "mymaster" at masterPort, with the given extra lines before it. */
     static Path conf(Path dir, String name, int port, int masterPort, int quorum, String... extra) {
+        return conf(dir, name, port, "127.0.0.1", masterPort, quorum, extra);
+    }
+
+    /** The same, naming the master's host (an IP, or a name under "sentinel resolve-hostnames yes"). */
+    static Path conf(Path dir, String name, int port, String masterHost, int masterPort, int quorum, String... extra) {
         try {
             Files.createDirectories(dir);
             Path conf = dir.resolve(name + ".conf");
@@ -65,7 +70,8 @@ final class Sentinels {
             for (String e : extra) {
                 sb.append(e).append('\n');
             }
-            sb.append("sentinel monitor mymaster 127.0.0.1 ").append(masterPort).append(' ').append(quorum).append('\n');
+            sb.append("sentinel monitor mymaster ").append(masterHost).append(' ').append(masterPort).append(' ')
+                    .append(quorum).append('\n');
             Files.writeString(conf, sb.toString());
             return conf;
         } catch (IOException e) {
