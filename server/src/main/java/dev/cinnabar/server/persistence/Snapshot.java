@@ -291,7 +291,7 @@ public final class Snapshot implements WriteBarrier {
     // ------------------------------------------------------------------ the barrier (writers, under the lock)
 
     @Override
-    public void beforeWrite(Db db, byte[] key) {
+    public void beforeWrite(Db db, byte[] key, Dict.Entry live) {
         DbState st = states[db.id()];
         if (st == null || st.complete) {
             return;
@@ -306,7 +306,7 @@ public final class Snapshot implements WriteBarrier {
 
     @Override
     public void beforeLookup(Db db, byte[] key) {
-        beforeWrite(db, key);
+        beforeWrite(db, key, null);
     }
 
     @Override

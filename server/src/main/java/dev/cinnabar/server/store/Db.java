@@ -92,7 +92,7 @@ public final class Db {
             ks.stats.keyspaceHits++;
         }
         if ((flags & LOOKUP_WRITE) != 0) {
-            ks.barrier.beforeWrite(this, key); // the caller may change the value in place
+            ks.barrier.beforeWrite(this, key, e); // the caller may change the value in place
         } else {
             ks.barrier.beforeLookup(this, key);
         }
@@ -117,7 +117,7 @@ public final class Db {
         if (keys.wouldForceGrow()) {
             ks.barrier.beforeWholeDb(this); // the table's buckets are about to be redistributed
         }
-        ks.barrier.beforeWrite(this, key);
+        ks.barrier.beforeWrite(this, key, null);
         Dict.Entry e = keys.addNew(key, value);
         ks.touchNew(e);
         ks.hooks.notify(Notify.NEW, "new", key, id);
@@ -134,14 +134,14 @@ public final class Db {
         if (e == null) {
             add(key, value);
         } else {
-            ks.barrier.beforeWrite(this, key);
+            ks.barrier.beforeWrite(this, key, e);
             if (ks.lazyServerDel) {
                 LazyFree.unlinked(ks, e.value);
             }
             e.value = value;
             ks.touch(e);
-            if (!keepTtl) {
-                expires.remove(key);
+            if (!keepTtl && expires.size() > 0 && expires.remove(key) != null) {
+                accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
             }
         }
         signalModified(key);
@@ -153,7 +153,7 @@ public final class Db {
         if (e == null) {
             throw new IllegalStateException("overwrite of a missing key");
         }
-        ks.barrier.beforeWrite(this, key);
+        ks.barrier.beforeWrite(this, key, e);
         e.value = value;
     }
 
@@ -195,9 +195,9 @@ public final class Db {
 
     /** Removes a key without signalling (the caller signals or fires its own events). */
     public boolean removeSilently(byte[] key) {
-        ks.barrier.beforeWrite(this, key);
-        if (expires.size() > 0) {
-            expires.remove(key);
+        ks.barrier.beforeWrite(this, key, null);
+        if (expires.size() > 0 && expires.remove(key) != null) {
+            accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
         }
         return keys.remove(key) != null;
     }
@@ -225,12 +225,13 @@ public final class Db {
         if (e == null) {
             throw new IllegalStateException("expire on a missing key");
         }
-        ks.barrier.beforeWrite(this, key);
+        ks.barrier.beforeWrite(this, key, e);
         Dict.Entry x = expires.find(key);
         if (x != null) {
             x.value = whenMillis;
         } else {
             expires.addNew(e.key, whenMillis);
+            accountedBytes += MemoryUsage.EXPIRE_ENTRY;
         }
     }
 
@@ -239,7 +240,8 @@ public final class Db {
         if (expires.size() == 0 || expires.find(key) == null) {
             return false;
         }
-        ks.barrier.beforeWrite(this, key);
+        ks.barrier.beforeWrite(this, key, null);
+        accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
         return expires.remove(key) != null;
     }
 

@@ -16,7 +16,10 @@ import java.util.Arrays;
  * SWAPDB move whole totals ({@link Db#flush}, {@link Db#swapWith}).
  *
  * <p>Cost per write: two estimates of the key, each bounded by {@link #SAMPLES} elements for
- * aggregates (compact encodings are measured whole; they are small by the encoding thresholds).
+ * aggregates (compact encodings are measured whole; they are small by the encoding thresholds),
+ * and no dict look-up when the writer hands over the key's entry (the barrier's {@code live}): a
+ * key added or removed is looked up once more when the command ends. Expiries are charged by
+ * {@link Db} as they are set and removed (a fixed size each).
  * A command touching more than {@link #MAX_PENDING} keys settles the oldest ones early; a value
  * changed by a read look-up (XREADGROUP adding to a consumer group) is re-estimated at its next
  * write. Under the execution lock only.
@@ -29,6 +32,8 @@ public final class MemoryAccounting implements WriteBarrier {
     private final Keyspace ks;
     private final Db[] dbs = new Db[MAX_PENDING];
     private final byte[][] keys = new byte[MAX_PENDING][];
+    /** The key's entry when it stays in the dict through the command (no second look-up), else null. */
+    private final Dict.Entry[] entries = new Dict.Entry[MAX_PENDING];
     private final long[] before = new long[MAX_PENDING];
     private int pending;
 
@@ -44,9 +49,13 @@ public final class MemoryAccounting implements WriteBarrier {
     }
 
     @Override
-    public void beforeWrite(Db db, byte[] key) {
+    public void beforeWrite(Db db, byte[] key, Dict.Entry live) {
         for (int i = pending - 1; i >= 0; i--) {
-            if (dbs[i] == db && (keys[i] == key || Arrays.equals(keys[i], key))) {
+            Dict.Entry e = entries[i];
+            if (dbs[i] == db && (e != null && live != null ? e == live : keys[i] == key || Arrays.equals(keys[i], key))) {
+                if (live == null) {
+                    entries[i] = null; // added or removed: the entry, if any, is found again at the end
+                }
                 return; // already charged at its state before this command
             }
         }
@@ -55,7 +64,8 @@ public final class MemoryAccounting implements WriteBarrier {
         }
         dbs[pending] = db;
         keys[pending] = key;
-        before[pending] = estimate(db, key);
+        entries[pending] = live;
+        before[pending] = live != null ? estimate(live) : estimate(db.keys.find(key));
         pending++;
     }
 
@@ -68,20 +78,21 @@ public final class MemoryAccounting implements WriteBarrier {
     public void settle() {
         for (int i = 0; i < pending; i++) {
             Db db = dbs[i];
-            db.accountedBytes += estimate(db, keys[i]) - before[i];
+            Dict.Entry e = entries[i];
+            db.accountedBytes += estimate(e != null ? e : db.keys.find(keys[i])) - before[i];
             dbs[i] = null;
             keys[i] = null;
+            entries[i] = null;
         }
         pending = 0;
     }
 
-    private static long estimate(Db db, byte[] key) {
-        Dict.Entry e = db.keys.find(key);
-        if (e == null) {
-            return 0;
-        }
-        boolean expires = db.expires.size() > 0 && db.expires.find(key) != null;
-        return MemoryUsage.accounted(e.key, e.value, expires, SAMPLES);
+    /**
+     * What a key costs, its expiry aside: {@link Db} charges and refunds an expiry itself as it
+     * sets or removes one (no look-up in the expires dict here).
+     */
+    private static long estimate(Dict.Entry e) {
+        return e == null ? 0 : MemoryUsage.accounted(e.key, e.value, SAMPLES);
     }
 
     /** The dataset's bytes: every key, entry, value and expiry (settles first). */

@@ -45,13 +45,14 @@ public final class MemoryUsage {
 
     /**
      * What the memory accounting charges for a key: key, entry and value as {@link #of} with a
-     * bounded sample (a list's nodes sampled too), plus its expires entry. Bounded cost whatever
-     * the value's size; deterministic for a given state, so charges taken before and after a
-     * write telescope to the estimate of what is stored now.
+     * bounded sample (a list's nodes sampled too); its expires entry ({@link #EXPIRE_ENTRY}) is
+     * charged by {@link Db}. Bounded cost whatever the value's size; deterministic for a given
+     * state, so charges taken before and after a write telescope to the estimate of what is
+     * stored now.
      */
-    static long accounted(byte[] key, Object value, boolean hasExpire, int samples) {
+    static long accounted(byte[] key, Object value, int samples) {
         long v = value instanceof QuickList l ? 40 + l.bytesSampled(samples) : value(value, samples);
-        return keyOverhead(key) + v + (hasExpire ? EXPIRE_ENTRY : 0);
+        return keyOverhead(key) + v;
     }
 
     /** The value's own bytes. */

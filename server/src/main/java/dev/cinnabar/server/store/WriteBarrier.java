@@ -17,7 +17,7 @@ public interface WriteBarrier {
     /** The barrier of a keyspace nobody observes. */
     WriteBarrier NONE = new WriteBarrier() {
         @Override
-        public void beforeWrite(Db db, byte[] key) {
+        public void beforeWrite(Db db, byte[] key, Dict.Entry live) {
         }
 
         @Override
@@ -25,8 +25,13 @@ public interface WriteBarrier {
         }
     };
 
-    /** Before key's entry in db changes: added, removed, value replaced or mutated, expiry changed. */
-    void beforeWrite(Db db, byte[] key);
+    /**
+     * Before key's entry in db changes: added, removed, value replaced or mutated, expiry changed.
+     * {@code live} is the key's entry when the caller holds it and the change leaves that entry in
+     * the dict (a value replaced or mutated in place, an expiry set); null when the key is being
+     * added or removed, so an observer that needs the entry after the change finds it again.
+     */
+    void beforeWrite(Db db, byte[] key, Dict.Entry live);
 
     /**
      * Before a value found by a read look-up is handed out. Some commands change values they
@@ -50,9 +55,9 @@ public interface WriteBarrier {
         }
         return new WriteBarrier() {
             @Override
-            public void beforeWrite(Db db, byte[] key) {
-                first.beforeWrite(db, key);
-                second.beforeWrite(db, key);
+            public void beforeWrite(Db db, byte[] key, Dict.Entry live) {
+                first.beforeWrite(db, key, live);
+                second.beforeWrite(db, key, live);
             }
 
             @Override
