@@ -30,6 +30,8 @@ final class Instance {
     static final int RECONF_DONE = 1 << 7;
     static final int FORCE_FAILOVER = 1 << 8;
     static final int SCRIPT_KILL_SENT = 1 << 9;
+    /** A master that rebooted (new run id) and has not answered PONG since; not shown in "flags", as in Redis. */
+    static final int MASTER_REBOOT = 1 << 10;
 
     // failover states (SENTINEL_FAILOVER_STATE_*), in order
     static final int FS_NONE = 0;

@@ -196,6 +196,9 @@ final class Links {
             if (text != null && (text.startsWith("PONG") || text.startsWith("LOADING") || text.startsWith("MASTERDOWN"))) {
                 ri.lastAvailTime = t;
                 ri.actPingTime = 0;
+                if (text.startsWith("PONG")) {
+                    ri.flags &= ~Instance.MASTER_REBOOT; // up again, not just loading
+                }
             } else if (text != null && text.startsWith("BUSY") && ri.is(Instance.S_DOWN)
                     && !ri.is(Instance.SCRIPT_KILL_SENT) && ri.cc != null) {
                 ri.cc.send(null, ri.command("SCRIPT"), "KILL");
@@ -246,6 +249,7 @@ final class Links {
                     if (ri.runid != null) {
                         st.event(Log.NOTICE, "+reboot", ri, "%@");
                         if (ri.kind == Instance.Kind.MASTER && ri.masterRebootDownAfterPeriod != 0) {
+                            ri.flags |= Instance.MASTER_REBOOT;
                             ri.masterRebootSinceTime = now;
                         }
                     }

@@ -699,8 +699,8 @@ public final class Sentinel {
         boolean down = elapsed > ri.downAfterPeriod
                 || (ri.kind == Instance.Kind.MASTER && ri.roleReported == Instance.Kind.SLAVE
                     && now - ri.roleReportedTime > ri.downAfterPeriod + t(Timing.INFO_PERIOD) * 2)
-                || (ri.kind == Instance.Kind.MASTER && ri.masterRebootDownAfterPeriod != 0
-                    && now - ri.masterRebootSinceTime < ri.masterRebootDownAfterPeriod);
+                // rebooted and still not answering PONG (loading, say) after master-reboot-down-after-period
+                || (ri.is(Instance.MASTER_REBOOT) && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriod);
         if (down) {
             if (!ri.is(Instance.S_DOWN)) {
                 event(Log.WARNING, "+sdown", ri, "%@");
