@@ -35,6 +35,7 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -262,6 +263,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        runWritableWaiters();
         if (client != null && !closing) {
             // The peer closed (EOF or a read error): what it sent before still runs, as Redis runs
             // its whole query buffer before it reads the EOF; finish() follows the last request.
@@ -412,6 +414,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
                             more = true;
                             break;
                         }
+                    } else {
+                        client.emptyLine(server.clock().millis()); // a replica's keep-alive
                     }
                 }
             } catch (ProtocolException e) {
@@ -1125,11 +1129,39 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Connec
         flushAfterAof();
     }
 
+    /** Tasks waiting for the socket to become writable (see {@link #whenWritable}); guarded by itself. */
+    private final List<Runnable> writableWaiters = new ArrayList<>(1);
+
+    @Override
+    public boolean whenWritable(Runnable task) {
+        synchronized (writableWaiters) {
+            // checked under the lock: a change of writability runs the waiters after it flipped
+            if (channel.isWritable() || !channel.isActive()) {
+                return false;
+            }
+            writableWaiters.add(task);
+            return true;
+        }
+    }
+
+    private void runWritableWaiters() {
+        List<Runnable> ready;
+        synchronized (writableWaiters) {
+            if (writableWaiters.isEmpty()) {
+                return;
+            }
+            ready = new ArrayList<>(writableWaiters);
+            writableWaiters.clear();
+        }
+        ready.forEach(Runnable::run);
+    }
+
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
             ctx.channel().config().setAutoRead(true);
             written();
+            runWritableWaiters();
         } else {
             pauseReadingIfUnbounded();
         }

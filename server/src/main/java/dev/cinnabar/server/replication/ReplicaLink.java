@@ -78,6 +78,11 @@ final class ReplicaLink {
     /** When it started waiting for a snapshot (diskless delay). */
     long waitingSince;
     volatile boolean closed;
+    /**
+     * Since when (ms) a transfer has been waiting for its socket to take queued bytes, 0 when it
+     * is not waiting (written by the transfer's thread, read by the cron).
+     */
+    volatile long stuckSince;
 
     ReplicaLink(Client client) {
         this.client = client;

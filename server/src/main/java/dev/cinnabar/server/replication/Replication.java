@@ -56,13 +56,19 @@ import java.util.function.BiConsumer;
  * snapshot streams the RDB to the replicas' sockets as it serialises it ({@link SocketTarget}),
  * framed as {@code $EOF:<40 chars>\r\n<bytes><the same 40 chars>}; the stream then starts with the
  * replica's first REPLCONF ACK. File bytes are sent by a transfer thread in slices, each under the
- * lock; both wait while a socket has more than {@link #TRANSFER_WINDOW} bytes queued. One snapshot
- * runs at a time (Redis's one child): replicas arriving meanwhile wait for its end.
+ * lock; both wait while a socket has more than {@link #TRANSFER_WINDOW} bytes queued, woken when
+ * the socket drains ({@link #awaitRoom}). One snapshot runs at a time (Redis's one child):
+ * replicas arriving meanwhile wait for its end.
  *
  * <p>Everything runs under the execution lock except the transfer threads' waits and file reads.
  */
 public final class Replication {
-    static final int TRANSFER_WINDOW = 1 << 20;
+    /**
+     * Bytes queued for a replica's socket above which a transfer waits: the connection's high-water
+     * mark (NettyServer's WRITE_BUFFER_WATER_MARK, 4 MB), so the wait ends when the socket drains
+     * to its low-water mark (1 MB) and the socket never runs dry while the transfer has more.
+     */
+    static final int TRANSFER_WINDOW = 4 << 20;
     private static final int TRANSFER_SLICE = 64 << 10;
     static final String NO_REPLID = "0000000000000000000000000000000000000000";
     private static final byte[] SELECT = "SELECT".getBytes(StandardCharsets.US_ASCII);
@@ -492,6 +498,13 @@ public final class Replication {
             c.error(Errors.NOMASTERLINK);
             return;
         }
+        ReplicaLink known = links.get(c);
+        if ((known == null || !known.attached) && c.connection().pendingOutputBytes() > 0) {
+            // the RDB and the stream must be the first bytes after our reply (a pipelined
+            // REPLCONF's +OK would precede them), as Redis's clientHasPendingReplies check
+            c.error("ERR SYNC and PSYNC are invalid with pending output");
+            return;
+        }
         sync(c, psyncReplId, offset);
     }
 
@@ -824,6 +837,9 @@ public final class Replication {
         }
         SocketTarget t = new SocketTarget(targets, mark.getBytes(StandardCharsets.US_ASCII));
         persistence.startSnapshot(Snapshot.Kind.REPLICAS, persistence.rdbHeader(), Snapshot.rdbFormat(lruPolicy()), t);
+        // Redis names the child it forked; the snapshot is a thread of this process (as the AOF
+        // rewrite's "started by pid" line)
+        server.log().notice("Background RDB transfer started by pid " + ProcessHandle.current().pid());
     }
 
     /**
@@ -837,6 +853,7 @@ public final class Replication {
         private final byte[] mark;
         private final boolean checksum = server.config().rdbchecksum;
         private long crc;
+        private boolean everyReplicaDropped;
 
         SocketTarget(List<ReplicaLink> links, byte[] mark) {
             this.links = links;
@@ -853,9 +870,7 @@ public final class Replication {
             byte[] bytes = off == 0 && len == b.length ? b : java.util.Arrays.copyOfRange(b, off, off + len);
             if (!server.lock().isHeldByCurrentThread()) {
                 for (ReplicaLink l : links) {
-                    while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-                    }
+                    awaitRoom(l);
                 }
             }
             server.lock().lock();
@@ -868,6 +883,12 @@ public final class Replication {
                     }
                 }
                 if (!any) {
+                    // Redis's line when its pipe's last reader leaves: here the snapshot thread,
+                    // which plays the fork child's part, stops (the snapshot is aborted)
+                    if (!everyReplicaDropped) {
+                        everyReplicaDropped = true;
+                        server.log().warning("Diskless rdb transfer, last replica dropped, killing fork child.");
+                    }
                     throw new IOException("every replica of the transfer went away");
                 }
             } finally {
@@ -881,12 +902,26 @@ public final class Replication {
             byte[] tail = java.util.Arrays.copyOf(trailer, trailer.length + mark.length);
             System.arraycopy(mark, 0, tail, trailer.length, mark.length);
             send(tail, 0, tail.length);
+            // Redis logs this when the child's pipe reaches EOF: the whole RDB was produced and
+            // handed to the replicas' connections, as here
+            int up = 0;
+            server.lock().lock();
+            try {
+                for (ReplicaLink l : links) {
+                    up += l.closed ? 0 : 1;
+                }
+            } finally {
+                server.lock().unlock();
+            }
+            server.log().warning("Diskless rdb transfer, done reading from pipe, " + up + " replicas still up.");
         }
 
         @Override
         public void ended(boolean ok, boolean aborted) {
-            if (!ok && !aborted) {
-                server.log().warning("Diskless rdb transfer to replicas failed");
+            if (ok) {
+                server.log().notice("Background RDB transfer terminated with success");
+            } else if (!aborted && !everyReplicaDropped) {
+                server.log().warning("Background transfer error");
             }
             for (ReplicaLink l : links) {
                 finishTransfer(l, ok, true);
@@ -996,10 +1031,37 @@ public final class Replication {
         }
     }
 
-    private void sendSlice(ReplicaLink l, byte[] bytes, int n) {
-        while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    /**
+     * Waits (transfer or snapshot thread, no lock held) while more than {@link #TRANSFER_WINDOW}
+     * bytes wait for the replica's socket: woken by the socket becoming writable again (Redis
+     * installs a write handler on the replica's socket, and the pipe's reader waits for it), or
+     * by the connection closing. Bytes handed over but not yet given to the socket by its thread
+     * leave it writable: then it looks again a millisecond later. While it waits, the replica's
+     * {@code stuckSince} tells the cron how long the socket has taken nothing worth a wake-up
+     * (repl-timeout during a full sync).
+     */
+    private void awaitRoom(ReplicaLink l) {
+        Thread me = Thread.currentThread();
+        long since = 0;
+        try {
+            while (!l.closed && l.client.connection().pendingOutputBytes() > TRANSFER_WINDOW) {
+                if (since == 0) {
+                    since = server.clock().millis();
+                    l.stuckSince = since;
+                }
+                if (l.client.connection().whenWritable(() -> java.util.concurrent.locks.LockSupport.unpark(me))) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // the wake-up comes first
+                } else {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            }
+        } finally {
+            l.stuckSince = 0;
         }
+    }
+
+    private void sendSlice(ReplicaLink l, byte[] bytes, int n) {
+        awaitRoom(l);
         server.lock().lock();
         try {
             if (l.closed) {
@@ -1033,7 +1095,7 @@ public final class Replication {
             l.ackMillis = server.clock().millis();
             if (socketTarget && !l.prePsync) {
                 server.log().notice("Streamed RDB transfer with replica " + l.name()
-                        + " succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming");
+                        + " succeeded (socket). Waiting for REPLCONF ACK from slave to enable streaming");
                 l.putOnlineOnAck = true;
             } else {
                 putOnline(l);
@@ -1124,8 +1186,18 @@ public final class Replication {
                 // a newline keeps the replica's link alive while it waits (not part of the stream)
                 l.client.deliver(r -> r.raw(NEWLINE, 0, 1));
             }
-            if (l.state == ReplicaLink.State.ONLINE && !l.prePsync && ms - l.ackMillis > timeout) {
+            // a newline from the replica counts as an ACK here: Redis's replicas send one every
+            // second while they load the RDB, before their first REPLCONF ACK
+            long acked = Math.max(l.ackMillis, l.client.emptyLineMillis());
+            if (l.state == ReplicaLink.State.ONLINE && !l.prePsync && ms - acked > timeout) {
                 server.log().warning("Disconnecting timedout replica (streaming sync): " + l.name());
+                l.client.connection().close();
+            }
+            long stuck = l.stuckSince;
+            if (l.state == ReplicaLink.State.SEND_BULK && !l.diskTarget && stuck != 0 && ms - stuck > timeout) {
+                // a diskless transfer waits for its slowest socket: one that takes nothing for
+                // repl-timeout is dropped so the others go on (disk-based transfers wait alone)
+                server.log().warning("Disconnecting timedout replica (full sync): " + l.name());
                 l.client.connection().close();
             }
         }

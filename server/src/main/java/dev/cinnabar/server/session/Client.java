@@ -241,6 +241,20 @@ public class Client {
         this.lastInteractionMillis = now;
     }
 
+    /**
+     * When the client last sent an empty line (ms), 0 if never: a replica's keep-alive while it
+     * loads its RDB, which refreshes its ACK time as in Redis (written by the connection's thread).
+     */
+    private volatile long emptyLineMillis;
+
+    public long emptyLineMillis() {
+        return emptyLineMillis;
+    }
+
+    public void emptyLine(long now) {
+        this.emptyLineMillis = now;
+    }
+
     public boolean closeAfterReply() {
         return closeAfterReply;
     }

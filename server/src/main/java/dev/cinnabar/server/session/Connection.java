@@ -82,6 +82,16 @@ public interface Connection {
     /** Bytes of replies queued but not yet written to the socket (omem in CLIENT LIST). */
     long pendingOutputBytes();
 
+    /**
+     * Flow control for a producer outside the event loop (a replica's RDB transfer): when the
+     * socket is not writable (its queue passed the high-water mark), registers task to run once,
+     * on the connection's thread, when it becomes writable again (drained to the low-water mark)
+     * or closes, and returns true; when it is writable, returns false and never runs task.
+     */
+    default boolean whenWritable(Runnable task) {
+        return false;
+    }
+
     /** Runs a task on the connection's own IO thread (for pushes from other clients' commands). */
     void execute(Runnable task);
 
