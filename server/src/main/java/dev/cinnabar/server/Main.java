@@ -57,6 +57,8 @@ public final class Main {
                 return;
             }
         }
+        // a process of its own: Netty's log without its framework search (NettyLogging says why)
+        dev.cinnabar.server.net.NettyLogging.install();
         Launched l;
         try {
             l = launch(argv, System.in, true);
@@ -159,8 +161,9 @@ public final class Main {
         long pid = ProcessHandle.current().pid();
         char role = config.sentinelMode ? 'X' : 'C';
         log.log(role, Log.WARNING, "oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
-        log.log(role, Log.WARNING, "Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION
-                + ", bits=64, pid=" + pid + ", just started");
+        // String.concat, not +: see CommandInfo's full name
+        log.log(role, Log.WARNING, ("Cinnabar version=" + VERSION + ", redis_version=" + REDIS_VERSION + ", bits=64, pid=")
+                .concat(Long.toString(pid)).concat(", just started"));
         log.log(role, Log.WARNING, file == null && !fromStdin
                 ? "Warning: no config file specified, using the default config. In order to specify a config file use "
                 + "cinnabar-server /path/to/redis.conf" : "Configuration loaded");

@@ -45,7 +45,9 @@ public final class CommandInfo {
     private CommandInfo(Map<String, Object> n, CommandInfo parent) {
         String full = Json.text(n, "name");
         this.name = parent == null ? full : full.substring(full.indexOf('|') + 1);
-        this.fullName = parent == null ? name : parent.name + "|" + name;
+        // String.concat, not +: an invokedynamic concatenation's first run spins method-handle classes
+        // at every start, and this is the first one a start runs
+        this.fullName = parent == null ? name : parent.name.concat("|").concat(name);
         this.arity = (int) Json.number(n, "arity", 0);
         EnumSet<CommandFlag> fl = EnumSet.noneOf(CommandFlag.class);
         for (Object f : Json.list(n, "flags")) {

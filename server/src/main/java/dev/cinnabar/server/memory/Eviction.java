@@ -12,6 +12,7 @@ import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.scripting.FunctionRegistry;
 import dev.cinnabar.server.scripting.ScriptEngine;
 import dev.cinnabar.server.scripting.ScriptFlags;
+import dev.cinnabar.server.scripting.ScriptsUsed;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.session.ClientFlags;
 import dev.cinnabar.server.store.Db;
@@ -189,6 +190,9 @@ public final class Eviction {
     }
 
     private ScriptEngine runningEngine() {
+        if (!ScriptsUsed.any(server)) {
+            return null; // without naming ScriptEngine (ScriptsUsed says why)
+        }
         ScriptEngine eval = ScriptEngine.ifCreated(server);
         if (eval != null && eval.running()) {
             return eval;
@@ -235,6 +239,9 @@ public final class Eviction {
         }
         if (server.isReplica() && !"no".equals(server.config().get("replica-ignore-maxmemory"))) {
             return false;
+        }
+        if (!ScriptsUsed.any(server)) {
+            return true;
         }
         ScriptEngine eval = ScriptEngine.ifCreated(server);
         FunctionRegistry fr = FunctionRegistry.ifCreated(server);

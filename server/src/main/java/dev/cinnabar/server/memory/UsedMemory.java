@@ -94,10 +94,12 @@ public final class UsedMemory {
             out += conn == null ? 0 : conn.pendingOutputBytes();
         }
         outputAtRefresh = out;
-        ScriptEngine eng = ScriptEngine.ifCreated(server);
+        // ScriptsUsed first: naming ScriptEngine brings LuaJ in, in every server that never runs a script
+        boolean scripts = dev.cinnabar.server.scripting.ScriptsUsed.any(server);
+        ScriptEngine eng = scripts ? ScriptEngine.ifCreated(server) : null;
         scriptsEval = eng == null ? 0 : eng.bodyBytes() + 64L * eng.size();
         long fn = 0;
-        FunctionRegistry reg = FunctionRegistry.ifCreated(server);
+        FunctionRegistry reg = scripts ? FunctionRegistry.ifCreated(server) : null;
         if (reg != null) {
             for (FunctionRegistry.Library lib : reg.libraries()) {
                 fn += 64 + 2L * lib.code().length() + 64L * lib.functions().size();

@@ -136,9 +136,12 @@ public final class NettyServer implements AutoCloseable {
             throw e;
         }
         // the transport, for operators (Redis has no such line); "Ready to accept" comes after the load
-        server.log().verbose("Listening with " + (epoll ? "epoll" : "nio") + ", " + threads + " io thread"
-                + (threads == 1 ? "" : "s") + (tlsListeners.isEmpty() ? "" : ", TLS on port " + tlsBoundPort + " ("
-                + tls.providerName() + ")"));
+        // (the text built only when it is logged: its concatenation's first run costs start-up time)
+        if (server.log().enabled(dev.cinnabar.server.Log.VERBOSE)) {
+            server.log().verbose("Listening with " + (epoll ? "epoll" : "nio") + ", " + threads + " io thread"
+                    + (threads == 1 ? "" : "s") + (tlsListeners.isEmpty() ? "" : ", TLS on port " + tlsBoundPort
+                    + " (" + tls.providerName() + ")"));
+        }
     }
 
     /**

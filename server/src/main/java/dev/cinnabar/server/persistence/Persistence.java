@@ -13,6 +13,7 @@ import dev.cinnabar.server.persistence.rdb.RdbValues;
 import dev.cinnabar.server.protocol.Errors;
 import dev.cinnabar.server.scripting.FunctionRegistry;
 import dev.cinnabar.server.scripting.ScriptException;
+import dev.cinnabar.server.scripting.ScriptsUsed;
 import dev.cinnabar.server.session.Client;
 import dev.cinnabar.server.store.Db;
 import dev.cinnabar.server.store.Keyspace;
@@ -726,7 +727,7 @@ public final class Persistence {
      * DEBUG LOADAOF before the file's libraries come in (FLUSHALL keeps them).
      */
     public void flushFunctions() {
-        FunctionRegistry f = FunctionRegistry.ifCreated(server);
+        FunctionRegistry f = ScriptsUsed.any(server) ? FunctionRegistry.ifCreated(server) : null; // no LuaJ without scripts
         if (f != null) {
             f.flush();
         }
@@ -734,7 +735,7 @@ public final class Persistence {
 
     /** The source code of each function library, as RDB files and AOF bases carry them. */
     public java.util.List<String> functionCodes() {
-        FunctionRegistry f = FunctionRegistry.ifCreated(server);
+        FunctionRegistry f = ScriptsUsed.any(server) ? FunctionRegistry.ifCreated(server) : null; // no LuaJ without scripts
         return f == null ? List.of() : f.libraries().stream().map(l -> l.code()).toList();
     }
 

@@ -48,7 +48,15 @@ public final class BusyScriptGate {
 
     /** The engine whose script or function has run past busy-reply-threshold, or null (safe without the lock). */
     public static ScriptEngine busyScript(ServerContext server) {
+        if (noEngine(server)) {
+            return null; // every command's gate
+        }
         return engineWhere(server, ScriptEngine::busy);
+    }
+
+    /** True when no script or function has been used (ScriptsUsed says why not ask ScriptEngine). */
+    private static boolean noEngine(ServerContext server) {
+        return !ScriptsUsed.any(server);
     }
 
     /** The EVAL engine or the Functions engine, the first that exists and passes the test; else null. */
@@ -78,6 +86,9 @@ public final class BusyScriptGate {
 
     /** Stops whatever script or function runs, whatever it wrote (the server is stopping). */
     public static void abortRunning(ServerContext server) {
+        if (noEngine(server)) {
+            return; // every shutdown
+        }
         ScriptEngine s = ScriptEngine.ifCreated(server);
         if (s != null) {
             s.abort();
@@ -123,6 +134,9 @@ public final class BusyScriptGate {
     }
 
     private static ScriptEngine runningEngine(ServerContext server) {
+        if (noEngine(server)) {
+            return null;
+        }
         return engineWhere(server, ScriptEngine::running);
     }
 }

@@ -217,6 +217,7 @@ public final class ScriptEngine {
     public ScriptEngine(ServerContext server, String chunkName) {
         this.src = chunkName;
         this.server = server;
+        ScriptsUsed.mark(server);
         this.limits = new ScriptLimits(server.config());
         this.g = new SandboxGlobals();
         this.coroutines = new Coroutines(g, this::luaMessage, e -> LuaValue.valueOf(javaFailure(e)));

@@ -23,24 +23,34 @@ import java.util.Map;
  * IOException naming the offset.
  */
 public final class Json {
-    private final String s;
+    /**
+     * The document's UTF-8 bytes: the reader runs mostly interpreted (once per start, before the
+     * JIT has compiled anything), where an array access is one bytecode and String.charAt a chain
+     * of calls; it was most of the reading's cost. Structural characters are ASCII, so a byte is
+     * tested where a character was; strings are decoded from their bytes.
+     */
+    private final byte[] s;
     private int i;
 
-    private Json(String s) {
+    private Json(byte[] s) {
         this.s = s;
     }
 
     /** The document in, as plain values (in is not closed). */
     public static Object read(InputStream in) throws IOException {
-        return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        return parse(in.readAllBytes());
     }
 
     /** The document text, as plain values. */
     public static Object parse(String text) throws IOException {
-        Json p = new Json(text);
+        return parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Object parse(byte[] utf8) throws IOException {
+        Json p = new Json(utf8);
         Object v = p.value();
         p.space();
-        if (p.i != text.length()) {
+        if (p.i != utf8.length) {
             throw p.error("trailing characters");
         }
         return v;
@@ -48,10 +58,10 @@ public final class Json {
 
     private Object value() throws IOException {
         space();
-        if (i >= s.length()) {
+        if (i >= s.length) {
             throw error("unexpected end");
         }
-        char c = s.charAt(i);
+        byte c = s[i];
         switch (c) {
             case '{' -> {
                 i++;
@@ -124,29 +134,30 @@ public final class Json {
         StringBuilder sb = null;
         int start = i;
         while (true) {
-            if (i >= s.length()) {
+            if (i >= s.length) {
                 throw error("unterminated string");
             }
-            char c = s.charAt(i);
+            byte c = s[i];
             if (c == '"') {
-                String tail = s.substring(start, i++);
+                String tail = new String(s, start, i - start, StandardCharsets.UTF_8);
+                i++;
                 return sb == null ? tail : sb.append(tail).toString();
             }
-            if (c < 0x20) {
+            if (c >= 0 && c < 0x20) {
                 throw error("control character in a string");
             }
             if (c != '\\') {
-                i++;
+                i++; // a multi-byte character's bytes are all negative: never a quote or a backslash
                 continue;
             }
             if (sb == null) {
                 sb = new StringBuilder();
             }
-            sb.append(s, start, i);
-            if (i + 1 >= s.length()) {
+            sb.append(new String(s, start, i - start, StandardCharsets.UTF_8));
+            if (i + 1 >= s.length) {
                 throw error("unterminated string");
             }
-            char e = s.charAt(i + 1);
+            char e = (char) s[i + 1];
             i += 2;
             switch (e) {
                 case '"', '\\', '/' -> sb.append(e);
@@ -156,11 +167,11 @@ public final class Json {
                 case 'r' -> sb.append('\r');
                 case 't' -> sb.append('\t');
                 case 'u' -> {
-                    if (i + 4 > s.length()) {
+                    if (i + 4 > s.length) {
                         throw error("bad \\u escape");
                     }
                     try {
-                        sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                        sb.append((char) Integer.parseInt(new String(s, i, 4, StandardCharsets.ISO_8859_1), 16));
                     } catch (NumberFormatException ex) {
                         throw error("bad \\u escape");
                     }
@@ -178,8 +189,8 @@ public final class Json {
         if (peek() == '-') {
             i++;
         }
-        while (i < s.length()) {
-            char c = s.charAt(i);
+        while (i < s.length) {
+            byte c = s[i];
             if (c >= '0' && c <= '9') {
                 i++;
             } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
@@ -189,7 +200,7 @@ public final class Json {
                 break;
             }
         }
-        String t = s.substring(start, i);
+        String t = new String(s, start, i - start, StandardCharsets.ISO_8859_1);
         try {
             if (integral) {
                 try {
@@ -205,8 +216,10 @@ public final class Json {
     }
 
     private void word(String w) throws IOException {
-        if (!s.startsWith(w, i)) {
-            throw error("unexpected character");
+        for (int k = 0; k < w.length(); k++) {
+            if (i + k >= s.length || s[i + k] != w.charAt(k)) {
+                throw error("unexpected character");
+            }
         }
         i += w.length();
     }
@@ -218,13 +231,13 @@ public final class Json {
         i++;
     }
 
-    private char peek() {
-        return i < s.length() ? s.charAt(i) : 0;
+    private int peek() {
+        return i < s.length ? s[i] : 0;
     }
 
     private void space() {
-        while (i < s.length()) {
-            char c = s.charAt(i);
+        while (i < s.length) {
+            byte c = s[i];
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                 return;
             }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * class-loading log (-Xlog:class+load) of a server started, answering PING, and stopped. A start
  * without TLS loads no TLS class (neither Netty's nor the JDK's, nor netty-tcnative), nothing
  * of Jackson (the command and configuration tables are read by util.Json), and no locale data (the log's date is formatted by hand, not by DateTimeFormatter);
+ * a start that runs no script loads nothing of LuaJ, and Netty's logging starts no java.util.logging;
  * a start with a TLS port does load the TLS classes, so the log shows what it should.
  */
 class StartupClassesTest {
@@ -45,6 +46,19 @@ class StartupClassesTest {
         assertThat(names).filteredOn(n -> n.startsWith("com.fasterxml.jackson.")).isEmpty();
         assertThat(names).filteredOn(n -> n.startsWith("java.time.format.")
                 || n.startsWith("sun.util.locale.provider.")).isEmpty();
+    }
+
+    @Test
+    void aStartThatRunsNoScriptLoadsNoLuaAndNettyLogsWithoutStartingJavaUtilLogging() throws Exception {
+        List<String> names = classesLoaded();
+        // the first command's gate, the memory cron and SHUTDOWN ask whether a script runs: LuaJ's
+        // classes (not archivable, so parsed and verified at each start) only come with a script
+        assertThat(names).filteredOn(n -> n.startsWith("org.luaj.")).isEmpty();
+        assertThat(names).doesNotContain("dev.cinnabar.server.scripting.SandboxGlobals");
+        // Netty's loggers without its search for SLF4J and Log4J, and java.util.logging untouched
+        // until Netty logs at INFO or above (net.NettyLogging)
+        assertThat(names).doesNotContain("io.netty.util.internal.logging.JdkLogger",
+                "io.netty.util.internal.logging.Log4JLogger", "java.util.logging.LogManager$RootLogger");
     }
 
     @Test

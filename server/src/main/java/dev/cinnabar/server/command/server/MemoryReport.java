@@ -22,11 +22,13 @@ record MemoryReport(long used, long peak, long startup, long heap, long committe
     static MemoryReport take(ServerContext s) {
         UsedMemory m = UsedMemory.of(s);
         long used = m.usedNow();
-        ScriptEngine eng = ScriptEngine.ifCreated(s);
+        // ScriptsUsed first: naming ScriptEngine brings LuaJ in, in a server that never ran a script
+        boolean scriptsUsed = dev.cinnabar.server.scripting.ScriptsUsed.any(s);
+        ScriptEngine eng = scriptsUsed ? ScriptEngine.ifCreated(s) : null;
         int scripts = eng == null ? 0 : eng.size();
         int functions = 0;
         int libraries = 0;
-        FunctionRegistry reg = FunctionRegistry.ifCreated(s);
+        FunctionRegistry reg = scriptsUsed ? FunctionRegistry.ifCreated(s) : null;
         if (reg != null) {
             functions = reg.functionCount();
             libraries = reg.libraries().size();
