@@ -1044,11 +1044,17 @@ public final class Persistence {
         };
         server.log().warning(msg);
         if (e.kind != RdbFile.LoadError.Kind.SIGNATURE && e.kind != RdbFile.LoadError.Kind.VERSION) {
-            // as Redis, which runs redis-check-rdb on the file at this point: where the reading
-            // stopped and what it was reading, then why the process ends
+            // as Redis, which runs redis-check-rdb on the file at this point and exits: its report,
+            // from what this load read (the same bytes, so the same offsets): the file, its aux
+            // fields and database switches, where reading stopped and what it was reading
             RdbFile.Where w = e.where;
+            if (w != null) {
+                server.log().raw("[offset 0] Checking RDB file " + config().get("dbfilename"));
+                w.lines.forEach(server.log()::raw);
+            }
             server.log().raw("--- RDB ERROR DETECTED ---");
-            server.log().raw("[offset " + e.offset + "] " + msg);
+            server.log().raw("[offset " + e.offset + "] " + (e.kind == RdbFile.LoadError.Kind.CHECKSUM
+                    ? "RDB CRC error" : e.getMessage()));
             if (w != null) {
                 server.log().raw("[additional info] While doing: " + w.doing);
                 if (w.key != null) {
@@ -1059,10 +1065,14 @@ public final class Persistence {
                     server.log().raw("[additional info] Reading type " + w.type + " (" + RdbValues.typeName(w.type)
                             + ")");
                 }
-                server.log().raw("[info] " + w.keys + " keys read");
+                // redis-check-rdb counts a key once its name is read
+                long keys = w.keys + ("read-object-value".equals(w.doing) ? 1 : 0);
+                server.log().raw("[info] " + keys + " keys read");
                 server.log().raw("[info] " + w.expires + " expires");
+                server.log().raw("[info] " + w.alreadyExpired + " already expired");
+            } else {
+                server.log().warning("Terminating server after rdb file reading failure.");
             }
-            server.log().warning("Terminating server after rdb file reading failure.");
         }
         return new FatalLoadError(msg);
     }
@@ -1080,6 +1090,11 @@ public final class Persistence {
                 server.log().warning("rdbLoadObject skipping empty key: "
                         + new String(key, java.nio.charset.StandardCharsets.ISO_8859_1));
             }
+        }
+
+        @Override
+        public long now() {
+            return server.clock().millis();
         }
 
         @Override

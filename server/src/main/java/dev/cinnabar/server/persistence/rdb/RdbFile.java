@@ -184,6 +184,11 @@ public final class RdbFile {
         /** A key whose value has no element was left out, as Redis 7.0 skips empty keys. */
         default void emptyKeySkipped(byte[] key) {
         }
+
+        /** The time (ms) against which a failure's report counts keys already expired. */
+        default long now() {
+            return Long.MIN_VALUE;
+        }
     }
 
     /**
@@ -226,6 +231,14 @@ public final class RdbFile {
         public int type = -1;
         public long keys;
         public long expires;
+        /**
+         * redis-check-rdb's lines up to where reading stopped ("[offset N] AUX FIELD k = 'v'",
+         * "[offset N] Selecting DB ID n"), each with the offset after what it names.
+         */
+        public final List<String> lines = new ArrayList<>();
+        /** Keys read whose expiry is before {@link Progress#now()}. */
+        public long alreadyExpired;
+        long now = Long.MIN_VALUE;
     }
 
     /**
@@ -347,6 +360,7 @@ public final class RdbFile {
             throw new LoadError(LoadError.Kind.VERSION, 5, "Can't handle RDB format version " + version);
         }
         Where where = new Where();
+        where.now = progress.now();
         try {
             return parseBody(r, version, databases, limits, verifyChecksum, progress, sink, batch, where);
         } catch (LoadError e) {
@@ -394,7 +408,7 @@ public final class RdbFile {
                                 skipped = true;
                             } else {
                                 if (computed != stored) {
-                                    throw new LoadError(LoadError.Kind.CHECKSUM, 0, "Wrong RDB checksum expected: ("
+                                    throw new LoadError(LoadError.Kind.CHECKSUM, r.offset(), "Wrong RDB checksum expected: ("
                                             + Long.toHexString(computed) + ") but got (" + Long.toHexString(stored)
                                             + "). Aborting now.");
                                 }
@@ -414,6 +428,7 @@ public final class RdbFile {
                                 + "Redis server configured to handle more than " + databases + " databases. Exiting");
                     }
                     db = (int) id;
+                    where.lines.add("[offset " + r.offset() + "] Selecting DB ID " + id);
                 }
                 case OP_RESIZEDB -> {
                     long size = r.lengthPlain();
@@ -433,6 +448,7 @@ public final class RdbFile {
                     String ak = new String(k, StandardCharsets.ISO_8859_1);
                     String av = new String(v, StandardCharsets.ISO_8859_1);
                     aux.put(ak, av);
+                    where.lines.add("[offset " + r.offset() + "] AUX FIELD " + ak + " = '" + av + "'");
                     progress.aux(ak, av);
                 }
                 case OP_EXPIRETIME_MS -> expire = r.millis();
@@ -466,6 +482,9 @@ public final class RdbFile {
                     keys.add(new Loaded(db, key, value, expire, idle, freq));
                     where.keys++;
                     where.expires += expire != -1 ? 1 : 0;
+                    where.alreadyExpired += expire != -1 && expire < where.now ? 1 : 0;
+                    where.key = null; // as redis-check-rdb: a report names a key only while reading it
+                    where.type = -1;
                     if (sink != null && keys.size() >= batch) {
                         sink.keys(keys);
                         keys = new ArrayList<>(batch);
