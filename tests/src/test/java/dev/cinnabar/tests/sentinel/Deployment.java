@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A Sentinel deployment as the design notes draw it: one master, replicas, three sentinels with
@@ -67,13 +68,22 @@ final class Deployment implements AutoCloseable {
      * sentinels, and waits until every sentinel sees every replica linked and the other sentinels.
      */
     static Deployment start(Path dir, Kind serverKind, int replicas, List<Kind> sentinelKinds, String... serverArgs) {
+        return start(dir, serverKind, replicas, sentinelKinds, p -> p, serverArgs);
+    }
+
+    /**
+     * As {@link #start(Path, Kind, int, List, String...)}, the replicas and sentinels reaching the
+     * master at the port {@code route} gives for its own (a {@link PartitionProxy}'s).
+     */
+    static Deployment start(Path dir, Kind serverKind, int replicas, List<Kind> sentinelKinds, IntUnaryOperator route,
+            String... serverArgs) {
         Sentinels.assumeAvailable();
         Deployment d = new Deployment(serverKind, sentinelKinds);
         try {
             List<String> masterArgs = new ArrayList<>(List.of("--repl-diskless-sync-delay", "0"));
             masterArgs.addAll(List.of(serverArgs));
             d.servers.add(server(serverKind, masterArgs));
-            int masterPort = d.servers.get(0).port();
+            int masterPort = route.applyAsInt(d.servers.get(0).port());
             List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
             for (int i = 0; i < replicas; i++) {
                 List<String> args = new ArrayList<>(masterArgs);
@@ -110,13 +120,19 @@ final class Deployment implements AutoCloseable {
         String replicas = Integer.toString(servers.size() - 1);
         String others = Integer.toString(sentinels.size() - 1);
         for (Sentinels.Running s : sentinels) {
-            await(60, "sentinel " + s.port() + " sees " + replicas + " replicas and " + others + " sentinels", () -> {
-                var f = master(s.port());
-                return f.get("port").equals(Integer.toString(masterPort)) && f.get("num-slaves").equals(replicas)
-                        && f.get("num-other-sentinels").equals(others)
-                        && list(call(s.port(), "SENTINEL", "REPLICAS", "mymaster")).stream()
-                                .allMatch(r -> r.get("master-link-status").equals("ok"));
-            });
+            String[] seen = {""};
+            try {
+                await(90, "sentinel " + s.port() + " sees " + replicas + " replicas and " + others + " sentinels", () -> {
+                    var f = master(s.port());
+                    var r = list(call(s.port(), "SENTINEL", "REPLICAS", "mymaster"));
+                    seen[0] = f + " " + r;
+                    return f.get("port").equals(Integer.toString(masterPort)) && f.get("num-slaves").equals(replicas)
+                            && f.get("num-other-sentinels").equals(others)
+                            && r.stream().allMatch(x -> x.get("master-link-status").equals("ok"));
+                });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; last seen: " + seen[0], e);
+            }
         }
     }
 
