@@ -26,6 +26,13 @@ final class Links {
         }
         ri.lastReconnTime = now;
         if (!ccOk) {
+            // Redis queues a PING on a new command link at once, before its connect completes or
+            // fails: the unanswered-PING clock (SDOWN after down-after-milliseconds, last-ping-sent)
+            // starts at the first reconnection even when the instance refuses it (a killed master)
+            ri.lastPingTime = now;
+            if (ri.actPingTime == 0) {
+                ri.actPingTime = now;
+            }
             ri.ccConnecting = true;
             connect(st, ri, false);
         }
