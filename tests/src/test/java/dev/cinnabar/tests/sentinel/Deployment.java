@@ -174,19 +174,25 @@ final class Deployment implements AutoCloseable {
         ConcurrentLinkedQueue<Integer> acked = new ConcurrentLinkedQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer = new Thread(() -> {
-            try (RespClient c = new RespClient("127.0.0.1", oldPort, 3000)) {
-                for (int i = 0; !stop.get(); i++) {
-                    c.call("SET", "acked:" + i, Integer.toString(i));
-                    if (c.call("WAIT", "1", "1000") instanceof Resp.Int n && n.value() >= 1) {
-                        acked.add(i);
+            int i = 0;
+            while (!stop.get()) {
+                // a timeout on a loaded machine reconnects; once the master is killed, connections fail
+                // until stop: what it acknowledged is in acked
+                try (RespClient c = new RespClient("127.0.0.1", oldPort, 10_000)) {
+                    for (; !stop.get(); i++) {
+                        c.call("SET", "acked:" + i, Integer.toString(i));
+                        if (c.call("WAIT", "1", "1000") instanceof Resp.Int n && n.value() >= 1) {
+                            acked.add(i);
+                        }
                     }
+                } catch (RuntimeException dropped) {
+                    i++;
+                    sleepQuietly(50);
                 }
-            } catch (RuntimeException killed) {
-                // the master died under the writer: what it acknowledged is in acked
             }
         }, "acked-writer");
         writer.start();
-        await(30, "50 writes acknowledged by WAIT 1", () -> acked.size() >= 50);
+        await(60, "50 writes acknowledged by WAIT 1", () -> acked.size() >= 50);
         long pid = Long.parseLong(Sentinels.infoField(oldPort, "server", "process_id"));
         long killedAt = System.nanoTime();
         ProcessHandle.of(pid).orElseThrow().destroyForcibly(); // SIGKILL
@@ -240,6 +246,14 @@ final class Deployment implements AutoCloseable {
         System.out.println("SENTINEL-FAILOVER " + label() + ": kill -9 to a write accepted on the new master "
                 + f.millis() + " ms (" + f.acknowledged() + " acknowledged writes kept)");
         return f;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
