@@ -80,6 +80,14 @@ public final class ServerCron implements AutoCloseable {
         tasks.add(t);
     }
 
+    /**
+     * The frequency of the next cycle only (a task may set it; the cycle after computes hz from
+     * the configuration again): Redis's sentinel timer sets server.hz this way.
+     */
+    public void nextHz(int h) {
+        hz = Math.max(1, Math.min(MAX_HZ, h));
+    }
+
     /** Stops (true) or resumes the periodic work, as Redis's DEBUG PAUSE-CRON (tests use it). */
     public void paused(boolean on) {
         paused = on;

@@ -40,6 +40,8 @@ public final class Sentinel {
     static final String HELLO_CHANNEL = "__sentinel__:hello";
     static final int MAX_PENDING_COMMANDS = 100;
     static final long MAX_DESYNC = 1000;
+    /** Redis's CONFIG_DEFAULT_HZ, the base of the sentinel timer's randomised frequency. */
+    static final int DEFAULT_HZ = 10;
     static final long INFO_VALIDITY_TIME = 5000;
 
     private final ServerContext server;
@@ -96,7 +98,12 @@ public final class Sentinel {
         }
         ctx.config().sentinelLines = s::configLines;
         ctx.config().save = List.of(); // a sentinel has no dataset
-        cron.add(s::timer);
+        cron.add(now -> {
+            s.timer(now);
+            // as Redis's sentinelTimer: a new frequency, 10 to 19 Hz, every cycle, so that sentinels
+            // started together do not stay in step (and ask for votes at the same moments)
+            cron.nextHz(DEFAULT_HZ + ThreadLocalRandom.current().nextInt(DEFAULT_HZ));
+        });
         ctx.addShutdownListener(s::closeLinks);
     }
 

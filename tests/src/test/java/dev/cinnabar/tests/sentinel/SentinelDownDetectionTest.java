@@ -8,6 +8,8 @@ import dev.cinnabar.testkit.stress.ServerProcess;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ping period after the last good reply), and s_down comes only once it passes
  * down-after-milliseconds. Counting from the last good reply instead marks the master down up to a
  * ping period (1 s) early, which with down-after-milliseconds 2000 is half of it.
+ *
+ * <p>And the timer's frequency: Redis's sentinel picks a new hz, 10 to 19, at every timer cycle
+ * (INFO's hz shows it), so that sentinels started together do not tick, and ask for votes, in step.
  */
 class SentinelDownDetectionTest {
     @Test
@@ -52,6 +57,25 @@ class SentinelDownDetectionTest {
                     });
                     assertThat(Long.parseLong(seen[0])).as(name + ": last-ping-sent at s_down").isGreaterThan(2000);
                 }
+            }
+        }
+    }
+
+    @Test
+    void timerFrequencyChangesEveryCycleAsRedis(@TempDir Path dir) throws InterruptedException {
+        Sentinels.assumeAvailable();
+        try (ServerProcess m = ServerProcess.redis();
+             Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), m.port(), 1));
+             Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), m.port(), 1))) {
+            for (Sentinels.Running s : List.of(real, ours)) {
+                Set<Integer> seen = new TreeSet<>();
+                for (int i = 0; i < 40 && seen.size() < 3; i++) {
+                    seen.add(Integer.parseInt(Sentinels.infoField(s.port(), "server", "hz")));
+                    assertThat(Sentinels.infoField(s.port(), "server", "configured_hz")).isEqualTo("10");
+                    Thread.sleep(130);
+                }
+                assertThat(seen).as(s == real ? "redis-sentinel" : "ours").hasSizeGreaterThanOrEqualTo(3)
+                        .allMatch(hz -> hz >= 10 && hz <= 19);
             }
         }
     }
