@@ -87,6 +87,14 @@ class SentinelClientsTest {
                             return false;
                         }
                     });
+                    // Lettuce takes the first sentinel's answer: wait until every sentinel has
+                    // switched (the leader's followers learn it from its hello, a moment later;
+                    // Jedis followed the first +switch-master it saw)
+                    for (Sentinels.Running s : all) {
+                        await(30, "sentinel " + s.port() + " names the promoted replica", () -> Sentinels.call(s.port(),
+                                "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster").toString()
+                                .contains("\"" + replica.port() + "\""));
+                    }
                     try (StatefulRedisConnection<String, String> c = lettuce.connect(uri)) {
                         assertThat(c.sync().get("k")).isEqualTo("after");
                         assertThat(c.sync().set("k2", "by lettuce")).isEqualTo("OK");
