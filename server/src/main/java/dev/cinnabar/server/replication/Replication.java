@@ -149,6 +149,8 @@ public final class Replication {
         ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::writesRefused, false);
         ctx.dispatcher().extend(Dispatcher.Stage.WRITES_REFUSED, r::readOnlyReplica, false);
         ctx.dispatcher().extend(Dispatcher.Stage.LOADING, r::staleReplica, true);
+        ctx.dispatcher().extend(Dispatcher.Stage.PAUSE, r::replicaKeyspaceAccess, true);
+        ctx.dispatcher().afterCommand.add(r::replicaReplied);
         ctx.dispatcher().extend(Dispatcher.Stage.SCRIPT_STALE, r::staleFromScript, true);
         ctx.addShutdownListener(r::serverStopping);
         ctx.addClientCloseListener(r::clientClosed);
@@ -1879,6 +1881,56 @@ public final class Replication {
             return null;
         }
         return isWrite(c, cmd) ? Errors.READONLY_REPLICA : null;
+    }
+
+    /**
+     * A replica (after SYNC/PSYNC) may not run commands that read, write or may replicate (Redis
+     * checks it just before CLIENT PAUSE, from which replicas are exempt). The refusal is a reply
+     * on the replication link, so the replica is dropped as for any reply (see
+     * {@link #replicaReplied}), with Redis's lines.
+     */
+    private String replicaKeyspaceAccess(Client c, CommandSpec cmd) {
+        if ((c.flags & ClientFlags.REPLICA) == 0 || !(cmd.has(CommandFlag.READONLY) || cmd.has(CommandFlag.WRITE)
+                || server.dispatcher().mayReplicate(c, cmd))) {
+            return null;
+        }
+        String error = "ERR Replica can't interact with the keyspace";
+        if (isAttached(c)) {
+            dropReplying(c, cmd);
+            server.log().warning("== CRITICAL == This master is sending an error to its replica: '"
+                    + error.substring(4) + "' after processing the command '" + cmd.fullName() + "'");
+            server.stats().unexpectedErrorReplies++;
+        }
+        return error;
+    }
+
+    private boolean isAttached(Client c) {
+        ReplicaLink l = links.get(c);
+        return l != null && l.attached && !l.closed;
+    }
+
+    /**
+     * After a command of an attached replica: anything but SYNC/PSYNC and REPLCONF ACK/GETACK
+     * answers, and a reply would be read as part of the stream, so the replica is dropped with
+     * Redis's line (its _addReplyToBufferOrList check), the reply with it.
+     */
+    private void replicaReplied() {
+        Client c = server.dispatcher().current();
+        if (c == null || !isAttached(c) || c.cmd() == null) {
+            return;
+        }
+        String name = c.cmd().fullName();
+        if (name.equals("sync") || name.equals("psync")
+                || (name.equals("replconf") && c.argc() > 1 && (Texts.is(c.arg(1), "ack") || Texts.is(c.arg(1), "getack")))) {
+            return;
+        }
+        dropReplying(c, c.cmd());
+    }
+
+    private void dropReplying(Client c, CommandSpec cmd) {
+        server.log().warning("Replica generated a reply to command '" + cmd.fullName() + "', disconnecting it: "
+                + ClientInfo.describe(c));
+        c.connection().close();
     }
 
     /** replica-serve-stale-data no: while the link is down only commands flagged stale run (MASTERDOWN). */
