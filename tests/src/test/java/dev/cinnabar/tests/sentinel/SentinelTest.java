@@ -313,6 +313,76 @@ class SentinelTest {
         }
     }
 
+    /**
+     * master-reboot-down-after-period as redis-sentinel: a master that restarts (a new run id) is
+     * SDOWN only once it has gone that long without answering PONG, loading its dataset say, and
+     * is SDOWN until it answers PONG. Redis's Sentinel suite: 12-master-reboot.
+     */
+    @Test
+    void masterRebootDownAfterPeriodAsRedisSentinel(@TempDir Path dir) throws Exception {
+        Sentinels.assumeAvailable();
+        int port = Sentinels.freePort();
+        Path data = Files.createDirectories(dir.resolve("master"));
+        Process master = startRedis(port, data);
+        try {
+            try (RespClient c = new RespClient("127.0.0.1", port, 5000)) {
+                c.call("DEBUG", "POPULATE", "2000");
+                assertThat(c.call("SAVE").asText()).isEqualTo("OK");
+            }
+            // a quorum no one reaches: no failover, only each sentinel's own view
+            String[] extra = {"sentinel master-reboot-down-after-period mymaster 1000",
+                "sentinel down-after-milliseconds mymaster 30000"};
+            try (Sentinels.Running real = Sentinels.real(Sentinels.conf(dir, "real", Sentinels.freePort(), port, 3, extra));
+                 Sentinels.Running ours = Sentinels.ours(Sentinels.conf(dir, "ours", Sentinels.freePort(), port, 3,
+                         extra))) {
+                List<Sentinels.Running> both = List.of(real, ours);
+                for (Sentinels.Running s : both) {
+                    // INFO (which tells the new run id) while the master is loading
+                    assertThat(call(s.port(), "SENTINEL", "DEBUG", "info-period", "200").asText()).isEqualTo("OK");
+                    await(60, "sentinel " + s.port() + " knows the master's run id",
+                            () -> !master(s.port()).get("runid").isEmpty());
+                }
+                // restarted with every key taking 5 ms to load: about 10 s of LOADING replies
+                String runid = master(real.port()).get("runid");
+                master.destroyForcibly().waitFor();
+                master = startRedis(port, data, "--key-load-delay", "5000");
+                for (Sentinels.Running s : both) {
+                    await(60, "sentinel " + s.port() + " finds the master rebooted and SDOWN", () -> {
+                        Map<String, String> f = master(s.port());
+                        return !f.get("runid").equals(runid) && f.get("flags").contains("s_down");
+                    });
+                }
+                for (Sentinels.Running s : both) {
+                    await(60, "sentinel " + s.port() + " finds the master up again",
+                            () -> !master(s.port()).get("flags").contains("s_down"));
+                    // not before it answers PONG: done loading
+                    assertThat(call(port, "PING").toString()).as("sentinel " + s.port()).isEqualTo("+PONG");
+                }
+            }
+        } finally {
+            master.destroyForcibly().waitFor();
+        }
+    }
+
+    /** A real redis-server on the given port and directory, not waited for (it may be loading). */
+    private static Process startRedis(int port, Path dir, String... extra) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(RealRedis.binary(), "--port", Integer.toString(port), "--bind",
+                "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--enable-debug-command",
+                "yes", "--loading-process-events-interval-bytes", "1024", "--logfile", "redis.log"));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile())
+                .start();
+        await(30, "redis-server on port " + port + " answers", () -> {
+            try (RespClient c = new RespClient("127.0.0.1", port, 1000)) {
+                String r = c.call("PING").toString();
+                return r.equals("+PONG") || r.startsWith("-LOADING");
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        return p;
+    }
+
     private static List<String> replicaAddress(int port) {
         Map<String, String> f = list(call(port, "SENTINEL", "REPLICAS", "mymaster")).get(0);
         return List.of(f.get("name"), f.get("ip"), f.get("port"));
