@@ -346,9 +346,15 @@ public final class Eviction {
         return policy;
     }
 
+    /** The entries of one sampling (reused; emptied after each use, so it holds no key). */
+    private Dict.Entry[] sample = new Dict.Entry[0];
+
     /** Fills the pool from every database and takes the best candidate that still exists. */
     private byte[] fromPool(Keyspace ks, Policy p, Db[] chosen) {
         int samples = Math.max(1, server.config().maxmemorySamples);
+        if (sample.length != samples) {
+            sample = new Dict.Entry[samples];
+        }
         while (true) {
             long total = 0;
             for (int i = 0; i < ks.count(); i++) {
@@ -358,11 +364,12 @@ public final class Eviction {
                     continue;
                 }
                 total += sampled.size();
-                for (int j = 0; j < samples; j++) {
-                    Dict.Entry e = sampled.randomEntry();
-                    if (e == null) {
-                        break;
-                    }
+                // as Redis's evictionPoolPopulate: neighbouring buckets from a random one, not a
+                // random bucket per sample (most of the eviction's cost was those misses)
+                int n = sampled.someEntries(sample);
+                for (int j = 0; j < n; j++) {
+                    Dict.Entry e = sample[j];
+                    sample[j] = null;
                     long score = score(ks, db, p, e);
                     if (score >= 0) {
                         pool.offer(i, e.key(), score);
