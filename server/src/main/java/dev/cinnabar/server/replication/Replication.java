@@ -623,6 +623,11 @@ public final class Replication {
         return links.computeIfAbsent(c, ReplicaLink::new);
     }
 
+    /** The name the log gives a replica (Redis's replicationGetSlaveName), also before its SYNC. */
+    public String replicaName(Client c) {
+        return link(c).name();
+    }
+
     /** True when c is an attached replica. */
     public boolean isReplica(Client c) {
         ReplicaLink l = links.get(c);

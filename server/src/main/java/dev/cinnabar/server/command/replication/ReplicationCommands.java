@@ -35,6 +35,7 @@ public final class ReplicationCommands implements CommandFamily {
         Long offset = Numbers.parseLong(c.arg(2));
         if (offset == null) {
             c.error(Errors.NOT_INTEGER);
+            c.server().log().warning("Replica " + repl(c).replicaName(c) + " asks for synchronization but with a wrong offset");
             return;
         }
         repl(c).syncCommand(c, Texts.str(c.arg(1)), offset);
