@@ -74,6 +74,8 @@ public final class Eviction {
     private long exceededSince;
     private long exceededTotalNanos;
     private boolean evicting;
+    /** Looked up at first use: the feature is created after this one. */
+    private Persistence persistence;
 
     private Eviction(ServerContext server, UsedMemory used, HeapGuard heap) {
         this.server = server;
@@ -232,9 +234,17 @@ public final class Eviction {
         return Math.max(0, counted - limit);
     }
 
+    private Persistence persistence() {
+        Persistence p = persistence;
+        if (p == null) {
+            p = persistence = Persistence.of(server);
+        }
+        return p;
+    }
+
     /** Redis's isPerformEvictions: not while loading, on a replica ignoring maxmemory, paused, or in a busy script. */
     private boolean mayEvict() {
-        if (Persistence.of(server).loading() || server.clients().pause().writesPaused()) {
+        if (persistence().loading() || server.clients().pause().writesPaused()) {
             return false;
         }
         if (server.isReplica() && !"no".equals(server.config().get("replica-ignore-maxmemory"))) {
@@ -250,11 +260,17 @@ public final class Eviction {
 
     /** Redis's performEvictions: frees memory down to the limit, within the tenacity's time. */
     Result performEvictions() {
-        if (evicting || !mayEvict()) {
+        if (evicting) {
+            return Result.OK;
+        }
+        long toFree = excess();
+        if (toFree == 0 && exceededSince == 0 && !heap.critical()) {
+            return Result.OK; // the common case, decided before the costlier questions of mayEvict
+        }
+        if (!mayEvict()) {
             return Result.OK;
         }
         Result result = Result.FAIL;
-        long toFree = excess();
         if (toFree > 0 && used.outputInFlight()) {
             // the client figures may hold replies that were about to be written: measure again
             used.refresh();
