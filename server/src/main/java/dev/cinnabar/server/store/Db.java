@@ -19,8 +19,8 @@ public final class Db {
     public static final int LOOKUP_WRITE = 8; // lookup on behalf of a write
 
     private final int id;
-    final Dict keys = new Dict();
-    final Dict expires = new Dict();
+    final Dict keys;
+    final Dict expires;
     private final Keyspace ks;
     /** Position of the active expire cycle in the expires dict (SCAN cursor). */
     long expireCursor;
@@ -32,6 +32,8 @@ public final class Db {
     Db(int id, Keyspace ks) {
         this.id = id;
         this.ks = ks;
+        this.keys = new Dict(ks.slots);
+        this.expires = new Dict(ks.slots);
     }
 
     public int id() {
@@ -141,7 +143,7 @@ public final class Db {
             e.value = value;
             ks.touch(e);
             if (!keepTtl && expires.size() > 0 && expires.remove(key) != null) {
-                accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
+                charge(-MemoryUsage.EXPIRE_ENTRY);
             }
         }
         signalModified(key);
@@ -197,9 +199,15 @@ public final class Db {
     public boolean removeSilently(byte[] key) {
         ks.barrier.beforeWrite(this, key, null);
         if (expires.size() > 0 && expires.remove(key) != null) {
-            accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
+            charge(-MemoryUsage.EXPIRE_ENTRY);
         }
         return keys.remove(key) != null;
+    }
+
+    /** Moves this database's accounted bytes, and the keyspace's total with them. */
+    void charge(long delta) {
+        accountedBytes += delta;
+        ks.accountedTotal += delta;
     }
 
     public void signalModified(byte[] key) {
@@ -231,7 +239,7 @@ public final class Db {
             x.value = whenMillis;
         } else {
             expires.addNew(e.key, whenMillis);
-            accountedBytes += MemoryUsage.EXPIRE_ENTRY;
+            charge(MemoryUsage.EXPIRE_ENTRY);
         }
     }
 
@@ -241,7 +249,7 @@ public final class Db {
             return false;
         }
         ks.barrier.beforeWrite(this, key, null);
-        accountedBytes -= MemoryUsage.EXPIRE_ENTRY;
+        charge(-MemoryUsage.EXPIRE_ENTRY);
         return expires.remove(key) != null;
     }
 
@@ -335,7 +343,7 @@ public final class Db {
         expires.clear();
         expireCursor = 0;
         avgTtl = 0;
-        accountedBytes = 0;
+        charge(-accountedBytes);
         ks.hooks.dbChanged(this);
         return n;
     }

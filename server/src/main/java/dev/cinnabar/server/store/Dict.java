@@ -67,6 +67,25 @@ public final class Dict {
     private static final int FORCE_RESIZE_RATIO = 5;
 
     private Entry[] t0 = EMPTY;
+    /** The bucket slots of this dict and the others sharing the count (a keyspace's), kept as tables come and go. */
+    private final Slots slots;
+
+    /** A running total of bucket slots over several dicts: the memory accounting reads it in O(1). */
+    public static final class Slots {
+        long total;
+
+        public long total() {
+            return total;
+        }
+    }
+
+    public Dict() {
+        this(new Slots());
+    }
+
+    public Dict(Slots slots) {
+        this.slots = slots;
+    }
     private Entry[] t1;
     private int used0;
     private int used1;
@@ -121,7 +140,9 @@ public final class Dict {
     /** Sizes an empty table for n entries at once (a load knows its key count), so it does not grow step by step. */
     public void presize(int n) {
         if (size() == 0 && rehashIdx < 0 && n > t0.length) {
+            slots.total -= t0.length;
             t0 = new Entry[tableSizeFor(n)];
+            slots.total += t0.length;
         }
     }
 
@@ -287,6 +308,10 @@ public final class Dict {
 
     /** Exchanges the contents of two dicts (SWAPDB). */
     static void swap(Dict a, Dict b) {
+        int la = a.buckets();
+        int lb = b.buckets();
+        a.slots.total += lb - la; // nothing moves when both share one count
+        b.slots.total += la - lb;
         Entry[] t = a.t0;
         a.t0 = b.t0;
         b.t0 = t;
@@ -305,6 +330,7 @@ public final class Dict {
     }
 
     public void clear() {
+        slots.total -= buckets();
         t0 = EMPTY;
         t1 = null;
         used0 = used1 = 0;
@@ -317,6 +343,7 @@ public final class Dict {
         }
         if (t0.length == 0) {
             t0 = new Entry[INITIAL];
+            slots.total += INITIAL;
             return;
         }
         if (used0 >= t0.length && (resizeAllowed || used0 / t0.length > FORCE_RESIZE_RATIO)
@@ -339,6 +366,7 @@ public final class Dict {
             return;
         }
         t1 = new Entry[n];
+        slots.total += n;
         used1 = 0;
         rehashIdx = 0;
     }
@@ -388,6 +416,7 @@ public final class Dict {
             rehashIdx++;
         }
         if (used0 == 0) {
+            slots.total -= t0.length;
             t0 = t1;
             used0 = used1;
             t1 = null;

@@ -15,6 +15,10 @@ public final class Keyspace {
     private WriteBarrier installed = WriteBarrier.NONE;
     private WriteBarrier observers = WriteBarrier.NONE;
     private final Db[] dbs;
+    /** Bucket slots of every database's two dicts. */
+    final Dict.Slots slots = new Dict.Slots();
+    /** The sum of the databases' {@link Db#accountedBytes}. */
+    long accountedTotal;
     private final ActiveExpire activeExpire = new ActiveExpire(this);
     /** LRU clock in seconds resolution, 24 bits, as Redis's LRU_CLOCK. Updated by the cron. */
     private volatile int lruClock;

@@ -79,7 +79,7 @@ public final class MemoryAccounting implements WriteBarrier {
         for (int i = 0; i < pending; i++) {
             Db db = dbs[i];
             Dict.Entry e = entries[i];
-            db.accountedBytes += estimate(e != null ? e : db.keys.find(keys[i])) - before[i];
+            db.charge(estimate(e != null ? e : db.keys.find(keys[i])) - before[i]);
             dbs[i] = null;
             keys[i] = null;
             entries[i] = null;
@@ -98,21 +98,12 @@ public final class MemoryAccounting implements WriteBarrier {
     /** The dataset's bytes: every key, entry, value and expiry (settles first). */
     public long keysBytes() {
         settle();
-        long b = 0;
-        for (int i = 0; i < ks.count(); i++) {
-            b += ks.db(i).accountedBytes;
-        }
-        return b;
+        return ks.accountedTotal; // the databases' sum, kept as they change (read before every command)
     }
 
     /** The databases' bucket arrays: 4 bytes per slot of both dicts (Redis counts them as overhead). */
     public long tablesBytes() {
-        long b = 0;
-        for (int i = 0; i < ks.count(); i++) {
-            Db db = ks.db(i);
-            b += 4L * (db.keys.buckets() + db.expires.buckets());
-        }
-        return b;
+        return 4L * ks.slots.total();
     }
 
     /** The main and expires dicts' entries of db (32 bytes each), part of Redis's overhead figure. */

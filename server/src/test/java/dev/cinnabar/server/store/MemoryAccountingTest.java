@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
  * The incremental accounting (charged through the write barrier, settled per command) always
  * equals what a walk of the databases computes from scratch, whatever mix of writes ran: adds,
  * overwrites, values changed in place, deletes, expiries set, changed and removed, a key removed
- * and added again within one command, SWAPDB and FLUSHDB.
+ * and added again within one command, SWAPDB and FLUSHDB, tables growing; and the keyspace's
+ * running totals (dataset and bucket slots, read before every command) equal the sums over its
+ * databases.
  */
 class MemoryAccountingTest {
     private long now = 1_000_000;
@@ -34,20 +36,26 @@ class MemoryAccountingTest {
     }
 
     private void assertMatches() {
+        long total = 0;
+        long slots = 0;
         for (int i = 0; i < ks.count(); i++) {
             assertThat(accounting.bytesOf(ks.db(i))).as("db %d", i).isEqualTo(walk(ks.db(i)));
+            total += walk(ks.db(i));
+            slots += ks.db(i).dict().buckets() + ks.db(i).expiresDict().buckets();
         }
+        assertThat(accounting.keysBytes()).isEqualTo(total);
+        assertThat(accounting.tablesBytes()).isEqualTo(4 * slots);
     }
 
     @Test
     void incrementalChargesEqualAFreshWalkAfterRandomWrites() {
         Random r = new Random(42);
-        for (int step = 0; step < 20_000; step++) {
+        for (int step = 0; step < 40_000; step++) {
             Db db = ks.db(r.nextInt(ks.count()));
             // one "command": a few writes to a few keys, then settle (the dispatcher does it per command)
             int writes = 1 + r.nextInt(4);
             for (int w = 0; w < writes; w++) {
-                byte[] key = k(r.nextInt(300));
+                byte[] key = k(r.nextInt(step < 20_000 ? 300 : 3000)); // then more keys: the tables grow and rehash
                 boolean exists = db.rawEntry(key) != null;
                 switch (r.nextInt(9)) {
                     case 0 -> db.setKey(key, new byte[r.nextInt(200)], false);
