@@ -48,14 +48,16 @@ final class SignalShutdown {
             Runtime.getRuntime().halt(1); // not a clean shutdown
             return;
         }
-        log.fromSignalHandler(ctx.loading() ? "Received shutdown signal during loading, scheduling shutdown."
-                : "Received SIG" + signal + " scheduling shutdown...");
-        if (!scheduled.compareAndSet(false, true)) {
-            return;
+        String line = ctx.loading() ? "Received shutdown signal during loading, scheduling shutdown."
+                : "Received SIG" + signal + " scheduling shutdown...";
+        // scheduled before the line is written: a client that has read the line finds the shutdown
+        // scheduled (SHUTDOWN ABORT cancels it), as Redis's handler runs between two commands
+        if (scheduled.compareAndSet(false, true)) {
+            ServerConfig cfg = ctx.config();
+            int flags = signal.equals("INT") ? cfg.shutdownOnSigint : cfg.shutdownOnSigterm;
+            // the cron performs it, as Redis's serverCron (a busy script delays it until it ends)
+            ShutdownWait.of(ctx).requestFromSignal(flags, () -> scheduled.set(false));
         }
-        ServerConfig cfg = ctx.config();
-        int flags = signal.equals("INT") ? cfg.shutdownOnSigint : cfg.shutdownOnSigterm;
-        // the cron performs it, as Redis's serverCron (a busy script delays it until it ends)
-        ShutdownWait.of(ctx).requestFromSignal(flags, () -> scheduled.set(false));
+        log.fromSignalHandler(line);
     }
 }

@@ -795,18 +795,22 @@ public final class Persistence {
         loadingRdbUsedMem = 0;
         long readAt;
         ParallelLoad load;
+        boolean read = false;
         try (java.io.InputStream in = Files.newInputStream(f)) {
             loadingTotalBytes = Files.size(f);
             loading = true; // reading the file is part of loading: clients get LOADING from now on
             readAt = System.nanoTime();
             load = new ParallelLoad(in, loadingTotalBytes);
             load.run();
+            read = true;
         } catch (IOException e) {
             String msg = "Fatal error loading the DB: " + reason(e) + ". Exiting.";
             server.log().warning(msg);
             throw new FatalLoadError(msg);
         } finally {
-            loading = false;
+            if (!read) {
+                loading = false;
+            }
         }
         lastLoadKeysLoaded = load.loaded;
         lastLoadKeysExpired = load.expired;
@@ -825,6 +829,9 @@ public final class Persistence {
         }
         server.log().notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds",
                 (System.nanoTime() - start) / 1e9));
+        // only now do clients get past LOADING: whoever sees the data finds the load's lines in the
+        // log, as with Redis, which serves no client before its start-up load has ended
+        loading = false;
     }
 
     /**
